@@ -1,0 +1,5 @@
+"""mlops-jupyter: notebook-native experiment tracking, execution and conversion."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,183 @@
+"""The one exception hierarchy of mlops-jupyter; every message names the problem and the fix.
+
+::
+
+    MlopsJupyterError
+    ├── StoreError                       the run store cannot be used as asked
+    │   ├── StoreUnavailableError        cannot open / write (permissions, server down)
+    │   ├── CorruptStoreError            the file is not an mlops-jupyter store, or is damaged
+    │   ├── SchemaVersionError           store written by a newer version / needs `store migrate`
+    │   └── UnsupportedStoreURLError     (ValueError) a URL scheme we cannot store runs in
+    ├── RunNotFoundError                 (LookupError) unknown or ambiguous run id
+    ├── ArtifactNotFoundError            (LookupError) unknown artifact hash or name
+    ├── ArtifactCorruptError             a blob whose content no longer matches its hash
+    ├── InvalidFilterError               (ValueError) a bad `runs(filter=...)` expression
+    ├── InvalidMetricError               (ValueError) a metric value that is not a finite-able number
+    ├── InvalidParameterError            (ValueError) a parameter name/value the schema refuses
+    ├── RunStateError                    an action that conflicts with the run's state
+    ├── NotebookError                    (ValueError) a notebook we cannot read or convert
+    │   └── UnsupportedMagicError        a magic with no faithful Python translation
+    └── NotebookExecutionError           a cell failed while executing a notebook
+
+Subclasses also inherit the matching builtin so callers can catch ``ValueError`` or
+``LookupError`` without knowing this module; the server maps ValueError -> 400, LookupError -> 404,
+RunStateError -> 409.
+"""
+
+from __future__ import annotations
+
+
+class MlopsJupyterError(Exception):
+    """Root of every error raised on purpose by mlops-jupyter."""
+
+
+class StoreError(MlopsJupyterError):
+    """The run store cannot be used as asked."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be opened or written (permissions, missing server, full disk)."""
+
+    def __init__(self, location: str, reason: str, fix: str = "") -> None:
+        self.location = location
+        self.reason = reason
+        msg = f"cannot use the run store at {location}: {reason}"
+        if fix:
+            msg += f". {fix}"
+        super().__init__(msg)
+
+
+class CorruptStoreError(StoreError):
+    """The database is not an mlops-jupyter store, or is damaged."""
+
+    def __init__(self, location: str, reason: str) -> None:
+        self.location = location
+        super().__init__(
+            f"{location} is not a usable mlops-jupyter store ({reason}). "
+            "Point MLOPS_JUPYTER_STORE or --store at another file, or move this one away; "
+            "it was left untouched."
+        )
+
+
+class SchemaVersionError(StoreError):
+    """The store's schema version is not the one this code writes."""
+
+    def __init__(self, location: str, found: int, expected: int) -> None:
+        self.found, self.expected = found, expected
+        if found > expected:
+            fix = "upgrade mlops-jupyter (pip install -U mlops-jupyter) to read it"
+        else:
+            fix = "run `mlops-jupyter store migrate` to upgrade it"
+        super().__init__(
+            f"the store at {location} has schema version {found}, this mlops-jupyter uses "
+            f"{expected}: {fix}"
+        )
+
+
+class UnsupportedStoreURLError(StoreError, ValueError):
+    """A store URL whose scheme we cannot keep runs in."""
+
+    def __init__(self, url: str, supported: tuple[str, ...]) -> None:
+        self.url = url
+        super().__init__(
+            f"unsupported store URL {url!r}; expected a file path, or a URL starting with one of "
+            f"{', '.join(repr(s) for s in supported)}"
+        )
+
+
+class RunNotFoundError(MlopsJupyterError, LookupError):
+    """No run (or more than one run) matches the id given."""
+
+    def __init__(self, run_id: str, candidates: int = 0) -> None:
+        self.run_id = run_id
+        if candidates > 1:
+            msg = (
+                f"run id {run_id!r} is ambiguous ({candidates} runs start with it); "
+                "give more characters of the id"
+            )
+        else:
+            msg = f"no run with id {run_id!r}; list runs with `mlops-jupyter runs ls`"
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # LookupError would otherwise repr() the message
+        return str(self.args[0])
+
+
+class ArtifactNotFoundError(MlopsJupyterError, LookupError):
+    """No artifact blob with that hash (or no artifact with that name on a run)."""
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"no artifact {ref!r} in the store; list a run's artifacts with "
+                         "`mlops-jupyter runs show RUN`")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ArtifactCorruptError(MlopsJupyterError):
+    """A blob's content no longer matches the hash it is stored under."""
+
+    def __init__(self, sha256: str, actual: str) -> None:
+        self.sha256, self.actual = sha256, actual
+        super().__init__(
+            f"artifact blob {sha256[:12]}... is corrupt (its content hashes to {actual[:12]}...); "
+            "re-log the artifact from its source, the damaged blob was not served"
+        )
+
+
+class InvalidFilterError(MlopsJupyterError, ValueError):
+    """A filter expression that cannot be parsed or uses unknown names."""
+
+    def __init__(self, expression: str, problem: str) -> None:
+        self.expression, self.problem = expression, problem
+        super().__init__(
+            f"bad filter {expression!r}: {problem}. Write comparisons such as "
+            "\"metrics.acc > 0.9 and params.model == 'rf'\" (fields: metrics.*, params.*, tags.*, "
+            "run_id, name, status, experiment, notebook, start_time, end_time, duration)"
+        )
+
+
+class InvalidMetricError(MlopsJupyterError, ValueError):
+    """A metric whose value is not a number."""
+
+    def __init__(self, key: str, value: object) -> None:
+        self.key, self.value = key, value
+        super().__init__(
+            f"metric {key!r} must be a number, got {type(value).__name__} {value!r:.80}; "
+            "log text with set_tag() or log_param() instead"
+        )
+
+
+class InvalidParameterError(MlopsJupyterError, ValueError):
+    """A parameter name or value that the notebook's schema refuses."""
+
+
+class RunStateError(MlopsJupyterError):
+    """An action that conflicts with the state of a run (e.g. no active run)."""
+
+
+class NotebookError(MlopsJupyterError, ValueError):
+    """A notebook that cannot be read, analysed or converted."""
+
+
+class UnsupportedMagicError(NotebookError):
+    """An IPython magic with no faithful plain-Python translation."""
+
+    def __init__(self, magic: str, cell_index: int, line: int) -> None:
+        self.magic, self.cell_index, self.line = magic, cell_index, line
+        super().__init__(
+            f"cell {cell_index}, line {line}: the magic {magic!r} has no plain-Python equivalent; "
+            "rewrite it in Python or tag the cell `skip`"
+        )
+
+
+class NotebookExecutionError(MlopsJupyterError):
+    """A cell raised while a notebook was executed (modelled on papermill's PapermillExecutionError)."""
+
+    def __init__(self, cell_index: int, ename: str, evalue: str, output_path: str | None = None) -> None:
+        self.cell_index, self.ename, self.evalue, self.output_path = cell_index, ename, evalue, output_path
+        msg = f"cell {cell_index} raised {ename}: {evalue}"
+        if output_path:
+            msg += f" (executed notebook: {output_path})"
+        super().__init__(msg)
