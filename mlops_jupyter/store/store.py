@@ -157,6 +157,15 @@ class RunStore:
             update(schema.runs).where(schema.runs.c.run_id == run_id).values(
                 status=status, end_time=now, heartbeat=now, updated_at=now, error=error)))
 
+    def reopen_run(self, run_id: str) -> None:
+        """Mark an ended run running again, owned by this process (to resume logging)."""
+        now = time.time()
+        self._write(lambda conn: conn.execute(
+            update(schema.runs).where(schema.runs.c.run_id == run_id).values(
+                status="running", end_time=None, error=None, pid=os.getpid(),
+                pid_started=_process_start(os.getpid()), host=_HOST, heartbeat=now,
+                updated_at=now)))
+
     def heartbeat(self, run_ids: Iterable[str]) -> None:
         """Mark runs as alive now."""
         ids, now = list(run_ids), time.time()
