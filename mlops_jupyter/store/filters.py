@@ -198,7 +198,7 @@ def compile_filter(expression: str | None) -> ColumnElement[bool] | None:
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as err:
-        raise InvalidFilterError(expression, f"syntax error at column {err.offset}") from None
+        raise InvalidFilterError(expression, f"syntax error ({err.msg})") from None
     return _Compiler(expression).compile(tree.body)
 
 
