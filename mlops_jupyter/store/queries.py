@@ -156,7 +156,7 @@ def runs_frame(conn: Connection, *, filter: str | None = None, order_by: Any = N
     runs.insert(6, "duration", runs["end_time"] - runs["start_time"])
     if runs.empty:
         return runs
-    sub = query.with_only_columns(_r.c.run_id).order_by(None).subquery()
+    sub = query.with_only_columns(_r.c.run_id).subquery()  # same order + limit: same runs
     frames = [runs.set_index("run_id", drop=False)]
     for family, table, columns in (
         ("params", schema.params, ("value", "value_num", "type")),
