@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Ty
 
 from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from .. import env
 from ..errors import (ArtifactNotFoundError, CorruptStoreError, SchemaVersionError,
@@ -68,6 +68,8 @@ class RunStore:
             raise StoreUnavailableError(
                 self.location, reason, "check that the database server is running and the URL "
                 "in MLOPS_JUPYTER_STORE or --store is right") from err
+        except IntegrityError:
+            raise
         except DatabaseError as err:
             reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
             raise CorruptStoreError(self.location, reason) from err
