@@ -18,12 +18,12 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLA
 from .. import env
 from ..errors import (ArtifactNotFoundError, CorruptStoreError, SchemaVersionError,
                       StoreUnavailableError)
-from . import migrations, queries, schema
+from . import docs, migrations, queries, schema
 from .blobs import BlobStore
 from .location import (create_store_engines, default_blob_root, display_url,
                        resolve_store_url, sqlite_path, with_retry)
 from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
-from .values import encode_param
+from .values import decode_param, encode_param
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,7 +137,7 @@ class RunStore:
         run_id = uuid.uuid4().hex
         now = time.time()
         experiment = experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT)
-        docs = self._provenance_docs(provenance or {})
+        prov_docs = self._provenance_docs(provenance or {})
 
         def write(conn: Connection) -> None:
             conn.execute(insert(schema.runs).values(
@@ -145,10 +145,13 @@ class RunStore:
                 name=name or f"run-{run_id[:8]}", status="running", start_time=now,
                 parent_run_id=parent_run_id, source_notebook=source_notebook, cell_id=cell_id,
                 pid=os.getpid(), pid_started=_process_start(os.getpid()), host=_HOST,
-                heartbeat=now, updated_at=now))
-            self._write_params(conn, run_id, params or {})
-            self._write_tags(conn, run_id, tags or {})
-            self._write_provenance(conn, run_id, docs)
+                heartbeat=now, updated_at=now, metrics_doc="{}",
+                params_doc=docs.dumps({str(k): decode_param(*_text_and_type(v))
+                                       for k, v in (params or {}).items()}),
+                tags_doc=docs.dumps({str(k): str(v) for k, v in (tags or {}).items()})))
+            self._write_params(conn, run_id, params or {}, rebuild=False)
+            self._write_tags(conn, run_id, tags or {}, rebuild=False)
+            self._write_provenance(conn, run_id, prov_docs)
         self._write(write)
         return run_id
 
@@ -209,17 +212,23 @@ class RunStore:
 
     # -- params, metrics, tags ------------------------------------------------------------
 
-    def _write_params(self, conn: Connection, run_id: str, params: Mapping[str, Any]) -> None:
+    def _write_params(self, conn: Connection, run_id: str, params: Mapping[str, Any],
+                      rebuild: bool = True) -> None:
         if params:
             rows = [dict(zip(("value", "value_num", "type"), encode_param(v)), run_id=run_id,
                          key=str(k)) for k, v in params.items()]
             conn.execute(self._insert(schema.params, ["run_id", "key"],
                                       ["value", "value_num", "type"]), rows)
+            if rebuild:
+                docs.rebuild(conn, [run_id], params=True)
 
-    def _write_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any]) -> None:
+    def _write_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any],
+                    rebuild: bool = True) -> None:
         if tags:
             rows = [{"run_id": run_id, "key": str(k), "value": str(v)} for k, v in tags.items()]
             conn.execute(self._insert(schema.tags, ["run_id", "key"], ["value"]), rows)
+            if rebuild:
+                docs.rebuild(conn, [run_id], tags=True)
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
         """Record parameters (typed); a key logged again takes the new value."""
@@ -251,6 +260,7 @@ class RunStore:
             conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
                                       ["value", "timestamp"]), points)
             conn.execute(self._latest_upsert(), list(latest.values()))
+            docs.rebuild(conn, run_ids, metrics=True)
             conn.execute(update(schema.runs).where(schema.runs.c.run_id.in_(run_ids))
                          .values(updated_at=time.time()))
         self._write(write)
@@ -392,6 +402,11 @@ class RunStore:
             "size_bytes": path.stat().st_size if path and path.exists() else None,
             **{f"{k}_count": v for k, v in counts.items()},
         }
+
+
+def _text_and_type(value: Any) -> tuple[str | None, str]:
+    text, _, type_name = encode_param(value)
+    return text, type_name
 
 
 def _process_start(pid: int) -> float | None:

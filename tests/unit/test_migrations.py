@@ -25,6 +25,9 @@ def _old_store(url: str, version: int) -> None:
         conn.execute(insert(schema.metrics), [
             {"run_id": "a" * 32, "key": "loss", "step": s, "value": v, "timestamp": 1.0}
             for s, v in ((0, 0.9), (1, 0.5), (2, 0.2))])
+        if version >= 2:  # as a real version-2 store would hold it
+            conn.execute(insert(schema.latest_metrics).values(
+                run_id="a" * 32, key="loss", step=2, value=0.2, timestamp=1.0))
     engine.dispose()
 
 
