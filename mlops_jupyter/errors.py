@@ -14,10 +14,16 @@
     ├── InvalidFilterError               (ValueError) a bad `runs(filter=...)` expression
     ├── InvalidMetricError               (ValueError) a metric value that is not a finite-able number
     ├── InvalidParameterError            (ValueError) a parameter name/value the schema refuses
+    │   ├── UnknownParameterError        a name the parameters cell does not define
+    │   ├── ParameterValueError          a value not convertible to the declared type
+    │   └── NoParametersCellError        parameters given to a notebook without that cell
     ├── RunStateError                    an action that conflicts with the run's state
     ├── NotebookError                    (ValueError) a notebook we cannot read or convert
     │   └── UnsupportedMagicError        a magic with no faithful Python translation
-    └── NotebookExecutionError           a cell failed while executing a notebook
+    ├── NotebookExecutionError           a cell failed while executing a notebook
+    │   ├── KernelDiedError              the kernel died while a cell ran
+    │   └── NotebookTimeoutError         the run exceeded its per-run timeout
+    └── KernelStartError                 a kernel could not be started, even after retries
 
 Subclasses also inherit the matching builtin so callers can catch ``ValueError`` or
 ``LookupError`` without knowing this module; the server maps ValueError -> 400, LookupError -> 404,
@@ -181,3 +187,76 @@ class NotebookExecutionError(MlopsJupyterError):
         if output_path:
             msg += f" (executed notebook: {output_path})"
         super().__init__(msg)
+
+
+class UnknownParameterError(InvalidParameterError):
+    """A parameter name that the notebook's ``parameters`` cell does not define."""
+
+    def __init__(self, name: str, known: "list[str]", notebook: str = "") -> None:
+        import difflib
+
+        self.name, self.known = name, list(known)
+        where = f" of {notebook}" if notebook else ""
+        close = difflib.get_close_matches(name, self.known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        choices = ", ".join(repr(k) for k in self.known) or "none"
+        super().__init__(
+            f"unknown parameter {name!r}; the parameters cell{where} defines {choices}. {hint}"
+            "List them with `mlops-jupyter params NOTEBOOK`")
+
+
+class ParameterValueError(InvalidParameterError):
+    """A parameter value that cannot be converted to the type the notebook declares."""
+
+    def __init__(self, name: str, value: object, expected: str, origin: str = "") -> None:
+        self.name, self.value, self.expected = name, value, expected
+        source = f" (from {origin})" if origin else ""
+        super().__init__(
+            f"parameter {name!r}: {value!r:.80} is not a valid {expected}{source}; "
+            f"pass a {expected} value, e.g. {_EXAMPLES.get(expected, 'a literal')}")
+
+
+_EXAMPLES = {"int": "-p NAME 3", "float": "-p NAME 0.1", "bool": "-p NAME true",
+             "str": "-p NAME text", "list": "-p NAME '[1, 2]'", "dict": "-p NAME '{a: 1}'"}
+
+
+class NoParametersCellError(InvalidParameterError):
+    """Parameters were given for a notebook that has no cell tagged ``parameters``."""
+
+    def __init__(self, notebook: str) -> None:
+        self.notebook = notebook
+        super().__init__(
+            f"{notebook} has no cell tagged 'parameters', so it takes no parameters; tag the "
+            "cell that assigns the defaults with 'parameters' (or start it with `#| parameters`)")
+
+
+class KernelStartError(MlopsJupyterError):
+    """A kernel could not be started, even after retrying."""
+
+    def __init__(self, kernel_name: str, attempts: int, reason: str) -> None:
+        self.kernel_name, self.attempts, self.reason = kernel_name, attempts, reason
+        super().__init__(
+            f"could not start kernel {kernel_name!r} after {attempts} attempt(s): {reason}; "
+            "check `jupyter kernelspec list` and that the kernel's python has ipykernel")
+
+
+class KernelDiedError(NotebookExecutionError):
+    """The kernel died (crashed, was killed, ran out of memory) while a cell was running."""
+
+    def __init__(self, cell_index: int, output_path: str | None = None) -> None:
+        self.cell_index, self.ename, self.output_path = cell_index, "DeadKernelError", output_path
+        self.evalue = "the kernel died while this cell was running (crash, kill or out of memory)"
+        MlopsJupyterError.__init__(
+            self, f"kernel died while running cell {cell_index}" +
+            (f" (executed notebook: {output_path})" if output_path else ""))
+
+
+class NotebookTimeoutError(NotebookExecutionError):
+    """A notebook ran longer than its per-run timeout and was stopped."""
+
+    def __init__(self, timeout: float, cell_index: int, output_path: str | None = None) -> None:
+        self.timeout, self.cell_index, self.output_path = timeout, cell_index, output_path
+        self.ename, self.evalue = "TimeoutError", f"the run exceeded its timeout of {timeout:g}s"
+        MlopsJupyterError.__init__(
+            self, f"timed out after {timeout:g}s while running cell {cell_index}; raise "
+            "--timeout or make the notebook faster")

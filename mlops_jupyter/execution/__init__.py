@@ -1,0 +1,40 @@
+"""Reproducible execution: typed parameters, `run_notebook`, sweeps (warm kernels, Dask), reproduce.
+
+Names are re-exported lazily so that ``import mlops_jupyter.execution`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "run_notebook": "executor",
+    "sweep_notebook": "sweep",
+    "reproduce_run": "reproduce",
+    "prepare_job": "job",
+    "NotebookJob": "job",
+    "KernelPool": "kernels",
+    "notebook_schema": "parameters",
+    "ReproduceResult": "reproduce",
+    "SweepResult": "sweep",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .executor import run_notebook
+    from .job import NotebookJob, prepare_job
+    from .kernels import KernelPool
+    from .parameters import notebook_schema
+    from .reproduce import ReproduceResult, reproduce_run
+    from .sweep import SweepResult, sweep_notebook
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlops_jupyter.execution' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,93 @@
+"""A papermill engine that executes on a kernel we started, with silent setup and teardown.
+
+papermill's own nbclient engine is reused as is (same injected-parameters cell, same papermill
+metadata, same error cells), but it runs on a pre-started kernel from a KernelPool and runs two
+silent snippets around the cells: one that tells the kernel which run it belongs to (so tracked
+runs inside become children), one that ends the kernel's active runs so their buffered metrics
+are written before the kernel is killed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from traitlets import Unicode
+
+ENGINE_NAME = "mlops-jupyter"
+
+_TEARDOWN = """\
+import sys as _mj_sys
+_mj_t = _mj_sys.modules.get("mlops_jupyter.tracking")
+while _mj_t is not None and _mj_t.active_run() is not None:
+    try:
+        _mj_t.active_run().end({status!r})
+    except Exception as _mj_err:
+        print("mlops-jupyter: could not end a run:", _mj_err, file=_mj_sys.stderr)
+del _mj_sys, _mj_t
+"""
+
+
+def setup_code(environ: dict[str, str]) -> str:
+    """Python that sets environment variables in the kernel, run before the first cell."""
+    return f"import os as _mj_os\n_mj_os.environ.update({environ!r})\ndel _mj_os\n"
+
+
+class _PooledClient(PapermillNotebookClient):
+    """papermill's client, plus silent setup/teardown code around the cells."""
+
+    setup_code = Unicode("")
+
+    def execute(self, **kwargs: Any) -> Any:
+        self.reset_execution_trackers()
+        with self.setup_kernel(**kwargs):
+            try:
+                if self.setup_code:
+                    self._run_silent(self.setup_code)
+                self.papermill_execute_cells()
+                info_msg = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                self.set_widgets_metadata()
+            finally:
+                self._teardown()
+        return self.nb
+
+    def _run_silent(self, code: str) -> None:
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        self.wait_for_reply(msg_id)
+
+    def _teardown(self) -> None:
+        """End runs left active in the kernel (flushing metrics), then close our channels."""
+        try:
+            if self.kc is not None and self.km is not None and self.km.has_kernel:
+                failed = any(c.get("metadata", {}).get("papermill", {}).get("exception")
+                             for c in self.nb.cells)
+                self._run_silent(_TEARDOWN.format(status="failed" if failed else "finished"))
+        except Exception:  # noqa: BLE001 - a dead kernel has nothing left to flush
+            pass
+        finally:
+            if self.kc is not None:
+                self.kc.stop_channels()
+                self.kc = None
+
+
+class PooledEngine(NBClientEngine):
+    """papermill's NBClientEngine on a pre-started kernel (pass ``km=`` and ``setup_code=``)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                 stdout_file: Any = None, stderr_file: Any = None,
+                                 start_timeout: int = 60, execution_timeout: float | None = None,
+                                 **kwargs: Any) -> Any:
+        kwargs.pop("input_path", None)
+        return _PooledClient(
+            nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+            stderr_file=stderr_file, **kwargs).execute()
+
+
+def register() -> str:
+    """Register the engine with papermill (idempotent); returns its name."""
+    papermill_engines.register(ENGINE_NAME, PooledEngine)
+    return ENGINE_NAME

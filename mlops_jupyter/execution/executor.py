@@ -1,0 +1,270 @@
+"""Executing a notebook job with papermill on a warm kernel, and recording it as a run.
+
+`run_notebook` is the public entry point; `execute_in_run` is the piece sweeps and Dask tasks
+share: one execution attempt of a job, recorded into an existing run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .. import env, tracking
+from ..errors import KernelDiedError, NotebookError, NotebookExecutionError, NotebookTimeoutError
+from ..store import RunStore, open_store
+from ..store.records import RunRecord
+from .job import NotebookJob, prepare_job, source_bytes
+from .kernels import KernelPool
+from .parameters import fast_nbformat
+
+if TYPE_CHECKING:
+    from jupyter_client import AsyncKernelManager
+
+IPYNB_MEDIA = "application/x-ipynb+json"
+EXECUTED_ARTIFACT = "executed.ipynb"
+SOURCE_ARTIFACT = "source.ipynb"
+
+
+@dataclass
+class Outcome:
+    """How one execution attempt ended."""
+
+    status: str  # "finished" or "failed"
+    error: NotebookExecutionError | None
+    output_path: str
+    seconds: float
+
+
+def kernel_environment(store: RunStore) -> dict[str, str]:
+    """Environment for kernels, so runs tracked inside record into the same store."""
+    return {env.STORE: store.url, env.BLOBS: store.blobs.root}
+
+
+def check_cwd(cwd: str | os.PathLike[str] | None) -> str:
+    """The absolute working directory for kernels (default: the current one).
+
+    Raises:
+        NotebookError: the directory does not exist.
+    """
+    folder = Path(cwd or os.getcwd()).expanduser().resolve()
+    if not folder.is_dir():
+        raise NotebookError(f"working directory {os.fspath(cwd or '')!r} does not exist; "
+                            "pass an existing folder to --cwd")
+    return str(folder)
+
+
+def start_notebook_run(store: RunStore, job: NotebookJob, *, experiment: str | None = None,
+                       name: str | None = None, parent_run_id: str | None = None,
+                       tags: Mapping[str, Any] | None = None, cwd: str | None = None
+                       ) -> tracking.Run:
+    """Create the run of a notebook execution: typed params, source notebook, tags."""
+    run = tracking.start_run(
+        name=name or Path(job.path).stem, experiment=experiment, parent_run_id=parent_run_id,
+        params=job.all_parameters, source_notebook=job.path, store=store,
+        tags={"mlops.kind": "notebook", "mlops.kernel": job.kernel_name,
+              "mlops.cwd": cwd or os.getcwd(), **(tags or {})})
+    run.log_artifact(source_bytes(job), SOURCE_ARTIFACT, IPYNB_MEDIA)
+    return run
+
+
+def execute_job(job: NotebookJob, km: "AsyncKernelManager", pool: KernelPool, *,
+                run_id: str, output_path: str, timeout: float | None = None,
+                progress_bar: bool = False) -> Outcome:
+    """Execute `job` with papermill on the pre-started kernel `km`, then discard the kernel.
+
+    The kernel is told its run (MLOPS_JUPYTER_PARENT_RUN) so runs tracked inside become
+    children; a watchdog kills it when `timeout` seconds pass. The executed notebook is
+    written to `output_path` whatever happens.
+    """
+    fast_nbformat()
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    from .engine import register, setup_code
+
+    engine = register()
+    timed_out = threading.Event()
+    watchdog = threading.Timer(timeout or 0, lambda: (timed_out.set(), pool.kill_now(km)))
+    if timeout:
+        watchdog.daemon = True
+        watchdog.start()
+    started = time.perf_counter()
+    error: NotebookExecutionError | None = None
+    with tempfile.TemporaryDirectory(prefix="mlops-nb-") as tmp:
+        source = Path(tmp) / Path(job.path).name
+        source.write_text(job.source, encoding="utf-8")
+        try:
+            papermill.execute_notebook(
+                str(source), output_path, parameters=job.parameters or None,
+                engine_name=engine, kernel_name=job.kernel_name, progress_bar=progress_bar,
+                km=km, setup_code=setup_code({env.PARENT_RUN: run_id}),
+                execution_timeout=timeout)
+        except PapermillExecutionError as err:
+            error = _cell_error(job, output_path, err.ename, err.evalue)
+        except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
+            if not timed_out.is_set() and isinstance(err, RuntimeError) and \
+                    not isinstance(err, DeadKernelError) and "Kernel died" not in str(err):
+                raise
+            error = _kernel_error(job, output_path, timeout, timed_out.is_set()
+                                  or isinstance(err, CellTimeoutError))
+        finally:
+            watchdog.cancel()
+            pool.discard(km)
+    _fix_input_path(output_path, job.path)
+    return Outcome("failed" if error else "finished", error, output_path,
+                   time.perf_counter() - started)
+
+
+def _executed_cells(output_path: str) -> list[Any]:
+    import nbformat
+
+    try:
+        return list(nbformat.read(output_path, as_version=4).cells)
+    except Exception:  # noqa: BLE001 - an unreadable output only loses the cell index
+        return []
+
+
+def _cell_error(job: NotebookJob, output_path: str, ename: str, evalue: str
+                ) -> NotebookExecutionError:
+    """The error of the first failing cell, indexed in the SOURCE notebook."""
+    for cell in _executed_cells(output_path):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", ())):
+            index = job.source_cell_index(cell)
+            return NotebookExecutionError(-1 if index is None else index, ename, evalue,
+                                          output_path)
+    return NotebookExecutionError(-1, ename, evalue, output_path)
+
+
+def _kernel_error(job: NotebookJob, output_path: str, timeout: float | None,
+                  timed_out: bool) -> NotebookExecutionError:
+    """A timeout or a dead kernel, at the cell papermill marked as running."""
+    index = -1
+    for cell in _executed_cells(output_path):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            found = job.source_cell_index(cell)
+            index = -1 if found is None else found
+            break
+    if timed_out and timeout:
+        return NotebookTimeoutError(timeout, index, output_path)
+    return KernelDiedError(index, output_path)
+
+
+def _fix_input_path(output_path: str, input_path: str) -> None:
+    """papermill recorded our temporary copy as the input; record the real source."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(output_path, as_version=4)
+    except Exception:  # noqa: BLE001 - nothing was written (kernel never ran)
+        return
+    nb.metadata.setdefault("papermill", {})["input_path"] = input_path
+    nbformat.write(nb, output_path)
+
+
+def record_outcome(run: tracking.Run, outcome: Outcome, attempt: int = 1) -> None:
+    """Store the executed notebook, roll up metrics of runs tracked inside, end the run."""
+    store = run.store
+    if Path(outcome.output_path).is_file():
+        run.log_artifact(outcome.output_path, EXECUTED_ARTIFACT, IPYNB_MEDIA)
+    rollup_child_metrics(store, run)
+    tags: dict[str, Any] = {"mlops.attempts": attempt,
+                            "mlops.execution_seconds": round(outcome.seconds, 3)}
+    if outcome.error is not None:
+        tags.update({"mlops.error_cell": outcome.error.cell_index,
+                     "mlops.error_name": outcome.error.ename})
+    run.set_tags(tags)
+    run.end(outcome.status, error=None if outcome.error is None else str(outcome.error))
+
+
+def rollup_child_metrics(store: RunStore, run: tracking.Run) -> None:
+    """Copy the latest metrics of runs tracked inside the notebook onto the notebook's run.
+
+    Runs recorded by ``%%track`` cells or ``log_metric`` calls inside the kernel are children;
+    their final values on the parent make sweeps comparable and `reproduce` checkable. Later
+    children win over earlier ones; the run's own metrics win over its children's.
+    """
+    children = store.search_runs(parent_run_id=run.run_id, order_by="start_time")
+    merged: dict[str, float] = {}
+    for child in children:
+        merged.update(child.metrics)
+    own = store.get_run(run.run_id).metrics
+    new = {k: v for k, v in merged.items() if k not in own}
+    if new:
+        run.log_metrics(new, step=0)
+
+
+def run_notebook(path: str | os.PathLike[str], parameters: Mapping[str, Any] | None = None, *,
+                 output_path: str | os.PathLike[str] | None = None,
+                 timeout: float | None = None, cwd: str | os.PathLike[str] | None = None,
+                 store: RunStore | str | None = None, experiment: str | None = None,
+                 name: str | None = None, parent_run_id: str | None = None,
+                 kernel_name: str | None = None, parameter_files: tuple[str, ...] = (),
+                 progress_bar: bool | None = None) -> RunRecord:
+    """Execute a notebook with papermill in a fresh kernel and record it as a run.
+
+    Parameters are validated against the notebook's ``parameters`` cell before any kernel
+    starts. The source notebook is never modified; the executed notebook is stored as the
+    run's ``executed.ipynb`` artifact (and written to `output_path` when given).
+
+    Args:
+        path: The notebook.
+        parameters: Values for the parameters cell (converted to its declared types).
+        output_path: Where to also write the executed notebook.
+        timeout: Seconds the whole run may take; then the kernel is killed.
+        cwd: Working directory of the kernel (default: the current directory).
+        store: RunStore or store URL (default: the project store).
+        experiment: Experiment of the run.
+        name: Run name (default: the notebook's stem).
+        parent_run_id: Parent run (default: the active run, else MLOPS_JUPYTER_PARENT_RUN).
+        kernel_name: Kernelspec (default: the notebook's).
+        parameter_files: YAML/JSON files of values, applied before `parameters`.
+        progress_bar: Show papermill's progress bar (default: when stderr is a terminal).
+
+    Returns:
+        The finished run's record.
+
+    Raises:
+        InvalidParameterError: unknown name, wrong type, or no parameters cell (no kernel ran).
+        NotebookExecutionError: a cell failed, the kernel died or the timeout hit; the failed
+            run is recorded, its id is the exception's ``run_id``.
+    """
+    job = prepare_job(path, parameters, files=parameter_files, kernel_name=kernel_name)
+    folder = check_cwd(cwd)
+    store = store if isinstance(store, RunStore) else open_store(store)
+    show_bar = sys.stderr.isatty() if progress_bar is None else progress_bar
+    with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
+        pool.expect(1)  # the kernel boots while the run is recorded
+        run = start_notebook_run(store, job, experiment=experiment, name=name,
+                                 parent_run_id=parent_run_id, cwd=folder)
+        outcome = _execute_recorded(run, job, pool, output_path, timeout, show_bar)
+    if outcome.error is not None:
+        outcome.error.run_id = run.run_id  # type: ignore[attr-defined]
+        raise outcome.error
+    return store.get_run(run.run_id)
+
+
+def _execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
+                      output_path: str | os.PathLike[str] | None, timeout: float | None,
+                      progress_bar: bool, attempt: int = 1) -> Outcome:
+    """Acquire a kernel, execute, record; a kernel that cannot start fails the run."""
+    with tempfile.TemporaryDirectory(prefix="mlops-out-") as tmp:
+        out = os.fspath(output_path) if output_path else str(Path(tmp) / Path(job.path).name)
+        if output_path:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            km = pool.acquire()
+            outcome = execute_job(job, km, pool, run_id=run.run_id, output_path=out,
+                                  timeout=timeout, progress_bar=progress_bar)
+        except BaseException as err:
+            run.end("killed" if isinstance(err, KeyboardInterrupt) else "failed",
+                    error=f"{type(err).__name__}: {err}")
+            raise
+        record_outcome(run, outcome, attempt)
+    return outcome

@@ -1,0 +1,240 @@
+"""Typed notebook parameters: values from the CLI, YAML/JSON files and Python, checked against
+the schema of the notebook's ``parameters`` cell before any kernel starts.
+
+The schema itself comes from :mod:`mlops_jupyter.params` (shared with the converter); this module
+only converts and validates values, so that a typo or a wrong type costs milliseconds and one
+clear message instead of a kernel boot and a traceback from inside the notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from .._format import table
+from ..errors import NoParametersCellError, NotebookError, ParameterValueError, UnknownParameterError
+from ..params import ParamSpec, find_parameters_cell, parse_parameters_source
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+_TRUE = {"true", "yes", "on", "1", "y", "t"}
+_FALSE = {"false", "no", "off", "0", "n", "f"}
+_NONE = {"none", "null", "~"}
+
+
+def fast_nbformat() -> None:
+    """Import nbformat without its 1-second cost.
+
+    nbformat imports jsonschema, whose optional ``rfc3987_syntax`` format checker builds a lark
+    grammar at import (about 1 s on this machine); nbformat never validates that format, so
+    the import is skipped in this process. Called before nbformat/papermill are imported.
+    """
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # -> ImportError
+
+
+def read_notebook(path: str | os.PathLike[str]) -> "NotebookNode":
+    """Read a notebook file as nbformat 4.
+
+    Raises:
+        NotebookError: the file is missing or is not a notebook.
+    """
+    fast_nbformat()
+    import nbformat
+
+    try:
+        return nbformat.read(os.fspath(path), as_version=4)
+    except FileNotFoundError as err:
+        raise NotebookError(f"notebook {os.fspath(path)!r} not found; check the path") from err
+    except Exception as err:  # noqa: BLE001 - nbformat raises many types for a bad file
+        raise NotebookError(f"{os.fspath(path)!r} is not a readable notebook ({err}); open and "
+                            "save it in JupyterLab to repair it") from err
+
+
+def notebook_schema(nb: Mapping[str, Any]) -> list[ParamSpec] | None:
+    """The parameters schema of a notebook, or None when it has no ``parameters`` cell."""
+    found = find_parameters_cell(nb)
+    if found is None:
+        return None
+    source = found[1].get("source", "")
+    return parse_parameters_source("".join(source) if isinstance(source, list) else source)
+
+
+def convert_value(spec: ParamSpec, value: Any, origin: str = "") -> Any:
+    """Convert one value (CLI text, YAML/JSON value or Python object) to the declared type.
+
+    Text is parsed (``"3"`` -> 3 for an int, ``"yes"`` -> True for a bool, ``"[1, 2]"`` for a
+    list); other values must already have the type (ints are accepted for floats, whole floats
+    for ints). ``None`` is accepted only when the default is ``None``.
+
+    Raises:
+        ParameterValueError: the value does not fit the type.
+    """
+    if value is None or (isinstance(value, str) and value.strip().lower() in _NONE
+                         and spec.type != "str"):
+        if spec.default is None:
+            return None
+        raise ParameterValueError(spec.name, value, spec.type, origin)
+    try:
+        converted = _CONVERTERS[spec.type](value)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ParameterValueError(spec.name, value, spec.type, origin) from err
+    return converted
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(value)
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        try:
+            return int(text)
+        except ValueError:
+            number = float(text)  # "1e3" is a whole number
+            if number.is_integer():
+                return int(number)
+    raise ValueError(value)
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        number = float(value.strip())
+        if math.isnan(number) and value.strip().lower() != "nan":
+            raise ValueError(value)
+        return number
+    raise TypeError(value)
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError(value)
+
+
+def _structured(kind: type) -> Any:
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            import yaml
+
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError as err:
+                raise ValueError(str(err)) from err
+        if kind is list and isinstance(value, tuple):
+            value = list(value)
+        if not isinstance(value, kind):
+            raise TypeError(value)
+        json.dumps(value)  # only JSON-able values can be injected and recorded
+        return value
+    return convert
+
+
+_CONVERTERS = {"bool": _to_bool, "int": _to_int, "float": _to_float, "str": _to_str,
+               "list": _structured(list), "dict": _structured(dict)}
+
+
+def validate_parameters(specs: Sequence[ParamSpec] | None, values: Mapping[str, Any],
+                        notebook: str = "", origin: str = "") -> dict[str, Any]:
+    """Convert every value to its declared type; refuse unknown names.
+
+    Args:
+        specs: The notebook's schema (None: the notebook has no parameters cell).
+        values: Name -> value (text from the CLI, or typed values).
+        notebook: The notebook's path, for messages.
+        origin: Where the values came from ("-p", a file name), for messages.
+
+    Returns:
+        The converted values, in the order given.
+
+    Raises:
+        NoParametersCellError: values were given but the notebook has no parameters cell.
+        UnknownParameterError: a name the schema does not define.
+        ParameterValueError: a value that does not fit its type.
+    """
+    if not values:
+        return {}
+    if specs is None:
+        raise NoParametersCellError(notebook or "the notebook")
+    by_name = {spec.name: spec for spec in specs}
+    converted: dict[str, Any] = {}
+    for name, value in values.items():
+        spec = by_name.get(name)
+        if spec is None:
+            raise UnknownParameterError(name, list(by_name), notebook)
+        converted[name] = convert_value(spec, value, origin)
+    return converted
+
+
+def effective_parameters(specs: Sequence[ParamSpec] | None,
+                         overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults from the schema updated with `overrides`: every value the notebook will see."""
+    values = {spec.name: spec.default for spec in specs or ()}
+    values.update(overrides)
+    return values
+
+
+def load_parameters_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a YAML or JSON mapping of parameter values (``-f params.yaml``).
+
+    Raises:
+        InvalidParameterError: the file is missing, unparsable or not a mapping.
+    """
+    import yaml
+
+    from ..errors import InvalidParameterError
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise InvalidParameterError(f"parameters file {os.fspath(path)!r} not found") from err
+    except yaml.YAMLError as err:
+        raise InvalidParameterError(f"parameters file {os.fspath(path)!r} is not valid "
+                                    f"YAML/JSON: {err}") from err
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidParameterError(f"parameters file {os.fspath(path)!r} must hold a mapping "
+                                    f"of name: value, got a {type(data).__name__}")
+    return {str(k): v for k, v in data.items()}
+
+
+def collect_parameters(specs: Sequence[ParamSpec] | None, notebook: str,
+                       files: Iterable[str] = (), pairs: Iterable[Sequence[str]] = (),
+                       values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Merge and validate files (in order), then ``-p`` pairs, then Python values (last wins)."""
+    merged: dict[str, Any] = {}
+    for file in files:
+        merged.update(validate_parameters(specs, load_parameters_file(file), notebook, file))
+    cli = {name: value for name, value in pairs}
+    merged.update(validate_parameters(specs, cli, notebook, "-p"))
+    merged.update(validate_parameters(specs, values or {}, notebook))
+    return merged
+
+
+def parameters_table(specs: Sequence[ParamSpec] | None) -> str:
+    """The schema as an aligned text table (name, type, default, help)."""
+    if not specs:
+        return "no parameters (the notebook has no cell tagged 'parameters')"
+    return table(["name", "type", "default", "help"],
+                 [[s.name, s.type, repr(s.default), s.help] for s in specs], max_width=60)
