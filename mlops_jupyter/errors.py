@@ -213,7 +213,7 @@ class ParameterValueError(InvalidParameterError):
         source = f" (from {origin})" if origin else ""
         super().__init__(
             f"parameter {name!r}: {value!r:.80} is not a valid {expected}{source}; "
-            f"pass a {expected} value, e.g. {_EXAMPLES.get(expected, 'a literal')}")
+            f"pass a value of type {expected}, e.g. {_EXAMPLES.get(expected, 'a literal')}")
 
 
 _EXAMPLES = {"int": "-p NAME 3", "float": "-p NAME 0.1", "bool": "-p NAME true",

@@ -236,13 +236,25 @@ def run_notebook(path: str | os.PathLike[str], parameters: Mapping[str, Any] | N
             run is recorded, its id is the exception's ``run_id``.
     """
     job = prepare_job(path, parameters, files=parameter_files, kernel_name=kernel_name)
+    return run_job(job, output_path=output_path, timeout=timeout, cwd=cwd, store=store,
+                   experiment=experiment, name=name, parent_run_id=parent_run_id,
+                   progress_bar=progress_bar)
+
+
+def run_job(job: NotebookJob, *, output_path: str | os.PathLike[str] | None = None,
+            timeout: float | None = None, cwd: str | os.PathLike[str] | None = None,
+            store: RunStore | str | None = None, experiment: str | None = None,
+            name: str | None = None, parent_run_id: str | None = None,
+            progress_bar: bool | None = None, tags: Mapping[str, Any] | None = None
+            ) -> RunRecord:
+    """`run_notebook` for an already validated job (see there for the arguments)."""
     folder = check_cwd(cwd)
     store = store if isinstance(store, RunStore) else open_store(store)
     show_bar = sys.stderr.isatty() if progress_bar is None else progress_bar
     with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
         pool.expect(1)  # the kernel boots while the run is recorded
         run = start_notebook_run(store, job, experiment=experiment, name=name,
-                                 parent_run_id=parent_run_id, cwd=folder)
+                                 parent_run_id=parent_run_id, cwd=folder, tags=tags)
         outcome = _execute_recorded(run, job, pool, output_path, timeout, show_bar)
     if outcome.error is not None:
         outcome.error.run_id = run.run_id  # type: ignore[attr-defined]

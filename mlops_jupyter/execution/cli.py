@@ -1,0 +1,143 @@
+"""The ``params``, ``run``, ``sweep`` and ``reproduce`` subcommands: parsing only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..errors import InvalidParameterError, NotebookExecutionError
+
+
+def register(subparsers: Any) -> None:
+    """Add the execution subcommands to the main ``mlops-jupyter`` parser."""
+    params = subparsers.add_parser("params", help="show a notebook's typed parameters")
+    params.add_argument("notebook")
+    params.add_argument("--format", choices=("table", "json"), default="table")
+    params.set_defaults(func=_params)
+
+    run = subparsers.add_parser("run", help="execute a notebook with papermill as a run")
+    run.add_argument("notebook")
+    _add_value_options(run)
+    run.add_argument("--output", "-o", help="also write the executed notebook here")
+    _add_common_options(run)
+    run.set_defaults(func=_run)
+
+    sweep = subparsers.add_parser("sweep", help="execute a notebook over many parameter points")
+    sweep.add_argument("notebook", nargs="?", help="(not needed with --resume)")
+    _add_value_options(sweep)
+    sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                       help="values of one parameter; several --grid make a cartesian grid")
+    sweep.add_argument("--random", type=int, metavar="N", help="N random points over --range")
+    sweep.add_argument("--range", action="append", default=[], metavar="NAME=LO:HI[:log]")
+    sweep.add_argument("--seed", type=int, help="seed of --random (recorded)")
+    sweep.add_argument("--points", metavar="FILE", help="YAML/JSON list of points")
+    sweep.add_argument("--jobs", "-j", type=int, default=1, help="points executed at once")
+    sweep.add_argument("--retries", type=int, default=0, help="extra attempts per failing point")
+    sweep.add_argument("--resume", metavar="SWEEP_RUN",
+                       help="re-run only the failed or missing points of this sweep")
+    sweep.add_argument("--executor", choices=("local", "dask"), default="local")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="Dask scheduler (default with --executor dask: a LocalCluster)")
+    _add_common_options(sweep)
+    sweep.set_defaults(func=_sweep)
+
+    reproduce = subparsers.add_parser("reproduce", help="re-execute a run and compare metrics")
+    reproduce.add_argument("run_id", metavar="RUN")
+    reproduce.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance")
+    reproduce.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance")
+    reproduce.add_argument("--timeout", type=float, help="seconds the re-execution may take")
+    reproduce.set_defaults(func=_reproduce)
+
+
+def _add_value_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                        metavar=("NAME", "VALUE"), help="a parameter value (converted to the "
+                        "type declared in the parameters cell)")
+    parser.add_argument("-f", "--parameters-file", action="append", default=[], metavar="FILE",
+                        help="YAML/JSON mapping of parameter values")
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, help="seconds a run may take (kernel killed)")
+    parser.add_argument("--cwd", help="working directory of the kernel")
+    parser.add_argument("--experiment", help="experiment name")
+    parser.add_argument("--name", help="run name")
+    parser.add_argument("--kernel", help="kernelspec (default: the notebook's)")
+
+
+def _params(args: argparse.Namespace) -> int:
+    from ..cli import print_json
+    from .parameters import notebook_schema, parameters_table, read_notebook
+
+    schema = notebook_schema(read_notebook(args.notebook))
+    if args.format == "json":
+        print_json([vars(s) for s in schema or ()])
+    else:
+        print(parameters_table(schema))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .executor import run_notebook
+
+    try:
+        record = run_notebook(
+            args.notebook, output_path=args.output, timeout=args.timeout, cwd=args.cwd,
+            store=args.store, experiment=args.experiment, name=args.name,
+            kernel_name=args.kernel, parameters=dict(args.parameter),
+            parameter_files=tuple(args.parameters_file))
+    except NotebookExecutionError as err:
+        print(f"run {getattr(err, 'run_id', '?')} failed", file=sys.stderr)
+        raise
+    print(f"run {record.run_id} {record.status} in {record.duration or 0:.1f}s")
+    for key, value in sorted(record.metrics.items()):
+        print(f"  {key} = {value:.6g}")
+    return 0
+
+
+def _sweep_points(args: argparse.Namespace, schema: Any) -> list[dict[str, Any]]:
+    from .points import grid_points, load_points_file, random_points
+
+    chosen = [bool(args.grid), args.random is not None, bool(args.points)]
+    if sum(chosen) != 1:
+        raise InvalidParameterError("give exactly one of --grid (repeatable), --random N with "
+                                    "--range, or --points FILE")
+    if args.grid:
+        return grid_points(args.grid)
+    if args.points:
+        return load_points_file(args.points)
+    return random_points(args.random, args.range, schema, args.seed)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .job import prepare_job
+    from .sweep import progress_printer, sweep_notebook
+
+    points: list[dict[str, Any]] = []
+    base: dict[str, Any] = {}
+    if not args.resume:
+        if not args.notebook:
+            raise InvalidParameterError("sweep needs a NOTEBOOK (or --resume SWEEP_RUN)")
+        job = prepare_job(args.notebook, files=args.parameters_file, pairs=args.parameter,
+                          kernel_name=args.kernel)
+        points, base = _sweep_points(args, job.schema), job.parameters
+        total = len(points)
+    else:
+        total = 0
+    result = sweep_notebook(
+        args.notebook, points, parameters=base, jobs=args.jobs, timeout=args.timeout,
+        retries=args.retries, cwd=args.cwd, store=args.store, experiment=args.experiment,
+        name=args.name, resume=args.resume, executor=args.executor, scheduler=args.scheduler,
+        kernel_name=args.kernel, on_point=progress_printer(total) if total else None)
+    print(result.summary())
+    return 1 if result.failed else 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import reproduce_run
+
+    result = reproduce_run(args.run_id, rtol=args.rtol, atol=args.atol, timeout=args.timeout,
+                           store=args.store)
+    print(result.table())
+    return 0 if result.reproduced else 1

@@ -1,0 +1,98 @@
+"""Sweep points on Dask distributed workers, recording into the same store.
+
+Each task carries the validated job (the notebook's text, not its path), the store URL and the
+blob root, so a worker on another machine needs only mlops-jupyter, a kernel and network access
+to the store (PostgreSQL, and a shared blob root such as s3://, when workers are elsewhere).
+Each task boots its own fresh kernel while its child run is being recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import asdict
+from typing import Any, Callable, Mapping
+
+from ..errors import MlopsJupyterError
+from ..store import RunStore
+from .job import NotebookJob
+from .kernels import KernelPool
+
+_worker_lock = threading.Lock()
+_worker_stores: dict[tuple[str, str], RunStore] = {}
+
+
+def _client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:
+        raise MlopsJupyterError("--executor dask needs dask.distributed: "
+                                "pip install 'mlops-jupyter[dask]'") from err
+    if scheduler:
+        return Client(scheduler, timeout="30s"), None
+    cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=False,
+                           dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
+                       jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
+                       *, jobs: int, timeout: float | None, retries: int,
+                       scheduler: str | None,
+                       on_point: Callable[[Any], None] | None) -> dict[int, Any]:
+    """Submit one task per point to Dask and collect the PointResults as they finish.
+
+    Args:
+        store: The sweep's store; its URL and blob root travel with each task.
+        scheduler: ``tcp://host:port`` of a running scheduler, or None for a LocalCluster
+            of `jobs` in-process workers.
+    """
+    from distributed import as_completed
+
+    from .sweep import PointResult
+
+    client, cluster = _client(scheduler, jobs)
+    try:
+        futures = [client.submit(run_point_task, store.url, store.blobs.root, sweep_id, index,
+                                 job, existing.get(index), timeout, retries, cwd,
+                                 key=f"mlops-point-{sweep_id[:8]}-{index}", pure=False)
+                   for index, job in jobs_by_point.items()]
+        results: dict[int, Any] = {}
+        for future in as_completed(futures):
+            result = PointResult(**future.result())
+            results[result.index] = result
+            if on_point is not None:
+                on_point(result)
+        return results
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _worker_store(url: str, blob_root: str) -> RunStore:
+    with _worker_lock:
+        store = _worker_stores.get((url, blob_root))
+        if store is None:
+            store = _worker_stores[(url, blob_root)] = RunStore(url, blob_root=blob_root)
+        return store
+
+
+def run_point_task(store_url: str, blob_root: str, sweep_id: str, index: int, job: NotebookJob,
+                   run_id: str | None, timeout: float | None, retries: int,
+                   cwd: str) -> dict[str, Any]:
+    """The Dask task: execute one point into its child run; returns the PointResult as a dict.
+
+    Runs in the worker. The kernel's working directory is `cwd` when it exists on the worker,
+    else the worker's own; its environment points tracked runs at the same store.
+    """
+    from .executor import kernel_environment
+    from .sweep import execute_point
+
+    store = _worker_store(store_url, blob_root)
+    folder = cwd if os.path.isdir(cwd) else os.getcwd()
+    with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
+        pool.expect(1)
+        result = execute_point(store, sweep_id, index, job, pool, run_id, timeout=timeout,
+                               retries=retries, cwd=folder)
+    return asdict(result)

@@ -1,0 +1,303 @@
+"""Sweeps: one parent run, one child run per point, executed on a pool of warm kernels.
+
+Every point is validated before the first kernel boots. Each point is recorded exactly once:
+retries (``retries=``) and ``resume=`` re-execute into the point's existing child run, in a
+fresh kernel, so the child's status is its last attempt and ``mlops.attempts`` counts them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from .. import tracking
+from .._format import fmt_duration, table
+from ..errors import InvalidParameterError, MlopsJupyterError, RunStateError
+from ..store import RunStore, open_store
+from .executor import (Outcome, _execute_recorded, check_cwd, kernel_environment,
+                       start_notebook_run)
+from .job import NotebookJob, job_from_source, prepare_job
+from .kernels import KernelPool
+
+SWEEP_ARTIFACT = "sweep.json"
+POINT_TAG = "mlops.sweep.point"
+
+
+@dataclass
+class PointResult:
+    """How one sweep point ended."""
+
+    index: int
+    values: dict[str, Any]
+    run_id: str | None = None
+    status: str = "missing"
+    attempts: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: its parent run and one result per point (in point order)."""
+
+    sweep_run_id: str
+    points: list[PointResult]
+    skipped: int = 0  # points already finished before a resume
+
+    @property
+    def failed(self) -> list[PointResult]:
+        """Points whose last attempt did not finish."""
+        return [p for p in self.points if p.status != "finished"]
+
+    def summary(self) -> str:
+        """The end-of-sweep table: one row per point, swept values and metrics."""
+        names = list(dict.fromkeys(k for p in self.points for k in p.values))
+        metrics = list(dict.fromkeys(k for p in self.points for k in p.metrics))[:6]
+        rows = [[p.index, p.status, p.attempts, *[p.values.get(n) for n in names],
+                 *[p.metrics.get(m) for m in metrics], fmt_duration(p.seconds),
+                 (p.run_id or "-")[:8], (p.error or "")[:60]] for p in self.points]
+        done = len(self.points) - len(self.failed)
+        head = (f"sweep {self.sweep_run_id[:8]}: {done}/{len(self.points)} points finished"
+                + (f" ({self.skipped} already done before resume)" if self.skipped else ""))
+        return head + "\n" + table(["#", "status", "tries", *names, *metrics, "time", "run",
+                                    "error"], rows, max_width=60)
+
+
+@dataclass
+class SweepSpec:
+    """What the sweep run records (``sweep.json``) so that ``resume`` can redo its points."""
+
+    notebook: str
+    points: list[dict[str, Any]]
+    base_parameters: dict[str, Any]
+    kernel_name: str
+    cwd: str
+
+
+def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping[str, Any]] = (),
+                   *, parameters: Mapping[str, Any] | None = None, jobs: int = 1,
+                   timeout: float | None = None, retries: int = 0,
+                   cwd: str | os.PathLike[str] | None = None, store: RunStore | str | None = None,
+                   experiment: str | None = None, name: str | None = None,
+                   resume: str | None = None, executor: str = "local",
+                   scheduler: str | None = None, kernel_name: str | None = None,
+                   on_point: Callable[[PointResult], None] | None = None) -> SweepResult:
+    """Execute a notebook once per point, `jobs` at a time, as children of one sweep run.
+
+    Args:
+        path: The notebook (may be None with `resume`: the recorded source is used).
+        points: Parameter values per point (raw text or typed; validated first).
+        parameters: Values common to every point.
+        jobs: Points executed at once (kernels warmed ahead: as many again).
+        timeout: Seconds each point may take before its kernel is killed.
+        retries: Extra attempts for a point that fails (each in a fresh kernel).
+        cwd: Working directory of the kernels.
+        store: RunStore or URL (default: the project store).
+        experiment: Experiment of the sweep and its points.
+        name: Name of the sweep run.
+        resume: Id of an earlier sweep run: re-execute only its failed or missing points.
+        executor: "local" (warm kernel pool) or "dask".
+        scheduler: Dask scheduler address (``tcp://host:port``); None starts a LocalCluster.
+        kernel_name: Kernelspec (default: the notebook's).
+        on_point: Called with each point's result as it ends (progress display).
+
+    Returns:
+        The SweepResult (call ``summary()`` for the table).
+
+    Raises:
+        InvalidParameterError: a point refused by the schema (no kernel started).
+        RunNotFoundError: `resume` names no run.
+    """
+    store = store if isinstance(store, RunStore) else open_store(store)
+    if executor not in ("local", "dask"):
+        raise InvalidParameterError(f"unknown executor {executor!r}; expected 'local' or 'dask'")
+    if resume:
+        spec, job, sweep_run, todo, skipped = _load_resume(store, resume)
+        point_jobs = _point_jobs(job, spec)
+    else:
+        if not points:
+            raise InvalidParameterError("a sweep needs points: give --grid, --random or --points")
+        job = prepare_job(path or "", parameters, kernel_name=kernel_name)
+        spec = SweepSpec(job.path, [dict(p) for p in points], dict(job.parameters),
+                         job.kernel_name, check_cwd(cwd))
+        todo = {i: None for i in range(len(points))}
+        skipped = 0
+        point_jobs = _point_jobs(job, spec)  # validates every point before anything is recorded
+        sweep_run = _start_sweep_run(store, job, spec, experiment, name, jobs, executor)
+    results = _dispatch(store, sweep_run, spec, {i: point_jobs[i] for i in todo}, todo,
+                        jobs=jobs, timeout=timeout, retries=retries, executor=executor,
+                        scheduler=scheduler, on_point=on_point)
+    all_points = _all_results(store, sweep_run.run_id, spec, results)
+    _end_sweep_run(sweep_run, all_points)
+    return SweepResult(sweep_run.run_id, all_points, skipped)
+
+
+def _point_jobs(job: NotebookJob, spec: SweepSpec) -> list[NotebookJob]:
+    return [job.with_parameters(p, origin=f"sweep point {i}") for i, p in enumerate(spec.points)]
+
+
+def _start_sweep_run(store: RunStore, job: NotebookJob, spec: SweepSpec,
+                     experiment: str | None, name: str | None, jobs: int,
+                     executor: str) -> tracking.Run:
+    run = tracking.start_run(
+        name=name or f"sweep-{Path(job.path).stem}", experiment=experiment, store=store,
+        source_notebook=job.path, params={"sweep.points": len(spec.points), "sweep.jobs": jobs,
+                                          "sweep.executor": executor},
+        tags={"mlops.kind": "sweep", "mlops.cwd": spec.cwd})
+    run.log_artifact(json.dumps(asdict(spec), default=str).encode(), SWEEP_ARTIFACT,
+                     "application/json")
+    run.log_artifact(job.source.encode("utf-8"), "source.ipynb", "application/x-ipynb+json")
+    return run
+
+
+def _load_resume(store: RunStore, sweep_id: str
+                 ) -> tuple[SweepSpec, NotebookJob, tracking.Run, dict[int, str | None], int]:
+    record = store.get_run(sweep_id)
+    spec_artifact, source = record.artifact(SWEEP_ARTIFACT), record.artifact("source.ipynb")
+    if spec_artifact is None or source is None:
+        raise RunStateError(f"run {record.run_id[:8]} is not a sweep (no {SWEEP_ARTIFACT}); "
+                            "pass the id of the sweep's parent run to --resume")
+    spec = SweepSpec(**json.loads(store.read_artifact(spec_artifact.sha256)))
+    job = job_from_source(spec.notebook, store.read_artifact(source.sha256).decode("utf-8"),
+                          spec.base_parameters, spec.kernel_name)
+    children = _children_by_point(store, record.run_id)
+    todo = {i: children[i].run_id if i in children else None for i in range(len(spec.points))
+            if i not in children or children[i].status != "finished"}
+    run = tracking.start_run(run_id=record.run_id, store=store)
+    return spec, job, run, todo, len(spec.points) - len(todo)
+
+
+def _children_by_point(store: RunStore, sweep_id: str) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for child in store.search_runs(parent_run_id=sweep_id, order_by="start_time"):
+        if POINT_TAG in child.tags:
+            found[int(child.tags[POINT_TAG])] = child
+    return found
+
+
+def _dispatch(store: RunStore, sweep_run: tracking.Run, spec: SweepSpec,
+              jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None], *,
+              jobs: int, timeout: float | None, retries: int, executor: str,
+              scheduler: str | None, on_point: Callable[[PointResult], None] | None
+              ) -> dict[int, PointResult]:
+    if not jobs_by_point:
+        return {}
+    if executor == "dask":
+        from .dask_executor import run_points_on_dask
+
+        return run_points_on_dask(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
+                                  jobs=jobs, timeout=timeout, retries=retries,
+                                  scheduler=scheduler, on_point=on_point)
+    return _run_points_locally(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
+                               jobs=jobs, timeout=timeout, retries=retries, on_point=on_point)
+
+
+def _run_points_locally(store: RunStore, sweep_id: str, cwd: str,
+                        jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
+                        *, jobs: int, timeout: float | None, retries: int,
+                        on_point: Callable[[PointResult], None] | None) -> dict[int, PointResult]:
+    kernel = next(iter(jobs_by_point.values())).kernel_name
+    results: dict[int, PointResult] = {}
+    lock = threading.Lock()
+    with KernelPool(kernel, jobs, cwd=cwd, env=kernel_environment(store)) as pool:
+        pool.expect(len(jobs_by_point))
+
+        def work(index: int) -> None:
+            result = execute_point(store, sweep_id, index, jobs_by_point[index], pool,
+                                   existing.get(index), timeout=timeout, retries=retries, cwd=cwd)
+            with lock:
+                results[index] = result
+            if on_point is not None:
+                on_point(result)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mlops-point") as ex:
+            for future in [ex.submit(work, i) for i in jobs_by_point]:
+                future.result()
+    return results
+
+
+def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, pool: KernelPool,
+                  run_id: str | None = None, *, timeout: float | None, retries: int,
+                  cwd: str) -> PointResult:
+    """Execute one point into its child run (created, or resumed from `run_id`), retrying."""
+    values = dict(job.parameters)
+    if run_id is None:
+        run = start_notebook_run(store, job, parent_run_id=sweep_id, cwd=cwd,
+                                 name=f"{Path(job.path).stem}[{index}]", tags={POINT_TAG: index})
+    else:
+        run = tracking.start_run(run_id=run_id, store=store)
+    previous = int(store.get_run(run.run_id).tags.get("mlops.attempts", 0))
+    outcome: Outcome | None = None
+    error: str | None = None
+    for attempt in range(previous + 1, previous + retries + 2):
+        if attempt > previous + 1:
+            pool.expect(1)
+            run = tracking.start_run(run_id=run.run_id, store=store)
+        try:
+            outcome = _execute_recorded(run, job, pool, None, timeout, False, attempt)
+            error = None if outcome.error is None else str(outcome.error)
+        except MlopsJupyterError as err:  # kernel could not start: the run is already failed
+            outcome, error = None, str(err)
+        if outcome is not None and outcome.status == "finished":
+            break
+    record = store.get_run(run.run_id)
+    attempts = int(record.tags.get("mlops.attempts", attempt))
+    return PointResult(index, values, run.run_id, record.status, attempts, error,
+                       record.duration or 0.0, dict(record.metrics))
+
+
+def _all_results(store: RunStore, sweep_id: str, spec: SweepSpec,
+                 fresh: dict[int, PointResult]) -> list[PointResult]:
+    """Results for every point of the sweep: fresh ones, else what the store has (resume)."""
+    children = _children_by_point(store, sweep_id)
+    results = []
+    for index, values in enumerate(spec.points):
+        if index in fresh:
+            results.append(fresh[index])
+        elif index in children:
+            child = children[index]
+            results.append(PointResult(index, dict(values), child.run_id, child.status,
+                                       int(child.tags.get("mlops.attempts", 1)), child.error,
+                                       child.duration or 0.0, dict(child.metrics)))
+        else:
+            results.append(PointResult(index, dict(values)))
+    return results
+
+
+def _end_sweep_run(run: tracking.Run, points: list[PointResult]) -> None:
+    failed = [p for p in points if p.status != "finished"]
+    run.set_tags({"mlops.sweep.finished": len(points) - len(failed),
+                  "mlops.sweep.failed": len(failed)})
+    if failed:
+        run.end("failed", error=f"{len(failed)} of {len(points)} points failed (points "
+                f"{', '.join(str(p.index) for p in failed[:20])}); re-run them with "
+                f"`mlops-jupyter sweep --resume {run.run_id[:8]}`")
+    else:
+        run.end("finished")
+
+
+def progress_printer(total: int) -> Callable[[PointResult], None]:
+    """A callback printing one line per finished point to stderr (a tqdm bar on a terminal)."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="point", file=sys.stderr)
+
+        def update(result: PointResult) -> None:
+            bar.update(1)
+            if result.status != "finished":
+                bar.write(f"point {result.index} {result.status}: {result.error}")
+            if bar.n >= total:
+                bar.close()
+        return update
+
+    def line(result: PointResult) -> None:
+        print(f"point {result.index} {result.status} ({result.seconds:.1f}s)", file=sys.stderr)
+    return line
