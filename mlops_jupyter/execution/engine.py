@@ -38,6 +38,11 @@ class _PooledClient(PapermillNotebookClient):
     """papermill's client, plus silent setup/teardown code around the cells."""
 
     setup_code = Unicode("")
+    running_cell: Any = None
+
+    def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
+        self.running_cell = cell  # remembered for a kernel that dies inside this cell
+        return super().execute_cell(cell, cell_index, *args, **kwargs)
 
     def execute(self, **kwargs: Any) -> Any:
         self.reset_execution_trackers()
@@ -45,7 +50,11 @@ class _PooledClient(PapermillNotebookClient):
             try:
                 if self.setup_code:
                     self._run_silent(self.setup_code)
-                self.papermill_execute_cells()
+                try:
+                    self.papermill_execute_cells()
+                except Exception as err:  # DeadKernelError, CellTimeoutError: say which cell
+                    err.mlops_cell = self.running_cell  # type: ignore[attr-defined]
+                    raise
                 info_msg = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
                 self.set_widgets_metadata()
@@ -57,10 +66,17 @@ class _PooledClient(PapermillNotebookClient):
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         self.wait_for_reply(msg_id)
 
+    def _kernel_alive(self) -> bool:
+        from jupyter_core.utils import ensure_async, run_sync
+
+        async def alive() -> bool:
+            return bool(await ensure_async(self.km.is_alive()))
+        return bool(self.km.has_kernel and run_sync(alive)())
+
     def _teardown(self) -> None:
         """End runs left active in the kernel (flushing metrics), then close our channels."""
         try:
-            if self.kc is not None and self.km is not None and self.km.has_kernel:
+            if self.kc is not None and self.km is not None and self._kernel_alive():
                 failed = any(c.get("metadata", {}).get("papermill", {}).get("exception")
                              for c in self.nb.cells)
                 self._run_silent(_TEARDOWN.format(status="failed" if failed else "finished"))

@@ -112,8 +112,8 @@ def execute_job(job: NotebookJob, km: "AsyncKernelManager", pool: KernelPool, *,
             if not timed_out.is_set() and isinstance(err, RuntimeError) and \
                     not isinstance(err, DeadKernelError) and "Kernel died" not in str(err):
                 raise
-            error = _kernel_error(job, output_path, timeout, timed_out.is_set()
-                                  or isinstance(err, CellTimeoutError))
+            error = _kernel_error(job, getattr(err, "mlops_cell", None), timeout,
+                                  timed_out.is_set() or isinstance(err, CellTimeoutError))
         finally:
             watchdog.cancel()
             pool.discard(km)
@@ -142,18 +142,14 @@ def _cell_error(job: NotebookJob, output_path: str, ename: str, evalue: str
     return NotebookExecutionError(-1, ename, evalue, output_path)
 
 
-def _kernel_error(job: NotebookJob, output_path: str, timeout: float | None,
+def _kernel_error(job: NotebookJob, cell: Any, timeout: float | None,
                   timed_out: bool) -> NotebookExecutionError:
-    """A timeout or a dead kernel, at the cell papermill marked as running."""
-    index = -1
-    for cell in _executed_cells(output_path):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
-            found = job.source_cell_index(cell)
-            index = -1 if found is None else found
-            break
+    """A timeout or a dead kernel, at the cell that was running (indexed in the source)."""
+    found = None if cell is None else job.source_cell_index(cell)
+    index = -1 if found is None else found
     if timed_out and timeout:
-        return NotebookTimeoutError(timeout, index, output_path)
-    return KernelDiedError(index, output_path)
+        return NotebookTimeoutError(timeout, index, output_path=None)
+    return KernelDiedError(index)
 
 
 def _fix_input_path(output_path: str, input_path: str) -> None:

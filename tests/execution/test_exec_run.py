@@ -1,0 +1,113 @@
+"""`run_notebook` and `mlops-jupyter run` on real papermill executions and real kernels."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from mlops_jupyter.cli import main
+from mlops_jupyter.errors import (InvalidParameterError, KernelDiedError,
+                                  NotebookExecutionError, NotebookTimeoutError)
+from mlops_jupyter.execution import run_notebook
+from mlops_jupyter.execution import kernels as kernels_module
+from mlops_jupyter.store import open_store
+from nbhelpers import copy_notebook, executed_cells, stdout_of
+
+pytestmark = pytest.mark.kernel
+
+
+def test_typed_parameters_reach_the_kernel_with_their_types(tmp_path):
+    nb = copy_notebook("typed.ipynb", tmp_path)
+    before = nb.read_bytes()
+    out = tmp_path / "out" / "typed.out.ipynb"
+    record = run_notebook(nb, {"lr": "0.5", "epochs": "4", "flag": "true", "layers": "[1, 2]",
+                               "opts": {"b": 2}, "seed": "7"}, output_path=out)
+    seen = json.loads(stdout_of(out).strip().splitlines()[-1])
+    assert seen == {"lr": "float", "epochs": "int", "flag": "bool", "name": "str",
+                    "layers": "list", "opts": "dict", "seed": "int"}
+    assert record.status == "finished" and record.duration > 0
+    assert record.params == {"lr": 0.5, "epochs": 4, "flag": True, "name": "base",
+                             "layers": [1, 2], "opts": {"b": 2}, "seed": 7}
+    assert record.metrics == {"score": 2.0}  # logged inside the kernel, rolled up
+    assert record.source_notebook == str(nb)
+    assert nb.read_bytes() == before  # the source notebook is never modified
+    cells = executed_cells(out)
+    assert "injected-parameters" in cells[3].metadata.tags
+    executed = open_store().read_artifact(record.artifact("executed.ipynb").sha256)
+    meta = json.loads(executed)["metadata"]["papermill"]
+    assert meta["parameters"]["lr"] == 0.5 and meta["input_path"] == str(nb)
+    children = open_store().search_runs(parent_run_id=record.run_id)
+    assert len(children) == 1 and children[0].metrics == {"score": 2.0}
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"epochs": "three"}, "'three' is not a valid int"),
+    ({"lrr": 0.2}, "unknown parameter 'lrr'"),
+    ({"flag": 2}, "2 is not a valid bool"),
+])
+def test_bad_values_are_refused_before_any_kernel_starts(tmp_path, monkeypatch, values, message):
+    def no_kernels(*args, **kwargs):
+        raise AssertionError("a kernel pool was created for invalid parameters")
+
+    monkeypatch.setattr(kernels_module.KernelPool, "__init__", no_kernels)
+    nb = copy_notebook("typed.ipynb", tmp_path)
+    started = time.perf_counter()
+    with pytest.raises(InvalidParameterError, match=message):
+        run_notebook(nb, values)
+    assert time.perf_counter() - started < 1.0
+    assert open_store().count_runs() == 0
+
+
+def test_failing_cell_gives_a_failed_run_with_error_and_output(tmp_path):
+    nb = copy_notebook("fail.ipynb", tmp_path)
+    with pytest.raises(NotebookExecutionError, match=r"cell 4 raised ValueError: boom at x=2"
+                       ) as caught:
+        run_notebook(nb, {"x": 2, "fail_on": 2})
+    err = caught.value
+    assert (err.cell_index, err.ename, err.evalue) == (4, "ValueError", "boom at x=2")
+    record = open_store().get_run(err.run_id)
+    assert record.status == "failed" and "cell 4 raised ValueError: boom at x=2" in record.error
+    assert record.tags["mlops.error_cell"] == "4" and record.tags["mlops.error_name"] == "ValueError"
+    executed = json.loads(open_store().read_artifact(record.artifact("executed.ipynb").sha256))
+    errors = [o for c in executed["cells"] for o in c.get("outputs", ())
+              if o.get("output_type") == "error"]
+    assert errors and errors[0]["evalue"] == "boom at x=2"
+    assert record.metrics == {"x2": 4.0}  # logged before the failing cell, not lost
+
+
+def test_dead_kernel_is_reported_as_such(tmp_path):
+    nb = copy_notebook("dead.ipynb", tmp_path)
+    with pytest.raises(KernelDiedError, match="kernel died while running cell 2") as caught:
+        run_notebook(nb)
+    record = open_store().get_run(caught.value.run_id)
+    assert record.status == "failed" and "kernel died" in record.error
+    assert record.artifact("executed.ipynb") is not None
+
+
+def test_per_run_timeout_is_enforced(tmp_path):
+    nb = copy_notebook("slow.ipynb", tmp_path)
+    started = time.perf_counter()
+    with pytest.raises(NotebookTimeoutError, match="timed out after 2s while running cell 3"
+                       ) as caught:
+        run_notebook(nb, {"seconds": 60}, timeout=2)
+    assert time.perf_counter() - started < 15
+    record = open_store().get_run(caught.value.run_id)
+    assert record.status == "failed" and "timed out" in record.error
+
+
+def test_run_command(tmp_path, capsys):
+    nb = copy_notebook("typed.ipynb", tmp_path)
+    (tmp_path / "p.yaml").write_text("epochs: 5\n")
+    out = tmp_path / "o.ipynb"
+    code = main(["run", str(nb), "-p", "lr", "0.2", "-f", str(tmp_path / "p.yaml"),
+                 "--output", str(out), "--timeout", "60", "--cwd", str(tmp_path),
+                 "--name", "cli-run"])
+    assert code == 0, capsys.readouterr().err
+    assert "finished" in capsys.readouterr().out and out.is_file()
+    (record,) = open_store().search_runs(filter="name == 'cli-run'")
+    assert record.params["lr"] == 0.2 and record.params["epochs"] == 5
+    assert record.metrics["score"] == pytest.approx(1.0)
+    assert main(["run", str(copy_notebook("fail.ipynb", tmp_path)), "-p", "fail_on", "1"]) == 2
+    assert "cell 4 raised ValueError: boom at x=1" in capsys.readouterr().err
