@@ -104,7 +104,7 @@ class KernelPool:
                 client = km.client()
                 client.start_channels()
                 try:
-                    await client.wait_for_ready(timeout=self.start_timeout)
+                    await self._wait_ready(km, client)
                 finally:
                     client.stop_channels()
                 self.started += 1
@@ -115,6 +115,16 @@ class KernelPool:
                 reason = f"{type(err).__name__}: {err}"
                 await self._kill(km)
         self._ready.put(KernelStartError(self.kernel_name, self.start_attempts, reason))
+
+    async def _wait_ready(self, km: "AsyncKernelManager", client: Any) -> None:
+        """Wait for kernel_info, but give up at once when the process exits (a port taken)."""
+        ready = asyncio.ensure_future(client.wait_for_ready(timeout=self.start_timeout))
+        while not ready.done():
+            await asyncio.wait({ready}, timeout=0.05)
+            if not ready.done() and not await km.is_alive():
+                ready.cancel()
+                raise RuntimeError("the kernel process exited while starting")
+        ready.result()
 
     def _new_manager(self) -> "AsyncKernelManager":
         from jupyter_client import AsyncKernelManager

@@ -1,0 +1,119 @@
+"""Sweeps on the warm kernel pool: grid with --jobs 2, retries, --resume, kernel start retries."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlops_jupyter.cli import main
+from mlops_jupyter.errors import KernelStartError, UnknownParameterError
+from mlops_jupyter.execution import KernelPool, sweep_notebook
+from mlops_jupyter.execution import kernels as kernels_module
+from mlops_jupyter.store import open_store
+from nbhelpers import copy_notebook
+
+pytestmark = pytest.mark.kernel
+
+
+def _children(sweep_id: str) -> list:
+    return open_store().search_runs(parent_run_id=sweep_id, order_by="start_time")
+
+
+def test_grid_sweep_with_two_jobs_records_each_point_once(tmp_path, capsys):
+    nb = copy_notebook("typed.ipynb", tmp_path)
+    code = main(["sweep", str(nb), "--grid", "lr=0.5,2", "--grid", "epochs=1,3", "--jobs", "2",
+                 "-p", "name", "swept", "--name", "grid"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "4/4 points finished" in out and "lr" in out and "score" in out
+    (sweep,) = open_store().search_runs(filter="name == 'grid'")
+    assert sweep.status == "finished" and sweep.tags["mlops.kind"] == "sweep"
+    children = _children(sweep.run_id)
+    assert len(children) == 4
+    by_point = {int(c.tags["mlops.sweep.point"]): c for c in children}
+    expected = [(0.5, 1), (0.5, 3), (2.0, 1), (2.0, 3)]
+    for index, (lr, epochs) in enumerate(expected):
+        child = by_point[index]
+        assert child.status == "finished" and child.tags["mlops.attempts"] == "1"
+        assert (child.params["lr"], child.params["epochs"], child.params["name"]) == \
+            (lr, epochs, "swept")
+        assert type(child.params["epochs"]) is int
+        assert child.metrics["score"] == pytest.approx(lr * epochs)
+    # each point ran in a kernel of its own: the runs tracked inside have distinct pids
+    inner = [r for c in children for r in open_store().search_runs(parent_run_id=c.run_id)]
+    assert len(inner) == 4 and len({r.pid for r in inner}) == 4
+
+
+def test_invalid_point_is_refused_before_any_kernel(tmp_path, monkeypatch):
+    monkeypatch.setattr(kernels_module.KernelPool, "__init__",
+                        lambda *a, **k: pytest.fail("kernel pool created"))
+    nb = copy_notebook("typed.ipynb", tmp_path)
+    with pytest.raises(UnknownParameterError, match="'depth'"):
+        sweep_notebook(nb, [{"lr": 0.1}, {"depth": 3}])
+    assert open_store().count_runs() == 0
+
+
+def test_failing_point_is_retried_then_resume_completes_it(tmp_path, capsys):
+    nb = copy_notebook("fail.ipynb", tmp_path)
+    flag = tmp_path / "still-broken"
+    flag.write_text("x")
+    result = sweep_notebook(nb, [{"x": 1}, {"x": 2}, {"x": 3}], jobs=2, retries=1,
+                            parameters={"fail_on": 2, "flag_file": str(flag)})
+    assert [p.status for p in result.points] == ["finished", "failed", "finished"]
+    assert [p.attempts for p in result.points] == [1, 2, 1]
+    assert "boom at x=2" in result.points[1].error
+    sweep = open_store().get_run(result.sweep_run_id)
+    assert sweep.status == "failed" and "--resume" in sweep.error
+    done_before = {c.run_id: c.end_time for c in _children(sweep.run_id) if c.status == "finished"}
+
+    flag.unlink()  # the cause is fixed: resume re-runs only the failed point
+    assert main(["sweep", "--resume", sweep.run_id[:10]]) == 0
+    out = capsys.readouterr().out
+    assert "3/3 points finished (2 already done before resume)" in out
+    children = _children(sweep.run_id)
+    assert len(children) == 3 and all(c.status == "finished" for c in children)
+    assert {c.run_id: c.end_time for c in children if c.run_id in done_before} == done_before
+    fixed = next(c for c in children if c.tags["mlops.sweep.point"] == "1")
+    assert fixed.tags["mlops.attempts"] == "3" and fixed.error is None
+    assert fixed.metrics["x2"] == 4.0
+    assert open_store().get_run(sweep.run_id).status == "finished"
+
+
+def _flaky_kernelspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failures: int) -> str:
+    """A kernelspec whose first `failures` launches exit at once (like a port collision)."""
+    script = tmp_path / "flaky_kernel.py"
+    script.write_text(
+        "import os, sys\n"
+        f"count = os.path.join({str(tmp_path)!r}, 'launches')\n"
+        "n = len(open(count).read()) if os.path.exists(count) else 0\n"
+        "open(count, 'a').write('x')\n"
+        f"if n < {failures}:\n    sys.exit('Address already in use')\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n")
+    spec = tmp_path / "share" / "jupyter" / "kernels" / "flaky"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, str(script), "{connection_file}"],
+        "display_name": "flaky", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
+    return "flaky"
+
+
+def test_kernel_start_failures_are_retried(tmp_path, monkeypatch):
+    name = _flaky_kernelspec(tmp_path, monkeypatch, failures=1)
+    with KernelPool(name, 1, start_timeout=20, start_attempts=3) as pool:
+        pool.expect(1)
+        km = pool.acquire(timeout=60)
+        assert km.has_kernel and pool.started == 1 and pool.start_failures == 1
+        pool.discard(km)
+
+
+def test_kernel_that_never_starts_is_one_clear_error(tmp_path, monkeypatch):
+    name = _flaky_kernelspec(tmp_path, monkeypatch, failures=99)
+    with KernelPool(name, 1, start_timeout=20, start_attempts=2) as pool:
+        pool.expect(1)
+        with pytest.raises(KernelStartError, match="could not start kernel 'flaky' after 2"):
+            pool.acquire(timeout=60)
