@@ -21,6 +21,9 @@ HEARTBEAT_TIMEOUT = "MLOPS_JUPYTER_HEARTBEAT_TIMEOUT"
 PARENT_RUN = "MLOPS_JUPYTER_PARENT_RUN"
 #: Seconds between background metric flushes (default 0.5).
 FLUSH_INTERVAL = "MLOPS_JUPYTER_FLUSH_INTERVAL"
+#: "1" to start notebook kernels (run/sweep/reproduce) with ipykernel's debugger (debugpy);
+#: by default they start without it, which saves 0.1-0.3 s per kernel.
+KERNEL_DEBUGGER = "MLOPS_JUPYTER_KERNEL_DEBUGGER"
 
 DEFAULT_EXPERIMENT = "Default"
 STORE_DIRNAME = ".mlops"

@@ -13,6 +13,7 @@ from typing import Any
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+from jupyter_core.utils import ensure_async, run_sync
 from traitlets import Unicode
 
 ENGINE_NAME = "mlops-jupyter"
@@ -39,6 +40,22 @@ class _PooledClient(PapermillNotebookClient):
 
     setup_code = Unicode("")
     running_cell: Any = None
+
+    async def async_start_new_kernel_client(self) -> Any:
+        """Connect to the pool's kernel, known ready, with the quick handshake."""
+        from .kernels import handshake
+
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        try:
+            await handshake(self.kc, self.startup_timeout)
+        except Exception:
+            self.kc.stop_channels()
+            raise
+        self.kc.allow_stdin = False
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
         self.running_cell = cell  # remembered for a kernel that dies inside this cell
@@ -67,8 +84,6 @@ class _PooledClient(PapermillNotebookClient):
         self.wait_for_reply(msg_id)
 
     def _kernel_alive(self) -> bool:
-        from jupyter_core.utils import ensure_async, run_sync
-
         async def alive() -> bool:
             return bool(await ensure_async(self.km.is_alive()))
         return bool(self.km.has_kernel and run_sync(alive)())
