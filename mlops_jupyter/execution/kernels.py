@@ -1,7 +1,8 @@
 """A pool of warm kernels: started ahead of need, each handed out once, then discarded.
 
 Booting an IPython kernel costs most of the time of a small notebook run, so the pool starts
-kernels in a background thread (its own asyncio loop) while earlier points execute. A kernel
+kernels in a background thread (its own asyncio loop) while earlier points execute; they talk
+over local IPC sockets (on POSIX), so there are no TCP ports to collide. A kernel
 runs exactly one notebook and is then killed, so no state leaks between points. A kernel that
 fails to start (port collision, start timeout, crash at boot) is retried with fresh ports.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
+import shutil
+import tempfile
 import threading
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -115,6 +118,8 @@ class KernelPool:
                                         daemon=True)
         self._thread.start()
         self._closed = False
+        self._count = 0
+        self._ipc_dir = None if os.name == "nt" else tempfile.mkdtemp(prefix="mlops-kernels-")
 
     def __enter__(self) -> "KernelPool":
         return self
@@ -191,7 +196,11 @@ class KernelPool:
         ready.result()
 
     def _new_manager(self) -> "AsyncKernelManager":
-        return _manager_class()(kernel_name=self.kernel_name)
+        km = _manager_class()(kernel_name=self.kernel_name)
+        if self._ipc_dir is not None:  # local sockets: no TCP ports to collide, no warning
+            self._count += 1
+            km.transport, km.ip = "ipc", os.path.join(self._ipc_dir, f"k{self._count}")
+        return km
 
     @staticmethod
     async def _kill(km: "AsyncKernelManager") -> None:
@@ -239,3 +248,5 @@ class KernelPool:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop.close()
+            if self._ipc_dir is not None:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
