@@ -20,7 +20,8 @@ _EXPORTS = {
     "SweepResult": "sweep",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["KernelPool", "NotebookJob", "ReproduceResult", "SweepResult", "notebook_schema",
+           "prepare_job", "reproduce_run", "run_notebook", "sweep_notebook"]
 
 if TYPE_CHECKING:
     from .executor import run_notebook

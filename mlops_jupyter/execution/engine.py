@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_core.utils import ensure_async, run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
-from jupyter_core.utils import ensure_async, run_sync
 from traitlets import Unicode
 
 ENGINE_NAME = "mlops-jupyter"

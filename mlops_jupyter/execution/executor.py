@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .. import env, tracking
-from ..errors import KernelDiedError, NotebookError, NotebookExecutionError, NotebookTimeoutError
+from ..errors import (
+    KernelDiedError,
+    NotebookError,
+    NotebookExecutionError,
+    NotebookTimeoutError,
+)
 from ..store import RunStore, open_store
 from ..store.records import RunRecord
 from .job import NotebookJob, prepare_job, source_bytes

@@ -14,8 +14,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..params import ParamSpec
-from .parameters import (collect_parameters, effective_parameters, fast_nbformat,
-                         notebook_schema, read_notebook, validate_parameters)
+from .parameters import (
+    collect_parameters,
+    effective_parameters,
+    fast_nbformat,
+    notebook_schema,
+    read_notebook,
+    validate_parameters,
+)
 
 DEFAULT_KERNEL = "python3"
 

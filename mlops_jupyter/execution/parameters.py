@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .._format import table
-from ..errors import NoParametersCellError, NotebookError, ParameterValueError, UnknownParameterError
+from ..errors import (
+    NoParametersCellError,
+    NotebookError,
+    ParameterValueError,
+    UnknownParameterError,
+)
 from ..params import ParamSpec, find_parameters_cell, parse_parameters_source
 
 if TYPE_CHECKING:

@@ -137,7 +137,7 @@ def _execute(job: Any, store: RunStore, original: Any, folder: str,
                          progress_bar=False, tags=tags)
         return record.run_id, ""
     except NotebookExecutionError as err:
-        return getattr(err, "run_id"), f"re-execution failed: {err}"
+        return err.run_id, f"re-execution failed: {err}"
 
 
 def _verdict(status: str, checks: list[MetricCheck], reason: str) -> tuple[str, str]:

@@ -20,8 +20,13 @@ from .. import tracking
 from .._format import fmt_duration, table
 from ..errors import InvalidParameterError, MlopsJupyterError, RunStateError
 from ..store import RunStore, open_store
-from .executor import (Outcome, _execute_recorded, check_cwd, kernel_environment,
-                       start_notebook_run)
+from .executor import (
+    Outcome,
+    _execute_recorded,
+    check_cwd,
+    kernel_environment,
+    start_notebook_run,
+)
 from .job import NotebookJob, job_from_source, prepare_job
 from .kernels import KernelPool
 

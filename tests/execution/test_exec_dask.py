@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
+from nbhelpers import copy_notebook
 
 from mlops_jupyter.cli import main
 from mlops_jupyter.execution import sweep_notebook
 from mlops_jupyter.store import RunStore, open_store
-from nbhelpers import copy_notebook
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 

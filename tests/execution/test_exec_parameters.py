@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from nbhelpers import NOTEBOOKS
 
 from mlops_jupyter.cli import main
-from mlops_jupyter.errors import (InvalidParameterError, NoParametersCellError,
-                                  ParameterValueError, UnknownParameterError)
+from mlops_jupyter.errors import (
+    InvalidParameterError,
+    NoParametersCellError,
+    ParameterValueError,
+    UnknownParameterError,
+)
 from mlops_jupyter.execution.job import prepare_job
 from mlops_jupyter.execution.parameters import convert_value, load_parameters_file
 from mlops_jupyter.execution.points import grid_points, load_points_file, random_points
 from mlops_jupyter.params import ParamSpec
-from nbhelpers import NOTEBOOKS
 
 
 @pytest.mark.parametrize("kind, default, raw, expected", [

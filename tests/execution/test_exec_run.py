@@ -6,14 +6,18 @@ import json
 import time
 
 import pytest
+from nbhelpers import copy_notebook, executed_cells, stdout_of
 
 from mlops_jupyter.cli import main
-from mlops_jupyter.errors import (InvalidParameterError, KernelDiedError,
-                                  NotebookExecutionError, NotebookTimeoutError)
-from mlops_jupyter.execution import run_notebook
+from mlops_jupyter.errors import (
+    InvalidParameterError,
+    KernelDiedError,
+    NotebookExecutionError,
+    NotebookTimeoutError,
+)
 from mlops_jupyter.execution import kernels as kernels_module
+from mlops_jupyter.execution import run_notebook
 from mlops_jupyter.store import open_store
-from nbhelpers import copy_notebook, executed_cells, stdout_of
 
 pytestmark = pytest.mark.kernel
 

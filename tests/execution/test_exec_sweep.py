@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from nbhelpers import copy_notebook
 
 from mlops_jupyter.cli import main
 from mlops_jupyter.errors import KernelStartError, UnknownParameterError
 from mlops_jupyter.execution import KernelPool, sweep_notebook
 from mlops_jupyter.execution import kernels as kernels_module
 from mlops_jupyter.store import open_store
-from nbhelpers import copy_notebook
 
 pytestmark = pytest.mark.kernel
 
