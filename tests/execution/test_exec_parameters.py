@@ -80,3 +80,15 @@ def test_params_command_prints_the_schema(capsys):
     assert "lr" in out and "float" in out and "learning rate" in out and "optional seed" in out
     assert main(["run", str(NOTEBOOKS / "typed.ipynb"), "-p", "epochs", "three"]) == 2
     assert "parameter 'epochs': 'three' is not a valid int" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("source, kind", [
+    ("seed: Optional[int] = None", "int"), ("seed: int | None = None", "int"),
+    ("seed: typing.Union[float, None] = None", "float"), ("seed: None | bool = None", "bool"),
+    ("seed: Union[int, str] = None", "str"), ("seed: int = None", "int"),
+])
+def test_optional_annotations_keep_their_type(source, kind):
+    from mlops_jupyter.params import parse_parameters_source
+
+    (spec,) = parse_parameters_source(source)
+    assert (spec.type, spec.default) == (kind, None)
