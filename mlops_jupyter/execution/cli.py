@@ -121,6 +121,10 @@ def _sweep(args: argparse.Namespace) -> int:
             raise InvalidParameterError("sweep needs a NOTEBOOK (or --resume SWEEP_RUN)")
         job = prepare_job(args.notebook, files=args.parameters_file, pairs=args.parameter,
                           kernel_name=args.kernel)
+        if args.random is not None and args.seed is None:
+            import random
+
+            args.seed = random.SystemRandom().randrange(2**31)
         points, base = _sweep_points(args, job.schema), job.parameters
         total = len(points)
     else:
@@ -129,7 +133,8 @@ def _sweep(args: argparse.Namespace) -> int:
         args.notebook, points, parameters=base, jobs=args.jobs, timeout=args.timeout,
         retries=args.retries, cwd=args.cwd, store=args.store, experiment=args.experiment,
         name=args.name, resume=args.resume, executor=args.executor, scheduler=args.scheduler,
-        kernel_name=args.kernel, on_point=progress_printer(total) if total else None)
+        kernel_name=args.kernel, on_point=progress_printer(total) if total else None,
+        tags={"mlops.sweep.seed": args.seed} if args.random is not None else None)
     print(result.summary())
     return 1 if result.failed else 0
 

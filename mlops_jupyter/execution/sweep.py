@@ -93,7 +93,8 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
                    experiment: str | None = None, name: str | None = None,
                    resume: str | None = None, executor: str = "local",
                    scheduler: str | None = None, kernel_name: str | None = None,
-                   on_point: Callable[[PointResult], None] | None = None) -> SweepResult:
+                   on_point: Callable[[PointResult], None] | None = None,
+                   tags: Mapping[str, Any] | None = None) -> SweepResult:
     """Execute a notebook once per point, `jobs` at a time, as children of one sweep run.
 
     Args:
@@ -112,6 +113,7 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
         scheduler: Dask scheduler address (``tcp://host:port``); None starts a LocalCluster.
         kernel_name: Kernelspec (default: the notebook's).
         on_point: Called with each point's result as it ends (progress display).
+        tags: Extra tags for the sweep run (e.g. the seed of random points).
 
     Returns:
         The SweepResult (call ``summary()`` for the table).
@@ -135,10 +137,16 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
         todo = {i: None for i in range(len(points))}
         skipped = 0
         point_jobs = _point_jobs(job, spec)  # validates every point before anything is recorded
-        sweep_run = _start_sweep_run(store, job, spec, experiment, name, jobs, executor)
-    results = _dispatch(store, sweep_run, spec, {i: point_jobs[i] for i in todo}, todo,
-                        jobs=jobs, timeout=timeout, retries=retries, executor=executor,
-                        scheduler=scheduler, on_point=on_point)
+        sweep_run = _start_sweep_run(store, job, spec, experiment, name, jobs, executor, tags)
+    try:
+        results = _dispatch(store, sweep_run, spec, {i: point_jobs[i] for i in todo}, todo,
+                            jobs=jobs, timeout=timeout, retries=retries, executor=executor,
+                            scheduler=scheduler, on_point=on_point)
+    except BaseException as err:  # Ctrl-C or a store failure: never leave the sweep running
+        sweep_run.end("killed" if isinstance(err, KeyboardInterrupt) else "failed",
+                      error=f"{type(err).__name__}: {err}; finish it with `mlops-jupyter sweep "
+                      f"--resume {sweep_run.run_id[:8]}`")
+        raise
     all_points = _all_results(store, sweep_run.run_id, spec, results)
     _end_sweep_run(sweep_run, all_points)
     return SweepResult(sweep_run.run_id, all_points, skipped)
@@ -150,12 +158,12 @@ def _point_jobs(job: NotebookJob, spec: SweepSpec) -> list[NotebookJob]:
 
 def _start_sweep_run(store: RunStore, job: NotebookJob, spec: SweepSpec,
                      experiment: str | None, name: str | None, jobs: int,
-                     executor: str) -> tracking.Run:
+                     executor: str, tags: Mapping[str, Any] | None = None) -> tracking.Run:
     run = tracking.start_run(
         name=name or f"sweep-{Path(job.path).stem}", experiment=experiment, store=store,
         source_notebook=job.path, params={"sweep.points": len(spec.points), "sweep.jobs": jobs,
                                           "sweep.executor": executor},
-        tags={"mlops.kind": "sweep", "mlops.cwd": spec.cwd})
+        tags={"mlops.kind": "sweep", "mlops.cwd": spec.cwd, **(tags or {})})
     run.log_artifact(json.dumps(asdict(spec), default=str).encode(), SWEEP_ARTIFACT,
                      "application/json")
     run.log_artifact(job.source.encode("utf-8"), "source.ipynb", "application/x-ipynb+json")
@@ -222,9 +230,12 @@ def _run_points_locally(store: RunStore, sweep_id: str, cwd: str,
             if on_point is not None:
                 on_point(result)
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mlops-point") as ex:
+        ex = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mlops-point")
+        try:
             for future in [ex.submit(work, i) for i in jobs_by_point]:
                 future.result()
+        finally:  # on Ctrl-C or an error, points not started yet are dropped
+            ex.shutdown(wait=True, cancel_futures=True)
     return results
 
 

@@ -116,3 +116,16 @@ def test_kernel_that_never_starts_is_one_clear_error(tmp_path, monkeypatch):
         pool.expect(1)
         with pytest.raises(KernelStartError, match="could not start kernel 'flaky' after 2"):
             pool.acquire(timeout=60)
+
+
+def test_random_sweep_records_its_seed(tmp_path, capsys):
+    nb = copy_notebook("typed.ipynb", tmp_path)
+    code = main(["sweep", str(nb), "--random", "2", "--range", "lr=0.1:0.2",
+                 "--range", "epochs=1:3", "--jobs", "2", "--name", "rnd"])
+    assert code == 0, capsys.readouterr().err
+    (sweep,) = open_store().search_runs(filter="name == 'rnd'")
+    assert int(sweep.tags["mlops.sweep.seed"]) >= 0
+    children = open_store().search_runs(parent_run_id=sweep.run_id)
+    assert len(children) == 2
+    assert all(0.1 <= c.params["lr"] <= 0.2 and c.params["epochs"] in (1, 2, 3)
+               for c in children)
