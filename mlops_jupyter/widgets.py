@@ -164,8 +164,14 @@ def _plot_curves(store: Any, records: list[Any]) -> None:
         ax.set(title=key, xlabel="step")
         ax.legend(fontsize="small")
     fig.tight_layout()
-    display(fig)
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")  # independent of the kernel's matplotlib backend
     plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))
 
 
 def runs_magic(line: str) -> None:

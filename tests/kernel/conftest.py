@@ -33,10 +33,11 @@ class KernelRunner:
         self.folder = folder
         self.monkeypatch = monkeypatch
 
-    def __call__(self, cells: list, order: list[int] | None = None, *,
-                 name: str = "nb.ipynb", allow_errors: bool = False,
-                 edit: Callable[[nbformat.NotebookNode], None] | None = None,
+    def __call__(self, cells: list, order: list[int | Callable[[nbformat.NotebookNode, Path], None]]
+                 | None = None, *, name: str = "nb.ipynb", allow_errors: bool = False
                  ) -> nbformat.NotebookNode:
+        """Run `order` (cell indices; a callable in it is called with (nb, path) at that point,
+        e.g. to edit and save the notebook between executions)."""
         nb = cells if isinstance(cells, nbformat.NotebookNode) else make_notebook(cells)
         path = self.folder / name
         nbformat.write(nb, path)
@@ -44,10 +45,11 @@ class KernelRunner:
         client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=allow_errors,
                                 resources={"metadata": {"path": str(self.folder)}})
         with client.setup_kernel():
-            for step, index in enumerate(order if order is not None else range(len(nb.cells))):
-                if edit is not None and step == len(order or []) - 1:
-                    pass
-                client.execute_cell(nb.cells[index], index)
+            for step in order if order is not None else range(len(nb.cells)):
+                if callable(step):
+                    step(nb, path)
+                else:
+                    client.execute_cell(nb.cells[step], step)
         return nb
 
 
