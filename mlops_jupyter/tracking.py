@@ -165,11 +165,13 @@ class Run:
         for child in [r for r in _context.stack if r.parent_run_id == self.run_id]:
             child.end(status, error)
         try:
-            self.flush()
-        finally:
+            with self._flush_lock:  # the last metrics and the status go in one transaction
+                with self._lock:
+                    batch, self._pending = self._pending, []
+                self.store.end_run(self.run_id, status, error, metrics=batch)
+        finally:  # even when the store is gone, this run stops being the active one
             self.status = status
             _context.forget(self)
-            self.store.end_run(self.run_id, status, error)
 
     def record(self) -> RunRecord:
         """Everything stored for this run so far (flushes first)."""

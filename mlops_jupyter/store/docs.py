@@ -6,6 +6,7 @@ write that changes a table rebuilds the affected documents in the same transacti
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from typing import Any, Iterable
@@ -37,8 +38,9 @@ def _collect(conn: Connection, table: Any, columns: Iterable[Any], run_ids: list
 
 
 def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
-            metrics: bool = False, tags: bool = False) -> None:
-    """Rewrite the chosen documents of `run_ids` from the params/latest_metrics/tags tables."""
+            metrics: bool = False, tags: bool = False, touch: float | None = None) -> None:
+    """Rewrite the chosen documents of `run_ids` from the params/latest_metrics/tags tables
+    (and set their updated_at to `touch` when given)."""
     ids = sorted(set(run_ids))
     if not ids:
         return
@@ -59,7 +61,15 @@ def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
     chosen = [name for name, on in (("params_doc", params), ("metrics_doc", metrics),
                                     ("tags_doc", tags)) if on]
     r = schema.runs
-    stmt = update(r).where(r.c.run_id == bindparam("rid")).values(
-        {name: bindparam(f"new_{name}") for name in chosen})
-    conn.execute(stmt, [{"rid": rid, **{f"new_{n}": values[rid].get(n) for n in chosen}}
+    stmt = _update_statement(tuple(chosen), touch is not None)
+    extra = {} if touch is None else {"new_updated_at": touch}
+    conn.execute(stmt, [{"rid": rid, **extra, **{f"new_{n}": values[rid].get(n) for n in chosen}}
                         for rid in ids])
+
+
+@functools.lru_cache(maxsize=16)
+def _update_statement(columns: tuple[str, ...], touch: bool) -> Any:
+    r = schema.runs
+    names = columns + (("updated_at",) if touch else ())
+    return update(r).where(r.c.run_id == bindparam("rid")).values(
+        {name: bindparam(f"new_{name}") for name in names})

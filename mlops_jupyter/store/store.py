@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -48,6 +49,9 @@ class RunStore:
         self.blobs = BlobStore(blob_root or default_blob_root(self.url))
         self._reader, self._writer = create_store_engines(self.url)
         self._known_provenance: set[str] = set()
+        self._statements: dict[tuple[Any, ...], Any] = {}
+        self._experiment_ids: dict[str, int] = {}
+        self._doc_cache: dict[int, tuple[Any, str, str]] = {}
         self._guard(lambda: self._prepare(migrate))
         self.reap_dead_runs()
 
@@ -86,14 +90,23 @@ class RunStore:
                 return fn(conn)
         return self._guard(attempt)
 
-    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = ()) -> Any:
-        """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect."""
-        stmt = (sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table))
-        if update_cols:
-            return stmt.on_conflict_do_update(
-                index_elements=list(conflict),
-                set_={c: stmt.excluded[c] for c in update_cols})
-        return stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = (),
+                only_newer: bool = False) -> Any:
+        """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect, built once per store
+        (building SQLAlchemy statements costs more than running them on SQLite)."""
+        key = (table.name, tuple(conflict), tuple(update_cols), only_newer)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            stmt = sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table)
+            if update_cols:
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=list(conflict),
+                    set_={c: stmt.excluded[c] for c in update_cols},
+                    where=(stmt.excluded.step >= table.c.step) if only_newer else None)
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+            self._statements[key] = stmt
+        return stmt
 
     def _prepare(self, migrate: bool) -> None:
         with self._writer.begin() as conn:
@@ -124,9 +137,14 @@ class RunStore:
     # -- runs -----------------------------------------------------------------------------
 
     def _experiment_id(self, conn: Connection, name: str) -> int:
+        known = self._experiment_ids.get(name)
+        if known is not None:
+            return known
         e = schema.experiments
-        conn.execute(self._insert(e, ["name"]).values(name=name, created=time.time()))
-        return conn.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar_one()
+        conn.execute(self._insert(e, ["name"]), {"name": name, "created": time.time()})
+        found = conn.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar_one()
+        self._experiment_ids[name] = found
+        return found
 
     def create_run(self, *, experiment: str | None = None, name: str | None = None,
                    parent_run_id: str | None = None, source_notebook: str | None = None,
@@ -155,12 +173,17 @@ class RunStore:
         self._write(write)
         return run_id
 
-    def end_run(self, run_id: str, status: str = "finished", error: str | None = None) -> None:
-        """Set a run's final status (finished, failed or killed) and end time."""
+    def end_run(self, run_id: str, status: str = "finished", error: str | None = None,
+                metrics: Sequence[MetricRow] = ()) -> None:
+        """Set a run's final status (finished, failed or killed) and end time, writing its last
+        buffered `metrics` in the same transaction."""
         now = time.time()
-        self._write(lambda conn: conn.execute(
-            update(schema.runs).where(schema.runs.c.run_id == run_id).values(
-                status=status, end_time=now, heartbeat=now, updated_at=now, error=error)))
+
+        def write(conn: Connection) -> None:
+            self._write_metrics(conn, metrics)
+            conn.execute(update(schema.runs).where(schema.runs.c.run_id == run_id).values(
+                status=status, end_time=now, heartbeat=now, updated_at=now, error=error))
+        self._write(write)
 
     def reopen_run(self, run_id: str) -> None:
         """Mark an ended run running again, owned by this process (to resume logging)."""
@@ -245,6 +268,10 @@ class RunStore:
 
     def log_metrics(self, rows: Sequence[MetricRow]) -> None:
         """Write a batch of metric points (any runs) and advance each metric's latest value."""
+        if rows:
+            self._write(lambda conn: self._write_metrics(conn, rows))
+
+    def _write_metrics(self, conn: Connection, rows: Sequence[MetricRow]) -> None:
         if not rows:
             return
         points = [{"run_id": r, "key": k, "step": s, "value": v, "timestamp": t}
@@ -254,24 +281,12 @@ class RunStore:
             seen = latest.get((point["run_id"], point["key"]))
             if seen is None or point["step"] >= seen["step"]:
                 latest[(point["run_id"], point["key"])] = point
-        run_ids = {p["run_id"] for p in points}
-
-        def write(conn: Connection) -> None:
-            conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
-                                      ["value", "timestamp"]), points)
-            conn.execute(self._latest_upsert(), list(latest.values()))
-            docs.rebuild(conn, run_ids, metrics=True)
-            conn.execute(update(schema.runs).where(schema.runs.c.run_id.in_(run_ids))
-                         .values(updated_at=time.time()))
-        self._write(write)
-
-    def _latest_upsert(self) -> Any:
-        lm = schema.latest_metrics
-        stmt = sqlite.insert(lm) if self.dialect == "sqlite" else postgresql.insert(lm)
-        return stmt.on_conflict_do_update(
-            index_elements=["run_id", "key"],
-            set_={c: stmt.excluded[c] for c in ("step", "value", "timestamp")},
-            where=stmt.excluded.step >= lm.c.step)
+        conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
+                                  ["value", "timestamp"]), points)
+        conn.execute(self._insert(schema.latest_metrics, ["run_id", "key"],
+                                  ["step", "value", "timestamp"], only_newer=True),
+                     list(latest.values()))
+        docs.rebuild(conn, {p["run_id"] for p in points}, metrics=True, touch=time.time())
 
     # -- artifacts and provenance ----------------------------------------------------------
 
@@ -302,11 +317,20 @@ class RunStore:
         return self.blobs.read(sha256)
 
     def _provenance_docs(self, provenance: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        docs = []
+        """(kind, sha256, JSON) per document. The per-process documents (package list, git) are
+        the same objects every run, so their encoding is remembered by identity."""
+        out = []
         for kind, doc in provenance.items():
+            cached = self._doc_cache.get(id(doc))
+            if cached is not None and cached[0] is doc:
+                out.append((kind, cached[1], cached[2]))
+                continue
             content = json.dumps(doc, sort_keys=True, default=str)
-            docs.append((kind, hashlib.sha256(content.encode()).hexdigest(), content))
-        return docs
+            digest = hashlib.sha256(content.encode()).hexdigest()
+            if len(content) > 4096:  # only big documents are worth keeping alive
+                self._doc_cache[id(doc)] = (doc, digest, content)
+            out.append((kind, digest, content))
+        return out
 
     def _write_provenance(self, conn: Connection, run_id: str,
                           docs: list[tuple[str, str, str]]) -> None:
@@ -409,6 +433,7 @@ def _text_and_type(value: Any) -> tuple[str | None, str]:
     return text, type_name
 
 
+@functools.lru_cache(maxsize=4)
 def _process_start(pid: int) -> float | None:
     try:
         import psutil
