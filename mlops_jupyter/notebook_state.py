@@ -8,6 +8,7 @@ it sends them) with the notebook file on disk, and says when and why they disagr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -157,7 +158,7 @@ def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list
                       "the notebook")
     assigner: dict[str, int] = {}
     for pos, item in enumerate(history[:-1]):
-        for name in analyse_cell(_strip_magics(item.source)).binds:
+        for name in _binds(item.source):
             assigner[name] = pos
     for name in reads:
         pos = assigner.get(name)
@@ -166,6 +167,12 @@ def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list
                           f"[{history[pos].execution_count}], whose code has since been edited "
                           "or deleted from the notebook")
     return False, ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _binds(source: str) -> frozenset[str]:
+    """Names a past execution bound (cached: a long session re-reads the same sources)."""
+    return frozenset(analyse_cell(_strip_magics(source)).binds)
 
 
 def _strip_magics(source: str) -> str:
