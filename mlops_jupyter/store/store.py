@@ -12,7 +12,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
-from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
+from sqlalchemy import (Connection, bindparam, delete, func, insert, inspect, select, text,
+                        update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MetricRow = tuple[str, str, int, float, float]  # run_id, key, step, value, timestamp
 _HOST = socket.gethostname()
+
+
+_END_RUN = update(schema.runs).where(schema.runs.c.run_id == bindparam("rid"))
 
 
 class RunStore:
@@ -181,8 +185,8 @@ class RunStore:
 
         def write(conn: Connection) -> None:
             self._write_metrics(conn, metrics)
-            conn.execute(update(schema.runs).where(schema.runs.c.run_id == run_id).values(
-                status=status, end_time=now, heartbeat=now, updated_at=now, error=error))
+            conn.execute(_END_RUN, {"rid": run_id, "status": status, "end_time": now,
+                                    "heartbeat": now, "updated_at": now, "error": error})
         self._write(write)
 
     def reopen_run(self, run_id: str) -> None:
