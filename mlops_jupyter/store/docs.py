@@ -68,7 +68,6 @@ def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
             values[rid]["tags_doc"] = dumps(dict(rows))
     chosen = [name for name, on in (("params_doc", params), ("metrics_doc", metrics),
                                     ("tags_doc", tags)) if on]
-    r = schema.runs
     stmt = _update_statement(tuple(chosen), touch is not None)
     extra = {} if touch is None else {"new_updated_at": touch}
     conn.execute(stmt, [{"rid": rid, **extra, **{f"new_{n}": values[rid].get(n) for n in chosen}}
