@@ -20,7 +20,7 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 _stamp=.venv/.mlops-install-${EXTRAS:-none}
-_want=$(cat pyproject.toml labextension/package.json 2>/dev/null | sha256sum | cut -c1-16)
+_want=$(cat pyproject.toml $(ls labextension/package.json 2>/dev/null) | sha256sum | cut -c1-16)
 if [ "$(cat "$_stamp" 2>/dev/null)" != "$_want" ]; then
   echo "installing mlops-jupyter${EXTRAS:+[$EXTRAS]} into .venv ..." >&2
   .venv/bin/python -m pip install -q --upgrade pip

@@ -52,30 +52,53 @@ def _pg_bin() -> Path:
     return Path(found[-1]).parent
 
 
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 that a test can stop and start again."""
+
+    def __init__(self) -> None:
+        self.bindir, self.port = _pg_bin(), _free_port()
+        self.data = Path(tempfile.mkdtemp(prefix="mlops-pg-"))
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            shutil.chown(self.data, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        subprocess.run([*self.as_user, str(self.bindir / "initdb"), "-D", str(self.data / "db"),
+                        "-A", "trust", "-U", "postgres", "--no-sync"],
+                       check=True, capture_output=True)
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data / "db"),
+                        *args], check=True, capture_output=True)
+
+    def start(self) -> None:
+        self._ctl("-w", "-l", str(self.data / "log"), "-o",
+                  f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off "
+                  "-c max_connections=200", "start")
+
+    def stop(self) -> None:
+        self._ctl("-m", "immediate", "-w", "stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on 127.0.0.1 (one per test worker); yields its base URL."""
+    """A PostgreSQL server on 127.0.0.1 (one per test worker); yields its base URL."""
     if os.environ.get("MLOPS_TEST_POSTGRES_URL"):
         yield os.environ["MLOPS_TEST_POSTGRES_URL"].rstrip("/")
         return
-    bindir, port = _pg_bin(), _free_port()
-    data = Path(tempfile.mkdtemp(prefix="mlops-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(data, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data / "db"), "-A", "trust",
-                    "-U", "postgres", "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-w", "-l",
-                    str(data / "log"), "-o", f"-p {port} -c listen_addresses=127.0.0.1 "
-                    f"-k {data} -c fsync=off -c max_connections=200", "start"],
-                   check=True, capture_output=True)
+    cluster = PostgresCluster()
+    cluster.start()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}"
+        yield cluster.url
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m", "fast",
-                        "stop"], capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
+        cluster.remove()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ write that changes a table rebuilds the affected documents in the same transacti
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from typing import Any, Iterable
@@ -26,40 +27,56 @@ def loads(text: str | None) -> dict[str, Any]:
     return json.loads(text) if text else {}
 
 
-def _collect(conn: Connection, table: Any, columns: Iterable[Any], run_ids: list[str]
+def _collect(conn: Connection, table: Any, columns: tuple[str, ...], run_ids: list[str]
              ) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = defaultdict(list)
+    stmt = _select_statement(table.name, columns)
     for start in range(0, len(run_ids), 500):
-        chunk = run_ids[start:start + 500]
-        for row in conn.execute(select(table.c.run_id, *columns).where(table.c.run_id.in_(chunk))):
+        for row in conn.execute(stmt, {"ids": run_ids[start:start + 500]}):
             found[row[0]].append(row[1:])
     return found
 
 
+@functools.lru_cache(maxsize=16)
+def _select_statement(table_name: str, columns: tuple[str, ...]) -> Any:
+    """Built once: constructing SQLAlchemy statements costs more than running them."""
+    table = schema.metadata.tables[table_name]
+    return select(table.c.run_id, *(table.c[c] for c in columns)).where(
+        table.c.run_id.in_(bindparam("ids", expanding=True)))
+
+
 def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
-            metrics: bool = False, tags: bool = False) -> None:
-    """Rewrite the chosen documents of `run_ids` from the params/latest_metrics/tags tables."""
+            metrics: bool = False, tags: bool = False, touch: float | None = None) -> None:
+    """Rewrite the chosen documents of `run_ids` from the params/latest_metrics/tags tables
+    (and set their updated_at to `touch` when given)."""
     ids = sorted(set(run_ids))
     if not ids:
         return
     values: dict[str, dict[str, str]] = {rid: {} for rid in ids}
     if params:
         p = schema.params
-        for rid, rows in _collect(conn, p, (p.c.key, p.c.value, p.c.type), ids).items():
+        for rid, rows in _collect(conn, p, ("key", "value", "type"), ids).items():
             values[rid]["params_doc"] = dumps({k: decode_param(v, t) for k, v, t in rows})
     if metrics:
         lm = schema.latest_metrics
-        for rid, rows in _collect(conn, lm, (lm.c.key, lm.c.value), ids).items():
+        for rid, rows in _collect(conn, lm, ("key", "value"), ids).items():
             values[rid]["metrics_doc"] = dumps(
                 {k: float("nan") if v is None else v for k, v in rows})
     if tags:
         t = schema.tags
-        for rid, rows in _collect(conn, t, (t.c.key, t.c.value), ids).items():
+        for rid, rows in _collect(conn, t, ("key", "value"), ids).items():
             values[rid]["tags_doc"] = dumps(dict(rows))
     chosen = [name for name, on in (("params_doc", params), ("metrics_doc", metrics),
                                     ("tags_doc", tags)) if on]
-    r = schema.runs
-    stmt = update(r).where(r.c.run_id == bindparam("rid")).values(
-        {name: bindparam(f"new_{name}") for name in chosen})
-    conn.execute(stmt, [{"rid": rid, **{f"new_{n}": values[rid].get(n) for n in chosen}}
+    stmt = _update_statement(tuple(chosen), touch is not None)
+    extra = {} if touch is None else {"new_updated_at": touch}
+    conn.execute(stmt, [{"rid": rid, **extra, **{f"new_{n}": values[rid].get(n) for n in chosen}}
                         for rid in ids])
+
+
+@functools.lru_cache(maxsize=16)
+def _update_statement(columns: tuple[str, ...], touch: bool) -> Any:
+    r = schema.runs
+    names = columns + (("updated_at",) if touch else ())
+    return update(r).where(r.c.run_id == bindparam("rid")).values(
+        {name: bindparam(f"new_{name}") for name in names})

@@ -1,7 +1,8 @@
-"""RunStore: opens a store (creating or checking its schema) and owns every write to it."""
+"""RunStore: runs, params, metrics, tags, artifacts and provenance, written and read."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -9,31 +10,29 @@ import socket
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import env
-from ..errors import (ArtifactNotFoundError, CorruptStoreError, SchemaVersionError,
-                      StoreUnavailableError)
-from . import docs, migrations, queries, schema
+from ..errors import ArtifactNotFoundError
+from . import docs, queries, schema
 from .blobs import BlobStore
-from .location import (create_store_engines, default_blob_root, display_url,
-                       resolve_store_url, sqlite_path, with_retry)
+from .connection import StoreConnection
+from .location import default_blob_root, sqlite_path
 from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
 from .values import decode_param, encode_param
 
 if TYPE_CHECKING:
     import pandas as pd
 
-T = TypeVar("T")
 MetricRow = tuple[str, str, int, float, float]  # run_id, key, step, value, timestamp
 _HOST = socket.gethostname()
+_END_RUN = update(schema.runs).where(schema.runs.c.run_id == bindparam("rid"))
 
 
-class RunStore:
+class RunStore(StoreConnection):
     """A run store at a SQLite file or PostgreSQL URL, plus its artifact blob store.
 
     Opening it creates the schema in an empty database, refuses a foreign or newer one, and
@@ -42,91 +41,24 @@ class RunStore:
 
     def __init__(self, url: str | os.PathLike[str] | None = None, *, blob_root: str | None = None,
                  migrate: bool = False) -> None:
-        self.url = resolve_store_url(url)
-        self.location = display_url(self.url)
-        self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        super().__init__(url, migrate=migrate)
         self.blobs = BlobStore(blob_root or default_blob_root(self.url))
-        self._reader, self._writer = create_store_engines(self.url)
         self._known_provenance: set[str] = set()
-        self._guard(lambda: self._prepare(migrate))
+        self._experiment_ids: dict[str, int] = {}
+        self._doc_cache: dict[int, tuple[Any, str, str]] = {}
         self.reap_dead_runs()
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _guard(self, fn: Callable[[], T]) -> T:
-        """Turn driver errors into messages that name the store and the fix."""
-        try:
-            return with_retry(fn)
-        except OperationalError as err:
-            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
-            if "readonly" in reason or "read-only" in reason or "unable to open" in reason:
-                raise StoreUnavailableError(
-                    self.location, reason, "make the store file and its folder writable, or "
-                    "set MLOPS_JUPYTER_STORE or --store to a writable path") from err
-            if "file is not a database" in reason or "malformed" in reason:
-                raise CorruptStoreError(self.location, reason) from err
-            raise StoreUnavailableError(
-                self.location, reason, "check that the database server is running and the URL "
-                "in MLOPS_JUPYTER_STORE or --store is right") from err
-        except IntegrityError:
-            raise
-        except DatabaseError as err:
-            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
-            raise CorruptStoreError(self.location, reason) from err
-
-    def _write(self, fn: Callable[[Connection], T]) -> T:
-        def attempt() -> T:
-            with self._writer.begin() as conn:
-                return fn(conn)
-        return self._guard(attempt)
-
-    def _read(self, fn: Callable[[Connection], T]) -> T:
-        def attempt() -> T:
-            with self._reader.connect() as conn:
-                return fn(conn)
-        return self._guard(attempt)
-
-    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = ()) -> Any:
-        """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect."""
-        stmt = (sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table))
-        if update_cols:
-            return stmt.on_conflict_do_update(
-                index_elements=list(conflict),
-                set_={c: stmt.excluded[c] for c in update_cols})
-        return stmt.on_conflict_do_nothing(index_elements=list(conflict))
-
-    def _prepare(self, migrate: bool) -> None:
-        with self._writer.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(7201955)"))
-            names = set(inspect(conn).get_table_names())
-            if not names:
-                migrations.create_current(conn)
-                return
-            if schema.schema_info.name not in names:
-                raise CorruptStoreError(
-                    self.location, "it holds tables of another application: "
-                    + ", ".join(sorted(names)[:5]))
-            found = int(conn.execute(select(schema.schema_info.c.value).where(
-                schema.schema_info.c.key == "schema_version")).scalar_one())
-            if found == schema.SCHEMA_VERSION:
-                return
-            if found < schema.SCHEMA_VERSION and migrate:
-                migrations.upgrade(conn, found)
-                return
-            raise SchemaVersionError(self.location, found, schema.SCHEMA_VERSION)
-
-    def dispose(self) -> None:
-        """Close pooled connections (the store stays usable; connections reopen on demand)."""
-        self._reader.dispose()
-        self._writer.dispose()
 
     # -- runs -----------------------------------------------------------------------------
 
     def _experiment_id(self, conn: Connection, name: str) -> int:
+        known = self._experiment_ids.get(name)
+        if known is not None:
+            return known
         e = schema.experiments
-        conn.execute(self._insert(e, ["name"]).values(name=name, created=time.time()))
-        return conn.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar_one()
+        conn.execute(self._insert(e, ["name"]), {"name": name, "created": time.time()})
+        found = conn.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar_one()
+        self._experiment_ids[name] = found
+        return found
 
     def create_run(self, *, experiment: str | None = None, name: str | None = None,
                    parent_run_id: str | None = None, source_notebook: str | None = None,
@@ -155,12 +87,17 @@ class RunStore:
         self._write(write)
         return run_id
 
-    def end_run(self, run_id: str, status: str = "finished", error: str | None = None) -> None:
-        """Set a run's final status (finished, failed or killed) and end time."""
+    def end_run(self, run_id: str, status: str = "finished", error: str | None = None,
+                metrics: Sequence[MetricRow] = ()) -> None:
+        """Set a run's final status (finished, failed or killed) and end time, writing its last
+        buffered `metrics` in the same transaction."""
         now = time.time()
-        self._write(lambda conn: conn.execute(
-            update(schema.runs).where(schema.runs.c.run_id == run_id).values(
-                status=status, end_time=now, heartbeat=now, updated_at=now, error=error)))
+
+        def write(conn: Connection) -> None:
+            self._write_metrics(conn, metrics)
+            conn.execute(_END_RUN, {"rid": run_id, "status": status, "end_time": now,
+                                    "heartbeat": now, "updated_at": now, "error": error})
+        self._write(write)
 
     def reopen_run(self, run_id: str) -> None:
         """Mark an ended run running again, owned by this process (to resume logging)."""
@@ -245,6 +182,10 @@ class RunStore:
 
     def log_metrics(self, rows: Sequence[MetricRow]) -> None:
         """Write a batch of metric points (any runs) and advance each metric's latest value."""
+        if rows:
+            self._write(lambda conn: self._write_metrics(conn, rows))
+
+    def _write_metrics(self, conn: Connection, rows: Sequence[MetricRow]) -> None:
         if not rows:
             return
         points = [{"run_id": r, "key": k, "step": s, "value": v, "timestamp": t}
@@ -254,24 +195,12 @@ class RunStore:
             seen = latest.get((point["run_id"], point["key"]))
             if seen is None or point["step"] >= seen["step"]:
                 latest[(point["run_id"], point["key"])] = point
-        run_ids = {p["run_id"] for p in points}
-
-        def write(conn: Connection) -> None:
-            conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
-                                      ["value", "timestamp"]), points)
-            conn.execute(self._latest_upsert(), list(latest.values()))
-            docs.rebuild(conn, run_ids, metrics=True)
-            conn.execute(update(schema.runs).where(schema.runs.c.run_id.in_(run_ids))
-                         .values(updated_at=time.time()))
-        self._write(write)
-
-    def _latest_upsert(self) -> Any:
-        lm = schema.latest_metrics
-        stmt = sqlite.insert(lm) if self.dialect == "sqlite" else postgresql.insert(lm)
-        return stmt.on_conflict_do_update(
-            index_elements=["run_id", "key"],
-            set_={c: stmt.excluded[c] for c in ("step", "value", "timestamp")},
-            where=stmt.excluded.step >= lm.c.step)
+        conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
+                                  ["value", "timestamp"]), points)
+        conn.execute(self._insert(schema.latest_metrics, ["run_id", "key"],
+                                  ["step", "value", "timestamp"], only_newer=True),
+                     list(latest.values()))
+        docs.rebuild(conn, {p["run_id"] for p in points}, metrics=True, touch=time.time())
 
     # -- artifacts and provenance ----------------------------------------------------------
 
@@ -302,11 +231,20 @@ class RunStore:
         return self.blobs.read(sha256)
 
     def _provenance_docs(self, provenance: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        docs = []
+        """(kind, sha256, JSON) per document. The per-process documents (package list, git) are
+        the same objects every run, so their encoding is remembered by identity."""
+        out = []
         for kind, doc in provenance.items():
+            cached = self._doc_cache.get(id(doc))
+            if cached is not None and cached[0] is doc:
+                out.append((kind, cached[1], cached[2]))
+                continue
             content = json.dumps(doc, sort_keys=True, default=str)
-            docs.append((kind, hashlib.sha256(content.encode()).hexdigest(), content))
-        return docs
+            digest = hashlib.sha256(content.encode()).hexdigest()
+            if len(content) > 4096:  # only big documents are worth keeping alive
+                self._doc_cache[id(doc)] = (doc, digest, content)
+            out.append((kind, digest, content))
+        return out
 
     def _write_provenance(self, conn: Connection, run_id: str,
                           docs: list[tuple[str, str, str]]) -> None:
@@ -367,12 +305,6 @@ class RunStore:
 
     # -- maintenance ----------------------------------------------------------------------
 
-    def schema_version(self) -> int:
-        """The schema version recorded in the database."""
-        si = schema.schema_info
-        return self._read(lambda conn: int(conn.execute(
-            select(si.c.value).where(si.c.key == "schema_version")).scalar_one()))
-
     def gc(self, dry_run: bool = False) -> dict[str, int]:
         """Delete blobs no run references; returns counts and bytes freed."""
         a = schema.artifacts
@@ -409,6 +341,7 @@ def _text_and_type(value: Any) -> tuple[str | None, str]:
     return text, type_name
 
 
+@functools.lru_cache(maxsize=4)
 def _process_start(pid: int) -> float | None:
     try:
         import psutil
