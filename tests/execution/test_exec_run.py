@@ -115,3 +115,12 @@ def test_run_command(tmp_path, capsys):
     assert record.metrics["score"] == pytest.approx(1.0)
     assert main(["run", str(copy_notebook("fail.ipynb", tmp_path)), "-p", "fail_on", "1"]) == 2
     assert "cell 4 raised ValueError: boom at x=1" in capsys.readouterr().err
+
+
+def test_track_cells_inside_become_child_runs(tmp_path):
+    nb = copy_notebook("track.ipynb", tmp_path)
+    record = run_notebook(nb, {"lr": 0.5})
+    (child,) = open_store().search_runs(parent_run_id=record.run_id)
+    assert child.name == "train" and child.status == "finished"
+    assert child.params["lr"] == 0.5 and child.metrics["acc"] == pytest.approx(1.5)
+    assert record.metrics["acc"] == pytest.approx(1.5)  # rolled up onto the notebook's run
