@@ -117,7 +117,7 @@ def check_recorded(store: Path, points: int) -> str:
 
 def report(points: int, loop: float, pool: float, sweep: float, run: float, pm: float,
            recorded: str) -> str:
-    per = lambda total: total / points * 1000  # noqa: E731
+    per = lambda total: total / points * 1000
     lines = [
         "### Sweep: 16 points of a small notebook", "",
         f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}; "

@@ -11,9 +11,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .. import env, tracking
 from ..errors import (
@@ -78,7 +79,7 @@ def start_notebook_run(store: RunStore, job: NotebookJob, *, experiment: str | N
     return run
 
 
-def execute_job(job: NotebookJob, km: "AsyncKernelManager", pool: KernelPool, *,
+def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
                 run_id: str, output_path: str, timeout: float | None = None,
                 progress_bar: bool = False) -> Outcome:
     """Execute `job` with papermill on the pre-started kernel `km`, then discard the kernel.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..params import ParamSpec
 from .parameters import (
@@ -50,7 +51,7 @@ class NotebookJob:
         """Every value the notebook sees: the schema's defaults updated with the overrides."""
         return effective_parameters(self.schema, self.parameters)
 
-    def with_parameters(self, values: Mapping[str, Any], origin: str = "") -> "NotebookJob":
+    def with_parameters(self, values: Mapping[str, Any], origin: str = "") -> NotebookJob:
         """The same notebook with other overrides (validated); used for sweep points."""
         checked = validate_parameters(self.schema, values, self.path, origin)
         return NotebookJob(self.path, self.source, {**self.parameters, **checked}, self.schema,

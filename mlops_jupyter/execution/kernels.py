@@ -15,7 +15,8 @@ import queue
 import shutil
 import tempfile
 import threading
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..errors import KernelStartError
 
@@ -121,10 +122,10 @@ class KernelPool:
         self._count = 0
         self._ipc_dir = None if os.name == "nt" else tempfile.mkdtemp(prefix="mlops-kernels-")
 
-    def __enter__(self) -> "KernelPool":
+    def __enter__(self) -> KernelPool:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- demand ---------------------------------------------------------------------------
@@ -147,7 +148,7 @@ class KernelPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def acquire(self, timeout: float | None = None) -> "AsyncKernelManager":
+    def acquire(self, timeout: float | None = None) -> AsyncKernelManager:
         """A ready kernel of its own for the caller (call `expect` first); blocks until ready.
 
         Raises:
@@ -185,7 +186,7 @@ class KernelPool:
                 await self._kill(km)
         self._ready.put(KernelStartError(self.kernel_name, self.start_attempts, reason))
 
-    async def _wait_ready(self, km: "AsyncKernelManager", client: Any) -> None:
+    async def _wait_ready(self, km: AsyncKernelManager, client: Any) -> None:
         """Wait for kernel_info, but give up at once when the process exits (a port taken)."""
         ready = asyncio.ensure_future(handshake(client, self.start_timeout))
         while not ready.done():
@@ -195,7 +196,7 @@ class KernelPool:
                 raise RuntimeError("the kernel process exited while starting")
         ready.result()
 
-    def _new_manager(self) -> "AsyncKernelManager":
+    def _new_manager(self) -> AsyncKernelManager:
         km = _manager_class()(kernel_name=self.kernel_name)
         if self._ipc_dir is not None:  # local sockets: no TCP ports to collide, no warning
             self._count += 1
@@ -203,7 +204,7 @@ class KernelPool:
         return km
 
     @staticmethod
-    async def _kill(km: "AsyncKernelManager") -> None:
+    async def _kill(km: AsyncKernelManager) -> None:
         try:
             if km.has_kernel:
                 await km.shutdown_kernel(now=True)
@@ -212,14 +213,14 @@ class KernelPool:
         except Exception:  # noqa: BLE001 - a kernel being discarded may already be gone
             pass
 
-    def discard(self, km: "AsyncKernelManager") -> None:
+    def discard(self, km: AsyncKernelManager) -> None:
         """Kill a used kernel in the background (it never runs a second notebook)."""
         if not self._closed:
             self._loop.call_soon_threadsafe(lambda: self._track(self._loop.create_task(
                 self._kill(km))))
 
     @staticmethod
-    def kill_now(km: "AsyncKernelManager") -> None:
+    def kill_now(km: AsyncKernelManager) -> None:
         """SIGKILL a kernel's process at once, from any thread (timeouts); `discard` cleans up."""
         process = getattr(km.provisioner, "process", None)
         if process is not None:

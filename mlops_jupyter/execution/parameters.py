@@ -12,8 +12,9 @@ import json
 import math
 import os
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .._format import table
 from ..errors import (
@@ -43,7 +44,7 @@ def fast_nbformat() -> None:
         sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # -> ImportError
 
 
-def read_notebook(path: str | os.PathLike[str]) -> "NotebookNode":
+def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
     """Read a notebook file as nbformat 4.
 
     Raises:
@@ -56,7 +57,7 @@ def read_notebook(path: str | os.PathLike[str]) -> "NotebookNode":
         return nbformat.read(os.fspath(path), as_version=4)
     except FileNotFoundError as err:
         raise NotebookError(f"notebook {os.fspath(path)!r} not found; check the path") from err
-    except Exception as err:  # noqa: BLE001 - nbformat raises many types for a bad file
+    except Exception as err:
         raise NotebookError(f"{os.fspath(path)!r} is not a readable notebook ({err}); open and "
                             "save it in JupyterLab to repair it") from err
 

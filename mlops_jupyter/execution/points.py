@@ -11,8 +11,9 @@ import json
 import math
 import os
 import random
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import InvalidParameterError
 from ..params import ParamSpec

@@ -3,7 +3,7 @@ PostgreSQL through a scheduler address."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from nbhelpers import copy_notebook
