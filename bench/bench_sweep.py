@@ -112,7 +112,9 @@ def check_recorded(store: Path, points: int) -> str:
     children = RunStore(str(store)).search_runs(parent_run_id=runs[0].run_id)
     done = sum(c.status == "finished" for c in children)
     assert done == points, f"only {done} of {points} points recorded as finished"
-    return f"{done} child runs recorded, all finished"
+    waits = sorted(float(c.tags["mlops.kernel_wait_seconds"]) for c in children)
+    return (f"{done} child runs recorded, all finished; time a point waited for a ready kernel: "
+            f"median {statistics.median(waits) * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms")
 
 
 def report(points: int, loop: float, pool: float, sweep: float, run: float, pm: float,

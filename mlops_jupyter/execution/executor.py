@@ -45,6 +45,7 @@ class Outcome:
     error: NotebookExecutionError | None
     output_path: str
     seconds: float
+    kernel_wait: float = 0.0  # seconds the point waited for a ready kernel
 
 
 def kernel_environment(store: RunStore) -> dict[str, str]:
@@ -177,7 +178,8 @@ def record_outcome(run: tracking.Run, outcome: Outcome, attempt: int = 1) -> Non
         run.log_artifact(outcome.output_path, EXECUTED_ARTIFACT, IPYNB_MEDIA)
     rollup_child_metrics(store, run)
     tags: dict[str, Any] = {"mlops.attempts": attempt,
-                            "mlops.execution_seconds": round(outcome.seconds, 3)}
+                            "mlops.execution_seconds": round(outcome.seconds, 3),
+                            "mlops.kernel_wait_seconds": round(outcome.kernel_wait, 3)}
     if outcome.error is not None:
         tags.update({"mlops.error_cell": outcome.error.cell_index,
                      "mlops.error_name": outcome.error.ename})
@@ -273,12 +275,15 @@ def _execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
         if output_path:
             Path(out).parent.mkdir(parents=True, exist_ok=True)
         try:
+            waited = time.perf_counter()
             km = pool.acquire()
+            waited = time.perf_counter() - waited
             outcome = execute_job(job, km, pool, run_id=run.run_id, output_path=out,
                                   timeout=timeout, progress_bar=progress_bar)
         except BaseException as err:
             run.end("killed" if isinstance(err, KeyboardInterrupt) else "failed",
                     error=f"{type(err).__name__}: {err}")
             raise
+        outcome.kernel_wait = waited
         record_outcome(run, outcome, attempt)
     return outcome

@@ -37,7 +37,8 @@ _MANAGER: Any = None
 
 
 def _manager_class() -> Any:
-    """AsyncKernelManager that launches standard ipykernel specs headless (no debugger)."""
+    """AsyncKernelManager that launches standard ipykernel specs headless: no debugger, and
+    IPython history kept in memory rather than in the shared ``history.sqlite``."""
     global _MANAGER
     if _MANAGER is None:
         from jupyter_client import AsyncKernelManager
@@ -49,8 +50,11 @@ def _manager_class() -> Any:
         class HeadlessKernelManager(AsyncKernelManager):
             def format_kernel_cmd(self, extra_arguments: Any = None) -> list[str]:
                 cmd = super().format_kernel_cmd(extra_arguments)
-                if not keep_debugger and cmd[1:3] == ["-m", "ipykernel_launcher"]:
-                    cmd = [cmd[0], "-c", _HEADLESS_LAUNCHER, *cmd[3:]]
+                if cmd[1:3] == ["-m", "ipykernel_launcher"]:
+                    if not keep_debugger:
+                        cmd = [cmd[0], "-c", _HEADLESS_LAUNCHER, *cmd[3:]]
+                    # history in memory: concurrent kernels do not contend for one SQLite file
+                    cmd.append("--HistoryManager.hist_file=:memory:")
                 return cmd
         _MANAGER = HeadlessKernelManager
     return _MANAGER
