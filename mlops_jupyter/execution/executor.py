@@ -110,7 +110,8 @@ def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
         try:
             papermill.execute_notebook(
                 str(source), output_path, parameters=job.parameters or None,
-                engine_name=engine, kernel_name=job.kernel_name, progress_bar=progress_bar,
+                engine_name=engine, kernel_name=job.kernel_name, language=job.language,
+                progress_bar=progress_bar,
                 km=km, setup_code=setup_code({env.PARENT_RUN: run_id}),
                 execution_timeout=timeout)
         except PapermillExecutionError as err:

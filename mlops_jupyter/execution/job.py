@@ -45,6 +45,7 @@ class NotebookJob:
     schema: tuple[ParamSpec, ...] | None
     kernel_name: str = DEFAULT_KERNEL
     cell_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    language: str = "python"
 
     @property
     def all_parameters(self) -> dict[str, Any]:
@@ -55,7 +56,7 @@ class NotebookJob:
         """The same notebook with other overrides (validated); used for sweep points."""
         checked = validate_parameters(self.schema, values, self.path, origin)
         return NotebookJob(self.path, self.source, {**self.parameters, **checked}, self.schema,
-                           self.kernel_name, self.cell_keys)
+                           self.kernel_name, self.cell_keys, self.language)
 
     def source_cell_index(self, cell: Mapping[str, Any]) -> int | None:
         """Index in the source notebook of an executed cell (by id, else by source text)."""
@@ -99,10 +100,10 @@ def prepare_job(path: str | os.PathLike[str], parameters: Mapping[str, Any] | No
     nb = read_notebook(full)
     schema = notebook_schema(nb)
     values = collect_parameters(schema, os.fspath(path), files, pairs, parameters)
-    kernel = kernel_name or nb.metadata.get("kernelspec", {}).get("name") or DEFAULT_KERNEL
     keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb.cells)
     return NotebookJob(full, nbformat.writes(nb), values,
-                       None if schema is None else tuple(schema), kernel, keys)
+                       None if schema is None else tuple(schema),
+                       *_kernel(nb, kernel_name, keys))
 
 
 def job_from_source(path: str, source: str, parameters: Mapping[str, Any],
@@ -116,10 +117,17 @@ def job_from_source(path: str, source: str, parameters: Mapping[str, Any],
     known = {s.name for s in schema or ()}
     values = validate_parameters(schema, {k: v for k, v in parameters.items() if k in known},
                                  path)
-    kernel = kernel_name or nb.metadata.get("kernelspec", {}).get("name") or DEFAULT_KERNEL
     keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb.cells)
-    return NotebookJob(path, source, values, None if schema is None else tuple(schema), kernel,
-                       keys)
+    return NotebookJob(path, source, values, None if schema is None else tuple(schema),
+                       *_kernel(nb, kernel_name, keys))
+
+
+def _kernel(nb: Any, kernel_name: str | None, keys: tuple[tuple[str, str], ...]
+            ) -> tuple[str, tuple[tuple[str, str], ...], str]:
+    """(kernel name, cell keys, language); a notebook without metadata runs on python3."""
+    spec = nb.metadata.get("kernelspec", {})
+    language = spec.get("language") or nb.metadata.get("language_info", {}).get("name")
+    return kernel_name or spec.get("name") or DEFAULT_KERNEL, keys, language or "python"
 
 
 def source_bytes(job: NotebookJob) -> bytes:

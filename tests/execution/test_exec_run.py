@@ -124,3 +124,16 @@ def test_track_cells_inside_become_child_runs(tmp_path):
     assert child.name == "train" and child.status == "finished"
     assert child.params["lr"] == 0.5 and child.metrics["acc"] == pytest.approx(1.5)
     assert record.metrics["acc"] == pytest.approx(1.5)  # rolled up onto the notebook's run
+
+
+def test_notebook_without_kernel_metadata_runs_on_python3(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    book = new_notebook(cells=[new_code_cell("n = 2"), new_code_cell("print(n * 21)")])
+    book.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(book, str(tmp_path / "bare.ipynb"))
+    out = tmp_path / "bare.out.ipynb"
+    record = run_notebook(tmp_path / "bare.ipynb", {"n": "3"}, output_path=out)
+    assert record.status == "finished" and record.params == {"n": 3}
+    assert "63" in stdout_of(out)
