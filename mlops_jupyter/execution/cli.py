@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
     sweep.add_argument("--retries", type=int, default=0, help="extra attempts per failing point")
     sweep.add_argument("--resume", metavar="SWEEP_RUN",
                        help="re-run only the failed or missing points of this sweep")
+    sweep.add_argument("--output-dir", help="also write each executed notebook here")
     sweep.add_argument("--executor", choices=("local", "dask"), default="local")
     sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="Dask scheduler (default with --executor dask: a LocalCluster)")
@@ -134,7 +135,8 @@ def _sweep(args: argparse.Namespace) -> int:
         retries=args.retries, cwd=args.cwd, store=args.store, experiment=args.experiment,
         name=args.name, resume=args.resume, executor=args.executor, scheduler=args.scheduler,
         kernel_name=args.kernel, on_point=progress_printer(total) if total else None,
-        tags={"mlops.sweep.seed": args.seed} if args.random is not None else None)
+        tags={"mlops.sweep.seed": args.seed} if args.random is not None else None,
+        output_dir=args.output_dir)
     print(result.summary())
     return 1 if result.failed else 0
 

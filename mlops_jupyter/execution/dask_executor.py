@@ -39,8 +39,8 @@ def _client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
 def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
                        jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
                        *, jobs: int, timeout: float | None, retries: int,
-                       scheduler: str | None,
-                       on_point: Callable[[Any], None] | None) -> dict[int, Any]:
+                       scheduler: str | None, on_point: Callable[[Any], None] | None,
+                       output_dir: str | None = None) -> dict[int, Any]:
     """Submit one task per point to Dask and collect the PointResults as they finish.
 
     Args:
@@ -55,7 +55,7 @@ def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
     client, cluster = _client(scheduler, jobs)
     try:
         futures = [client.submit(run_point_task, store.url, store.blobs.root, sweep_id, index,
-                                 job, existing.get(index), timeout, retries, cwd,
+                                 job, existing.get(index), timeout, retries, cwd, output_dir,
                                  key=f"mlops-point-{sweep_id[:8]}-{index}", pure=False)
                    for index, job in jobs_by_point.items()]
         results: dict[int, Any] = {}
@@ -81,7 +81,7 @@ def _worker_store(url: str, blob_root: str) -> RunStore:
 
 def run_point_task(store_url: str, blob_root: str, sweep_id: str, index: int, job: NotebookJob,
                    run_id: str | None, timeout: float | None, retries: int,
-                   cwd: str) -> dict[str, Any]:
+                   cwd: str, output_dir: str | None = None) -> dict[str, Any]:
     """The Dask task: execute one point into its child run; returns the PointResult as a dict.
 
     Runs in the worker. The kernel's working directory is `cwd` when it exists on the worker,
@@ -95,5 +95,5 @@ def run_point_task(store_url: str, blob_root: str, sweep_id: str, index: int, jo
     with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
         pool.expect(1)
         result = execute_point(store, sweep_id, index, job, pool, run_id, timeout=timeout,
-                               retries=retries, cwd=folder)
+                               retries=retries, cwd=folder, output_dir=output_dir)
     return asdict(result)

@@ -85,6 +85,7 @@ class SweepSpec:
     base_parameters: dict[str, Any]
     kernel_name: str
     cwd: str
+    output_dir: str | None = None
 
 
 def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping[str, Any]] = (),
@@ -95,7 +96,8 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
                    resume: str | None = None, executor: str = "local",
                    scheduler: str | None = None, kernel_name: str | None = None,
                    on_point: Callable[[PointResult], None] | None = None,
-                   tags: Mapping[str, Any] | None = None) -> SweepResult:
+                   tags: Mapping[str, Any] | None = None,
+                   output_dir: str | os.PathLike[str] | None = None) -> SweepResult:
     """Execute a notebook once per point, `jobs` at a time, as children of one sweep run.
 
     Args:
@@ -115,6 +117,7 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
         kernel_name: Kernelspec (default: the notebook's).
         on_point: Called with each point's result as it ends (progress display).
         tags: Extra tags for the sweep run (e.g. the seed of random points).
+        output_dir: Also write each executed notebook there as ``<stem>-<index>.ipynb``.
 
     Returns:
         The SweepResult (call ``summary()`` for the table).
@@ -134,7 +137,8 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
             raise InvalidParameterError("a sweep needs points: give --grid, --random or --points")
         job = prepare_job(path or "", parameters, kernel_name=kernel_name)
         spec = SweepSpec(job.path, [dict(p) for p in points], dict(job.parameters),
-                         job.kernel_name, check_cwd(cwd))
+                         job.kernel_name, check_cwd(cwd),
+                         os.path.abspath(output_dir) if output_dir else None)
         todo = {i: None for i in range(len(points))}
         skipped = 0
         point_jobs = _point_jobs(job, spec)  # validates every point before anything is recorded
@@ -208,15 +212,18 @@ def _dispatch(store: RunStore, sweep_run: tracking.Run, spec: SweepSpec,
 
         return run_points_on_dask(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
                                   jobs=jobs, timeout=timeout, retries=retries,
-                                  scheduler=scheduler, on_point=on_point)
+                                  scheduler=scheduler, on_point=on_point,
+                                  output_dir=spec.output_dir)
     return _run_points_locally(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
-                               jobs=jobs, timeout=timeout, retries=retries, on_point=on_point)
+                               jobs=jobs, timeout=timeout, retries=retries, on_point=on_point,
+                               output_dir=spec.output_dir)
 
 
 def _run_points_locally(store: RunStore, sweep_id: str, cwd: str,
                         jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
                         *, jobs: int, timeout: float | None, retries: int,
-                        on_point: Callable[[PointResult], None] | None) -> dict[int, PointResult]:
+                        on_point: Callable[[PointResult], None] | None,
+                        output_dir: str | None = None) -> dict[int, PointResult]:
     kernel = next(iter(jobs_by_point.values())).kernel_name
     results: dict[int, PointResult] = {}
     lock = threading.Lock()
@@ -225,7 +232,8 @@ def _run_points_locally(store: RunStore, sweep_id: str, cwd: str,
 
         def work(index: int) -> None:
             result = execute_point(store, sweep_id, index, jobs_by_point[index], pool,
-                                   existing.get(index), timeout=timeout, retries=retries, cwd=cwd)
+                                   existing.get(index), timeout=timeout, retries=retries, cwd=cwd,
+                                   output_dir=output_dir)
             with lock:
                 results[index] = result
             if on_point is not None:
@@ -251,7 +259,7 @@ def warm_kernels(jobs: int) -> int:
 
 def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, pool: KernelPool,
                   run_id: str | None = None, *, timeout: float | None, retries: int,
-                  cwd: str) -> PointResult:
+                  cwd: str, output_dir: str | None = None) -> PointResult:
     """Execute one point into its child run (created, or resumed from `run_id`), retrying."""
     values = dict(job.parameters)
     if run_id is None:
@@ -260,6 +268,7 @@ def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, 
     else:
         run = tracking.start_run(run_id=run_id, store=store)
     previous = int(store.get_run(run.run_id).tags.get("mlops.attempts", 0))
+    out = os.path.join(output_dir, f"{Path(job.path).stem}-{index}.ipynb") if output_dir else None
     outcome: Outcome | None = None
     error: str | None = None
     for attempt in range(previous + 1, previous + retries + 2):
@@ -267,7 +276,7 @@ def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, 
             pool.expect(1)
             run = tracking.start_run(run_id=run.run_id, store=store)
         try:
-            outcome = _execute_recorded(run, job, pool, None, timeout, False, attempt)
+            outcome = _execute_recorded(run, job, pool, out, timeout, False, attempt)
             error = None if outcome.error is None else str(outcome.error)
         except MlopsJupyterError as err:  # kernel could not start: the run is already failed
             outcome, error = None, str(err)

@@ -25,10 +25,12 @@ def _children(sweep_id: str) -> list:
 def test_grid_sweep_with_two_jobs_records_each_point_once(tmp_path, capsys):
     nb = copy_notebook("typed.ipynb", tmp_path)
     code = main(["sweep", str(nb), "--grid", "lr=0.5,2", "--grid", "epochs=1,3", "--jobs", "2",
-                 "-p", "name", "swept", "--name", "grid"])
+                 "-p", "name", "swept", "--name", "grid", "--output-dir", str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "4/4 points finished" in out and "lr" in out and "score" in out
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == [f"typed-{i}.ipynb" for i in range(4)]
     (sweep,) = open_store().search_runs(filter="name == 'grid'")
     assert sweep.status == "finished" and sweep.tags["mlops.kind"] == "sweep"
     children = _children(sweep.run_id)
