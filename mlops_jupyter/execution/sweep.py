@@ -133,14 +133,9 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
         spec, job, sweep_run, todo, skipped = _load_resume(store, resume)
         point_jobs = _point_jobs(job, spec)
     else:
-        if not points:
-            raise InvalidParameterError("a sweep needs points: give --grid, --random or --points")
         job = prepare_job(path or "", parameters, kernel_name=kernel_name)
-        spec = SweepSpec(job.path, [dict(p) for p in points], dict(job.parameters),
-                         job.kernel_name, check_cwd(cwd),
-                         os.path.abspath(output_dir) if output_dir else None)
-        todo = {i: None for i in range(len(points))}
-        skipped = 0
+        spec = _new_spec(job, points, cwd, output_dir)
+        todo, skipped = {i: None for i in range(len(points))}, 0
         point_jobs = _point_jobs(job, spec)  # validates every point before anything is recorded
         sweep_run = _start_sweep_run(store, job, spec, experiment, name, jobs, executor, tags)
     try:
@@ -155,6 +150,15 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
     all_points = _all_results(store, sweep_run.run_id, spec, results)
     _end_sweep_run(sweep_run, all_points)
     return SweepResult(sweep_run.run_id, all_points, skipped)
+
+
+def _new_spec(job: NotebookJob, points: Sequence[Mapping[str, Any]],
+              cwd: str | os.PathLike[str] | None,
+              output_dir: str | os.PathLike[str] | None) -> SweepSpec:
+    if not points:
+        raise InvalidParameterError("a sweep needs points: give --grid, --random or --points")
+    return SweepSpec(job.path, [dict(p) for p in points], dict(job.parameters), job.kernel_name,
+                     check_cwd(cwd), os.path.abspath(output_dir) if output_dir else None)
 
 
 def _point_jobs(job: NotebookJob, spec: SweepSpec) -> list[NotebookJob]:
