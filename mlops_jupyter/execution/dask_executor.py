@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
@@ -52,6 +53,11 @@ def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
 
     from .sweep import PointResult
 
+    if scheduler and store.dialect == "sqlite":
+        warnings.warn(f"the sweep records into the SQLite file {store.location}; Dask workers on "
+                      "other machines cannot reach it. Point --store / MLOPS_JUPYTER_STORE at "
+                      "PostgreSQL (and MLOPS_JUPYTER_BLOBS at shared storage) for remote workers",
+                      stacklevel=3)
     client, cluster = _client(scheduler, jobs)
     try:
         futures = [client.submit(run_point_task, store.url, store.blobs.root, sweep_id, index,
