@@ -82,12 +82,13 @@ def start_notebook_run(store: RunStore, job: NotebookJob, *, experiment: str | N
 
 def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
                 run_id: str, output_path: str, timeout: float | None = None,
-                progress_bar: bool = False) -> Outcome:
+                progress_bar: bool = False, shown_path: str | None = None) -> Outcome:
     """Execute `job` with papermill on the pre-started kernel `km`, then discard the kernel.
 
     The kernel is told its run (MLOPS_JUPYTER_PARENT_RUN) so runs tracked inside become
     children; a watchdog kills it when `timeout` seconds pass. The executed notebook is
-    written to `output_path` whatever happens.
+    written to `output_path` whatever happens; errors name `shown_path` (the user's output
+    file, None for a temporary one).
     """
     fast_nbformat()
     import papermill
@@ -115,7 +116,7 @@ def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
                 km=km, setup_code=setup_code({env.PARENT_RUN: run_id}),
                 execution_timeout=timeout)
         except PapermillExecutionError as err:
-            error = _cell_error(job, output_path, err.ename, err.evalue)
+            error = _cell_error(job, output_path, err.ename, err.evalue, shown_path)
         except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
             if not timed_out.is_set() and isinstance(err, RuntimeError) and \
                     not isinstance(err, DeadKernelError) and "Kernel died" not in str(err):
@@ -139,15 +140,15 @@ def _executed_cells(output_path: str) -> list[Any]:
         return []
 
 
-def _cell_error(job: NotebookJob, output_path: str, ename: str, evalue: str
-                ) -> NotebookExecutionError:
+def _cell_error(job: NotebookJob, output_path: str, ename: str, evalue: str,
+                shown_path: str | None) -> NotebookExecutionError:
     """The error of the first failing cell, indexed in the SOURCE notebook."""
     for cell in _executed_cells(output_path):
         if any(o.get("output_type") == "error" for o in cell.get("outputs", ())):
             index = job.source_cell_index(cell)
             return NotebookExecutionError(-1 if index is None else index, ename, evalue,
-                                          output_path)
-    return NotebookExecutionError(-1, ename, evalue, output_path)
+                                          shown_path)
+    return NotebookExecutionError(-1, ename, evalue, shown_path)
 
 
 def _kernel_error(job: NotebookJob, cell: Any, timeout: float | None,
@@ -280,7 +281,8 @@ def _execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
             km = pool.acquire()
             waited = time.perf_counter() - waited
             outcome = execute_job(job, km, pool, run_id=run.run_id, output_path=out,
-                                  timeout=timeout, progress_bar=progress_bar)
+                                  timeout=timeout, progress_bar=progress_bar,
+                                  shown_path=os.fspath(output_path) if output_path else None)
         except BaseException as err:
             run.end("killed" if isinstance(err, KeyboardInterrupt) else "failed",
                     error=f"{type(err).__name__}: {err}")

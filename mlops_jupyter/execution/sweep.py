@@ -298,11 +298,14 @@ def _all_results(store: RunStore, sweep_id: str, spec: SweepSpec,
     children = _children_by_point(store, sweep_id)
     results = []
     for index, values in enumerate(spec.points):
-        if index in fresh:
-            results.append(fresh[index])
+        if index in fresh:  # show the swept values only (typed), not the common parameters
+            result = fresh[index]
+            result.values = {k: result.values.get(k, v) for k, v in values.items()}
+            results.append(result)
         elif index in children:
             child = children[index]
-            results.append(PointResult(index, dict(values), child.run_id, child.status,
+            typed = {k: child.params.get(k, v) for k, v in values.items()}
+            results.append(PointResult(index, typed, child.run_id, child.status,
                                        int(child.tags.get("mlops.attempts", 1)), child.error,
                                        child.duration or 0.0, dict(child.metrics)))
         else:
