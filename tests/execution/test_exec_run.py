@@ -60,7 +60,7 @@ def test_bad_values_are_refused_before_any_kernel_starts(tmp_path, monkeypatch, 
     started = time.perf_counter()
     with pytest.raises(InvalidParameterError, match=message):
         run_notebook(nb, values)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0  # no kernel boot, no execution
     assert open_store().count_runs() == 0
 
 
