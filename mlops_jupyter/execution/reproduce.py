@@ -105,6 +105,9 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
 
     store = store if isinstance(store, RunStore) else open_store(store)
     original = store.get_run(run_id)
+    if original.tags.get("mlops.kind") == "sweep":
+        raise RunStateError(f"run {original.run_id[:8]} is a sweep; reproduce one of its points "
+                            "(its child runs: `mlops-jupyter runs ls`) instead")
     artifact = original.artifact(SOURCE_ARTIFACT) or original.artifact(EXECUTED_ARTIFACT)
     if artifact is None:
         raise RunStateError(f"run {original.run_id[:8]} has no recorded notebook "

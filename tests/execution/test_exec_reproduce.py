@@ -39,3 +39,14 @@ def test_unseeded_random_metric_is_flagged(tmp_path):
     tags = open_store().get_run(original.run_id).tags
     assert tags["mlops.reproduce.verdict"] == "not reproduced"
     assert tags["mlops.reproduce.differs"] == "acc"
+
+
+def test_sweep_points_reproduce_but_the_sweep_itself_is_refused(tmp_path):
+    from mlops_jupyter.errors import RunStateError
+    from mlops_jupyter.execution import sweep_notebook
+
+    nb = copy_notebook("repro.ipynb", tmp_path)
+    result = sweep_notebook(nb, [{"steps": 2}])
+    with pytest.raises(RunStateError, match="is a sweep; reproduce one of its points"):
+        reproduce_run(result.sweep_run_id)
+    assert reproduce_run(result.points[0].run_id).reproduced
