@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
     sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
                        help="values of one parameter; several --grid make a cartesian grid")
     sweep.add_argument("--random", type=int, metavar="N", help="N random points over --range")
-    sweep.add_argument("--range", action="append", default=[], metavar="NAME=LO:HI[:log]")
+    sweep.add_argument("--range", action="append", default=[], metavar="NAME=LO:HI[:log]",
+                       help="range of an int/float parameter for --random (repeatable)")
     sweep.add_argument("--seed", type=int, help="seed of --random (recorded)")
     sweep.add_argument("--points", metavar="FILE", help="YAML/JSON list of points")
     sweep.add_argument("--jobs", "-j", type=int, default=1, help="points executed at once")
@@ -37,7 +38,8 @@ def register(subparsers: Any) -> None:
     sweep.add_argument("--resume", metavar="SWEEP_RUN",
                        help="re-run only the failed or missing points of this sweep")
     sweep.add_argument("--output-dir", help="also write each executed notebook here")
-    sweep.add_argument("--executor", choices=("local", "dask"), default="local")
+    sweep.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="local: warm kernel pool in this process (default); dask: workers")
     sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="Dask scheduler (default with --executor dask: a LocalCluster)")
     _add_common_options(sweep)
