@@ -131,3 +131,17 @@ def test_random_sweep_records_its_seed(tmp_path, capsys):
     assert len(children) == 2
     assert all(0.1 <= c.params["lr"] <= 0.2 and c.params["epochs"] in (1, 2, 3)
                for c in children)
+
+
+def test_points_file_sweep_with_a_per_point_timeout(tmp_path, capsys):
+    nb = copy_notebook("slow.ipynb", tmp_path)
+    points = tmp_path / "points.yaml"
+    points.write_text("- {seconds: 0}\n- {seconds: 60}\n")
+    code = main(["sweep", str(nb), "--points", str(points), "--jobs", "2", "--timeout", "3",
+                 "--name", "timed"])
+    out = capsys.readouterr().out
+    assert code == 1 and "1/2 points finished" in out and "timed out after 3s" in out
+    (sweep,) = open_store().search_runs(filter="name == 'timed'")
+    statuses = {c.params["seconds"]: c.status
+                for c in open_store().search_runs(parent_run_id=sweep.run_id)}
+    assert statuses == {0: "finished", 60: "failed"}
