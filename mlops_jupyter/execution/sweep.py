@@ -257,8 +257,9 @@ def warm_kernels(jobs: int) -> int:
 
     A kernel takes ~0.8 s of wall time to boot but only ~0.25 s of CPU, and a small point runs
     in ~0.15 s, so one spare kernel per job is not enough: boots must overlap each other.
+    Capped at ``jobs + 4`` so that wide sweeps do not hold dozens of idle kernels (~60 MB each).
     """
-    return max(2, 2 * jobs + 1)
+    return max(2, min(2 * jobs + 1, jobs + 4))
 
 
 def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, pool: KernelPool,
