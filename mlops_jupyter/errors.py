@@ -23,7 +23,8 @@
     ├── NotebookExecutionError           a cell failed while executing a notebook
     │   ├── KernelDiedError              the kernel died while a cell ran
     │   └── NotebookTimeoutError         the run exceeded its per-run timeout
-    └── KernelStartError                 a kernel could not be started, even after retries
+    ├── KernelStartError                 a kernel could not be started, even after retries
+    └── UnknownKernelError               (LookupError) no installed kernelspec has that name
 
 Subclasses also inherit the matching builtin so callers can catch ``ValueError`` or
 ``LookupError`` without knowing this module; the server maps ValueError -> 400, LookupError -> 404,
@@ -260,3 +261,17 @@ class NotebookTimeoutError(NotebookExecutionError):
         MlopsJupyterError.__init__(
             self, f"timed out after {timeout:g}s while running cell {cell_index}; raise "
             "--timeout or make the notebook faster")
+
+
+class UnknownKernelError(MlopsJupyterError, LookupError):
+    """A kernelspec name that no installed kernel has."""
+
+    def __init__(self, name: str, available: "list[str]") -> None:
+        self.name, self.available = name, list(available)
+        super().__init__(
+            f"no kernel named {name!r}; installed kernels: "
+            f"{', '.join(repr(k) for k in self.available) or 'none'}. Pass one with --kernel, "
+            "or install it (python -m ipykernel install --user --name NAME)")
+
+    def __str__(self) -> str:
+        return str(self.args[0])

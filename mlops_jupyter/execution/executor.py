@@ -26,7 +26,7 @@ from ..errors import (
 from ..store import RunStore, open_store
 from ..store.records import RunRecord
 from .job import NotebookJob, prepare_job, source_bytes
-from .kernels import KernelPool
+from .kernels import KernelPool, check_kernel
 from .parameters import fast_nbformat
 
 if TYPE_CHECKING:
@@ -255,6 +255,7 @@ def run_job(job: NotebookJob, *, output_path: str | os.PathLike[str] | None = No
             ) -> RunRecord:
     """`run_notebook` for an already validated job (see there for the arguments)."""
     folder = check_cwd(cwd)
+    check_kernel(job.kernel_name)
     store = store if isinstance(store, RunStore) else open_store(store)
     show_bar = sys.stderr.isatty() if progress_bar is None else progress_bar
     with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import KernelStartError
+from ..errors import KernelStartError, UnknownKernelError
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
@@ -58,6 +58,21 @@ def _manager_class() -> Any:
                 return cmd
         _MANAGER = HeadlessKernelManager
     return _MANAGER
+
+
+def check_kernel(name: str) -> None:
+    """Refuse an unknown kernelspec before anything is recorded or started.
+
+    Raises:
+        UnknownKernelError: no installed kernelspec is called `name`.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel as err:
+        raise UnknownKernelError(name, sorted(manager.find_kernel_specs())) from err
 
 
 async def handshake(client: Any, timeout: float) -> None:

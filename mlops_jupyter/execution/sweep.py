@@ -29,7 +29,7 @@ from .executor import (
     start_notebook_run,
 )
 from .job import NotebookJob, job_from_source, prepare_job
-from .kernels import KernelPool
+from .kernels import KernelPool, check_kernel
 
 SWEEP_ARTIFACT = "sweep.json"
 POINT_TAG = "mlops.sweep.point"
@@ -137,6 +137,8 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
         spec = _new_spec(job, points, cwd, output_dir)
         todo, skipped = {i: None for i in range(len(points))}, 0
         point_jobs = _point_jobs(job, spec)  # validates every point before anything is recorded
+        if executor == "local":
+            check_kernel(job.kernel_name)
         sweep_run = _start_sweep_run(store, job, spec, experiment, name, jobs, executor, tags)
     try:
         results = _dispatch(store, sweep_run, spec, {i: point_jobs[i] for i in todo}, todo,

@@ -64,6 +64,15 @@ def test_bad_values_are_refused_before_any_kernel_starts(tmp_path, monkeypatch, 
     assert open_store().count_runs() == 0
 
 
+def test_unknown_kernel_is_refused_before_anything_is_recorded(tmp_path):
+    from mlops_jupyter.errors import UnknownKernelError
+
+    with pytest.raises(UnknownKernelError, match="no kernel named 'nope'; installed kernels:.*"
+                       "'python3'"):
+        run_notebook(copy_notebook("typed.ipynb", tmp_path), kernel_name="nope")
+    assert open_store().count_runs() == 0
+
+
 def test_failing_cell_gives_a_failed_run_with_error_and_output(tmp_path):
     nb = copy_notebook("fail.ipynb", tmp_path)
     with pytest.raises(NotebookExecutionError, match=r"cell 4 raised ValueError: boom at x=2"
