@@ -3,11 +3,13 @@
 Each task carries the validated job (the notebook's text, not its path), the store URL and the
 blob root, so a worker on another machine needs only mlops-jupyter, a kernel and network access
 to the store (PostgreSQL, and a shared blob root such as s3://, when workers are elsewhere).
-Each task boots its own fresh kernel while its child run is being recorded.
+Each worker process keeps a small warm pool per (kernel, cwd, store): one spare kernel booted
+ahead of its next task; every kernel still runs one point only.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import warnings
@@ -93,13 +95,67 @@ def run_point_task(store_url: str, blob_root: str, sweep_id: str, index: int, jo
     Runs in the worker. The kernel's working directory is `cwd` when it exists on the worker,
     else the worker's own; its environment points tracked runs at the same store.
     """
-    from .executor import kernel_environment
     from .sweep import execute_point
 
     store = _worker_store(store_url, blob_root)
     folder = cwd if os.path.isdir(cwd) else os.getcwd()
-    with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
-        pool.expect(1)
+    key, pool = _acquire_worker_pool(job.kernel_name, folder, store)
+    try:
         result = execute_point(store, sweep_id, index, job, pool, run_id, timeout=timeout,
                                retries=retries, cwd=folder, output_dir=output_dir)
+    finally:
+        _release_worker_pool(key)
     return asdict(result)
+
+
+_PoolKey = tuple[str, str, str, str]
+_worker_pools: dict[_PoolKey, KernelPool] = {}
+_pool_users: dict[_PoolKey, int] = {}
+_idle_timers: dict[_PoolKey, threading.Timer] = {}
+#: Seconds a worker keeps its spare kernel after its last task (then the pool is closed).
+POOL_IDLE_SECONDS = 60.0
+
+
+def _acquire_worker_pool(kernel: str, cwd: str, store: RunStore) -> tuple[_PoolKey, KernelPool]:
+    """This worker's warm pool for (kernel, cwd, store), with one more kernel expected.
+
+    The pool keeps one spare kernel booted beyond the running tasks, so a worker's next point
+    does not wait for a boot; it is closed after POOL_IDLE_SECONDS without tasks and at exit
+    (and a kernel whose worker dies exits with it: ipykernel polls its parent process).
+    """
+    from .executor import kernel_environment
+
+    key = (kernel, cwd, store.url, store.blobs.root)
+    with _worker_lock:
+        timer = _idle_timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        pool = _worker_pools.get(key)
+        if pool is None:
+            pool = _worker_pools[key] = KernelPool(kernel, 2, cwd=cwd,
+                                                   env=kernel_environment(store))
+            pool.expect(1)  # the spare
+            atexit.register(pool.close)
+        pool.expect(1)
+        _pool_users[key] = _pool_users.get(key, 0) + 1
+    return key, pool
+
+
+def _release_worker_pool(key: _PoolKey) -> None:
+    with _worker_lock:
+        _pool_users[key] -= 1
+        if _pool_users[key] == 0:
+            timer = _idle_timers[key] = threading.Timer(POOL_IDLE_SECONDS, _close_idle_pool,
+                                                        (key,))
+            timer.daemon = True
+            timer.start()
+
+
+def _close_idle_pool(key: _PoolKey) -> None:
+    with _worker_lock:
+        if _pool_users.get(key):
+            return
+        pool = _worker_pools.pop(key, None)
+        _idle_timers.pop(key, None)
+    if pool is not None:
+        pool.close()
