@@ -86,7 +86,8 @@ def ours_sweep(nb: Path, store: Path, points: int) -> float:
     grid = "x=" + ",".join(str(i) for i in range(points))
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "sweep", str(nb), "--grid", grid,
-                    "--jobs", "2", "--name", "sweep-bench"], check=True, capture_output=True, env=_env(store))
+                    "--jobs", "2", "--name", "sweep-bench"], check=True, capture_output=True,
+                   env=_env(store))
     return time.perf_counter() - start
 
 
@@ -119,7 +120,9 @@ def check_recorded(store: Path, points: int) -> str:
 
 def report(points: int, loop: float, pool: float, sweep: float, run: float, pm: float,
            recorded: str) -> str:
-    per = lambda total: total / points * 1000
+    def per(total: float) -> float:
+        return total / points * 1000
+
     lines = [
         "### Sweep: 16 points of a small notebook", "",
         f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}; "
@@ -137,7 +140,8 @@ def report(points: int, loop: float, pool: float, sweep: float, run: float, pm: 
         f"Targets: sweep >= 3x faster than the papermill loop: **{loop / sweep:.1f}x** "
         f"({'met' if loop / sweep >= 3 else 'NOT met'}); faster than the naive pool: "
         f"**{pool / sweep:.2f}x** ({'met' if sweep < pool else 'NOT met'}); a single run no "
-        f"slower than one papermill call: **{pm / run:.2f}x** ({'met' if run <= pm else 'NOT met'}).",
+        f"slower than one papermill call: **{pm / run:.2f}x** "
+        f"({'met' if run <= pm else 'NOT met'}).",
     ]
     return "\n".join(lines)
 

@@ -82,7 +82,8 @@ def test_failing_cell_gives_a_failed_run_with_error_and_output(tmp_path):
     assert (err.cell_index, err.ename, err.evalue) == (4, "ValueError", "boom at x=2")
     record = open_store().get_run(err.run_id)
     assert record.status == "failed" and "cell 4 raised ValueError: boom at x=2" in record.error
-    assert record.tags["mlops.error_cell"] == "4" and record.tags["mlops.error_name"] == "ValueError"
+    assert record.tags["mlops.error_cell"] == "4"
+    assert record.tags["mlops.error_name"] == "ValueError"
     executed = json.loads(open_store().read_artifact(record.artifact("executed.ipynb").sha256))
     errors = [o for c in executed["cells"] for o in c.get("outputs", ())
               if o.get("output_type") == "error"]

@@ -93,7 +93,8 @@ def _flaky_kernelspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failures:
         "n = len(open(count).read()) if os.path.exists(count) else 0\n"
         "open(count, 'a').write('x')\n"
         f"if n < {failures}:\n    sys.exit('Address already in use')\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n")
+        "os.execv(sys.executable,\n"
+        "         [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n")
     spec = tmp_path / "share" / "jupyter" / "kernels" / "flaky"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
