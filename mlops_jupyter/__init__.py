@@ -17,6 +17,7 @@ _EXPORTS = {
     "open_store": "store",
     "RunRecord": "store.records",
     **{name: "tracking" for name in ("Run", "active_run", "end_run", "start_run")},
+    **{name: "execution" for name in ("run_notebook", "sweep_notebook", "reproduce_run")},
     **{name: "fluent" for name in (
         "get_run", "log_artifact", "log_figure", "log_input", "log_metric", "log_metrics",
         "log_param", "log_params", "log_table", "runs", "set_tag", "set_tags")},
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from .store.records import RunRecord
     from .fluent import (get_run, log_artifact, log_figure, log_input, log_metric, log_metrics,
                          log_param, log_params, log_table, runs, set_tag, set_tags)
+    from .execution import reproduce_run, run_notebook, sweep_notebook
     from .tracking import Run, active_run, end_run, start_run
 
 

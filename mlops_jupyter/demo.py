@@ -42,6 +42,27 @@ def _train(lr: float, epochs: int, seed: int) -> None:
                                      "p": 1 / (1 + np.exp(-(x @ w + b)))}).head(50), "predictions")
 
 
+def _sweep_and_reproduce(target: object) -> None:
+    """A 4-point sweep of the classifier notebook on warm kernels, then `reproduce` of a point."""
+    from .examples import example_notebooks
+    from .execution import reproduce_run, sweep_notebook
+
+    notebook = next((p for p in example_notebooks() if p.name == "train_classifier.ipynb"), None)
+    if notebook is None:
+        return
+    points = [{"learning_rate": lr, "alpha": alpha} for lr in (0.01, 0.1)
+              for alpha in (0.0001, 0.01)]
+    print(f"\nsweeping {notebook.name} over {len(points)} points, 2 at a time (papermill, "
+          "warm kernels)")
+    result = sweep_notebook(notebook, points, jobs=2, store=target, experiment="demo-sweep",
+                            cwd=str(notebook.parent))
+    print(result.summary())
+    point = result.points[0]
+    print(f"\nreproducing sweep point {point.run_id[:8]} in a fresh kernel")
+    verdict = reproduce_run(point.run_id, store=target)
+    print(f"  verdict: {verdict.verdict}" + (f" ({verdict.reason})" if verdict.reason else ""))
+
+
 def run_demo(store: str | None = None, quick: bool = False) -> int:
     """Record one run per learning rate (plus the example notebooks unless `quick`), print them."""
     target = open_store(store)
@@ -57,6 +78,7 @@ def run_demo(store: str | None = None, quick: bool = False) -> int:
 
         print("executing the example notebooks (each %%track cell becomes a run)")
         ids += run_examples(target)
+        _sweep_and_reproduce(target)
     from .cli_runs import _compare, _ls
 
     print()

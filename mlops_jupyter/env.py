@@ -19,6 +19,8 @@ EXPERIMENT = "MLOPS_JUPYTER_EXPERIMENT"
 HEARTBEAT_TIMEOUT = "MLOPS_JUPYTER_HEARTBEAT_TIMEOUT"
 #: Parent run id for runs started in this process (set by `run`/`sweep` for kernels they start).
 PARENT_RUN = "MLOPS_JUPYTER_PARENT_RUN"
+#: The notebook file a kernel runs (set by `run`/`sweep`; JupyterLab's JPY_SESSION_NAME also works).
+NOTEBOOK = "MLOPS_JUPYTER_NOTEBOOK"
 #: Seconds between background metric flushes (default 0.5).
 FLUSH_INTERVAL = "MLOPS_JUPYTER_FLUSH_INTERVAL"
 #: "1" to start notebook kernels (run/sweep/reproduce) with ipykernel's debugger (debugpy);

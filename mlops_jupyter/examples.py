@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from . import env
 from .store import RunStore
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "example-notebooks"
@@ -29,8 +30,8 @@ def execute_example(path: Path, store_url: str, workdir: Path) -> Path:
     copy = workdir / path.name
     shutil.copyfile(path, copy)
     nb = nbformat.read(copy, as_version=4)
-    saved = {k: os.environ.get(k) for k in ("MLOPS_JUPYTER_STORE", "MLOPS_JUPYTER_NOTEBOOK")}
-    os.environ.update(MLOPS_JUPYTER_STORE=store_url, MLOPS_JUPYTER_NOTEBOOK=str(copy))
+    saved = {k: os.environ.get(k) for k in (env.STORE, env.NOTEBOOK)}
+    os.environ.update({env.STORE: store_url, env.NOTEBOOK: str(copy)})
     try:
         NotebookClient(nb, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str(workdir)}}).execute(

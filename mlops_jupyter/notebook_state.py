@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import env
 from .cell_analysis import analyse_cell
 
-NOTEBOOK_ENV = "MLOPS_JUPYTER_NOTEBOOK"
 _PAPERMILL_HEADER = "# Parameters"
 
 
@@ -77,7 +77,7 @@ class KernelHistory:
 def find_notebook_path(shell: Any) -> Path | None:
     """The notebook this kernel runs: MLOPS_JUPYTER_NOTEBOOK, JupyterLab's JPY_SESSION_NAME,
     or VS Code's __vsc_ipynb_file__; None when nothing names an existing file."""
-    candidates = [os.environ.get(NOTEBOOK_ENV), os.environ.get("JPY_SESSION_NAME"),
+    candidates = [os.environ.get(env.NOTEBOOK), os.environ.get("JPY_SESSION_NAME"),
                   shell.user_ns.get("__vsc_ipynb_file__"), shell.user_ns.get("__session__")]
     for name in candidates:
         if not name or not isinstance(name, str):

@@ -293,6 +293,9 @@ def start_run(name: str | None = None, experiment: str | None = None, *,
     parent = _context.active()
     if parent_run_id is None:
         parent_run_id = parent.run_id if parent else env.get(env.PARENT_RUN)
+    if experiment is None and parent_run_id:  # a child belongs with its parent
+        experiment = (parent.experiment if parent and parent.run_id == parent_run_id
+                      else store.run_experiment(parent_run_id))
     if run_id is not None:
         run = _resume(store, run_id)
     else:

@@ -80,6 +80,12 @@ def start_notebook_run(store: RunStore, job: NotebookJob, *, experiment: str | N
     return run
 
 
+def _notebook_for_kernel(job: NotebookJob, copy: Path) -> str:
+    """The file %%track cells compare their history with: the user's notebook when it is on
+    disk (so runs name it), else the copy being executed."""
+    return job.path if Path(job.path).is_file() else str(copy)
+
+
 def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
                 run_id: str, output_path: str, timeout: float | None = None,
                 progress_bar: bool = False, shown_path: str | None = None) -> Outcome:
@@ -113,7 +119,8 @@ def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
                 str(source), output_path, parameters=job.parameters or None,
                 engine_name=engine, kernel_name=job.kernel_name, language=job.language,
                 progress_bar=progress_bar,
-                km=km, setup_code=setup_code({env.PARENT_RUN: run_id}),
+                km=km, setup_code=setup_code({env.PARENT_RUN: run_id,
+                                              env.NOTEBOOK: _notebook_for_kernel(job, source)}),
                 execution_timeout=timeout)
         except PapermillExecutionError as err:
             error = _cell_error(job, output_path, err.ename, err.evalue, shown_path)

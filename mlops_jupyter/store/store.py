@@ -272,6 +272,13 @@ class RunStore(StoreConnection):
         """One run with params, latest metrics, tags, artifacts and provenance."""
         return self._read(lambda conn: queries.get_run(conn, run_id))
 
+    def run_experiment(self, run_id: str) -> str | None:
+        """The experiment name of a run (None when there is no such run)."""
+        r, e = schema.runs, schema.experiments
+        return self._read(lambda conn: conn.execute(
+            select(e.c.name).join(r, r.c.experiment_id == e.c.experiment_id)
+            .where(r.c.run_id == run_id)).scalar())
+
     def resolve_run_id(self, run_id: str) -> str:
         """The full id for an id or unique prefix."""
         return self._read(lambda conn: queries.resolve_run_id(conn, run_id))

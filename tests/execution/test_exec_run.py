@@ -129,10 +129,14 @@ def test_run_command(tmp_path, capsys):
 
 def test_track_cells_inside_become_child_runs(tmp_path):
     nb = copy_notebook("track.ipynb", tmp_path)
-    record = run_notebook(nb, {"lr": 0.5})
+    record = run_notebook(nb, {"lr": 0.5}, experiment="exp-a")
     (child,) = open_store().search_runs(parent_run_id=record.run_id)
     assert child.name == "train" and child.status == "finished"
     assert child.params["lr"] == 0.5 and child.metrics["acc"] == pytest.approx(1.5)
+    assert child.experiment == "exp-a"  # a child belongs with its parent
+    assert child.source_notebook == str(nb)  # the kernel knows which notebook it runs
+    cell = open_store().get_run(child.run_id).provenance["cell"]
+    assert cell["hidden_state"] is False  # papermill's injected cell is understood
     assert record.metrics["acc"] == pytest.approx(1.5)  # rolled up onto the notebook's run
 
 

@@ -54,6 +54,18 @@ def test_nested_runs_become_children_and_end_with_parent() -> None:
     assert mj.active_run() is None
 
 
+def test_children_inherit_the_parent_experiment(monkeypatch: pytest.MonkeyPatch) -> None:
+    with mj.start_run("parent", experiment="exp-a") as parent:
+        nested = mj.start_run("nested")
+        other = mj.start_run("explicit", experiment="exp-b")
+    monkeypatch.setenv("MLOPS_JUPYTER_PARENT_RUN", parent.run_id)  # a kernel started by `run`
+    with mj.start_run("in-kernel") as in_kernel:
+        pass
+    assert [mj.get_run(r.run_id).experiment for r in (nested, other, in_kernel)] == [
+        "exp-a", "exp-b", "exp-a"]
+    assert mj.get_run(in_kernel.run_id).parent_run_id == parent.run_id
+
+
 def test_logging_without_a_run_starts_one() -> None:
     mj.log_metric("x", 2)
     run = mj.active_run()
