@@ -1,0 +1,147 @@
+/** The sidebar's content: filter box, actions on the selection, and the windowed runs table. */
+import * as React from 'react';
+import { Dialog, InputDialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+
+import { PAGE_SIZE, useRunsWindow, useServices } from '../hooks';
+import { IRun } from '../types';
+import { ColumnPicker } from './column-picker';
+import { baseColumns, IColumn, ISort, metricColumn, paramColumn, RunsTable } from './runs-table';
+
+export function RunsView(): JSX.Element {
+  const services = useServices();
+  const [draft, setDraft] = React.useState('');
+  const [filter, setFilter] = React.useState('');
+  const [sort, setSort] = React.useState<ISort>({ column: 'start_time', descending: true });
+  const [range, setRange] = React.useState({ start: 0, end: 60 });
+  const [selected, setSelected] = React.useState<Map<string, IRun>>(new Map());
+  const [extra, setExtra] = React.useState<string[] | null>(null);
+  const [picking, setPicking] = React.useState(false);
+  const orderBy = `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
+  const win = useRunsWindow(filter, orderBy, range.start, range.end);
+
+  // Param / metric keys seen in the loaded rows (first page is enough to offer columns).
+  const seen = React.useMemo(() => {
+    const params = new Set<string>();
+    const metrics = new Set<string>();
+    const n = Math.min(win.total ?? 0, PAGE_SIZE);
+    for (let i = 0; i < n; i++) {
+      const run = win.rowAt(i);
+      Object.keys(run?.params ?? {}).forEach(k => params.add(k));
+      Object.keys(run?.metrics ?? {}).forEach(k => metrics.add(k));
+    }
+    return { params: [...params].sort(), metrics: [...metrics].sort() };
+  }, [win.version]);
+  const chosen = extra ?? [...seen.params.slice(0, 2).map(k => `params.${k}`), ...seen.metrics.slice(0, 2).map(k => `metrics.${k}`)];
+  const columns: IColumn[] = React.useMemo(
+    () => [
+      ...baseColumns(),
+      ...chosen.map(id => (id.startsWith('params.') ? paramColumn(id.slice(7)) : metricColumn(id.slice(8))))
+    ],
+    [chosen.join('\n')]
+  );
+
+  const toggle = (run: IRun) =>
+    setSelected(prev => {
+      const next = new Map(prev);
+      if (next.has(run.run_id)) {
+        next.delete(run.run_id);
+      } else {
+        next.set(run.run_id, run);
+      }
+      return next;
+    });
+  const onSort = (column: string) =>
+    setSort(prev => ({ column, descending: prev.column === column ? !prev.descending : true }));
+
+  const ids = [...selected.keys()];
+  const onDelete = async () => {
+    const result = await showDialog({
+      title: `Delete ${ids.length} run${ids.length > 1 ? 's' : ''}?`,
+      body: 'Their parameters, metrics and artifact references are removed from the store.',
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    try {
+      for (const id of ids) {
+        await services.client.deleteRun(id);
+      }
+    } catch (err) {
+      void showErrorMessage('Delete failed', (err as Error).message);
+    }
+    setSelected(new Map());
+    services.notifyChanged();
+  };
+  const onTag = async () => {
+    const result = await InputDialog.getText({ title: 'Tag selected runs (key=value)', placeholder: 'stage=candidate' });
+    if (!result.button.accept || !result.value) {
+      return;
+    }
+    const [key, ...rest] = result.value.split('=');
+    try {
+      for (const id of ids) {
+        await services.client.setTags(id, { [key.trim()]: rest.join('=').trim() });
+      }
+    } catch (err) {
+      void showErrorMessage('Tagging failed', (err as Error).message);
+    }
+    services.notifyChanged();
+  };
+
+  return (
+    <div className="jp-mlops-RunsView">
+      <div className="jp-mlops-Toolbar">
+        <input
+          className="jp-mlops-FilterBox jp-mod-styled"
+          placeholder="filter, e.g. metrics.acc > 0.9 and params.model == 'rf'"
+          value={draft}
+          onChange={e => setDraft(e.target.value)}
+          onKeyDown={e => e.key === 'Enter' && setFilter(draft.trim())}
+          title="Press Enter to apply. Fields: metrics.*, params.*, tags.*, name, status, experiment, start_time, duration"
+        />
+      </div>
+      <div className="jp-mlops-Toolbar">
+        <span className="jp-mlops-count">
+          {win.total === null ? 'loading…' : `${win.total} run${win.total === 1 ? '' : 's'}`}
+          {ids.length > 0 ? ` · ${ids.length} selected` : ''}
+        </span>
+        <span className="jp-mlops-spacer" />
+        <button className="jp-mlops-button" disabled={ids.length < 2} onClick={() => services.openCompare(ids)} title="Compare the selected runs">
+          Compare
+        </button>
+        <button className="jp-mlops-button" disabled={ids.length === 0} onClick={onTag} title="Tag the selected runs">
+          Tag
+        </button>
+        <button className="jp-mlops-button" disabled={ids.length === 0} onClick={onDelete} title="Delete the selected runs">
+          Delete
+        </button>
+        <button className="jp-mlops-button" onClick={() => setPicking(p => !p)} title="Choose parameter and metric columns">
+          Columns
+        </button>
+      </div>
+      {picking && (
+        <ColumnPicker
+          paramKeys={seen.params}
+          metricKeys={seen.metrics}
+          chosen={new Set(chosen)}
+          onToggle={id => setExtra(chosen.includes(id) ? chosen.filter(c => c !== id) : [...chosen, id])}
+          onClose={() => setPicking(false)}
+        />
+      )}
+      {win.error && <div className="jp-mlops-error jp-mlops-FilterError">{win.error}</div>}
+      <RunsTable
+        columns={columns}
+        total={win.total ?? 0}
+        rowAt={win.rowAt}
+        version={win.version}
+        selected={new Set(ids)}
+        sort={sort}
+        onSort={onSort}
+        onToggle={toggle}
+        onOpen={run => services.openRun(run.run_id, run.name)}
+        onRangeChange={(start, end) => setRange(prev => (prev.start === start && prev.end === end ? prev : { start, end }))}
+      />
+    </div>
+  );
+}
