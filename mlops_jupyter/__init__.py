@@ -1,11 +1,63 @@
-"""mlops-jupyter: notebook-native experiment tracking, execution and conversion."""
+"""mlops-jupyter: notebook-native experiment tracking, execution and conversion.
+
+The public Python API, re-exported lazily (PEP 562): ``import mlops_jupyter`` opens nothing,
+starts nothing and stays cheap, so the CLI's converter commands do not pay for SQLAlchemy.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 try:
     from ._version import __version__
-except ImportError:  # running from a source tree that was never built
+except ImportError:  # a source tree that was never built by hatch
     __version__ = "0.1.0.dev0"
+
+_EXPORTS = {
+    "MlopsJupyterError": "errors",
+    "RunStore": "store",
+    "open_store": "store",
+    "RunRecord": "store.records",
+    **{name: "tracking" for name in (
+        "Run", "active_run", "end_run", "get_run", "log_artifact", "log_figure", "log_input",
+        "log_metric", "log_metrics", "log_param", "log_params", "log_table", "runs", "set_tag",
+        "set_tags", "start_run")},
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension",
+           "unload_ipython_extension"]
+
+if TYPE_CHECKING:
+    from .errors import MlopsJupyterError
+    from .store import RunStore, open_store
+    from .store.records import RunRecord
+    from .tracking import (Run, active_run, end_run, get_run, log_artifact, log_figure,
+                           log_input, log_metric, log_metrics, log_param, log_params, log_table,
+                           runs, set_tag, set_tags, start_run)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlops_jupyter' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext mlops_jupyter``: register %track, %%track and %runs."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext mlops_jupyter``."""
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -13,8 +65,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "mlops-jupyter"}]
 
 
-def _jupyter_server_extension_points() -> list[dict[str, object]]:
-    """The jupyter_server extension: REST routes for the Runs panel."""
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The jupyter_server extension: REST routes for the Runs panel (imported only by the server)."""
     from .server.app import MlopsJupyterApp
 
     return [{"module": "mlops_jupyter.server.app", "app": MlopsJupyterApp}]

@@ -1,0 +1,87 @@
+"""The ``mlops-jupyter`` command: argument parsing only; the work is done by library calls."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import sys
+from typing import Any, Callable, Sequence
+
+from .errors import MlopsJupyterError
+
+#: Modules that add subcommands with ``register(subparsers)``, when they are installed.
+_SUBCOMMAND_MODULES = ("mlops_jupyter.cli_runs", "mlops_jupyter.execution.cli",
+                       "mlops_jupyter.convert.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every available subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="mlops-jupyter",
+        description="Track, compare, reproduce and ship Jupyter experiments.")
+    parser.add_argument("--store", help="store path or URL (default: MLOPS_JUPYTER_STORE, else "
+                        "<project root>/.mlops/runs.db)")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"mlops-jupyter {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = subparsers.add_parser("demo", help="record a few real runs and show them")
+    demo.add_argument("--quick", action="store_true", help="skip executing example notebooks")
+    demo.set_defaults(func=_demo)
+    for name in _SUBCOMMAND_MODULES:
+        if _installed(name):
+            importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def _installed(module: str) -> bool:
+    """Whether `module` exists (a missing parent package counts as missing, not as an error)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(store=args.store, quick=args.quick)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 1 a negative verdict, 2 an error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return func(args) or 0
+    except MlopsJupyterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def print_json(data: Any) -> None:
+    """JSON to stdout (NaN as null), for --format json."""
+    print(json.dumps(_jsonable(data), indent=2, default=str))
+
+
+def _jsonable(data: Any) -> Any:
+    if isinstance(data, float) and data != data:
+        return None
+    if isinstance(data, dict):
+        return {k: _jsonable(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_jsonable(v) for v in data]
+    return data
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""``mlops-jupyter runs ...`` and ``mlops-jupyter store ...``: look at and maintain the store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ._format import fmt_duration, fmt_time, fmt_value, table
+from .cli import print_json
+
+
+def register(subparsers: Any) -> None:
+    """Add the `runs` and `store` command groups."""
+    runs = subparsers.add_parser("runs", help="list, show, compare and delete runs")
+    sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+    ls = sub.add_parser("ls", help="list runs, newest first")
+    ls.add_argument("--experiment", help="only runs of this experiment")
+    ls.add_argument("--filter", help="e.g. \"metrics.acc > 0.9 and params.model == 'rf'\"")
+    ls.add_argument("--sort", help="e.g. 'metrics.acc DESC' (default: newest first)")
+    ls.add_argument("--limit", type=int, default=50, help="at most N runs (default 50; 0 = all)")
+    ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    ls.set_defaults(func=_ls)
+    show = sub.add_parser("show", help="params, metrics, artifacts and provenance of one run")
+    show.add_argument("run_id", help="run id or a unique prefix of it")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.set_defaults(func=_show)
+    compare = sub.add_parser("compare", help="runs side by side, differences marked with *")
+    compare.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+    compare.set_defaults(func=_compare)
+    rm = sub.add_parser("rm", help="delete runs (their blobs go at the next `store gc`)")
+    rm.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+    rm.set_defaults(func=_rm)
+
+    store = subparsers.add_parser("store", help="store location, migration and clean-up")
+    ssub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    ssub.add_parser("info", help="where the store is and what it holds").set_defaults(func=_info)
+    ssub.add_parser("migrate", help="upgrade an older store's schema").set_defaults(func=_migrate)
+    gc = ssub.add_parser("gc", help="delete artifact blobs no run references")
+    gc.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    gc.set_defaults(func=_gc)
+
+
+def _store(args: argparse.Namespace, migrate: bool = False) -> Any:
+    from .store import RunStore, open_store
+
+    return RunStore(args.store, migrate=True) if migrate else open_store(args.store)
+
+
+def _ls(args: argparse.Namespace) -> int:
+    frame = _store(args).runs_frame(filter=args.filter, order_by=args.sort,
+                                    limit=args.limit or None, experiment=args.experiment)
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(frame.to_json(orient="records", indent=2))
+    elif frame.empty:
+        print("no runs" + (" match" if args.filter else " yet: record one with "
+                           "mlops_jupyter.start_run() or %%track"))
+    else:
+        extra = [c for c in frame.columns if c.startswith(("params.", "metrics."))]
+        headers = ["run_id", "name", "status", "experiment", "start", "duration", *extra]
+        rows = [[r["run_id"][:8], r["name"], r["status"], r["experiment"],
+                 fmt_time(r["start_time"]), fmt_duration(r["duration"]),
+                 *(r[c] for c in extra)] for _, r in frame.iterrows()]
+        print(table(headers, rows))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    record = _store(args).get_run(args.run_id)
+    if args.format == "json":
+        print_json(record.to_dict())
+        return 0
+    print(f"run {record.run_id}  {record.name!r}  [{record.status}]")
+    print(f"  experiment {record.experiment}   started {fmt_time(record.start_time)}   "
+          f"duration {fmt_duration(record.duration)}")
+    if record.parent_run_id:
+        print(f"  parent {record.parent_run_id}")
+    if record.source_notebook:
+        print(f"  notebook {record.source_notebook}" + (f"  cell {record.cell_id}"
+                                                       if record.cell_id else ""))
+    for title, values in (("params", record.params), ("metrics", record.metrics),
+                          ("tags", record.tags)):
+        if values:
+            print(f"\n{title}:")
+            print(table(["key", "value"], sorted(values.items())))
+    if record.artifacts:
+        print("\nartifacts:")
+        print(table(["name", "size", "media_type", "sha256"],
+                    [(a.name, a.size, a.media_type, a.sha256[:16]) for a in record.artifacts]))
+    _print_provenance(record.provenance)
+    if record.error:
+        print("\nerror:\n" + record.error.rstrip())
+    return 0
+
+
+def _print_provenance(prov: dict[str, Any]) -> None:
+    if not prov:
+        return
+    print("\nprovenance:")
+    git = prov.get("git") or {}
+    if git.get("available"):
+        print(f"  git {git.get('commit') or '-'} on {git.get('branch') or '-'}"
+              + ("  (dirty)" if git.get("dirty") else ""))
+    if "python" in prov:
+        print(f"  python {prov['python'].get('version')}  ({len(prov.get('packages', {}))} packages)")
+    if "host" in prov:
+        host = prov["host"]
+        print(f"  host {host.get('hostname')}  {host.get('os')}  cpus={host.get('cpu_count')}")
+    if prov.get("seeds"):
+        print("  seeds " + ", ".join(f"{k}={v}" for k, v in prov["seeds"].items()))
+    for item in prov.get("inputs", []):
+        print(f"  input {item['name']}  sha256={item['sha256'][:16]}  {item['size']} bytes")
+    cell = prov.get("cell")
+    if cell and cell.get("hidden_state"):
+        print(f"  HIDDEN STATE: {cell.get('hidden_state_reason')}")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    store = _store(args)
+    records = [store.get_run(r) for r in args.run_ids]
+    fields: list[tuple[str, Any]] = [
+        ("name", lambda r: r.name), ("status", lambda r: r.status),
+        ("experiment", lambda r: r.experiment), ("duration", lambda r: fmt_duration(r.duration))]
+    for family in ("params", "metrics", "tags"):
+        keys = sorted({k for r in records for k in getattr(r, family)})
+        fields += [(f"{family}.{k}", (lambda r, f=family, k=k: getattr(r, f).get(k)))
+                   for k in keys]
+    rows = []
+    for label, get in fields:
+        values = [get(r) for r in records]
+        texts = [fmt_value(v) for v in values]
+        differs = len(set(texts)) > 1
+        rows.append(["*" if differs else "", label, *texts])
+    print(table(["", "field", *(r.run_id[:8] for r in records)], rows))
+    return 0
+
+
+def _rm(args: argparse.Namespace) -> int:
+    store = _store(args)
+    for run_id in args.run_ids:
+        print(f"deleted run {store.delete_run(run_id)}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    info = _store(args).info()
+    width = max(len(k) for k in info)
+    for key, value in info.items():
+        print(f"{key.ljust(width)}  {'-' if value is None else value}")
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from .store.schema import SCHEMA_VERSION
+
+    store = _store(args, migrate=True)
+    print(f"store {store.location} is at schema version {store.schema_version()} "
+          f"(current: {SCHEMA_VERSION})")
+    return 0
+
+
+def _gc(args: argparse.Namespace) -> int:
+    result = _store(args).gc(dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {result['removed']} unreferenced blobs ({result['bytes']} bytes); "
+          f"{result['kept']} referenced blobs kept")
+    return 0
+
+

@@ -1,0 +1,68 @@
+"""``mlops-jupyter demo``: record a few real training runs in the store and show them."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+import numpy as np
+
+from . import tracking
+from .store import open_store
+
+_LEARNING_RATES = (0.03, 0.1, 0.3)
+
+
+def _train(lr: float, epochs: int, seed: int) -> None:
+    """Logistic regression by gradient descent on a generated two-class problem."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = np.vstack([rng.normal(-1.0, 1.0, (200, 2)), rng.normal(1.0, 1.0, (200, 2))])
+    y = np.r_[np.zeros(200), np.ones(200)]
+    w, b = np.zeros(2), 0.0
+    tracking.log_params({"lr": lr, "epochs": epochs, "seed": seed, "model": "logreg"})
+    losses = []
+    for epoch in range(epochs):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        loss = float(-np.mean(y * np.log(p + 1e-9) + (1 - y) * np.log(1 - p + 1e-9)))
+        w -= lr * x.T @ (p - y) / len(y)
+        b -= lr * float(np.mean(p - y))
+        tracking.log_metrics({"loss": loss, "accuracy": float(np.mean((p > 0.5) == y))}, step=epoch)
+        losses.append(loss)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(losses)
+    ax.set(xlabel="epoch", ylabel="log loss", title=f"lr={lr}")
+    tracking.log_figure(fig, "loss_curve")
+    plt.close(fig)
+    tracking.log_table(pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "label": y,
+                                     "p": 1 / (1 + np.exp(-(x @ w + b)))}).head(50), "predictions")
+
+
+def run_demo(store: str | None = None, quick: bool = False) -> int:
+    """Record one run per learning rate (plus the example notebooks unless `quick`), print them."""
+    target = open_store(store)
+    print(f"recording demo runs in {target.location}")
+    ids = []
+    for lr in _LEARNING_RATES:
+        with tracking.start_run(f"demo-logreg-lr{lr}", experiment="demo", store=target) as run:
+            _train(lr, epochs=60, seed=0)
+        ids.append(run.run_id)
+        print(f"  run {run.run_id[:8]}  lr={lr}  accuracy={run.record().metrics['accuracy']:.3f}")
+    if not quick and importlib.util.find_spec("mlops_jupyter.examples") is not None:
+        from .examples import run_examples
+
+        ids += run_examples(target)
+    from .cli_runs import _compare, _ls
+
+    print()
+    _ls(argparse.Namespace(store=store, filter=None, sort=None, limit=10,
+                           experiment=None, format="table"))
+    print()
+    _compare(argparse.Namespace(store=store, run_ids=ids[:3]))
+    print("\nnext: mlops-jupyter runs show " + ids[-1][:8])
+    return 0

@@ -1,0 +1,52 @@
+"""The MLOPS_JUPYTER_* environment variables, their meaning, and project-root discovery.
+
+Library code and magics read configuration only through this module, so that every knob a user
+can turn is listed here once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Store URL or path: a SQLite file path, ``sqlite:///...`` or ``postgresql://...``.
+STORE = "MLOPS_JUPYTER_STORE"
+#: Artifact blob root: a folder or an fsspec URL (``s3://bucket/prefix``, ``memory://x``).
+BLOBS = "MLOPS_JUPYTER_BLOBS"
+#: Default experiment name for new runs (else "Default").
+EXPERIMENT = "MLOPS_JUPYTER_EXPERIMENT"
+#: Seconds without heartbeat after which a running run of another host is marked killed.
+HEARTBEAT_TIMEOUT = "MLOPS_JUPYTER_HEARTBEAT_TIMEOUT"
+#: Parent run id for runs started in this process (set by `run`/`sweep` for kernels they start).
+PARENT_RUN = "MLOPS_JUPYTER_PARENT_RUN"
+#: Seconds between background metric flushes (default 0.5).
+FLUSH_INTERVAL = "MLOPS_JUPYTER_FLUSH_INTERVAL"
+
+DEFAULT_EXPERIMENT = "Default"
+STORE_DIRNAME = ".mlops"
+
+
+def get(name: str, default: str | None = None) -> str | None:
+    """Return a non-empty environment value, or `default`."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def get_float(name: str, default: float) -> float:
+    """Return a float environment value, falling back to `default` when unset or unparsable."""
+    try:
+        return float(get(name) or default)
+    except ValueError:
+        return default
+
+
+def project_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The git work-tree root above `start` (default: the current directory), else `start` itself.
+
+    Walks up looking for ``.git`` rather than calling git, so it costs microseconds.
+    """
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here

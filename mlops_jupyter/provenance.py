@@ -1,0 +1,150 @@
+"""What a run was made from: git state, Python and packages, host, seeds and input hashes.
+
+Everything except seeds is captured once per process and cached; the store keeps each distinct
+document once (by hash), so a thousand runs from one environment share one package list.
+Nothing here may fail a run: git has a timeout and every probe degrades to "unknown".
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from . import env
+
+DIFF_CAP_BYTES = 256 * 1024
+_GIT_TIMEOUT = 3.0
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                              timeout=_GIT_TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+@functools.lru_cache(maxsize=8)
+def git_state(root: str | None = None) -> dict[str, Any]:
+    """Commit, branch, remote, dirty flag and (size-capped) diff of the project's repository."""
+    cwd = Path(root) if root else env.project_root()
+    if not (cwd / ".git").exists() or shutil.which("git") is None:
+        return {"available": False}
+    commit = (_git(["rev-parse", "HEAD"], cwd) or "").strip() or None
+    status = _git(["status", "--porcelain", "--untracked-files=no"], cwd)
+    diff = _git(["diff", "HEAD", "--no-color"], cwd) if commit else None
+    remote = (_git(["config", "--get", "remote.origin.url"], cwd) or "").strip() or None
+    truncated = diff is not None and len(diff) > DIFF_CAP_BYTES
+    return {
+        "available": True,
+        "commit": commit,
+        "branch": (_git(["rev-parse", "--abbrev-ref", "HEAD"], cwd) or "").strip() or None,
+        "remote": remote,
+        "dirty": bool(status and status.strip()),
+        "diff": diff[:DIFF_CAP_BYTES] if diff else "",
+        "diff_truncated": truncated,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def python_info() -> dict[str, Any]:
+    """Interpreter version, implementation and executable."""
+    return {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def packages() -> dict[str, str]:
+    """Installed distributions, name -> version (sorted, so identical sets hash alike)."""
+    from importlib import metadata
+
+    found: dict[str, str] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata.get("Name")
+        if name:
+            found[name.lower()] = dist.version
+    return dict(sorted(found.items()))
+
+
+@functools.lru_cache(maxsize=1)
+def host_info() -> dict[str, Any]:
+    """Host name, OS, CPU count and any visible GPUs."""
+    return {
+        "hostname": socket.gethostname(),
+        "os": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "gpus": _gpus(),
+    }
+
+
+def _gpus() -> list[str]:
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=3)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+
+
+# -- seeds ------------------------------------------------------------------------------------
+
+_seeds: dict[str, Any] = {}
+
+
+def _recording(label: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def seed(*args: Any, **kwargs: Any) -> Any:
+        value = args[0] if args else kwargs.get("seed", kwargs.get("a"))
+        _seeds[label] = value if isinstance(value, (int, float, str, type(None))) else repr(value)
+        return original(*args, **kwargs)
+    seed.__mlops_recording__ = True  # type: ignore[attr-defined]
+    return seed
+
+
+def install_seed_recorders() -> None:
+    """Wrap random.seed, numpy.random.seed and torch.manual_seed (those already imported) so
+    that the seeds a user sets are recorded with each run. Safe to call repeatedly."""
+    import random
+
+    targets = [("random", random, "seed")]
+    if "numpy" in sys.modules:
+        targets.append(("numpy", sys.modules["numpy"].random, "seed"))
+    if "torch" in sys.modules:
+        targets.append(("torch", sys.modules["torch"], "manual_seed"))
+    for label, module, attr in targets:
+        original = getattr(module, attr, None)
+        if original is not None and not getattr(original, "__mlops_recording__", False):
+            setattr(module, attr, _recording(label, original))
+
+
+def seeds() -> dict[str, Any]:
+    """Seeds set so far in this process, plus PYTHONHASHSEED when fixed."""
+    found = dict(_seeds)
+    if os.environ.get("PYTHONHASHSEED"):
+        found["PYTHONHASHSEED"] = os.environ["PYTHONHASHSEED"]
+    return found
+
+
+def capture() -> dict[str, Any]:
+    """The provenance documents recorded with every run, keyed by kind."""
+    install_seed_recorders()
+    return {
+        "git": git_state(),
+        "python": python_info(),
+        "packages": packages(),
+        "host": host_info(),
+        "seeds": seeds(),
+    }

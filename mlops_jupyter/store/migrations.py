@@ -1,0 +1,62 @@
+"""Schema versions and the code that upgrades an older store, one step per version.
+
+Each entry of `MIGRATIONS` upgrades version N to N+1 inside one transaction; the tests build a
+store of every older version (with `create_version`) and migrate it with data in it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import Connection, Table, insert, text, update
+
+from . import schema
+
+_V1_TABLES = ("experiments", "runs", "params", "metrics", "tags", "artifacts",
+              "provenance_blobs", "run_provenance")
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """Version 2 adds `latest_metrics`, filled from each metric's highest step."""
+    schema.latest_metrics.create(conn)
+    conn.execute(text(
+        "INSERT INTO latest_metrics (run_id, key, step, value, timestamp) "
+        "SELECT m.run_id, m.key, m.step, m.value, m.timestamp FROM metrics m "
+        "JOIN (SELECT run_id, key, MAX(step) AS step FROM metrics GROUP BY run_id, key) mx "
+        "ON m.run_id = mx.run_id AND m.key = mx.key AND m.step = mx.step"
+    ))
+
+
+#: version N -> function upgrading N to N+1
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+
+
+def create_version(conn: Connection, version: int) -> None:
+    """Create an empty store of an older `version` (for tests of the upgrade path)."""
+    if version == schema.SCHEMA_VERSION:
+        create_current(conn)
+        return
+    if version != 1:
+        raise ValueError(f"no definition of schema version {version}")
+    tables: list[Table] = [schema.metadata.tables[name] for name in _V1_TABLES]
+    schema.metadata.create_all(conn, tables=tables + [schema.schema_info])
+    conn.execute(insert(schema.schema_info).values(key="schema_version", value="1"))
+
+
+def create_current(conn: Connection) -> None:
+    """Create every table of the current version and record the version."""
+    schema.metadata.create_all(conn)
+    conn.execute(insert(schema.schema_info).values(
+        key="schema_version", value=str(schema.SCHEMA_VERSION)))
+
+
+def upgrade(conn: Connection, found: int) -> list[int]:
+    """Apply every migration from `found` up to the current version; returns versions passed."""
+    passed = []
+    for version in range(found, schema.SCHEMA_VERSION):
+        MIGRATIONS[version](conn)
+        passed.append(version + 1)
+    conn.execute(update(schema.schema_info)
+                 .where(schema.schema_info.c.key == "schema_version")
+                 .values(value=str(schema.SCHEMA_VERSION)))
+    return passed

@@ -1,0 +1,130 @@
+"""SQLAlchemy Core tables of the run store: one schema for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+#: The version this code reads and writes; migrations.py upgrades older stores to it.
+SCHEMA_VERSION = 2
+
+metadata = MetaData()
+
+schema_info = Table(
+    "mlops_schema_info",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("created", Float, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("start_time", Float, nullable=False),
+    Column("end_time", Float),
+    Column("parent_run_id", String(32)),
+    Column("source_notebook", Text),
+    Column("cell_id", String(128)),
+    Column("pid", Integer),
+    Column("pid_started", Float),
+    Column("host", String(256)),
+    Column("heartbeat", Float),
+    Column("updated_at", Float, nullable=False),
+    Column("error", Text),
+    Index("ix_runs_start_time", "start_time"),
+    Index("ix_runs_updated_at", "updated_at"),
+    Index("ix_runs_parent", "parent_run_id"),
+    Index("ix_runs_status", "status"),
+)
+
+params = Table(
+    "params",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("value", Text),
+    Column("value_num", Float),
+    Column("type", String(16), nullable=False),
+)
+
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("value", Float),
+    Column("timestamp", Float, nullable=False),
+)
+
+#: The newest step of each metric, kept by upsert on every flush so queries never scan history.
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("step", BigInteger, nullable=False),
+    Column("value", Float),
+    Column("timestamp", Float, nullable=False),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("name", String(512), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("media_type", String(128), nullable=False),
+    Column("created", Float, nullable=False),
+    Index("ix_artifacts_sha256", "sha256"),
+)
+
+#: JSON documents shared by many runs (package lists, git state), stored once per content hash.
+provenance_blobs = Table(
+    "provenance_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content", Text, nullable=False),
+)
+
+run_provenance = Table(
+    "run_provenance",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("kind", String(64), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+)
+
+#: Every table that holds per-run rows, for deletes.
+RUN_CHILD_TABLES = (params, metrics, latest_metrics, tags, artifacts, run_provenance)

@@ -1,0 +1,413 @@
+"""RunStore: opens a store (creating or checking its schema) and owns every write to it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
+
+from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+
+from .. import env
+from ..errors import (ArtifactNotFoundError, CorruptStoreError, SchemaVersionError,
+                      StoreUnavailableError)
+from . import migrations, queries, schema
+from .blobs import BlobStore
+from .location import (create_store_engines, default_blob_root, display_url,
+                       resolve_store_url, sqlite_path, with_retry)
+from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
+from .values import encode_param
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+T = TypeVar("T")
+MetricRow = tuple[str, str, int, float, float]  # run_id, key, step, value, timestamp
+_HOST = socket.gethostname()
+
+
+class RunStore:
+    """A run store at a SQLite file or PostgreSQL URL, plus its artifact blob store.
+
+    Opening it creates the schema in an empty database, refuses a foreign or newer one, and
+    marks runs whose process died as killed.
+    """
+
+    def __init__(self, url: str | os.PathLike[str] | None = None, *, blob_root: str | None = None,
+                 migrate: bool = False) -> None:
+        self.url = resolve_store_url(url)
+        self.location = display_url(self.url)
+        self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        self.blobs = BlobStore(blob_root or default_blob_root(self.url))
+        self._reader, self._writer = create_store_engines(self.url)
+        self._known_provenance: set[str] = set()
+        self._guard(lambda: self._prepare(migrate))
+        self.reap_dead_runs()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _guard(self, fn: Callable[[], T]) -> T:
+        """Turn driver errors into messages that name the store and the fix."""
+        try:
+            return with_retry(fn)
+        except OperationalError as err:
+            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            if "readonly" in reason or "read-only" in reason or "unable to open" in reason:
+                raise StoreUnavailableError(
+                    self.location, reason, "make the store file and its folder writable, or "
+                    "set MLOPS_JUPYTER_STORE or --store to a writable path") from err
+            if "file is not a database" in reason or "malformed" in reason:
+                raise CorruptStoreError(self.location, reason) from err
+            raise StoreUnavailableError(
+                self.location, reason, "check that the database server is running and the URL "
+                "in MLOPS_JUPYTER_STORE or --store is right") from err
+        except DatabaseError as err:
+            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            raise CorruptStoreError(self.location, reason) from err
+
+    def _write(self, fn: Callable[[Connection], T]) -> T:
+        def attempt() -> T:
+            with self._writer.begin() as conn:
+                return fn(conn)
+        return self._guard(attempt)
+
+    def _read(self, fn: Callable[[Connection], T]) -> T:
+        def attempt() -> T:
+            with self._reader.connect() as conn:
+                return fn(conn)
+        return self._guard(attempt)
+
+    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = ()) -> Any:
+        """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect."""
+        stmt = (sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table))
+        if update_cols:
+            return stmt.on_conflict_do_update(
+                index_elements=list(conflict),
+                set_={c: stmt.excluded[c] for c in update_cols})
+        return stmt.on_conflict_do_nothing(index_elements=list(conflict))
+
+    def _prepare(self, migrate: bool) -> None:
+        with self._writer.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7201955)"))
+            names = set(inspect(conn).get_table_names())
+            if not names:
+                migrations.create_current(conn)
+                return
+            if schema.schema_info.name not in names:
+                raise CorruptStoreError(
+                    self.location, "it holds tables of another application: "
+                    + ", ".join(sorted(names)[:5]))
+            found = int(conn.execute(select(schema.schema_info.c.value).where(
+                schema.schema_info.c.key == "schema_version")).scalar_one())
+            if found == schema.SCHEMA_VERSION:
+                return
+            if found < schema.SCHEMA_VERSION and migrate:
+                migrations.upgrade(conn, found)
+                return
+            raise SchemaVersionError(self.location, found, schema.SCHEMA_VERSION)
+
+    def dispose(self) -> None:
+        """Close pooled connections (the store stays usable; connections reopen on demand)."""
+        self._reader.dispose()
+        self._writer.dispose()
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def _experiment_id(self, conn: Connection, name: str) -> int:
+        e = schema.experiments
+        conn.execute(self._insert(e, ["name"]).values(name=name, created=time.time()))
+        return conn.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar_one()
+
+    def create_run(self, *, experiment: str | None = None, name: str | None = None,
+                   parent_run_id: str | None = None, source_notebook: str | None = None,
+                   cell_id: str | None = None, params: Mapping[str, Any] | None = None,
+                   tags: Mapping[str, Any] | None = None,
+                   provenance: Mapping[str, Any] | None = None) -> str:
+        """Insert a running run owned by this process; returns its new id (32 hex chars)."""
+        run_id = uuid.uuid4().hex
+        now = time.time()
+        experiment = experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT)
+        docs = self._provenance_docs(provenance or {})
+
+        def write(conn: Connection) -> None:
+            conn.execute(insert(schema.runs).values(
+                run_id=run_id, experiment_id=self._experiment_id(conn, experiment),
+                name=name or f"run-{run_id[:8]}", status="running", start_time=now,
+                parent_run_id=parent_run_id, source_notebook=source_notebook, cell_id=cell_id,
+                pid=os.getpid(), pid_started=_process_start(os.getpid()), host=_HOST,
+                heartbeat=now, updated_at=now))
+            self._write_params(conn, run_id, params or {})
+            self._write_tags(conn, run_id, tags or {})
+            self._write_provenance(conn, run_id, docs)
+        self._write(write)
+        return run_id
+
+    def end_run(self, run_id: str, status: str = "finished", error: str | None = None) -> None:
+        """Set a run's final status (finished, failed or killed) and end time."""
+        now = time.time()
+        self._write(lambda conn: conn.execute(
+            update(schema.runs).where(schema.runs.c.run_id == run_id).values(
+                status=status, end_time=now, heartbeat=now, updated_at=now, error=error)))
+
+    def reopen_run(self, run_id: str) -> None:
+        """Mark an ended run running again, owned by this process (to resume logging)."""
+        now = time.time()
+        self._write(lambda conn: conn.execute(
+            update(schema.runs).where(schema.runs.c.run_id == run_id).values(
+                status="running", end_time=None, error=None, pid=os.getpid(),
+                pid_started=_process_start(os.getpid()), host=_HOST, heartbeat=now,
+                updated_at=now)))
+
+    def heartbeat(self, run_ids: Iterable[str]) -> None:
+        """Mark runs as alive now."""
+        ids, now = list(run_ids), time.time()
+        if ids:
+            self._write(lambda conn: conn.execute(
+                update(schema.runs).where(schema.runs.c.run_id.in_(ids))
+                .values(heartbeat=now, updated_at=now)))
+
+    def reap_dead_runs(self) -> list[str]:
+        """Mark killed every running run whose process is gone (same host: dead pid; any host:
+        no heartbeat for MLOPS_JUPYTER_HEARTBEAT_TIMEOUT seconds, default 300)."""
+        r = schema.runs
+        timeout = env.get_float(env.HEARTBEAT_TIMEOUT, 300.0)
+        now = time.time()
+        rows = self._read(lambda conn: conn.execute(
+            select(r.c.run_id, r.c.pid, r.c.pid_started, r.c.host, r.c.heartbeat)
+            .where(r.c.status == "running")).all())
+        dead = [
+            run_id for run_id, pid, started, host, beat in rows
+            if (host == _HOST and pid is not None and not _process_alive(pid, started))
+            or (beat is not None and now - beat > timeout)
+        ]
+        if dead:
+            self._write(lambda conn: conn.execute(
+                update(r).where(r.c.run_id.in_(dead), r.c.status == "running").values(
+                    status="killed", end_time=r.c.heartbeat, updated_at=now,
+                    error="the process running this run died (found by mlops-jupyter)")))
+        return dead
+
+    def delete_run(self, run_id: str) -> str:
+        """Delete a run and everything logged to it (blobs stay until `gc`); returns its id."""
+        def write(conn: Connection) -> str:
+            full = queries.resolve_run_id(conn, run_id)
+            for table in schema.RUN_CHILD_TABLES:
+                conn.execute(delete(table).where(table.c.run_id == full))
+            conn.execute(delete(schema.runs).where(schema.runs.c.run_id == full))
+            return full
+        return self._write(write)
+
+    # -- params, metrics, tags ------------------------------------------------------------
+
+    def _write_params(self, conn: Connection, run_id: str, params: Mapping[str, Any]) -> None:
+        if params:
+            rows = [dict(zip(("value", "value_num", "type"), encode_param(v)), run_id=run_id,
+                         key=str(k)) for k, v in params.items()]
+            conn.execute(self._insert(schema.params, ["run_id", "key"],
+                                      ["value", "value_num", "type"]), rows)
+
+    def _write_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any]) -> None:
+        if tags:
+            rows = [{"run_id": run_id, "key": str(k), "value": str(v)} for k, v in tags.items()]
+            conn.execute(self._insert(schema.tags, ["run_id", "key"], ["value"]), rows)
+
+    def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
+        """Record parameters (typed); a key logged again takes the new value."""
+        self._write(lambda conn: self._write_params(conn, run_id, params))
+
+    def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        """Set tags (strings) on a run; `run_id` may be a unique prefix."""
+        def write(conn: Connection) -> None:
+            full = queries.resolve_run_id(conn, run_id)
+            self._write_tags(conn, full, tags)
+            conn.execute(update(schema.runs).where(schema.runs.c.run_id == full)
+                         .values(updated_at=time.time()))
+        self._write(write)
+
+    def log_metrics(self, rows: Sequence[MetricRow]) -> None:
+        """Write a batch of metric points (any runs) and advance each metric's latest value."""
+        if not rows:
+            return
+        points = [{"run_id": r, "key": k, "step": s, "value": v, "timestamp": t}
+                  for r, k, s, v, t in rows]
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for point in points:
+            seen = latest.get((point["run_id"], point["key"]))
+            if seen is None or point["step"] >= seen["step"]:
+                latest[(point["run_id"], point["key"])] = point
+        run_ids = {p["run_id"] for p in points}
+
+        def write(conn: Connection) -> None:
+            conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
+                                      ["value", "timestamp"]), points)
+            conn.execute(self._latest_upsert(), list(latest.values()))
+            conn.execute(update(schema.runs).where(schema.runs.c.run_id.in_(run_ids))
+                         .values(updated_at=time.time()))
+        self._write(write)
+
+    def _latest_upsert(self) -> Any:
+        lm = schema.latest_metrics
+        stmt = sqlite.insert(lm) if self.dialect == "sqlite" else postgresql.insert(lm)
+        return stmt.on_conflict_do_update(
+            index_elements=["run_id", "key"],
+            set_={c: stmt.excluded[c] for c in ("step", "value", "timestamp")},
+            where=stmt.excluded.step >= lm.c.step)
+
+    # -- artifacts and provenance ----------------------------------------------------------
+
+    def log_artifact(self, run_id: str, name: str, data: bytes | str | os.PathLike[str],
+                     media_type: str = "application/octet-stream") -> ArtifactRecord:
+        """Store bytes or a file's content as the run's artifact `name` (replacing a same-named
+        one); the blob is written before the row, so a row always points at a complete blob."""
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            sha, size = self.blobs.put_bytes(bytes(data))
+        else:
+            if not Path(data).is_file():
+                raise ArtifactNotFoundError(os.fspath(data))
+            sha, size = self.blobs.put_file(data)
+        record = ArtifactRecord(name, sha, size, media_type, time.time())
+        row = {"run_id": run_id, **record.__dict__}
+        self._write(lambda conn: conn.execute(self._insert(
+            schema.artifacts, ["run_id", "name"], ["sha256", "size", "media_type", "created"]),
+            row))
+        return record
+
+    def read_artifact(self, sha256: str) -> bytes:
+        """A blob's bytes by hash, verified; only hashes a run references are served."""
+        a = schema.artifacts
+        known = self._read(lambda conn: conn.execute(
+            select(a.c.sha256).where(a.c.sha256 == sha256).limit(1)).first())
+        if known is None:
+            raise ArtifactNotFoundError(sha256)
+        return self.blobs.read(sha256)
+
+    def _provenance_docs(self, provenance: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        docs = []
+        for kind, doc in provenance.items():
+            content = json.dumps(doc, sort_keys=True, default=str)
+            docs.append((kind, hashlib.sha256(content.encode()).hexdigest(), content))
+        return docs
+
+    def _write_provenance(self, conn: Connection, run_id: str,
+                          docs: list[tuple[str, str, str]]) -> None:
+        if not docs:
+            return
+        fresh = [{"sha256": h, "content": c} for _, h, c in docs if h not in self._known_provenance]
+        if fresh:
+            conn.execute(self._insert(schema.provenance_blobs, ["sha256"]), fresh)
+        conn.execute(self._insert(schema.run_provenance, ["run_id", "kind"], ["sha256"]),
+                     [{"run_id": run_id, "kind": k, "sha256": h} for k, h, _ in docs])
+        self._known_provenance.update(h for _, h, _ in docs)
+
+    def set_provenance(self, run_id: str, provenance: Mapping[str, Any]) -> None:
+        """Attach provenance documents by kind; identical documents are stored once."""
+        docs = self._provenance_docs(provenance)
+        try:
+            self._write(lambda conn: self._write_provenance(conn, run_id, docs))
+        except SQLAlchemyError:
+            self._known_provenance.clear()
+            raise
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """One run with params, latest metrics, tags, artifacts and provenance."""
+        return self._read(lambda conn: queries.get_run(conn, run_id))
+
+    def resolve_run_id(self, run_id: str) -> str:
+        """The full id for an id or unique prefix."""
+        return self._read(lambda conn: queries.resolve_run_id(conn, run_id))
+
+    def search_runs(self, **kwargs: Any) -> list[RunRecord]:
+        """Runs matching a filter, sorted and paged (see queries.search_runs)."""
+        return self._read(lambda conn: queries.search_runs(conn, **kwargs))
+
+    def count_runs(self, **kwargs: Any) -> int:
+        """How many runs match a filter."""
+        return self._read(lambda conn: queries.count_runs(conn, **kwargs))
+
+    def runs_frame(self, **kwargs: Any) -> "pd.DataFrame":
+        """Matching runs as a DataFrame with params.*, metrics.*, tags.* columns."""
+        return self._read(lambda conn: queries.runs_frame(conn, **kwargs))
+
+    def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        """Every step of one metric of one run."""
+        return self._read(lambda conn: queries.metric_history(
+            conn, queries.resolve_run_id(conn, run_id), key))
+
+    def metric_keys(self, run_id: str) -> list[str]:
+        """The names of the metrics a run has logged."""
+        lm = schema.latest_metrics
+        return self._read(lambda conn: list(conn.execute(
+            select(lm.c.key).where(lm.c.run_id == run_id).order_by(lm.c.key)).scalars()))
+
+    def list_experiments(self) -> list[ExperimentRecord]:
+        """Every experiment with its number of runs."""
+        return self._read(queries.list_experiments)
+
+    # -- maintenance ----------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the database."""
+        si = schema.schema_info
+        return self._read(lambda conn: int(conn.execute(
+            select(si.c.value).where(si.c.key == "schema_version")).scalar_one()))
+
+    def gc(self, dry_run: bool = False) -> dict[str, int]:
+        """Delete blobs no run references; returns counts and bytes freed."""
+        a = schema.artifacts
+        referenced = set(self._read(lambda conn: conn.execute(
+            select(a.c.sha256).distinct()).scalars()))
+        orphans = [h for h in self.blobs.iter_hashes() if h not in referenced]
+        freed = 0
+        for sha in orphans:
+            if self.blobs._fs is None:
+                freed += (self.blobs._dir / sha[:2] / sha[2:]).stat().st_size
+            if not dry_run:
+                self.blobs.delete(sha)
+        return {"removed": len(orphans), "bytes": freed, "kept": len(referenced)}
+
+    def info(self) -> dict[str, Any]:
+        """Location, schema version, counts and size of the store."""
+        def count(conn: Connection) -> dict[str, int]:
+            return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                    for t in (schema.experiments, schema.runs, schema.metrics, schema.artifacts)}
+        counts = self._read(count)
+        path = sqlite_path(self.url)
+        return {
+            "store": self.location,
+            "backend": self.dialect,
+            "schema_version": self.schema_version(),
+            "blobs": self.blobs.root,
+            "size_bytes": path.stat().st_size if path and path.exists() else None,
+            **{f"{k}_count": v for k, v in counts.items()},
+        }
+
+
+def _process_start(pid: int) -> float | None:
+    try:
+        import psutil
+
+        return psutil.Process(pid).create_time()
+    except Exception:  # noqa: BLE001 - best effort; pid liveness still works without it
+        return None
+
+
+def _process_alive(pid: int, started: float | None) -> bool:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return started is None or abs(proc.create_time() - started) < 1.0
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False if not psutil.pid_exists(pid) else True
