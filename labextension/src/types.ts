@@ -12,6 +12,7 @@ export interface IArtifact {
   sha256: string;
   size: number;
   media_type: string;
+  created?: number;
 }
 
 /** A run as listed: everything but provenance. */
@@ -28,6 +29,9 @@ export interface IRun {
   cell_id: string | null;
   updated_at: number | null;
   error: string | null;
+  pid?: number | null;
+  host?: string | null;
+  heartbeat?: number | null;
   params: { [key: string]: ParamValue };
   metrics: { [key: string]: number | null };
   tags: { [key: string]: string };

@@ -151,14 +151,16 @@ class MetricsHandler(BaseHandler):
 def metric_payload(store: Any, run_id: str, key: str, max_points: int) -> dict[str, Any]:
     """One metric's history as [[step, value], ...], downsampled to about max_points."""
     history = store.metric_history(run_id, key)
-    points, downsampled = payloads.downsample([(h[0], h[1]) for h in history], max_points)
+    points, downsampled = payloads.downsample([(h.step, h.value) for h in history], max_points)
     return {"key": key, "points": points, "total_points": len(history), "downsampled": downsampled}
 
 
 def _artifact(run: Any, sha256: str) -> dict[str, Any]:
+    """The run's artifact with this hash (as a dict); a hash the run does not reference is a 404."""
     for artifact in run.artifacts:
-        if artifact["sha256"] == sha256:
-            return artifact
+        if artifact.sha256 == sha256:
+            return {"name": artifact.name, "sha256": artifact.sha256, "size": artifact.size,
+                    "media_type": artifact.media_type}
     from mlops_jupyter.errors import ArtifactNotFoundError
 
     raise ArtifactNotFoundError(f"{sha256} of run {run.run_id}")
@@ -205,6 +207,8 @@ def read_table(data: bytes, artifact: dict[str, Any]) -> Any:
 
     media_type = str(artifact.get("media_type") or "")
     name = str(artifact.get("name") or "")
+    if "dataresource" in media_type or name.endswith(".table.json"):
+        return pd.read_json(io.BytesIO(data), orient="table")
     if "parquet" in media_type or name.endswith(".parquet"):
         return pd.read_parquet(io.BytesIO(data))
     if "csv" in media_type or name.endswith(".csv"):
@@ -283,6 +287,17 @@ class JobHandler(BaseHandler):
         self.write_json(actions.job(self.ctx, job_id))
 
 
+class NotFoundHandler(BaseHandler):
+    """Anything else under /mlops-jupyter/: a JSON 404 (ids that do not match their pattern land here)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        raise web.HTTPError(404, f"no such mlops-jupyter route: {self.request.path!r} "
+                                 "(run ids are 32 hex characters, artifact hashes 64)")
+
+    post = delete = get
+
+
 def _action(name: str) -> type:
     return type(f"{name.title().replace('_', '')}Handler", (ActionHandler,), {"action": name})
 
@@ -307,4 +322,5 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/conversions", _action("convert")),
         (f"{ns}/jobs/(?P<job_id>[0-9a-f]{{32}})", JobHandler),
         (f"{ns}/compare", CompareHandler),
+        (f"{ns}/.*", NotFoundHandler),
     ]

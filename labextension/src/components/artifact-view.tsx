@@ -15,7 +15,7 @@ export function isImage(a: IArtifact): boolean {
 }
 
 export function isTable(a: IArtifact): boolean {
-  return /parquet|csv|vnd\.mlops\.table|dataframe/.test(a.media_type) || /\.(parquet|csv)$/.test(a.name);
+  return /parquet|csv|dataresource/.test(a.media_type) || /\.(parquet|csv)$/.test(a.name);
 }
 
 export function isNotebook(a: IArtifact): boolean {
