@@ -1,0 +1,163 @@
+"""The Runs panel in a real JupyterLab + headless chromium: list, filter, detail, compare, XSS."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import XSS, screenshot  # type: ignore[import-not-found]
+
+pytestmark = pytest.mark.browser
+PANEL = "#mlops-jupyter-runs"
+ROWS = f"{PANEL} .jp-mlops-RunRow[data-run-id]"
+
+
+def open_panel(page):
+    page.locator('.jp-SideBar.jp-mod-left li[data-id="mlops-jupyter-runs"]').click()
+    expect(page.locator(PANEL)).to_be_visible()
+    expect(page.locator(ROWS).first).to_be_visible(timeout=20_000)
+
+
+def apply_filter(page, text):
+    box = page.locator(f"{PANEL} .jp-mlops-FilterBox")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_panel_lists_runs(page, lab):
+    open_panel(page)
+    expect(page.locator(ROWS)).to_have_count(5)
+    expect(page.locator(f"{PANEL} .jp-mlops-count")).to_have_text("5 runs")
+    names = page.locator(f'{ROWS} [data-column="name"]').all_inner_texts()
+    assert set(names) == {"train-rf-0", "train-svm-1", "train-rf-2", "train-svm-3", XSS}
+    # chosen param + metric columns are present, and sorting by a metric works
+    header = page.locator(f'{PANEL} .jp-mlops-RunsHeader [data-column="metrics.loss"]')
+    expect(header).to_be_visible()
+    names = page.locator(f'{ROWS} [data-column="name"]')
+    header.click()  # loss DESC, runs without loss last
+    expect(names.first).to_have_text("train-svm-1")
+    expect(names.last).to_have_text(XSS)
+    header.click()  # loss ASC
+    expect(names.first).to_have_text("train-rf-0")
+    screenshot(page, "panel")
+    assert not page.errors
+
+
+def test_filter_and_bad_filter_message(page, lab):
+    open_panel(page)
+    apply_filter(page, "params.model == 'rf' and metrics.val_acc > 0.1")
+    expect(page.locator(ROWS)).to_have_count(2)
+    assert set(page.locator(f'{ROWS} [data-column="name"]').all_inner_texts()) == {"train-rf-0", "train-rf-2"}
+    apply_filter(page, "metrics.loss >>> 2")
+    expect(page.locator(f"{PANEL} .jp-mlops-FilterError")).to_contain_text("bad filter")
+    apply_filter(page, "")
+    expect(page.locator(ROWS)).to_have_count(5)
+
+
+def test_run_detail_shows_chart_figure_table_provenance(page, lab):
+    open_panel(page)
+    page.locator(f'{ROWS}[data-run-id="{lab.ids["train-svm-1"]}"] [data-column="name"]').click()
+    detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{lab.ids["train-svm-1"]}"]')
+    expect(detail).to_be_visible(timeout=15_000)
+    expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text("train-svm-1")
+    chart = detail.locator('.jp-mlops-MetricChart[data-metric="loss"] path.jp-mlops-series')
+    expect(chart).to_have_count(1)
+    assert len(chart.get_attribute("d")) > 100  # 30 points drawn
+    figure = detail.locator('.jp-mlops-Artifact[data-artifact="learning_curve.png"] img.jp-mlops-Figure')
+    expect(figure).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 50", arg=figure.element_handle())
+    expect(detail.locator('.jp-mlops-Artifact[data-artifact="predictions.table.json"] table')).to_contain_text("pred")
+    expect(detail.locator(".jp-mlops-Params")).to_contain_text("0.01")
+    expect(detail.locator(".jp-mlops-Provenance")).to_contain_text("packages")
+    screenshot(page, "detail")
+    assert not page.errors
+
+
+def test_select_two_and_compare(page, lab):
+    open_panel(page)
+    for name in ("train-rf-0", "train-svm-3"):
+        page.locator(f'{ROWS}[data-run-id="{lab.ids[name]}"] input[type="checkbox"]').check()
+    expect(page.locator(f"{PANEL} .jp-mlops-count")).to_contain_text("2 selected")
+    page.locator(f"{PANEL} button", has_text="Compare").click()
+    view = page.locator(".jp-mlops-CompareView")
+    expect(view.locator("h2")).to_have_text("Compare 2 runs", timeout=15_000)
+    expect(view.locator('tr.jp-mlops-differs[data-param="lr"]')).to_be_visible()
+    expect(view.locator('tr[data-param="epochs"]')).not_to_have_class(re.compile("jp-mlops-differs"))
+    expect(view.locator('.jp-mlops-MetricChart[data-metric="val_acc"] path.jp-mlops-series')).to_have_count(2)
+    expect(view.locator(".jp-mlops-FigureCell img.jp-mlops-Figure")).to_have_count(2)
+    view.locator("img.jp-mlops-Figure").last.scroll_into_view_if_needed()
+    view.locator("h2").scroll_into_view_if_needed()
+    screenshot(page, "compare")
+
+
+def test_xss_run_is_text_and_no_script_runs(page, lab):
+    open_panel(page)
+    row = page.locator(f'{ROWS}[data-run-id="{lab.ids["xss"]}"]')
+    expect(row.locator('[data-column="name"]')).to_have_text(XSS)
+    assert row.locator("img").count() == 0
+    row.locator('[data-column="name"]').click()
+    detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{lab.ids["xss"]}"]')
+    expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text(XSS)
+    expect(detail.locator(".jp-mlops-Params")).to_contain_text(XSS)
+    assert detail.locator('img[src="x"]').count() == 0
+    assert page.locator('img[src="x"]').count() == 0
+    # compare renders the same values in table headers and cells
+    page.locator(f'{ROWS}[data-run-id="{lab.ids["xss"]}"] input[type="checkbox"]').check()
+    page.locator(f'{ROWS}[data-run-id="{lab.ids["train-rf-0"]}"] input[type="checkbox"]').check()
+    page.locator(f"{PANEL} button", has_text="Compare").click()
+    expect(page.locator('.jp-mlops-CompareView tr[data-param="payload"]')).to_contain_text(XSS)
+    time.sleep(0.5)  # give an injected onerror handler every chance to fire
+    assert page.dialogs == [] and page.locator('img[src="x"]').count() == 0
+
+
+def test_live_update_shows_new_running_run(page, lab):
+    import mlops_jupyter as mj
+
+    open_panel(page)
+    expect(page.locator(ROWS)).to_have_count(5)
+    run = mj.start_run(name="live-run", experiment="iris", store=lab.store_url)
+    try:
+        row = page.locator(f'{ROWS}[data-run-id="{run.run_id}"]')
+        expect(row).to_be_visible(timeout=10_000)  # polling interval is 2.5 s
+        expect(row.locator(".jp-mlops-StatusBadge")).to_have_text("running")
+    finally:
+        run.end()
+    expect(row.locator(".jp-mlops-StatusBadge")).to_have_text("finished", timeout=10_000)
+    mj.open_store(lab.store_url).delete_run(run.run_id)
+
+
+def test_server_half_missing_explains_how_to_enable(page, lab):
+    page.route("**/mlops-jupyter/capabilities*", lambda route: route.fulfill(status=404, body="Not Found"))
+    page.reload(wait_until="domcontentloaded")
+    page.locator('.jp-SideBar.jp-mod-left li[data-id="mlops-jupyter-runs"]').click()
+    missing = page.locator(f"{PANEL} .jp-mlops-ServerMissing")
+    expect(missing).to_contain_text("jupyter server extension enable mlops_jupyter", timeout=20_000)
+
+
+def test_export_notebook_as_script_from_toolbar(page, lab):
+    if not lab.api("capabilities")["actions"]["export_script"]:
+        pytest.skip("mlops_jupyter.convert.export_script is not available in this build (issue 5)")
+    page.goto(lab.url("lab/tree/train.ipynb"), wait_until="domcontentloaded")
+    button = page.locator(".jp-mlops-ExportScriptButton").first
+    expect(button).to_be_visible(timeout=30_000)
+    button.click()
+    expect(page.locator(".jp-Notification-Toast-success, .Toastify__toast--success")).to_contain_text(
+        "train.py", timeout=30_000)
+    assert (lab.root / "train.py").exists()
+
+
+def test_rerun_with_changed_parameter(page, lab):
+    if not lab.api("capabilities")["actions"]["rerun"]:
+        pytest.skip("mlops_jupyter.execution.run_notebook is not available in this build (issue 4)")
+    open_panel(page)
+    page.locator(f'{ROWS}[data-run-id="{lab.ids["train-rf-0"]}"] [data-column="name"]').click()
+    detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{lab.ids["train-rf-0"]}"]')
+    detail.locator("button", has_text="Re-run with parameters").click()
+    detail.locator('.jp-mlops-RerunForm input[name="lr"]').fill("0.7")
+    detail.locator(".jp-mlops-RerunForm button[type=submit]").click()
+    expect(detail.locator(".jp-mlops-Job")).to_contain_text("finished", timeout=120_000)
+    apply_filter(page, "params.lr == 0.7")
+    expect(page.locator(ROWS)).to_have_count(1, timeout=15_000)
