@@ -21,6 +21,16 @@ def open_panel(page):
     expect(page.locator(ROWS).first).to_be_visible(timeout=20_000)
 
 
+def widen_sidebar(page, x):
+    """Drag the left sidebar's splitter handle to x pixels, so every column shows."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 200, steps=5)
+    page.mouse.up()
+
+
 def apply_filter(page, text):
     box = page.locator(f"{PANEL} .jp-mlops-FilterBox")
     box.fill(text)
@@ -42,6 +52,8 @@ def test_panel_lists_runs(page, lab):
     expect(names.last).to_have_text(XSS)
     header.click()  # loss ASC
     expect(names.first).to_have_text("train-rf-0")
+    widen_sidebar(page, 1060)
+    page.locator(f"{PANEL} .jp-mlops-RunsTable").evaluate("el => { el.scrollLeft = 0; }")
     screenshot(page, "panel")
     assert not page.errors
 

@@ -67,6 +67,14 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
       <section>
         <h3>Metrics</h3>
         <table className="jp-mlops-CompareTable">
+          <thead>
+            <tr>
+              <th />
+              {c.runs.map(r => (
+                <th key={r.run_id}>{r.name}</th>
+              ))}
+            </tr>
+          </thead>
           <tbody>
             {c.metric_keys.map(k => (
               <tr key={k} data-metric={k}>

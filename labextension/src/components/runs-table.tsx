@@ -20,17 +20,17 @@ export interface IColumn {
 export function baseColumns(): IColumn[] {
   return [
     { id: 'status', label: 'Status', width: 76, render: r => <StatusBadge status={r.status} /> },
-    { id: 'name', label: 'Name', width: 150, render: r => r.name, title: r => r.name },
-    { id: 'experiment', label: 'Experiment', width: 110, render: r => r.experiment, title: r => r.experiment },
+    { id: 'name', label: 'Name', width: 140, render: r => r.name, title: r => r.name },
+    { id: 'experiment', label: 'Experiment', width: 90, render: r => r.experiment, title: r => r.experiment },
     {
       id: 'source_notebook',
       label: 'Notebook',
-      width: 110,
+      width: 100,
       render: r => basename(r.source_notebook),
       title: r => r.source_notebook ?? ''
     },
-    { id: 'start_time', label: 'Started', width: 140, render: r => formatTime(r.start_time) },
-    { id: 'duration', label: 'Duration', width: 70, render: r => formatDuration(r.duration) }
+    { id: 'start_time', label: 'Started', width: 142, render: r => formatTime(r.start_time) },
+    { id: 'duration', label: 'Duration', width: 72, render: r => formatDuration(r.duration) }
   ];
 }
 
@@ -38,7 +38,7 @@ export function paramColumn(key: string): IColumn {
   return {
     id: `params.${key}`,
     label: key,
-    width: 90,
+    width: 80,
     render: r => formatValue(r.params[key]),
     title: r => formatValue(r.params[key])
   };
@@ -48,7 +48,7 @@ export function metricColumn(key: string): IColumn {
   return {
     id: `metrics.${key}`,
     label: key,
-    width: 90,
+    width: 80,
     render: r => formatNumber(r.metrics[key]),
     title: r => String(r.metrics[key] ?? '')
   };

@@ -19,19 +19,22 @@ export function RunsView(): JSX.Element {
   const orderBy = `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
   const win = useRunsWindow(filter, orderBy, range.start, range.end);
 
-  // Param / metric keys seen in the loaded rows (first page is enough to offer columns).
+  // Param / metric keys seen in the loaded rows; default columns: the params that vary most.
   const seen = React.useMemo(() => {
-    const params = new Set<string>();
+    const params = new Map<string, Set<string>>();
     const metrics = new Set<string>();
     const n = Math.min(win.total ?? 0, PAGE_SIZE);
     for (let i = 0; i < n; i++) {
       const run = win.rowAt(i);
-      Object.keys(run?.params ?? {}).forEach(k => params.add(k));
+      for (const [k, v] of Object.entries(run?.params ?? {})) {
+        (params.get(k) ?? params.set(k, new Set()).get(k)!).add(JSON.stringify(v));
+      }
       Object.keys(run?.metrics ?? {}).forEach(k => metrics.add(k));
     }
-    return { params: [...params].sort(), metrics: [...metrics].sort() };
+    const byVariety = [...params.keys()].sort((a, b) => params.get(b)!.size - params.get(a)!.size || a.localeCompare(b));
+    return { params: [...params.keys()].sort(), metrics: [...metrics].sort(), varying: byVariety };
   }, [win.version]);
-  const chosen = extra ?? [...seen.params.slice(0, 2).map(k => `params.${k}`), ...seen.metrics.slice(0, 2).map(k => `metrics.${k}`)];
+  const chosen = extra ?? [...seen.varying.slice(0, 2).map(k => `params.${k}`), ...seen.metrics.slice(0, 2).map(k => `metrics.${k}`)];
   const columns: IColumn[] = React.useMemo(
     () => [
       ...baseColumns(),
