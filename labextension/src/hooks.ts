@@ -18,6 +18,8 @@ export interface IPanelServices {
   notifyChanged: () => void;
   /** Bumped by notifyChanged / the refresh command. */
   changeCount: number;
+  /** Whether the Runs sidebar is showing (it polls only then). */
+  visible: boolean;
 }
 
 export const ServicesContext = React.createContext<IPanelServices | null>(null);
@@ -101,7 +103,9 @@ export interface IRunsWindow {
  * range needs them, and the visible pages plus the total are polled for live updates.
  */
 export function useRunsWindow(filter: string, orderBy: string, start: number, end: number): IRunsWindow {
-  const { client, changeCount } = useServices();
+  const { client, changeCount, visible } = useServices();
+  const visibleRef = React.useRef(visible);
+  visibleRef.current = visible;
   const pages = React.useRef(new Map<number, IRun[]>());
   const inflight = React.useRef(new Set<number>());
   const generation = React.useRef(0);
@@ -178,7 +182,7 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
   // Live updates: poll the visible pages (and so the total) while the panel is mounted.
   React.useEffect(() => {
     const timer = window.setInterval(() => {
-      if (!document.hidden) {
+      if (!document.hidden && visibleRef.current) {
         visiblePages().forEach(fetchPage);
       }
     }, POLL_INTERVAL);

@@ -1,6 +1,7 @@
 /** Lumino widgets: the Runs sidebar, and the run-detail / compare main-area contents. */
 import * as React from 'react';
 import { ReactWidget } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, MlopsClient } from './api';
@@ -22,6 +23,9 @@ export class PanelModel {
   capabilities: ICapabilities | null = null;
   probeError: ApiError | null = null;
   changeCount = 0;
+  /** Whether the sidebar panel is showing; lists load on first show and poll only while shown. */
+  visible = false;
+  everShown = false;
   readonly ready: Promise<ICapabilities | null>;
 
   constructor(
@@ -48,6 +52,12 @@ export class PanelModel {
     return this.capabilities;
   }
 
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.everShown = this.everShown || visible;
+    this._changed.emit();
+  }
+
   notifyChanged(): void {
     this.changeCount += 1;
     this._changed.emit();
@@ -71,7 +81,8 @@ function Provider(props: { model: PanelModel; children: (model: PanelModel) => R
     capabilities: model.capabilities,
     ...model.navigation,
     notifyChanged: () => model.notifyChanged(),
-    changeCount: model.changeCount
+    changeCount: model.changeCount,
+    visible: model.visible
   };
   return <ServicesContext.Provider value={services}>{props.children(model)}</ServicesContext.Provider>;
 }
@@ -83,13 +94,23 @@ export class RunsPanel extends ReactWidget {
     this.addClass('jp-mlops-RunsPanel');
   }
 
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.setVisible(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.model.setVisible(false);
+  }
+
   render(): JSX.Element {
     return (
       <Provider model={this.model}>
         {model =>
           model.probeError ? (
             <ServerMissing status={model.probeError.status} message={model.probeError.message} onRetry={() => void model.probe()} />
-          ) : model.capabilities ? (
+          ) : model.capabilities && model.everShown ? (
             <RunsView />
           ) : (
             <div className="jp-mlops-muted">connecting…</div>
