@@ -10,6 +10,9 @@ from ._format import fmt_duration, fmt_time, fmt_value, table
 from .cli import print_json
 
 
+_MAX_EXTRA_COLUMNS = 8
+
+
 def register(subparsers: Any) -> None:
     """Add the `runs` and `store` command groups."""
     runs = subparsers.add_parser("runs", help="list, show, compare and delete runs")
@@ -59,6 +62,10 @@ def _ls(args: argparse.Namespace) -> int:
                            "mlops_jupyter.start_run() or %%track"))
     else:
         extra = [c for c in frame.columns if c.startswith(("params.", "metrics."))]
+        if len(extra) > _MAX_EXTRA_COLUMNS:
+            print(f"(showing {_MAX_EXTRA_COLUMNS} of {len(extra)} param/metric columns; "
+                  "--format csv or json has them all)")
+            extra = extra[:_MAX_EXTRA_COLUMNS]
         headers = ["run_id", "name", "status", "experiment", "start", "duration", *extra]
         rows = [[r["run_id"][:8], r["name"], r["status"], r["experiment"],
                  fmt_time(r["start_time"]), fmt_duration(r["duration"]),

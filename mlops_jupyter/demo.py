@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
 import numpy as np
 
@@ -53,9 +52,10 @@ def run_demo(store: str | None = None, quick: bool = False) -> int:
             _train(lr, epochs=60, seed=0)
         ids.append(run.run_id)
         print(f"  run {run.run_id[:8]}  lr={lr}  accuracy={run.record().metrics['accuracy']:.3f}")
-    if not quick and importlib.util.find_spec("mlops_jupyter.examples") is not None:
+    if not quick:
         from .examples import run_examples
 
+        print("executing the example notebooks (each %%track cell becomes a run)")
         ids += run_examples(target)
     from .cli_runs import _compare, _ls
 

@@ -42,7 +42,8 @@ class Run:
         self.experiment, self.parent_run_id = experiment, parent_run_id
         self.status = "running"
         self._pending: list[tuple[str, str, int, float, float]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the buffer: held for microseconds
+        self._flush_lock = threading.Lock()  # one flush at a time, so end() waits for in-flight
         self._next_step: dict[str, int] = dict(next_steps or {})
         self._inputs: list[dict[str, Any]] = []
 
@@ -145,16 +146,17 @@ class Run:
 
     def flush(self) -> None:
         """Write buffered metrics now. On failure the metrics stay buffered and it raises."""
-        with self._lock:
-            batch, self._pending = self._pending, []
-        if not batch:
-            return
-        try:
-            self.store.log_metrics(batch)
-        except BaseException:
+        with self._flush_lock:
             with self._lock:
-                self._pending[:0] = batch
-            raise
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                self.store.log_metrics(batch)
+            except BaseException:
+                with self._lock:
+                    self._pending[:0] = batch
+                raise
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
         """Flush, then set the final status; ends active child runs first. Idempotent."""
@@ -163,11 +165,13 @@ class Run:
         for child in [r for r in _context.stack if r.parent_run_id == self.run_id]:
             child.end(status, error)
         try:
-            self.flush()
-        finally:
+            with self._flush_lock:  # the last metrics and the status go in one transaction
+                with self._lock:
+                    batch, self._pending = self._pending, []
+                self.store.end_run(self.run_id, status, error, metrics=batch)
+        finally:  # even when the store is gone, this run stops being the active one
             self.status = status
             _context.forget(self)
-            self.store.end_run(self.run_id, status, error)
 
     def record(self) -> RunRecord:
         """Everything stored for this run so far (flushes first)."""

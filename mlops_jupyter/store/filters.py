@@ -39,9 +39,8 @@ def field_column(family: str | None, key: str) -> _Col[Any]:
     if family is None:
         if key in _COLUMNS:
             return _COLUMNS[key]
-        if key == "experiment":
-            e = schema.experiments
-            return select(e.c.name).where(e.c.experiment_id == _r.c.experiment_id).scalar_subquery()
+        if key == "experiment":  # every runs query joins experiments
+            return schema.experiments.c.name
         if key == "duration":
             return _r.c.end_time - _r.c.start_time
         raise KeyError(key)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import Connection, Table, insert, text, update
+from sqlalchemy import Connection, MetaData, Table, insert, select, text, update
 
-from . import schema
+from . import docs, schema
 
 _V1_TABLES = ("experiments", "runs", "params", "metrics", "tags", "artifacts",
               "provenance_blobs", "run_provenance")
@@ -27,8 +27,30 @@ def _v1_to_v2(conn: Connection) -> None:
     ))
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """Version 3 adds the params/metrics/tags JSON documents on each run row."""
+    for column in schema.DOC_COLUMNS:
+        conn.execute(text(f"ALTER TABLE runs ADD COLUMN {column} TEXT"))
+    run_ids = list(conn.execute(select(schema.runs.c.run_id)).scalars())
+    docs.rebuild(conn, run_ids, params=True, metrics=True, tags=True)
+
+
 #: version N -> function upgrading N to N+1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+
+
+def _tables_of(version: int) -> list[Table]:
+    """The tables as `version` had them (runs without the version-3 documents)."""
+    md = MetaData()
+    names = _V1_TABLES + (("latest_metrics",) if version >= 2 else ()) + ("mlops_schema_info",)
+    tables = []
+    for name in names:
+        if name == "runs":
+            columns = [c._copy() for c in schema.runs.c if c.name not in schema.DOC_COLUMNS]
+            tables.append(Table("runs", md, *columns))
+        else:
+            tables.append(schema.metadata.tables[name].to_metadata(md))
+    return tables
 
 
 def create_version(conn: Connection, version: int) -> None:
@@ -36,11 +58,11 @@ def create_version(conn: Connection, version: int) -> None:
     if version == schema.SCHEMA_VERSION:
         create_current(conn)
         return
-    if version != 1:
+    if version not in MIGRATIONS:
         raise ValueError(f"no definition of schema version {version}")
-    tables: list[Table] = [schema.metadata.tables[name] for name in _V1_TABLES]
-    schema.metadata.create_all(conn, tables=tables + [schema.schema_info])
-    conn.execute(insert(schema.schema_info).values(key="schema_version", value="1"))
+    tables = _tables_of(version)
+    tables[0].metadata.create_all(conn, tables=tables)
+    conn.execute(insert(schema.schema_info).values(key="schema_version", value=str(version)))
 
 
 def create_current(conn: Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -13,17 +14,17 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Ty
 
 from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from .. import env
 from ..errors import (ArtifactNotFoundError, CorruptStoreError, SchemaVersionError,
                       StoreUnavailableError)
-from . import migrations, queries, schema
+from . import docs, migrations, queries, schema
 from .blobs import BlobStore
 from .location import (create_store_engines, default_blob_root, display_url,
                        resolve_store_url, sqlite_path, with_retry)
 from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
-from .values import encode_param
+from .values import decode_param, encode_param
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +49,9 @@ class RunStore:
         self.blobs = BlobStore(blob_root or default_blob_root(self.url))
         self._reader, self._writer = create_store_engines(self.url)
         self._known_provenance: set[str] = set()
+        self._statements: dict[tuple[Any, ...], Any] = {}
+        self._experiment_ids: dict[str, int] = {}
+        self._doc_cache: dict[int, tuple[Any, str, str]] = {}
         self._guard(lambda: self._prepare(migrate))
         self.reap_dead_runs()
 
@@ -68,6 +72,8 @@ class RunStore:
             raise StoreUnavailableError(
                 self.location, reason, "check that the database server is running and the URL "
                 "in MLOPS_JUPYTER_STORE or --store is right") from err
+        except IntegrityError:
+            raise
         except DatabaseError as err:
             reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
             raise CorruptStoreError(self.location, reason) from err
@@ -84,14 +90,23 @@ class RunStore:
                 return fn(conn)
         return self._guard(attempt)
 
-    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = ()) -> Any:
-        """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect."""
-        stmt = (sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table))
-        if update_cols:
-            return stmt.on_conflict_do_update(
-                index_elements=list(conflict),
-                set_={c: stmt.excluded[c] for c in update_cols})
-        return stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = (),
+                only_newer: bool = False) -> Any:
+        """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect, built once per store
+        (building SQLAlchemy statements costs more than running them on SQLite)."""
+        key = (table.name, tuple(conflict), tuple(update_cols), only_newer)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            stmt = sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table)
+            if update_cols:
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=list(conflict),
+                    set_={c: stmt.excluded[c] for c in update_cols},
+                    where=(stmt.excluded.step >= table.c.step) if only_newer else None)
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+            self._statements[key] = stmt
+        return stmt
 
     def _prepare(self, migrate: bool) -> None:
         with self._writer.begin() as conn:
@@ -122,9 +137,14 @@ class RunStore:
     # -- runs -----------------------------------------------------------------------------
 
     def _experiment_id(self, conn: Connection, name: str) -> int:
+        known = self._experiment_ids.get(name)
+        if known is not None:
+            return known
         e = schema.experiments
-        conn.execute(self._insert(e, ["name"]).values(name=name, created=time.time()))
-        return conn.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar_one()
+        conn.execute(self._insert(e, ["name"]), {"name": name, "created": time.time()})
+        found = conn.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar_one()
+        self._experiment_ids[name] = found
+        return found
 
     def create_run(self, *, experiment: str | None = None, name: str | None = None,
                    parent_run_id: str | None = None, source_notebook: str | None = None,
@@ -135,7 +155,7 @@ class RunStore:
         run_id = uuid.uuid4().hex
         now = time.time()
         experiment = experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT)
-        docs = self._provenance_docs(provenance or {})
+        prov_docs = self._provenance_docs(provenance or {})
 
         def write(conn: Connection) -> None:
             conn.execute(insert(schema.runs).values(
@@ -143,19 +163,27 @@ class RunStore:
                 name=name or f"run-{run_id[:8]}", status="running", start_time=now,
                 parent_run_id=parent_run_id, source_notebook=source_notebook, cell_id=cell_id,
                 pid=os.getpid(), pid_started=_process_start(os.getpid()), host=_HOST,
-                heartbeat=now, updated_at=now))
-            self._write_params(conn, run_id, params or {})
-            self._write_tags(conn, run_id, tags or {})
-            self._write_provenance(conn, run_id, docs)
+                heartbeat=now, updated_at=now, metrics_doc="{}",
+                params_doc=docs.dumps({str(k): decode_param(*_text_and_type(v))
+                                       for k, v in (params or {}).items()}),
+                tags_doc=docs.dumps({str(k): str(v) for k, v in (tags or {}).items()})))
+            self._write_params(conn, run_id, params or {}, rebuild=False)
+            self._write_tags(conn, run_id, tags or {}, rebuild=False)
+            self._write_provenance(conn, run_id, prov_docs)
         self._write(write)
         return run_id
 
-    def end_run(self, run_id: str, status: str = "finished", error: str | None = None) -> None:
-        """Set a run's final status (finished, failed or killed) and end time."""
+    def end_run(self, run_id: str, status: str = "finished", error: str | None = None,
+                metrics: Sequence[MetricRow] = ()) -> None:
+        """Set a run's final status (finished, failed or killed) and end time, writing its last
+        buffered `metrics` in the same transaction."""
         now = time.time()
-        self._write(lambda conn: conn.execute(
-            update(schema.runs).where(schema.runs.c.run_id == run_id).values(
-                status=status, end_time=now, heartbeat=now, updated_at=now, error=error)))
+
+        def write(conn: Connection) -> None:
+            self._write_metrics(conn, metrics)
+            conn.execute(update(schema.runs).where(schema.runs.c.run_id == run_id).values(
+                status=status, end_time=now, heartbeat=now, updated_at=now, error=error))
+        self._write(write)
 
     def reopen_run(self, run_id: str) -> None:
         """Mark an ended run running again, owned by this process (to resume logging)."""
@@ -207,17 +235,23 @@ class RunStore:
 
     # -- params, metrics, tags ------------------------------------------------------------
 
-    def _write_params(self, conn: Connection, run_id: str, params: Mapping[str, Any]) -> None:
+    def _write_params(self, conn: Connection, run_id: str, params: Mapping[str, Any],
+                      rebuild: bool = True) -> None:
         if params:
             rows = [dict(zip(("value", "value_num", "type"), encode_param(v)), run_id=run_id,
                          key=str(k)) for k, v in params.items()]
             conn.execute(self._insert(schema.params, ["run_id", "key"],
                                       ["value", "value_num", "type"]), rows)
+            if rebuild:
+                docs.rebuild(conn, [run_id], params=True)
 
-    def _write_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any]) -> None:
+    def _write_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any],
+                    rebuild: bool = True) -> None:
         if tags:
             rows = [{"run_id": run_id, "key": str(k), "value": str(v)} for k, v in tags.items()]
             conn.execute(self._insert(schema.tags, ["run_id", "key"], ["value"]), rows)
+            if rebuild:
+                docs.rebuild(conn, [run_id], tags=True)
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
         """Record parameters (typed); a key logged again takes the new value."""
@@ -234,6 +268,10 @@ class RunStore:
 
     def log_metrics(self, rows: Sequence[MetricRow]) -> None:
         """Write a batch of metric points (any runs) and advance each metric's latest value."""
+        if rows:
+            self._write(lambda conn: self._write_metrics(conn, rows))
+
+    def _write_metrics(self, conn: Connection, rows: Sequence[MetricRow]) -> None:
         if not rows:
             return
         points = [{"run_id": r, "key": k, "step": s, "value": v, "timestamp": t}
@@ -243,23 +281,12 @@ class RunStore:
             seen = latest.get((point["run_id"], point["key"]))
             if seen is None or point["step"] >= seen["step"]:
                 latest[(point["run_id"], point["key"])] = point
-        run_ids = {p["run_id"] for p in points}
-
-        def write(conn: Connection) -> None:
-            conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
-                                      ["value", "timestamp"]), points)
-            conn.execute(self._latest_upsert(), list(latest.values()))
-            conn.execute(update(schema.runs).where(schema.runs.c.run_id.in_(run_ids))
-                         .values(updated_at=time.time()))
-        self._write(write)
-
-    def _latest_upsert(self) -> Any:
-        lm = schema.latest_metrics
-        stmt = sqlite.insert(lm) if self.dialect == "sqlite" else postgresql.insert(lm)
-        return stmt.on_conflict_do_update(
-            index_elements=["run_id", "key"],
-            set_={c: stmt.excluded[c] for c in ("step", "value", "timestamp")},
-            where=stmt.excluded.step >= lm.c.step)
+        conn.execute(self._insert(schema.metrics, ["run_id", "key", "step"],
+                                  ["value", "timestamp"]), points)
+        conn.execute(self._insert(schema.latest_metrics, ["run_id", "key"],
+                                  ["step", "value", "timestamp"], only_newer=True),
+                     list(latest.values()))
+        docs.rebuild(conn, {p["run_id"] for p in points}, metrics=True, touch=time.time())
 
     # -- artifacts and provenance ----------------------------------------------------------
 
@@ -290,11 +317,20 @@ class RunStore:
         return self.blobs.read(sha256)
 
     def _provenance_docs(self, provenance: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        docs = []
+        """(kind, sha256, JSON) per document. The per-process documents (package list, git) are
+        the same objects every run, so their encoding is remembered by identity."""
+        out = []
         for kind, doc in provenance.items():
+            cached = self._doc_cache.get(id(doc))
+            if cached is not None and cached[0] is doc:
+                out.append((kind, cached[1], cached[2]))
+                continue
             content = json.dumps(doc, sort_keys=True, default=str)
-            docs.append((kind, hashlib.sha256(content.encode()).hexdigest(), content))
-        return docs
+            digest = hashlib.sha256(content.encode()).hexdigest()
+            if len(content) > 4096:  # only big documents are worth keeping alive
+                self._doc_cache[id(doc)] = (doc, digest, content)
+            out.append((kind, digest, content))
+        return out
 
     def _write_provenance(self, conn: Connection, run_id: str,
                           docs: list[tuple[str, str, str]]) -> None:
@@ -392,6 +428,12 @@ class RunStore:
         }
 
 
+def _text_and_type(value: Any) -> tuple[str | None, str]:
+    text, _, type_name = encode_param(value)
+    return text, type_name
+
+
+@functools.lru_cache(maxsize=4)
 def _process_start(pid: int) -> float | None:
     try:
         import psutil

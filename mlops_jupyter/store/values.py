@@ -20,11 +20,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode_param(value: Any) -> tuple[str, float | None, str]:
+def encode_param(value: Any) -> tuple[str | None, float | None, str]:
     """(text, numeric value or None, type name) for a parameter value."""
     value = _plain(value)
     if value is None:
-        return "", None, "none"
+        return None, None, "none"
     if isinstance(value, bool):
         return ("true" if value else "false"), float(value), "bool"
     if isinstance(value, int):

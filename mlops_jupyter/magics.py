@@ -1,0 +1,172 @@
+"""IPython magics: ``%%track`` (a cell as a run), ``%track`` (runs spanning cells), ``%runs``.
+
+A thin layer: argument parsing here, the work in tracked_cell, tracking and widgets.
+"""
+
+from __future__ import annotations
+
+import ast
+import shlex
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from . import provenance, tracking
+from .cell_capture import OutputCapture
+from .notebook_state import KernelHistory
+from .tracked_cell import TrackedCell, TrackOptions, guarded, warn
+
+_TRACK_USAGE = ("%%track [--name N] [--experiment E] [--params a,b] [--metrics x,y] "
+                "[--tag k=v] [--no-capture]   |   %track start NAME | stop | status | "
+                "log key=value ...")
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _tags(pairs: list[str]) -> dict[str, str]:
+    tags = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key:
+            raise UsageError(f"--tag {pair!r} must look like key=value")
+        tags[key] = value
+    return tags
+
+
+@magics_class
+class TrackingMagics(Magics):
+    """%track / %%track / %runs, with the kernel's execution history for provenance."""
+
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self.history = KernelHistory(shell)
+        self.spanning: tracking.Run | None = None
+
+    @magic_arguments()
+    @argument("--name", help="run name (default: <notebook>[<execution count>])")
+    @argument("--experiment", help="experiment name")
+    @argument("--params", help="extra variables to record as params, comma-separated")
+    @argument("--metrics", help="extra variables to record as metrics, comma-separated")
+    @argument("--tag", action="append", default=[], help="key=value, repeatable")
+    @argument("--no-capture", action="store_true", help="do not record figures/tables/output")
+    @line_cell_magic
+    def track(self, line: str, cell: str | None = None) -> Any:
+        """%%track: run this cell as a recorded run. %track start|stop|status|log: see usage."""
+        if cell is None:
+            return self._track_line(line)
+        try:
+            args = parse_argstring(self.track, line)
+            options = TrackOptions(args.name, args.experiment, _split(args.params),
+                                   _split(args.metrics), _tags(args.tag), not args.no_capture)
+        except UsageError as err:
+            warn(f"%%track {line.strip()}: {err}. The cell ran without tracking. "
+                 f"Usage: {_TRACK_USAGE}")
+            return TrackedCell(self.shell, self.history, cell, TrackOptions(), line).execute()
+        return self._track_cell(cell, options, line)
+
+    def _track_cell(self, cell: str, options: TrackOptions, line: str) -> Any:
+        tracked = TrackedCell(self.shell, self.history, cell, options, f"%%track {line}".strip())
+        tracked.start()
+        capture = OutputCapture(self.shell) if options.capture and tracked.run else None
+        try:
+            if capture is not None:
+                with capture:
+                    result = tracked.execute()
+            else:
+                result = tracked.execute()
+        except BaseException as exc:
+            tracked.fail(exc)
+            raise
+        tracked.finish(result, capture)
+        return result
+
+    def _track_line(self, line: str) -> Any:
+        words = shlex.split(line)
+        if not words:
+            raise UsageError(f"usage: {_TRACK_USAGE}")
+        command, rest = words[0], words[1:]
+        if command == "start":
+            return self._start(rest)
+        if command == "stop":
+            return self._stop()
+        if command == "status":
+            return self._status()
+        if command == "log":
+            return self._log(rest)
+        raise UsageError(f"unknown %track command {command!r}; usage: {_TRACK_USAGE}")
+
+    def _start(self, words: list[str]) -> None:
+        experiment = None
+        if "--experiment" in words:
+            at = words.index("--experiment")
+            experiment = words[at + 1] if at + 1 < len(words) else None
+            words = words[:at] + words[at + 2:]
+        if self.spanning is not None and self.spanning.status == "running":
+            raise UsageError(f"run {self.spanning.name!r} is already active; %track stop first")
+        self.spanning = guarded("starting the run", lambda: tracking.start_run(
+            " ".join(words) or None, experiment))
+        if self.spanning is not None:
+            print(f"run {self.spanning.run_id[:8]} ({self.spanning.name}) started; "
+                  "%track stop ends it")
+
+    def _stop(self) -> None:
+        run = self.spanning
+        if run is None or run.status != "running":
+            raise UsageError("no run started with %track start is active")
+        guarded("ending the run", lambda: run.end("finished"))
+        self.spanning = None
+        print(f"run {run.run_id[:8]} ({run.name}) finished")
+
+    def _status(self) -> None:
+        run = tracking.active_run()
+        if run is None:
+            print("no active run")
+        else:
+            print(f"active run {run.run_id[:8]} ({run.name}), experiment {run.experiment}")
+
+    def _log(self, pairs: list[str]) -> None:
+        run = tracking.active_run()
+        if run is None:
+            raise UsageError("%track log needs an active run: %track start NAME first")
+        for pair in pairs:
+            key, eq, text = pair.partition("=")
+            if not eq or not key:
+                raise UsageError(f"{pair!r} must look like key=value")
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                value = text
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                guarded(f"logging metric {key}", lambda: run.log_metric(key, value))
+            else:
+                guarded(f"logging param {key}", lambda: run.log_param(key, value))
+
+    @line_magic
+    def runs(self, line: str) -> Any:
+        """%runs [--experiment E] [--filter F] [--limit N] | %runs show ID | %runs compare A B."""
+        from . import widgets
+        from .errors import MlopsJupyterError
+
+        try:
+            return widgets.runs_magic(line)
+        except MlopsJupyterError as err:
+            raise UsageError(str(err)) from None
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics and start listening to cell executions."""
+    magics = TrackingMagics(ipython)
+    ipython.register_magics(magics)
+    magics.history.register()
+    provenance.install_seed_recorders()
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Stop listening; the magics stay registered until the kernel restarts (IPython's rule)."""
+    magics = ipython.magics_manager.registry.get(TrackingMagics.__name__)
+    if magics is not None:
+        magics.history.unregister()

@@ -1,0 +1,63 @@
+"""Run tiny notebooks in real IPython kernels (nbclient), in any execution order."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from mlops_jupyter.store import RunStore
+
+pytestmark = pytest.mark.kernel
+
+
+def make_notebook(cells: list[str | tuple[str, list[str]]]) -> nbformat.NotebookNode:
+    """Code cells from sources, or (source, tags) pairs."""
+    nb = nbformat.v4.new_notebook()
+    for item in cells:
+        source, tags = (item, []) if isinstance(item, str) else item
+        nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+class KernelRunner:
+    """Executes a notebook's cells in a chosen order in one kernel, the file saved on disk."""
+
+    def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.folder = folder
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, cells: list, order: list[int | Callable[[nbformat.NotebookNode, Path], None]]
+                 | None = None, *, name: str = "nb.ipynb", allow_errors: bool = False
+                 ) -> nbformat.NotebookNode:
+        """Run `order` (cell indices; a callable in it is called with (nb, path) at that point,
+        e.g. to edit and save the notebook between executions)."""
+        nb = cells if isinstance(cells, nbformat.NotebookNode) else make_notebook(cells)
+        path = self.folder / name
+        nbformat.write(nb, path)
+        self.monkeypatch.setenv("MLOPS_JUPYTER_NOTEBOOK", str(path))
+        client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=allow_errors,
+                                resources={"metadata": {"path": str(self.folder)}})
+        with client.setup_kernel():
+            for step in order if order is not None else range(len(nb.cells)):
+                if callable(step):
+                    step(nb, path)
+                else:
+                    client.execute_cell(nb.cells[step], step)
+        return nb
+
+
+@pytest.fixture
+def run_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KernelRunner:
+    return KernelRunner(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def store() -> RunStore:
+    return RunStore(os.environ["MLOPS_JUPYTER_STORE"])
