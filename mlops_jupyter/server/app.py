@@ -37,6 +37,13 @@ class ServerContext:
                     self._store = open_store(url=self.store_url)
         return self._store
 
+    def warm_up(self) -> None:
+        """Open the store (and import SQLAlchemy) ahead of the first request; errors wait for it."""
+        try:
+            self.store.count_runs()
+        except Exception:  # the first request reports it with the mapped status
+            pass
+
     def close(self) -> None:
         """Stop the action pool and release the store."""
         self.actions.shutdown(wait=False, cancel_futures=True)
@@ -73,6 +80,9 @@ class MlopsJupyterApp(ExtensionApp):
         root_dir = getattr(self.serverapp, "root_dir", ".") if self.serverapp else "."
         self.context = ServerContext(self.store_url, root_dir, self.metric_max_points)
         self.settings["mlops_jupyter"] = self.context
+        # Open the store in the background now, so the panel's first request does not pay for it;
+        # an error here is reported by that first request instead.
+        self.context.actions.submit(self.context.warm_up)
         self.log.info("mlops-jupyter: run store %s", self.store_url or "(project default)")
 
     def initialize_handlers(self) -> None:

@@ -157,11 +157,20 @@ def _clean(obj: Any) -> Any:
     return _finite(obj)
 
 
+_SUMMARY_FIELDS = ("run_id", "experiment", "name", "status", "start_time", "end_time", "parent_run_id",
+                   "source_notebook", "cell_id", "pid", "host", "heartbeat", "updated_at", "error")
+
+
 def run_summary(record: Any) -> dict[str, Any]:
-    """A run for the list: everything but provenance."""
-    data = record.to_dict()
-    data.pop("provenance", None)
-    return _clean(data)
+    """A run for the list: everything but provenance (built field by field: no deep copies)."""
+    data = {name: getattr(record, name, None) for name in _SUMMARY_FIELDS}
+    data["duration"] = record.duration
+    data["params"] = _clean(dict(record.params))
+    data["metrics"] = {k: _finite(v) for k, v in record.metrics.items()}
+    data["tags"] = dict(record.tags)
+    data["artifacts"] = [{"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
+                         for a in record.artifacts]
+    return data
 
 
 def run_detail(record: Any, root_dir: str) -> dict[str, Any]:

@@ -16,7 +16,9 @@ export function RunsView(): JSX.Element {
   const [selected, setSelected] = React.useState<Map<string, IRun>>(new Map());
   const [extra, setExtra] = React.useState<string[] | null>(null);
   const [picking, setPicking] = React.useState(false);
-  const orderBy = `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
+  // The store's default order is newest first; sending none lets it use its start_time index.
+  const isDefault = sort.column === 'start_time' && sort.descending;
+  const orderBy = isDefault ? '' : `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
   const win = useRunsWindow(filter, orderBy, range.start, range.end);
 
   // Param / metric keys seen in the loaded rows; default columns: the params that vary most.
