@@ -33,9 +33,10 @@ class ActionSpec:
 ACTIONS: dict[str, ActionSpec] = {
     "rerun": ActionSpec("mlops_jupyter.execution", "run_notebook",
                         {"parameters": dict, "notebook_path": str}, (), True),
-    "reproduce": ActionSpec("mlops_jupyter.execution", "reproduce", {}, (), True),
-    "sweep": ActionSpec("mlops_jupyter.execution", "sweep",
-                        {"notebook_path": str, "grid": dict}, ("notebook_path", "grid"), True),
+    "reproduce": ActionSpec("mlops_jupyter.execution", "reproduce_run", {}, (), True),
+    "sweep": ActionSpec("mlops_jupyter.execution", "sweep_notebook",
+                        {"notebook_path": str, "points": list, "parameters": dict, "jobs": int},
+                        ("notebook_path", "points"), True),
     "export_script": ActionSpec("mlops_jupyter.convert", "export_script",
                                 {"notebook_path": str, "output_path": str}, ("notebook_path",)),
     "convert": ActionSpec("mlops_jupyter.convert", "convert_notebook",
@@ -94,22 +95,36 @@ def _rel(ctx: ServerContext, path: Any) -> Any:
     return payloads.relative_to_root(ctx.root_dir, str(path)) if path else None
 
 
+def describe(result: Any) -> str:
+    """A one-line summary of an action's result for the panel."""
+    if hasattr(result, "verdict"):
+        return f"{result.verdict} (new run {str(getattr(result, 'new_run_id', ''))[:8]})"
+    if hasattr(result, "sweep_run_id"):
+        points = getattr(result, "points", [])
+        failed = len(getattr(result, "failed", []))
+        return f"sweep {result.sweep_run_id[:8]}: {len(points)} points, {failed} failed"
+    if hasattr(result, "run_id"):
+        return f"run {result.run_id[:8]} {getattr(result, 'status', '')}".strip()
+    return str(result)[:300]
+
+
 def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: ServerContext) -> Callable[[], dict]:
     """Validate the request now (so errors are 4xx), return the call to run later."""
-    store = {"store": ctx.store_url} if ctx.store_url else {}
+    store = ctx.store
     if name == "rerun":
         path = _run_notebook_path(ctx, body)
         params = body.get("parameters") or {}
-        kw = _kwargs(fn, parameters=params, parent_run_id=body["run"].run_id,
-                     experiment=body["run"].experiment, **store)
-        return lambda: {"result": str(fn(path, **kw))}
+        kw = _kwargs(fn, store=store, experiment=body["run"].experiment, cwd=os.path.dirname(path))
+        return lambda: {"result": describe(fn(path, params, **kw))}
     if name == "reproduce":
         run_id = body["run"].run_id
-        return lambda: {"result": str(fn(run_id, **_kwargs(fn, **store)))}
+        return lambda: {"result": describe(fn(run_id, **_kwargs(fn, store=store)))}
     if name == "sweep":
         path = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
-        grid = body["grid"]
-        return lambda: {"result": str(fn(path, grid=grid, **_kwargs(fn, **store)))}
+        kw = _kwargs(fn, parameters=body.get("parameters") or {}, jobs=body.get("jobs") or 1, store=store,
+                     cwd=os.path.dirname(path))
+        points = body["points"]
+        return lambda: {"result": describe(fn(path, points, **kw))}
     nb = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
     if name == "export_script":
         out = payloads.resolve_notebook(ctx.root_dir, body.get("output_path") or

@@ -217,7 +217,7 @@ async def test_path_traversal_refused_everywhere(jp_fetch, runs):
     assert json.loads(response.body)["metrics"][0]["points"] == []
     for action, body in (("exports", {"notebook_path": TRAVERSAL}),
                          ("conversions", {"notebook_path": "/etc/passwd"}),
-                         ("sweeps", {"notebook_path": TRAVERSAL, "grid": {}})):
+                         ("sweeps", {"notebook_path": TRAVERSAL, "points": [{}]})):
         code, data = await fetch_error(jp_fetch, action, method="POST", body=body)
         assert code in (400, 501), action  # 501 only when the action's API is not installed
 
@@ -263,6 +263,8 @@ async def test_actions_absent_are_501(jp_fetch, runs, monkeypatch):
     assert code == 501 and "mlops_jupyter.convert.export_script" in body["message"]
     code, body = await fetch_error(jp_fetch, "runs", runs[0], "reruns", method="POST", body={"parameters": {}})
     assert code == 501 and "run_notebook" in body["message"]
+    code, body = await fetch_error(jp_fetch, "runs", runs[0], "reproductions", method="POST", body={})
+    assert code == 501 and "reproduce_run" in body["message"]
 
 
 async def test_rerun_calls_execution_api_in_background(jp_fetch, jp_root_dir, lab_store_url, monkeypatch):
@@ -271,9 +273,9 @@ async def test_rerun_calls_execution_api_in_background(jp_fetch, jp_root_dir, la
     calls = []
     module = types.ModuleType("mlops_jupyter.execution")
 
-    def run_notebook(path, parameters=None, parent_run_id=None):
-        calls.append((path, parameters, parent_run_id))
-        return "ok"
+    def run_notebook(path, parameters=None, *, store=None, experiment=None, cwd=None):
+        calls.append((path, parameters, experiment, cwd))
+        return types.SimpleNamespace(run_id="f" * 32, status="finished")
 
     module.run_notebook = run_notebook
     monkeypatch.setitem(sys.modules, "mlops_jupyter.execution", module)
@@ -292,7 +294,8 @@ async def test_rerun_calls_execution_api_in_background(jp_fetch, jp_root_dir, la
             break
         await asyncio.sleep(0.05)
     assert job["status"] == "finished", job
-    assert calls == [(str(nb), {"lr": 0.5}, run.run_id)]
+    assert job["result"] == "run ffffffff finished"
+    assert calls == [(str(nb), {"lr": 0.5}, "Default", str(jp_root_dir))]
 
 
 async def test_executed_notebook_copy_is_openable(jp_fetch, jp_root_dir, lab_store_url):
