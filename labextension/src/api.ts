@@ -10,6 +10,7 @@ import {
   IJob,
   IMetricsReply,
   IOutputReply,
+  IParametersReply,
   IRunDetail,
   IRunsPage,
   IRunsQuery,
@@ -56,6 +57,10 @@ export class MlopsClient {
 
   getMetrics(runId: string, maxPoints?: number): Promise<IMetricsReply> {
     return this._json<IMetricsReply>(`runs/${runId}/metrics`, { query: { max_points: maxPoints } });
+  }
+
+  getParameters(runId: string): Promise<IParametersReply> {
+    return this._json<IParametersReply>(`runs/${runId}/parameters`);
   }
 
   compareRuns(runIds: string[]): Promise<ICompareReply> {

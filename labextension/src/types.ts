@@ -135,3 +135,19 @@ export interface IRunsQuery {
   offset?: number;
   experiment?: string;
 }
+
+export interface IParameterSpec {
+  name: string;
+  /** 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'json' */
+  type: string;
+  default: ParamValue;
+  help: string;
+}
+
+/** GET /runs/{run_id}/parameters: the re-run form's fields. */
+export interface IParametersReply {
+  /** 'notebook': from the notebook's parameters cell; 'recorded': inferred from the run's params. */
+  source: 'notebook' | 'recorded';
+  notebook_path: string | null;
+  parameters: IParameterSpec[];
+}

@@ -44,14 +44,37 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
-def _find(name: str) -> Callable[..., Any] | None:
-    spec = ACTIONS[name]
+def _import(module_name: str, attr: str) -> Callable[..., Any] | None:
     try:
-        module = importlib.import_module(spec.module)
+        module = importlib.import_module(module_name)
     except ImportError:
         return None
-    fn = getattr(module, spec.attr, None)
+    fn = getattr(module, attr, None)
     return fn if callable(fn) else None
+
+
+def _find(name: str) -> Callable[..., Any] | None:
+    spec = ACTIONS[name]
+    return _import(spec.module, spec.attr)
+
+
+_TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
+
+
+def parameters_schema(ctx: ServerContext, run: Any) -> dict[str, Any]:
+    """The re-run form's fields: the notebook's parameters schema, else the recorded params' types."""
+    rel = payloads.relative_to_root(ctx.root_dir, run.source_notebook)
+    schema_fn = _import("mlops_jupyter.execution", "notebook_schema")
+    if schema_fn is not None and rel is not None and os.path.isfile(os.path.join(ctx.root_dir, rel)):
+        import nbformat
+
+        specs = schema_fn(nbformat.read(payloads.resolve_notebook(ctx.root_dir, rel), as_version=4))
+        if specs:
+            return {"source": "notebook", "notebook_path": rel, "parameters": [
+                {"name": p.name, "type": p.type, "default": p.default, "help": p.help} for p in specs]}
+    return {"source": "recorded", "notebook_path": rel, "parameters": [
+        {"name": k, "type": _TYPE_NAMES.get(type(v), "str" if v is None else "json"), "default": v, "help": ""}
+        for k, v in sorted(run.params.items())]}
 
 
 def capabilities() -> dict[str, bool]:

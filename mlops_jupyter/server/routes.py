@@ -136,6 +136,14 @@ class RunTagsHandler(BaseHandler):
         self.write_json(payloads.run_detail(self.ctx.store.get_run(run_id), self.ctx.root_dir))
 
 
+class ParametersHandler(BaseHandler):
+    """GET /runs/{run_id}/parameters: the fields of the re-run form (name, type, default, help)."""
+
+    @web.authenticated
+    def get(self, run_id: str) -> None:
+        self.write_json(actions.parameters_schema(self.ctx, self.ctx.store.get_run(run_id)))
+
+
 class MetricsHandler(BaseHandler):
     """GET /runs/{run_id}/metrics[?key=K&max_points=N]: metric histories, downsampled."""
 
@@ -312,6 +320,7 @@ def route_table() -> list[tuple[str, type]]:
         (run, RunHandler),
         (f"{run}/tags", RunTagsHandler),
         (f"{run}/metrics", MetricsHandler),
+        (f"{run}/parameters", ParametersHandler),
         (f"{run}/artifacts/{SHA256}", ArtifactHandler),
         (f"{run}/artifacts/{SHA256}/preview", TablePreviewHandler),
         (f"{run}/artifacts/{SHA256}/copy", ExecutedNotebookHandler),

@@ -313,3 +313,28 @@ async def test_xss_values_are_returned_verbatim_as_json(jp_fetch, lab_store_url)
     assert data["name"] == XSS and data["params"]["payload"] == XSS
     response = await jp_fetch(NS, "runs")
     assert response.headers["Content-Type"].startswith("application/json")
+
+
+async def test_parameters_schema_falls_back_to_recorded_types(jp_fetch, runs, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mlops_jupyter.execution", None)
+    data = await get_json(jp_fetch, "runs", runs[0], "parameters")
+    assert data["source"] == "recorded"
+    assert {p["name"]: p["type"] for p in data["parameters"]} == {
+        "depth": "int", "flag": "bool", "lr": "float", "model": "str"}
+    assert set(data) == ts_fields("IParametersReply")
+
+
+async def test_parameters_schema_from_notebook(jp_fetch, jp_root_dir, lab_store_url, monkeypatch):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("lr = 0.1  # learning rate")])
+    nbformat.write(nb, jp_root_dir / "train.ipynb")
+    module = types.ModuleType("mlops_jupyter.execution")
+    module.notebook_schema = lambda nb: [types.SimpleNamespace(name="lr", type="float", default=0.1,
+                                                               help="learning rate")]
+    monkeypatch.setitem(sys.modules, "mlops_jupyter.execution", module)
+    with mj.start_run(name="nb", store=lab_store_url, source_notebook=str(jp_root_dir / "train.ipynb")) as run:
+        run.log_params({"lr": 0.2})
+    data = await get_json(jp_fetch, "runs", run.run_id, "parameters")
+    assert data == {"source": "notebook", "notebook_path": "train.ipynb", "parameters": [
+        {"name": "lr", "type": "float", "default": 0.1, "help": "learning rate"}]}

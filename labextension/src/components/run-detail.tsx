@@ -54,6 +54,23 @@ function ProvenanceView(props: { run: IRunDetail }): JSX.Element {
   );
 }
 
+function RerunLoader(props: {
+  run: IRunDetail;
+  onSubmit: (parameters: { [key: string]: ParamValue }) => void;
+  onCancel: () => void;
+}): JSX.Element {
+  const { client } = useServices();
+  const schema = useAsync(() => client.getParameters(props.run.run_id), [props.run.run_id]);
+  if (schema.error) {
+    return <div className="jp-mlops-error">{schema.error}</div>;
+  }
+  return schema.data ? (
+    <RerunForm schema={schema.data} recorded={props.run.params} onSubmit={props.onSubmit} onCancel={props.onCancel} />
+  ) : (
+    <div className="jp-mlops-muted">loading parameters…</div>
+  );
+}
+
 export function RunDetail(props: IRunDetailProps): JSX.Element {
   const services = useServices();
   const { client, capabilities } = services;
@@ -164,7 +181,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
           Delete
         </button>
       </div>
-      {rerunning && <RerunForm params={r.params} busy={false} onSubmit={submitRerun} onCancel={() => setRerunning(false)} />}
+      {rerunning && <RerunLoader run={r} onSubmit={submitRerun} onCancel={() => setRerunning(false)} />}
       {job && (
         <div className={`jp-mlops-Job jp-mlops-job-${job.status}`}>
           {job.action}: {job.status}
