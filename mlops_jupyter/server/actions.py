@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 import threading
 import time
 import uuid
@@ -155,17 +156,17 @@ def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: Server
                                         must_exist=False)
 
         def export() -> dict[str, Any]:
-            result = fn(nb, out)
-            return {"output_path": _rel(ctx, result if isinstance(result, (str, os.PathLike)) else out)}
+            fn(nb, out)  # returns the script's source; the file is at `out`
+            return {"output_path": _rel(ctx, out)}
 
         return export
-    out_dir = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or
-                                        os.path.relpath(os.path.splitext(nb)[0] + "_pipeline", ctx.root_dir),
-                                        must_exist=False)
+    stem = re.sub(r"\W", "_", os.path.basename(os.path.splitext(nb)[0]))  # a package name
+    default_dir = os.path.relpath(os.path.join(os.path.dirname(nb), f"{stem}_pipeline"), ctx.root_dir)
+    out_dir = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or default_dir, must_exist=False)
 
     def convert() -> dict[str, Any]:
-        result = fn(nb, out_dir)
-        return {"output_path": _rel(ctx, result if isinstance(result, (str, os.PathLike)) else out_dir)}
+        fn(nb, out_dir)
+        return {"output_path": _rel(ctx, out_dir)}
 
     return convert
 

@@ -146,7 +146,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("lr = 0.1  # learning rate", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print(lr * 2)")])
+        nbformat.v4.new_code_cell("print(lr * 2)")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, root / "train.ipynb")
     ids = make_runs(store_url)
     server = LabServer(root, store_url)
@@ -181,7 +182,7 @@ def page(browser: Any, lab: LabServer) -> Iterator[Any]:
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda err: page.errors.append(str(err)))
-    page.goto(lab.url("lab"), wait_until="domcontentloaded")
+    page.goto(lab.url("lab?reset"), wait_until="domcontentloaded")  # a fresh workspace per test
     page.wait_for_selector("#jp-left-stack", state="attached", timeout=60_000)
     yield page
     context.close()

@@ -231,7 +231,7 @@ def fake_convert(monkeypatch):
     def export_script(notebook_path, output_path):
         calls.append((notebook_path, output_path))
         Path(output_path).write_text("def main():\n    pass\n")
-        return output_path
+        return "def main():\n    pass\n"  # the real API returns the script's source
 
     module.export_script = export_script
     module.convert_notebook = lambda nb, out: out
