@@ -1,10 +1,11 @@
 /** Plugin wiring: the Runs sidebar, run-detail and compare tabs, commands, notebook toolbar buttons. */
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, Notification, ToolbarButton } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, MainAreaWidget, Notification, ToolbarButton } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
+import { Widget } from '@lumino/widgets';
 
 import { MlopsClient } from './api';
 import { CompareWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
@@ -27,6 +28,15 @@ function activate(
 ): void {
   const client = new MlopsClient();
   const open = new Map<string, MainAreaWidget>();
+
+  // JupyterLab: main-area tabs. Notebook 7 (no ILabShell) shows one document in its main area,
+  // so run detail and compare open in a large dialog over the page instead.
+  const inDialog = (title: string, content: Widget, onClose?: (d: Dialog<unknown>) => void) => {
+    const dialog = new Dialog({ title, body: content, buttons: [Dialog.okButton({ label: 'Close' })] });
+    dialog.addClass('jp-mlops-Dialog');
+    onClose?.(dialog);
+    void dialog.launch();
+  };
 
   const show = (key: string, make: () => MainAreaWidget) => {
     let widget = open.get(key);
@@ -65,11 +75,17 @@ function activate(
     label: 'Open Run',
     execute: args => {
       const runId = String(args.run_id);
+      const title = `Run: ${String(args.name ?? runId.slice(0, 8))}`;
+      if (!labShell) {
+        let dialog: Dialog<unknown> | null = null;
+        inDialog(title, new RunDetailWidget(model, runId, () => dialog?.reject()), d => (dialog = d));
+        return;
+      }
       show(`run:${runId}`, () => {
         const content = new RunDetailWidget(model, runId, () => open.get(`run:${runId}`)?.dispose());
         const widget = new MainAreaWidget({ content });
         widget.id = `mlops-jupyter-run-${runId}`;
-        widget.title.label = `Run: ${String(args.name ?? runId.slice(0, 8))}`;
+        widget.title.label = title;
         widget.title.icon = runsIcon;
         widget.title.closable = true;
         return widget;
@@ -81,6 +97,10 @@ function activate(
     execute: args => {
       const runIds = (args.run_ids as string[]) ?? [];
       const key = `compare:${runIds.join(',')}`;
+      if (!labShell) {
+        inDialog(`Compare ${runIds.length} runs`, new CompareWidget(model, runIds));
+        return;
+      }
       show(key, () => {
         const widget = new MainAreaWidget({ content: new CompareWidget(model, runIds) });
         widget.id = `mlops-jupyter-compare-${Date.now()}`;
@@ -173,7 +193,6 @@ function activate(
     }
   });
 
-  void labShell;
   console.log('mlops-jupyter: Runs panel activated');
 }
 

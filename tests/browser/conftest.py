@@ -45,7 +45,8 @@ def labextension_dir() -> Path:
 class LabServer:
     """A `jupyter lab` subprocess; `url(path)` adds the token."""
 
-    def __init__(self, root: Path, store_url: str, extra_config: dict[str, Any] | None = None) -> None:
+    def __init__(self, root: Path, store_url: str, extra_config: dict[str, Any] | None = None,
+                 app: str = "jupyterlab") -> None:
         self.root, self.store_url = root, store_url
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.home = root.parent / f"jupyter-home-{self.port}"
@@ -68,10 +69,10 @@ class LabServer:
                "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
         self.log = open(self.home / "lab.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+            [sys.executable, "-m", app, "--no-browser", "--allow-root",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
              f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
-             f"--LabApp.extra_labextensions_path={ext_dir}", "--LabServerApp.open_browser=False"],
+             f"--LabServerApp.extra_labextensions_path={ext_dir}"],
             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()
 
