@@ -173,3 +173,24 @@ def test_rerun_with_changed_parameter(page, lab):
     expect(detail.locator(".jp-mlops-Job")).to_contain_text("finished", timeout=120_000)
     apply_filter(page, "params.lr == 0.7")
     expect(page.locator(ROWS)).to_have_count(1, timeout=15_000)
+
+
+def test_dark_theme_uses_jupyterlab_variables(page, lab):
+    open_panel(page)
+    row = page.locator(f'{ROWS} [data-column="name"]').first
+    light = row.evaluate("el => getComputedStyle(el).color")
+    page.locator(".lm-MenuBar-item", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Dark").first.click()
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false", timeout=15_000)
+    try:
+        expect(row).not_to_have_css("color", light)
+        background = page.locator(f"{PANEL}").evaluate("el => getComputedStyle(el).backgroundColor")
+        assert sum(int(x) for x in background[background.index("(") + 1:-1].split(",")[:3]) < 200, background
+        expect(page.locator("#jupyterlab-splash")).to_have_count(0, timeout=15_000)
+        screenshot(page, "panel-dark")
+    finally:  # the theme is a user setting of this server: put it back for the other tests
+        page.locator(".lm-MenuBar-item", has_text="Settings").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+        page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Light").first.click()
+        expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true", timeout=15_000)
