@@ -19,22 +19,22 @@ _EXPORTS = {
     "RunStore": "store",
     "open_store": "store",
     "RunRecord": "store.records",
-    **{name: "tracking" for name in (
-        "Run", "active_run", "end_run", "get_run", "log_artifact", "log_figure", "log_input",
-        "log_metric", "log_metrics", "log_param", "log_params", "log_table", "runs", "set_tag",
-        "set_tags", "start_run")},
+    **{name: "tracking" for name in ("Run", "active_run", "end_run", "start_run")},
+    **{name: "fluent" for name in (
+        "get_run", "log_artifact", "log_figure", "log_input", "log_metric", "log_metrics",
+        "log_param", "log_params", "log_table", "runs", "set_tag", "set_tags")},
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension",
            "unload_ipython_extension"]
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from .errors import MlopsJupyterError
     from .store import RunStore, open_store
     from .store.records import RunRecord
-    from .tracking import (Run, active_run, end_run, get_run, log_artifact, log_figure,
-                           log_input, log_metric, log_metrics, log_param, log_params, log_table,
-                           runs, set_tag, set_tags, start_run)
+    from .fluent import (get_run, log_artifact, log_figure, log_input, log_metric, log_metrics,
+                         log_param, log_params, log_table, runs, set_tag, set_tags)
+    from .tracking import Run, active_run, end_run, start_run
 
 
 def __getattr__(name: str) -> Any:

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from . import tracking
+from . import fluent, tracking
 from .store import open_store
 
 _LEARNING_RATES = (0.03, 0.1, 0.3)
@@ -24,21 +24,21 @@ def _train(lr: float, epochs: int, seed: int) -> None:
     x = np.vstack([rng.normal(-1.0, 1.0, (200, 2)), rng.normal(1.0, 1.0, (200, 2))])
     y = np.r_[np.zeros(200), np.ones(200)]
     w, b = np.zeros(2), 0.0
-    tracking.log_params({"lr": lr, "epochs": epochs, "seed": seed, "model": "logreg"})
+    fluent.log_params({"lr": lr, "epochs": epochs, "seed": seed, "model": "logreg"})
     losses = []
     for epoch in range(epochs):
         p = 1 / (1 + np.exp(-(x @ w + b)))
         loss = float(-np.mean(y * np.log(p + 1e-9) + (1 - y) * np.log(1 - p + 1e-9)))
         w -= lr * x.T @ (p - y) / len(y)
         b -= lr * float(np.mean(p - y))
-        tracking.log_metrics({"loss": loss, "accuracy": float(np.mean((p > 0.5) == y))}, step=epoch)
+        fluent.log_metrics({"loss": loss, "accuracy": float(np.mean((p > 0.5) == y))}, step=epoch)
         losses.append(loss)
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.plot(losses)
     ax.set(xlabel="epoch", ylabel="log loss", title=f"lr={lr}")
-    tracking.log_figure(fig, "loss_curve")
+    fluent.log_figure(fig, "loss_curve")
     plt.close(fig)
-    tracking.log_table(pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "label": y,
+    fluent.log_table(pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "label": y,
                                      "p": 1 / (1 + np.exp(-(x @ w + b)))}).head(50), "predictions")
 
 

@@ -98,7 +98,8 @@ class TrackedCell:
         cell = guarded("recording the cell's provenance",
                        lambda: self._provenance(executed, cells, notebook)) or {}
         self.run = guarded("starting the run (the cell runs untracked)", lambda: tracking.start_run(
-            self.options.name or _default_name(notebook, len(executed)),
+            self.options.name or _default_name(notebook, executed[-1].execution_count
+                                               if executed else 0),
             self.options.experiment, params=params or {}, tags=self.options.tags,
             source_notebook=str(notebook) if notebook else None, cell_id=cell.get("cell_id"),
             extra_provenance={"cell": cell}))

@@ -194,9 +194,9 @@ def runs_magic(line: str) -> None:
         limit = int(options["--limit"] or 20)
     except ValueError:
         raise UsageError(f"--limit takes a whole number, not {options['--limit']!r}") from None
-    from . import tracking
+    from .fluent import runs
 
-    frame = tracking.runs(filter=options["--filter"], limit=limit,
+    frame = runs(filter=options["--filter"], limit=limit,
                           experiment=options["--experiment"])
     if frame.empty:
         print("no runs match" if options["--filter"] else "no runs yet")

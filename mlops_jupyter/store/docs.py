@@ -27,14 +27,22 @@ def loads(text: str | None) -> dict[str, Any]:
     return json.loads(text) if text else {}
 
 
-def _collect(conn: Connection, table: Any, columns: Iterable[Any], run_ids: list[str]
+def _collect(conn: Connection, table: Any, columns: tuple[str, ...], run_ids: list[str]
              ) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = defaultdict(list)
+    stmt = _select_statement(table.name, columns)
     for start in range(0, len(run_ids), 500):
-        chunk = run_ids[start:start + 500]
-        for row in conn.execute(select(table.c.run_id, *columns).where(table.c.run_id.in_(chunk))):
+        for row in conn.execute(stmt, {"ids": run_ids[start:start + 500]}):
             found[row[0]].append(row[1:])
     return found
+
+
+@functools.lru_cache(maxsize=16)
+def _select_statement(table_name: str, columns: tuple[str, ...]) -> Any:
+    """Built once: constructing SQLAlchemy statements costs more than running them."""
+    table = schema.metadata.tables[table_name]
+    return select(table.c.run_id, *(table.c[c] for c in columns)).where(
+        table.c.run_id.in_(bindparam("ids", expanding=True)))
 
 
 def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
@@ -47,20 +55,19 @@ def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
     values: dict[str, dict[str, str]] = {rid: {} for rid in ids}
     if params:
         p = schema.params
-        for rid, rows in _collect(conn, p, (p.c.key, p.c.value, p.c.type), ids).items():
+        for rid, rows in _collect(conn, p, ("key", "value", "type"), ids).items():
             values[rid]["params_doc"] = dumps({k: decode_param(v, t) for k, v, t in rows})
     if metrics:
         lm = schema.latest_metrics
-        for rid, rows in _collect(conn, lm, (lm.c.key, lm.c.value), ids).items():
+        for rid, rows in _collect(conn, lm, ("key", "value"), ids).items():
             values[rid]["metrics_doc"] = dumps(
                 {k: float("nan") if v is None else v for k, v in rows})
     if tags:
         t = schema.tags
-        for rid, rows in _collect(conn, t, (t.c.key, t.c.value), ids).items():
+        for rid, rows in _collect(conn, t, ("key", "value"), ids).items():
             values[rid]["tags_doc"] = dumps(dict(rows))
     chosen = [name for name, on in (("params_doc", params), ("metrics_doc", metrics),
                                     ("tags_doc", tags)) if on]
-    r = schema.runs
     stmt = _update_statement(tuple(chosen), touch is not None)
     extra = {} if touch is None else {"new_updated_at": touch}
     conn.execute(stmt, [{"rid": rid, **extra, **{f"new_{n}": values[rid].get(n) for n in chosen}}

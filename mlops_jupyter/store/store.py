@@ -1,4 +1,4 @@
-"""RunStore: opens a store (creating or checking its schema) and owns every write to it."""
+"""RunStore: runs, params, metrics, tags, artifacts and provenance, written and read."""
 
 from __future__ import annotations
 
@@ -10,31 +10,29 @@ import socket
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import env
-from ..errors import (ArtifactNotFoundError, CorruptStoreError, SchemaVersionError,
-                      StoreUnavailableError)
-from . import docs, migrations, queries, schema
+from ..errors import ArtifactNotFoundError
+from . import docs, queries, schema
 from .blobs import BlobStore
-from .location import (create_store_engines, default_blob_root, display_url,
-                       resolve_store_url, sqlite_path, with_retry)
+from .connection import StoreConnection
+from .location import default_blob_root, sqlite_path
 from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
 from .values import decode_param, encode_param
 
 if TYPE_CHECKING:
     import pandas as pd
 
-T = TypeVar("T")
 MetricRow = tuple[str, str, int, float, float]  # run_id, key, step, value, timestamp
 _HOST = socket.gethostname()
+_END_RUN = update(schema.runs).where(schema.runs.c.run_id == bindparam("rid"))
 
 
-class RunStore:
+class RunStore(StoreConnection):
     """A run store at a SQLite file or PostgreSQL URL, plus its artifact blob store.
 
     Opening it creates the schema in an empty database, refuses a foreign or newer one, and
@@ -43,96 +41,12 @@ class RunStore:
 
     def __init__(self, url: str | os.PathLike[str] | None = None, *, blob_root: str | None = None,
                  migrate: bool = False) -> None:
-        self.url = resolve_store_url(url)
-        self.location = display_url(self.url)
-        self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        super().__init__(url, migrate=migrate)
         self.blobs = BlobStore(blob_root or default_blob_root(self.url))
-        self._reader, self._writer = create_store_engines(self.url)
         self._known_provenance: set[str] = set()
-        self._statements: dict[tuple[Any, ...], Any] = {}
         self._experiment_ids: dict[str, int] = {}
         self._doc_cache: dict[int, tuple[Any, str, str]] = {}
-        self._guard(lambda: self._prepare(migrate))
         self.reap_dead_runs()
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _guard(self, fn: Callable[[], T]) -> T:
-        """Turn driver errors into messages that name the store and the fix."""
-        try:
-            return with_retry(fn)
-        except OperationalError as err:
-            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
-            if "readonly" in reason or "read-only" in reason or "unable to open" in reason:
-                raise StoreUnavailableError(
-                    self.location, reason, "make the store file and its folder writable, or "
-                    "set MLOPS_JUPYTER_STORE or --store to a writable path") from err
-            if "file is not a database" in reason or "malformed" in reason:
-                raise CorruptStoreError(self.location, reason) from err
-            raise StoreUnavailableError(
-                self.location, reason, "check that the database server is running and the URL "
-                "in MLOPS_JUPYTER_STORE or --store is right") from err
-        except IntegrityError:
-            raise
-        except DatabaseError as err:
-            reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
-            raise CorruptStoreError(self.location, reason) from err
-
-    def _write(self, fn: Callable[[Connection], T]) -> T:
-        def attempt() -> T:
-            with self._writer.begin() as conn:
-                return fn(conn)
-        return self._guard(attempt)
-
-    def _read(self, fn: Callable[[Connection], T]) -> T:
-        def attempt() -> T:
-            with self._reader.connect() as conn:
-                return fn(conn)
-        return self._guard(attempt)
-
-    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = (),
-                only_newer: bool = False) -> Any:
-        """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect, built once per store
-        (building SQLAlchemy statements costs more than running them on SQLite)."""
-        key = (table.name, tuple(conflict), tuple(update_cols), only_newer)
-        stmt = self._statements.get(key)
-        if stmt is None:
-            stmt = sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table)
-            if update_cols:
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=list(conflict),
-                    set_={c: stmt.excluded[c] for c in update_cols},
-                    where=(stmt.excluded.step >= table.c.step) if only_newer else None)
-            else:
-                stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
-            self._statements[key] = stmt
-        return stmt
-
-    def _prepare(self, migrate: bool) -> None:
-        with self._writer.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(7201955)"))
-            names = set(inspect(conn).get_table_names())
-            if not names:
-                migrations.create_current(conn)
-                return
-            if schema.schema_info.name not in names:
-                raise CorruptStoreError(
-                    self.location, "it holds tables of another application: "
-                    + ", ".join(sorted(names)[:5]))
-            found = int(conn.execute(select(schema.schema_info.c.value).where(
-                schema.schema_info.c.key == "schema_version")).scalar_one())
-            if found == schema.SCHEMA_VERSION:
-                return
-            if found < schema.SCHEMA_VERSION and migrate:
-                migrations.upgrade(conn, found)
-                return
-            raise SchemaVersionError(self.location, found, schema.SCHEMA_VERSION)
-
-    def dispose(self) -> None:
-        """Close pooled connections (the store stays usable; connections reopen on demand)."""
-        self._reader.dispose()
-        self._writer.dispose()
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -181,8 +95,8 @@ class RunStore:
 
         def write(conn: Connection) -> None:
             self._write_metrics(conn, metrics)
-            conn.execute(update(schema.runs).where(schema.runs.c.run_id == run_id).values(
-                status=status, end_time=now, heartbeat=now, updated_at=now, error=error))
+            conn.execute(_END_RUN, {"rid": run_id, "status": status, "end_time": now,
+                                    "heartbeat": now, "updated_at": now, "error": error})
         self._write(write)
 
     def reopen_run(self, run_id: str) -> None:
@@ -390,12 +304,6 @@ class RunStore:
         return self._read(queries.list_experiments)
 
     # -- maintenance ----------------------------------------------------------------------
-
-    def schema_version(self) -> int:
-        """The schema version recorded in the database."""
-        si = schema.schema_info
-        return self._read(lambda conn: int(conn.execute(
-            select(si.c.value).where(si.c.key == "schema_version")).scalar_one()))
 
     def gc(self, dry_run: bool = False) -> dict[str, int]:
         """Delete blobs no run references; returns counts and bytes freed."""

@@ -65,6 +65,7 @@ def test_each_execution_is_a_new_run(run_cells, store) -> None:
     runs = store.search_runs()
     assert len(runs) == 3 and len({r.run_id for r in runs}) == 3
     assert {r.status for r in runs} == {"finished"}
+    assert sorted(r.name for r in runs) == ["nb[2]", "nb[3]", "nb[4]"]  # notebook[execution]
 
 
 def test_an_exception_fails_the_run_and_still_reaches_the_user(run_cells, store) -> None:
