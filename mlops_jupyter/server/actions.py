@@ -9,8 +9,9 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
@@ -187,7 +188,7 @@ def submit(ctx: ServerContext, name: str, call: Callable[[], dict]) -> dict[str,
         try:
             result = call()
             update = {"status": "finished", "result": result.get("result")}
-        except Exception as err:  # reported to the panel through GET /jobs/{job_id}
+        except Exception as err:  # noqa: BLE001  reported to the panel through GET /jobs/{job_id}
             update = {"status": "failed", "message": f"{type(err).__name__}: {err}"}
         with _JOBS_LOCK:
             _JOBS[job_id].update(update, ended=time.time())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -41,8 +42,8 @@ class ServerContext:
         """Open the store (and import SQLAlchemy) ahead of the first request; errors wait for it."""
         try:
             self.store.count_runs()
-        except Exception:  # the first request reports it with the mapped status
-            pass
+        except Exception as err:  # noqa: BLE001  the first request reports it with its status
+            logging.getLogger(__name__).debug("mlops-jupyter: store warm-up failed: %s", err)
 
     def close(self) -> None:
         """Stop the action pool and release the store."""

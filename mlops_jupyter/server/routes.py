@@ -206,7 +206,7 @@ class TablePreviewHandler(BaseHandler):
         head = frame.head(rows)
         self.write_json({"columns": [str(c) for c in head.columns],
                          "rows": json.loads(head.to_json(orient="values", date_format="iso", default_handler=str)),
-                         "total_rows": int(len(frame))})
+                         "total_rows": len(frame)})
 
 
 def read_table(data: bytes, artifact: dict[str, Any]) -> Any:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -67,7 +67,7 @@ class LabServer:
                "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
                "MLOPS_JUPYTER_STORE": store_url,
                "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-        self.log = open(self.home / "lab.log", "wb")
+        self.log = open(self.home / "lab.log", "wb")  # noqa: SIM115  open while the server runs
         self.proc = subprocess.Popen(
             [sys.executable, "-m", app, "--no-browser", "--allow-root",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
@@ -117,8 +117,10 @@ def make_runs(store_url: str) -> dict[str, str]:
 
     ids = {}
     for i, (model, lr) in enumerate([("rf", 0.1), ("svm", 0.01), ("rf", 0.3), ("svm", 0.05)]):
+        cell = {"source": f"model = make_model({model!r}, lr={lr})\nmodel.fit(X, y)", "hidden_state": i == 1,
+                "hidden_state_reason": "read 'X', defined by a cell that was edited since it ran"}
         with mj.start_run(name=f"train-{model}-{i}", experiment="iris", store=store_url,
-                          source_notebook="train.ipynb") as run:
+                          source_notebook="train.ipynb", extra_provenance={"cell": cell}) as run:
             run.log_params({"model": model, "lr": lr, "epochs": 30, "augment": i % 2 == 0})
             for step in range(30):
                 run.log_metric("loss", 1.0 / (1 + lr * 10 * step) + 0.02 * i, step=step)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import LabServer, make_runs, screenshot  # type: ignore[import-not-found]
+from playwright.sync_api import expect
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,9 +6,8 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import XSS, screenshot  # type: ignore[import-not-found]
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 PANEL = "#mlops-jupyter-runs"
@@ -84,6 +83,8 @@ def test_run_detail_shows_chart_figure_table_provenance(page, lab):
     expect(detail.locator('.jp-mlops-Artifact[data-artifact="predictions.table.json"] table')).to_contain_text("pred")
     expect(detail.locator(".jp-mlops-Params")).to_contain_text("0.01")
     expect(detail.locator(".jp-mlops-Provenance")).to_contain_text("packages")
+    expect(detail.locator(".jp-mlops-HiddenState")).to_contain_text("edited since it ran")
+    expect(detail.locator(".jp-mlops-CellSource")).to_contain_text("model.fit(X, y)")
     screenshot(page, "detail")
     assert not page.errors
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_jupyter.jupyter_server import *  # noqa: F401,F403  (jp_fetch, jp_serverapp, ...)
+from pytest_jupyter.jupyter_server import *
 
 XSS = "<img src=x onerror=alert(1)>"
 

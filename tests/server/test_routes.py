@@ -36,8 +36,8 @@ async def fetch_error(jp_fetch, *path, method="GET", body=None, params=None):
 def ts_fields(interface: str) -> set[str]:
     """Field names an interface declares in types.ts (own fields only)."""
     text = TYPES_TS.read_text()
-    body = re.search(rf"export interface {interface}\b[^{{]*{{(.*?)\n}}", text, re.S).group(1)
-    return set(re.findall(r"^  (\w+)\??:", body, re.M))
+    body = re.search(rf"export interface {interface}\b[^{{]*{{(.*?)\n}}", text, re.DOTALL).group(1)
+    return set(re.findall(r"^  (\w+)\??:", body, re.MULTILINE))
 
 
 async def test_capabilities_report_actions(jp_fetch):
@@ -218,7 +218,7 @@ async def test_path_traversal_refused_everywhere(jp_fetch, runs):
     for action, body in (("exports", {"notebook_path": TRAVERSAL}),
                          ("conversions", {"notebook_path": "/etc/passwd"}),
                          ("sweeps", {"notebook_path": TRAVERSAL, "points": [{}]})):
-        code, data = await fetch_error(jp_fetch, action, method="POST", body=body)
+        code, _body = await fetch_error(jp_fetch, action, method="POST", body=body)
         assert code in (400, 501), action  # 501 only when the action's API is not installed
 
 
