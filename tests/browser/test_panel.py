@@ -153,7 +153,7 @@ def test_server_half_missing_explains_how_to_enable(page, lab):
 def test_export_notebook_as_script_from_toolbar(page, lab):
     if not lab.api("capabilities")["actions"]["export_script"]:
         pytest.skip("mlops_jupyter.convert.export_script is not available in this build (issue 5)")
-    page.goto(lab.url("lab/tree/train.ipynb"), wait_until="domcontentloaded")
+    page.goto(lab.url("lab/tree/train.ipynb?reset"), wait_until="domcontentloaded")
     button = page.locator(".jp-mlops-ExportScriptButton").first
     expect(button).to_be_visible(timeout=30_000)
     button.click()
@@ -195,3 +195,29 @@ def test_dark_theme_uses_jupyterlab_variables(page, lab):
         page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
         page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Light").first.click()
         expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true", timeout=15_000)
+
+
+def test_reproduce_run_from_detail(page, lab):
+    if not lab.api("capabilities")["actions"]["reproduce"]:
+        pytest.skip("mlops_jupyter.execution.reproduce_run is not available in this build (issue 4)")
+    from mlops_jupyter.execution import run_notebook
+
+    record = run_notebook(lab.root / "train.ipynb", {"lr": 0.25}, store=lab.store_url, cwd=lab.root,
+                          name="to-reproduce")
+    open_panel(page)
+    page.locator(f'{ROWS}[data-run-id="{record.run_id}"] [data-column="name"]').click()
+    detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{record.run_id}"]')
+    detail.locator("button", has_text="Reproduce").click()
+    expect(detail.locator(".jp-mlops-Job")).to_contain_text("finished", timeout=120_000)
+    expect(detail.locator(".jp-mlops-Job")).to_contain_text("reproduced")
+
+
+def test_convert_notebook_to_pipeline_from_toolbar(page, lab):
+    if not lab.api("capabilities")["actions"]["convert"]:
+        pytest.skip("mlops_jupyter.convert.convert_notebook is not available in this build (issue 5)")
+    page.goto(lab.url("lab/tree/train.ipynb?reset"), wait_until="domcontentloaded")
+    button = page.locator(".jp-mlops-ConvertButton").first
+    expect(button).to_be_visible(timeout=30_000)
+    button.click()
+    expect(page.locator(".jp-Notification-Toast-success")).to_contain_text("train_pipeline", timeout=120_000)
+    assert (lab.root / "train_pipeline").is_dir()

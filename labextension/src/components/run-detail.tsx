@@ -185,6 +185,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
       {job && (
         <div className={`jp-mlops-Job jp-mlops-job-${job.status}`}>
           {job.action}: {job.status}
+          {job.result ? ` — ${job.result}` : ''}
           {job.message ? ` — ${job.message}` : ''}
         </div>
       )}
