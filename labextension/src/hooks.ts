@@ -5,7 +5,7 @@ import * as React from 'react';
 
 import { MlopsClient } from './api';
 import { POLL_INTERVAL } from './tokens';
-import { ICapabilities, IRun } from './types';
+import { ICapabilities, IJob, IRun } from './types';
 
 /** What the panel and its main-area views share: the client, capabilities, and navigation. */
 export interface IPanelServices {
@@ -221,4 +221,24 @@ export function useBlobUrl(runId: string, sha256: string): { url: string | null;
     };
   }, [client, runId, sha256]);
   return { url, error };
+}
+
+/** A background action's job record, polled every second until it ends; `onEnd` runs then. */
+export function useJob(onEnd: () => void): [IJob | null, (job: IJob) => void] {
+  const { client } = useServices();
+  const [job, setJob] = React.useState<IJob | null>(null);
+  React.useEffect(() => {
+    if (!job || job.status !== 'running') {
+      return;
+    }
+    const timer = window.setInterval(async () => {
+      const next = await client.getJob(job.job_id);
+      if (next.status !== 'running') {
+        setJob(next);
+        onEnd();
+      }
+    }, 1000);
+    return () => window.clearInterval(timer);
+  }, [job]);
+  return [job, setJob];
 }

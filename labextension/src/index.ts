@@ -1,4 +1,4 @@
-/** Plugin wiring: the Runs sidebar, run-detail and compare tabs, commands, notebook toolbar buttons. */
+/** Plugin wiring: the Runs sidebar, run-detail and compare views, commands, notebook toolbar buttons. */
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, MainAreaWidget, Notification, ToolbarButton } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
@@ -20,46 +20,42 @@ const runsIcon = new LabIcon({
 
 const category = 'MLOps';
 
-function activate(
-  app: JupyterFrontEnd,
-  palette: ICommandPalette | null,
-  tracker: INotebookTracker | null,
-  labShell: ILabShell | null
-): void {
-  const client = new MlopsClient();
+/** The notebook-level actions (each shown only when the server has its API). */
+type NotebookAction = 'export_script' | 'convert';
+
+/**
+ * Where run detail and compare views open. JupyterLab: main-area tabs (one per run / selection).
+ * Notebook 7 (no ILabShell) shows one document in its main area, so they open in a large dialog.
+ */
+function makeViewOpener(app: JupyterFrontEnd, labShell: ILabShell | null) {
   const open = new Map<string, MainAreaWidget>();
-
-  // JupyterLab: main-area tabs. Notebook 7 (no ILabShell) shows one document in its main area,
-  // so run detail and compare open in a large dialog over the page instead.
-  const inDialog = (title: string, content: Widget, onClose?: (d: Dialog<unknown>) => void) => {
-    const dialog = new Dialog({ title, body: content, buttons: [Dialog.okButton({ label: 'Close' })] });
-    dialog.addClass('jp-mlops-Dialog');
-    onClose?.(dialog);
-    void dialog.launch();
-  };
-
-  const show = (key: string, make: () => MainAreaWidget) => {
+  return (key: string, title: string, content: Widget): (() => void) => {
+    if (!labShell) {
+      const dialog = new Dialog({ title, body: content, buttons: [Dialog.okButton({ label: 'Close' })] });
+      dialog.addClass('jp-mlops-Dialog');
+      void dialog.launch();
+      return () => dialog.reject();
+    }
     let widget = open.get(key);
     if (!widget || widget.isDisposed) {
-      widget = make();
+      widget = new MainAreaWidget({ content });
+      widget.id = `mlops-jupyter-${key.replace(/[^\w-]/g, '-')}`;
+      widget.title.label = title;
+      widget.title.icon = runsIcon;
+      widget.title.closable = true;
       open.set(key, widget);
       app.shell.add(widget, 'main');
+    } else {
+      content.dispose();
     }
     app.shell.activateById(widget.id);
+    const opened = widget;
+    return () => opened.dispose();
   };
+}
 
-  const model: PanelModel = new PanelModel(client, {
-    openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
-    openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
-    openPath: path => void app.commands.execute('docmanager:open', { path })
-  });
-
-  const panel = new RunsPanel(model);
-  panel.id = PANEL_ID;
-  panel.title.icon = runsIcon;
-  panel.title.caption = 'Experiment runs';
-  app.shell.add(panel, 'left', { rank: 600 });
-
+function addRunCommands(app: JupyterFrontEnd, model: PanelModel, labShell: ILabShell | null): void {
+  const openView = makeViewOpener(app, labShell);
   app.commands.addCommand(CommandIDs.openRuns, {
     label: 'Show Experiment Runs',
     execute: () => app.shell.activateById(PANEL_ID)
@@ -75,45 +71,28 @@ function activate(
     label: 'Open Run',
     execute: args => {
       const runId = String(args.run_id);
-      const title = `Run: ${String(args.name ?? runId.slice(0, 8))}`;
-      if (!labShell) {
-        let dialog: Dialog<unknown> | null = null;
-        inDialog(title, new RunDetailWidget(model, runId, () => dialog?.reject()), d => (dialog = d));
-        return;
-      }
-      show(`run:${runId}`, () => {
-        const content = new RunDetailWidget(model, runId, () => open.get(`run:${runId}`)?.dispose());
-        const widget = new MainAreaWidget({ content });
-        widget.id = `mlops-jupyter-run-${runId}`;
-        widget.title.label = title;
-        widget.title.icon = runsIcon;
-        widget.title.closable = true;
-        return widget;
-      });
+      let close = () => {};
+      const content = new RunDetailWidget(model, runId, () => close());
+      close = openView(`run-${runId}`, `Run: ${String(args.name ?? runId.slice(0, 8))}`, content);
     }
   });
   app.commands.addCommand(CommandIDs.compare, {
     label: 'Compare Runs',
     execute: args => {
       const runIds = (args.run_ids as string[]) ?? [];
-      const key = `compare:${runIds.join(',')}`;
-      if (!labShell) {
-        inDialog(`Compare ${runIds.length} runs`, new CompareWidget(model, runIds));
-        return;
-      }
-      show(key, () => {
-        const widget = new MainAreaWidget({ content: new CompareWidget(model, runIds) });
-        widget.id = `mlops-jupyter-compare-${Date.now()}`;
-        widget.title.label = `Compare ${runIds.length} runs`;
-        widget.title.icon = runsIcon;
-        widget.title.closable = true;
-        return widget;
-      });
+      openView(`compare-${runIds.join('-')}`, `Compare ${runIds.length} runs`, new CompareWidget(model, runIds));
     }
   });
+}
 
+function addNotebookActions(
+  app: JupyterFrontEnd,
+  model: PanelModel,
+  tracker: INotebookTracker | null,
+  palette: ICommandPalette | null
+): void {
   const currentPath = () => tracker?.currentWidget?.context.path ?? null;
-  const action = (kind: 'export_script' | 'convert') => async () => {
+  const action = (kind: NotebookAction) => async () => {
     const path = currentPath();
     if (!path) {
       Notification.warning('Open a notebook first.');
@@ -122,7 +101,7 @@ function activate(
     const label = kind === 'export_script' ? 'Export' : 'Conversion';
     try {
       await tracker?.currentWidget?.context.save();
-      const reply = kind === 'export_script' ? await client.exportScript(path) : await client.convertNotebook(path);
+      const reply = kind === 'export_script' ? await model.client.exportScript(path) : await model.client.convertNotebook(path);
       Notification.success(`${label} of ${path} written to ${reply.output_path}`, { autoClose: 5000 });
       if (kind === 'export_script' && reply.output_path) {
         void app.commands.execute('docmanager:open', { path: reply.output_path });
@@ -144,56 +123,55 @@ function activate(
     execute: action('convert')
   });
 
-  if (palette) {
-    palette.addItem({ command: CommandIDs.openRuns, category });
-    palette.addItem({ command: CommandIDs.refresh, category });
-  }
+  // Palette entries and toolbar buttons only for the actions this server supports (never faked).
+  const buttons: [NotebookAction, string, string, string, string][] = [
+    ['export_script', CommandIDs.exportScript, 'jp-mlops-ExportScriptButton', 'Script', 'Export notebook as script'],
+    ['convert', CommandIDs.convertNotebook, 'jp-mlops-ConvertButton', 'Pipeline', 'Convert notebook to pipeline']
+  ];
   void model.ready.then(caps => {
-    if (!caps) {
-      return;
-    }
-    if (palette && caps.actions.export_script) {
-      palette.addItem({ command: CommandIDs.exportScript, category });
-    }
-    if (palette && caps.actions.convert) {
-      palette.addItem({ command: CommandIDs.convertNotebook, category });
-    }
+    buttons
+      .filter(([kind]) => caps?.actions[kind])
+      .forEach(([, command]) => palette?.addItem({ command, category }));
   });
-
-  // Notebook toolbar buttons, only for the actions this server supports.
   app.docRegistry.addWidgetExtension('Notebook', {
     createNew(nb: NotebookPanel, _context: DocumentRegistry.IContext<INotebookModel>): IDisposable {
-      const buttons: ToolbarButton[] = [];
+      const added: ToolbarButton[] = [];
       void model.ready.then(caps => {
-        if (nb.isDisposed || !caps) {
-          return;
-        }
-        if (caps.actions.export_script) {
-          const button = new ToolbarButton({
-            className: 'jp-mlops-ExportScriptButton',
-            label: 'Script',
-            tooltip: 'Export notebook as script',
-            onClick: () => void app.commands.execute(CommandIDs.exportScript)
-          });
-          nb.toolbar.insertItem(10, 'mlops-export-script', button);
-          buttons.push(button);
-        }
-        if (caps.actions.convert) {
-          const button = new ToolbarButton({
-            className: 'jp-mlops-ConvertButton',
-            label: 'Pipeline',
-            tooltip: 'Convert notebook to pipeline',
-            onClick: () => void app.commands.execute(CommandIDs.convertNotebook)
-          });
-          nb.toolbar.insertItem(11, 'mlops-convert', button);
-          buttons.push(button);
-        }
+        buttons.forEach(([kind, command, className, label, tooltip], i) => {
+          if (nb.isDisposed || !caps?.actions[kind]) {
+            return;
+          }
+          const button = new ToolbarButton({ className, label, tooltip, onClick: () => void app.commands.execute(command) });
+          nb.toolbar.insertItem(10 + i, `mlops-${kind}`, button);
+          added.push(button);
+        });
       });
-      return new DisposableDelegate(() => buttons.forEach(b => b.dispose()));
+      return new DisposableDelegate(() => added.forEach(b => b.dispose()));
     }
   });
+}
 
-  console.log('mlops-jupyter: Runs panel activated');
+function activate(
+  app: JupyterFrontEnd,
+  palette: ICommandPalette | null,
+  tracker: INotebookTracker | null,
+  labShell: ILabShell | null
+): void {
+  const model = new PanelModel(new MlopsClient(), {
+    openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
+    openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
+    openPath: path => void app.commands.execute('docmanager:open', { path })
+  });
+  const panel = new RunsPanel(model);
+  panel.id = PANEL_ID;
+  panel.title.icon = runsIcon;
+  panel.title.caption = 'Experiment runs';
+  app.shell.add(panel, 'left', { rank: 600 });
+
+  addRunCommands(app, model, labShell);
+  addNotebookActions(app, model, tracker, palette);
+  palette?.addItem({ command: CommandIDs.openRuns, category });
+  palette?.addItem({ command: CommandIDs.refresh, category });
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {

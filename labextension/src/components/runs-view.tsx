@@ -1,28 +1,17 @@
 /** The sidebar's content: filter box, actions on the selection, and the windowed runs table. */
 import * as React from 'react';
-import { Dialog, InputDialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { showErrorMessage } from '@jupyterlab/apputils';
 
-import { PAGE_SIZE, useRunsWindow, useServices } from '../hooks';
+import { askTag, confirmDelete } from '../dialogs';
+import { IRunsWindow, PAGE_SIZE, useRunsWindow, useServices } from '../hooks';
 import { IRun } from '../types';
 import { ColumnPicker } from './column-picker';
 import { baseColumns, IColumn, ISort, metricColumn, paramColumn, RunsTable } from './runs-table';
 
-export function RunsView(): JSX.Element {
-  const services = useServices();
-  const [draft, setDraft] = React.useState('');
-  const [filter, setFilter] = React.useState('');
-  const [sort, setSort] = React.useState<ISort>({ column: 'start_time', descending: true });
-  const [range, setRange] = React.useState({ start: 0, end: 60 });
-  const [selected, setSelected] = React.useState<Map<string, IRun>>(new Map());
-  const [extra, setExtra] = React.useState<string[] | null>(null);
-  const [picking, setPicking] = React.useState(false);
-  // The store's default order is newest first; sending none lets it use its start_time index.
-  const isDefault = sort.column === 'start_time' && sort.descending;
-  const orderBy = isDefault ? '' : `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
-  const win = useRunsWindow(filter, orderBy, range.start, range.end);
-
+/** The list's columns: fixed ones, then the chosen params/metrics (default: the most varying params). */
+function useColumns(win: IRunsWindow, extra: string[] | null): { columns: IColumn[]; chosen: string[]; seen: ISeenKeys } {
   // Param / metric keys seen in the loaded rows; default columns: the params that vary most.
-  const seen = React.useMemo(() => {
+  const seen: ISeenKeys = React.useMemo(() => {
     const params = new Map<string, Set<string>>();
     const metrics = new Set<string>();
     const n = Math.min(win.total ?? 0, PAGE_SIZE);
@@ -45,6 +34,31 @@ export function RunsView(): JSX.Element {
     [chosen.join('\n')]
   );
 
+  return { columns, chosen, seen };
+}
+
+interface ISeenKeys {
+  params: string[];
+  metrics: string[];
+  varying: string[];
+}
+
+export function RunsView(): JSX.Element {
+  const services = useServices();
+  const [draft, setDraft] = React.useState('');
+  const [filter, setFilter] = React.useState('');
+  const [sort, setSort] = React.useState<ISort>({ column: 'start_time', descending: true });
+  const [range, setRange] = React.useState({ start: 0, end: 60 });
+  const [selected, setSelected] = React.useState<Map<string, IRun>>(new Map());
+  const [picking, setPicking] = React.useState(false);
+  // The store's default order is newest first; sending none lets it use its start_time index.
+  const isDefault = sort.column === 'start_time' && sort.descending;
+  const orderBy = isDefault ? '' : `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
+  const win = useRunsWindow(filter, orderBy, range.start, range.end);
+
+  const [extra, setExtra] = React.useState<string[] | null>(null);
+  const { columns, chosen, seen } = useColumns(win, extra);
+
   const toggle = (run: IRun) =>
     setSelected(prev => {
       const next = new Map(prev);
@@ -60,12 +74,7 @@ export function RunsView(): JSX.Element {
 
   const ids = [...selected.keys()];
   const onDelete = async () => {
-    const result = await showDialog({
-      title: `Delete ${ids.length} run${ids.length > 1 ? 's' : ''}?`,
-      body: 'Their parameters, metrics and artifact references are removed from the store.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
-    });
-    if (!result.button.accept) {
+    if (!(await confirmDelete(`Delete ${ids.length} run${ids.length > 1 ? 's' : ''}?`, `${ids.length} selected`))) {
       return;
     }
     try {
@@ -79,14 +88,13 @@ export function RunsView(): JSX.Element {
     services.notifyChanged();
   };
   const onTag = async () => {
-    const result = await InputDialog.getText({ title: 'Tag selected runs (key=value)', placeholder: 'stage=candidate' });
-    if (!result.button.accept || !result.value) {
+    const tags = await askTag('Tag selected runs (key=value)');
+    if (!tags) {
       return;
     }
-    const [key, ...rest] = result.value.split('=');
     try {
       for (const id of ids) {
-        await services.client.setTags(id, { [key.trim()]: rest.join('=').trim() });
+        await services.client.setTags(id, tags);
       }
     } catch (err) {
       void showErrorMessage('Tagging failed', (err as Error).message);
