@@ -111,6 +111,8 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
   const generation = React.useRef(0);
   const [total, setTotal] = React.useState<number | null>(null);
   const [error, setError] = React.useState<string | null>(null);
+  const errorRef = React.useRef<string | null>(null);
+  errorRef.current = error; // a bad filter is not re-sent by the poller
   const [version, setVersion] = React.useState(0);
   const range = React.useRef({ start, end });
   range.current = { start, end };
@@ -182,7 +184,7 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
   // Live updates: poll the visible pages (and so the total) while the panel is mounted.
   React.useEffect(() => {
     const timer = window.setInterval(() => {
-      if (!document.hidden && visibleRef.current) {
+      if (!document.hidden && visibleRef.current && !errorRef.current) {
         visiblePages().forEach(fetchPage);
       }
     }, POLL_INTERVAL);
