@@ -20,6 +20,19 @@ def open_panel(page):
     expect(page.locator(ROWS).first).to_be_visible(timeout=20_000)
 
 
+@pytest.fixture
+def keep_runs(lab):
+    """Delete the runs a test's actions add, so every test sees the fixture's five runs."""
+    import mlops_jupyter as mj
+
+    store = mj.open_store(lab.store_url)
+    before = {r.run_id for r in store.search_runs()}
+    yield
+    for run in store.search_runs():
+        if run.run_id not in before:
+            store.delete_run(run.run_id)
+
+
 def widen_sidebar(page, x):
     """Drag the left sidebar's splitter handle to x pixels, so every column shows."""
     handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
@@ -126,7 +139,7 @@ def test_xss_run_is_text_and_no_script_runs(page, lab):
     assert page.dialogs == [] and page.locator('img[src="x"]').count() == 0
 
 
-def test_live_update_shows_new_running_run(page, lab):
+def test_live_update_shows_new_running_run(page, lab, keep_runs):
     import mlops_jupyter as mj
 
     open_panel(page)
@@ -139,7 +152,6 @@ def test_live_update_shows_new_running_run(page, lab):
     finally:
         run.end()
     expect(row.locator(".jp-mlops-StatusBadge")).to_have_text("finished", timeout=10_000)
-    mj.open_store(lab.store_url).delete_run(run.run_id)
 
 
 def test_server_half_missing_explains_how_to_enable(page, lab):
@@ -162,7 +174,7 @@ def test_export_notebook_as_script_from_toolbar(page, lab):
     assert (lab.root / "train.py").exists()
 
 
-def test_rerun_with_changed_parameter(page, lab):
+def test_rerun_with_changed_parameter(page, lab, keep_runs):
     if not lab.api("capabilities")["actions"]["rerun"]:
         pytest.skip("mlops_jupyter.execution.run_notebook is not available in this build (issue 4)")
     open_panel(page)
@@ -197,7 +209,7 @@ def test_dark_theme_uses_jupyterlab_variables(page, lab):
         expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true", timeout=15_000)
 
 
-def test_reproduce_run_from_detail(page, lab):
+def test_reproduce_run_from_detail(page, lab, keep_runs):
     if not lab.api("capabilities")["actions"]["reproduce"]:
         pytest.skip("mlops_jupyter.execution.reproduce_run is not available in this build (issue 4)")
     from mlops_jupyter.execution import run_notebook
@@ -210,6 +222,11 @@ def test_reproduce_run_from_detail(page, lab):
     detail.locator("button", has_text="Reproduce").click()
     expect(detail.locator(".jp-mlops-Job")).to_contain_text("finished", timeout=120_000)
     expect(detail.locator(".jp-mlops-Job")).to_contain_text("reproduced")
+    # the executed notebook stored with the run opens as a notebook tab
+    executed = detail.locator('.jp-mlops-Artifact[data-artifact="executed.ipynb"]')
+    executed.locator("button", has_text="Open notebook").click()
+    expect(page.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=30_000)
+    assert list((lab.root / "mlops-runs").glob("executed-*.ipynb"))
 
 
 def test_convert_notebook_to_pipeline_from_toolbar(page, lab):
