@@ -282,6 +282,13 @@ def main(argv: list[str] | None = None) -> int:
          f"in the DOM for {args.runs} runs (windowed list); scrolling to the middle loaded that window "
          "from the server."),
         "",
+        ("\"First request after server start\" is sent the moment /api/status answers: it waits for the "
+         "store to open (SQLAlchemy import, schema check), which the server starts in the background at "
+         "start-up; a user opening JupyterLab reaches the panel after the ~2 s page load, by then the store "
+         "is open. \"Open panel -> first rows painted\" runs from the pointerdown on the Runs tab to two "
+         "animation frames after the first row is in the DOM (capabilities probe already done at start-up; "
+         "the list request is made on first show)."),
+        "",
     ]
     text = "\n".join(lines)
     print(text)
