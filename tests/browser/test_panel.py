@@ -238,3 +238,33 @@ def test_convert_notebook_to_pipeline_from_toolbar(page, lab):
     button.click()
     expect(page.locator(".jp-Notification-Toast-success")).to_contain_text("train_pipeline", timeout=120_000)
     assert (lab.root / "train_pipeline").is_dir()
+
+
+def test_columns_tag_and_delete_from_the_list(page, lab, keep_runs):
+    import mlops_jupyter as mj
+
+    with mj.start_run(name="doomed", experiment="iris", store=lab.store_url) as run:
+        run.log_params({"extra_param": 42})
+    open_panel(page)
+    row = page.locator(f'{ROWS}[data-run-id="{run.run_id}"]')
+    expect(row).to_be_visible(timeout=10_000)
+    # choose a column
+    page.locator(f"{PANEL} button", has_text="Columns").click()
+    page.locator(f"{PANEL} .jp-mlops-ColumnPicker-item", has_text="extra_param").locator("input").check()
+    expect(row.locator('[data-column="params.extra_param"]')).to_have_text("42")
+    page.locator(f"{PANEL} .jp-mlops-ColumnPicker button", has_text="Done").click()
+    # tag the selection
+    row.locator('input[type="checkbox"]').check()
+    page.locator(f"{PANEL} button", has_text="Tag").click()
+    page.locator(".jp-Dialog input").fill("stage=candidate")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    store = mj.open_store(lab.store_url)
+    deadline = time.monotonic() + 10
+    while store.get_run(run.run_id).tags.get("stage") != "candidate" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert store.get_run(run.run_id).tags["stage"] == "candidate"
+    # delete it after confirming
+    page.locator(f"{PANEL} button", has_text="Delete").click()
+    page.locator(".jp-Dialog .jp-mod-warn").click()
+    expect(row).to_have_count(0, timeout=10_000)
+    assert run.run_id not in {r.run_id for r in store.search_runs()}
