@@ -106,7 +106,10 @@ export class MlopsClient {
     return (text.length > 0 ? JSON.parse(text) : undefined) as T;
   }
 
-  private async _fetch(path: string, options: { method?: string; query?: Query; body?: unknown } = {}): Promise<Response> {
+  private async _fetch(
+    path: string,
+    options: { method?: string; query?: Query; body?: unknown } = {}
+  ): Promise<Response> {
     let url = URLExt.join(this.settings.baseUrl, NAMESPACE, path);
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(options.query ?? {})) {

@@ -101,7 +101,8 @@ function addNotebookActions(
     const label = kind === 'export_script' ? 'Export' : 'Conversion';
     try {
       await tracker?.currentWidget?.context.save();
-      const reply = kind === 'export_script' ? await model.client.exportScript(path) : await model.client.convertNotebook(path);
+      const reply =
+        kind === 'export_script' ? await model.client.exportScript(path) : await model.client.convertNotebook(path);
       Notification.success(`${label} of ${path} written to ${reply.output_path}`, { autoClose: 5000 });
       if (kind === 'export_script' && reply.output_path) {
         void app.commands.execute('docmanager:open', { path: reply.output_path });
@@ -129,9 +130,7 @@ function addNotebookActions(
     ['convert', CommandIDs.convertNotebook, 'jp-mlops-ConvertButton', 'Pipeline', 'Convert notebook to pipeline']
   ];
   void model.ready.then(caps => {
-    buttons
-      .filter(([kind]) => caps?.actions[kind])
-      .forEach(([, command]) => palette?.addItem({ command, category }));
+    buttons.filter(([kind]) => caps?.actions[kind]).forEach(([, command]) => palette?.addItem({ command, category }));
   });
   app.docRegistry.addWidgetExtension('Notebook', {
     createNew(nb: NotebookPanel, _context: DocumentRegistry.IContext<INotebookModel>): IDisposable {
@@ -141,7 +140,12 @@ function addNotebookActions(
           if (nb.isDisposed || !caps?.actions[kind]) {
             return;
           }
-          const button = new ToolbarButton({ className, label, tooltip, onClick: () => void app.commands.execute(command) });
+          const button = new ToolbarButton({
+            className,
+            label,
+            tooltip,
+            onClick: () => void app.commands.execute(command)
+          });
           nb.toolbar.insertItem(10 + i, `mlops-${kind}`, button);
           added.push(button);
         });

@@ -109,7 +109,11 @@ export class RunsPanel extends ReactWidget {
       <Provider model={this.model}>
         {model =>
           model.probeError ? (
-            <ServerMissing status={model.probeError.status} message={model.probeError.message} onRetry={() => void model.probe()} />
+            <ServerMissing
+              status={model.probeError.status}
+              message={model.probeError.message}
+              onRetry={() => void model.probe()}
+            />
           ) : model.capabilities && model.everShown ? (
             <RunsView />
           ) : (

@@ -36,7 +36,10 @@ export function ArtifactImage(props: IArtifactViewProps): JSX.Element {
 
 function TablePreview(props: IArtifactViewProps): JSX.Element {
   const { client } = useServices();
-  const state = useAsync(() => client.previewTable(props.runId, props.artifact.sha256), [props.runId, props.artifact.sha256]);
+  const state = useAsync(
+    () => client.previewTable(props.runId, props.artifact.sha256),
+    [props.runId, props.artifact.sha256]
+  );
   if (state.error) {
     return <div className="jp-mlops-error">{state.error}</div>;
   }

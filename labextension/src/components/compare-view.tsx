@@ -28,7 +28,9 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const c = state.data;
   const differing = new Set(c.differing_params);
   const paramKeys = onlyDiff ? c.param_keys.filter(k => differing.has(k)) : c.param_keys;
-  const figureNames = [...new Set(c.runs.flatMap(r => r.artifacts.filter(a => a.media_type === 'image/png').map(a => a.name)))].sort();
+  const figureNames = [
+    ...new Set(c.runs.flatMap(r => r.artifacts.filter(a => a.media_type === 'image/png').map(a => a.name)))
+  ].sort();
 
   return (
     <div className="jp-mlops-CompareView">
@@ -93,7 +95,9 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
               <MetricChart
                 key={k}
                 title={k}
-                series={c.runs.filter(r => c.histories[k]?.[r.run_id]).map(r => ({ label: r.name, points: c.histories[k][r.run_id] }))}
+                series={c.runs
+                  .filter(r => c.histories[k]?.[r.run_id])
+                  .map(r => ({ label: r.name, points: c.histories[k][r.run_id] }))}
               />
             ))}
         </div>

@@ -68,10 +68,19 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
           const color = SERIES_COLORS[i % SERIES_COLORS.length];
           if (pts.length === 1) {
             return (
-              <circle key={i} className="jp-mlops-series" cx={sx(pts[0][0])} cy={sy(pts[0][1] as number)} r={3} style={{ fill: color }} />
+              <circle
+                key={i}
+                className="jp-mlops-series"
+                cx={sx(pts[0][0])}
+                cy={sy(pts[0][1] as number)}
+                r={3}
+                style={{ fill: color }}
+              />
             );
           }
-          const d = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${sx(p[0]).toFixed(1)},${sy(p[1] as number).toFixed(1)}`).join('');
+          const d = pts
+            .map((p, j) => `${j === 0 ? 'M' : 'L'}${sx(p[0]).toFixed(1)},${sy(p[1] as number).toFixed(1)}`)
+            .join('');
           return <path key={i} className="jp-mlops-series" d={d} style={{ stroke: color }} />;
         })}
       </svg>

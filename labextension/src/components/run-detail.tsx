@@ -24,7 +24,8 @@ function stem(name: string): string {
 function splitArtifacts(artifacts: IArtifact[]): { figures: IArtifact[]; others: IArtifact[] } {
   const images = artifacts.filter(a => a.media_type.startsWith('image/'));
   const figures = images.filter(
-    a => a.media_type === 'image/png' || !images.some(b => b.media_type === 'image/png' && stem(b.name) === stem(a.name))
+    a =>
+      a.media_type === 'image/png' || !images.some(b => b.media_type === 'image/png' && stem(b.name) === stem(a.name))
   );
   return { figures, others: artifacts.filter(a => !a.media_type.startsWith('image/')) };
 }
@@ -70,11 +71,21 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
       <div className="jp-mlops-columns">
         <section className="jp-mlops-Params">
           <h3>Parameters</h3>
-          <KeyValueTable rows={Object.entries(r.params).sort().map(([k, v]) => [k, formatValue(v)])} empty="no parameters" />
+          <KeyValueTable
+            rows={Object.entries(r.params)
+              .sort()
+              .map(([k, v]) => [k, formatValue(v)])}
+            empty="no parameters"
+          />
         </section>
         <section className="jp-mlops-Metrics">
           <h3>Metrics</h3>
-          <KeyValueTable rows={Object.entries(r.metrics).sort().map(([k, v]) => [k, formatNumber(v)])} empty="no metrics" />
+          <KeyValueTable
+            rows={Object.entries(r.metrics)
+              .sort()
+              .map(([k, v]) => [k, formatNumber(v)])}
+            empty="no metrics"
+          />
         </section>
       </div>
       <section>

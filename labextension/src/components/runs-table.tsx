@@ -119,18 +119,30 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         className={`jp-mlops-RunRow${selected ? ' jp-mod-selected' : ''}`}
         data-run-id={run.run_id}
         style={{ top, width }}
+        role="row"
+        tabIndex={0}
+        aria-selected={selected}
         onClick={event => (event.ctrlKey || event.metaKey ? props.onToggle(run) : props.onOpen(run))}
+        onKeyDown={event => {
+          if (event.key === 'Enter') {
+            props.onOpen(run);
+          } else if (event.key === ' ') {
+            event.preventDefault();
+            props.onToggle(run);
+          }
+        }}
       >
         <span className="jp-mlops-cell jp-mlops-select" style={{ width: 28 }} onClick={e => e.stopPropagation()}>
-          <input
-            type="checkbox"
-            aria-label="select run"
-            checked={selected}
-            onChange={() => props.onToggle(run)}
-          />
+          <input type="checkbox" aria-label="select run" checked={selected} onChange={() => props.onToggle(run)} />
         </span>
         {props.columns.map(c => (
-          <span key={c.id} className="jp-mlops-cell" style={{ width: c.width }} title={c.title?.(run)} data-column={c.id}>
+          <span
+            key={c.id}
+            className="jp-mlops-cell"
+            style={{ width: c.width }}
+            title={c.title?.(run)}
+            data-column={c.id}
+          >
             {c.render(run)}
           </span>
         ))}

@@ -9,7 +9,10 @@ import { ColumnPicker } from './column-picker';
 import { baseColumns, IColumn, ISort, metricColumn, paramColumn, RunsTable } from './runs-table';
 
 /** The list's columns: fixed ones, then the chosen params/metrics (default: the most varying params). */
-function useColumns(win: IRunsWindow, extra: string[] | null): { columns: IColumn[]; chosen: string[]; seen: ISeenKeys } {
+function useColumns(
+  win: IRunsWindow,
+  extra: string[] | null
+): { columns: IColumn[]; chosen: string[]; seen: ISeenKeys } {
   // Param / metric keys seen in the loaded rows; default columns: the params that vary most.
   const seen: ISeenKeys = React.useMemo(() => {
     const params = new Map<string, Set<string>>();
@@ -22,10 +25,15 @@ function useColumns(win: IRunsWindow, extra: string[] | null): { columns: IColum
       }
       Object.keys(run?.metrics ?? {}).forEach(k => metrics.add(k));
     }
-    const byVariety = [...params.keys()].sort((a, b) => params.get(b)!.size - params.get(a)!.size || a.localeCompare(b));
+    const byVariety = [...params.keys()].sort(
+      (a, b) => params.get(b)!.size - params.get(a)!.size || a.localeCompare(b)
+    );
     return { params: [...params.keys()].sort(), metrics: [...metrics].sort(), varying: byVariety };
   }, [win.version]);
-  const chosen = extra ?? [...seen.varying.slice(0, 2).map(k => `params.${k}`), ...seen.metrics.slice(0, 2).map(k => `metrics.${k}`)];
+  const chosen = extra ?? [
+    ...seen.varying.slice(0, 2).map(k => `params.${k}`),
+    ...seen.metrics.slice(0, 2).map(k => `metrics.${k}`)
+  ];
   const columns: IColumn[] = React.useMemo(
     () => [
       ...baseColumns(),
@@ -120,16 +128,30 @@ export function RunsView(): JSX.Element {
           {ids.length > 0 ? ` · ${ids.length} selected` : ''}
         </span>
         <span className="jp-mlops-spacer" />
-        <button className="jp-mlops-button" disabled={ids.length < 2} onClick={() => services.openCompare(ids)} title="Compare the selected runs">
+        <button
+          className="jp-mlops-button"
+          disabled={ids.length < 2}
+          onClick={() => services.openCompare(ids)}
+          title="Compare the selected runs"
+        >
           Compare
         </button>
         <button className="jp-mlops-button" disabled={ids.length === 0} onClick={onTag} title="Tag the selected runs">
           Tag
         </button>
-        <button className="jp-mlops-button" disabled={ids.length === 0} onClick={onDelete} title="Delete the selected runs">
+        <button
+          className="jp-mlops-button"
+          disabled={ids.length === 0}
+          onClick={onDelete}
+          title="Delete the selected runs"
+        >
           Delete
         </button>
-        <button className="jp-mlops-button" onClick={() => setPicking(p => !p)} title="Choose parameter and metric columns">
+        <button
+          className="jp-mlops-button"
+          onClick={() => setPicking(p => !p)}
+          title="Choose parameter and metric columns"
+        >
           Columns
         </button>
       </div>
@@ -153,7 +175,9 @@ export function RunsView(): JSX.Element {
         onSort={onSort}
         onToggle={toggle}
         onOpen={run => services.openRun(run.run_id, run.name)}
-        onRangeChange={(start, end) => setRange(prev => (prev.start === start && prev.end === end ? prev : { start, end }))}
+        onRangeChange={(start, end) =>
+          setRange(prev => (prev.start === start && prev.end === end ? prev : { start, end }))
+        }
       />
     </div>
   );
