@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from conftest import LabServer, make_runs, screenshot  # type: ignore[import-not-found]
+from browser_support import LabServer, make_runs, screenshot
 from playwright.sync_api import expect
 
 pytestmark = [

@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from conftest import XSS, screenshot  # type: ignore[import-not-found]
+from browser_support import XSS, screenshot
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
