@@ -194,40 +194,28 @@ def fmt(values: list[float]) -> str:
     return f"{statistics.median(values):.1f}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--browser-repeat", type=int, default=3)
-    parser.add_argument("--out", default=str(REPO / "bench" / "PANEL.md"))
-    args = parser.parse_args(argv)
+FILTER = "metrics.acc > 0.5 and params.model == 'rf'"
+
+
+def measure_in_process(store: Any, exp_id: str, repeat: int, n: int) -> dict[str, list[float]]:
+    """First page, filtered page and everything as a DataFrame: our store vs MLflow's search_runs."""
     import mlflow
-    from mlflow.tracking import MlflowClient
 
-    from mlops_jupyter.store import open_store
+    client = mlflow.tracking.MlflowClient()
+    return {
+        "ours_page": timed(lambda: store.search_runs(limit=PAGE), repeat),
+        "ml_page": timed(lambda: client.search_runs([exp_id], max_results=PAGE), repeat),
+        "ours_filter": timed(lambda: store.search_runs(filter=FILTER, limit=PAGE), repeat),
+        "ml_filter": timed(lambda: client.search_runs([exp_id], FILTER.replace("==", "="), max_results=PAGE),
+                           repeat),
+        "ours_all": timed(lambda: store.runs_frame(), 3, warmup=1),
+        "ml_all": timed(lambda: mlflow.search_runs(experiment_ids=[exp_id], max_results=n), 3, warmup=1),
+    }
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-panel-"))
-    runs = synthetic_runs(args.runs)
-    store_url = str(tmp / "store" / "runs.db")
-    fill_s = fill_ours(store_url, runs)
-    ml_uri = f"sqlite:///{tmp / 'mlflow.db'}"
-    exp_id = fill_mlflow(ml_uri, str(tmp / "mlartifacts"), runs)
-    client = MlflowClient(tracking_uri=ml_uri)
-    mlflow.set_tracking_uri(ml_uri)
-    store = open_store(store_url)
-    assert store.count_runs() == args.runs
-    assert len(client.search_runs([exp_id], max_results=PAGE)) == PAGE
 
-    r = args.repeat
-    ours_page = timed(lambda: store.search_runs(limit=PAGE), r)
-    ml_page = timed(lambda: client.search_runs([exp_id],
-                                               max_results=PAGE), r)
-    ours_filter = timed(lambda: store.search_runs(filter="metrics.acc > 0.5 and params.model == 'rf'",
-                                                  limit=PAGE), r)
-    ml_filter = timed(lambda: client.search_runs([exp_id], "metrics.acc > 0.5 and params.model = 'rf'",
-                                                 max_results=PAGE), r)
-    ours_all = timed(lambda: store.runs_frame(), 3, warmup=1)
-    ml_all = timed(lambda: mlflow.search_runs(experiment_ids=[exp_id], max_results=args.runs), 3, warmup=1)
+def measure_server(tmp: Path, store_url: str, repeat: int, n: int, browser_repeat: int) -> dict[str, Any]:
+    """The runs route over HTTP (first request, first page, filtered, sorted) and the panel in chromium."""
+    import requests
 
     proc, where = start_lab(tmp, store_url)
     base, token = where.split("|")
@@ -237,40 +225,53 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         first = json.loads(urllib.request.urlopen(url).read())
         cold_ms = (time.perf_counter() - t0) * 1000
-        assert first["total"] == args.runs and len(first["runs"]) == PAGE
-        import requests
-
+        assert first["total"] == n and len(first["runs"]) == PAGE
         session = requests.Session()
-        route = timed(lambda: session.get(url).raise_for_status(), r, warmup=3)
-        furl = url + "&filter=" + urllib.request.quote("metrics.acc > 0.5 and params.model == 'rf'")
-        route_filter = timed(lambda: session.get(furl).raise_for_status(), r, warmup=2)
+        furl = url + "&filter=" + urllib.request.quote(FILTER)
         surl = url + "&order_by=" + urllib.request.quote("metrics.acc DESC")
-        route_sorted = timed(lambda: session.get(surl).raise_for_status(), r, warmup=2)
-        paint, ready, rows = panel_paint_times(base, token, args.browser_repeat)
+        out = {
+            "cold": cold_ms,
+            "route": timed(lambda: session.get(url).raise_for_status(), repeat, warmup=3),
+            "route_filter": timed(lambda: session.get(furl).raise_for_status(), repeat, warmup=2),
+            "route_sorted": timed(lambda: session.get(surl).raise_for_status(), repeat, warmup=2),
+        }
+        out["paint"], out["ready"], out["rows"] = panel_paint_times(base, token, browser_repeat)
+        return out
     finally:
         proc.terminate()
         proc.wait(10)
 
+
+def ratio(ml: list[float], ours: list[float]) -> str:
+    return f"{statistics.median(ml) / statistics.median(ours):.1f}x"
+
+
+def render(args: argparse.Namespace, m: dict[str, Any], fill_s: float) -> str:
+    """bench/PANEL.md: the table and how it was measured."""
+    import mlflow
+
     table = [
-        ("runs route, first page (200 runs, HTTP, median)", fmt(route), "-", "-", "< 50 ms"),
-        ("runs route, first page, filtered (HTTP, median)", fmt(route_filter), "-", "-", ""),
-        ("runs route, first page sorted by metrics.acc DESC (HTTP, median)", fmt(route_sorted), "-", "-", ""),
-        ("runs route, first request after server start", f"{cold_ms:.1f}", "-", "-", ""),
+        ("runs route, first page (200 runs, HTTP, median)", fmt(m["route"]), "-", "-", "< 50 ms"),
+        ("runs route, first page, filtered (HTTP, median)", fmt(m["route_filter"]), "-", "-", ""),
+        ("runs route, first page sorted by metrics.acc DESC (HTTP, median)", fmt(m["route_sorted"]), "-", "-",
+         ""),
+        ("runs route, first request after server start", f"{m['cold']:.1f}", "-", "-", ""),
         ("first page of 200 in-process: store.search_runs vs MlflowClient.search_runs",
-         fmt(ours_page), fmt(ml_page), f"{statistics.median(ml_page) / statistics.median(ours_page):.1f}x", ""),
-        ("filtered page in-process (acc > 0.5 and model rf)", fmt(ours_filter), fmt(ml_filter),
-         f"{statistics.median(ml_filter) / statistics.median(ours_filter):.1f}x", ""),
+         fmt(m["ours_page"]), fmt(m["ml_page"]), ratio(m["ml_page"], m["ours_page"]), ""),
+        ("filtered page in-process (acc > 0.5 and model rf)", fmt(m["ours_filter"]), fmt(m["ml_filter"]),
+         ratio(m["ml_filter"], m["ours_filter"]), ""),
         (f"all {args.runs} runs as a DataFrame: runs_frame vs mlflow.search_runs",
-         fmt(ours_all), fmt(ml_all), f"{statistics.median(ml_all) / statistics.median(ours_all):.1f}x", ""),
-        ("open panel -> first rows painted, headless chromium (median)", fmt(paint), "-", "-", "< 1000 ms"),
-        ("JupyterLab page load -> sidebar ready (context)", fmt(ready), "-", "-", ""),
+         fmt(m["ours_all"]), fmt(m["ml_all"]), ratio(m["ml_all"], m["ours_all"]), ""),
+        ("open panel -> first rows painted, headless chromium (median)", fmt(m["paint"]), "-", "-", "< 1000 ms"),
+        ("JupyterLab page load -> sidebar ready (context)", fmt(m["ready"]), "-", "-", ""),
     ]
     lines = [
         f"# Runs panel bench ({args.runs} runs)",
         "",
         (f"Measured by `python bench/bench_panel.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
          f"{os.cpu_count()} CPUs, SQLite stores in a temp dir, mlflow {mlflow.__version__}. Times in ms; "
-         f"median of {r} (HTTP/in-process), 3 (DataFrame), {args.browser_repeat} (browser: fresh page each)."),
+         f"median of {args.repeat} (HTTP/in-process), 3 (DataFrame), {args.browser_repeat} (browser: fresh "
+         "page each)."),
         ("MLflow's store was created by MLflow's SqlAlchemyStore and the same runs (4 params, 2 metrics, "
          "name tag) bulk-inserted into its tables. Ratio = MLflow / mlops-jupyter."),
         "",
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|---:|---|",
         *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in table],
         "",
-        (f"Writing the {args.runs} runs through RunStore took {fill_s:.1f} s. The panel showed {rows} rows "
+        (f"Writing the {args.runs} runs through RunStore took {fill_s:.1f} s. The panel showed {m['rows']} rows "
          f"in the DOM for {args.runs} runs (windowed list); scrolling to the middle loaded that window "
          "from the server."),
         "",
@@ -290,7 +291,32 @@ def main(argv: list[str] | None = None) -> int:
          "the list request is made on first show)."),
         "",
     ]
-    text = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--browser-repeat", type=int, default=3)
+    parser.add_argument("--out", default=str(REPO / "bench" / "PANEL.md"))
+    args = parser.parse_args(argv)
+    import mlflow
+
+    from mlops_jupyter.store import open_store
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-panel-"))
+    runs = synthetic_runs(args.runs)
+    store_url = str(tmp / "store" / "runs.db")
+    fill_s = fill_ours(store_url, runs)
+    ml_uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    exp_id = fill_mlflow(ml_uri, str(tmp / "mlartifacts"), runs)
+    mlflow.set_tracking_uri(ml_uri)
+    store = open_store(store_url)
+    assert store.count_runs() == args.runs
+    measured = measure_in_process(store, exp_id, args.repeat, args.runs)
+    measured.update(measure_server(tmp, store_url, args.repeat, args.runs, args.browser_repeat))
+    text = render(args, measured, fill_s)
     print(text)
     Path(args.out).write_text(text)
     return 0
