@@ -134,6 +134,9 @@ def make_runs(store_url: str) -> dict[str, str]:
     with mj.start_run(name=XSS, experiment="security", store=store_url) as run:
         run.log_params({"payload": XSS, "model": XSS})
         run.log_metric("acc", 0.5)
+        for step in range(3):
+            run.log_metric(XSS, step / 2, step=step)  # a metric key, charted
+        run.set_tags({"note": XSS, XSS: "tag key"})
         ids["xss"] = run.run_id
     return ids
 

@@ -128,6 +128,10 @@ def test_xss_run_is_text_and_no_script_runs(page, lab):
     detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{lab.ids["xss"]}"]')
     expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text(XSS)
     expect(detail.locator(".jp-mlops-Params")).to_contain_text(XSS)
+    expect(detail.locator(".jp-mlops-Metrics")).to_contain_text(XSS)  # metric key
+    expect(detail.locator(".jp-mlops-MetricChart-title").first).to_have_text(XSS)
+    expect(detail).to_contain_text(f"tag: {XSS}")  # tag key
+    expect(detail).to_contain_text("tag: note")
     assert detail.locator('img[src="x"]').count() == 0
     assert page.locator('img[src="x"]').count() == 0
     # compare renders the same values in table headers and cells

@@ -13,26 +13,28 @@ function useColumns(
   win: IRunsWindow,
   extra: string[] | null
 ): { columns: IColumn[]; chosen: string[]; seen: ISeenKeys } {
-  // Param / metric keys seen in the loaded rows; default columns: the params that vary most.
+  // Param / metric keys seen in the loaded rows; default columns: the params that vary most and
+  // the metrics most runs have.
   const seen: ISeenKeys = React.useMemo(() => {
     const params = new Map<string, Set<string>>();
-    const metrics = new Set<string>();
+    const metrics = new Map<string, number>();
     const n = Math.min(win.total ?? 0, PAGE_SIZE);
     for (let i = 0; i < n; i++) {
       const run = win.rowAt(i);
       for (const [k, v] of Object.entries(run?.params ?? {})) {
         (params.get(k) ?? params.set(k, new Set()).get(k)!).add(JSON.stringify(v));
       }
-      Object.keys(run?.metrics ?? {}).forEach(k => metrics.add(k));
+      Object.keys(run?.metrics ?? {}).forEach(k => metrics.set(k, (metrics.get(k) ?? 0) + 1));
     }
     const byVariety = [...params.keys()].sort(
       (a, b) => params.get(b)!.size - params.get(a)!.size || a.localeCompare(b)
     );
-    return { params: [...params.keys()].sort(), metrics: [...metrics].sort(), varying: byVariety };
+    const byUse = [...metrics.keys()].sort((a, b) => metrics.get(b)! - metrics.get(a)! || a.localeCompare(b));
+    return { params: [...params.keys()].sort(), metrics: [...metrics.keys()].sort(), varying: byVariety, used: byUse };
   }, [win.version]);
   const chosen = extra ?? [
     ...seen.varying.slice(0, 2).map(k => `params.${k}`),
-    ...seen.metrics.slice(0, 2).map(k => `metrics.${k}`)
+    ...seen.used.slice(0, 2).map(k => `metrics.${k}`)
   ];
   const columns: IColumn[] = React.useMemo(
     () => [
@@ -48,7 +50,10 @@ function useColumns(
 interface ISeenKeys {
   params: string[];
   metrics: string[];
+  /** Param keys, most distinct values first. */
   varying: string[];
+  /** Metric keys, logged by most runs first. */
+  used: string[];
 }
 
 export function RunsView(): JSX.Element {
