@@ -29,7 +29,7 @@ export function baseColumns(): IColumn[] {
       render: r => basename(r.source_notebook),
       title: r => r.source_notebook ?? ''
     },
-    { id: 'start_time', label: 'Started', width: 142, render: r => formatTime(r.start_time) },
+    { id: 'start_time', label: 'Started', width: 152, render: r => formatTime(r.start_time) },
     { id: 'duration', label: 'Duration', width: 72, render: r => formatDuration(r.duration) }
   ];
 }
