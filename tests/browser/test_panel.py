@@ -98,6 +98,10 @@ def test_run_detail_shows_chart_figure_table_provenance(page, lab):
     expect(detail.locator(".jp-mlops-Provenance")).to_contain_text("packages")
     expect(detail.locator(".jp-mlops-HiddenState")).to_contain_text("edited since it ran")
     expect(detail.locator(".jp-mlops-CellSource")).to_contain_text("model.fit(X, y)")
+    # action buttons exist only for the APIs this installation has (never faked)
+    caps = lab.api("capabilities")["actions"]
+    assert (detail.locator("button", has_text="Re-run with parameters").count() == 1) == caps["rerun"]
+    assert (detail.locator("button", has_text="Reproduce").count() == 1) == caps["reproduce"]
     screenshot(page, "detail")
     assert not page.errors
 
