@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:
+    from ._version import __version__
+except ImportError:  # a source tree that was never built by hatch
+    __version__ = "0.1.0.dev0"
 
 _EXPORTS = {
     "MlopsJupyterError": "errors",
@@ -57,3 +60,15 @@ def unload_ipython_extension(ipython: Any) -> None:
     from .magics import unload_ipython_extension as unload
 
     unload(ipython)
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt JupyterLab extension lives ("dest" is the npm package name)."""
+    return [{"src": "labextension", "dest": "mlops-jupyter"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The jupyter_server extension: REST routes for the Runs panel (imported only by the server)."""
+    from .server.app import MlopsJupyterApp
+
+    return [{"module": "mlops_jupyter.server.app", "app": MlopsJupyterApp}]

@@ -1,0 +1,146 @@
+/**
+ * The REST client for /mlops-jupyter/: one method per endpoint, one request function, typed errors.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  ICapabilities,
+  ICompareReply,
+  IJob,
+  IMetricsReply,
+  IOutputReply,
+  IParametersReply,
+  IRunDetail,
+  IRunsPage,
+  IRunsQuery,
+  ITablePreview,
+  ParamValue
+} from './types';
+import { NAMESPACE } from './tokens';
+
+/** An HTTP error from the server, with its status and the server's message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Query = { [key: string]: string | number | undefined | null };
+
+export class MlopsClient {
+  constructor(readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
+
+  getCapabilities(): Promise<ICapabilities> {
+    return this._json<ICapabilities>('capabilities');
+  }
+
+  listRuns(query: IRunsQuery): Promise<IRunsPage> {
+    return this._json<IRunsPage>('runs', { query: { ...query } });
+  }
+
+  getRun(runId: string): Promise<IRunDetail> {
+    return this._json<IRunDetail>(`runs/${runId}`);
+  }
+
+  deleteRun(runId: string): Promise<void> {
+    return this._json<void>(`runs/${runId}`, { method: 'DELETE' });
+  }
+
+  setTags(runId: string, tags: { [key: string]: string }): Promise<IRunDetail> {
+    return this._json<IRunDetail>(`runs/${runId}/tags`, { method: 'POST', body: { tags } });
+  }
+
+  getMetrics(runId: string, maxPoints?: number): Promise<IMetricsReply> {
+    return this._json<IMetricsReply>(`runs/${runId}/metrics`, { query: { max_points: maxPoints } });
+  }
+
+  getParameters(runId: string): Promise<IParametersReply> {
+    return this._json<IParametersReply>(`runs/${runId}/parameters`);
+  }
+
+  compareRuns(runIds: string[]): Promise<ICompareReply> {
+    return this._json<ICompareReply>('compare', { query: { run_ids: runIds.join(',') } });
+  }
+
+  async getArtifactBlob(runId: string, sha256: string): Promise<Blob> {
+    const response = await this._fetch(`runs/${runId}/artifacts/${sha256}`);
+    return response.blob();
+  }
+
+  previewTable(runId: string, sha256: string): Promise<ITablePreview> {
+    return this._json<ITablePreview>(`runs/${runId}/artifacts/${sha256}/preview`);
+  }
+
+  copyNotebookArtifact(runId: string, sha256: string): Promise<{ path: string }> {
+    return this._json<{ path: string }>(`runs/${runId}/artifacts/${sha256}/copy`, { method: 'POST', body: {} });
+  }
+
+  rerunRun(runId: string, parameters: { [key: string]: ParamValue }): Promise<IJob> {
+    return this._json<IJob>(`runs/${runId}/reruns`, { method: 'POST', body: { parameters } });
+  }
+
+  reproduceRun(runId: string): Promise<IJob> {
+    return this._json<IJob>(`runs/${runId}/reproductions`, { method: 'POST', body: {} });
+  }
+
+  getJob(jobId: string): Promise<IJob> {
+    return this._json<IJob>(`jobs/${jobId}`);
+  }
+
+  exportScript(notebookPath: string): Promise<IOutputReply> {
+    return this._json<IOutputReply>('exports', { method: 'POST', body: { notebook_path: notebookPath } });
+  }
+
+  convertNotebook(notebookPath: string): Promise<IOutputReply> {
+    return this._json<IOutputReply>('conversions', { method: 'POST', body: { notebook_path: notebookPath } });
+  }
+
+  private async _json<T>(path: string, options: { method?: string; query?: Query; body?: unknown } = {}): Promise<T> {
+    const response = await this._fetch(path, options);
+    const text = await response.text();
+    return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+  }
+
+  private async _fetch(
+    path: string,
+    options: { method?: string; query?: Query; body?: unknown } = {}
+  ): Promise<Response> {
+    let url = URLExt.join(this.settings.baseUrl, NAMESPACE, path);
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== null && value !== '') {
+        params.append(key, String(value));
+      }
+    }
+    const qs = params.toString();
+    if (qs) {
+      url += `?${qs}`;
+    }
+    const init: RequestInit = { method: options.method ?? 'GET' };
+    if (options.body !== undefined) {
+      init.body = JSON.stringify(options.body);
+    }
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, this.settings);
+    } catch (error) {
+      throw new ApiError(0, `cannot reach the Jupyter server: ${String(error)}`);
+    }
+    if (!response.ok) {
+      let message = response.statusText;
+      try {
+        const data = (await response.json()) as { message?: string };
+        message = data.message || message;
+      } catch {
+        // not JSON (e.g. a 404 page from a server without the extension)
+      }
+      throw new ApiError(response.status, message);
+    }
+    return response;
+  }
+}

@@ -1,0 +1,128 @@
+/** Several runs side by side: parameter diff, overlaid metric curves, figures side by side. */
+import * as React from 'react';
+
+import { formatNumber, formatValue } from '../format';
+import { useAsync, useServices } from '../hooks';
+import { ArtifactImage } from './artifact-view';
+import { MetricChart } from './metric-chart';
+import { StatusBadge } from './status-badge';
+
+export interface ICompareViewProps {
+  runIds: string[];
+}
+
+export function CompareView(props: ICompareViewProps): JSX.Element {
+  const { client } = useServices();
+  const [onlyDiff, setOnlyDiff] = React.useState(false);
+  const state = useAsync(
+    () => client.compareRuns(props.runIds),
+    [props.runIds.join(',')],
+    data => (data?.runs ?? []).some(r => r.status === 'running')
+  );
+  if (state.error) {
+    return <div className="jp-mlops-CompareView jp-mlops-error">{state.error}</div>;
+  }
+  if (!state.data) {
+    return <div className="jp-mlops-CompareView jp-mlops-muted">loading…</div>;
+  }
+  const c = state.data;
+  const differing = new Set(c.differing_params);
+  const paramKeys = onlyDiff ? c.param_keys.filter(k => differing.has(k)) : c.param_keys;
+  const figureNames = [
+    ...new Set(c.runs.flatMap(r => r.artifacts.filter(a => a.media_type === 'image/png').map(a => a.name)))
+  ].sort();
+
+  return (
+    <div className="jp-mlops-CompareView">
+      <h2>Compare {c.runs.length} runs</h2>
+      <section>
+        <h3>
+          Parameters{' '}
+          <label className="jp-mlops-muted">
+            <input type="checkbox" checked={onlyDiff} onChange={e => setOnlyDiff(e.target.checked)} /> only differences
+          </label>
+        </h3>
+        <table className="jp-mlops-CompareTable">
+          <thead>
+            <tr>
+              <th />
+              {c.runs.map(r => (
+                <th key={r.run_id} data-run-id={r.run_id}>
+                  <StatusBadge status={r.status} /> {r.name}
+                  <div className="jp-mlops-muted">{r.run_id.slice(0, 8)}</div>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {paramKeys.map(k => (
+              <tr key={k} className={differing.has(k) ? 'jp-mlops-differs' : ''} data-param={k}>
+                <th>{k}</th>
+                {c.runs.map(r => (
+                  <td key={r.run_id}>{formatValue(r.params[k])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h3>Metrics</h3>
+        <table className="jp-mlops-CompareTable">
+          <thead>
+            <tr>
+              <th />
+              {c.runs.map(r => (
+                <th key={r.run_id}>{r.name}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {c.metric_keys.map(k => (
+              <tr key={k} data-metric={k}>
+                <th>{k}</th>
+                {c.runs.map(r => (
+                  <td key={r.run_id}>{formatNumber(r.metrics[k])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div className="jp-mlops-Charts">
+          {c.metric_keys
+            .filter(k => Object.values(c.histories[k] ?? {}).some(p => p.length > 1))
+            .map(k => (
+              <MetricChart
+                key={k}
+                title={k}
+                series={c.runs
+                  .filter(r => c.histories[k]?.[r.run_id])
+                  .map(r => ({ label: r.name, points: c.histories[k][r.run_id] }))}
+              />
+            ))}
+        </div>
+      </section>
+      {figureNames.length > 0 && (
+        <section>
+          <h3>Figures</h3>
+          {figureNames.map(name => (
+            <div key={name} className="jp-mlops-FigureRow">
+              <div className="jp-mlops-muted">{name}</div>
+              <div className="jp-mlops-Figures">
+                {c.runs.map(r => {
+                  const a = r.artifacts.find(x => x.name === name && x.media_type === 'image/png');
+                  return (
+                    <div key={r.run_id} className="jp-mlops-FigureCell">
+                      <div className="jp-mlops-muted">{r.name}</div>
+                      {a ? <ArtifactImage runId={r.run_id} artifact={a} /> : <div className="jp-mlops-muted">—</div>}
+                    </div>
+                  );
+                })}
+              </div>
+            </div>
+          ))}
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+/** One run in a main-area tab: params, metric curves, figures, tables, provenance, actions. */
+import * as React from 'react';
+
+import { formatDuration, formatNumber, formatTime, formatValue } from '../format';
+import { useAsync, useServices } from '../hooks';
+import { IArtifact, IRunDetail } from '../types';
+import { ArtifactView } from './artifact-view';
+import { KeyValueTable } from './kv-table';
+import { MetricChart } from './metric-chart';
+import { ProvenanceView } from './provenance-view';
+import { RunActions } from './run-actions';
+import { StatusBadge } from './status-badge';
+
+export interface IRunDetailProps {
+  runId: string;
+  onDeleted: () => void;
+}
+
+function stem(name: string): string {
+  return name.replace(/\.[^.]+$/, '');
+}
+
+/** Figures once per name (PNG preferred over its SVG twin), and the other artifacts. */
+function splitArtifacts(artifacts: IArtifact[]): { figures: IArtifact[]; others: IArtifact[] } {
+  const images = artifacts.filter(a => a.media_type.startsWith('image/'));
+  const figures = images.filter(
+    a =>
+      a.media_type === 'image/png' || !images.some(b => b.media_type === 'image/png' && stem(b.name) === stem(a.name))
+  );
+  return { figures, others: artifacts.filter(a => !a.media_type.startsWith('image/')) };
+}
+
+function overviewRows(r: IRunDetail): [string, string][] {
+  const rows: [string, string][] = [
+    ['experiment', r.experiment],
+    ['started', formatTime(r.start_time)],
+    ['ended', formatTime(r.end_time)],
+    ['duration', formatDuration(r.duration)],
+    ['parent run', r.parent_run_id ?? ''],
+    ...Object.entries(r.tags).map(([k, v]) => [`tag: ${k}`, v] as [string, string])
+  ];
+  return rows.filter(x => x[1] !== '');
+}
+
+export function RunDetail(props: IRunDetailProps): JSX.Element {
+  const { client, changeCount } = useServices();
+  const isRunning = (r: IRunDetail | null) => r?.status === 'running';
+  const run = useAsync(() => client.getRun(props.runId), [props.runId, changeCount], isRunning);
+  const metrics = useAsync(() => client.getMetrics(props.runId), [props.runId, run.data?.updated_at]);
+  if (run.error) {
+    return <div className="jp-mlops-RunDetail jp-mlops-error">{run.error}</div>;
+  }
+  if (!run.data) {
+    return <div className="jp-mlops-RunDetail jp-mlops-muted">loading…</div>;
+  }
+  const r = run.data;
+  const { figures, others } = splitArtifacts(r.artifacts);
+  return (
+    <div className="jp-mlops-RunDetail" data-run-id={r.run_id}>
+      <div className="jp-mlops-RunDetail-header">
+        <StatusBadge status={r.status} />
+        <h2 className="jp-mlops-RunDetail-name">{r.name}</h2>
+        <span className="jp-mlops-muted">{r.run_id}</span>
+      </div>
+      <RunActions run={r} onChanged={run.reload} onDeleted={props.onDeleted} />
+      {r.error && <pre className="jp-mlops-error jp-mlops-RunError">{r.error}</pre>}
+      <section>
+        <h3>Overview</h3>
+        <KeyValueTable rows={overviewRows(r)} />
+      </section>
+      <div className="jp-mlops-columns">
+        <section className="jp-mlops-Params">
+          <h3>Parameters</h3>
+          <KeyValueTable
+            rows={Object.entries(r.params)
+              .sort()
+              .map(([k, v]) => [k, formatValue(v)])}
+            empty="no parameters"
+          />
+        </section>
+        <section className="jp-mlops-Metrics">
+          <h3>Metrics</h3>
+          <KeyValueTable
+            rows={Object.entries(r.metrics)
+              .sort()
+              .map(([k, v]) => [k, formatNumber(v)])}
+            empty="no metrics"
+          />
+        </section>
+      </div>
+      <section>
+        <h3>Metric curves</h3>
+        {metrics.error && <div className="jp-mlops-error">{metrics.error}</div>}
+        <div className="jp-mlops-Charts">
+          {(metrics.data?.metrics ?? [])
+            .filter(m => m.points.length > 1)
+            .map(m => (
+              <MetricChart key={m.key} title={m.key} series={[{ label: r.name, points: m.points }]} />
+            ))}
+        </div>
+      </section>
+      {figures.length > 0 && (
+        <section>
+          <h3>Figures</h3>
+          <div className="jp-mlops-Figures">
+            {figures.map(a => (
+              <ArtifactView key={a.sha256 + a.name} runId={r.run_id} artifact={a} />
+            ))}
+          </div>
+        </section>
+      )}
+      {others.length > 0 && (
+        <section>
+          <h3>Artifacts</h3>
+          {others.map(a => (
+            <ArtifactView key={a.sha256 + a.name} runId={r.run_id} artifact={a} />
+          ))}
+        </section>
+      )}
+      <section>
+        <h3>Provenance</h3>
+        <ProvenanceView run={r} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,246 @@
+/**
+ * Data hooks: components get runs, one run, metrics and blobs from here, never fetch themselves.
+ */
+import * as React from 'react';
+
+import { MlopsClient } from './api';
+import { POLL_INTERVAL } from './tokens';
+import { ICapabilities, IJob, IRun } from './types';
+
+/** What the panel and its main-area views share: the client, capabilities, and navigation. */
+export interface IPanelServices {
+  client: MlopsClient;
+  capabilities: ICapabilities | null;
+  openRun: (runId: string, name: string) => void;
+  openCompare: (runIds: string[]) => void;
+  openPath: (path: string) => void;
+  /** Called after a run was deleted or changed, so lists refresh at once. */
+  notifyChanged: () => void;
+  /** Bumped by notifyChanged / the refresh command. */
+  changeCount: number;
+  /** Whether the Runs sidebar is showing (it polls only then). */
+  visible: boolean;
+}
+
+export const ServicesContext = React.createContext<IPanelServices | null>(null);
+
+export function useServices(): IPanelServices {
+  const services = React.useContext(ServicesContext);
+  if (!services) {
+    throw new Error('mlops-jupyter: ServicesContext is missing');
+  }
+  return services;
+}
+
+export interface IAsyncState<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Run an async function when deps change (and every pollMs while `poll` returns true). */
+export function useAsync<T>(
+  fn: () => Promise<T>,
+  deps: React.DependencyList,
+  poll?: (data: T | null) => boolean,
+  pollMs: number = POLL_INTERVAL
+): IAsyncState<T> {
+  const [data, setData] = React.useState<T | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const [loading, setLoading] = React.useState(true);
+  const [tick, setTick] = React.useState(0);
+  const dataRef = React.useRef<T | null>(null);
+  React.useEffect(() => {
+    let live = true;
+    setLoading(true);
+    fn().then(
+      value => {
+        if (live) {
+          dataRef.current = value;
+          setData(value);
+          setError(null);
+          setLoading(false);
+        }
+      },
+      (err: Error) => {
+        if (live) {
+          setError(err.message);
+          setLoading(false);
+        }
+      }
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  React.useEffect(() => {
+    if (!poll) {
+      return;
+    }
+    const timer = window.setInterval(() => {
+      if (poll(dataRef.current)) {
+        setTick(t => t + 1);
+      }
+    }, pollMs);
+    return () => window.clearInterval(timer);
+  }, [...deps]);
+  return { data, error, loading, reload: () => setTick(t => t + 1) };
+}
+
+export const PAGE_SIZE = 200;
+
+export interface IRunsWindow {
+  total: number | null;
+  rowAt: (index: number) => IRun | undefined;
+  error: string | null;
+  /** Bumped whenever rows change, so memoised children re-render. */
+  version: number;
+}
+
+/**
+ * A window onto the (possibly huge) filtered, sorted run list: pages are fetched when the visible
+ * range needs them, and the visible pages plus the total are polled for live updates.
+ */
+export function useRunsWindow(filter: string, orderBy: string, start: number, end: number): IRunsWindow {
+  const { client, changeCount, visible } = useServices();
+  const visibleRef = React.useRef(visible);
+  visibleRef.current = visible;
+  const pages = React.useRef(new Map<number, IRun[]>());
+  const inflight = React.useRef(new Set<number>());
+  const generation = React.useRef(0);
+  const [total, setTotal] = React.useState<number | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const errorRef = React.useRef<string | null>(null);
+  errorRef.current = error; // a bad filter is not re-sent by the poller
+  const [version, setVersion] = React.useState(0);
+  const range = React.useRef({ start, end });
+  range.current = { start, end };
+
+  const fetchPage = React.useCallback(
+    (page: number) => {
+      const gen = generation.current;
+      const key = page + gen * 1e9;
+      if (inflight.current.has(key)) {
+        return;
+      }
+      inflight.current.add(key);
+      client
+        .listRuns({ filter, order_by: orderBy, offset: page * PAGE_SIZE, limit: PAGE_SIZE })
+        .then(
+          reply => {
+            if (gen !== generation.current) {
+              return;
+            }
+            pages.current.set(page, reply.runs);
+            setTotal(reply.total);
+            setError(null);
+            setVersion(v => v + 1);
+          },
+          (err: Error) => {
+            if (gen === generation.current) {
+              setError(err.message);
+            }
+          }
+        )
+        .finally(() => inflight.current.delete(key));
+    },
+    [client, filter, orderBy]
+  );
+
+  const visiblePages = (): number[] => {
+    const first = Math.floor(range.current.start / PAGE_SIZE);
+    const last = Math.floor(Math.max(range.current.end - 1, range.current.start) / PAGE_SIZE);
+    const out: number[] = [];
+    for (let p = first; p <= last; p++) {
+      out.push(p);
+    }
+    return out;
+  };
+
+  // New query: drop every cached page, fetch what is visible.
+  React.useEffect(() => {
+    generation.current += 1;
+    pages.current = new Map();
+    setTotal(null);
+    setVersion(v => v + 1);
+    visiblePages().forEach(fetchPage);
+  }, [fetchPage]);
+
+  // Explicit refresh (after delete / tag / refresh command): refetch visible pages.
+  React.useEffect(() => {
+    if (changeCount > 0) {
+      visiblePages().forEach(fetchPage);
+    }
+  }, [changeCount]);
+
+  // Scrolled to pages not loaded yet.
+  React.useEffect(() => {
+    visiblePages()
+      .filter(p => !pages.current.has(p))
+      .forEach(fetchPage);
+  }, [start, end, fetchPage]);
+
+  // Live updates: poll the visible pages (and so the total) while the panel is mounted.
+  React.useEffect(() => {
+    const timer = window.setInterval(() => {
+      if (!document.hidden && visibleRef.current && !errorRef.current) {
+        visiblePages().forEach(fetchPage);
+      }
+    }, POLL_INTERVAL);
+    return () => window.clearInterval(timer);
+  }, [fetchPage]);
+
+  const rowAt = React.useCallback(
+    (index: number) => pages.current.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE],
+    [version]
+  );
+  return { total, rowAt, error, version };
+}
+
+/** An object URL for an artifact blob, fetched with the server's auth; revoked on unmount. */
+export function useBlobUrl(runId: string, sha256: string): { url: string | null; error: string | null } {
+  const { client } = useServices();
+  const [url, setUrl] = React.useState<string | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    let live = true;
+    let objectUrl: string | null = null;
+    client.getArtifactBlob(runId, sha256).then(
+      blob => {
+        if (live) {
+          objectUrl = URL.createObjectURL(blob);
+          setUrl(objectUrl);
+        }
+      },
+      (err: Error) => live && setError(err.message)
+    );
+    return () => {
+      live = false;
+      if (objectUrl) {
+        URL.revokeObjectURL(objectUrl);
+      }
+    };
+  }, [client, runId, sha256]);
+  return { url, error };
+}
+
+/** A background action's job record, polled every second until it ends; `onEnd` runs then. */
+export function useJob(onEnd: () => void): [IJob | null, (job: IJob) => void] {
+  const { client } = useServices();
+  const [job, setJob] = React.useState<IJob | null>(null);
+  React.useEffect(() => {
+    if (!job || job.status !== 'running') {
+      return;
+    }
+    const timer = window.setInterval(async () => {
+      const next = await client.getJob(job.job_id);
+      if (next.status !== 'running') {
+        setJob(next);
+        onEnd();
+      }
+    }, 1000);
+    return () => window.clearInterval(timer);
+  }, [job]);
+  return [job, setJob];
+}

@@ -1,0 +1,17 @@
+/** Plugin ids, command ids and the REST namespace of mlops-jupyter (this module owns these names). */
+
+export const NAMESPACE = 'mlops-jupyter';
+export const PLUGIN_ID = 'mlops-jupyter:plugin';
+export const PANEL_ID = 'mlops-jupyter-runs';
+
+export namespace CommandIDs {
+  export const openRuns = 'mlops-jupyter:open-runs';
+  export const refresh = 'mlops-jupyter:refresh-runs';
+  export const openRun = 'mlops-jupyter:open-run';
+  export const compare = 'mlops-jupyter:compare-runs';
+  export const exportScript = 'mlops-jupyter:export-script';
+  export const convertNotebook = 'mlops-jupyter:convert-notebook';
+}
+
+/** How often the panel polls for new and changed runs (ms). */
+export const POLL_INTERVAL = 2500;

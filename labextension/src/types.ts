@@ -1,0 +1,153 @@
+/**
+ * Wire types: the JSON the server's /mlops-jupyter/ routes send, field for field
+ * (snake_case, mirroring mlops_jupyter/store records and server/payloads.py).
+ */
+
+export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
+
+export type ParamValue = string | number | boolean | null | ParamValue[] | { [key: string]: ParamValue };
+
+export interface IArtifact {
+  name: string;
+  sha256: string;
+  size: number;
+  media_type: string;
+  created?: number;
+}
+
+/** A run as listed: everything but provenance. */
+export interface IRun {
+  run_id: string;
+  experiment: string;
+  name: string;
+  status: RunStatus;
+  start_time: number | null;
+  end_time: number | null;
+  duration: number | null;
+  parent_run_id: string | null;
+  source_notebook: string | null;
+  cell_id: string | null;
+  updated_at: number | null;
+  error: string | null;
+  pid?: number | null;
+  host?: string | null;
+  heartbeat?: number | null;
+  params: { [key: string]: ParamValue };
+  metrics: { [key: string]: number | null };
+  tags: { [key: string]: string };
+  artifacts: IArtifact[];
+}
+
+export interface IProvenance {
+  git?: {
+    commit?: string;
+    branch?: string;
+    dirty?: boolean;
+    remote?: string;
+    [key: string]: unknown;
+  };
+  packages?: { [name: string]: string };
+  cell?: {
+    source?: string;
+    hidden_state?: boolean;
+    hidden_state_reason?: string;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** One full run (GET /runs/{run_id}). */
+export interface IRunDetail extends IRun {
+  provenance: IProvenance;
+  /** The source notebook relative to the server root, when it lies inside it. */
+  notebook_path: string | null;
+}
+
+export interface IRunsPage {
+  runs: IRun[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** [step, value] */
+export type MetricPoint = [number, number | null];
+
+export interface IMetricSeries {
+  key: string;
+  points: MetricPoint[];
+  total_points: number;
+  downsampled: boolean;
+}
+
+export interface IMetricsReply {
+  run_id: string;
+  metrics: IMetricSeries[];
+}
+
+export interface ICompareReply {
+  runs: IRunDetail[];
+  param_keys: string[];
+  differing_params: string[];
+  metric_keys: string[];
+  /** metric key -> run_id -> points */
+  histories: { [key: string]: { [run_id: string]: MetricPoint[] } };
+}
+
+export interface ITablePreview {
+  columns: string[];
+  rows: unknown[][];
+  total_rows: number;
+}
+
+export interface IActions {
+  rerun: boolean;
+  reproduce: boolean;
+  sweep: boolean;
+  export_script: boolean;
+  convert: boolean;
+}
+
+export interface ICapabilities {
+  version: string;
+  store_url: string | null;
+  actions: IActions;
+}
+
+export interface IJob {
+  job_id: string;
+  action: string;
+  status: 'running' | 'finished' | 'failed';
+  started: number;
+  ended?: number;
+  message: string | null;
+  result: string | null;
+}
+
+export interface IOutputReply {
+  output_path: string | null;
+}
+
+export interface IRunsQuery {
+  filter?: string;
+  order_by?: string;
+  limit?: number;
+  offset?: number;
+  experiment?: string;
+}
+
+export interface IParameterSpec {
+  name: string;
+  /** 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'json' */
+  type: string;
+  default: ParamValue;
+  help: string;
+}
+
+/** GET /runs/{run_id}/parameters: the re-run form's fields. */
+export interface IParametersReply {
+  /** 'notebook': from the notebook's parameters cell; 'recorded': inferred from the run's params. */
+  source: 'notebook' | 'recorded';
+  notebook_path: string | null;
+  parameters: IParameterSpec[];
+}

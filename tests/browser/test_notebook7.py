@@ -1,0 +1,49 @@
+"""The Runs panel inside Notebook 7 (left side panel; run detail opens in a dialog)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from browser_support import LabServer, make_runs, screenshot
+from playwright.sync_api import expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(importlib.util.find_spec("notebook") is None,
+                       reason="Notebook 7 is not installed: pip install 'notebook>=7'"),
+]
+
+
+@pytest.fixture(scope="module")
+def nb7(tmp_path_factory):
+    import nbformat
+
+    base = tmp_path_factory.mktemp("nb7")
+    root = base / "root"
+    root.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
+        root / "train.ipynb")
+    store_url = str(base / "store" / "runs.db")
+    make_runs(store_url)
+    server = LabServer(root, store_url, app="notebook")
+    yield server
+    server.stop()
+
+
+def test_panel_and_detail_in_notebook7(browser, nb7):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(nb7.url("notebooks/train.ipynb"), wait_until="domcontentloaded")
+    page.locator(".lm-MenuBar-item", has_text="View").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Left Sidebar").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="Experiment runs").first.click()
+    rows = page.locator("#mlops-jupyter-runs .jp-mlops-RunRow[data-run-id]")
+    expect(rows).to_have_count(5, timeout=20_000)
+    rows.locator('[data-column="name"]', has_text="train-svm-1").click()
+    detail = page.locator(".jp-mlops-Dialog .jp-mlops-RunDetail")
+    expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text("train-svm-1")
+    expect(detail.locator('.jp-mlops-MetricChart[data-metric="loss"] path.jp-mlops-series')).to_have_count(1)
+    screenshot(page, "notebook7")
+    page.close()
