@@ -219,7 +219,8 @@ def compile_order(order_by: str | list[str] | None) -> list[Any]:
             col = field_column(*parse_field(name))
         except KeyError:
             raise InvalidFilterError(item, f"unknown field {name!r} to sort by") from None
-        clauses.append(col.is_(None))  # False sorts first: missing values last
+        if getattr(col, "nullable", True):  # plain NOT NULL columns keep their index order
+            clauses.append(col.is_(None))  # False sorts first: missing values last
         clauses.append(col.desc() if descending else col.asc())
     clauses.append(_r.c.run_id)
     return clauses

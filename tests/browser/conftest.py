@@ -31,8 +31,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped on purpose: Playwright's sync API keeps its event loop marked running in
+    this thread while it is open, which breaks asyncio tests (jp_fetch) that an xdist worker
+    runs after the browser tests."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: run scripts/setup-browser (installs Debian chromium)")
     from playwright.sync_api import sync_playwright
