@@ -1,0 +1,256 @@
+"""Dependency analysis: cells grouped into module code, parameters, steps and tests, with each step's inputs and outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from mlops_jupyter.convert.magics import Translation, translate_cell
+from mlops_jupyter.convert.roles import Cell, read_cells
+from mlops_jupyter.convert.scan import BUILTINS, Usage, assigned_globals, scan
+from mlops_jupyter.errors import NotebookError
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem that makes a conversion unfaithful, located by cell and line."""
+
+    code: str
+    cell: int
+    line: int
+    message: str
+
+
+@dataclass
+class Part:
+    """One cell's translated code inside a block."""
+
+    cell: Cell
+    translation: Translation
+    usage: Usage | None
+
+
+@dataclass
+class Block:
+    """A unit of the converted program: ``module``, ``parameters``, ``step`` or ``test`` code."""
+
+    kind: str
+    name: str
+    parts: list[Part] = field(default_factory=list)
+    after: tuple[str, ...] = ()
+    inputs: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    depends: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        """The block's code, cells joined in order."""
+        return "\n\n".join(p.translation.code for p in self.parts)
+
+    @property
+    def first_cell(self) -> int:
+        """Index of the block's first cell in the notebook."""
+        return self.parts[0].cell.index
+
+
+@dataclass
+class Plan:
+    """The whole notebook analysed: blocks in notebook order plus what they need."""
+
+    blocks: list[Block]
+    cells: list[Cell]
+    findings: list[Finding]
+    module_names: set[str]
+    requirements: list[str]
+    helpers: set[str]
+    imports: set[str]
+
+    def steps(self) -> list[Block]:
+        """Step blocks in notebook order."""
+        return [b for b in self.blocks if b.kind == "step"]
+
+
+def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
+    """Translate, group and analyse a notebook's cells.
+
+    Args:
+        nb: A validated notebook dict (see ``read_notebook``).
+        collect: Report refused magics and invalid cells as findings instead of raising.
+
+    Returns:
+        The plan, with step inputs/outputs resolved and findings listed.
+
+    Raises:
+        UnsupportedMagicError: a refused magic (unless ``collect``).
+        NotebookError: a cell that is not valid Python (unless ``collect``).
+    """
+    cells = read_cells(nb)
+    findings: list[Finding] = []
+    parts: list[Part] = []
+    deferred: dict[str, set[str]] = {}
+    for cell in cells:
+        if cell.skip or not cell.source.strip():
+            continue
+        part = _analyse_cell(cell, deferred, findings, collect)
+        if part is not None:
+            parts.append(part)
+    module_names = _hoistable(parts)
+    blocks = _group(parts, module_names, findings)
+    plan = Plan(blocks, cells, findings, set(), [], set(), set())
+    for part in parts:
+        plan.requirements += [r for r in part.translation.requirements if r not in plan.requirements]
+        plan.helpers |= part.translation.helpers
+        plan.imports |= part.translation.imports
+    plan.module_names = {n for b in blocks if b.kind == "module" for p in b.parts for n in p.usage.writes}
+    _resolve(plan)
+    return plan
+
+
+def _analyse_cell(cell: Cell, deferred: dict[str, set[str]], findings: list[Finding],
+                  collect: bool) -> Part | None:
+    translation = translate_cell(cell, collect=collect)
+    for err in translation.refused:
+        findings.append(Finding("unsupported-magic", cell.index, err.line, str(err)))
+    try:
+        usage = scan(translation.code, deferred)
+    except SyntaxError as err:
+        line = translation.line_map[err.lineno - 1] if err.lineno and err.lineno <= len(translation.line_map) else (err.lineno or 1)
+        line = cell.original_line(line)
+        message = (f"cell {cell.index}, line {line}: not valid Python ({err.msg}); "
+                   "fix the cell or tag it `skip`")
+        if not collect:
+            raise NotebookError(message) from err
+        findings.append(Finding("syntax-error", cell.index, line, message))
+        return None
+    deferred.update(usage.deferred)
+    for line, reason in usage.ambiguous:
+        findings.append(Finding("ambiguous-dependency", cell.index, _line(cell, translation, line),
+                                f"cell {cell.index}: {reason}"))
+    for name in assigned_globals(translation.code):
+        findings.append(Finding(
+            "ambiguous-dependency", cell.index, 1,
+            f"cell {cell.index}: a function assigns the global {name!r} with `global`; which step "
+            "produces it depends on when the function is called. Return the value instead"))
+    return Part(cell, translation, usage)
+
+
+def _line(cell: Cell, translation: Translation, line: int) -> int:
+    if 1 <= line <= len(translation.line_map):
+        line = translation.line_map[line - 1]
+    return cell.original_line(line)
+
+
+def _hoistable(parts: list[Part]) -> set[int]:
+    """Cells of imports and definitions whose definitions only read module-level names."""
+    candidates = {id(p): p for p in parts if p.usage and p.usage.only_definitions
+                  and not (p.cell.step or p.cell.test or p.cell.parameters or p.cell.after)
+                  and not p.translation.magics and not p.usage.ambiguous}
+    while True:
+        names = {n for p in candidates.values() for n in p.usage.writes}
+        allowed = names | BUILTINS
+        drop = [key for key, p in candidates.items()
+                if not set(p.usage.reads) <= allowed
+                or any(not g <= allowed for g in p.usage.deferred.values())]
+        if not drop:
+            return set(candidates)
+        for key in drop:
+            del candidates[key]
+
+
+def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> list[Block]:
+    blocks: list[Block] = []
+    names: dict[str, Block] = {}
+    current: Block | None = None
+    for part in parts:
+        cell = part.cell
+        if cell.test:
+            blocks.append(Block("test", f"cell_{cell.index}", [part]))
+        elif cell.parameters:
+            blocks.append(Block("parameters", "parameters", [part]))
+            current = None
+        elif id(part) in hoisted:
+            blocks.append(Block("module", f"cell_{cell.index}", [part]))
+        elif cell.step or current is None:
+            name = cell.step or f"step_{cell.index}"
+            if name in names:
+                findings.append(Finding("duplicate-step", cell.index, 1,
+                                        f"cell {cell.index}: step {name!r} is already defined by cell "
+                                        f"{names[name].first_cell}; give each step a unique name"))
+                name = f"{name}_{cell.index}"
+            current = Block("step", name, [part], after=cell.after)
+            names[name] = current
+            blocks.append(current)
+        else:
+            current.parts.append(part)
+            current.after = tuple(dict.fromkeys(current.after + cell.after))
+    return blocks
+
+
+def _resolve(plan: Plan) -> None:
+    """Fill each block's inputs, params, outputs and dependencies; record undefined names."""
+    producer: dict[str, Block] = {}
+    defined_anywhere = {n for b in plan.blocks for p in b.parts for n in p.usage.writes}
+    step_names = {b.name for b in plan.blocks if b.kind == "step"}
+    for block in plan.blocks:
+        for name in block.after:
+            if name not in step_names:
+                plan.findings.append(Finding(
+                    "unknown-step", block.first_cell, 1,
+                    f"cell {block.first_cell}: `after:{name}` names no step; expected one of "
+                    f"{sorted(step_names) or 'no steps'}"))
+            elif name not in block.depends:
+                block.depends.append(name)
+        if block.kind == "module":
+            continue
+        for part in block.parts:
+            _resolve_part(plan, block, part, producer, defined_anywhere)
+        if block.kind == "test":
+            continue
+        for part in block.parts:
+            for name in part.usage.writes:
+                producer[name] = block
+            for name in part.usage.modified:
+                if name in producer and name not in plan.module_names:
+                    producer[name] = block
+            for name in part.usage.deleted:
+                producer.pop(name, None)
+
+
+def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Block],
+                  defined_anywhere: set[str]) -> None:
+    earlier = {n for p in block.parts[: block.parts.index(part)] for n in p.usage.writes}
+    for name, line in part.usage.reads.items():
+        if name in earlier or name in plan.module_names and name not in producer:
+            continue
+        source = producer.get(name)
+        if source is None:
+            if name in BUILTINS:
+                continue
+            _undefined(plan, part, name, line, name in defined_anywhere)
+            continue
+        if source is block:
+            continue
+        if source.kind == "parameters":
+            if name not in block.params:
+                block.params.append(name)
+        else:
+            if name not in block.inputs:
+                block.inputs.append(name)
+            if name not in source.outputs:
+                source.outputs.append(name)
+            if source.kind == "step" and source.name not in block.depends:
+                block.depends.append(source.name)
+
+
+def _undefined(plan: Plan, part: Part, name: str, line: int, later: bool) -> None:
+    cell = part.cell
+    line = _line(cell, part.translation, line)
+    if later:
+        message = (f"cell {cell.index}, line {line}: {name!r} is used before the cell that "
+                   "defines it (top-to-bottom order); move the defining cell up")
+        plan.findings.append(Finding("use-before-def", cell.index, line, message))
+    else:
+        message = (f"cell {cell.index}, line {line}: {name!r} is never defined by the notebook "
+                   "(hidden state from a deleted or skipped cell?); define it in a cell")
+        plan.findings.append(Finding("undefined-name", cell.index, line, message))

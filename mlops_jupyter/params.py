@@ -1,0 +1,152 @@
+"""The typed parameters schema of a notebook, read with `ast` from its `parameters` cell."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from mlops_jupyter.errors import NotebookError
+
+_TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
+_ANNOTATIONS = {"bool", "int", "float", "str", "list", "dict"}
+_NO_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One notebook parameter: its name, type name, default value and help text."""
+
+    name: str
+    type: str
+    default: Any
+    help: str = ""
+
+
+def find_parameters_cell(nb: Mapping[str, Any]) -> tuple[int, Mapping[str, Any]] | None:
+    """Find the first code cell tagged ``parameters`` (metadata tag or ``#| parameters`` line).
+
+    Args:
+        nb: A notebook as a dict (nbformat 4 JSON or a NotebookNode).
+
+    Returns:
+        ``(index, cell)`` of the parameters cell, or None when the notebook has none.
+    """
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        if "parameters" in (cell.get("metadata", {}).get("tags") or []):
+            return index, cell
+        if _has_parameters_comment(_source_text(cell)):
+            return index, cell
+    return None
+
+
+def parse_parameters_source(source: str) -> list[ParamSpec]:
+    """Parse the source of a parameters cell into a schema, one entry per assigned name.
+
+    The type comes from the annotation if there is one, else from the default's type; a ``None``
+    default gives ``str``. The help text is the comment at the end of the assignment's line.
+
+    Args:
+        source: Python source of the parameters cell (``#|`` and magic lines are ignored).
+
+    Returns:
+        The parameters in the order they are assigned; a reassigned name keeps its last value.
+
+    Raises:
+        NotebookError: if the source is not valid Python.
+    """
+    source = "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise NotebookError(
+            f"the parameters cell is not valid Python (line {err.lineno}: {err.msg}); "
+            "fix the cell so that it only assigns values, e.g. `lr = 0.1  # learning rate`"
+        ) from err
+    comments = _line_comments(source)
+    specs: dict[str, ParamSpec] = {}
+    for node in tree.body:
+        for name, annotation, value in _assignments(node):
+            default = _literal(value)
+            type_name = _type_name(annotation, default)
+            help_text = comments.get(node.end_lineno or node.lineno, "")
+            specs.pop(name, None)
+            specs[name] = ParamSpec(name, type_name, None if default is _NO_DEFAULT else default,
+                                    help_text)
+    return list(specs.values())
+
+
+def _source_text(cell: Mapping[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _has_parameters_comment(source: str) -> bool:
+    for line in source.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("%%"):
+            continue
+        if not stripped.startswith("#|"):
+            return False
+        if stripped[2:].strip().rstrip(":").strip() == "parameters":
+            return True
+    return False
+
+
+def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | None]]:
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [(node.target.id, node.annotation, node.value)]
+    if isinstance(node, ast.Assign):
+        found = []
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                found.append((target.id, None, node.value))
+            elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
+                if len(target.elts) == len(node.value.elts):
+                    found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
+                              if isinstance(t, ast.Name)]
+        return found
+    return []
+
+
+def _literal(value: ast.expr | None) -> Any:
+    if value is None:
+        return _NO_DEFAULT
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _NO_DEFAULT
+
+
+def _type_name(annotation: ast.expr | None, default: Any) -> str:
+    if annotation is not None:
+        text = ast.unparse(annotation)
+        base = text.split("[", 1)[0].split(".")[-1]
+        if base in _ANNOTATIONS:
+            return base
+        if base in {"List", "Tuple", "tuple", "Sequence"}:
+            return "list"
+        if base in {"Dict", "Mapping"}:
+            return "dict"
+    if default is _NO_DEFAULT or default is None:
+        return "str"
+    if isinstance(default, tuple):
+        return "list"
+    return _TYPE_NAMES.get(type(default), "str")
+
+
+def _line_comments(source: str) -> dict[int, str]:
+    comments: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT and not tok.string.startswith("#|"):
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return comments
