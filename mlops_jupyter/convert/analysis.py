@@ -65,6 +65,7 @@ class Plan:
     requirements: list[str]
     helpers: set[str]
     imports: set[str]
+    immutable: set[str] = field(default_factory=set)  # parameters whose value cannot change in place
 
     def steps(self) -> list[Block]:
         """Step blocks in notebook order."""
@@ -103,8 +104,21 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
         plan.helpers |= part.translation.helpers
         plan.imports |= part.translation.imports
     plan.module_names = {n for b in blocks if b.kind == "module" for p in b.parts for n in p.usage.writes}
+    plan.immutable = _immutable_parameters(blocks)
     _resolve(plan)
     return plan
+
+
+def _immutable_parameters(blocks: list[Block]) -> set[str]:
+    from mlops_jupyter.params import parse_parameters_source
+
+    found: set[str] = set()
+    for block in blocks:
+        if block.kind == "parameters":
+            for spec in parse_parameters_source(block.code):
+                if isinstance(spec.default, (int, float, str, bool, tuple, type(None))):
+                    found.add(spec.name)
+    return found
 
 
 def _analyse_cell(cell: Cell, deferred: dict[str, set[str]], findings: list[Finding],
@@ -211,7 +225,9 @@ def _resolve(plan: Plan) -> None:
             for name in part.usage.writes:
                 producer[name] = block
             for name in part.usage.modified:
-                if name in producer and name not in plan.module_names:
+                source = producer.get(name)
+                immutable = source is not None and source.kind == "parameters" and name in plan.immutable
+                if source is not None and name not in plan.module_names and not immutable:
                     producer[name] = block
             for name in part.usage.deleted:
                 producer.pop(name, None)

@@ -1,0 +1,138 @@
+"""`convert`: a notebook as a package of step functions, a pipeline runner and generated tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlops_jupyter.convert.analysis import Finding, plan_notebook
+from mlops_jupyter.convert.capture import capture_values
+from mlops_jupyter.convert.codegen import is_identifier
+from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
+from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
+from mlops_jupyter.convert.script import parameter_specs
+from mlops_jupyter.convert.testgen import (
+    SUPPORT, render_cell_tests, render_pipeline_tests, render_step_tests)
+from mlops_jupyter.errors import NotebookError
+
+# Findings after which the generated package could not reproduce the notebook.
+BLOCKING = frozenset({"use-before-def", "undefined-name", "unknown-step", "duplicate-step"})
+
+
+@dataclass
+class ConversionResult:
+    """What ``convert_notebook`` wrote."""
+
+    path: Path
+    package: str
+    steps: list[str]
+    files: list[str]
+    warnings: list[Finding] = field(default_factory=list)
+
+
+def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
+                     overwrite: bool = False, timeout: int = 600,
+                     kernel_name: str = "python3") -> ConversionResult:
+    """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
+
+    The notebook is executed once (skip and test cells left out) to capture each step's inputs
+    and outputs, which the generated tests compare against. Everything is written to a temporary
+    directory first and renamed to ``output`` only when complete.
+
+    Args:
+        notebook: Path to the ``.ipynb`` file (or a notebook dict; the kernel then runs in the
+            current directory).
+        output: The package directory to create; its name is the package name.
+        overwrite: Replace ``output`` if it already exists.
+        timeout: Seconds allowed per cell while capturing.
+        kernel_name: Jupyter kernel that executes the notebook.
+
+    Returns:
+        The package written, its steps and any non-blocking warnings from the analysis.
+
+    Raises:
+        NotebookError: unreadable notebook, invalid cell, bad output path, or names used before
+            they are defined (run ``check`` for the full list).
+        UnsupportedMagicError: a magic with no plain-Python translation.
+        NotebookExecutionError: a cell raised while capturing.
+    """
+    target = Path(output).absolute()
+    package = target.name
+    if not is_identifier(package):
+        raise NotebookError(
+            f"package directory name {package!r} is not a Python identifier; expected letters, "
+            f"digits and underscores, e.g. {_suggest(package)!r}")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
+        raise NotebookError(f"{target} already exists and is not empty; choose another -o or "
+                            "pass --force (overwrite=True) to replace it")
+    nb = read_notebook(notebook)
+    plan = plan_notebook(nb)
+    blocking = [f for f in plan.findings if f.code in BLOCKING]
+    if blocking:
+        details = "; ".join(f.message for f in blocking[:5])
+        raise NotebookError(f"cannot convert: {details}. Run `mlops-jupyter check` for the full report")
+    if isinstance(notebook, (str, os.PathLike)):
+        name, workdir = Path(notebook).name, Path(notebook).absolute().parent
+    else:
+        name, workdir = "a notebook", Path.cwd()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{package}-"))
+    try:
+        files = _write_package(nb, plan, staging, package, name, workdir, timeout, kernel_name)
+        _install(staging, target, overwrite)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    warnings = [f for f in plan.findings if f.code not in BLOCKING]
+    return ConversionResult(target, package, [b.name for b in step_order(plan)], files, warnings)
+
+
+def _write_package(nb: dict, plan, staging: Path, package: str, name: str, workdir: Path,
+                   timeout: int, kernel_name: str) -> list[str]:
+    capture = capture_values(nb, plan, staging / "tests" / "data", package, workdir,
+                             timeout=timeout, kernel_name=kernel_name)
+    specs = parameter_specs(plan)
+    order = step_order(plan)
+    files = {
+        "__init__.py": f'"""Package converted by mlops-jupyter from {name}."""\n\n'
+                       "from .pipeline import run\n\n__all__ = [\"run\"]\n",
+        "__main__.py": '"""`python -m PACKAGE`: run the pipeline."""\n\nfrom .pipeline import main\n\n'
+                       "raise SystemExit(main())\n",
+        "steps.py": render_steps(plan, capture, specs, name),
+        "pipeline.py": render_pipeline(plan, specs, name),
+        "tests/__init__.py": "",
+        "tests/_support.py": SUPPORT,
+        "tests/test_steps.py": render_step_tests(plan, order, package),
+        "tests/test_pipeline.py": render_pipeline_tests(package),
+    }
+    cell_tests = render_cell_tests(plan, package)
+    if cell_tests:
+        files["tests/test_cells.py"] = cell_tests
+    if plan.requirements:
+        files["requirements.txt"] = "\n".join(plan.requirements) + "\n"
+    for relative, text in files.items():
+        path = staging / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    os.chmod(staging, 0o755)
+    return sorted(files)
+
+
+def _install(staging: Path, target: Path, overwrite: bool) -> None:
+    if target.exists():
+        if not overwrite and any(target.iterdir()):
+            raise NotebookError(f"{target} appeared while converting; nothing was replaced")
+        old = target.with_name(f".{target.name}-old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
+def _suggest(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "package"
+    return cleaned if not cleaned[0].isdigit() else f"pkg_{cleaned}"
