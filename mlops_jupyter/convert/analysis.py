@@ -66,6 +66,7 @@ class Plan:
     helpers: set[str]
     imports: set[str]
     immutable: set[str] = field(default_factory=set)  # parameters whose value cannot change in place
+    star_import: bool = False
 
     def steps(self) -> list[Block]:
         """Step blocks in notebook order."""
@@ -105,6 +106,8 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
         plan.imports |= part.translation.imports
     plan.module_names = {n for b in blocks if b.kind == "module" for p in b.parts for n in p.usage.writes}
     plan.immutable = _immutable_parameters(blocks)
+    plan.module_names |= plan.imports
+    plan.star_import = any(p.usage.star_import for p in parts)
     _resolve(plan)
     return plan
 
@@ -159,7 +162,8 @@ def _hoistable(parts: list[Part]) -> set[int]:
     """Cells of imports and definitions whose definitions only read module-level names."""
     candidates = {id(p): p for p in parts if p.usage and p.usage.only_definitions
                   and not (p.cell.step or p.cell.test or p.cell.parameters or p.cell.after)
-                  and not p.translation.magics and not p.usage.ambiguous}
+                  and all(action == "drop" for _, _, action in p.translation.magics)
+                  and not p.usage.ambiguous}
     while True:
         names = {n for p in candidates.values() for n in p.usage.writes}
         allowed = names | BUILTINS
@@ -236,7 +240,20 @@ def _resolve(plan: Plan) -> None:
 def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Block],
                   defined_anywhere: set[str]) -> None:
     earlier = {n for p in block.parts[: block.parts.index(part)] for n in p.usage.writes}
-    for name, line in part.usage.reads.items():
+    in_block = {n for p in block.parts for n in p.usage.writes}
+    reads = dict(part.usage.reads)
+    if block.kind == "step":  # a function defined in a step closes over the step's variables
+        for function, names in part.usage.deferred.items():
+            for name in sorted(names - in_block - earlier - plan.module_names):
+                reads.setdefault(name, 1)
+                later = [b for b in plan.blocks[plan.blocks.index(block) + 1:]
+                         if b.kind != "test" and any(name in p.usage.writes for p in b.parts)]
+                if later:
+                    plan.findings.append(Finding(
+                        "ambiguous-dependency", part.cell.index, 1,
+                        f"cell {part.cell.index}: function {function!r} reads the global {name!r}, "
+                        f"which cell {later[0].first_cell} reassigns later; pass it as an argument"))
+    for name, line in reads.items():
         if name in earlier or name in plan.module_names and name not in producer:
             continue
         source = producer.get(name)
@@ -260,6 +277,8 @@ def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Bloc
 
 
 def _undefined(plan: Plan, part: Part, name: str, line: int, later: bool) -> None:
+    if plan.star_import and not later:
+        return  # may come from `import *`, already reported as ambiguous
     cell = part.cell
     line = _line(cell, part.translation, line)
     if later:

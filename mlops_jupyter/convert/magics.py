@@ -223,7 +223,8 @@ def _env_line(args: str, out: Translation) -> list[str] | None:
         key, value = args.split(None, 1)
     else:
         return [f"os.environ[{args!r}]"]
-    return [f"os.environ[{key!r}] = {value.strip()!r}"]
+    value = value.strip()
+    return [f"os.environ[{key!r}] = {value!r}", f"print({'env: ' + key + '=' + value!r})"]
 
 
 def _cd_line(args: str, out: Translation) -> list[str]:
@@ -261,7 +262,7 @@ def _cell_magic(cell: Cell, body: list[tuple[int, str]], out: Translation,
     code = "\n".join(text for _, text in body)
     if rule.action == "refuse" or name not in {"time", "bash", "sh", "track"}:
         _refuse(cell, "%%" + name, 1, out, collect)
-        return [(1, "pass")] + body
+        return [(1, "pass")]
     if name in {"bash", "sh"}:
         out.helpers.add("_sh")
         return [(1, f"_sh({code + chr(10)!r}, shell={name!r})")]

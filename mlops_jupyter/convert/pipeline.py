@@ -19,7 +19,8 @@ from mlops_jupyter.convert.testgen import (
 from mlops_jupyter.errors import NotebookError
 
 # Findings after which the generated package could not reproduce the notebook.
-BLOCKING = frozenset({"use-before-def", "undefined-name", "unknown-step", "duplicate-step"})
+BLOCKING = frozenset({"use-before-def", "undefined-name", "unknown-step", "duplicate-step",
+                      "ambiguous-dependency"})
 
 
 @dataclass

@@ -36,6 +36,7 @@ class Usage:
     deferred: dict[str, set[str]] = field(default_factory=dict)  # function/class -> globals it reads
     ambiguous: list[tuple[int, str]] = field(default_factory=list)
     only_definitions: bool = True
+    star_import: bool = False
 
 
 def scan(code: str, known_deferred: dict[str, set[str]] | None = None) -> Usage:
@@ -243,6 +244,7 @@ class _Scanner(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         for alias in node.names:
             if alias.name == "*":
+                self.usage.star_import = True
                 self.usage.ambiguous.append(
                     (node.lineno, "`from ... import *` binds names that static analysis cannot see"))
             else:
