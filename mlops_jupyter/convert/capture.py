@@ -40,6 +40,8 @@ def __mlops_capture(names, directory, package, hoisted):
 
     def type_path(value):
         cls = type(value)
+        if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+            return "Callable[..., Any]"
         module, qual = cls.__module__, cls.__qualname__
         if module == "builtins":
             return qual if qual in {"int", "float", "str", "bool", "list", "dict", "tuple", "set",

@@ -34,10 +34,10 @@ def step_order(plan: Plan) -> list[Block]:
 def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook: str) -> str:
     """Source of ``steps.py``: module-level cells, then one function per step."""
     types = _annotations(plan, capture, specs)
-    modules = sorted({t.split(".")[0] for t in types.values() if "." in t})
+    modules = sorted({t.split(".")[0] for t in types.values() if "." in t and "[" not in t})
     out = [f'"""Steps converted by mlops-jupyter from {notebook}: one function per notebook '
            'step."""',
-           "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING, Any"]
+           "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING, Any, Callable"]
     if modules:
         out.append("if TYPE_CHECKING:\n" + "\n".join(f"    import {m}" for m in modules))
     if plan.requirements:
