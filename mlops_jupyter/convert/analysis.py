@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from mlops_jupyter.convert.magics import Translation, translate_cell
 from mlops_jupyter.convert.roles import Cell, read_cells
-from mlops_jupyter.convert.scan import BUILTINS, Usage, assigned_globals, scan
+from mlops_jupyter.convert.scan import BUILTINS, Usage, scan
 from mlops_jupyter.errors import NotebookError
 
 
@@ -67,6 +67,7 @@ class Plan:
     imports: set[str]
     immutable: set[str] = field(default_factory=set)  # parameters whose value cannot change in place
     star_import: bool = False
+    deleted_by: dict[str, int] = field(default_factory=dict)
 
     def steps(self) -> list[Block]:
         """Step blocks in notebook order."""
@@ -144,7 +145,7 @@ def _analyse_cell(cell: Cell, deferred: dict[str, set[str]], findings: list[Find
     for line, reason in usage.ambiguous:
         findings.append(Finding("ambiguous-dependency", cell.index, _line(cell, translation, line),
                                 f"cell {cell.index}: {reason}"))
-    for name in assigned_globals(translation.code):
+    for name in sorted(usage.global_writes):
         findings.append(Finding(
             "ambiguous-dependency", cell.index, 1,
             f"cell {cell.index}: a function assigns the global {name!r} with `global`; which step "
@@ -235,16 +236,20 @@ def _resolve(plan: Plan) -> None:
                     producer[name] = block
             for name in part.usage.deleted:
                 producer.pop(name, None)
+                plan.deleted_by[name] = block.first_cell
 
 
 def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Block],
                   defined_anywhere: set[str]) -> None:
-    earlier = {n for p in block.parts[: block.parts.index(part)] for n in p.usage.writes}
+    earlier: set[str] = set()
+    for previous in block.parts[: block.parts.index(part)]:
+        earlier = (earlier | set(previous.usage.writes)) - previous.usage.deleted
     in_block = {n for p in block.parts for n in p.usage.writes}
     reads = dict(part.usage.reads)
     if block.kind == "step":  # a function defined in a step closes over the step's variables
         for function, names in part.usage.deferred.items():
-            for name in sorted(names - in_block - earlier - plan.module_names):
+            for name in sorted(names - in_block - earlier - plan.module_names
+                               - part.usage.global_writes):
                 reads.setdefault(name, 1)
                 later = [b for b in plan.blocks[plan.blocks.index(block) + 1:]
                          if b.kind != "test" and any(name in p.usage.writes for p in b.parts)]
@@ -281,7 +286,11 @@ def _undefined(plan: Plan, part: Part, name: str, line: int, later: bool) -> Non
         return  # may come from `import *`, already reported as ambiguous
     cell = part.cell
     line = _line(cell, part.translation, line)
-    if later:
+    if name in plan.deleted_by:
+        message = (f"cell {cell.index}, line {line}: {name!r} is used after cell "
+                   f"{plan.deleted_by[name]} deletes it; remove the `del` or the use")
+        plan.findings.append(Finding("use-before-def", cell.index, line, message))
+    elif later:
         message = (f"cell {cell.index}, line {line}: {name!r} is used before the cell that "
                    "defines it (top-to-bottom order); move the defining cell up")
         plan.findings.append(Finding("use-before-def", cell.index, line, message))

@@ -37,6 +37,7 @@ class Usage:
     ambiguous: list[tuple[int, str]] = field(default_factory=list)
     only_definitions: bool = True
     star_import: bool = False
+    global_writes: set[str] = field(default_factory=set)  # assigned by functions via `global`
 
 
 def scan(code: str, known_deferred: dict[str, set[str]] | None = None) -> Usage:
@@ -56,6 +57,8 @@ def scan(code: str, known_deferred: dict[str, set[str]] | None = None) -> Usage:
     tree = ast.parse(code)
     usage = Usage()
     usage.deferred = _function_globals(code)
+    if "global" in code:
+        usage.global_writes = set(assigned_globals(code))
     scanner = _Scanner(usage, {**(known_deferred or {}), **usage.deferred})
     for node in tree.body:
         if not _is_definition(node):
@@ -86,7 +89,8 @@ def _function_globals(code: str) -> dict[str, set[str]]:
 def _collect_globals(table: symtable.SymbolTable, names: set[str], top: bool = False) -> None:
     if not top:  # a class body runs at definition time; its reads are not deferred
         for sym in table.get_symbols():
-            if sym.is_global() and sym.is_referenced() and sym.get_name() not in BUILTINS:
+            read = sym.is_referenced() or sym.is_declared_global() and sym.is_assigned()
+            if sym.is_global() and read and sym.get_name() not in BUILTINS:
                 names.add(sym.get_name())
     for child in table.get_children():
         _collect_globals(child, names)
