@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlops_jupyter.params import ParamSpec
 
-_CONVERTERS = '''\
+_BOOL = '''\
 def _bool(text):
     """Parse a command-line boolean."""
     value = text.strip().lower()
@@ -16,8 +16,8 @@ def _bool(text):
 
 
 _bool.__name__ = "bool"
-
-
+'''
+_JSON = '''\
 def _json(kind):
     """Return a converter parsing a JSON value of the type ``kind`` (list or dict)."""
     import json
@@ -65,4 +65,6 @@ def argparse_source(specs: list[ParamSpec], description: str) -> str:
             f"    parser.add_argument({', '.join(repr(f) for f in flags)}, dest={spec.name!r}, "
             f"type={_TYPES.get(spec.type, 'str')}, default=argparse.SUPPRESS, help={help_text!r})")
     lines.append("    return vars(parser.parse_args(argv))")
-    return _CONVERTERS + "\n\n" + "\n".join(lines) + "\n"
+    kinds = {s.type for s in specs}
+    converters = ([_BOOL] if "bool" in kinds else []) + ([_JSON] if kinds & {"list", "dict"} else [])
+    return "\n\n".join([*converters, "\n".join(lines) + "\n"])

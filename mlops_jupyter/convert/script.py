@@ -96,7 +96,7 @@ def _main_body(parts: list[tuple[Block, Part]]) -> tuple[list[str], str]:
         chunks.append("_apply_parameters(params)")
     last_params = max((i for i, (b, _) in enumerate(parts) if b.kind == "parameters"), default=-1)
     for index, (block, part) in enumerate(parts):
-        code, moved = _module_only_statements(part.translation.code)
+        code, moved = _module_only_statements(_drop_annotations(part.translation.code))
         hoisted += moved
         chunks.append(f"{cell_header(part)}\n{code}")
         if index == last_params:
@@ -119,6 +119,33 @@ def _module_only_statements(code: str) -> tuple[str, list[str]]:
                 moved.append(text)
             lines[start:end] = [""] * (end - start - 1) + [f"pass  # {text.strip()} (module level)"]
     return "\n".join(lines), moved
+
+
+def _drop_annotations(code: str) -> str:
+    """Rewrite `name: T = v` as `name = v` (an annotated name cannot be declared global)."""
+    if ":" not in code:
+        return code
+    lines = code.split("\n")
+    for node in _statements(ast.parse(code).body):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            start, end = node.lineno - 1, (node.end_lineno or node.lineno)
+            indent = lines[start][: node.col_offset]
+            if node.value is None:
+                text = [f"{indent}pass  # {node.target.id}: {ast.unparse(node.annotation)}"]
+            else:
+                first = node.value.lineno - 1
+                text = [f"{indent}{node.target.id} = {lines[first][node.value.col_offset:]}"]
+                text += lines[first + 1:end]
+            lines[start:end] = [""] * (end - start - len(text)) + text
+    return "\n".join(lines)
+
+
+def _statements(body: list[ast.stmt]):
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for name in ("body", "orelse", "finalbody", "handlers"):
+                yield from _statements(getattr(node, name, []) or [])
 
 
 def _main_source(arg: str, bindings: list[str], body: str) -> str:
