@@ -119,6 +119,7 @@ def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str) -> str:
 def _defaults_source(plan: Plan, names: list[str]) -> str:
     code = "\n\n".join(p.translation.code for b in plan.blocks if b.kind == "parameters"
                        for p in b.parts)
+    code, hoisted = _module_only_statements(code)
     lines = ["def defaults() -> dict[str, Any]:",
              '    """The values of the notebook\'s parameters cell."""']
     if plan.helpers and code:
@@ -126,7 +127,7 @@ def _defaults_source(plan: Plan, names: list[str]) -> str:
     if code.strip():
         lines.append(indent_code(code))
     lines.append("    return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}")
-    return "\n".join(lines)
+    return "\n".join(hoisted + lines)
 
 
 def _run_source(order: list[Block]) -> str:

@@ -134,7 +134,8 @@ def _drop_annotations(code: str) -> str:
                 text = [f"{indent}pass  # {node.target.id}: {ast.unparse(node.annotation)}"]
             else:
                 first = node.value.lineno - 1
-                text = [f"{indent}{node.target.id} = {lines[first][node.value.col_offset:]}"]
+                rest = lines[first].encode("utf-8")[node.value.col_offset:].decode("utf-8")
+                text = [f"{indent}{node.target.id} = {rest}"]
                 text += lines[first + 1:end]
             lines[start:end] = [""] * (end - start - len(text)) + text
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mlops_jupyter.convert.analysis import Block, Plan
 from mlops_jupyter.convert.capture import FINAL
 from mlops_jupyter.convert.codegen import indent_code
+from mlops_jupyter.convert.script import _module_only_statements
 
 SUPPORT = '''\
 """Loading the values captured from the notebook and comparing them type by type."""
@@ -187,6 +188,8 @@ def render_cell_tests(plan: Plan, package: str) -> str | None:
         lines = [f"def test_cell_{block.first_cell}(ns):",
                  f'    """Notebook cell {block.first_cell} (tagged `test`)."""']
         lines += [f"    {n} = ns[{n!r}]" for n in names]
-        lines.append(indent_code(block.code))
+        code, hoisted = _module_only_statements(block.code)
+        out[1] += "".join(f"\n{h}" for h in hoisted)
+        lines.append(indent_code(code))
         out.append("\n".join(lines))
     return "\n\n\n".join(out) + "\n"
