@@ -48,15 +48,18 @@ def __mlops_capture(names, directory, package, hoisted):
                                     "bytes", "frozenset", "complex"} else ("None" if value is None else "Any")
         if module == package + ".steps":
             return qual
-        top = module.split(".")[0]
-        try:
-            obj = importlib.import_module(top)
-            for part in qual.split("."):
-                obj = getattr(obj, part)
-            if obj is cls:
-                return top + "." + qual
-        except Exception:
-            pass
+        parts = module.split(".")
+        for end in range(1, len(parts) + 1):
+            if any(p.startswith("_") for p in parts[:end]):
+                break
+            try:
+                obj = importlib.import_module(".".join(parts[:end]))
+                for part in qual.split("."):
+                    obj = getattr(obj, part)
+                if obj is cls:
+                    return ".".join(parts[:end]) + "." + qual
+            except Exception:
+                pass
         if "<" in qual or module == "__main__" or any(p.startswith("_") for p in module.split(".")):
             return "Any"
         return module + "." + qual

@@ -35,7 +35,7 @@ _TYPES = {"int": "int", "float": "float", "str": "str", "bool": "_bool", "list":
           "dict": "_json(dict)"}
 
 
-def argparse_source(specs: list[ParamSpec], description: str) -> str:
+def argparse_source(specs: list[ParamSpec], description: str, prog: str | None = None) -> str:
     """Return the source of ``_parse_args(argv=None) -> dict`` for these parameters.
 
     Only options given on the command line appear in the returned dict, so the defaults stay
@@ -44,6 +44,7 @@ def argparse_source(specs: list[ParamSpec], description: str) -> str:
     Args:
         specs: The parameters schema.
         description: The ``--help`` description.
+        prog: The program name shown in usage lines (default: the script's file name).
 
     Returns:
         Python source defining the converters and ``_parse_args``.
@@ -53,7 +54,8 @@ def argparse_source(specs: list[ParamSpec], description: str) -> str:
         '    """Parse the command line; only the options given are returned."""',
         "    import argparse",
         "",
-        f"    parser = argparse.ArgumentParser(description={description!r})",
+        f"    parser = argparse.ArgumentParser(description={description!r}"
+        + (f", prog={prog!r})" if prog else ")"),
     ]
     for spec in specs:
         flags = [f"--{spec.name}"]

@@ -34,7 +34,7 @@ def step_order(plan: Plan) -> list[Block]:
 def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook: str) -> str:
     """Source of ``steps.py``: module-level cells, then one function per step."""
     types = _annotations(plan, capture, specs)
-    modules = sorted({t.split(".")[0] for t in types.values() if "." in t and "[" not in t})
+    modules = sorted({t.rsplit(".", 1)[0] for t in types.values() if "." in t and "[" not in t})
     out = [f'"""Steps converted by mlops-jupyter from {notebook}: one function per notebook '
            'step."""',
            "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING, Any, Callable"]
@@ -96,7 +96,7 @@ def _step_function(block: Block, types: dict[str, str]) -> tuple[list[str], str]
     return hoisted, signature + "\n" + "\n".join(doc) + "\n" + indent_code(body)
 
 
-def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str) -> str:
+def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str, package: str = "") -> str:
     """Source of ``pipeline.py``: ``run(**params)``, the CLI and the parameters' defaults."""
     order = step_order(plan)
     param_names = list(dict.fromkeys(
@@ -108,7 +108,8 @@ def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str) -> str:
            f"PARAMETERS = {tuple(s.name for s in specs)!r}\nSTEPS = {tuple(b.name for b in order)!r}",
            _defaults_source(plan, param_names),
            _run_source(order),
-           argparse_source(specs, f"Run the pipeline converted from {notebook}."),
+           argparse_source(specs, f"Run the pipeline converted from {notebook}.",
+                           prog=f"python -m {package}" if package else None),
            'def main(argv: list[str] | None = None) -> int:\n'
            '    """Command-line entry: parse the parameters, run the pipeline, return 0."""\n'
            '    run(**_parse_args(argv))\n    return 0',

@@ -103,7 +103,7 @@ def _write_package(nb: dict, plan, staging: Path, package: str, name: str, workd
         "__main__.py": '"""`python -m PACKAGE`: run the pipeline."""\n\nfrom .pipeline import main\n\n'
                        "raise SystemExit(main())\n",
         "steps.py": render_steps(plan, capture, specs, name),
-        "pipeline.py": render_pipeline(plan, specs, name),
+        "pipeline.py": render_pipeline(plan, specs, name, package),
         "tests/__init__.py": "",
         "tests/_support.py": SUPPORT,
         "tests/test_steps.py": render_step_tests(plan, order, package),
