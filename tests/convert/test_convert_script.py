@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS_DIR, ROOT, env_with_path, normalize
+from convert_helpers import CORPUS_DIR, ROOT, env_with_path, normalize
 from mlops_jupyter.convert import export_script
 
 GOLDEN = ROOT / "tests" / "data" / "golden" / "script"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, CORPUS_DIR, env_with_path, execute_notebook, expected, normalize
+from convert_helpers import CORPUS, CORPUS_DIR, env_with_path, execute_notebook, expected, normalize
 from mlops_jupyter.convert import check_notebook, convert_notebook, export_script
 from mlops_jupyter.errors import NotebookError
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import CORPUS_DIR, run_cli
+from convert_helpers import CORPUS_DIR, run_cli
 
 BAD = CORPUS_DIR / "bad"
 
