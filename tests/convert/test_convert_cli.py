@@ -22,6 +22,8 @@ BAD = CORPUS_DIR / "bad"
 ], ids=["invalid-json", "nbformat3", "r-kernel", "refused-magic", "missing"])
 @pytest.mark.parametrize("command", ["export", "convert"])
 def test_bad_input_one_message_nonzero_exit_nothing_written(notebook, message, command, tmp_path):
+    tmp_path = tmp_path / "work"
+    tmp_path.mkdir()
     output = tmp_path / ("out.py" if command == "export" else "pkg")
     args = ["export", "script", str(notebook), "-o", str(output)] if command == "export" else \
         ["convert", str(notebook), "-o", str(output)]
@@ -35,6 +37,8 @@ def test_bad_input_one_message_nonzero_exit_nothing_written(notebook, message, c
 
 
 def test_failed_export_leaves_an_existing_output_untouched(tmp_path):
+    tmp_path = tmp_path / "work"
+    tmp_path.mkdir()
     output = tmp_path / "out.py"
     output.write_text("KEEP")
     done = run_cli("export", "script", str(CORPUS_DIR / "refused_magic.ipynb"), "-o", str(output))
@@ -70,6 +74,8 @@ def test_export_default_output_and_stdout(tmp_path):
 
 @pytest.mark.kernel
 def test_convert_refuses_a_non_empty_output_unless_forced(tmp_path):
+    tmp_path = tmp_path / "work"
+    tmp_path.mkdir()
     target = tmp_path / "pkg"
     target.mkdir()
     (target / "old.txt").write_text("old")
