@@ -237,14 +237,41 @@ def _system_line(args: str, out: Translation) -> list[str]:
 
 
 def _track_line(args: str, out: Translation) -> list[str] | None:
-    words = args.split()
+    try:
+        words = shlex.split(args)
+    except ValueError:
+        return None
     out.imports.add("mlops_jupyter")
-    if words[:1] == ["start"]:
-        call = _start_run_call(["--name", " ".join(words[1:])] if len(words) > 1 else [])
-        return [f"_mlops_track = {call}", "_mlops_track.__enter__()"]
-    if words == ["stop"]:
-        return ["_mlops_track.__exit__(None, None, None)"]
+    command, rest = (words[0], words[1:]) if words else ("", [])
+    if command == "start":
+        options: dict[str, list[str]] = {"name": [], "experiment": []}
+        if "--experiment" in rest:
+            at = rest.index("--experiment")
+            if at + 1 >= len(rest):
+                return None
+            options["experiment"] = [rest[at + 1]]
+            rest = rest[:at] + rest[at + 2:]
+        options["name"] = [" ".join(rest)] if rest else []
+        return [_start_run_call(options)]
+    if command == "stop" and not rest:
+        return ["mlops_jupyter.end_run()"]
+    if command == "status":
+        return ["pass  # %track status"]
+    if command == "log":
+        return [_log_call(pair) for pair in rest] or None
     return None
+
+
+def _log_call(pair: str) -> str:
+    import ast
+
+    key, _, text = pair.partition("=")
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        value = text
+    kind = "metric" if isinstance(value, (int, float)) and not isinstance(value, bool) else "param"
+    return f"mlops_jupyter.log_{kind}({key!r}, {value!r})"
 
 
 _LINE_HANDLERS: dict[str, Callable[[str, Translation], list[str] | None]] = {
@@ -283,7 +310,7 @@ def _track_cell(cell: Cell, args: str, body: list[tuple[int, str]], out: Transla
         _refuse(cell, f"%%track {args}".strip(), 1, out, collect)
         return body
     out.imports.add("mlops_jupyter")
-    lines = [(1, f"with {_start_run_call(words)}:")]
+    lines = [(1, f"with {_start_run_call(options)}:")]
     inner = [f"mlops_jupyter.log_param({p!r}, {p})" for p in options["params"]]
     code = "\n".join([*inner, *(text for _, text in body)] or ["pass"])
     code += "".join(f"\nmlops_jupyter.log_metric({m!r}, {m})" for m in options["metrics"])
@@ -294,7 +321,8 @@ def _track_cell(cell: Cell, args: str, body: list[tuple[int, str]], out: Transla
 
 
 def _track_options(words: list[str]) -> dict[str, list[str]] | None:
-    options: dict[str, list[str]] = {"name": [], "experiment": [], "params": [], "metrics": []}
+    options: dict[str, list[str]] = {"name": [], "experiment": [], "params": [], "metrics": [],
+                                     "tag": []}
     index = 0
     while index < len(words):
         word = words[index]
@@ -305,14 +333,21 @@ def _track_options(words: list[str]) -> dict[str, list[str]] | None:
         if key not in options or index + 1 >= len(words):
             return None
         value = words[index + 1]
-        options[key] += [v.strip() for v in value.split(",") if v.strip()] if key in {"params", "metrics"} else [value]
+        if key in {"params", "metrics"}:
+            options[key] += [v.strip() for v in value.split(",") if v.strip()]
+        elif key == "tag" and ("=" not in value or value.startswith("=")):
+            return None
+        else:
+            options[key] = options[key] + [value] if key == "tag" else [value]
         index += 2
     if not all(v.isidentifier() for v in options["params"] + options["metrics"]):
         return None
     return options
 
 
-def _start_run_call(words: list[str]) -> str:
-    options = _track_options(words) or {"name": [], "experiment": []}
+def _start_run_call(options: dict[str, list[str]]) -> str:
     kwargs = [f"{key}={options[key][0]!r}" for key in ("name", "experiment") if options[key]]
+    if options.get("tag"):
+        tags = dict(pair.split("=", 1) for pair in options["tag"])
+        kwargs.append(f"tags={tags!r}")
     return f"mlops_jupyter.start_run({', '.join(kwargs)})"

@@ -53,9 +53,11 @@ def test_bad_step_name_is_an_error_naming_the_cell():
     ("%time y = f()", "_time_start = _now()\ny = f()\n_print_time(_time_start)"),
     ("%%time\na = 1\nb = 2", "_time_start = _now()\na = 1\nb = 2\n_print_time(_time_start)"),
     ("%%bash\necho $HOME", "_sh('echo $HOME\\n', shell='bash')"),
-    ("%load_ext mlops_jupyter\n%track start exp1\nx = 1\n%track stop",
-     "pass  # %load_ext mlops_jupyter\n_mlops_track = mlops_jupyter.start_run(name='exp1')\n"
-     "_mlops_track.__enter__()\nx = 1\n_mlops_track.__exit__(None, None, None)"),
+    ("%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n%track log lr=0.1 opt=adam\n"
+     "%track status\n%track stop",
+     "pass  # %load_ext mlops_jupyter\nmlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
+     "mlops_jupyter.log_metric('lr', 0.1)\nmlops_jupyter.log_param('opt', 'adam')\n"
+     "pass  # %track status\nmlops_jupyter.end_run()"),
     ("x = 1 % 2\ny = (3\n% 2)", "x = 1 % 2\ny = (3\n% 2)"),  # plain Python is left alone
     ("s = '''\n!not a command\n'''", "s = '''\n!not a command\n'''"),
 ])
@@ -76,10 +78,10 @@ def test_package_installs_move_to_requirements(source, requirements):
 
 
 def test_track_cell_is_unwrapped_into_api_calls():
-    result = _translate("%%track --name base --experiment e1 --params lr,wd --metrics acc\n"
-                        "acc = 1 - lr\ns = '''x\ny'''")
+    result = _translate("%%track --name base --experiment e1 --params lr,wd --metrics acc "
+                        "--tag team=ml --no-capture\nacc = 1 - lr\ns = '''x\ny'''")
     assert result.code == (
-        "with mlops_jupyter.start_run(name='base', experiment='e1'):\n"
+        "with mlops_jupyter.start_run(name='base', experiment='e1', tags={'team': 'ml'}):\n"
         "    mlops_jupyter.log_param('lr', lr)\n    mlops_jupyter.log_param('wd', wd)\n"
         "    acc = 1 - lr\n    s = '''x\ny'''\n    mlops_jupyter.log_metric('acc', acc)")
     assert result.imports == {"mlops_jupyter"}
@@ -93,6 +95,7 @@ def test_track_cell_is_unwrapped_into_api_calls():
     ("a = 1\n\nlen?", "?", 3),
     ("y = %who_ls", "%who_ls", 1),
     ("%%track --bogus\nx = 1", "%%track --bogus", 1),
+    ("%track rewind", "%track rewind", 1),
 ])
 def test_refused_magics_name_cell_and_line(source, magic, line):
     with pytest.raises(UnsupportedMagicError) as info:

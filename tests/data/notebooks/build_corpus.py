@@ -60,7 +60,7 @@ CORPUS["track_magic"] = (counted([
     code("lr = 0.5  # learning rate", ["parameters"]),
     code("%%track --name baseline --params lr --metrics acc\nacc = 1 - lr / 10\nprint(f'acc={acc:.2f}')"),
 ]), {"check": [], "script": "stub", "stdout": "acc=0.95\n",
-     "convert": "skip", "why": "needs the tracking API in the capture kernel"})
+     "convert": "needs-tracking"})
 
 CORPUS["out_of_order"] = ([
     code("start = 10", ["parameters"], 1),
