@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from mlops_jupyter.convert.magics import Translation, translate_cell
 from mlops_jupyter.convert.roles import Cell, read_cells
 from mlops_jupyter.convert.scan import BUILTINS, Usage, scan
-from mlops_jupyter.errors import NotebookError
+from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,9 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
     plan.module_names = {n for b in blocks if b.kind == "module" for p in b.parts for n in p.usage.writes}
     plan.immutable = _immutable_parameters(blocks)
     plan.module_names |= plan.imports
+    if any("display" in p.usage.reads for p in parts) and not any("display" in p.usage.writes for p in parts):
+        plan.imports.add("from IPython.display import display")
+        plan.module_names.add("display")
     plan.star_import = any(p.usage.star_import for p in parts)
     _resolve(plan)
     return plan
@@ -142,6 +145,11 @@ def _analyse_cell(cell: Cell, deferred: dict[str, set[str]], findings: list[Find
         findings.append(Finding("syntax-error", cell.index, line, message))
         return None
     deferred.update(usage.deferred)
+    for line in usage.ipython_calls:
+        err = UnsupportedMagicError("get_ipython()", cell.index, _line(cell, translation, line))
+        if not collect:
+            raise err
+        findings.append(Finding("unsupported-magic", cell.index, err.line, str(err)))
     for line, reason in usage.ambiguous:
         findings.append(Finding("ambiguous-dependency", cell.index, _line(cell, translation, line),
                                 f"cell {cell.index}: {reason}"))
@@ -237,6 +245,36 @@ def _resolve(plan: Plan) -> None:
             for name in part.usage.deleted:
                 producer.pop(name, None)
                 plan.deleted_by[name] = block.first_cell
+    _check_cycles(plan)
+
+
+def _check_cycles(plan: Plan) -> None:
+    """Report steps that depend on each other (through `after:` pointing down the notebook)."""
+    steps = {b.name: b for b in plan.steps()}
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> list[str] | None:
+        state[name] = 1
+        for dep in steps[name].depends:
+            if dep in steps and state.get(dep) == 1:
+                return path[path.index(dep):] + [dep] if dep in path else [name, dep]
+            if dep in steps and dep not in state:
+                found = visit(dep, path + [dep])
+                if found:
+                    return found
+        state[name] = 2
+        return None
+
+    for name in steps:
+        if name not in state:
+            cycle = visit(name, [name])
+            if cycle:
+                block = steps[cycle[0]]
+                plan.findings.append(Finding(
+                    "ambiguous-dependency", block.first_cell, 1,
+                    f"cell {block.first_cell}: steps {' -> '.join(cycle)} depend on each other "
+                    "(an `after:` points to a step that needs this one); remove one `after:`"))
+                return
 
 
 def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Block],

@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mlops_jupyter.convert.codegen import indent_code
+from mlops_jupyter.convert.codegen import indent_code, string_continuation_lines
 from mlops_jupyter.convert.roles import Cell
 from mlops_jupyter.errors import UnsupportedMagicError
 
@@ -119,11 +119,23 @@ def _refuse(cell: Cell, magic: str, line: int, out: Translation, collect: bool) 
     out.refused.append(err)
 
 
+def _string_lines(lines: list[str], first: int) -> set[int]:
+    """Line numbers (as in the cell) that lie inside multi-line strings, magic lines aside."""
+    probe = [line[: len(line) - len(line.lstrip())] + "pass"
+             if _SHELL.match(line) or _LINE_MAGIC.match(line) or _HELP.match(line) else line
+             for line in lines]
+    return {n + first - 1 for n in string_continuation_lines("\n".join(probe))}
+
+
 def _translate_lines(cell: Cell, lines: list[str], first: int, body: list[tuple[int, str]],
                      out: Translation, collect: bool) -> None:
     pending = ""
+    inside = _string_lines(lines, first)
     for offset, line in enumerate(lines):
         number = first + offset
+        if number in inside and not pending:
+            body.append((number, line))
+            continue
         if pending:
             line, pending = pending + line.lstrip(), ""
         stripped = line.strip()

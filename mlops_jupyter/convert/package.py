@@ -42,7 +42,7 @@ def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook:
         out.append("if TYPE_CHECKING:\n" + "\n".join(f"    import {m}" for m in modules))
     if plan.requirements:
         out.append("# requirements: " + " ".join(plan.requirements))
-    out += [f"import {i}" for i in sorted(plan.imports)]
+    out += [i if i.startswith("from ") else f"import {i}" for i in sorted(plan.imports)]
     if plan.helpers:
         out.append(helper_source(plan.helpers))
     bodies = []

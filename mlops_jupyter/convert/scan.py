@@ -38,6 +38,7 @@ class Usage:
     only_definitions: bool = True
     star_import: bool = False
     global_writes: set[str] = field(default_factory=set)  # assigned by functions via `global`
+    ipython_calls: list[int] = field(default_factory=list)  # lines calling get_ipython()
 
 
 def scan(code: str, known_deferred: dict[str, set[str]] | None = None) -> Usage:
@@ -203,6 +204,8 @@ class _Scanner(ast.NodeVisitor):
                     self.load(name, node.lineno)
             return
         if isinstance(func, ast.Name):
+            if func.id == "get_ipython" and "get_ipython" not in self.defined:
+                self.usage.ipython_calls.append(node.lineno)
             if func.id in _DYNAMIC and func.id not in self.defined:
                 self.usage.ambiguous.append(
                     (node.lineno, f"{func.id}() reads or writes names that static analysis cannot see"))

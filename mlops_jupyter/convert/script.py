@@ -75,8 +75,7 @@ def render_script(plan: Plan, notebook_name: str) -> str:
            're-export."""']
     if plan.requirements:
         out.append("# requirements: " + " ".join(plan.requirements))
-    imports = sorted(i for i in plan.imports)
-    out += [f"import {i}" for i in imports]
+    out += [i if i.startswith("from ") else f"import {i}" for i in sorted(plan.imports)]
     if plan.helpers:
         out.append(helper_source(plan.helpers))
     out += hoisted + head

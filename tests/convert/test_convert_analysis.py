@@ -133,3 +133,23 @@ def test_parameters_of_immutable_types_are_never_step_outputs():
                       "#| step: b\nprint(n, items)")
     assert steps["a"].outputs == ["items"]
     assert steps["b"].params == ["n"] and steps["b"].inputs == ["items"]
+
+
+def test_after_pointing_down_into_a_dependency_cycle_is_ambiguous():
+    plan, _ = _steps("#| step: a\n#| after: b\nx = 1", "#| step: b\ny = x + 1")
+    assert [(f.code, f.cell) for f in plan.findings] == [("ambiguous-dependency", 0)]
+    assert "steps a -> b -> a depend on each other" in plan.findings[0].message
+
+
+def test_after_pointing_down_without_data_dependency_reorders_steps():
+    from mlops_jupyter.convert.package import step_order
+
+    plan, _ = _steps("#| step: a\n#| after: b\nx = 1", "#| step: b\ny = 2")
+    assert plan.findings == [] and [b.name for b in step_order(plan)] == ["b", "a"]
+
+
+def test_get_ipython_is_refused_and_display_is_imported():
+    plan = plan_notebook(_nb("ip = get_ipython()\nip.run_line_magic('who', '')"), collect=True)
+    assert [(f.code, f.cell, f.line) for f in plan.findings] == [("unsupported-magic", 0, 1)]
+    plan = plan_notebook(_nb("display([1])"), collect=True)
+    assert plan.findings == [] and "from IPython.display import display" in plan.imports

@@ -120,3 +120,8 @@ def test_policy_table_is_declarative_and_complete():
     assert policy("line", "pip").action == "requirements"
     assert policy("line", "never_heard_of_it").action == "refuse"
     assert len({(p.kind, p.name) for p in POLICIES}) == len(POLICIES)
+
+
+def test_magic_looking_lines_inside_strings_are_left_alone():
+    result = _translate('!echo hi\ns = """\n!not a command\n%nor this\n"""')
+    assert result.code == "_sh('echo hi', {**globals(), **locals()})\ns = \"\"\"\n!not a command\n%nor this\n\"\"\""
