@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from mlops_jupyter.errors import NotebookError
+
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add ``export``, ``convert`` and ``check`` to the top-level parser's subcommands.
@@ -20,6 +22,8 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     script.add_argument("notebook", help="the .ipynb file")
     script.add_argument("-o", "--output", help="output file ('-' for stdout; default: the "
                         "notebook's name with .py, next to it)")
+    script.add_argument("--force", action="store_true",
+                        help="overwrite an output file that mlops-jupyter did not write")
     script.set_defaults(func=_export_script)
 
     convert = subparsers.add_parser(
@@ -45,9 +49,24 @@ def _export_script(args: argparse.Namespace) -> int:
         sys.stdout.write(export_script(args.notebook))
         return 0
     output = args.output or str(Path(args.notebook).with_suffix(".py"))
+    if not args.force and _foreign_file(Path(output)):
+        raise NotebookError(
+            f"{output} exists and was not written by mlops-jupyter (a jupytext pair?); "
+            "choose another -o, or pass --force to overwrite it")
     export_script(args.notebook, output)
     print(f"wrote {output}", file=sys.stderr)
     return 0
+
+
+def _foreign_file(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return True
+    return not first.startswith('"""Script exported by mlops-jupyter')
 
 
 def _convert(args: argparse.Namespace) -> int:

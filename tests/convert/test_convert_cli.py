@@ -93,3 +93,16 @@ def test_convert_rejects_a_package_name_that_is_not_an_identifier(tmp_path):
     done = run_cli("convert", str(CORPUS_DIR / "empty.ipynb"), "-o", str(tmp_path / "my-pkg"))
     assert done.returncode == 2
     assert "'my-pkg' is not a Python identifier; expected letters, digits and underscores, e.g. 'my_pkg'" in done.stderr
+
+
+def test_export_does_not_overwrite_a_file_it_did_not_write(tmp_path):
+    notebook = tmp_path / "nb.ipynb"
+    shutil.copy(CORPUS_DIR / "no_parameters.ipynb", notebook)
+    paired = tmp_path / "nb.py"
+    paired.write_text("# %% a jupytext pair the user edits\nx = 1\n")
+    done = run_cli("export", "script", str(notebook))
+    assert done.returncode == 2 and "was not written by mlops-jupyter (a jupytext pair?)" in done.stderr
+    assert paired.read_text().startswith("# %% a jupytext pair")
+    assert run_cli("export", "script", str(notebook), "--force").returncode == 0
+    assert run_cli("export", "script", str(notebook)).returncode == 0  # ours now: re-export is fine
+    assert "statistics.median(data)" in paired.read_text()
