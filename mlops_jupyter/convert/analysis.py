@@ -186,11 +186,16 @@ def _hoistable(parts: list[Part]) -> set[int]:
 
 
 def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> list[Block]:
+    """Group cells into blocks; without any `step` role, markdown headings start steps."""
     blocks: list[Block] = []
     names: dict[str, Block] = {}
     current: Block | None = None
+    by_heading = not any(p.cell.step for p in parts)
     for part in parts:
         cell = part.cell
+        implicit = None
+        if by_heading and cell.heading and not (cell.test or cell.parameters or id(part) in hoisted):
+            implicit = _unique(_slug(cell.heading), names)
         if cell.test:
             blocks.append(Block("test", f"cell_{cell.index}", [part]))
         elif cell.parameters:
@@ -198,8 +203,8 @@ def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> lis
             current = None
         elif id(part) in hoisted:
             blocks.append(Block("module", f"cell_{cell.index}", [part]))
-        elif cell.step or current is None:
-            name = cell.step or f"step_{cell.index}"
+        elif cell.step or implicit or current is None:
+            name = cell.step or implicit or f"step_{cell.index}"
             if name in names:
                 findings.append(Finding("duplicate-step", cell.index, 1,
                                         f"cell {cell.index}: step {name!r} is already defined by cell "
@@ -212,6 +217,25 @@ def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> lis
             current.parts.append(part)
             current.after = tuple(dict.fromkeys(current.after + cell.after))
     return blocks
+
+
+def _slug(text: str) -> str:
+    import keyword
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", ascii_text).strip("_").lower()[:40].rstrip("_")
+    if not name or name[0].isdigit() or keyword.iskeyword(name):
+        name = f"step_{name}".rstrip("_")
+    return name
+
+
+def _unique(name: str, taken: dict[str, Block]) -> str:
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}_{number}", number + 1
+    return candidate
 
 
 def _resolve(plan: Plan) -> None:

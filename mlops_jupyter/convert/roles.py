@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from mlops_jupyter.errors import NotebookError
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEYS = {"parameters", "skip", "test", "step", "after"}
+_HEADING = re.compile(r"^#{1,3}\s+(\S.*)$")
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Cell:
     step: str | None = None
     after: tuple[str, ...] = ()
     magic_line: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    heading: str | None = None  # the markdown heading just above this cell, if any
 
     def original_line(self, line: int) -> int:
         """Map a 1-based line of ``source`` to the 1-based line in the notebook cell."""
@@ -48,15 +49,27 @@ def read_cells(nb: Mapping[str, Any]) -> list[Cell]:
         NotebookError: a ``step:``/``after:`` role names something that is not an identifier.
     """
     cells = []
+    heading = None
     for index, raw in enumerate(nb.get("cells", [])):
+        if raw.get("cell_type") == "markdown":
+            heading = _heading(raw.get("source", "")) or heading
         if raw.get("cell_type") != "code":
             continue
         cell = _parse_comments(index, raw.get("source", ""))
+        cell.heading, heading = heading, None
         cell.execution_count = raw.get("execution_count")
         for tag in raw.get("metadata", {}).get("tags") or []:
             _apply_role(cell, str(tag), from_tag=True)
         cells.append(cell)
     return cells
+
+
+def _heading(source: str) -> str | None:
+    for line in source.splitlines():
+        match = _HEADING.match(line)
+        if match:
+            return match.group(1).strip()
+    return None
 
 
 def _parse_comments(index: int, source: str) -> Cell:

@@ -153,3 +153,25 @@ def test_get_ipython_is_refused_and_display_is_imported():
     assert [(f.code, f.cell, f.line) for f in plan.findings] == [("unsupported-magic", 0, 1)]
     plan = plan_notebook(_nb("display([1])"), collect=True)
     assert plan.findings == [] and "from IPython.display import display" in plan.imports
+
+
+def test_without_step_roles_markdown_headings_start_steps():
+    nb = {"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
+        {"cell_type": "code", "metadata": {}, "source": "import os"},
+        {"cell_type": "code", "metadata": {}, "source": "x = 1"},
+        {"cell_type": "markdown", "metadata": {}, "source": "## Load the données\nsome text"},
+        {"cell_type": "code", "metadata": {}, "source": "y = x + 1"},
+        {"cell_type": "code", "metadata": {}, "source": "z = y"},
+        {"cell_type": "markdown", "metadata": {}, "source": "## 2. Train"},
+        {"cell_type": "code", "metadata": {}, "source": "w = z * 2"},
+        {"cell_type": "markdown", "metadata": {}, "source": "### Load the données"},
+        {"cell_type": "code", "metadata": {}, "source": "print(w)"},
+    ]}
+    plan = plan_notebook(nb)
+    assert [(b.kind, b.name, [p.cell.index for p in b.parts]) for b in plan.blocks] == [
+        ("module", "cell_1", [1]), ("step", "step_2", [2]), ("step", "load_the_donnees", [4, 5]),
+        ("step", "step_2_train", [7]), ("step", "load_the_donnees_2", [9])]
+    assert plan.findings == []
+    nb["cells"][2]["source"] = "#| step: only\nx = 1"  # one explicit step: headings are ignored
+    assert [b.name for b in plan_notebook(nb).steps()] == ["only"]
