@@ -107,6 +107,7 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
         plan.imports |= part.translation.imports
     plan.module_names = {n for b in blocks if b.kind == "module" for p in b.parts for n in p.usage.writes}
     plan.immutable = _immutable_parameters(blocks)
+    _check_step_names(plan)
     plan.module_names |= plan.imports
     if any("display" in p.usage.reads for p in parts) and not any("display" in p.usage.writes for p in parts):
         plan.imports.add("from IPython.display import display")
@@ -217,6 +218,23 @@ def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> lis
             current.parts.append(part)
             current.after = tuple(dict.fromkeys(current.after + cell.after))
     return blocks
+
+
+_RESERVED = frozenset({"annotations", "TYPE_CHECKING", "Any", "Callable"})
+
+
+def _check_step_names(plan: Plan) -> None:
+    """A step's function must not replace a module-level name of the package."""
+    defined = {n: b.first_cell for b in plan.blocks if b.kind == "module"
+               for p in b.parts for n in p.usage.writes}
+    for block in plan.steps():
+        if block.name in defined or block.name in _RESERVED or block.name in plan.helpers:
+            where = (f"cell {defined[block.name]} defines it at module level"
+                     if block.name in defined else "the generated module uses that name")
+            plan.findings.append(Finding(
+                "duplicate-step", block.first_cell, 1,
+                f"cell {block.first_cell}: step name {block.name!r} clashes with a name in "
+                f"steps.py ({where}); rename the step"))
 
 
 def _slug(text: str) -> str:

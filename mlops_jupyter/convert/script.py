@@ -71,6 +71,7 @@ def render_script(plan: Plan, notebook_name: str) -> str:
     hoisted, body = _main_body(main_parts)
     bindings = [n for n in top_level_bindings(body) if n != "_params"] if body.strip() else []
     arg = "_params" if "params" in bindings else "params"
+    entry = "run_notebook" if "main" in bindings or "main" in plan.module_names else "main"
     out = [f'"""Script exported by mlops-jupyter from {notebook_name}: edit the notebook, then '
            're-export."""']
     if plan.requirements:
@@ -80,10 +81,10 @@ def render_script(plan: Plan, notebook_name: str) -> str:
         out.append(helper_source(plan.helpers))
     out += hoisted + head
     out.append(f"_PARAMETERS = {tuple(s.name for s in specs)!r}\n")
-    out.append(_main_source(arg, bindings, body))
+    out.append(_main_source(arg, bindings, body, entry))
     out.append(_apply_source())
     out.append(argparse_source(specs, f"Run {notebook_name} as a script."))
-    out.append('if __name__ == "__main__":\n    main(**_parse_args())\n')
+    out.append(f'if __name__ == "__main__":\n    {entry}(**_parse_args())\n')
     return "\n\n\n".join(s.strip("\n") for s in out if s.strip()) + "\n"
 
 
@@ -148,11 +149,12 @@ def _statements(body: list[ast.stmt]):
                 yield from _statements(getattr(node, name, []) or [])
 
 
-def _main_source(arg: str, bindings: list[str], body: str) -> str:
+def _main_source(arg: str, bindings: list[str], body: str, entry: str = "main") -> str:
     body = body.replace("_apply_parameters(params)", f"_apply_parameters({arg})")
-    lines = [f"def main(**{arg}):",
+    note = "" if entry == "main" else " (named so because the notebook defines its own `main`)"
+    lines = [f"def {entry}(**{arg}):",
              '    """Run the notebook\'s code top to bottom; keyword arguments override its '
-             'parameters cell."""']
+             f'parameters cell{note}."""']
     if bindings:
         lines.append(indent_code(_wrap_global(bindings)))
     lines.append(indent_code(body))

@@ -175,3 +175,9 @@ def test_without_step_roles_markdown_headings_start_steps():
     assert plan.findings == []
     nb["cells"][2]["source"] = "#| step: only\nx = 1"  # one explicit step: headings are ignored
     assert [b.name for b in plan_notebook(nb).steps()] == ["only"]
+
+
+def test_step_named_like_a_module_level_function_is_reported():
+    plan, _ = _steps("def load(p):\n    return p", "#| step: load\nx = load(1)")
+    assert [(f.code, f.cell) for f in plan.findings] == [("duplicate-step", 1)]
+    assert "clashes with a name in steps.py (cell 0 defines it at module level)" in plan.findings[0].message

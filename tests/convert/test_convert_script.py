@@ -116,3 +116,12 @@ def test_notebook_without_parameters_rejects_any(tmp_path):
     export_script(_notebook(tmp_path, "x = 1"), script)
     with pytest.raises(TypeError, match=r"no parameters cell"):
         _load(script).main(x=2)
+
+
+def test_a_notebook_defining_main_keeps_it(tmp_path, capsys):
+    script = tmp_path / "s.py"
+    export_script(_notebook(tmp_path, "def main():\n    return 'user main'", "print(main())"), script)
+    module = _load(script)
+    module.run_notebook()
+    assert capsys.readouterr().out == "user main\n"
+    assert module.main() == "user main"
