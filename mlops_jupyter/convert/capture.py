@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -170,8 +171,8 @@ def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: 
     run_nb.metadata["kernelspec"] = {"name": kernel_name, "language": "python", "display_name": kernel_name}
     client = NotebookClient(run_nb, timeout=timeout, kernel_name=kernel_name,
                             resources={"metadata": {"path": str(workdir)}})
-    try:
-        client.execute()
+    try:  # the kernel's own log (e.g. ipykernel's TCP warning) is not the user's business
+        client.execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
         index = _failed_cell(run_nb, origin)
         raise NotebookExecutionError(index, err.ename, _first_line(err.evalue)) from err

@@ -114,12 +114,25 @@ def _write_package(nb: dict, plan, staging: Path, package: str, name: str, workd
         files["tests/test_cells.py"] = cell_tests
     if plan.requirements:
         files["requirements.txt"] = "\n".join(plan.requirements) + "\n"
+    files["README.md"] = _readme(plan, package, name, order)
     for relative, text in files.items():
         path = staging / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     os.chmod(staging, 0o755)
     return sorted(files)
+
+
+def _readme(plan, package: str, notebook: str, order: list) -> str:
+    rows = "\n".join(
+        f"| `{b.name}` | {', '.join(str(p.cell.index) for p in b.parts)} | "
+        f"{', '.join(b.inputs + b.params) or '-'} | {', '.join(b.outputs) or '-'} |" for b in order)
+    return (f"# {package}\n\nConverted by mlops-jupyter from `{notebook}`: one function per step in "
+            "`steps.py`, `pipeline.py` runs them in dependency order.\n\n"
+            "| step | notebook cells | arguments | returns |\n|---|---|---|---|\n"
+            f"{rows}\n\nRun: `python -m {package} --help`, or `from {package} import run; run()`.\n"
+            f"Test: `python -m pytest {package}/tests` (expected values were captured by executing "
+            "the notebook once; regenerate the package after editing the notebook).\n")
 
 
 def _install(staging: Path, target: Path, overwrite: bool) -> None:

@@ -106,3 +106,19 @@ def test_export_does_not_overwrite_a_file_it_did_not_write(tmp_path):
     assert run_cli("export", "script", str(notebook), "--force").returncode == 0
     assert run_cli("export", "script", str(notebook)).returncode == 0  # ours now: re-export is fine
     assert "statistics.median(data)" in paired.read_text()
+
+
+@pytest.mark.kernel
+def test_convert_of_a_notebook_that_raises_names_the_cell_and_writes_nothing(tmp_path):
+    tmp_path = tmp_path / "work"
+    tmp_path.mkdir()
+    notebook = tmp_path / "fails.ipynb"
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# fails"},
+        {"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [], "execution_count": None},
+        {"cell_type": "code", "metadata": {}, "source": "raise ValueError(f'boom {x}')",
+         "outputs": [], "execution_count": None}]}))
+    done = run_cli("convert", str(notebook), "-o", str(tmp_path / "pkg"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: cell 2 raised ValueError: boom 1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fails.ipynb"]

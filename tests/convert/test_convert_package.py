@@ -34,9 +34,11 @@ def test_steps_are_typed_functions_with_explicit_returns(package):
     assert "    model: sklearn.linear_model.Ridge," in steps
     assert "    return scores, mse" in steps
     assert "import sklearn.linear_model" in steps  # under TYPE_CHECKING, for the annotations
+    readme = (package.path / "README.md").read_text()
+    assert "| `evaluate` | 6 | model, X_test, y_test | scores, mse |" in readme
     manifest = json.loads((package.path / "tests/data/make_data/outputs/manifest.json").read_text())
     assert [e["format"] for e in manifest.values()] == ["pickle", "pickle"]
-    assert package.files == ["__init__.py", "__main__.py", "pipeline.py", "steps.py",
+    assert package.files == ["README.md", "__init__.py", "__main__.py", "pipeline.py", "steps.py",
                              "tests/__init__.py", "tests/_support.py", "tests/test_cells.py",
                              "tests/test_pipeline.py", "tests/test_steps.py"]
 
