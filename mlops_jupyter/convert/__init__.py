@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
-
-from mlops_jupyter.convert.script import export_script
 
 if TYPE_CHECKING:
     from mlops_jupyter.convert.check import check_notebook
     from mlops_jupyter.convert.pipeline import convert_notebook
+    from mlops_jupyter.convert.script import export_script
 
 __all__ = ["export_script", "convert_notebook", "check_notebook"]
+_HOMES = {"export_script": "script", "convert_notebook": "pipeline", "check_notebook": "check"}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "convert_notebook":
-        from mlops_jupyter.convert.pipeline import convert_notebook
-
-        return convert_notebook
-    if name == "check_notebook":
-        from mlops_jupyter.convert.check import check_notebook
-
-        return check_notebook
-    raise AttributeError(name)
+    """Import the public functions on first use, so that importing the CLI stays cheap."""
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"mlops_jupyter.convert.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'mlops_jupyter.convert' has no attribute {name!r}")
