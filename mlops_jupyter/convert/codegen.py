@@ -50,6 +50,16 @@ def _sh_lines(command, namespace=None):
     done = subprocess.run(command, shell=True, check=False, capture_output=True, text=True)
     return (done.stdout + done.stderr).splitlines()
 ''',
+    "_write_file": '''\
+def _write_file(path, text, append=False):
+    """Write a cell's text to a file the way IPython's `%%writefile` does."""
+    import os
+
+    exists = os.path.exists(path)
+    print(("Appending to " if append else "Overwriting " if exists else "Writing ") + path)
+    with open(path, "a" if append else "w", encoding="utf-8") as handle:
+        handle.write(text)
+''',
     "_now": '''\
 def _now():
     """Return a monotonic clock reading in seconds (for translated `%time`)."""

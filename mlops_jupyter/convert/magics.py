@@ -39,11 +39,15 @@ POLICIES: tuple[MagicPolicy, ...] = (
     MagicPolicy("sh", "cell", _TRANSLATE, "subprocess running sh -c"),
     MagicPolicy("track", "cell", _TRANSLATE, "with mlops_jupyter.start_run(...)"),
     MagicPolicy("track", "line", _TRANSLATE, "mlops_jupyter.start_run(...) entered / exited"),
+    MagicPolicy("writefile", "cell", _TRANSLATE, "file write, printing Writing/Overwriting"),
+    *(MagicPolicy(n, "cell", _DROP, "display only") for n in (
+        "html", "javascript", "js", "markdown", "latex", "svg")),
     MagicPolicy("pip", "line", _REQUIREMENTS, "moved to the requirements comment"),
     MagicPolicy("conda", "line", _REQUIREMENTS, "moved to the requirements comment"),
     MagicPolicy("mamba", "line", _REQUIREMENTS, "moved to the requirements comment"),
 )
 _TABLE = {(p.kind, p.name): p for p in POLICIES}
+_PYTHON_BODY = frozenset({"time", "track"})  # cell magics whose body is Python code
 
 
 def policy(kind: str, name: str) -> MagicPolicy:
@@ -95,7 +99,9 @@ def translate_cell(cell: Cell, collect: bool = False) -> Translation:
         return out
     body: list[tuple[int, str]] = []
     start = 2 if cell.magic_line is not None else 1
-    _translate_lines(cell, lines[start - 1:], start, body, out, collect)
+    magic = (cell.magic_line or "")[2:].split(" ", 1)[0]
+    if cell.magic_line is None or magic in _PYTHON_BODY:
+        _translate_lines(cell, lines[start - 1:], start, body, out, collect)
     if cell.magic_line is not None:
         body = _cell_magic(cell, body, out, collect)
     out.code = "\n".join(text for _, text in body)
@@ -298,13 +304,24 @@ def _cell_magic(cell: Cell, body: list[tuple[int, str]], out: Translation,
     name, _, args = header.partition(" ")
     rule = policy("cell", name)
     out.magics.append((cell.original_line(1), "%%" + name, rule.action))
-    code = "\n".join(text for _, text in body)
-    if rule.action == "refuse" or name not in {"time", "bash", "sh", "track"}:
+    raw = "\n".join(cell.source.split("\n")[1:]) + "\n"  # the body is not Python
+    if rule.action == _DROP:
+        return [(1, f"pass  # %%{name} cell ({rule.note})")]
+    if rule.action == "refuse" or name not in {"time", "bash", "sh", "track", "writefile"}:
         _refuse(cell, "%%" + name, 1, out, collect)
         return [(1, "pass")]
     if name in {"bash", "sh"}:
         out.helpers.add("_sh")
-        return [(1, f"_sh({code + chr(10)!r}, shell={name!r})")]
+        return [(1, f"_sh({raw!r}, shell={name!r})")]
+    if name == "writefile":
+        words = args.split()
+        append = "-a" in words or "--append" in words
+        paths = [w for w in words if not w.startswith("-")]
+        if len(paths) != 1:
+            _refuse(cell, f"%%writefile {args}".strip(), 1, out, collect)
+            return [(1, "pass")]
+        out.helpers.add("_write_file")
+        return [(1, f"_write_file({paths[0]!r}, {raw!r}, append={append})")]
     if name == "time":
         out.helpers.add("_print_time")
         return [(1, "_time_start = _now()")] + body + [(1, "_print_time(_time_start)")]

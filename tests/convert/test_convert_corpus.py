@@ -62,15 +62,17 @@ def test_exported_script_behaves_like_the_notebook(name, tmp_path):
     if paths:
         (paths[0] / "mlops_jupyter").mkdir(parents=True)
         (paths[0] / "mlops_jupyter" / "__init__.py").write_text(_STUB)
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, env=env_with_path(*paths))
+    (tmp_path / "script_run").mkdir()
+    (tmp_path / "notebook_run").mkdir()
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path / "script_run",
+                          capture_output=True, text=True, timeout=120, env=env_with_path(*paths))
     if want["script"] == "stub":
         assert done.returncode == 0, done.stderr
         assert done.stdout == want["stdout"]
         assert "start_run {'name': 'baseline'}" in done.stderr
         assert "log_param lr 0.5" in done.stderr and "log_metric acc 0.95" in done.stderr
         return
-    notebook_out, notebook_error = execute_notebook(notebook, tmp_path)
+    notebook_out, notebook_error = execute_notebook(notebook, tmp_path / "notebook_run")
     assert normalize(done.stdout) == normalize(notebook_out)
     if want["script"] == "fails":
         assert notebook_error == want["error_name"]

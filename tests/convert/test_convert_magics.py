@@ -52,7 +52,9 @@ def test_bad_step_name_is_an_error_naming_the_cell():
     ("%cd /tmp", "os.chdir(os.path.expanduser('/tmp'))"),
     ("%time y = f()", "_time_start = _now()\ny = f()\n_print_time(_time_start)"),
     ("%%time\na = 1\nb = 2", "_time_start = _now()\na = 1\nb = 2\n_print_time(_time_start)"),
-    ("%%bash\necho $HOME", "_sh('echo $HOME\\n', shell='bash')"),
+    ("%%bash\necho $HOME\n%not a magic here", "_sh('echo $HOME\\n%not a magic here\\n', shell='bash')"),
+    ("%%writefile -a out.txt\nline {x}", "_write_file('out.txt', 'line {x}\\n', append=True)"),
+    ("%%html\n<b>x</b>", "pass  # %%html cell (display only)"),
     ("%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n%track log lr=0.1 opt=adam\n"
      "%track status\n%track stop",
      "pass  # %load_ext mlops_jupyter\nmlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
@@ -90,7 +92,8 @@ def test_track_cell_is_unwrapped_into_api_calls():
 
 @pytest.mark.parametrize("source, magic, line", [
     ("x = 1\n%timeit x + 1", "%timeit", 2),
-    ("%%writefile a.txt\nhello", "%%writefile", 1),
+    ("%%capture out\nprint(1)", "%%capture", 1),
+    ("%%writefile a.txt b.txt\nhello", "%%writefile a.txt b.txt", 1),
     ("%run other.py", "%run", 1),
     ("a = 1\n\nlen?", "?", 3),
     ("y = %who_ls", "%who_ls", 1),

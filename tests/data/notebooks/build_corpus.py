@@ -43,13 +43,17 @@ CORPUS["magics_policy"] = (counted([
     code("%%time\ntotal = sum(range(1000))\nprint(total)"),
     code("%time squares = [i * i for i in range(10)]\nprint(squares[-1])"),
     code("n = 3\n!echo n is {n}\nif n > 2:\n    !echo indented shell line"),
+    code("%%writefile note.txt\nhello file\n  second line"),
+    code("%%writefile -a note.txt\nappended"),
+    code("print(repr(open('note.txt').read()))"),
+    code("%%html\n<b>display only</b>"),
 ]), {"check": [], "script": "match", "convert": "ok", "requirements": ["numpy"]})
 
 CORPUS["refused_magic"] = (counted([
     code("import math"),
     code("%timeit math.sqrt(2)"),
     code("x = 1\n%run helper.py"),
-    code("%%writefile out.txt\nhello"),
+    code("%%capture captured\nprint('hidden')"),
     code("math.sqrt?"),
 ]), {"check": [["unsupported-magic", 1], ["unsupported-magic", 2], ["unsupported-magic", 3],
                ["unsupported-magic", 4]],

@@ -49,6 +49,16 @@ def _sh_lines(command, namespace=None):
     return (done.stdout + done.stderr).splitlines()
 
 
+def _write_file(path, text, append=False):
+    """Write a cell's text to a file the way IPython's `%%writefile` does."""
+    import os
+
+    exists = os.path.exists(path)
+    print(("Appending to " if append else "Overwriting " if exists else "Writing ") + path)
+    with open(path, "a" if append else "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def _now():
     """Return a monotonic clock reading in seconds (for translated `%time`)."""
     import time
@@ -67,6 +77,10 @@ pass  # %load_ext autoreload
 pass  # %autoreload 2
 pass  # %config InlineBackend.figure_format = 'retina'
 import os
+
+
+# %% cell 12, execution count 12
+pass  # %%html cell (display only)
 
 
 _PARAMETERS = ()
@@ -110,6 +124,15 @@ def main(**params):
     _sh('echo n is {n}', {**globals(), **locals()})
     if n > 2:
         _sh('echo indented shell line', {**globals(), **locals()})
+
+    # %% cell 9, execution count 9
+    _write_file('note.txt', 'hello file\n  second line\n', append=False)
+
+    # %% cell 10, execution count 10
+    _write_file('note.txt', 'appended\n', append=True)
+
+    # %% cell 11, execution count 11
+    print(repr(open('note.txt').read()))
 
 
 def _apply_parameters(params):
