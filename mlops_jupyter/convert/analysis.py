@@ -174,12 +174,13 @@ def _hoistable(parts: list[Part]) -> set[int]:
                   and not (p.cell.step or p.cell.test or p.cell.parameters or p.cell.after)
                   and all(action == "drop" for _, _, action in p.translation.magics)
                   and not p.usage.ambiguous}
-    while True:
-        names = {n for p in candidates.values() for n in p.usage.writes}
-        allowed = names | BUILTINS
-        drop = [key for key, p in candidates.items()
-                if not set(p.usage.reads) <= allowed
-                or any(not g <= allowed for g in p.usage.deferred.values())]
+    while True:  # definition-time reads need earlier module cells; function bodies any of them
+        allowed = {n for p in candidates.values() for n in p.usage.writes} | BUILTINS
+        drop, before = [], set(BUILTINS)
+        for key, p in candidates.items():
+            if not set(p.usage.reads) <= before or any(not g <= allowed for g in p.usage.deferred.values()):
+                drop.append(key)
+            before |= set(p.usage.writes)
         if not drop:
             return set(candidates)
         for key in drop:

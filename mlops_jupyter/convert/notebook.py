@@ -65,6 +65,14 @@ def _validate(nb: Any, where: str) -> None:
         )
     if not isinstance(nb.get("cells"), list):
         raise NotebookError(f"{where} has a malformed 'cells' entry; expected a list of cells")
+    for index, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
+            raise NotebookError(
+                f"{where}: cell {index} is malformed (expected an object whose cell_type is "
+                "'code', 'markdown' or 'raw'); re-save the notebook from JupyterLab")
+        if not isinstance(cell.get("source", ""), (str, list)):
+            raise NotebookError(f"{where}: cell {index} has a source that is not text; "
+                                "re-save the notebook from JupyterLab")
     language = kernel_language(nb)
     if language is not None and language.lower() not in {"python", "python3", "ipython"}:
         raise NotebookError(

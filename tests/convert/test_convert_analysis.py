@@ -181,3 +181,9 @@ def test_step_named_like_a_module_level_function_is_reported():
     plan, _ = _steps("def load(p):\n    return p", "#| step: load\nx = load(1)")
     assert [(f.code, f.cell) for f in plan.findings] == [("duplicate-step", 1)]
     assert "clashes with a name in steps.py (cell 0 defines it at module level)" in plan.findings[0].message
+
+
+def test_definitions_reading_a_later_module_name_at_definition_time_stay_in_order():
+    plan, _ = _steps("class A:\n    size = LIMIT", "LIMIT = 3", "def f():\n    return g()", "def g():\n    return 1")
+    assert [(b.kind, [p.cell.index for p in b.parts]) for b in plan.blocks] == [
+        ("step", [0, 1]), ("module", [2]), ("module", [3])]

@@ -122,3 +122,30 @@ def test_convert_of_a_notebook_that_raises_names_the_cell_and_writes_nothing(tmp
     assert done.returncode == 2
     assert done.stderr.strip() == "error: cell 2 raised ValueError: boom 1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fails.ipynb"]
+
+
+@pytest.mark.parametrize("nb, message", [
+    ({"nbformat": 4, "cells": [42]}, "cell 0 is malformed"),
+    ({"nbformat": 4, "cells": [{"cell_type": "widget"}]}, "cell 0 is malformed"),
+    ({"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}, "cell 0 has a source that is not text"),
+    ({"nbformat": 4, "cells": {}}, "malformed 'cells' entry"),
+    ([1, 2], "JSON but not a notebook"),
+])
+def test_malformed_notebooks_are_clear_errors(nb, message):
+    from mlops_jupyter.convert import export_script
+    from mlops_jupyter.errors import NotebookError
+
+    with pytest.raises(NotebookError, match=message):
+        export_script(nb) if isinstance(nb, dict) else _export_json(nb)
+
+
+def _export_json(data):
+    import tempfile
+    from pathlib import Path
+
+    from mlops_jupyter.convert import export_script
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "nb.ipynb"
+        path.write_text(json.dumps(data))
+        export_script(path)
