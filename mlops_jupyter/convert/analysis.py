@@ -288,6 +288,10 @@ def _resolve(plan: Plan) -> None:
             for name in part.usage.deleted:
                 producer.pop(name, None)
                 plan.deleted_by[name] = block.first_cell
+    for name in {n for b in plan.steps() for n in b.outputs}:  # the pipeline's final values
+        last = producer.get(name)
+        if last is not None and last.kind == "step" and name not in last.outputs:
+            last.outputs.append(name)
     _check_cycles(plan)
 
 
@@ -329,9 +333,9 @@ def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Bloc
     reads = dict(part.usage.reads)
     if block.kind == "step":  # a function defined in a step closes over the step's variables
         for function, names in part.usage.deferred.items():
-            for name in sorted(names - in_block - earlier - plan.module_names
-                               - part.usage.global_writes):
-                reads.setdefault(name, 1)
+            for name in sorted(names - plan.module_names - part.usage.global_writes):
+                if name not in in_block and name not in earlier:
+                    reads.setdefault(name, 1)
                 later = [b for b in plan.blocks[plan.blocks.index(block) + 1:]
                          if b.kind != "test" and any(name in p.usage.writes for p in b.parts)]
                 if later:
