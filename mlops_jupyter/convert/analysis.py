@@ -260,6 +260,7 @@ def _unique(name: str, taken: dict[str, Block]) -> str:
 def _resolve(plan: Plan) -> None:
     """Fill each block's inputs, params, outputs and dependencies; record undefined names."""
     producer: dict[str, Block] = {}
+    rebound: dict[str, Block] = {}
     defined_anywhere = {n for b in plan.blocks for p in b.parts for n in p.usage.writes}
     step_names = {b.name for b in plan.blocks if b.kind == "step"}
     for block in plan.blocks:
@@ -279,7 +280,7 @@ def _resolve(plan: Plan) -> None:
             continue
         for part in block.parts:
             for name in part.usage.writes:
-                producer[name] = block
+                producer[name] = rebound[name] = block
             for name in part.usage.modified:
                 source = producer.get(name)
                 immutable = source is not None and source.kind == "parameters" and name in plan.immutable
@@ -287,9 +288,10 @@ def _resolve(plan: Plan) -> None:
                     producer[name] = block
             for name in part.usage.deleted:
                 producer.pop(name, None)
+                rebound.pop(name, None)
                 plan.deleted_by[name] = block.first_cell
     for name in {n for b in plan.steps() for n in b.outputs}:  # the pipeline's final values
-        last = producer.get(name)
+        last = rebound.get(name)  # (in-place changes are already visible through the object)
         if last is not None and last.kind == "step" and name not in last.outputs:
             last.outputs.append(name)
     _check_cycles(plan)
