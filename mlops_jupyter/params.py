@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from mlops_jupyter.errors import NotebookError
 
@@ -107,10 +108,11 @@ def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | 
         for target in node.targets:
             if isinstance(target, ast.Name):
                 found.append((target.id, None, node.value))
-            elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
-                if len(target.elts) == len(node.value.elts):
-                    found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
-                              if isinstance(t, ast.Name)]
+            elif (isinstance(target, (ast.Tuple, ast.List))
+                  and isinstance(node.value, (ast.Tuple, ast.List))
+                  and len(target.elts) == len(node.value.elts)):
+                found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
+                          if isinstance(t, ast.Name)]
         return found
     return []
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from mlops_jupyter.convert.pipeline import convert_notebook
     from mlops_jupyter.convert.script import export_script
 
-__all__ = ["export_script", "convert_notebook", "check_notebook"]
+__all__ = ["check_notebook", "convert_notebook", "export_script"]
 _HOMES = {"export_script": "script", "convert_notebook": "pipeline", "check_notebook": "check"}
 
 

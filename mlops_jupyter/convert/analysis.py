@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from mlops_jupyter.convert.magics import Translation, translate_cell
 from mlops_jupyter.convert.roles import Cell, read_cells

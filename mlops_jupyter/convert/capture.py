@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from mlops_jupyter.convert.analysis import Plan
 from mlops_jupyter.errors import NotebookExecutionError
@@ -179,7 +180,7 @@ def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: 
     return _read_manifests(directory)
 
 
-def _SETUP_CELL() -> Any:  # noqa: N802 - builds a cell
+def _SETUP_CELL() -> Any:
     import nbformat
 
     return nbformat.v4.new_code_cell(_KERNEL_SETUP)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from mlops_jupyter.convert.analysis import Finding, plan_notebook
 from mlops_jupyter.convert.notebook import NotebookLike, read_notebook

@@ -10,7 +10,7 @@ from pathlib import Path
 from mlops_jupyter.errors import NotebookError
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export``, ``convert`` and ``check`` to the top-level parser's subcommands.
 
     Args:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import keyword
+import os
+import tempfile
 import tokenize
 
 # Runtime helpers that translated magics call; each is emitted once, only when used.
@@ -112,11 +114,8 @@ def is_identifier(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
-def write_atomic(path: "os.PathLike[str] | str", text: str) -> None:
+def write_atomic(path: os.PathLike[str] | str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file renamed into place."""
-    import os
-    import tempfile
-
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".mlops-", suffix=".tmp")
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from mlops_jupyter.convert.codegen import indent_code, string_continuation_lines
 from mlops_jupyter.convert.roles import Cell
@@ -68,7 +68,7 @@ class Translation:
     refused: list[UnsupportedMagicError] = field(default_factory=list)
 
 
-_CANDIDATE = re.compile(r"^\s*(?:[%!?]|[\w.,\s()\[\]]+?=\s*[!%])|\?\s*$", re.M)
+_CANDIDATE = re.compile(r"^\s*(?:[%!?]|[\w.,\s()\[\]]+?=\s*[!%])|\?\s*$", re.MULTILINE)
 _LINE_MAGIC = re.compile(r"^(\s*)%(\w+)(.*)$")
 _SHELL = re.compile(r"^(\s*)!(.*)$")
 _ASSIGN = re.compile(r"^(\s*)([A-Za-z_][\w.,\s()\[\]]*?)\s*=\s*([!%])(.*)$")

@@ -15,7 +15,11 @@ from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
 from mlops_jupyter.convert.script import parameter_specs
 from mlops_jupyter.convert.testgen import (
-    SUPPORT, render_cell_tests, render_pipeline_tests, render_step_tests)
+    SUPPORT,
+    render_cell_tests,
+    render_pipeline_tests,
+    render_step_tests,
+)
 from mlops_jupyter.errors import NotebookError
 
 # Findings after which the generated package could not reproduce the notebook.

@@ -7,7 +7,6 @@ import re
 import shutil
 
 import pytest
-
 from convert_helpers import CORPUS_DIR, run_cli
 
 BAD = CORPUS_DIR / "bad"

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from convert_helpers import CORPUS, CORPUS_DIR, env_with_path, execute_notebook, expected, normalize
+
 from mlops_jupyter.convert import check_notebook, convert_notebook, export_script
 from mlops_jupyter.errors import NotebookError
 

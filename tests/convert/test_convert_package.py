@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from convert_helpers import CORPUS, CORPUS_DIR, env_with_path, expected
+
 from mlops_jupyter.convert import convert_notebook, export_script
 from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.notebook import read_notebook

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from convert_helpers import CORPUS_DIR, ROOT, env_with_path, normalize
+
 from mlops_jupyter.convert import export_script
 
 GOLDEN = ROOT / "tests" / "data" / "golden" / "script"
