@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     convert.add_argument("--timeout", type=int, default=600,
                          help="seconds allowed per cell while capturing expected values")
     convert.add_argument("--kernel", default="python3", help="kernel used to capture (python3)")
+    convert.add_argument("--no-verify", dest="verify", action="store_false",
+                         help="write the package without running its generated tests first")
     convert.set_defaults(func=_convert)
 
     check = subparsers.add_parser("check", help="pre-flight report: what would not convert faithfully")
@@ -73,7 +75,8 @@ def _convert(args: argparse.Namespace) -> int:
     from mlops_jupyter.convert.pipeline import convert_notebook
 
     result = convert_notebook(args.notebook, args.output, overwrite=args.force,
-                              timeout=args.timeout, kernel_name=args.kernel)
+                              timeout=args.timeout, kernel_name=args.kernel,
+                              verify=args.verify)
     print(f"wrote package {result.package} ({len(result.steps)} steps: "
           f"{', '.join(result.steps) or 'none'}); test it with: "
           f"PYTHONPATH={result.path.parent} python -m pytest {result.path / 'tests'}",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +42,13 @@ class ConversionResult:
 
 def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
                      overwrite: bool = False, timeout: int = 600,
-                     kernel_name: str = "python3") -> ConversionResult:
+                     kernel_name: str = "python3", verify: bool = True) -> ConversionResult:
     """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
 
     The notebook is executed once (skip and test cells left out) to capture each step's inputs
-    and outputs, which the generated tests compare against. Everything is written to a temporary
-    directory first and renamed to ``output`` only when complete.
+    and outputs, which the generated tests compare against; then, with ``verify``, the generated
+    tests are run. Everything is written to a temporary directory first and renamed to ``output``
+    only when complete, so nothing is written when any of this fails.
 
     Args:
         notebook: Path to the ``.ipynb`` file (or a notebook dict; the kernel then runs in the
@@ -54,25 +57,20 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
         overwrite: Replace ``output`` if it already exists.
         timeout: Seconds allowed per cell while capturing.
         kernel_name: Jupyter kernel that executes the notebook.
+        verify: Run the generated tests (in the notebook's folder) before writing the package.
 
     Returns:
         The package written, its steps and any non-blocking warnings from the analysis.
 
     Raises:
-        NotebookError: unreadable notebook, invalid cell, bad output path, or names used before
-            they are defined (run ``check`` for the full list).
+        NotebookError: unreadable notebook, invalid cell, bad output path, names used before
+            they are defined or ambiguous dependencies (``check`` lists them), or generated
+            tests that fail (e.g. unseeded randomness).
         UnsupportedMagicError: a magic with no plain-Python translation.
         NotebookExecutionError: a cell raised while capturing.
     """
     target = Path(output).absolute()
-    package = target.name
-    if not is_identifier(package):
-        raise NotebookError(
-            f"package directory name {package!r} is not a Python identifier; expected letters, "
-            f"digits and underscores, e.g. {_suggest(package)!r}")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
-        raise NotebookError(f"{target} already exists and is not empty; choose another -o or "
-                            "pass --force (overwrite=True) to replace it")
+    package = _check_target(target, overwrite)
     nb = read_notebook(notebook)
     plan = plan_notebook(nb)
     blocking = [f for f in plan.findings if f.code in BLOCKING]
@@ -84,15 +82,47 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
     else:
         name, workdir = "a notebook", Path.cwd()
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{package}-"))
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{package}-"))
+    staging = scratch / package
     try:
+        staging.mkdir()
         files = _write_package(nb, plan, staging, package, name, workdir, timeout, kernel_name)
+        if verify:
+            _verify(staging, workdir)
         _install(staging, target, overwrite)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     warnings = [f for f in plan.findings if f.code not in BLOCKING]
     return ConversionResult(target, package, [b.name for b in step_order(plan)], files, warnings)
+
+
+def _check_target(target: Path, overwrite: bool) -> str:
+    package = target.name
+    if not is_identifier(package):
+        raise NotebookError(
+            f"package directory name {package!r} is not a Python identifier; expected letters, "
+            f"digits and underscores, e.g. {_suggest(package)!r}")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
+        raise NotebookError(f"{target} already exists and is not empty; choose another -o or "
+                            "pass --force (overwrite=True) to replace it")
+    return package
+
+
+def _verify(staging: Path, workdir: Path) -> None:
+    """Run the generated tests on the staged package; refuse the package if they fail."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(staging.parent), env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", str(staging / "tests")],
+        cwd=workdir, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        failed = [ln.split(" - ")[0].replace("FAILED ", "").split("::")[-1]
+                  for ln in done.stdout.splitlines() if ln.startswith("FAILED")]
+        detail = f"failing: {', '.join(failed[:6])}" if failed else done.stdout.strip()[-500:]
+        raise NotebookError(
+            f"the generated tests do not pass ({detail}), so the package would not reproduce the "
+            "notebook; common causes are unseeded randomness, the clock, files or the network. "
+            "Fix the notebook, or pass --no-verify (verify=False) to write the package anyway")
 
 
 def _write_package(nb: dict, plan, staging: Path, package: str, name: str, workdir: Path,

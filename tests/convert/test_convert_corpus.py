@@ -96,7 +96,7 @@ def test_converted_package_tests_pass(name, tmp_path):
             convert_notebook(notebook, target)
         assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
         return
-    result = convert_notebook(notebook, target)
+    result = convert_notebook(notebook, target, verify=False)  # the tests run explicitly below
     assert result.path == target and (target / "steps.py").exists()
     if "steps" in want:
         assert result.steps == want["steps"]

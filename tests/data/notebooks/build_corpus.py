@@ -176,6 +176,14 @@ CORPUS["no_parameters"] = (counted([
     code("assert median == 3.5", ["test"]),
 ]), {"check": [], "script": "match", "convert": "ok"})
 
+CORPUS["unseeded_random"] = (counted([
+    code("import random"),
+    code("#| step: sample\nvalues = [random.random() for _ in range(3)]\nprint(len(values))"),
+    code("#| step: total\ntotal = sum(values)\nprint(total > 0)"),
+]), {"check": [], "script": "match", "convert": "refuse",
+     "error": r"the generated tests do not pass \(failing: test_pipeline_reproduces_the_notebook, "
+              r"test_sample\)"})
+
 
 def main() -> None:
     for name, (cells, expected) in CORPUS.items():
