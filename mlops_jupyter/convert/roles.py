@@ -11,6 +11,7 @@ from mlops_jupyter.errors import NotebookError
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEYS = {"parameters", "skip", "test", "step", "after"}
+_KALE = {"block": "step", "prev": "after", "pipeline-parameters": "parameters"}
 _HEADING = re.compile(r"^#{1,3}\s+(\S.*)$")
 
 
@@ -60,7 +61,7 @@ def read_cells(nb: Mapping[str, Any]) -> list[Cell]:
         cell.heading, heading = heading, None
         cell.execution_count = raw.get("execution_count")
         for tag in raw.get("metadata", {}).get("tags") or []:
-            _apply_role(cell, str(tag), from_tag=True)
+            _apply_role(cell, _kale(str(tag)), from_tag=True)
         cells.append(cell)
     return cells
 
@@ -93,6 +94,13 @@ def _parse_comments(index: int, source: str) -> Cell:
     cell.source = "\n".join(kept)
     cell.line_numbers = numbers
     return cell
+
+
+def _kale(tag: str) -> str:
+    """Kale's tags as ours: `block:NAME` is a step, `prev:NAME` an after, `pipeline-parameters`."""
+    key, sep, value = tag.partition(":")
+    key = _KALE.get(key.strip(), key)
+    return f"{key}{sep}{value}"
 
 
 def _apply_role(cell: Cell, text: str, from_tag: bool) -> bool:

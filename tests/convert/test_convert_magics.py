@@ -35,6 +35,17 @@ def test_roles_from_tags_and_comments():
     assert test.test and late.step is None  # directives only count at the top of a cell
 
 
+def test_kale_tags_are_understood():
+    nb = {"cells": [
+        {"cell_type": "code", "metadata": {"tags": ["pipeline-parameters"]}, "source": "a = 1"},
+        {"cell_type": "code", "metadata": {"tags": ["block:load", "prev:setup"]}, "source": "x = 1"},
+        {"cell_type": "code", "metadata": {"tags": ["imports", "pipeline-metrics"]}, "source": "import os"},
+    ]}
+    params, load, imports = read_cells(nb)
+    assert params.parameters and (load.step, load.after) == ("load", ("setup",))
+    assert not (imports.step or imports.skip or imports.test or imports.parameters)
+
+
 def test_bad_step_name_is_an_error_naming_the_cell():
     with pytest.raises(NotebookError, match=r"cell 0: step name '2fast' .* not a Python identifier"):
         read_cells(_cells("#| step: 2fast\nx = 1"))
