@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mlops_jupyter.convert.analysis import Block, Plan
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.cliargs import argparse_source
@@ -35,9 +37,13 @@ def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook:
     """Source of ``steps.py``: module-level cells, then one function per step."""
     types = _annotations(plan, capture, specs)
     modules = sorted({t.rsplit(".", 1)[0] for t in types.values() if "." in t and "[" not in t})
+    used = {types.get(n, "Any") for b in plan.steps() for n in b.inputs + b.params + b.outputs}
+    typing = (["TYPE_CHECKING"] if modules else []) + [
+        n for n in ("Any", "Callable") if any(re.search(rf"\b{n}\b", t) for t in used)]
     out = [f'"""Steps converted by mlops-jupyter from {notebook}: one function per notebook '
            'step."""',
-           "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING, Any, Callable"]
+           "from __future__ import annotations"
+           + (f"\n\nfrom typing import {', '.join(typing)}" if typing else "")]
     if modules:
         out.append("if TYPE_CHECKING:\n" + "\n".join(f"    import {m}" for m in modules))
     if plan.requirements:
