@@ -166,8 +166,16 @@ def _translate_line(cell: Cell, line: str, number: int, out: Translation, collec
             out.helpers.add("_sh_lines")
             return [f"{indent}{target.strip()} = _sh_lines({rest.strip()!r}, {_NS})"]
         if kind == "%":
-            magic = "%" + rest.split(None, 1)[0] if rest.strip() else "%"
-            _refuse(cell, magic, number, out, collect)
+            name, _, args = rest.strip().partition(" ")
+            if name in {"sx", "system"} and args.strip():
+                out.helpers.add("_sh_lines")
+                out.magics.append((cell.original_line(number), "%" + name, _TRANSLATE))
+                return [f"{indent}{target.strip()} = _sh_lines({args.strip()!r}, {_NS})"]
+            if name == "env" and len(args.split()) == 1:
+                out.imports.add("os")
+                out.magics.append((cell.original_line(number), "%env", _TRANSLATE))
+                return [f"{indent}{target.strip()} = os.environ[{args.strip()!r}]"]
+            _refuse(cell, "%" + name if name else "%", number, out, collect)
             return [indent + "pass"]
     if _HELP.match(line):
         _refuse(cell, "?", number, out, collect)

@@ -57,6 +57,8 @@ def test_bad_step_name_is_an_error_naming_the_cell():
     ("%config InlineBackend.figure_format = 'svg'", "pass  # %config InlineBackend.figure_format = 'svg'"),
     ("!ls -l", "_sh('ls -l', {**globals(), **locals()})"),
     ("files = !ls", "files = _sh_lines('ls', {**globals(), **locals()})"),
+    ("out = %sx echo {x}", "out = _sh_lines('echo {x}', {**globals(), **locals()})"),
+    ("home = %env HOME", "home = os.environ['HOME']"),
     ("for i in range(2):\n    !echo {i}", "for i in range(2):\n    _sh('echo {i}', {**globals(), **locals()})"),
     ("%env A=1", "os.environ['A'] = '1'\nprint('env: A=1')"),
     ("%env HOME", "os.environ['HOME']"),
