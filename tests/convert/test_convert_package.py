@@ -68,12 +68,12 @@ def test_generated_tests_fail_when_a_step_stops_reproducing_the_notebook(package
 
 
 def test_dataframes_are_stored_as_parquet_and_compared_with_tolerance(tmp_path):
-    result = convert_notebook(CORPUS_DIR / "inplace_mutation.ipynb", tmp_path / "mut")
+    result = convert_notebook(CORPUS_DIR / "inplace_mutation.ipynb", tmp_path / "mut",
+                              verify=False)  # its generated tests run in test_convert_corpus
     manifest = json.loads((result.path / "tests/data/clean/outputs/manifest.json").read_text())
     assert manifest["df"]["format"] == "parquet" and manifest["df"]["type"] == "pandas.DataFrame"
     steps = (result.path / "steps.py").read_text()
     assert "def clean(df: pandas.DataFrame, threshold: float) -> pandas.DataFrame:" in steps
-    assert _pytest(result.path).returncode == 0
 
 
 @pytest.mark.parametrize("name", [n for n in CORPUS if "outputs" in expected(n) or "inputs" in expected(n)])
