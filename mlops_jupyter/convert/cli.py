@@ -77,6 +77,8 @@ def _convert(args: argparse.Namespace) -> int:
     result = convert_notebook(args.notebook, args.output, overwrite=args.force,
                               timeout=args.timeout, kernel_name=args.kernel,
                               verify=args.verify)
+    for finding in result.warnings:
+        print(f"warning: [{finding.code}] {finding.message}", file=sys.stderr)
     print(f"wrote package {result.package} ({len(result.steps)} steps: "
           f"{', '.join(result.steps) or 'none'}); test it with: "
           f"PYTHONPATH={result.path.parent} python -m pytest {result.path / 'tests'}",
