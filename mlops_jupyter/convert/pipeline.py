@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mlops_jupyter.convert.analysis import Finding, plan_notebook
 from mlops_jupyter.convert.capture import capture_values
+from mlops_jupyter.convert.check import out_of_order
 from mlops_jupyter.convert.codegen import is_identifier
 from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
@@ -92,7 +93,7 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
         _install(staging, target, overwrite)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    warnings = [f for f in plan.findings if f.code not in BLOCKING]
+    warnings = out_of_order(nb) + [f for f in plan.findings if f.code not in BLOCKING]
     return ConversionResult(target, package, [b.name for b in step_order(plan)], files, warnings)
 
 

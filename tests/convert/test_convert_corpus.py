@@ -100,6 +100,7 @@ def test_converted_package_tests_pass(name, tmp_path):
     assert result.path == target and (target / "steps.py").exists()
     if "steps" in want:
         assert result.steps == want["steps"]
+    assert sorted([w.code, w.cell] for w in result.warnings) == sorted(want["check"])
     if "requirements" in want:
         assert (target / "requirements.txt").read_text().split() == want["requirements"]
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
