@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlops_jupyter.convert.imports import split_leading_imports
 from mlops_jupyter.convert.magics import Translation, translate_cell
 from mlops_jupyter.convert.roles import Cell, read_cells
 from mlops_jupyter.convert.scan import BUILTINS, Usage, scan
@@ -29,6 +30,7 @@ class Part:
     cell: Cell
     translation: Translation
     usage: Usage | None
+    hoist: bool = False  # leading imports split off a cell: always module level
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Block:
     params: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     depends: list[str] = field(default_factory=list)
+    shadowed: list[str] = field(default_factory=list)  # module names read, then rebound
 
     @property
     def code(self) -> str:
@@ -97,8 +100,15 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
         if cell.skip or not cell.source.strip():
             continue
         part = _analyse_cell(cell, deferred, findings, collect)
-        if part is not None:
-            parts.append(part)
+        if part is None:
+            continue
+        split = None if cell.test or cell.parameters or part.usage.only_definitions else \
+            split_leading_imports(part.translation)
+        if split:
+            head, rest = split
+            parts.append(Part(cell, head, scan(head.code), hoist=True))
+            part = Part(cell, rest, scan(rest.code, deferred))
+        parts.append(part)
     module_names = _hoistable(parts)
     blocks = _group(parts, module_names, findings)
     plan = Plan(blocks, cells, findings, set(), [], set(), set())
@@ -171,7 +181,7 @@ def _line(cell: Cell, translation: Translation, line: int) -> int:
 
 def _hoistable(parts: list[Part]) -> set[int]:
     """Cells of imports and definitions whose definitions only read module-level names."""
-    candidates = {id(p): p for p in parts if p.usage and p.usage.only_definitions
+    candidates = {id(p): p for p in parts if p.hoist or p.usage and p.usage.only_definitions
                   and not (p.cell.step or p.cell.test or p.cell.parameters or p.cell.after)
                   and all(action == "drop" for _, _, action in p.translation.magics)
                   and not p.usage.ambiguous}
@@ -347,7 +357,11 @@ def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Bloc
                         f"cell {part.cell.index}: function {function!r} reads the global {name!r}, "
                         f"which cell {later[0].first_cell} reassigns later; pass it as an argument"))
     for name, line in reads.items():
-        if name in earlier or name in plan.module_names and name not in producer:
+        if name in earlier:
+            continue
+        if name in plan.module_names and name not in producer:
+            if name in in_block and name not in block.shadowed:
+                block.shadowed.append(name)  # read from module level, then rebound locally
             continue
         source = producer.get(name)
         if source is None:

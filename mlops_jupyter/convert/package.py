@@ -63,6 +63,13 @@ def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook:
     return "\n\n\n".join(s.strip("\n") for s in out) + "\n"
 
 
+def shadow_lines(block: Block) -> list[str]:
+    """Lines binding module-level names the block reads before rebinding them (else they would
+    be unbound locals of the generated function)."""
+    return [f"{n} = globals()[{n!r}]  # read at module level before the block rebinds it"
+            for n in block.shadowed]
+
+
 def _annotations(plan: Plan, capture: Capture, specs: list[ParamSpec]) -> dict[str, str]:
     types = {s.name: _PARAM_TYPES.get(s.type, "Any") for s in specs}
     for block in plan.steps():
@@ -93,7 +100,7 @@ def _step_function(block: Block, types: dict[str, str]) -> tuple[list[str], str]
            f"    Inputs: {', '.join(block.inputs) or '-'}. Parameters: {', '.join(block.params) or '-'}.",
            f"    Returns: {', '.join(outs) or 'nothing'}.",
            '    """']
-    body = "\n\n".join(chunks)
+    body = "\n\n".join([*shadow_lines(block), *chunks])
     if outs:
         body += f"\nreturn {', '.join(outs)}"
     signature = f"def {block.name}({', '.join(args)}) -> {returns}:"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mlops_jupyter.convert.analysis import Block, Plan
 from mlops_jupyter.convert.capture import FINAL
 from mlops_jupyter.convert.codegen import indent_code
+from mlops_jupyter.convert.package import shadow_lines
 from mlops_jupyter.convert.script import _module_only_statements
 
 SUPPORT = '''\
@@ -188,6 +189,7 @@ def render_cell_tests(plan: Plan, package: str) -> str | None:
         lines = [f"def test_cell_{block.first_cell}(ns):",
                  f'    """Notebook cell {block.first_cell} (tagged `test`)."""']
         lines += [f"    {n} = ns[{n!r}]" for n in names]
+        lines += [f"    {line}" for line in shadow_lines(block)]
         code, hoisted = _module_only_statements(block.code)
         out[1] += "".join(f"\n{h}" for h in hoisted)
         lines.append(indent_code(code))

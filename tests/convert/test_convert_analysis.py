@@ -187,3 +187,16 @@ def test_definitions_reading_a_later_module_name_at_definition_time_stay_in_orde
     plan, _ = _steps("class A:\n    size = LIMIT", "LIMIT = 3", "def f():\n    return g()", "def g():\n    return 1")
     assert [(b.kind, [p.cell.index for p in b.parts]) for b in plan.blocks] == [
         ("step", [0, 1]), ("module", [2]), ("module", [3])]
+
+
+def test_leading_imports_of_a_code_cell_go_to_module_level():
+    plan, steps = _steps("%matplotlib inline\nimport numpy as np\nnp.random.seed(0)\nx = np.arange(3)",
+                         "#| step: use\nimport math\ny = math.pi * x.sum()",
+                         "import os; z = 1", "#| step: late\nw = 1\nimport json")
+    assert [(b.kind, b.name, b.code) for b in plan.blocks] == [
+        ("module", "cell_0", "pass  # %matplotlib inline\nimport numpy as np"),
+        ("step", "step_0", "np.random.seed(0)\nx = np.arange(3)"),
+        ("module", "cell_1", "import math"),
+        ("step", "use", "y = math.pi * x.sum()\n\nimport os; z = 1"),
+        ("step", "late", "w = 1\nimport json")]
+    assert steps["use"].inputs == ["x"] and steps["step_0"].outputs == ["x"]

@@ -27,6 +27,7 @@ STATEMENTS = [
     "d = dict(d, m=b)", "print(a, b, c, d)", "print([i * a for i in range(3)])", "if c:\n    del c[0]",
     "c.sort()", "b = g(b) % 97", "b = f(b) % 89", "d.update(z=len(c))", "c.extend(d.values())",
     "print(sum(c), sorted(d))", "for i in range(2):\n    b = (b + i) % 13", "c[:] = c[-3:]",
+    "import math\nb = (b + math.floor(2.5)) % 7", "from operator import add\na = add(a, 1) % 50",
 ]
 ROLES = ["", "", "", "step", "test", "skip"]
 _COUNTER = itertools.count()
