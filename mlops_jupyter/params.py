@@ -5,9 +5,8 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from mlops_jupyter.errors import NotebookError
 
@@ -108,11 +107,10 @@ def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | 
         for target in node.targets:
             if isinstance(target, ast.Name):
                 found.append((target.id, None, node.value))
-            elif (isinstance(target, (ast.Tuple, ast.List))
-                  and isinstance(node.value, (ast.Tuple, ast.List))
-                  and len(target.elts) == len(node.value.elts)):
-                found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
-                          if isinstance(t, ast.Name)]
+            elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
+                if len(target.elts) == len(node.value.elts):
+                    found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
+                              if isinstance(t, ast.Name)]
         return found
     return []
 
@@ -126,9 +124,23 @@ def _literal(value: ast.expr | None) -> Any:
         return _NO_DEFAULT
 
 
+def _strip_optional(annotation: ast.expr) -> ast.expr:
+    """``Optional[X]``, ``Union[X, None]`` and ``X | None`` -> ``X`` (None is the default)."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+    elif isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).split(".")[-1] \
+            in {"Optional", "Union"}:
+        inner = annotation.slice
+        sides = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+    else:
+        return annotation
+    kept = [s for s in sides if not (isinstance(s, ast.Constant) and s.value is None)]
+    return kept[0] if len(kept) == 1 else annotation
+
+
 def _type_name(annotation: ast.expr | None, default: Any) -> str:
     if annotation is not None:
-        text = ast.unparse(annotation)
+        text = ast.unparse(_strip_optional(annotation))
         base = text.split("[", 1)[0].split(".")[-1]
         if base in _ANNOTATIONS:
             return base
