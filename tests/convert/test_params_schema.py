@@ -20,6 +20,8 @@ from mlops_jupyter.params import ParamSpec, find_parameters_cell, parse_paramete
     ("ratio: float = 1  # annotated", ParamSpec("ratio", "float", 1, "annotated")),
     ("tags: list[str] = []", ParamSpec("tags", "list", [], "")),
     ("n: int = compute()", ParamSpec("n", "int", None, "")),
+    ("k: int | None = None", ParamSpec("k", "int", None, "")),
+    ("r: Optional[float] = None  # rate", ParamSpec("r", "float", None, "rate")),
     ("ville = 'Zürich'  # nom 🌍", ParamSpec("ville", "str", "Zürich", "nom 🌍")),
 ])
 def test_one_parameter(source, spec):
