@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from mlops_jupyter.errors import NotebookError
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export``, ``convert`` and ``check`` to the top-level parser's subcommands.
@@ -51,24 +49,9 @@ def _export_script(args: argparse.Namespace) -> int:
         sys.stdout.write(export_script(args.notebook))
         return 0
     output = args.output or str(Path(args.notebook).with_suffix(".py"))
-    if not args.force and _foreign_file(Path(output)):
-        raise NotebookError(
-            f"{output} exists and was not written by mlops-jupyter (a jupytext pair?); "
-            "choose another -o, or pass --force to overwrite it")
-    export_script(args.notebook, output)
+    export_script(args.notebook, output, overwrite=args.force)
     print(f"wrote {output}", file=sys.stderr)
     return 0
-
-
-def _foreign_file(path: Path) -> bool:
-    if not path.exists():
-        return False
-    try:
-        with path.open(encoding="utf-8") as handle:
-            first = handle.readline()
-    except (OSError, UnicodeDecodeError):
-        return True
-    return not first.startswith('"""Script exported by mlops-jupyter')
 
 
 def _convert(args: argparse.Namespace) -> int:

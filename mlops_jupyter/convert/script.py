@@ -11,24 +11,36 @@ from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code, write_atomic
 from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
 from mlops_jupyter.convert.scan import top_level_bindings
+from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.params import ParamSpec, parse_parameters_source
 
 
-def export_script(notebook: NotebookLike, output: str | os.PathLike[str] | None = None) -> str:
+_MARKER = '"""Script exported by mlops-jupyter'
+
+
+def export_script(notebook: NotebookLike, output: str | os.PathLike[str] | None = None, *,
+                  overwrite: bool = False) -> str:
     """Export a notebook as a runnable script.
 
     Args:
         notebook: Path to the ``.ipynb`` file, or a notebook dict.
         output: Where to write the script; nothing is written when None. The file is written
             through a temporary file, so a failed export leaves ``output`` untouched.
+        overwrite: Replace ``output`` even if mlops-jupyter did not write it (a script exported
+            earlier is always replaced).
 
     Returns:
         The script's source.
 
     Raises:
-        NotebookError: the notebook cannot be read, is not Python, or has invalid code.
+        NotebookError: the notebook cannot be read, is not Python, or has invalid code; or
+            ``output`` is someone else's file (a jupytext pair?) and ``overwrite`` is false.
         UnsupportedMagicError: a magic that has no plain-Python translation.
     """
+    if output is not None and not overwrite and _foreign_file(Path(output)):
+        raise NotebookError(
+            f"{output} exists and was not written by mlops-jupyter (a jupytext pair?); "
+            "choose another output, or pass --force (overwrite=True) to replace it")
     nb = read_notebook(notebook)
     plan = plan_notebook(nb)
     name = Path(notebook).name if isinstance(notebook, (str, os.PathLike)) else "a notebook"
@@ -36,6 +48,16 @@ def export_script(notebook: NotebookLike, output: str | os.PathLike[str] | None 
     if output is not None:
         write_atomic(output, source)
     return source
+
+
+def _foreign_file(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return not handle.readline().startswith(_MARKER)
+    except (OSError, UnicodeDecodeError):
+        return True
 
 
 def parameter_specs(plan: Plan) -> list[ParamSpec]:

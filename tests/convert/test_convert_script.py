@@ -125,3 +125,17 @@ def test_a_notebook_defining_main_keeps_it(tmp_path, capsys):
     module.run_notebook()
     assert capsys.readouterr().out == "user main\n"
     assert module.main() == "user main"
+
+
+def test_api_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
+    from mlops_jupyter.errors import NotebookError
+
+    target = tmp_path / "nb.py"
+    target.write_text("# user's own code\n")
+    nb = _notebook(tmp_path, "x = 1")
+    with pytest.raises(NotebookError, match=r"was not written by mlops-jupyter \(a jupytext pair\?\)"):
+        export_script(nb, target)
+    assert target.read_text() == "# user's own code\n"
+    export_script(nb, target, overwrite=True)
+    export_script(nb, target)  # our own output is replaced without asking
+    assert target.read_text().startswith('"""Script exported by mlops-jupyter')
