@@ -14,7 +14,6 @@ from mlops_jupyter.convert.scan import top_level_bindings
 from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.params import ParamSpec, parse_parameters_source
 
-
 _MARKER = '"""Script exported by mlops-jupyter'
 
 
