@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_jupyter.convert.analysis import Plan
-from mlops_jupyter.errors import NotebookExecutionError
+from mlops_jupyter.errors import NotebookError, NotebookExecutionError
 
 FINAL = "_final"
 
@@ -146,7 +146,6 @@ def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: 
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     hoisted = sorted(plan.module_names)
     cells, origin = [_SETUP_CELL()], [None]
@@ -172,12 +171,31 @@ def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: 
     run_nb.metadata["kernelspec"] = {"name": kernel_name, "language": "python", "display_name": kernel_name}
     client = NotebookClient(run_nb, timeout=timeout, kernel_name=kernel_name,
                             resources={"metadata": {"path": str(workdir)}})
+    _execute(client, run_nb, origin, timeout, kernel_name)
+    return _read_manifests(directory)
+
+
+def _execute(client: Any, run_nb: Any, origin: list[int | None], timeout: int,
+             kernel_name: str) -> None:
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     try:  # the kernel's own log (e.g. ipykernel's TCP warning) is not the user's business
         client.execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
         index = _failed_cell(run_nb, origin)
         raise NotebookExecutionError(index, err.ename, _first_line(err.evalue)) from err
-    return _read_manifests(directory)
+    except CellTimeoutError as err:
+        raise NotebookError(
+            f"a cell ran longer than {timeout} s while capturing expected values; "
+            "raise the limit with --timeout (timeout=...)") from err
+    except DeadKernelError as err:
+        raise NotebookError(f"the {kernel_name!r} kernel died while capturing expected values "
+                            "(out of memory?); run the notebook once by hand to see why") from err
+    except NoSuchKernel as err:
+        raise NotebookError(
+            f"no Jupyter kernel named {kernel_name!r}; list kernels with `jupyter kernelspec "
+            "list`, or install one with `python -m ipykernel install --user`") from err
 
 
 def _SETUP_CELL() -> Any:

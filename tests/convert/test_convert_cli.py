@@ -148,3 +148,30 @@ def _export_json(data):
         path = Path(tmp) / "nb.ipynb"
         path.write_text(json.dumps(data))
         export_script(path)
+
+
+def test_convert_with_an_unknown_kernel_is_one_clear_message(tmp_path):
+    tmp_path = tmp_path / "work"
+    tmp_path.mkdir()
+    done = run_cli("convert", str(CORPUS_DIR / "empty.ipynb"), "-o", str(tmp_path / "pkg"),
+                   "--kernel", "no-such-kernel")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: no Jupyter kernel named 'no-such-kernel'; list kernels "
+                                   "with `jupyter kernelspec list`, or install one with "
+                                   "`python -m ipykernel install --user`")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.kernel
+def test_convert_timeout_is_one_clear_message(tmp_path):
+    tmp_path = tmp_path / "work"
+    tmp_path.mkdir()
+    notebook = tmp_path / "slow.ipynb"
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "source": "import time\ntime.sleep(30)",
+         "outputs": [], "execution_count": None}]}))
+    done = run_cli("convert", str(notebook), "-o", str(tmp_path / "pkg"), "--timeout", "1")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: a cell ran longer than 1 s while capturing expected "
+                                   "values; raise the limit with --timeout (timeout=...)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb"]
