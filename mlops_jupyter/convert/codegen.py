@@ -64,15 +64,28 @@ def _write_file(path, text, append=False):
 ''',
     "_now": '''\
 def _now():
-    """Return a monotonic clock reading in seconds (for translated `%time`)."""
+    """Wall clock and CPU times, for translated `%time` / `%%time`."""
+    import os
     import time
 
-    return time.perf_counter()
+    return time.perf_counter(), os.times()
 ''',
     "_print_time": '''\
 def _print_time(start):
-    """Print the wall time since `start` the way `%%time` does."""
-    print(f"Wall time: {(_now() - start) * 1000:.3g} ms")
+    """Print the CPU and wall times since `start` the way `%%time` does."""
+    import os
+    import time
+
+    def fmt(seconds):
+        for unit, scale in (("s", 1.0), ("ms", 1e-3), ("\u00b5s", 1e-6)):
+            if seconds >= scale:
+                return f"{seconds / scale:.3g} {unit}"
+        return f"{seconds * 1e9:.3g} ns"
+
+    wall, cpu = time.perf_counter() - start[0], os.times()
+    user, system = cpu.user - start[1].user, cpu.system - start[1].system
+    print(f"CPU times: user {fmt(user)}, sys: {fmt(system)}, total: {fmt(user + system)}")
+    print(f"Wall time: {fmt(wall)}")
 ''',
 }
 HELPER_DEPENDENCIES = {"_sh": ("_expand",), "_sh_lines": ("_expand",), "_print_time": ("_now",)}

@@ -60,15 +60,28 @@ def _write_file(path, text, append=False):
 
 
 def _now():
-    """Return a monotonic clock reading in seconds (for translated `%time`)."""
+    """Wall clock and CPU times, for translated `%time` / `%%time`."""
+    import os
     import time
 
-    return time.perf_counter()
+    return time.perf_counter(), os.times()
 
 
 def _print_time(start):
-    """Print the wall time since `start` the way `%%time` does."""
-    print(f"Wall time: {(_now() - start) * 1000:.3g} ms")
+    """Print the CPU and wall times since `start` the way `%%time` does."""
+    import os
+    import time
+
+    def fmt(seconds):
+        for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+            if seconds >= scale:
+                return f"{seconds / scale:.3g} {unit}"
+        return f"{seconds * 1e9:.3g} ns"
+
+    wall, cpu = time.perf_counter() - start[0], os.times()
+    user, system = cpu.user - start[1].user, cpu.system - start[1].system
+    print(f"CPU times: user {fmt(user)}, sys: {fmt(system)}, total: {fmt(user + system)}")
+    print(f"Wall time: {fmt(wall)}")
 
 
 # %% cell 1, execution count 1
