@@ -116,7 +116,7 @@ def _main_body(parts: list[tuple[Block, Part]]) -> tuple[list[str], str]:
     if applied:
         chunks.append("_apply_parameters(params)")
     last_params = max((i for i, (b, _) in enumerate(parts) if b.kind == "parameters"), default=-1)
-    for index, (block, part) in enumerate(parts):
+    for index, (_, part) in enumerate(parts):
         code, moved = _module_only_statements(_drop_annotations(part.translation.code))
         hoisted += moved
         chunks.append(f"{cell_header(part)}\n{code}")
