@@ -176,18 +176,23 @@ def test_pipeline_refuses_unknown_parameters():
 
 
 def render_cell_tests(plan: Plan, package: str) -> str | None:
-    """Source of ``tests/test_cells.py`` from the notebook's ``test`` cells (None if none)."""
+    """Source of ``tests/test_cells.py`` from the notebook's ``test`` cells (None if none).
+
+    Each test sees the pipeline as it stood at its cell: the steps after it do not run.
+    """
     tests = [b for b in plan.blocks if b.kind == "test"]
     if not tests:
         return None
-    out = ['"""The notebook\'s `test` cells, run against the pipeline\'s results."""',
-           f"import pytest\n\nfrom {package} import pipeline\nfrom {package}.steps import *  "
-           "# noqa: F403 - the notebook's imports and definitions",
-           '@pytest.fixture(scope="module")\ndef ns():\n    return pipeline.run()']
+    out = ['"""The notebook\'s `test` cells, each run on the pipeline\'s values at that cell."""',
+           f"from {package} import pipeline\nfrom {package}.steps import *  "
+           "# noqa: F403 - the notebook's imports and definitions"]
     for block in tests:
+        later = plan.blocks[plan.blocks.index(block) + 1:]
+        stop = next((b.name for b in later if b.kind == "step"), None)
         names = block.inputs + block.params
-        lines = [f"def test_cell_{block.first_cell}(ns):",
-                 f'    """Notebook cell {block.first_cell} (tagged `test`)."""']
+        lines = [f"def test_cell_{block.first_cell}():",
+                 f'    """Notebook cell {block.first_cell} (tagged `test`)."""',
+                 f"    ns = pipeline._run({{}}, stop_before={stop!r})"]
         lines += [f"    {n} = ns[{n!r}]" for n in names]
         lines += [f"    {line}" for line in shadow_lines(block)]
         code, hoisted = _module_only_statements(block.code)

@@ -96,3 +96,27 @@ def test_script_and_pipeline_reproduce_the_cells(tmp_path_factory, nb):
     assert out.getvalue() == expected_out
     outputs = {n for b in plan.steps() for n in b.outputs}  # parameters stay as given in `result`
     assert _same(result, expected_ns, sorted(outputs))
+
+
+def test_a_test_cell_sees_values_as_they_were_at_its_position(tmp_path):
+    from mlops_jupyter.convert.testgen import render_cell_tests
+
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": tags}, "source": src}
+                    for src, tags in [("#| step: a\nx = 1", []), ("assert x == 1", ["test"]),
+                                      ("#| step: b\nx = 2", []), ("assert x == 2", ["test"])]]}
+    plan = plan_notebook(nb)
+    root = tmp_path / "root"
+    (root / "cellpkg").mkdir(parents=True)
+    (root / "cellpkg" / "__init__.py").write_text("")
+    (root / "cellpkg" / "steps.py").write_text(render_steps(plan, Capture(Path("."), {}), [], "nb"))
+    (root / "cellpkg" / "pipeline.py").write_text(render_pipeline(plan, [], "nb", "cellpkg"))
+    source = render_cell_tests(plan, "cellpkg")
+    assert "stop_before='b'" in source and "stop_before=None" in source
+    sys.path.insert(0, str(root))
+    try:
+        namespace: dict = {}
+        exec(compile(source, "test_cells.py", "exec"), namespace)
+        namespace["test_cell_1"]()
+        namespace["test_cell_3"]()
+    finally:
+        sys.path.remove(str(root))
