@@ -149,6 +149,7 @@ CORPUS["plot_only"] = (counted([
     code("#| step: data\nxs = np.linspace(0, 1, 11)\nys = xs ** 2\nprint(round(float(ys.sum()), 3))"),
     code("#| step: plot\nfig, ax = plt.subplots()\nax.plot(xs, ys)\nax.set_title('squares')\nplt.show()"),
     code("plt.close('all')\nprint('plotted')"),
+    code("#| step: save\nfig.savefig('squares.png')\nprint(fig.axes[0].get_title())"),
 ]), {"check": [], "script": "match", "convert": "ok"})
 
 CORPUS["empty"] = ([], {"check": [], "script": "match", "convert": "ok"})
