@@ -1,0 +1,223 @@
+"""Execute a notebook once in a real kernel and capture each step's inputs and outputs to files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlops_jupyter.convert.analysis import Plan
+from mlops_jupyter.errors import NotebookError, NotebookExecutionError
+
+FINAL = "_final"
+
+# Runs inside the kernel. Classes/functions hoisted to the package's module level are pickled
+# as `<package>.steps.<name>` so that the generated tests can load them.
+_KERNEL_SETUP = r'''
+def __mlops_capture(names, directory, package, hoisted):
+    import importlib, io, json, os, pickle, sys, types
+    main = sys.modules["__main__"]
+    if package not in sys.modules:
+        sys.modules[package] = types.ModuleType(package)
+        sys.modules[package].steps = main
+        sys.modules[package + ".steps"] = main
+    for name in hoisted:
+        obj = main.__dict__.get(name)
+        if isinstance(obj, (type, types.FunctionType)) and getattr(obj, "__module__", None) == "__main__":
+            try:
+                obj.__module__ = package + ".steps"
+            except (AttributeError, TypeError):
+                pass
+
+    class _Pickler(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, type) or isinstance(obj, types.FunctionType):
+                if getattr(obj, "__module__", None) == "__main__":
+                    raise pickle.PicklingError(
+                        f"{obj.__qualname__} is defined inside a step of the notebook")
+            return NotImplemented
+
+    def type_path(value):
+        cls = type(value)
+        if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+            return "Callable[..., Any]"
+        module, qual = cls.__module__, cls.__qualname__
+        if module == "builtins":
+            return qual if qual in {"int", "float", "str", "bool", "list", "dict", "tuple", "set",
+                                    "bytes", "frozenset", "complex"} else ("None" if value is None else "Any")
+        if module == package + ".steps":
+            return qual
+        parts = module.split(".")
+        for end in range(1, len(parts) + 1):
+            if any(p.startswith("_") for p in parts[:end]):
+                break
+            try:
+                obj = importlib.import_module(".".join(parts[:end]))
+                for part in qual.split("."):
+                    obj = getattr(obj, part)
+                if obj is cls:
+                    return ".".join(parts[:end]) + "." + qual
+            except Exception:
+                pass
+        if "<" in qual or module == "__main__" or any(p.startswith("_") for p in module.split(".")):
+            return "Any"
+        return module + "." + qual
+
+    os.makedirs(directory, exist_ok=True)
+    manifest = {}
+    for index, name in enumerate(names):
+        if name not in main.__dict__:
+            manifest[name] = {"skipped": "not defined at this point of the notebook"}
+            continue
+        value = main.__dict__[name]
+        entry = {"type": type_path(value)}
+        try:
+            entry.update(_mlops_save(value, directory, f"{index}_{name}", _Pickler))
+        except Exception as err:
+            entry["skipped"] = f"cannot be saved ({type(err).__name__}: {err})"[:300]
+        manifest[name] = entry
+    with open(os.path.join(directory, "manifest.json"), "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=1)
+
+
+def _mlops_save(value, directory, stem, pickler):
+    import io, os, pickle, sys
+    if "pandas" in sys.modules:
+        import pandas as pd
+        if isinstance(value, pd.DataFrame):
+            try:
+                path = os.path.join(directory, stem + ".parquet")
+                value.to_parquet(path)
+                if pd.read_parquet(path).equals(value):
+                    return {"file": stem + ".parquet", "format": "parquet"}
+                os.remove(path)
+            except Exception:
+                pass
+    buffer = io.BytesIO()
+    pickler(buffer, protocol=4).dump(value)
+    data = buffer.getvalue()
+    pickle.loads(data)
+    with open(os.path.join(directory, stem + ".pkl"), "wb") as handle:
+        handle.write(data)
+    return {"file": stem + ".pkl", "format": "pickle"}
+'''
+
+
+@dataclass
+class Capture:
+    """What ``capture_values`` saved: manifests per step (``inputs``/``outputs``) and ``_final``."""
+
+    directory: Path
+    manifests: dict[str, dict[str, dict[str, Any]]]
+
+    def type_of(self, name: str, step: str | None = None) -> str:
+        """The captured type path of ``name`` (``Any`` when unknown)."""
+        places = [self.manifests.get(step, {})] if step else []
+        places += list(self.manifests.values())
+        for place in places:
+            for phase in place.values():
+                entry = phase.get(name)
+                if entry and entry.get("type"):
+                    return entry["type"]
+        return "Any"
+
+
+def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: str,
+                   workdir: Path, timeout: int = 600, kernel_name: str = "python3") -> Capture:
+    """Execute the notebook's cells (skip and test cells left out) and save step values.
+
+    Args:
+        nb: The notebook dict.
+        plan: Its analysis.
+        directory: Where to write ``<step>/inputs``, ``<step>/outputs`` and ``_final``.
+        package: Name of the generated package (pickles refer to ``<package>.steps``).
+        workdir: Working directory of the kernel (the notebook's folder).
+        timeout: Seconds allowed per cell.
+        kernel_name: Jupyter kernel to run.
+
+    Returns:
+        The manifests of what was captured.
+
+    Raises:
+        NotebookExecutionError: a notebook cell raised.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    hoisted = sorted(plan.module_names)
+    cells, origin = [_SETUP_CELL()], [None]
+
+    def add_capture(names: list[str], where: Path) -> None:
+        call = f"__mlops_capture({names!r}, {str(where)!r}, {package!r}, {hoisted!r})"
+        cells.append(nbformat.v4.new_code_cell(call))
+        origin.append(None)
+
+    for block in plan.blocks:
+        if block.kind == "test":
+            continue
+        if block.kind == "step":
+            add_capture(block.inputs + block.params, directory / block.name / "inputs")
+        for part in block.parts:
+            cells.append(nbformat.v4.new_code_cell(nb["cells"][part.cell.index]["source"]))
+            origin.append(part.cell.index)
+        if block.kind == "step":
+            add_capture(block.outputs, directory / block.name / "outputs")
+    final = list(dict.fromkeys(n for b in plan.steps() for n in b.outputs))
+    add_capture(final, directory / FINAL / "outputs")
+    run_nb = nbformat.v4.new_notebook(cells=cells)
+    run_nb.metadata["kernelspec"] = {"name": kernel_name, "language": "python", "display_name": kernel_name}
+    client = NotebookClient(run_nb, timeout=timeout, kernel_name=kernel_name,
+                            resources={"metadata": {"path": str(workdir)}})
+    _execute(client, run_nb, origin, timeout, kernel_name)
+    return _read_manifests(directory)
+
+
+def _execute(client: Any, run_nb: Any, origin: list[int | None], timeout: int,
+             kernel_name: str) -> None:
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    try:  # the kernel's own log (e.g. ipykernel's TCP warning) is not the user's business
+        client.execute(stderr=subprocess.DEVNULL)
+    except CellExecutionError as err:
+        index = _failed_cell(run_nb, origin)
+        raise NotebookExecutionError(index, err.ename, _first_line(err.evalue)) from err
+    except CellTimeoutError as err:
+        raise NotebookError(
+            f"a cell ran longer than {timeout} s while capturing expected values; "
+            "raise the limit with --timeout (timeout=...)") from err
+    except DeadKernelError as err:
+        raise NotebookError(f"the {kernel_name!r} kernel died while capturing expected values "
+                            "(out of memory?); run the notebook once by hand to see why") from err
+    except NoSuchKernel as err:
+        raise NotebookError(
+            f"no Jupyter kernel named {kernel_name!r}; list kernels with `jupyter kernelspec "
+            "list`, or install one with `python -m ipykernel install --user`") from err
+
+
+def _SETUP_CELL() -> Any:
+    import nbformat
+
+    return nbformat.v4.new_code_cell(_KERNEL_SETUP)
+
+
+def _failed_cell(run_nb: Any, origin: list[int | None]) -> int:
+    for cell, index in zip(run_nb.cells, origin):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index if index is not None else -1
+    return -1
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _read_manifests(directory: Path) -> Capture:
+    manifests: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted(directory.glob("*/*/manifest.json")):
+        step, phase = path.parent.parent.name, path.parent.name
+        manifests.setdefault(step, {})[phase] = json.loads(path.read_text(encoding="utf-8"))
+    return Capture(directory, manifests)

@@ -1,0 +1,79 @@
+"""`check`: the pre-flight report of what would make a conversion unfaithful."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mlops_jupyter.convert.analysis import Finding, plan_notebook
+from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
+
+
+@dataclass
+class CheckReport:
+    """Findings of ``check_notebook``; ``ok`` is true when conversion would be faithful."""
+
+    notebook: str
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view of the report."""
+        return {"notebook": self.notebook, "ok": self.ok,
+                "findings": [asdict(f) for f in self.findings]}
+
+    def format(self) -> str:
+        """The report as text, one line per finding and a verdict."""
+        lines = [f"{self.notebook}: [{f.code}] {f.message}" for f in self.findings]
+        if self.ok:
+            lines.append(f"{self.notebook}: no problems found; conversion will be faithful")
+        else:
+            lines.append(f"{self.notebook}: {len(self.findings)} problem(s); conversion would not "
+                         "be faithful until they are fixed")
+        return "\n".join(lines)
+
+
+def check_notebook(notebook: NotebookLike) -> CheckReport:
+    """Report out-of-order execution, names used before definition, ambiguous step dependencies
+    and magics that will not convert.
+
+    Args:
+        notebook: Path to the ``.ipynb`` file, or a notebook dict.
+
+    Returns:
+        The report; nothing is written.
+
+    Raises:
+        NotebookError: the notebook cannot be read at all (bad JSON, nbformat 3, not Python).
+    """
+    nb = read_notebook(notebook)
+    name = os.fspath(notebook) if isinstance(notebook, (str, os.PathLike)) else "notebook"
+    findings = out_of_order(nb)
+    findings += plan_notebook(nb, collect=True).findings
+    findings.sort(key=lambda f: (f.cell, f.line, f.code))
+    return CheckReport(name, findings)
+
+
+def out_of_order(nb: Mapping[str, Any]) -> list[Finding]:
+    """Code cells whose execution count is lower than that of a code cell above them."""
+    findings = []
+    highest, highest_cell = 0, -1
+    for index, cell in enumerate(nb.get("cells", [])):
+        count = cell.get("execution_count") if cell.get("cell_type") == "code" else None
+        if not isinstance(count, int):
+            continue
+        if count < highest:
+            findings.append(Finding(
+                "out-of-order", index, 1,
+                f"cell {index} was executed (count {count}) before cell {highest_cell} above it "
+                f"(count {highest}); the saved outputs may not match a top-to-bottom run. "
+                "Restart the kernel and run all cells"))
+        elif count > highest:
+            highest, highest_cell = count, index
+    return findings

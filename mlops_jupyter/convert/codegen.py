@@ -1,0 +1,141 @@
+"""Small code-generation helpers shared by the script and package writers."""
+
+from __future__ import annotations
+
+import io
+import keyword
+import os
+import tempfile
+import tokenize
+
+# Runtime helpers that translated magics call; each is emitted once, only when used.
+RUNTIME_HELPERS: dict[str, str] = {
+    "_expand": '''\
+def _expand(command, namespace):
+    """Expand {expr} and $name in a shell command the way IPython's `!` does."""
+    import re
+
+    def _brace(match):
+        try:
+            return str(eval(match.group(1), {}, namespace))
+        except Exception:
+            return match.group(0)
+
+    command = re.sub(r"\\{([^{}]+)\\}", _brace, command)
+    command = re.sub(r"(?<!\\$)\\$([A-Za-z_]\\w*)",
+                     lambda m: str(namespace[m.group(1)]) if m.group(1) in namespace else m.group(0),
+                     command)
+    return command.replace("$$", "$")
+''',
+    "_sh": '''\
+def _sh(command, namespace=None, shell=None):
+    """Run a shell command like IPython's `!cmd` / `%%bash`; its output goes to stdout."""
+    import subprocess
+    import sys
+
+    if namespace is not None:
+        command = _expand(command, namespace)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if shell:
+        subprocess.run([shell, "-c", command], check=False)
+    else:
+        subprocess.run(command, shell=True, check=False)
+''',
+    "_sh_lines": '''\
+def _sh_lines(command, namespace=None):
+    """Run a shell command like IPython's `x = !cmd`: return its output as a list of lines."""
+    import subprocess
+
+    if namespace is not None:
+        command = _expand(command, namespace)
+    done = subprocess.run(command, shell=True, check=False, capture_output=True, text=True)
+    return (done.stdout + done.stderr).splitlines()
+''',
+    "_write_file": '''\
+def _write_file(path, text, append=False):
+    """Write a cell's text to a file the way IPython's `%%writefile` does."""
+    import os
+
+    exists = os.path.exists(path)
+    print(("Appending to " if append else "Overwriting " if exists else "Writing ") + path)
+    with open(path, "a" if append else "w", encoding="utf-8") as handle:
+        handle.write(text)
+''',
+    "_now": '''\
+def _now():
+    """Wall clock and CPU times, for translated `%time` / `%%time`."""
+    import os
+    import time
+
+    return time.perf_counter(), os.times()
+''',
+    "_print_time": '''\
+def _print_time(start):
+    """Print the CPU and wall times since `start` the way `%%time` does."""
+    import os
+    import time
+
+    def fmt(seconds):
+        for unit, scale in (("s", 1.0), ("ms", 1e-3), ("\u00b5s", 1e-6)):
+            if seconds >= scale:
+                return f"{seconds / scale:.3g} {unit}"
+        return f"{seconds * 1e9:.3g} ns"
+
+    wall, cpu = time.perf_counter() - start[0], os.times()
+    user, system = cpu.user - start[1].user, cpu.system - start[1].system
+    print(f"CPU times: user {fmt(user)}, sys: {fmt(system)}, total: {fmt(user + system)}")
+    print(f"Wall time: {fmt(wall)}")
+''',
+}
+HELPER_DEPENDENCIES = {"_sh": ("_expand",), "_sh_lines": ("_expand",), "_print_time": ("_now",)}
+
+
+def helper_source(names: set[str]) -> str:
+    """Return the source of the runtime helpers ``names`` and what they depend on."""
+    wanted = set(names)
+    for name in list(wanted):
+        wanted.update(HELPER_DEPENDENCIES.get(name, ()))
+    return "\n\n".join(RUNTIME_HELPERS[n] for n in RUNTIME_HELPERS if n in wanted)
+
+
+def string_continuation_lines(code: str) -> set[int]:
+    """Return the 1-based lines that lie inside a multi-line string (must not be re-indented)."""
+    if '"""' not in code and "'''" not in code and "\\\n" not in code:
+        return set()
+    inside: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return inside
+
+
+def indent_code(code: str, prefix: str = "    ") -> str:
+    """Indent ``code`` by ``prefix`` without changing the content of multi-line strings."""
+    keep = string_continuation_lines(code)
+    out = []
+    for number, line in enumerate(code.split("\n"), start=1):
+        out.append(line if number in keep or not line.strip() else prefix + line)
+    return "\n".join(out)
+
+
+def is_identifier(name: str) -> bool:
+    """True when ``name`` can be used as a Python variable or module name."""
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def write_atomic(path: os.PathLike[str] | str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed into place."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".mlops-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,187 @@
+"""`convert`: a notebook as a package of step functions, a pipeline runner and generated tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlops_jupyter.convert.analysis import Finding, plan_notebook
+from mlops_jupyter.convert.capture import capture_values
+from mlops_jupyter.convert.check import out_of_order
+from mlops_jupyter.convert.codegen import is_identifier
+from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
+from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
+from mlops_jupyter.convert.script import parameter_specs
+from mlops_jupyter.convert.testgen import (
+    SUPPORT,
+    render_cell_tests,
+    render_pipeline_tests,
+    render_step_tests,
+)
+from mlops_jupyter.errors import NotebookError
+
+# Findings after which the generated package could not reproduce the notebook.
+BLOCKING = frozenset({"use-before-def", "undefined-name", "unknown-step", "duplicate-step",
+                      "ambiguous-dependency"})
+
+
+@dataclass
+class ConversionResult:
+    """What ``convert_notebook`` wrote."""
+
+    path: Path
+    package: str
+    steps: list[str]
+    files: list[str]
+    warnings: list[Finding] = field(default_factory=list)
+
+
+def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
+                     overwrite: bool = False, timeout: int = 600,
+                     kernel_name: str = "python3", verify: bool = True) -> ConversionResult:
+    """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
+
+    The notebook is executed once (skip and test cells left out) to capture each step's inputs
+    and outputs, which the generated tests compare against; then, with ``verify``, the generated
+    tests are run. Everything is written to a temporary directory first and renamed to ``output``
+    only when complete, so nothing is written when any of this fails.
+
+    Args:
+        notebook: Path to the ``.ipynb`` file (or a notebook dict; the kernel then runs in the
+            current directory).
+        output: The package directory to create; its name is the package name.
+        overwrite: Replace ``output`` if it already exists.
+        timeout: Seconds allowed per cell while capturing.
+        kernel_name: Jupyter kernel that executes the notebook.
+        verify: Run the generated tests (in the notebook's folder) before writing the package.
+
+    Returns:
+        The package written, its steps and any non-blocking warnings from the analysis.
+
+    Raises:
+        NotebookError: unreadable notebook, invalid cell, bad output path, names used before
+            they are defined or ambiguous dependencies (``check`` lists them), or generated
+            tests that fail (e.g. unseeded randomness).
+        UnsupportedMagicError: a magic with no plain-Python translation.
+        NotebookExecutionError: a cell raised while capturing.
+    """
+    target = Path(output).absolute()
+    package = _check_target(target, overwrite)
+    nb = read_notebook(notebook)
+    plan = plan_notebook(nb)
+    blocking = [f for f in plan.findings if f.code in BLOCKING]
+    if blocking:
+        details = "; ".join(f.message for f in blocking[:5])
+        raise NotebookError(f"cannot convert: {details}. Run `mlops-jupyter check` for the full report")
+    if isinstance(notebook, (str, os.PathLike)):
+        name, workdir = Path(notebook).name, Path(notebook).absolute().parent
+    else:
+        name, workdir = "a notebook", Path.cwd()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{package}-"))
+    staging = scratch / package
+    try:
+        staging.mkdir()
+        files = _write_package(nb, plan, staging, package, name, workdir, timeout, kernel_name)
+        if verify:
+            _verify(staging, workdir)
+        _install(staging, target, overwrite)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    warnings = out_of_order(nb) + [f for f in plan.findings if f.code not in BLOCKING]
+    return ConversionResult(target, package, [b.name for b in step_order(plan)], files, warnings)
+
+
+def _check_target(target: Path, overwrite: bool) -> str:
+    package = target.name
+    if not is_identifier(package):
+        raise NotebookError(
+            f"package directory name {package!r} is not a Python identifier; expected letters, "
+            f"digits and underscores, e.g. {_suggest(package)!r}")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
+        raise NotebookError(f"{target} already exists and is not empty; choose another -o or "
+                            "pass --force (overwrite=True) to replace it")
+    return package
+
+
+def _verify(staging: Path, workdir: Path) -> None:
+    """Run the generated tests on the staged package; refuse the package if they fail."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(staging.parent), env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", str(staging / "tests")],
+        cwd=workdir, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        failed = [ln.split(" - ")[0].replace("FAILED ", "").split("::")[-1]
+                  for ln in done.stdout.splitlines() if ln.startswith("FAILED")]
+        detail = f"failing: {', '.join(failed[:6])}" if failed else done.stdout.strip()[-500:]
+        raise NotebookError(
+            f"the generated tests do not pass ({detail}), so the package would not reproduce the "
+            "notebook; common causes are unseeded randomness, the clock, files or the network. "
+            "Fix the notebook, or pass --no-verify (verify=False) to write the package anyway")
+
+
+def _write_package(nb: dict, plan, staging: Path, package: str, name: str, workdir: Path,
+                   timeout: int, kernel_name: str) -> list[str]:
+    capture = capture_values(nb, plan, staging / "tests" / "data", package, workdir,
+                             timeout=timeout, kernel_name=kernel_name)
+    specs = parameter_specs(plan)
+    order = step_order(plan)
+    files = {
+        "__init__.py": f'"""Package converted by mlops-jupyter from {name}."""\n\n'
+                       "from .pipeline import run\n\n__all__ = [\"run\"]\n",
+        "__main__.py": '"""`python -m PACKAGE`: run the pipeline."""\n\nfrom .pipeline import main\n\n'
+                       "raise SystemExit(main())\n",
+        "steps.py": render_steps(plan, capture, specs, name),
+        "pipeline.py": render_pipeline(plan, specs, name, package),
+        "tests/__init__.py": "",
+        "tests/_support.py": SUPPORT,
+        "tests/test_steps.py": render_step_tests(plan, order, package),
+        "tests/test_pipeline.py": render_pipeline_tests(package),
+    }
+    cell_tests = render_cell_tests(plan, package)
+    if cell_tests:
+        files["tests/test_cells.py"] = cell_tests
+    if plan.requirements:
+        files["requirements.txt"] = "\n".join(plan.requirements) + "\n"
+    files["README.md"] = _readme(plan, package, name, order)
+    for relative, text in files.items():
+        path = staging / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    os.chmod(staging, 0o755)
+    return sorted(files)
+
+
+def _readme(plan, package: str, notebook: str, order: list) -> str:
+    rows = "\n".join(
+        f"| `{b.name}` | {', '.join(str(p.cell.index) for p in b.parts)} | "
+        f"{', '.join(b.inputs + b.params) or '-'} | {', '.join(b.outputs) or '-'} |" for b in order)
+    return (f"# {package}\n\nConverted by mlops-jupyter from `{notebook}`: one function per step in "
+            "`steps.py`, `pipeline.py` runs them in dependency order.\n\n"
+            "| step | notebook cells | arguments | returns |\n|---|---|---|---|\n"
+            f"{rows}\n\nRun: `python -m {package} --help`, or `from {package} import run; run()`.\n"
+            f"Test: `python -m pytest {package}/tests` (expected values were captured by executing "
+            "the notebook once; regenerate the package after editing the notebook).\n")
+
+
+def _install(staging: Path, target: Path, overwrite: bool) -> None:
+    if target.exists():
+        if not overwrite and any(target.iterdir()):
+            raise NotebookError(f"{target} appeared while converting; nothing was replaced")
+        old = target.with_name(f".{target.name}-old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
+def _suggest(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "package"
+    return cleaned if not cleaned[0].isdigit() else f"pkg_{cleaned}"
