@@ -166,7 +166,9 @@ def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: Server
     out_dir = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or default_dir, must_exist=False)
 
     def convert() -> dict[str, Any]:
-        fn(nb, out_dir)
+        # converting again replaces a package this converter made (it has a pipeline.py), never
+        # a folder of the user's
+        fn(nb, out_dir, overwrite=os.path.isfile(os.path.join(out_dir, "pipeline.py")))
         return {"output_path": _rel(ctx, out_dir)}
 
     return convert

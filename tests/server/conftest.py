@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_jupyter.jupyter_server import *
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -222,29 +222,25 @@ async def test_path_traversal_refused_everywhere(jp_fetch, runs):
         assert code in (400, 501), action  # 501 only when the action's API is not installed
 
 
-@pytest.fixture
-def fake_convert(monkeypatch):
-    """A stand-in for mlops_jupyter.convert that records its calls (the real one is issue 5)."""
-    calls = []
-    module = types.ModuleType("mlops_jupyter.convert")
+def _write_notebook(path: Path) -> None:
+    import nbformat
 
-    def export_script(notebook_path, output_path):
-        calls.append((notebook_path, output_path))
-        Path(output_path).write_text("def main():\n    pass\n")
-        return "def main():\n    pass\n"  # the real API returns the script's source
-
-    module.export_script = export_script
-    module.convert_notebook = lambda nb, out: out
-    monkeypatch.setitem(sys.modules, "mlops_jupyter.convert", module)
-    return calls
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("steps = 3  # how many steps", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("total = sum(range(steps))\nprint(total)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
 
 
-async def test_export_calls_convert_api_inside_root(jp_fetch, jp_root_dir, fake_convert):
+async def test_export_calls_the_converter_inside_root(jp_fetch, jp_root_dir):
     (jp_root_dir / "nb").mkdir()
-    (jp_root_dir / "nb" / "train.ipynb").write_text("{}")
+    _write_notebook(jp_root_dir / "nb" / "train.ipynb")
     response = await jp_fetch(NS, "exports", method="POST", body=json.dumps({"notebook_path": "nb/train.ipynb"}))
     assert json.loads(response.body) == {"output_path": "nb/train.py"}
-    assert fake_convert == [(str(jp_root_dir / "nb" / "train.ipynb"), str(jp_root_dir / "nb" / "train.py"))]
+    script = (jp_root_dir / "nb" / "train.py").read_text()
+    assert "def main(" in script and "--steps" in script  # the real converter's CLI
+    again = await jp_fetch(NS, "exports", method="POST", body=json.dumps({"notebook_path": "nb/train.ipynb"}))
+    assert again.code == 200  # re-exporting its own script is allowed
     code, body = await fetch_error(jp_fetch, "exports", method="POST",
                                    body={"notebook_path": "nb/train.ipynb", "output_path": "../../x.py"})
     assert code == 400 and "outside the server root" in body["message"]
