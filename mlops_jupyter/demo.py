@@ -63,6 +63,31 @@ def _sweep_and_reproduce(target: object) -> None:
     print(f"  verdict: {verdict.verdict}" + (f" ({verdict.reason})" if verdict.reason else ""))
 
 
+def _export() -> None:
+    """`check` the classifier notebook, then export it as a script with a typed CLI."""
+    import tempfile
+    from pathlib import Path
+
+    from .convert import check_notebook, export_script
+    from .examples import example_notebooks
+
+    notebook = next((p for p in example_notebooks() if p.name == "train_classifier.ipynb"), None)
+    if notebook is None:
+        return
+    print(f"\nchecking {notebook.name} before conversion")
+    print("  " + check_notebook(notebook).format().replace("\n", "\n  "))
+    out = Path(tempfile.mkdtemp(prefix="mlops-demo-")) / "train_classifier.py"
+    source = export_script(notebook, out)
+    import re
+
+    options = re.findall(r"add_argument\('(--[\w-]+)'.*?help='([^']*)'", source)
+    print(f"  exported {out} ({len(source.splitlines())} lines); python {out.name} --help:")
+    for flag, text in options:
+        print(f"    {flag:<18} {text}")
+    print(f"  next: mlops-jupyter convert {notebook} -o train_pipeline/  "
+          "(package + pipeline + tests)")
+
+
 def run_demo(store: str | None = None, quick: bool = False) -> int:
     """Record one run per learning rate (plus the example notebooks unless `quick`), print them."""
     target = open_store(store)
@@ -79,6 +104,7 @@ def run_demo(store: str | None = None, quick: bool = False) -> int:
         print("executing the example notebooks (each %%track cell becomes a run)")
         ids += run_examples(target)
         _sweep_and_reproduce(target)
+        _export()
     from .cli_runs import _compare, _ls
 
     print()

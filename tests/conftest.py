@@ -15,9 +15,6 @@ from typing import Iterator
 
 import pytest
 
-#: jp_fetch, jp_server_config, ... for tests/server (plugins are declared at the root only)
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
-
 
 @pytest.fixture(autouse=True)
 def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

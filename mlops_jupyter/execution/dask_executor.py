@@ -10,6 +10,7 @@ ahead of its next task; every kernel still runs one point only.
 from __future__ import annotations
 
 import atexit
+import contextvars
 import os
 import threading
 import warnings
@@ -95,8 +96,33 @@ def run_point_task(store_url: str, blob_root: str, sweep_id: str, index: int, jo
     Runs in the worker. The kernel's working directory is `cwd` when it exists on the worker,
     else the worker's own; its environment points tracked runs at the same store.
     """
+    # Dask may run a task in a context copied from the thread that started the worker, and
+    # jupyter_core keeps its event loop in a context variable: two points running at once
+    # would then share one loop ("This event loop is already running"). A fresh context
+    # gives each task a loop of its own, closed when the task ends.
+    return contextvars.Context().run(_run_point, store_url, blob_root, sweep_id, index, job,
+                                     run_id, timeout, retries, cwd, output_dir)
+
+
+def _run_point(store_url: str, blob_root: str, sweep_id: str, index: int, job: NotebookJob,
+               run_id: str | None, timeout: float | None, retries: int, cwd: str,
+               output_dir: str | None) -> dict[str, Any]:
+    from jupyter_core.utils import ensure_event_loop
+
     from .sweep import execute_point
 
+    try:
+        return _execute_on_worker(execute_point, store_url, blob_root, sweep_id, index, job,
+                                  run_id, timeout, retries, cwd, output_dir)
+    finally:
+        loop = ensure_event_loop()  # the loop this context made (or a new one): close it
+        if not loop.is_running():
+            loop.close()
+
+
+def _execute_on_worker(execute_point: Any, store_url: str, blob_root: str, sweep_id: str,
+                       index: int, job: NotebookJob, run_id: str | None, timeout: float | None,
+                       retries: int, cwd: str, output_dir: str | None) -> dict[str, Any]:
     store = _worker_store(store_url, blob_root)
     folder = cwd if os.path.isdir(cwd) else os.getcwd()
     key, pool = _acquire_worker_pool(job.kernel_name, folder, store)

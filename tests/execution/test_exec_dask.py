@@ -30,6 +30,11 @@ def scheduler() -> Iterator[str]:
 
 
 def test_sweep_on_a_local_dask_cluster(tmp_path, capsys):
+    from jupyter_core.utils import ensure_event_loop
+
+    # as after any notebook executed in this thread: an event loop in jupyter_core's context
+    # variable, which in-process Dask workers inherit; points must still not share it
+    ensure_event_loop()
     nb = copy_notebook("typed.ipynb", tmp_path)
     code = main(["sweep", str(nb), "--grid", "epochs=1,2,3", "--executor", "dask", "--jobs", "2",
                  "--name", "dask-local"])

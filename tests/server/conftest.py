@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+# pytest-jupyter's fixtures (jp_fetch, ...) for this folder only: declared as a root plugin they
+# would give every test of the suite its event loop, which Playwright and Dask then trip over.
+from pytest_jupyter.jupyter_server import *  # noqa: F403
+
 XSS = "<img src=x onerror=alert(1)>"
 
 
