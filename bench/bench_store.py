@@ -8,6 +8,7 @@ Prints a markdown table (ours, MLflow, ratio; ratio > 1 means mlops-jupyter is f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -102,13 +103,14 @@ def mlflow_side(root: Path, n_runs: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10_000, help="runs to create and query")
+    parser.add_argument("--write", help="also write the markdown table to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         a = ours(root, args.runs)
         b = mlflow_side(root, args.runs)
     assert a["rows"] == b["rows"] == args.runs, (a["rows"], b["rows"])
-    print_table(f"Store and tracking API ({args.runs:,} runs queried)", [
+    table = print_table(f"Store and tracking API ({args.runs:,} runs queried)", [
         ("log_metric, one call (incl. its share of the flush)", "µs/call",
          a["log_metric"] * 1e6, b["log_metric"] * 1e6, ">= 50x faster", True),
         ("batched metrics (log_metrics of 100 keys)", "metrics/s", a["batch"], b["batch"],
@@ -120,6 +122,19 @@ def main() -> None:
         (f"query {args.runs:,} runs, filter metrics.acc > 0.5", "ms", a["query_filter"] * 1e3,
          b["query_filter"] * 1e3, "faster", True),
     ], "MLflow (SQLite)")
+    if args.write:
+        import platform
+
+        Path(args.write).write_text(
+            f"{table}\n\nOne `python bench/bench_store.py --runs {args.runs}` run; "
+            f"{platform.python_version()}, {os.cpu_count()} CPUs, mlflow {_mlflow_version()}. "
+            "Ratio > 1: mlops-jupyter is faster.\n")
+
+
+def _mlflow_version() -> str:
+    import mlflow
+
+    return mlflow.__version__
 
 
 if __name__ == "__main__":

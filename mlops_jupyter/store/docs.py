@@ -11,7 +11,8 @@ import json
 from collections import defaultdict
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import (Connection, Text, bindparam, case, cast, func, literal, select,
+                        update)
 
 from . import schema
 from .values import decode_param
@@ -25,6 +26,34 @@ def dumps(doc: dict[str, Any]) -> str:
 def loads(text: str | None) -> dict[str, Any]:
     """A document, or {} for a run that has none."""
     return json.loads(text) if text else {}
+
+
+def load_metrics(text: str | None) -> dict[str, float]:
+    """A metrics document as floats: NaN comes back as null (SQLite) or "NaN" (PostgreSQL)."""
+    return {k: float("nan") if v is None else float(v) for k, v in loads(text).items()}
+
+
+def refresh_metrics(conn: Connection, run_ids: Iterable[str], now: float) -> None:
+    """Rebuild the metrics documents of `run_ids` inside the database, in one statement (and
+    set their updated_at to `now`)."""
+    ids = sorted(set(run_ids))
+    for start in range(0, len(ids), 500):
+        conn.execute(_metrics_update(conn.dialect.name), {"ids": ids[start:start + 500],
+                                                          "now": now})
+
+
+@functools.lru_cache(maxsize=2)
+def _metrics_update(dialect: str) -> Any:
+    r, lm = schema.runs, schema.latest_metrics
+    if dialect == "sqlite":  # SQLite < 3.41 writes infinities as bare Inf: not JSON
+        value = case((lm.c.value > 1.7e308, literal("Infinity")),
+                     (lm.c.value < -1.7e308, literal("-Infinity")), else_=lm.c.value)
+        agg: Any = func.json_group_object(lm.c.key, value)
+    else:
+        agg = cast(func.json_object_agg(lm.c.key, lm.c.value), Text)
+    doc = select(agg).where(lm.c.run_id == r.c.run_id).scalar_subquery()
+    return update(r).where(r.c.run_id.in_(bindparam("ids", expanding=True))).values(
+        metrics_doc=doc, updated_at=bindparam("now"))
 
 
 def _collect(conn: Connection, table: Any, columns: tuple[str, ...], run_ids: list[str]
@@ -46,9 +75,9 @@ def _select_statement(table_name: str, columns: tuple[str, ...]) -> Any:
 
 
 def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
-            metrics: bool = False, tags: bool = False, touch: float | None = None) -> None:
-    """Rewrite the chosen documents of `run_ids` from the params/latest_metrics/tags tables
-    (and set their updated_at to `touch` when given)."""
+            tags: bool = False) -> None:
+    """Rewrite the params and/or tags documents of `run_ids` from their tables (metrics
+    documents: `refresh_metrics`)."""
     ids = sorted(set(run_ids))
     if not ids:
         return
@@ -57,26 +86,17 @@ def rebuild(conn: Connection, run_ids: Iterable[str], *, params: bool = False,
         p = schema.params
         for rid, rows in _collect(conn, p, ("key", "value", "type"), ids).items():
             values[rid]["params_doc"] = dumps({k: decode_param(v, t) for k, v, t in rows})
-    if metrics:
-        lm = schema.latest_metrics
-        for rid, rows in _collect(conn, lm, ("key", "value"), ids).items():
-            values[rid]["metrics_doc"] = dumps(
-                {k: float("nan") if v is None else v for k, v in rows})
     if tags:
         t = schema.tags
         for rid, rows in _collect(conn, t, ("key", "value"), ids).items():
             values[rid]["tags_doc"] = dumps(dict(rows))
-    chosen = [name for name, on in (("params_doc", params), ("metrics_doc", metrics),
-                                    ("tags_doc", tags)) if on]
-    stmt = _update_statement(tuple(chosen), touch is not None)
-    extra = {} if touch is None else {"new_updated_at": touch}
-    conn.execute(stmt, [{"rid": rid, **extra, **{f"new_{n}": values[rid].get(n) for n in chosen}}
-                        for rid in ids])
+    chosen = tuple(name for name, on in (("params_doc", params), ("tags_doc", tags)) if on)
+    conn.execute(_update_statement(chosen),
+                 [{"rid": rid, **{f"new_{n}": values[rid].get(n) for n in chosen}} for rid in ids])
 
 
-@functools.lru_cache(maxsize=16)
-def _update_statement(columns: tuple[str, ...], touch: bool) -> Any:
+@functools.lru_cache(maxsize=4)
+def _update_statement(columns: tuple[str, ...]) -> Any:
     r = schema.runs
-    names = columns + (("updated_at",) if touch else ())
     return update(r).where(r.c.run_id == bindparam("rid")).values(
-        {name: bindparam(f"new_{name}") for name in names})
+        {name: bindparam(f"new_{name}") for name in columns})

@@ -6,6 +6,7 @@ store of every older version (with `create_version`) and migrate it with data in
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from sqlalchemy import Connection, MetaData, Table, insert, select, text, update
@@ -32,7 +33,8 @@ def _v2_to_v3(conn: Connection) -> None:
     for column in schema.DOC_COLUMNS:
         conn.execute(text(f"ALTER TABLE runs ADD COLUMN {column} TEXT"))
     run_ids = list(conn.execute(select(schema.runs.c.run_id)).scalars())
-    docs.rebuild(conn, run_ids, params=True, metrics=True, tags=True)
+    docs.rebuild(conn, run_ids, params=True, tags=True)
+    docs.refresh_metrics(conn, run_ids, time.time())
 
 
 #: version N -> function upgrading N to N+1

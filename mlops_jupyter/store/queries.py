@@ -68,7 +68,7 @@ def search_runs(conn: Connection, *, filter: str | None = None, order_by: Any = 
     if not details:
         return [RunRecord(*row) for row in rows]
     n = len(_RUN_COLUMNS)
-    return [RunRecord(*row[:n], params=docs.loads(row[n]), metrics=docs.loads(row[n + 1]),
+    return [RunRecord(*row[:n], params=docs.loads(row[n]), metrics=docs.load_metrics(row[n + 1]),
                       tags=docs.loads(row[n + 2])) for row in rows]
 
 
@@ -144,6 +144,8 @@ def runs_frame(conn: Connection, *, filter: str | None = None, order_by: Any = N
         records = json.loads("[" + ",".join(t or "{}" for t in texts) + "]")
         wide = pd.DataFrame.from_records(records, index=frame.index)
         if not wide.empty:
+            if family == "metrics":  # NaN is stored as null (SQLite) or "NaN" (PostgreSQL)
+                wide = wide.astype(float)
             wide.columns = [f"{family}.{k}" for k in wide.columns]
             parts.append(wide)
     return pd.concat(parts, axis=1)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MetricRow = tuple[str, str, int, float, float]  # run_id, key, step, value, timestamp
 _HOST = socket.gethostname()
+_INSERT_RUN = insert(schema.runs)  # built once: constructing statements costs more than running
 _END_RUN = update(schema.runs).where(schema.runs.c.run_id == bindparam("rid"))
 
 
@@ -72,12 +73,12 @@ class RunStore(StoreConnection):
         prov_docs = self._provenance_docs(provenance or {})
 
         def write(conn: Connection) -> None:
-            conn.execute(insert(schema.runs).values(
+            conn.execute(_INSERT_RUN, dict(
                 run_id=run_id, experiment_id=self._experiment_id(conn, experiment),
                 name=name or f"run-{run_id[:8]}", status="running", start_time=now,
-                parent_run_id=parent_run_id, source_notebook=source_notebook, cell_id=cell_id,
-                pid=os.getpid(), pid_started=_process_start(os.getpid()), host=_HOST,
-                heartbeat=now, updated_at=now, metrics_doc="{}",
+                end_time=None, parent_run_id=parent_run_id, source_notebook=source_notebook,
+                cell_id=cell_id, pid=os.getpid(), pid_started=_process_start(os.getpid()),
+                host=_HOST, heartbeat=now, updated_at=now, error=None, metrics_doc="{}",
                 params_doc=docs.dumps({str(k): decode_param(*_text_and_type(v))
                                        for k, v in (params or {}).items()}),
                 tags_doc=docs.dumps({str(k): str(v) for k, v in (tags or {}).items()})))
@@ -200,7 +201,7 @@ class RunStore(StoreConnection):
         conn.execute(self._insert(schema.latest_metrics, ["run_id", "key"],
                                   ["step", "value", "timestamp"], only_newer=True),
                      list(latest.values()))
-        docs.rebuild(conn, {p["run_id"] for p in points}, metrics=True, touch=time.time())
+        docs.refresh_metrics(conn, {p["run_id"] for p in points}, time.time())
 
     # -- artifacts and provenance ----------------------------------------------------------
 

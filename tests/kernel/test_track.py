@@ -84,9 +84,12 @@ def test_keyboard_interrupt_marks_the_run_killed(run_cells, store) -> None:
 
 
 def test_clean_top_to_bottom_run_is_not_flagged(run_cells, store) -> None:
-    run_cells([LOAD, "x = 1", "y = x + 1", "%%track\nz = y * 2"])
-    cell = _only_run(store).provenance["cell"]
+    run_cells([LOAD, "x = 1", "y = x + 1",
+               "%%track --no-capture\nz = y * 2\nprint('not kept')\nplt.plot([1, 2])"])
+    run = _only_run(store)
+    cell = run.provenance["cell"]
     assert cell["hidden_state"] is False and cell["hidden_state_reason"] == ""
+    assert run.artifacts == () and run.metrics == {"z": 4.0}  # --no-capture: no outputs kept
 
 
 def test_out_of_order_history_is_flagged(run_cells, store) -> None:

@@ -168,3 +168,27 @@ def test_reopen_a_store_sees_everything(store: RunStore) -> None:
     again = RunStore(store.url, blob_root=store.blobs.root)
     assert again.get_run(run_id).params == {"x": 1}
     again.dispose()
+
+
+def test_blobs_on_an_fsspec_url_are_written_verified_and_collected(tmp_path) -> None:
+    """A team store can keep its artifacts on any fsspec filesystem (memory:// here)."""
+    import uuid
+
+    from mlops_jupyter.errors import ArtifactCorruptError
+
+    root = f"memory://mlops-{uuid.uuid4().hex}"
+    store = RunStore(str(tmp_path / "runs.db"), blob_root=root)
+    run_id = store.create_run()
+    kept = store.log_artifact(run_id, "model.bin", b"remote weights")
+    path = tmp_path / "data.csv"
+    path.write_text("a\n1\n")
+    dropped = store.log_artifact(run_id, "data.csv", path)
+    assert store.read_artifact(kept.sha256) == b"remote weights"
+    assert set(store.blobs.iter_hashes()) == {kept.sha256, dropped.sha256}
+    store.log_artifact(run_id, "data.csv", b"replaced")  # the old blob is now unreferenced
+    assert store.gc()["removed"] == 1
+    assert store.read_artifact(kept.sha256) == b"remote weights"
+    fs = store.blobs._fs
+    fs.pipe(f"{store.blobs._base}/{kept.sha256[:2]}/{kept.sha256[2:]}", b"tampered")
+    with pytest.raises(ArtifactCorruptError):
+        store.read_artifact(kept.sha256)
