@@ -99,8 +99,7 @@ class OutputCapture:
 
     def _watch_figures(self) -> None:
         if "matplotlib.pyplot" not in sys.modules:
-            self._undo.append(self._late_matplotlib)
-            return
+            return  # imported by the cell itself: every figure open at the end is the cell's
         plt = sys.modules["matplotlib.pyplot"]
         self._fignums_before = set(plt.get_fignums())
         original_show = plt.show
@@ -111,9 +110,6 @@ class OutputCapture:
             return original_show(*args, **kwargs)
         plt.show = show
         self._undo.append(lambda: setattr(plt, "show", original_show))
-
-    def _late_matplotlib(self) -> None:
-        """pyplot imported by the cell itself: its open figures are the ones it made."""
 
     def _collect_open_figures(self) -> None:
         plt = sys.modules.get("matplotlib.pyplot")

@@ -114,6 +114,16 @@ class BlobStore:
             raise ArtifactCorruptError(sha256, actual)
         return data
 
+    def size(self, sha256: str) -> int:
+        """Bytes a stored blob takes (0 when it is missing)."""
+        rel = self._rel(sha256)
+        try:
+            if self._fs is None:
+                return (self._dir / rel).stat().st_size
+            return int(self._fs.size(f"{self._base}/{rel}"))
+        except (FileNotFoundError, OSError):
+            return 0
+
     def delete(self, sha256: str) -> None:
         """Remove one blob (missing is fine)."""
         rel = self._rel(sha256)

@@ -321,8 +321,7 @@ class RunStore(StoreConnection):
         orphans = [h for h in self.blobs.iter_hashes() if h not in referenced]
         freed = 0
         for sha in orphans:
-            if self.blobs._fs is None:
-                freed += (self.blobs._dir / sha[:2] / sha[2:]).stat().st_size
+            freed += self.blobs.size(sha)
             if not dry_run:
                 self.blobs.delete(sha)
         return {"removed": len(orphans), "bytes": freed, "kept": len(referenced)}
