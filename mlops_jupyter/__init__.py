@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 try:
-    from ._version import __version__
+    from mlops_jupyter._version import __version__
 except ImportError:  # a source tree that was never built by hatch
     __version__ = "0.1.0.dev0"
 
@@ -19,9 +19,9 @@ _EXPORTS = {
     "RunStore": "store",
     "open_store": "store",
     "RunRecord": "store.records",
-    **{name: "tracking" for name in ("Run", "active_run", "end_run", "start_run")},
+    **{name: "tracking.run" for name in ("Run", "active_run", "end_run", "start_run")},
     **{name: "execution" for name in ("run_notebook", "sweep_notebook", "reproduce_run")},
-    **{name: "fluent" for name in (
+    **{name: "tracking.fluent" for name in (
         "get_run", "log_artifact", "log_figure", "log_input", "log_metric", "log_metrics",
         "log_param", "log_params", "log_table", "runs", "set_tag", "set_tags")},
 }
@@ -30,13 +30,13 @@ __all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension",
            "unload_ipython_extension"]
 
 if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
-    from .errors import MlopsJupyterError
-    from .store import RunStore, open_store
-    from .store.records import RunRecord
-    from .fluent import (get_run, log_artifact, log_figure, log_input, log_metric, log_metrics,
+    from mlops_jupyter.errors import MlopsJupyterError
+    from mlops_jupyter.store import RunStore, open_store
+    from mlops_jupyter.store.records import RunRecord
+    from mlops_jupyter.tracking.fluent import (get_run, log_artifact, log_figure, log_input, log_metric, log_metrics,
                          log_param, log_params, log_table, runs, set_tag, set_tags)
-    from .execution import reproduce_run, run_notebook, sweep_notebook
-    from .tracking import Run, active_run, end_run, start_run
+    from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
+    from mlops_jupyter.tracking.run import Run, active_run, end_run, start_run
 
 
 def __getattr__(name: str) -> Any:
@@ -50,14 +50,14 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext mlops_jupyter``: register %track, %%track and %runs."""
-    from .magics import load_ipython_extension as load
+    from mlops_jupyter.magics.extension import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext mlops_jupyter``."""
-    from .magics import unload_ipython_extension as unload
+    from mlops_jupyter.magics.extension import unload_ipython_extension as unload
 
     unload(ipython)
 
@@ -69,6 +69,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     """The jupyter_server extension: REST routes for the Runs panel (imported only by the server)."""
-    from .server.app import MlopsJupyterApp
+    from mlops_jupyter.server.app import MlopsJupyterApp
 
     return [{"module": "mlops_jupyter.server.app", "app": MlopsJupyterApp}]

@@ -27,7 +27,7 @@ def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     monkeypatch.chdir(project)
     monkeypatch.setenv("MLOPS_JUPYTER_STORE", str(project / ".mlops" / "runs.db"))
     yield
-    from mlops_jupyter import tracking
+    from mlops_jupyter.tracking import run as tracking
 
     for run in list(tracking._context.stack):  # a failing test must not leak an active run
         run.end("killed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlops_jupyter.convert.cli import register
+from mlops_jupyter.cli.convert import register
 from mlops_jupyter.errors import MlopsJupyterError
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from mlops_jupyter.convert.imports import split_leading_imports
 from mlops_jupyter.convert.magics import Translation, translate_cell
-from mlops_jupyter.convert.roles import Cell, read_cells
-from mlops_jupyter.convert.scan import BUILTINS, Usage, scan
+from mlops_jupyter.notebook.roles import Cell, read_cells
+from mlops_jupyter.notebook.names import BUILTINS, Usage, scan
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
 
 
@@ -129,7 +129,7 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
 
 
 def _immutable_parameters(blocks: list[Block]) -> set[str]:
-    from mlops_jupyter.params import parse_parameters_source
+    from mlops_jupyter.notebook.parameters import parse_parameters_source
 
     found: set[str] = set()
     for block in blocks:

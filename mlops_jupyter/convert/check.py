@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mlops_jupyter.convert.analysis import Finding, plan_notebook
-from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
+from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 
 
 @dataclass

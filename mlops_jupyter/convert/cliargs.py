@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlops_jupyter.params import ParamSpec
+from mlops_jupyter.notebook.parameters import ParamSpec
 
 _BOOL = '''\
 def _bool(text):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mlops_jupyter.convert.codegen import indent_code, string_continuation_lines
-from mlops_jupyter.convert.roles import Cell
+from mlops_jupyter.notebook.roles import Cell
 from mlops_jupyter.errors import UnsupportedMagicError
 
 

@@ -9,7 +9,7 @@ from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code
 from mlops_jupyter.convert.script import _module_only_statements, cell_header
-from mlops_jupyter.params import ParamSpec
+from mlops_jupyter.notebook.parameters import ParamSpec
 
 _PARAM_TYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool", "list": "list",
                 "dict": "dict"}

@@ -14,7 +14,7 @@ from mlops_jupyter.convert.analysis import Finding, plan_notebook
 from mlops_jupyter.convert.capture import capture_values
 from mlops_jupyter.convert.check import out_of_order
 from mlops_jupyter.convert.codegen import is_identifier
-from mlops_jupyter.convert.notebook import NotebookLike, read_notebook
+from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
 from mlops_jupyter.convert.script import parameter_specs
 from mlops_jupyter.convert.testgen import (

@@ -24,12 +24,12 @@ __all__ = ["KernelPool", "NotebookJob", "ReproduceResult", "SweepResult", "noteb
            "prepare_job", "reproduce_run", "run_notebook", "sweep_notebook"]
 
 if TYPE_CHECKING:
-    from .executor import run_notebook
-    from .job import NotebookJob, prepare_job
-    from .kernels import KernelPool
-    from .parameters import notebook_schema
-    from .reproduce import ReproduceResult, reproduce_run
-    from .sweep import SweepResult, sweep_notebook
+    from mlops_jupyter.execution.executor import run_notebook
+    from mlops_jupyter.execution.job import NotebookJob, prepare_job
+    from mlops_jupyter.execution.kernels import KernelPool
+    from mlops_jupyter.execution.parameters import notebook_schema
+    from mlops_jupyter.execution.reproduce import ReproduceResult, reproduce_run
+    from mlops_jupyter.execution.sweep import SweepResult, sweep_notebook
 
 
 def __getattr__(name: str) -> Any:

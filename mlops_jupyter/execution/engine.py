@@ -20,7 +20,7 @@ ENGINE_NAME = "mlops-jupyter"
 
 _TEARDOWN = """\
 import sys as _mj_sys
-_mj_t = _mj_sys.modules.get("mlops_jupyter.tracking")
+_mj_t = _mj_sys.modules.get("mlops_jupyter.tracking.run")
 while _mj_t is not None and _mj_t.active_run() is not None:
     try:
         _mj_t.active_run().end({status!r})
@@ -43,7 +43,7 @@ class _PooledClient(PapermillNotebookClient):
 
     async def async_start_new_kernel_client(self) -> Any:
         """Connect to the pool's kernel, known ready, with the quick handshake."""
-        from .kernels import handshake
+        from mlops_jupyter.execution.kernels import handshake
 
         self.kc = self.km.client()
         await ensure_async(self.kc.start_channels())

@@ -16,18 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import env, tracking
-from ..errors import (
+from mlops_jupyter import env
+from mlops_jupyter import tracking
+from mlops_jupyter.errors import (
     KernelDiedError,
     NotebookError,
     NotebookExecutionError,
     NotebookTimeoutError,
 )
-from ..store import RunStore, open_store
-from ..store.records import RunRecord
-from .job import NotebookJob, prepare_job, source_bytes
-from .kernels import KernelPool, check_kernel
-from .parameters import fast_nbformat
+from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.store.records import RunRecord
+from mlops_jupyter.execution.job import NotebookJob, prepare_job, source_bytes
+from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.parameters import fast_nbformat
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
@@ -101,7 +102,7 @@ def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    from .engine import register, setup_code
+    from mlops_jupyter.execution.engine import register, setup_code
 
     engine = register()
     timed_out = threading.Event()

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..params import ParamSpec
-from .parameters import (
+from mlops_jupyter.notebook.parameters import ParamSpec
+from mlops_jupyter.execution.parameters import (
     collect_parameters,
     effective_parameters,
     fast_nbformat,

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import KernelStartError, UnknownKernelError
+from mlops_jupyter.errors import KernelStartError, UnknownKernelError
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
@@ -43,7 +43,7 @@ def _manager_class() -> Any:
     if _MANAGER is None:
         from jupyter_client import AsyncKernelManager
 
-        from .. import env
+        from mlops_jupyter import env
 
         keep_debugger = env.get(env.KERNEL_DEBUGGER, "0") not in ("0", "false", "no")
 

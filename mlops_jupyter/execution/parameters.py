@@ -16,14 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._format import table
-from ..errors import (
+from mlops_jupyter.formatting import table
+from mlops_jupyter.errors import (
     NoParametersCellError,
     NotebookError,
     ParameterValueError,
     UnknownParameterError,
 )
-from ..params import ParamSpec, find_parameters_cell, parse_parameters_source
+from mlops_jupyter.notebook.parameters import ParamSpec, find_parameters_cell, parse_parameters_source
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -208,7 +208,7 @@ def load_parameters_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     import yaml
 
-    from ..errors import InvalidParameterError
+    from mlops_jupyter.errors import InvalidParameterError
 
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))

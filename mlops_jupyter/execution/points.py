@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidParameterError
-from ..params import ParamSpec
+from mlops_jupyter.errors import InvalidParameterError
+from mlops_jupyter.notebook.parameters import ParamSpec
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -92,7 +92,7 @@ def random_points(count: int, ranges: Sequence[str], schema: Sequence[ParamSpec]
 def _parse_range(option: str, types: dict[str, str]) -> tuple[str, Any]:
     name, text = parse_assignment(option, "--range")
     if name not in types:
-        from ..errors import UnknownParameterError
+        from mlops_jupyter.errors import UnknownParameterError
 
         raise UnknownParameterError(name, list(types))
     kind, pieces = types[name], text.split(":")

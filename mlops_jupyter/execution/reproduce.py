@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._format import fmt_value, table
-from ..errors import NotebookExecutionError, RunStateError
-from ..store import RunStore, open_store
-from .executor import EXECUTED_ARTIFACT, SOURCE_ARTIFACT, check_cwd
+from mlops_jupyter.formatting import fmt_value, table
+from mlops_jupyter.errors import NotebookExecutionError, RunStateError
+from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.execution.executor import EXECUTED_ARTIFACT, SOURCE_ARTIFACT, check_cwd
 
 REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
 
@@ -101,7 +101,7 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
         RunNotFoundError: no such run.
         RunStateError: the run has no recorded notebook to re-execute.
     """
-    from .job import job_from_source
+    from mlops_jupyter.execution.job import job_from_source
 
     store = store if isinstance(store, RunStore) else open_store(store)
     original = store.get_run(run_id)
@@ -131,7 +131,7 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
 def _execute(job: Any, store: RunStore, original: Any, folder: str,
              timeout: float | None) -> tuple[str, str]:
     """Run the job as a new top-level run; a failed re-execution is a verdict, not an error."""
-    from .executor import run_job
+    from mlops_jupyter.execution.executor import run_job
 
     tags = {"mlops.reproduces": original.run_id}
     try:

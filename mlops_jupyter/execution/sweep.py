@@ -17,19 +17,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import tracking
-from .._format import fmt_duration, table
-from ..errors import InvalidParameterError, MlopsJupyterError, RunStateError
-from ..store import RunStore, open_store
-from .executor import (
+from mlops_jupyter import tracking
+from mlops_jupyter.formatting import fmt_duration, table
+from mlops_jupyter.errors import InvalidParameterError, MlopsJupyterError, RunStateError
+from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.execution.executor import (
     Outcome,
     _execute_recorded,
     check_cwd,
     kernel_environment,
     start_notebook_run,
 )
-from .job import NotebookJob, job_from_source, prepare_job
-from .kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.job import NotebookJob, job_from_source, prepare_job
+from mlops_jupyter.execution.kernels import KernelPool, check_kernel
 
 SWEEP_ARTIFACT = "sweep.json"
 POINT_TAG = "mlops.sweep.point"
@@ -214,7 +214,7 @@ def _dispatch(store: RunStore, sweep_run: tracking.Run, spec: SweepSpec,
     if not jobs_by_point:
         return {}
     if executor == "dask":
-        from .dask_executor import run_points_on_dask
+        from mlops_jupyter.execution.sweep_dask import run_points_on_dask
 
         return run_points_on_dask(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
                                   jobs=jobs, timeout=timeout, retries=retries,

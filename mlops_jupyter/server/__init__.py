@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .app import MlopsJupyterApp
+from mlops_jupyter.server.app import MlopsJupyterApp
 
 __all__ = ["MlopsJupyterApp"]

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
-from . import payloads
+from mlops_jupyter.server import payloads
 
 if TYPE_CHECKING:
-    from .app import ServerContext
+    from mlops_jupyter.server.app import ServerContext
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Int, Unicode
 
-from .routes import route_table
+from mlops_jupyter.server.routes import route_table
 
 if TYPE_CHECKING:
     from mlops_jupyter.store import RunStore

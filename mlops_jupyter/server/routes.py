@@ -15,10 +15,11 @@ from tornado import web
 
 from mlops_jupyter.errors import MlopsJupyterError, RunStateError, StoreUnavailableError
 
-from . import actions, payloads
+from mlops_jupyter.server import actions
+from mlops_jupyter.server import payloads
 
 if TYPE_CHECKING:
-    from .app import ServerContext
+    from mlops_jupyter.server.app import ServerContext
 
 NAMESPACE = "mlops-jupyter"
 RUN_ID = r"(?P<run_id>[0-9a-f]{32})"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import threading
 
-from .location import resolve_store_url
-from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
-from .store import RunStore
+from mlops_jupyter.store.location import resolve_store_url
+from mlops_jupyter.store.records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
+from mlops_jupyter.store.store import RunStore
 
 __all__ = ["ArtifactRecord", "ExperimentRecord", "MetricPoint", "RunRecord", "RunStore",
            "open_store"]

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import IO, Iterator
 
-from ..errors import ArtifactCorruptError, ArtifactNotFoundError, StoreUnavailableError
+from mlops_jupyter.errors import ArtifactCorruptError, ArtifactNotFoundError, StoreUnavailableError
 
 _CHUNK = 1 << 20
 

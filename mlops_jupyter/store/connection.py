@@ -9,9 +9,10 @@ from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
-from ..errors import CorruptStoreError, SchemaVersionError, StoreUnavailableError
-from . import migrations, schema
-from .location import create_store_engines, display_url, resolve_store_url, with_retry
+from mlops_jupyter.errors import CorruptStoreError, SchemaVersionError, StoreUnavailableError
+from mlops_jupyter.store import migrations
+from mlops_jupyter.store import schema
+from mlops_jupyter.store.location import create_store_engines, display_url, resolve_store_url, with_retry
 
 T = TypeVar("T")
 

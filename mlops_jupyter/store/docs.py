@@ -14,8 +14,8 @@ from typing import Any, Iterable
 from sqlalchemy import (Connection, Text, bindparam, case, cast, func, literal, select,
                         update)
 
-from . import schema
-from .values import decode_param
+from mlops_jupyter.store import schema
+from mlops_jupyter.store.values import decode_param
 
 
 def dumps(doc: dict[str, Any]) -> str:

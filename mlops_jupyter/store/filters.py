@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement as _Col
 
-from ..errors import InvalidFilterError
-from . import schema
+from mlops_jupyter.errors import InvalidFilterError
+from mlops_jupyter.store import schema
 
 _r = schema.runs
 _COLUMNS = {

@@ -12,8 +12,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from .. import env
-from ..errors import StoreUnavailableError, UnsupportedStoreURLError
+from mlops_jupyter import env
+from mlops_jupyter.errors import StoreUnavailableError, UnsupportedStoreURLError
 
 SUPPORTED_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -70,7 +70,7 @@ def default_blob_root(url: str) -> str:
 
 def check_sqlite_file(path: Path) -> None:
     """Make sure the folder can hold a store and that an existing file is a SQLite database."""
-    from ..errors import CorruptStoreError
+    from mlops_jupyter.errors import CorruptStoreError
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,8 @@ from typing import Callable
 
 from sqlalchemy import Connection, MetaData, Table, insert, select, text, update
 
-from . import docs, schema
+from mlops_jupyter.store import docs
+from mlops_jupyter.store import schema
 
 _V1_TABLES = ("experiments", "runs", "params", "metrics", "tags", "artifacts",
               "provenance_blobs", "run_provenance")

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import Connection, Select, func, select
 
-from ..errors import RunNotFoundError
-from . import docs, schema
-from .filters import compile_filter, compile_order
-from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
+from mlops_jupyter.errors import RunNotFoundError
+from mlops_jupyter.store import docs
+from mlops_jupyter.store import schema
+from mlops_jupyter.store.filters import compile_filter, compile_order
+from mlops_jupyter.store.records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
 
 if TYPE_CHECKING:
     import pandas as pd

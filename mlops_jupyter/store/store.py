@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import env
-from ..errors import ArtifactNotFoundError
-from . import docs, queries, schema
-from .blobs import BlobStore
-from .connection import StoreConnection
-from .location import default_blob_root, sqlite_path
-from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
-from .values import decode_param, encode_param
+from mlops_jupyter import env
+from mlops_jupyter.errors import ArtifactNotFoundError
+from mlops_jupyter.store import docs
+from mlops_jupyter.store import queries
+from mlops_jupyter.store import schema
+from mlops_jupyter.store.blobs import BlobStore
+from mlops_jupyter.store.connection import StoreConnection
+from mlops_jupyter.store.location import default_blob_root, sqlite_path
+from mlops_jupyter.store.records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
+from mlops_jupyter.store.values import decode_param, encode_param
 
 if TYPE_CHECKING:
     import pandas as pd

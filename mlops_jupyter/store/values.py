@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from ..errors import InvalidMetricError
+from mlops_jupyter.errors import InvalidMetricError
 
 
 def _plain(value: Any) -> Any:

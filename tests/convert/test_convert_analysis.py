@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlops_jupyter.convert.analysis import plan_notebook
-from mlops_jupyter.convert.scan import scan
+from mlops_jupyter.notebook.names import scan
 
 
 def _nb(*cells):

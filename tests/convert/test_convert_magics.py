@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlops_jupyter.convert.magics import POLICIES, policy, translate_cell
-from mlops_jupyter.convert.roles import read_cells
+from mlops_jupyter.notebook.roles import read_cells
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
 
 

@@ -11,7 +11,7 @@ from convert_helpers import CORPUS, CORPUS_DIR, env_with_path, expected
 
 from mlops_jupyter.convert import convert_notebook, export_script
 from mlops_jupyter.convert.analysis import plan_notebook
-from mlops_jupyter.convert.notebook import read_notebook
+from mlops_jupyter.notebook.read import read_notebook
 
 pytestmark = pytest.mark.kernel
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from nbhelpers import copy_notebook
 
-from mlops_jupyter.cli import main
+from mlops_jupyter.cli.main import main
 from mlops_jupyter.execution import sweep_notebook
 from mlops_jupyter.store import RunStore, open_store
 

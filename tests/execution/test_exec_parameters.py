@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nbhelpers import NOTEBOOKS
 
-from mlops_jupyter.cli import main
+from mlops_jupyter.cli.main import main
 from mlops_jupyter.errors import (
     InvalidParameterError,
     NoParametersCellError,
@@ -15,7 +15,7 @@ from mlops_jupyter.errors import (
 from mlops_jupyter.execution.job import prepare_job
 from mlops_jupyter.execution.parameters import convert_value, load_parameters_file
 from mlops_jupyter.execution.points import grid_points, load_points_file, random_points
-from mlops_jupyter.params import ParamSpec
+from mlops_jupyter.notebook.parameters import ParamSpec
 
 
 @pytest.mark.parametrize("kind, default, raw, expected", [
@@ -88,7 +88,7 @@ def test_params_command_prints_the_schema(capsys):
     ("seed: Union[int, str] = None", "str"), ("seed: int = None", "int"),
 ])
 def test_optional_annotations_keep_their_type(source, kind):
-    from mlops_jupyter.params import parse_parameters_source
+    from mlops_jupyter.notebook.parameters import parse_parameters_source
 
     (spec,) = parse_parameters_source(source)
     assert (spec.type, spec.default) == (kind, None)

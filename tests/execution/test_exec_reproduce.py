@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nbhelpers import copy_notebook
 
-from mlops_jupyter.cli import main
+from mlops_jupyter.cli.main import main
 from mlops_jupyter.execution import reproduce_run, run_notebook
 from mlops_jupyter.store import open_store
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from nbhelpers import copy_notebook, executed_cells, stdout_of
 
-from mlops_jupyter.cli import main
+from mlops_jupyter.cli.main import main
 from mlops_jupyter.errors import (
     InvalidParameterError,
     KernelDiedError,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from nbhelpers import copy_notebook
 
-from mlops_jupyter.cli import main
+from mlops_jupyter.cli.main import main
 from mlops_jupyter.errors import KernelStartError, UnknownParameterError
 from mlops_jupyter.execution import KernelPool, sweep_notebook
 from mlops_jupyter.execution import kernels as kernels_module

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from mlops_jupyter.examples import example_notebooks, execute_example
+from mlops_jupyter.cli.examples import example_notebooks, execute_example
 from mlops_jupyter.store import RunStore
 
 pytestmark = pytest.mark.kernel

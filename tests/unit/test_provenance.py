@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import mlops_jupyter as mj
-from mlops_jupyter import provenance
+from mlops_jupyter.tracking import provenance
 
 
 def _git(repo: Path, *args: str) -> None:

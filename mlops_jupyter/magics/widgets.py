@@ -14,8 +14,8 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.display import display
 
-from ._format import fmt_duration, fmt_time, fmt_value
-from .store import open_store
+from mlops_jupyter.formatting import fmt_duration, fmt_time, fmt_value
+from mlops_jupyter.store import open_store
 
 _BASE_COLUMNS = ("run_id", "name", "status", "experiment", "start_time", "duration")
 
@@ -43,7 +43,7 @@ def html_table(headers: list[str], rows: list[list[str]], marked: set[int] = fro
 
 def text_table(headers: list[str], rows: list[list[str]]) -> str:
     """The same table as aligned text."""
-    from ._format import table
+    from mlops_jupyter.formatting import table
 
     return table(headers, rows)
 
@@ -194,7 +194,7 @@ def runs_magic(line: str) -> None:
         limit = int(options["--limit"] or 20)
     except ValueError:
         raise UsageError(f"--limit takes a whole number, not {options['--limit']!r}") from None
-    from .fluent import runs
+    from mlops_jupyter.tracking.fluent import runs
 
     frame = runs(filter=options["--filter"], limit=limit,
                           experiment=options["--experiment"])

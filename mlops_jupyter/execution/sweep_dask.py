@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from ..errors import MlopsJupyterError
-from ..store import RunStore
-from .job import NotebookJob
-from .kernels import KernelPool
+from mlops_jupyter.errors import MlopsJupyterError
+from mlops_jupyter.store import RunStore
+from mlops_jupyter.execution.job import NotebookJob
+from mlops_jupyter.execution.kernels import KernelPool
 
 _worker_lock = threading.Lock()
 _worker_stores: dict[tuple[str, str], RunStore] = {}
@@ -54,7 +54,7 @@ def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
     """
     from distributed import as_completed
 
-    from .sweep import PointResult
+    from mlops_jupyter.execution.sweep import PointResult
 
     if scheduler and store.dialect == "sqlite":
         warnings.warn(f"the sweep records into the SQLite file {store.location}; Dask workers on "
@@ -109,7 +109,7 @@ def _run_point(store_url: str, blob_root: str, sweep_id: str, index: int, job: N
                output_dir: str | None) -> dict[str, Any]:
     from jupyter_core.utils import ensure_event_loop
 
-    from .sweep import execute_point
+    from mlops_jupyter.execution.sweep import execute_point
 
     try:
         return _execute_on_worker(execute_point, store_url, blob_root, sweep_id, index, job,
@@ -149,7 +149,7 @@ def _acquire_worker_pool(kernel: str, cwd: str, store: RunStore) -> tuple[_PoolK
     does not wait for a boot; it is closed after POOL_IDLE_SECONDS without tasks and at exit
     (and a kernel whose worker dies exits with it: ipykernel polls its parent process).
     """
-    from .executor import kernel_environment
+    from mlops_jupyter.execution.executor import kernel_environment
 
     key = (kernel, cwd, store.url, store.blobs.root)
     with _worker_lock:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .store import RunStore, open_store
-from .store.records import RunRecord
-from .tracking import Run, _context, start_run
+from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.store.records import RunRecord
+from mlops_jupyter.tracking.run import Run, _context, start_run
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,10 +13,11 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from . import provenance, tracking
-from .cell_capture import OutputCapture
-from .notebook_state import KernelHistory
-from .tracked_cell import TrackedCell, TrackOptions, guarded, warn
+from mlops_jupyter.tracking import provenance
+from mlops_jupyter import tracking
+from mlops_jupyter.magics.capture import OutputCapture
+from mlops_jupyter.magics.history import KernelHistory
+from mlops_jupyter.magics.tracked_cell import TrackedCell, TrackOptions, guarded, warn
 
 _TRACK_USAGE = ("%%track [--name N] [--experiment E] [--params a,b] [--metrics x,y] "
                 "[--tag k=v] [--no-capture]   |   %track start NAME | stop | status | "
@@ -148,8 +149,8 @@ class TrackingMagics(Magics):
     @line_magic
     def runs(self, line: str) -> Any:
         """%runs [--experiment E] [--filter F] [--limit N] | %runs show ID | %runs compare A B."""
-        from . import widgets
-        from .errors import MlopsJupyterError
+        from mlops_jupyter.magics import widgets
+        from mlops_jupyter.errors import MlopsJupyterError
 
         try:
             return widgets.runs_magic(line)

@@ -6,8 +6,9 @@ import argparse
 
 import numpy as np
 
-from . import fluent, tracking
-from .store import open_store
+from mlops_jupyter.tracking import fluent
+from mlops_jupyter import tracking
+from mlops_jupyter.store import open_store
 
 _LEARNING_RATES = (0.03, 0.1, 0.3)
 
@@ -44,8 +45,8 @@ def _train(lr: float, epochs: int, seed: int) -> None:
 
 def _sweep_and_reproduce(target: object) -> None:
     """A 4-point sweep of the classifier notebook on warm kernels, then `reproduce` of a point."""
-    from .examples import example_notebooks
-    from .execution import reproduce_run, sweep_notebook
+    from mlops_jupyter.cli.examples import example_notebooks
+    from mlops_jupyter.execution import reproduce_run, sweep_notebook
 
     notebook = next((p for p in example_notebooks() if p.name == "train_classifier.ipynb"), None)
     if notebook is None:
@@ -68,8 +69,8 @@ def _export() -> None:
     import tempfile
     from pathlib import Path
 
-    from .convert import check_notebook, export_script
-    from .examples import example_notebooks
+    from mlops_jupyter.convert import check_notebook, export_script
+    from mlops_jupyter.cli.examples import example_notebooks
 
     notebook = next((p for p in example_notebooks() if p.name == "train_classifier.ipynb"), None)
     if notebook is None:
@@ -99,13 +100,13 @@ def run_demo(store: str | None = None, quick: bool = False) -> int:
         ids.append(run.run_id)
         print(f"  run {run.run_id[:8]}  lr={lr}  accuracy={run.record().metrics['accuracy']:.3f}")
     if not quick:
-        from .examples import run_examples
+        from mlops_jupyter.cli.examples import run_examples
 
         print("executing the example notebooks (each %%track cell becomes a run)")
         ids += run_examples(target)
         _sweep_and_reproduce(target)
         _export()
-    from .cli_runs import _compare, _ls
+    from mlops_jupyter.cli.runs import _compare, _ls
 
     print()
     _ls(argparse.Namespace(store=store, filter=None, sort=None, limit=10,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import env
-from .cell_analysis import analyse_cell
+from mlops_jupyter import env
+from mlops_jupyter.notebook.cell_analysis import analyse_cell
 
 _PAPERMILL_HEADER = "# Parameters"
 

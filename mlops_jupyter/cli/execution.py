@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..errors import InvalidParameterError, NotebookExecutionError
+from mlops_jupyter.errors import InvalidParameterError, NotebookExecutionError
 
 
 def register(subparsers: Any) -> None:
@@ -70,8 +70,8 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _params(args: argparse.Namespace) -> int:
-    from ..cli import print_json
-    from .parameters import notebook_schema, parameters_table, read_notebook
+    from mlops_jupyter.cli.main import print_json
+    from mlops_jupyter.execution.parameters import notebook_schema, parameters_table, read_notebook
 
     schema = notebook_schema(read_notebook(args.notebook))
     if args.format == "json":
@@ -82,7 +82,7 @@ def _params(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .executor import run_notebook
+    from mlops_jupyter.execution.executor import run_notebook
 
     try:
         record = run_notebook(
@@ -100,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sweep_points(args: argparse.Namespace, schema: Any) -> list[dict[str, Any]]:
-    from .points import grid_points, load_points_file, random_points
+    from mlops_jupyter.execution.points import grid_points, load_points_file, random_points
 
     chosen = [bool(args.grid), args.random is not None, bool(args.points)]
     if sum(chosen) != 1:
@@ -114,8 +114,8 @@ def _sweep_points(args: argparse.Namespace, schema: Any) -> list[dict[str, Any]]
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .job import prepare_job
-    from .sweep import progress_printer, sweep_notebook
+    from mlops_jupyter.execution.job import prepare_job
+    from mlops_jupyter.execution.sweep import progress_printer, sweep_notebook
 
     points: list[dict[str, Any]] = []
     base: dict[str, Any] = {}
@@ -144,7 +144,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import reproduce_run
+    from mlops_jupyter.execution.reproduce import reproduce_run
 
     result = reproduce_run(args.run_id, rtol=args.rtol, atol=args.atol, timeout=args.timeout,
                            store=args.store)

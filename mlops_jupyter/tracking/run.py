@@ -16,11 +16,12 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from . import env, provenance
-from .errors import RunStateError
-from .store import RunStore, open_store
-from .store.records import RunRecord
-from .store.values import metric_value
+from mlops_jupyter import env
+from mlops_jupyter.tracking import provenance
+from mlops_jupyter.errors import RunStateError
+from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.store.records import RunRecord
+from mlops_jupyter.store.values import metric_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,21 +121,21 @@ class Run:
 
     def log_figure(self, figure: Any, name: str = "figure") -> list[str]:
         """Store a matplotlib figure as ``name.png`` and ``name.svg``; returns both hashes."""
-        from .artifact_formats import figure_files
+        from mlops_jupyter.tracking.artifact_formats import figure_files
 
         return [self.store.log_artifact(self.run_id, f"{name}.{ext}", data, media).sha256
                 for ext, data, media in figure_files(figure)]
 
     def log_table(self, frame: "pd.DataFrame", name: str = "table") -> str:
         """Store a DataFrame as ``name.table.json`` (Table Schema: column types + rows)."""
-        from .artifact_formats import TABLE_MEDIA_TYPE, table_json
+        from mlops_jupyter.tracking.artifact_formats import TABLE_MEDIA_TYPE, table_json
 
         return self.store.log_artifact(self.run_id, f"{name}.table.json", table_json(frame),
                                        TABLE_MEDIA_TYPE).sha256
 
     def log_input(self, path: str | os.PathLike[str], name: str | None = None) -> str:
         """Record the sha256 of an input data file (not its content) in the run's provenance."""
-        from .store.blobs import sha256_file
+        from mlops_jupyter.store.blobs import sha256_file
 
         sha, size = sha256_file(path)
         self._inputs.append({"name": name or Path(path).name, "path": os.fspath(path),

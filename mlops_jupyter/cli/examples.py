@@ -8,8 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import env
-from .store import RunStore
+from mlops_jupyter import env
+from mlops_jupyter.store import RunStore
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "example-notebooks"
 

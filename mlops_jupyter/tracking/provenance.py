@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from . import env
+from mlops_jupyter import env
 
 DIFF_CAP_BYTES = 256 * 1024
 _GIT_TIMEOUT = 3.0

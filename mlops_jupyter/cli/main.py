@@ -9,11 +9,11 @@ import json
 import sys
 from typing import Any, Callable, Sequence
 
-from .errors import MlopsJupyterError
+from mlops_jupyter.errors import MlopsJupyterError
 
 #: Modules that add subcommands with ``register(subparsers)``, when they are installed.
-_SUBCOMMAND_MODULES = ("mlops_jupyter.cli_runs", "mlops_jupyter.execution.cli",
-                       "mlops_jupyter.convert.cli")
+_SUBCOMMAND_MODULES = ("mlops_jupyter.cli.runs", "mlops_jupyter.cli.execution",
+                       "mlops_jupyter.cli.convert")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Track, compare, reproduce and ship Jupyter experiments.")
     parser.add_argument("--store", help="store path or URL (default: MLOPS_JUPYTER_STORE, else "
                         "<project root>/.mlops/runs.db)")
-    from . import __version__
+    from mlops_jupyter import __version__
 
     parser.add_argument("--version", action="version", version=f"mlops-jupyter {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -45,7 +45,7 @@ def _installed(module: str) -> bool:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from mlops_jupyter.cli.demo import run_demo
 
     return run_demo(store=args.store, quick=args.quick)
 
@@ -82,6 +82,3 @@ def _jsonable(data: Any) -> Any:
         return [_jsonable(v) for v in data]
     return data
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ._format import fmt_duration, fmt_time, fmt_value, table
-from .cli import print_json
+from mlops_jupyter.formatting import fmt_duration, fmt_time, fmt_value, table
+from mlops_jupyter.cli.main import print_json
 
 
 _MAX_EXTRA_COLUMNS = 8
@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
 
 
 def _store(args: argparse.Namespace, migrate: bool = False) -> Any:
-    from .store import RunStore, open_store
+    from mlops_jupyter.store import RunStore, open_store
 
     return RunStore(args.store, migrate=True) if migrate else open_store(args.store)
 
@@ -160,7 +160,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from .store.schema import SCHEMA_VERSION
+    from mlops_jupyter.store.schema import SCHEMA_VERSION
 
     store = _store(args, migrate=True)
     print(f"store {store.location} is at schema version {store.schema_version()} "

@@ -14,10 +14,10 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import tracking
-from .cell_analysis import analyse_cell, as_metric, is_simple_value
-from .cell_capture import OutputCapture
-from .notebook_state import (KernelHistory, find_notebook_path, hidden_state, parameter_names,
+from mlops_jupyter import tracking
+from mlops_jupyter.notebook.cell_analysis import analyse_cell, as_metric, is_simple_value
+from mlops_jupyter.magics.capture import OutputCapture
+from mlops_jupyter.magics.history import (KernelHistory, find_notebook_path, hidden_state, parameter_names,
                              read_code_cells, source_hash)
 
 

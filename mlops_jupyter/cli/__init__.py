@@ -1,0 +1,5 @@
+"""FACE cli: the `mlops-jupyter` command; each subcommand parses, calls one service, maps errors."""
+
+from mlops_jupyter.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""FOUNDATION notebook: reading notebooks, cell roles, the parameters schema, name analysis."""
