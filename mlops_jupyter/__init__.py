@@ -9,10 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-try:
-    from mlops_jupyter._version import __version__
-except ImportError:  # a source tree that was never built by hatch
-    __version__ = "0.1.0.dev0"
+from mlops_jupyter.version import __version__
 
 _EXPORTS = {
     "MlopsJupyterError": "errors",

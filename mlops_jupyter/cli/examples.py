@@ -11,7 +11,7 @@ from pathlib import Path
 from mlops_jupyter import env
 from mlops_jupyter.store import RunStore
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "example-notebooks"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "example-notebooks"
 
 
 def example_notebooks() -> list[Path]:

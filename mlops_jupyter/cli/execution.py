@@ -70,7 +70,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _params(args: argparse.Namespace) -> int:
-    from mlops_jupyter.cli.main import print_json
+    from mlops_jupyter.cli.output import print_json
     from mlops_jupyter.execution.parameters import notebook_schema, parameters_table, read_notebook
 
     schema = notebook_schema(read_notebook(args.notebook))

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
-import json
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
 
+from mlops_jupyter.cli import convert, execution, runs
 from mlops_jupyter.errors import MlopsJupyterError
-
-#: Modules that add subcommands with ``register(subparsers)``, when they are installed.
-_SUBCOMMAND_MODULES = ("mlops_jupyter.cli.runs", "mlops_jupyter.cli.execution",
-                       "mlops_jupyter.cli.convert")
+from mlops_jupyter.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,25 +18,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Track, compare, reproduce and ship Jupyter experiments.")
     parser.add_argument("--store", help="store path or URL (default: MLOPS_JUPYTER_STORE, else "
                         "<project root>/.mlops/runs.db)")
-    from mlops_jupyter import __version__
-
     parser.add_argument("--version", action="version", version=f"mlops-jupyter {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = subparsers.add_parser("demo", help="record a few real runs and show them")
     demo.add_argument("--quick", action="store_true", help="skip executing example notebooks")
     demo.set_defaults(func=_demo)
-    for name in _SUBCOMMAND_MODULES:
-        if _installed(name):
-            importlib.import_module(name).register(subparsers)
+    for module in (runs, execution, convert):
+        module.register(subparsers)
     return parser
-
-
-def _installed(module: str) -> bool:
-    """Whether `module` exists (a missing parent package counts as missing, not as an error)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -66,19 +50,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def print_json(data: Any) -> None:
-    """JSON to stdout (NaN as null), for --format json."""
-    print(json.dumps(_jsonable(data), indent=2, default=str))
-
-
-def _jsonable(data: Any) -> Any:
-    if isinstance(data, float) and data != data:
-        return None
-    if isinstance(data, dict):
-        return {k: _jsonable(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_jsonable(v) for v in data]
-    return data
 

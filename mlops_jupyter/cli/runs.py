@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from mlops_jupyter.formatting import fmt_duration, fmt_time, fmt_value, table
-from mlops_jupyter.cli.main import print_json
+from mlops_jupyter.cli.output import print_json
 
 
 _MAX_EXTRA_COLUMNS = 8

@@ -90,7 +90,7 @@ class CapabilitiesHandler(BaseHandler):
 
     @web.authenticated
     def get(self) -> None:
-        from mlops_jupyter import __version__
+        from mlops_jupyter.version import __version__
 
         self.write_json({"version": __version__, "store_url": self.ctx.store_url,
                          "actions": actions.capabilities()})
