@@ -85,10 +85,20 @@ export interface IMetricsReply {
   metrics: IMetricSeries[];
 }
 
+/** One compared field, as the server's one comparison rule judged it (tracking/compare.py). */
+export interface ICompareField {
+  family: 'run' | 'params' | 'metrics' | 'tags';
+  key: string;
+  /** one text per run, with enough digits to see why values differ */
+  texts: string[];
+  differs: boolean;
+}
+
 export interface ICompareReply {
   runs: IRunDetail[];
   param_keys: string[];
   differing_params: string[];
+  fields: ICompareField[];
   metric_keys: string[];
   /** metric key -> run_id -> points */
   histories: { [key: string]: { [run_id: string]: MetricPoint[] } };

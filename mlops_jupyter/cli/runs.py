@@ -125,22 +125,12 @@ def _print_provenance(prov: dict[str, Any]) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from mlops_jupyter.tracking.compare import compare_runs
+
     store = _store(args)
-    records = [store.get_run(r) for r in args.run_ids]
-    fields: list[tuple[str, Any]] = [
-        ("name", lambda r: r.name), ("status", lambda r: r.status),
-        ("experiment", lambda r: r.experiment), ("duration", lambda r: fmt_duration(r.duration))]
-    for family in ("params", "metrics", "tags"):
-        keys = sorted({k for r in records for k in getattr(r, family)})
-        fields += [(f"{family}.{k}", (lambda r, f=family, k=k: getattr(r, f).get(k)))
-                   for k in keys]
-    rows = []
-    for label, get in fields:
-        values = [get(r) for r in records]
-        texts = [fmt_value(v) for v in values]
-        differs = len(set(texts)) > 1
-        rows.append(["*" if differs else "", label, *texts])
-    print(table(["", "field", *(r.run_id[:8] for r in records)], rows))
+    comparison = compare_runs([store.get_run(r) for r in args.run_ids])
+    rows = [["*" if f.differs else "", f.label, *f.texts] for f in comparison.fields]
+    print(table(["", "field", *(r.run_id[:8] for r in comparison.runs)], rows))
     return 0
 
 

@@ -130,19 +130,14 @@ def compare_runs(run_ids: list[str]) -> None:
     """Display the parameter differences and overlaid metric curves of several runs."""
     if len(run_ids) < 2:
         raise UsageError("%runs compare needs at least two run ids")
+    from mlops_jupyter.tracking.compare import compare_runs as compare
+
     store = open_store()
     records = [store.get_run(r) for r in run_ids]
-    keys = sorted({k for r in records for k in r.params} | {f"metrics.{k}" for r in records
-                                                              for k in r.metrics})
-    rows, marked = [], set()
-    for i, key in enumerate(keys):
-        if key.startswith("metrics."):
-            values = [fmt_value(r.metrics.get(key[8:])) for r in records]
-        else:
-            values = [fmt_value(r.params.get(key)) for r in records]
-        if len(set(values)) > 1:
-            marked.add(i)
-        rows.append([key, *values])
+    comparison = compare(records)
+    shown = [f for f in comparison.fields if f.family in ("params", "metrics")]
+    rows = [[("* " if f.differs else "") + f.label, *f.texts] for f in shown]
+    marked = {i for i, f in enumerate(shown) if f.differs}
     headers = ["", *(f"{r.run_id[:8]} {r.name}" for r in records)]
     _show_bundle(None, html_table(headers, rows, marked), text_table(headers, rows))
     _plot_curves(store, records)

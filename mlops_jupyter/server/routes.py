@@ -13,6 +13,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
+from mlops_jupyter.tracking.compare import compare_runs
 from mlops_jupyter.errors import MlopsJupyterError, RunStateError, StoreUnavailableError
 
 from mlops_jupyter.server import actions
@@ -256,14 +257,14 @@ class CompareHandler(BaseHandler):
         store = self.ctx.store
         runs = [store.get_run(run_id) for run_id in ids]
         max_points = payloads.parse_max_points(self.query("max_points"), self.ctx.metric_max_points)
-        param_keys = sorted({k for r in runs for k in r.params})
-        differing = [k for k in param_keys
-                     if len({json.dumps(r.params.get(k, None), sort_keys=True, default=str) for r in runs}) > 1]
-        metric_keys = sorted({k for r in runs for k in r.metrics})
+        comparison = compare_runs(runs)
+        metric_keys = comparison.keys("metrics")
         histories = {key: {r.run_id: metric_payload(store, r.run_id, key, max_points)["points"]
                            for r in runs if key in r.metrics} for key in metric_keys}
         self.write_json({"runs": [payloads.run_detail(r, self.ctx.root_dir) for r in runs],
-                         "param_keys": param_keys, "differing_params": differing,
+                         "param_keys": comparison.keys("params"),
+                         "differing_params": comparison.differing("params"),
+                         "fields": [f.to_dict() for f in comparison.fields],
                          "metric_keys": metric_keys, "histories": histories})
 
 

@@ -27,6 +27,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   }
   const c = state.data;
   const differing = new Set(c.differing_params);
+  const paramTexts = new Map(c.fields.filter(f => f.family === 'params').map(f => [f.key, f.texts]));
   const paramKeys = onlyDiff ? c.param_keys.filter(k => differing.has(k)) : c.param_keys;
   const figureNames = [
     ...new Set(c.runs.flatMap(r => r.artifacts.filter(a => a.media_type === 'image/png').map(a => a.name)))
@@ -58,8 +59,8 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
             {paramKeys.map(k => (
               <tr key={k} className={differing.has(k) ? 'jp-mlops-differs' : ''} data-param={k}>
                 <th>{k}</th>
-                {c.runs.map(r => (
-                  <td key={r.run_id}>{formatValue(r.params[k])}</td>
+                {c.runs.map((r, i) => (
+                  <td key={r.run_id}>{paramTexts.get(k)?.[i] ?? formatValue(r.params[k])}</td>
                 ))}
               </tr>
             ))}
