@@ -180,11 +180,21 @@ class UnsupportedMagicError(NotebookError):
 
 
 class NotebookExecutionError(MlopsJupyterError):
-    """A cell raised while a notebook was executed (modelled on papermill's PapermillExecutionError)."""
+    """A cell raised while a notebook was executed (modelled on papermill's PapermillExecutionError).
 
-    def __init__(self, cell_index: int, ename: str, evalue: str, output_path: str | None = None) -> None:
-        self.cell_index, self.ename, self.evalue, self.output_path = cell_index, ename, evalue, output_path
-        msg = f"cell {cell_index} raised {ename}: {evalue}"
+    The fields say where and why, so the CLI, the server and the panel can show the same thing:
+    ``cell_index`` (in the source notebook; -1 when unknown), ``execution_count``, ``source``
+    (of the failing cell), ``ename``/``evalue``/``traceback`` (the kernel's error), ``run_id``
+    (the run that recorded the execution, when there is one) and ``output_path``.
+    """
+
+    def __init__(self, cell_index: int, ename: str, evalue: str, output_path: str | None = None,
+                 *, run_id: str | None = None, execution_count: int | None = None,
+                 source: str = "", traceback: str = "", message: str | None = None) -> None:
+        self.cell_index, self.ename, self.evalue = cell_index, ename, evalue
+        self.output_path, self.run_id, self.execution_count = output_path, run_id, execution_count
+        self.source, self.traceback = source, traceback
+        msg = message or f"cell {cell_index} raised {ename}: {evalue}"
         if output_path:
             msg += f" (executed notebook: {output_path})"
         super().__init__(msg)
@@ -244,23 +254,27 @@ class KernelStartError(MlopsJupyterError):
 class KernelDiedError(NotebookExecutionError):
     """The kernel died (crashed, was killed, ran out of memory) while a cell was running."""
 
-    def __init__(self, cell_index: int, output_path: str | None = None) -> None:
-        self.cell_index, self.ename, self.output_path = cell_index, "DeadKernelError", output_path
-        self.evalue = "the kernel died while this cell was running (crash, kill or out of memory)"
-        MlopsJupyterError.__init__(
-            self, f"kernel died while running cell {cell_index}" +
-            (f" (executed notebook: {output_path})" if output_path else ""))
+    def __init__(self, cell_index: int, output_path: str | None = None, *,
+                 run_id: str | None = None, source: str = "") -> None:
+        super().__init__(
+            cell_index, "DeadKernelError",
+            "the kernel died while this cell was running (crash, kill or out of memory)",
+            output_path, run_id=run_id, source=source,
+            message=f"kernel died while running cell {cell_index}; run the notebook by hand to "
+                    "see why (out of memory is the usual cause)")
 
 
 class NotebookTimeoutError(NotebookExecutionError):
     """A notebook ran longer than its per-run timeout and was stopped."""
 
-    def __init__(self, timeout: float, cell_index: int, output_path: str | None = None) -> None:
-        self.timeout, self.cell_index, self.output_path = timeout, cell_index, output_path
-        self.ename, self.evalue = "TimeoutError", f"the run exceeded its timeout of {timeout:g}s"
-        MlopsJupyterError.__init__(
-            self, f"timed out after {timeout:g}s while running cell {cell_index}; raise "
-            "--timeout or make the notebook faster")
+    def __init__(self, timeout: float, cell_index: int, output_path: str | None = None, *,
+                 run_id: str | None = None, source: str = "") -> None:
+        self.timeout = timeout
+        super().__init__(
+            cell_index, "TimeoutError", f"the run exceeded its timeout of {timeout:g}s",
+            output_path, run_id=run_id, source=source,
+            message=f"timed out after {timeout:g}s while running cell {cell_index}; raise "
+                    "--timeout or make the notebook faster")
 
 
 class UnknownKernelError(MlopsJupyterError, LookupError):

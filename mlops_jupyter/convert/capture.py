@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from mlops_jupyter.convert.analysis import Plan
-from mlops_jupyter.errors import NotebookError, NotebookExecutionError
+from mlops_jupyter.errors import (
+    KernelDiedError,
+    NotebookError,
+    NotebookExecutionError,
+    NotebookTimeoutError,
+    UnknownKernelError,
+)
 
 FINAL = "_final"
 
@@ -184,18 +190,29 @@ def _execute(client: Any, run_nb: Any, origin: list[int | None], timeout: int,
         client.execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
         index = _failed_cell(run_nb, origin)
-        raise NotebookExecutionError(index, err.ename, _first_line(err.evalue)) from err
-    except CellTimeoutError as err:
-        raise NotebookError(
-            f"a cell ran longer than {timeout} s while capturing expected values; "
-            "raise the limit with --timeout (timeout=...)") from err
+        raise NotebookExecutionError(
+            index, err.ename, _first_line(err.evalue), source=_source(run_nb, origin, index),
+            traceback=str(err.traceback or "")) from err
+    except CellTimeoutError as err:  # the same errors as `run`, so every face says the same
+        raise NotebookTimeoutError(timeout, _running_cell(run_nb, origin)) from err
     except DeadKernelError as err:
-        raise NotebookError(f"the {kernel_name!r} kernel died while capturing expected values "
-                            "(out of memory?); run the notebook once by hand to see why") from err
+        raise KernelDiedError(_running_cell(run_nb, origin)) from err
     except NoSuchKernel as err:
-        raise NotebookError(
-            f"no Jupyter kernel named {kernel_name!r}; list kernels with `jupyter kernelspec "
-            "list`, or install one with `python -m ipykernel install --user`") from err
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        raise UnknownKernelError(kernel_name,
+                                 sorted(KernelSpecManager().find_kernel_specs())) from err
+
+
+def _running_cell(run_nb: Any, origin: list[int | None]) -> int:
+    """The source index of the last cell that started (the one running when it stopped)."""
+    started = [index for cell, index in zip(run_nb.cells, origin)
+               if index is not None and cell.get("execution_count") is not None]
+    return started[-1] if started else -1
+
+
+def _source(run_nb: Any, origin: list[int | None], index: int) -> str:
+    return next((cell.source for cell, i in zip(run_nb.cells, origin) if i == index), "")
 
 
 def _SETUP_CELL() -> Any:

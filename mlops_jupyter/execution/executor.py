@@ -152,10 +152,14 @@ def _cell_error(job: NotebookJob, output_path: str, ename: str, evalue: str,
                 shown_path: str | None) -> NotebookExecutionError:
     """The error of the first failing cell, indexed in the SOURCE notebook."""
     for cell in _executed_cells(output_path):
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", ())):
+        error = next((o for o in cell.get("outputs", ()) if o.get("output_type") == "error"),
+                     None)
+        if error is not None:
             index = job.source_cell_index(cell)
-            return NotebookExecutionError(-1 if index is None else index, ename, evalue,
-                                          shown_path)
+            return NotebookExecutionError(
+                -1 if index is None else index, ename, evalue, shown_path,
+                execution_count=cell.get("execution_count"), source=cell.get("source", ""),
+                traceback="\n".join(error.get("traceback") or ()))
     return NotebookExecutionError(-1, ename, evalue, shown_path)
 
 

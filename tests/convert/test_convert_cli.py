@@ -156,9 +156,9 @@ def test_convert_with_an_unknown_kernel_is_one_clear_message(tmp_path):
     done = run_cli("convert", str(CORPUS_DIR / "empty.ipynb"), "-o", str(tmp_path / "pkg"),
                    "--kernel", "no-such-kernel")
     assert done.returncode == 2
-    assert done.stderr.strip() == ("error: no Jupyter kernel named 'no-such-kernel'; list kernels "
-                                   "with `jupyter kernelspec list`, or install one with "
-                                   "`python -m ipykernel install --user`")
+    assert done.stderr.strip().startswith("error: no kernel named 'no-such-kernel'; installed "
+                                          "kernels: 'python3'")  # the same message as `run`
+    assert done.stderr.count("\n") == 1  # one line
     assert list(tmp_path.iterdir()) == []
 
 
@@ -172,6 +172,6 @@ def test_convert_timeout_is_one_clear_message(tmp_path):
          "outputs": [], "execution_count": None}]}))
     done = run_cli("convert", str(notebook), "-o", str(tmp_path / "pkg"), "--timeout", "1")
     assert done.returncode == 2
-    assert done.stderr.strip() == ("error: a cell ran longer than 1 s while capturing expected "
-                                   "values; raise the limit with --timeout (timeout=...)")
+    assert done.stderr.strip() == ("error: timed out after 1s while running cell 0; raise "
+                                   "--timeout or make the notebook faster")  # as `run` says
     assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb"]

@@ -80,6 +80,8 @@ def test_failing_cell_gives_a_failed_run_with_error_and_output(tmp_path):
         run_notebook(nb, {"x": 2, "fail_on": 2})
     err = caught.value
     assert (err.cell_index, err.ename, err.evalue) == (4, "ValueError", "boom at x=2")
+    assert err.execution_count is not None and "ValueError" in err.source
+    assert "boom at x=2" in err.traceback and err.run_id
     record = open_store().get_run(err.run_id)
     assert record.status == "failed" and "cell 4 raised ValueError: boom at x=2" in record.error
     assert record.tags["mlops.error_cell"] == "4"
