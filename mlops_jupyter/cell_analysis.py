@@ -159,9 +159,9 @@ def _stored_names(stmt: ast.stmt) -> dict[str, set[str]]:
     elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         other.add(stmt.name)
     for node in ast.walk(stmt):  # loop targets, with-as, walrus: bound but not "assigned"
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            if node.id not in assign:
-                other.add(node.id)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                and node.id not in assign:
+            other.add(node.id)
     return {"assign": assign, "other": other}
 
 
