@@ -84,8 +84,11 @@ class TrackingMagics(Magics):
         Awaiting that call makes IPython run the cell as a coroutine on its own loop, exactly as
         it runs the cell without ``%%track``. Any other input is returned unchanged.
         """
+        code = "".join(lines)
+        if not code.startswith("get_ipython().run_cell_magic('track'"):
+            return lines  # every other cell: no parsing on the way to the kernel
         try:
-            tree = ast.parse("".join(lines))
+            tree = ast.parse(code)
             call = tree.body[0].value if len(tree.body) == 1 else None
             if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                     and call.func.attr == "run_cell_magic" and len(call.args) == 3

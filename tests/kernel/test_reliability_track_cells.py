@@ -68,6 +68,7 @@ def test_top_level_await_runs_as_without_tracking(run_cells, store) -> None:
         "%%track --name shown\nawait asyncio.sleep(0, result=41) + 1",
         "%%track --name late_error\nawait asyncio.sleep(0)\nraise ValueError('after await')",
         "print(y, score, v, Out[6])",
+        "%%track --nope\nlate = await asyncio.sleep(0, result=8)\nprint('late', late)",
         "%autoawait off",
         "%%track --name no_autoawait\nawait asyncio.sleep(0)",
         "await asyncio.sleep(0)",
@@ -76,8 +77,10 @@ def test_top_level_await_runs_as_without_tracking(run_cells, store) -> None:
     assert _result(nb.cells[5]) == "42"  # the displayhook shows the last awaited value
     assert _error(nb.cells[6])["evalue"] == "after await"
     assert _text(nb.cells[7]) == "4 13 5 42\n"  # the values live in the user's namespace
+    # bad options: the cell runs untracked, and still awaits
+    assert "ran without tracking" in _text(nb.cells[8]) and "late 8" in _text(nb.cells[8])
     # with autoawait off, the tracked cell fails exactly as the untracked one does
-    assert _error(nb.cells[9])["ename"] == _error(nb.cells[10])["ename"] == "SyntaxError"
+    assert _error(nb.cells[10])["ename"] == _error(nb.cells[11])["ename"] == "SyntaxError"
     runs = _runs(store)
     assert runs["awaited"].status == "finished"
     assert runs["awaited"].metrics == {"x": 3.0, "y": 4.0}
