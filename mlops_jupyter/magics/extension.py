@@ -1,6 +1,8 @@
 """IPython magics: ``%%track`` (a cell as a run), ``%track`` (runs spanning cells), ``%runs``.
 
-A thin layer: argument parsing here, the work in tracked_cell, tracking and widgets.
+A thin layer: argument parsing here, the work in tracked_cell, tracking and widgets. One input
+transformer makes a ``%%track`` cell with top-level ``await`` an awaited call, so IPython runs it
+on its loop as it runs the same cell without ``%%track``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from mlops_jupyter.tracking import provenance
 from mlops_jupyter import tracking
-from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import KernelHistory
-from mlops_jupyter.magics.tracked_cell import TrackedCell, TrackOptions, guarded, warn
+from mlops_jupyter.magics.tracked_cell import TrackedCell, TrackOptions, guarded, needs_await, warn
 
 _TRACK_USAGE = ("%%track [--name N] [--experiment E] [--params a,b] [--metrics x,y] "
                 "[--tag k=v] [--no-capture]   |   %track start NAME | stop | status | "
@@ -56,9 +57,14 @@ class TrackingMagics(Magics):
     @argument("--no-capture", action="store_true", help="do not record figures/tables/output")
     @line_cell_magic
     def track(self, line: str, cell: str | None = None) -> Any:
-        """%%track: run this cell as a recorded run. %track start|stop|status|log: see usage."""
+        """%%track: run this cell as a recorded run. %track start|stop|status|log: see usage.
+
+        For a cell with top-level ``await`` this returns a coroutine, which `await_tracked_cells`
+        has made the cell's code await.
+        """
         if cell is None:
             return self._track_line(line)
+        awaiting = needs_await(self.shell, cell)
         try:
             args = parse_argstring(self.track, line)
             options = TrackOptions(args.name, args.experiment, _split(args.params),
@@ -66,24 +72,45 @@ class TrackingMagics(Magics):
         except UsageError as err:
             warn(f"%%track {line.strip()}: {err}. The cell ran without tracking. "
                  f"Usage: {_TRACK_USAGE}")
-            return TrackedCell(self.shell, self.history, cell, TrackOptions(), line).execute()
-        return self._track_cell(cell, options, line)
-
-    def _track_cell(self, cell: str, options: TrackOptions, line: str) -> Any:
+            untracked = TrackedCell(self.shell, self.history, cell, TrackOptions(), line)
+            return untracked.execute_async() if awaiting else untracked.execute()
         tracked = TrackedCell(self.shell, self.history, cell, options, f"%%track {line}".strip())
-        tracked.start()
-        capture = OutputCapture(self.shell) if options.capture and tracked.run else None
+        return tracked.run_tracked_async() if awaiting else tracked.run_tracked()
+
+    def await_tracked_cells(self, lines: list[str]) -> list[str]:
+        """IPython input transformer: ``await`` the %%track call of a cell that needs await.
+
+        IPython turns a ``%%track`` cell into ``get_ipython().run_cell_magic('track', ...)``, a
+        plain call, so the shell would run it synchronously, where nothing can be awaited.
+        Awaiting that call makes IPython run the cell as a coroutine on its own loop, exactly as
+        it runs the cell without ``%%track``. Any other input is returned unchanged.
+        """
+        code = "".join(lines)
+        if not code.startswith("get_ipython().run_cell_magic('track'"):
+            return lines  # every other cell: no parsing on the way to the kernel
         try:
-            if capture is not None:
-                with capture:
-                    result = tracked.execute()
-            else:
-                result = tracked.execute()
-        except BaseException as exc:
-            tracked.fail(exc)
-            raise
-        tracked.finish(result, capture)
-        return result
+            tree = ast.parse(code)
+            call = tree.body[0].value if len(tree.body) == 1 else None
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "run_cell_magic" and len(call.args) == 3
+                    and all(isinstance(a, ast.Constant) for a in call.args)
+                    and call.args[0].value == "track"
+                    and getattr(self.shell.find_cell_magic("track"), "__self__", None) is self
+                    and needs_await(self.shell, call.args[2].value)):
+                return lines
+            return [f"await {ast.unparse(call)}\n"]
+        except Exception:  # noqa: BLE001 - a transformer must never break a cell
+            return lines
+
+    def install_transformer(self) -> None:
+        """Register `await_tracked_cells` once (a reloaded extension replaces its old one)."""
+        post = self.shell.input_transformers_post
+        post[:] = [t for t in post if getattr(t, "__name__", "") != "await_tracked_cells"]
+        post.append(self.await_tracked_cells)
+
+    def uninstall_transformer(self) -> None:
+        post = self.shell.input_transformers_post
+        post[:] = [t for t in post if getattr(t, "__self__", None) is not self]
 
     def _track_line(self, line: str) -> Any:
         words = shlex.split(line)
@@ -142,9 +169,9 @@ class TrackingMagics(Magics):
             except (ValueError, SyntaxError):
                 value = text
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                guarded(f"logging metric {key}", lambda: run.log_metric(key, value))
+                guarded(f"logging metric {key}", lambda k=key, v=value: run.log_metric(k, v))
             else:
-                guarded(f"logging param {key}", lambda: run.log_param(key, value))
+                guarded(f"logging param {key}", lambda k=key, v=value: run.log_param(k, v))
 
     @line_magic
     def runs(self, line: str) -> Any:
@@ -163,6 +190,7 @@ def load_ipython_extension(ipython: Any) -> None:
     magics = TrackingMagics(ipython)
     ipython.register_magics(magics)
     magics.history.register()
+    magics.install_transformer()
     provenance.install_seed_recorders()
 
 
@@ -171,3 +199,4 @@ def unload_ipython_extension(ipython: Any) -> None:
     magics = ipython.magics_manager.registry.get(TrackingMagics.__name__)
     if magics is not None:
         magics.history.unregister()
+        magics.uninstall_transformer()

@@ -172,13 +172,7 @@ def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list
 @functools.lru_cache(maxsize=4096)
 def _binds(source: str) -> frozenset[str]:
     """Names a past execution bound (cached: a long session re-reads the same sources)."""
-    return frozenset(analyse_cell(_strip_magics(source)).binds)
-
-
-def _strip_magics(source: str) -> str:
-    """Drop IPython-only lines so the rest can be parsed as Python."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return frozenset(analyse_cell(source).binds)
 
 
 def parameter_names(history: list[Executed], cells: list[NotebookCell]) -> list[str]:

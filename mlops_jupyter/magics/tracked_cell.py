@@ -2,23 +2,36 @@
 
 The rule everywhere here: the user's cell runs exactly as it would without tracking. Failures of
 the tracking itself are shown as one warning line; the cell's own exception (if any) is the one
-the user sees, and it marks the run failed.
+the user sees, and it marks the run failed. A cell with top-level ``await`` is run as IPython
+runs one (autoawait): compiled with ``PyCF_ALLOW_TOP_LEVEL_AWAIT`` and awaited on the loop the
+shell is already running, which is why there is an async twin of each way to run a cell.
 """
 
 from __future__ import annotations
 
 import ast
+import asyncio
+import contextlib
+import inspect
 import math
 import traceback
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from types import CodeType
+from typing import Any
 
 from mlops_jupyter import tracking
 from mlops_jupyter.notebook.cell_analysis import analyse_cell, as_metric, is_simple_value
 from mlops_jupyter.magics.capture import OutputCapture
-from mlops_jupyter.magics.history import (KernelHistory, find_notebook_path, hidden_state, parameter_names,
-                             read_code_cells, source_hash)
+from mlops_jupyter.magics.history import (
+    KernelHistory,
+    find_notebook_path,
+    hidden_state,
+    parameter_names,
+    read_code_cells,
+    source_hash,
+)
 
 
 @dataclass
@@ -45,6 +58,18 @@ def guarded(what: str, fn: Callable[[], Any]) -> Any:
     except Exception as err:  # noqa: BLE001 - tracking must never break the cell
         warn(f"{what} failed: {err}")
         return None
+
+
+def needs_await(shell: Any, source: str) -> bool:
+    """Whether IPython would run this cell as a coroutine (top-level await, autoawait on).
+
+    The shell's own rule (``should_run_async``), so a tracked cell is async exactly when the
+    same cell without ``%%track`` would be; False when the cell does not even transform.
+    """
+    try:
+        return bool(shell.should_run_async(source, transformed_cell=shell.transform_cell(source)))
+    except Exception:  # noqa: BLE001 - a cell that does not transform fails later, as without us
+        return False
 
 
 class TrackedCell:
@@ -106,24 +131,75 @@ class TrackedCell:
 
     # -- during ---------------------------------------------------------------------------
 
-    def execute(self) -> Any:
-        """Run the cell in the user's namespace; the last expression's value is returned."""
+    def _compile(self, allow_await: bool) -> tuple[CodeType, CodeType | None]:
+        """The cell's statements and its last expression (if any), compiled by the shell's own
+        compiler, so that ``from __future__`` imports carry across cells as without tracking."""
         code = self.shell.transform_cell(self.source)
         tree = ast.parse(code)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         filename = self.shell.compile.cache(code, self.shell.execution_count, raw_code=self.source)
+        compiler = self.shell.compile
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if allow_await else 0
+        with compiler.extra_flags(flags):
+            body = compiler(ast.Module(tree.body, []), filename, "exec")
+            tail = compiler(ast.Expression(last.value), filename, "eval") if last else None
+        return body, tail
+
+    def execute(self) -> Any:
+        """Run the cell in the user's namespace; the last expression's value is returned.
+
+        Top-level ``await`` is a SyntaxError here, as in any synchronously run cell.
+        """
+        body, tail = self._compile(allow_await=False)
         ns = self.shell.user_ns
-        exec(compile(tree, filename, "exec"), ns)  # noqa: S102 - the user's own cell
-        if last is not None:
-            return eval(compile(ast.Expression(last.value), filename, "eval"), ns)  # noqa: S307
-        return None
+        exec(body, ns)  # noqa: S102 - the user's own cell
+        return eval(tail, ns) if tail is not None else None
+
+    async def execute_async(self) -> Any:
+        """`execute` for a cell with top-level ``await``, awaited on the shell's running loop."""
+        body, tail = self._compile(allow_await=True)
+        ns = self.shell.user_ns
+        await _run(body, ns)
+        return await _run(tail, ns) if tail is not None else None
+
+    @contextlib.contextmanager
+    def _tracking(self) -> Iterator[list[Any]]:
+        """Start the run and capture outputs around the body; yields a list for the result.
+
+        The cell's exception marks the run failed (killed for an interrupt) and propagates
+        unchanged; otherwise metrics and outputs are logged and the run ends finished.
+        """
+        self.start()
+        capture = OutputCapture(self.shell) if self.options.capture and self.run else None
+        result: list[Any] = []
+        try:
+            with capture if capture is not None else contextlib.nullcontext():
+                yield result
+        except BaseException as exc:
+            self.fail(exc)
+            raise
+        self.finish(result[0] if result else None, capture)
+
+    def run_tracked(self) -> Any:
+        """Start the run, execute the cell, record what it did; the cell's value is returned."""
+        with self._tracking() as result:
+            result.append(self.execute())
+        return result[0]
+
+    async def run_tracked_async(self) -> Any:
+        """`run_tracked` for a cell with top-level ``await``."""
+        with self._tracking() as result:
+            result.append(await self.execute_async())
+        return result[0]
 
     def fail(self, exc: BaseException) -> None:
         """Record the cell's exception on the run (the caller re-raises it)."""
         if self.run is None:
             return
-        if isinstance(exc, KeyboardInterrupt):
-            guarded("marking the run killed", lambda: self.run.end("killed", "KeyboardInterrupt"))
+        if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
+            # ipykernel turns Ctrl-C during an awaiting cell into a CancelledError
+            reason = type(exc).__name__
+            guarded("marking the run killed", lambda: self.run.end("killed", reason))
         else:
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             guarded("marking the run failed", lambda: self.run.end("failed", text))
@@ -158,13 +234,22 @@ class TrackedCell:
 
     def _log_outputs(self, run: tracking.Run, capture: OutputCapture) -> None:
         for i, figure in enumerate(capture.figures):
-            guarded(f"saving figure {i + 1}", lambda: run.log_figure(figure, f"figure_{i + 1}"))
+            guarded(f"saving figure {i + 1}",
+                    lambda f=figure, n=i: run.log_figure(f, f"figure_{n + 1}"))
         for i, frame in enumerate(capture.tables):
-            guarded(f"saving table {i + 1}", lambda: run.log_table(frame, f"table_{i + 1}"))
+            guarded(f"saving table {i + 1}",
+                    lambda t=frame, n=i: run.log_table(t, f"table_{n + 1}"))
         for stream in ("stdout", "stderr"):
             text = getattr(capture, stream)
             if text.strip():
                 run.log_artifact(text.encode(), name=f"{stream}.txt", media_type="text/plain")
+
+
+async def _run(code: CodeType, ns: dict[str, Any]) -> Any:
+    """Evaluate compiled cell code, awaiting it when it holds top-level await (as IPython does)."""
+    if code.co_flags & inspect.CO_COROUTINE:
+        return await eval(code, ns)  # the user's own cell
+    return eval(code, ns)
 
 
 def _is_dataframe(value: Any) -> bool:

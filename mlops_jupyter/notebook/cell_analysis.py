@@ -2,6 +2,8 @@
 
 `%%track` records as params the simple-typed globals a cell READS before assigning them, and
 as metrics the numbers it ASSIGNS at top level; both come from here, without running anything.
+Cells are read as the Python IPython runs (`%` and `!` lines turned into calls by IPython's own
+transformer), so one magic line does not hide the rest of the cell.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
+from IPython.core.inputtransformer2 import TransformerManager
+
 _IGNORED = frozenset({"In", "Out", "get_ipython", "exit", "quit", "display", "print"})
 _MAX_ITEMS = 20
 _MAX_TEXT = 500
+_TRANSFORMER = TransformerManager()  # IPython's static transforms; needs no running shell
 
 
 @dataclass
@@ -78,15 +83,49 @@ class _Loads(ast.NodeVisitor):
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
 
 
+def python_source(source: str) -> str:
+    """The cell as the Python that IPython runs, for static analysis.
+
+    `%line` magics, `!shell` lines and `x = !cmd` become the calls IPython makes of them (their
+    arguments stay opaque strings); a cell magic (`%%track`, `%%time`) is read as its body, the
+    code it runs. Text the transformer cannot read comes back unchanged.
+    """
+    try:
+        code = _TRANSFORMER.transform_cell(source)
+    except Exception:  # noqa: BLE001 - IPython's tokenizer on odd input: analyse the raw text
+        return source
+    body = _cell_magic_body(code)
+    return code if body is None else python_source(body)
+
+
+def _cell_magic_body(code: str) -> str | None:
+    """The body of ``get_ipython().run_cell_magic(name, line, body)``, IPython's cell magic form."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return None
+    call = tree.body[0].value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "run_cell_magic" and isinstance(call.func.value, ast.Call)
+            and isinstance(call.func.value.func, ast.Name)
+            and call.func.value.func.id == "get_ipython" and len(call.args) == 3):
+        return None
+    body = call.args[2]
+    return body.value if isinstance(body, ast.Constant) and isinstance(body.value, str) else None
+
+
 def analyse_cell(source: str) -> CellNames:
     """Reads-before-assignment and top-level assignments of a cell, in source order.
 
-    A cell that does not parse (IPython syntax left in it, a typo) yields empty results: the
-    caller records less, it never fails.
+    The cell is read through `python_source`. One that still does not parse (a typo, a cell
+    magic whose body is not Python) yields empty results: the caller records less, it never
+    fails.
     """
     try:
-        tree = ast.parse(source)
-    except SyntaxError:
+        tree = ast.parse(python_source(source))
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
         return CellNames()
     out, bound = CellNames(), set()
     for stmt in tree.body:
@@ -120,9 +159,9 @@ def _stored_names(stmt: ast.stmt) -> dict[str, set[str]]:
     elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         other.add(stmt.name)
     for node in ast.walk(stmt):  # loop targets, with-as, walrus: bound but not "assigned"
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            if node.id not in assign:
-                other.add(node.id)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                and node.id not in assign:
+            other.add(node.id)
     return {"assign": assign, "other": other}
 
 
