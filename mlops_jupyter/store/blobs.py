@@ -270,14 +270,19 @@ class BlobStore:
         """Remove one blob (missing is fine); `collect` is the safe way to clean up."""
         self._remove(self.path_of(sha256))
 
-    def entries(self) -> Iterator[BlobEntry]:
-        """Every blob, partial write, gc trash file and in-flight marker under the root."""
+    def entries(self, only: str | None = None) -> Iterator[BlobEntry]:
+        """Every blob, partial write, gc trash file and in-flight marker under the root (or
+        only those in the subfolder `only`)."""
         if self._fs is None:
             if not self._dir.is_dir():
                 return
-            for sub in os.scandir(self._dir):
-                if sub.is_dir() and (len(sub.name) == 2 or sub.name == INFLIGHT):
-                    for item in os.scandir(sub.path):
+            subs = [self._dir / only] if only else [
+                Path(e.path) for e in os.scandir(self._dir) if e.is_dir()]
+            for sub in subs:
+                if len(sub.name) != 2 and sub.name != INFLIGHT:
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    for item in os.scandir(sub):
                         with contextlib.suppress(FileNotFoundError):
                             st = item.stat()
                             entry = _classify(sub.name, item.name, item.path, st.st_size,
@@ -285,9 +290,10 @@ class BlobStore:
                             if entry:
                                 yield entry
         else:
-            self._fs.invalidate_cache()
+            base = f"{self._base}/{only}" if only else self._base
+            self._fs.invalidate_cache(base)
             with contextlib.suppress(FileNotFoundError):
-                found = self._fs.find(self._base, detail=True)
+                found = self._fs.find(base, detail=True)
                 for path, info in found.items():
                     parts = path[len(self._base):].strip("/").split("/")
                     if len(parts) == 2:
@@ -314,7 +320,8 @@ class BlobStore:
         """
         now = time.time()
         entries = list(self.entries())
-        live = self._live_markers([e for e in entries if e.kind == "marker"], now, dry_run)
+        # markers are listed after the files: a writer makes its marker before its file
+        live = self._live_markers(list(self.entries(INFLIGHT)), now, dry_run)
         blobs = [e for e in entries if e.kind == "blob"]
         refs = referenced([b.sha256 for b in blobs])
         orphans = [b for b in blobs if b.sha256 not in refs]
@@ -348,8 +355,7 @@ class BlobStore:
             if self._rename(blob.path, trash):
                 moved.append((blob, trash))
         now = time.time()
-        live = self._live_markers(
-            [e for e in self.entries() if e.kind == "marker"], now, dry_run=True)
+        live = self._live_markers(list(self.entries(INFLIGHT)), now, dry_run=True)
         refs = referenced([blob.sha256 for blob, _ in moved])
         removed = freed = 0
         for blob, trash in moved:
