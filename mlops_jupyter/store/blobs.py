@@ -9,9 +9,8 @@ import json
 import os
 import socket
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -20,19 +19,14 @@ from .. import env
 from ..errors import ArtifactCorruptError, ArtifactNotFoundError, StoreUnavailableError
 
 _CHUNK = 1 << 20
-_HOST = socket.gethostname()
-#: `gc` keeps unreferenced blobs and partial writes younger than this (seconds): a writer of an
-#: older version, or one on a clock-skewed host, is protected by age alone.
-DEFAULT_GRACE_SECONDS = 3600.0
+#: This machine's name, part of each in-flight marker so `gc` can check the writer's pid.
+HOST = socket.gethostname()
 #: Remote blobs up to this size are re-hashed when their content is logged again; larger ones are
 #: checked by size only, as downloading them would cost about as much as uploading them again.
 #: Local blobs are always re-hashed (one read), since a corrupt model is worse than a slow re-log.
 VERIFY_REMOTE_MAX = 64 << 20
 #: Folder under the root holding one empty marker per write whose artifact row is not committed.
 INFLIGHT = ".inflight"
-#: A marker of another host (whose pid cannot be checked) counts as abandoned after this long.
-INFLIGHT_MAX_AGE = 24 * 3600.0
-_BATCH = 500
 
 
 def sha256_file(path: str | os.PathLike[str]) -> tuple[str, int]:
@@ -54,6 +48,7 @@ class BlobEntry:
     path: str
     size: int
     mtime: float | None  # None when the filesystem does not say: treated as brand new
+    upload_id: str = ""  # for an unfinished S3 multipart upload
 
 
 class BlobStore:
@@ -67,8 +62,8 @@ class BlobStore:
 
     def __init__(self, root: str, storage_options: dict[str, Any] | None = None) -> None:
         self.root = root
-        self._local = "://" not in root or root.startswith("file://")
-        if self._local:
+        self.is_local = "://" not in root or root.startswith("file://")
+        if self.is_local:
             self._dir = Path(root.removeprefix("file://"))
             self._fs = None
         else:
@@ -92,7 +87,7 @@ class BlobStore:
         """Where the blob of this hash lives (a local path, or a path on the fsspec filesystem)."""
         return self._path(self._rel(sha256))
 
-    def _stat(self, path: str) -> tuple[int, float | None] | None:
+    def stat(self, path: str) -> tuple[int, float | None] | None:
         """(size, mtime) of a file, None when it is missing; remote calls bypass fsspec's cache."""
         try:
             if self._fs is None:
@@ -100,18 +95,18 @@ class BlobStore:
                 return st.st_size, st.st_mtime
             self._fs.invalidate_cache(path)
             info = self._fs.info(path)
-            return int(info.get("size") or 0), _mtime(info)
+            return int(info.get("size") or 0), fs_mtime(info)
         except (FileNotFoundError, NotADirectoryError):
             return None
 
-    def _remove(self, path: str) -> None:
+    def remove(self, path: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             if self._fs is None:
                 os.unlink(path)
             else:
                 self._fs.rm(path)
 
-    def _rename(self, src: str, dst: str) -> bool:
+    def move(self, src: str, dst: str) -> bool:
         """Move a file (atomic locally); False when `src` has gone (another gc, a restore)."""
         try:
             if self._fs is None:
@@ -153,7 +148,7 @@ class BlobStore:
                     while chunk := src.read(_CHUNK):
                         fh.write(chunk)
         rel = self._rel(sha)
-        marker = self._path(f"{INFLIGHT}/{sha}-{os.getpid()}-{uuid.uuid4().hex[:8]}-{_HOST}")
+        marker = self._path(f"{INFLIGHT}/{sha}-{os.getpid()}-{uuid.uuid4().hex[:8]}-{HOST}")
         try:
             with self._writing():
                 self._create(marker, lambda fh: None)
@@ -162,7 +157,7 @@ class BlobStore:
             yield sha, size
         finally:
             with contextlib.suppress(OSError):
-                self._remove(marker)
+                self.remove(marker)
 
     def put_bytes(self, data: bytes) -> tuple[str, int]:
         """Store `data`; returns (sha256, size). Writing the same content twice is cheap."""
@@ -181,7 +176,7 @@ class BlobStore:
         unsound so that re-logging the content repairs it. A sound local blob is touched,
         which keeps a `gc` running now off it; if it vanished meanwhile, it is written anew.
         """
-        found = self._stat(path)
+        found = self.stat(path)
         if found is None or found[0] != size:
             return False
         try:
@@ -233,14 +228,14 @@ class BlobStore:
                 self._fs.mv(tmp, target)
             except BaseException:
                 with contextlib.suppress(Exception):
-                    self._remove(tmp)
+                    self.remove(tmp)
                 raise
 
     # -- reading --------------------------------------------------------------------------
 
     def exists(self, sha256: str) -> bool:
         """Whether a blob with this hash is stored."""
-        return self._stat(self.path_of(sha256)) is not None
+        return self.stat(self.path_of(sha256)) is not None
 
     def read(self, sha256: str) -> bytes:
         """The blob's bytes, verified against its hash."""
@@ -261,14 +256,14 @@ class BlobStore:
     def size(self, sha256: str) -> int:
         """Bytes a stored blob takes (0 when it is missing)."""
         try:
-            found = self._stat(self.path_of(sha256))
+            found = self.stat(self.path_of(sha256))
         except OSError:
             return 0
         return found[0] if found else 0
 
     def delete(self, sha256: str) -> None:
         """Remove one blob (missing is fine); `collect` is the safe way to clean up."""
-        self._remove(self.path_of(sha256))
+        self.remove(self.path_of(sha256))
 
     def entries(self, only: str | None = None) -> Iterator[BlobEntry]:
         """Every blob, partial write, gc trash file and in-flight marker under the root (or
@@ -285,7 +280,7 @@ class BlobStore:
                     for item in os.scandir(sub):
                         with contextlib.suppress(FileNotFoundError):
                             st = item.stat()
-                            entry = _classify(sub.name, item.name, item.path, st.st_size,
+                            entry = classify(sub.name, item.name, item.path, st.st_size,
                                               st.st_mtime)
                             if entry:
                                 yield entry
@@ -297,8 +292,8 @@ class BlobStore:
                 for path, info in found.items():
                     parts = path[len(self._base):].strip("/").split("/")
                     if len(parts) == 2:
-                        entry = _classify(parts[0], parts[1], path, int(info.get("size") or 0),
-                                          _mtime(info))
+                        entry = classify(parts[0], parts[1], path, int(info.get("size") or 0),
+                                          fs_mtime(info))
                         if entry:
                             yield entry
 
@@ -306,97 +301,48 @@ class BlobStore:
         """Every blob hash present under the root."""
         return (e.sha256 for e in self.entries() if e.kind == "blob")
 
-    # -- garbage collection ---------------------------------------------------------------
+    def uploads(self) -> Iterator[BlobEntry]:
+        """Unfinished S3 multipart uploads of partial blobs: the parts of a killed uploader,
+        invisible to listings but kept (and billed) by S3 until aborted."""
+        lister = getattr(self._fs, "list_multipart_uploads", None)
+        if lister is None:
+            return
+        bucket, _, prefix = self._base.partition("/")
+        for upload in lister(bucket):
+            key = upload.get("Key", "")
+            if prefix and not key.startswith(prefix + "/"):
+                continue
+            rel = key[len(prefix):].strip("/").split("/")
+            entry = classify(rel[0], rel[1], f"{bucket}/{key}", 0,
+                             fs_mtime({"Initiated": upload.get("Initiated")})
+                             ) if len(rel) == 2 else None
+            if entry and entry.kind == "partial":
+                entry.upload_id = upload.get("UploadId", "")
+                yield entry
 
-    def collect(self, referenced: Callable[[Sequence[str]], set[str]],
-                grace_seconds: float = DEFAULT_GRACE_SECONDS,
-                dry_run: bool = False) -> dict[str, int]:
-        """Delete blobs that `referenced` does not name, and partial writes of dead writers.
-
-        Never deleted: blobs younger than `grace_seconds`, blobs with a live in-flight marker,
-        and blobs that a row or a marker names once the blob has been moved aside to a trash
-        name (the second check, made after the move so no writer can slip between). A sound
-        blob a writer touched before the move is seen by its fresh mtime and put back.
-        """
-        now = time.time()
-        entries = list(self.entries())
-        # markers are listed after the files: a writer makes its marker before its file
-        live = self._live_markers(list(self.entries(INFLIGHT)), now, dry_run)
-        blobs = [e for e in entries if e.kind == "blob"]
-        refs = referenced([b.sha256 for b in blobs])
-        orphans = [b for b in blobs if b.sha256 not in refs]
-        old = [b for b in orphans if _age(b, now) >= grace_seconds and b.sha256 not in live]
-        partial = [e for e in entries if e.kind == "partial"
-                   and _age(e, now) >= grace_seconds and e.sha256 not in live]
-        result = {"kept": len(refs), "young": len(orphans) - len(old), "removed": len(old),
-                  "bytes": sum(b.size for b in old), "partial": len(partial),
-                  "partial_bytes": sum(e.size for e in partial)}
-        if dry_run:
-            return result
-        for trash in (e for e in entries if e.kind == "trash"):  # left by a gc that died
-            self._restore(trash.path, self.path_of(trash.sha256))
-        result["removed"] = result["bytes"] = 0
-        for start in range(0, len(old), _BATCH):
-            removed, freed = self._remove_checked(old[start:start + _BATCH], referenced,
-                                                  grace_seconds)
-            result["removed"] += removed
-            result["bytes"] += freed
-        for entry in partial:
-            self._remove(entry.path)
-        return result
-
-    def _remove_checked(self, batch: Sequence[BlobEntry],
-                        referenced: Callable[[Sequence[str]], set[str]],
-                        grace_seconds: float) -> tuple[int, int]:
-        moved = []
-        for blob in batch:
-            sub, name = self._rel(blob.sha256).split("/")
-            trash = self._path(f"{sub}/.trash-{name}-{uuid.uuid4().hex[:8]}")
-            if self._rename(blob.path, trash):
-                moved.append((blob, trash))
-        now = time.time()
-        live = self._live_markers(list(self.entries(INFLIGHT)), now, dry_run=True)
-        refs = referenced([blob.sha256 for blob, _ in moved])
-        removed = freed = 0
-        for blob, trash in moved:
-            found = self._stat(trash)
-            touched = self._fs is None and found is not None and (
-                found[1] is None or now - found[1] < grace_seconds)
-            if blob.sha256 in refs or blob.sha256 in live or touched:
-                self._restore(trash, blob.path)
-            else:
-                self._remove(trash)
-                removed, freed = removed + 1, freed + blob.size
-        return removed, freed
-
-    def _restore(self, trash: str, target: str) -> None:
-        """Put a blob back; if a writer has meanwhile written it anew, keep the writer's."""
-        if self._stat(target) is None:
-            self._rename(trash, target)
+    def discard(self, entry: BlobEntry) -> None:
+        """Remove a partial file, or abort an unfinished multipart upload."""
+        if entry.upload_id:
+            bucket, _, key = entry.path.partition("/")
+            self._fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key,
+                             UploadId=entry.upload_id)
         else:
-            self._remove(trash)
+            self.remove(entry.path)
 
-    def _live_markers(self, markers: Sequence[BlobEntry], now: float,
-                      dry_run: bool) -> set[str]:
-        """Hashes with a write in flight; markers of dead writers are removed (unless dry)."""
-        live = set()
-        for marker in markers:
-            if _marker_alive(marker, now):
-                live.add(marker.sha256)
-            elif not dry_run:
-                self._remove(marker.path)
-        return live
+    def trash_path(self, sha256: str) -> str:
+        """A fresh name beside the blob where `gc` parks it while it checks once more."""
+        sub, name = self._rel(sha256).split("/")
+        return self._path(f"{sub}/.trash-{name}-{uuid.uuid4().hex[:8]}")
 
-
-def _classify(folder: str, name: str, path: str, size: int,
+def classify(folder: str, name: str, path: str, size: int,
               mtime: float | None) -> BlobEntry | None:
     if folder == INFLIGHT:
         kind, sha = "marker", name[:64]
-    elif name.startswith(".tmp-"):
+    elif name.startswith(".tmp-") and len(folder) == 2:
         kind, sha = "partial", folder + name[5:67]
-    elif name.startswith(".trash-"):
+    elif name.startswith(".trash-") and len(folder) == 2:
         kind, sha = "trash", folder + name[7:69]
-    elif not name.startswith("."):
+    elif not name.startswith(".") and len(folder) == 2:
         kind, sha = "blob", folder + name
     else:
         return None
@@ -405,30 +351,10 @@ def _classify(folder: str, name: str, path: str, size: int,
     return BlobEntry(kind, sha, path, size, mtime)
 
 
-def _marker_alive(marker: BlobEntry, now: float) -> bool:
-    """A marker of this host is alive while its process is; of another host, for a day."""
-    parts = Path(marker.path).name.split("-", 3)
-    if len(parts) == 4 and parts[3] == _HOST and parts[1].isdigit():
-        import psutil
-
-        try:
-            proc = psutil.Process(int(parts[1]))
-            started_later = marker.mtime is not None and proc.create_time() > marker.mtime + 1
-            return proc.status() != psutil.STATUS_ZOMBIE and not started_later
-        except psutil.NoSuchProcess:
-            return False
-        except psutil.AccessDenied:
-            return True
-    return _age(marker, now) < INFLIGHT_MAX_AGE
-
-
-def _age(entry: BlobEntry, now: float) -> float:
-    return 0.0 if entry.mtime is None else now - entry.mtime
-
-
-def _mtime(info: dict[str, Any]) -> float | None:
+def fs_mtime(info: dict[str, Any]) -> float | None:
     """Modification time from an fsspec info dict, whose key differs per filesystem."""
-    for key in ("mtime", "LastModified", "last_modified", "modified", "updated", "created"):
+    for key in ("mtime", "LastModified", "last_modified", "modified", "updated", "created",
+                "Initiated"):
         value = info.get(key)
         if isinstance(value, datetime.datetime):
             return value.timestamp()

@@ -18,7 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import env
 from ..errors import ArtifactNotFoundError, ArtifactSourceError
 from . import docs, queries, schema
-from .blobs import DEFAULT_GRACE_SECONDS, BlobStore
+from . import blob_gc
+from .blob_gc import DEFAULT_GRACE_SECONDS
+from .blobs import BlobStore
 from .connection import StoreConnection
 from .location import default_blob_root, sqlite_path
 from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
@@ -320,11 +322,11 @@ class RunStore(StoreConnection):
         """Delete blobs no run references and partial blobs of killed writers.
 
         Blobs and partial files younger than `grace_seconds` (default an hour) are kept, as are
-        blobs of writes in flight; see BlobStore.collect. Returns counts: removed and bytes
+        blobs of writes in flight; see blob_gc.collect. Returns counts: removed and bytes
         (blobs freed), partial and partial_bytes (killed writers' leftovers), kept
         (referenced) and young (unreferenced but within the grace period or in flight).
         """
-        return self.blobs.collect(self._referenced_blobs, grace_seconds, dry_run)
+        return blob_gc.collect(self.blobs, self._referenced_blobs, grace_seconds, dry_run)
 
     def _referenced_blobs(self, hashes: Sequence[str]) -> set[str]:
         """Which of `hashes` an artifact row names, read fresh (gc's first and second check)."""
