@@ -244,6 +244,7 @@ class BlobStore:
             if self._fs is None:
                 data = Path(path).read_bytes()
             else:
+                self._fs.invalidate_cache(path)  # a listing (gc's) may predate the blob
                 with self._fs.open(path, "rb") as fh:
                     data = fh.read()
         except FileNotFoundError as err:
