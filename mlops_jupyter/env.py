@@ -13,6 +13,9 @@ from pathlib import Path
 STORE = "MLOPS_JUPYTER_STORE"
 #: Artifact blob root: a folder or an fsspec URL (``s3://bucket/prefix``, ``memory://x``).
 BLOBS = "MLOPS_JUPYTER_BLOBS"
+#: JSON object of fsspec storage options for a remote blob root, e.g.
+#: ``{"endpoint_url": "http://127.0.0.1:9000"}`` for an S3-compatible server (MinIO, moto).
+BLOBS_OPTIONS = "MLOPS_JUPYTER_BLOBS_OPTIONS"
 #: Default experiment name for new runs (else "Default").
 EXPERIMENT = "MLOPS_JUPYTER_EXPERIMENT"
 #: Seconds without heartbeat after which a running run of another host is marked killed.

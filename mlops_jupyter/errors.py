@@ -10,6 +10,7 @@
     │   └── UnsupportedStoreURLError     (ValueError) a URL scheme we cannot store runs in
     ├── RunNotFoundError                 (LookupError) unknown or ambiguous run id
     ├── ArtifactNotFoundError            (LookupError) unknown artifact hash or name
+    │   └── ArtifactSourceError          (FileNotFoundError) a path to log that is no file
     ├── ArtifactCorruptError             a blob whose content no longer matches its hash
     ├── InvalidFilterError               (ValueError) a bad `runs(filter=...)` expression
     ├── InvalidMetricError               (ValueError) a metric value that is not a finite-able number
@@ -289,3 +290,22 @@ class UnknownKernelError(MlopsJupyterError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class ArtifactSourceError(ArtifactNotFoundError, FileNotFoundError):
+    """A path given to `log_artifact` or `log_input` that is missing or is a folder."""
+
+    def __init__(self, path: str, call: str = "log_artifact") -> None:
+        import os
+
+        self.ref = self.path = path
+        if os.path.isdir(path):
+            msg = (f"{call}: {path!r} is a folder, not a file; log its files one by one "
+                   f"(for f in Path({path!r}).rglob('*'): if f.is_file(): "
+                   f"run.{call}(f, name=str(f.relative_to({path!r})))), or log one archive of "
+                   "it made with shutil.make_archive")
+        else:
+            msg = (f"{call}: no file {path!r} (looked in {os.getcwd()}); "
+                   "check the path, or give an absolute one")
+        MlopsJupyterError.__init__(self, msg)
+        self.filename = path

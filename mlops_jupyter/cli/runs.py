@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
     ssub.add_parser("migrate", help="upgrade an older store's schema").set_defaults(func=_migrate)
     gc = ssub.add_parser("gc", help="delete artifact blobs no run references")
     gc.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    gc.add_argument("--grace", type=_seconds, default=3600.0, metavar="AGE",
+                    help="keep unreferenced blobs younger than AGE: seconds, or 30m, 2h, 1d "
+                         "(default 1h; they may belong to an artifact being logged right now)")
     gc.set_defaults(func=_gc)
 
 
@@ -158,11 +161,30 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    """An age for --grace: plain seconds or a number with s, m, h or d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    scale = units.get(text[-1:].lower(), 1)
+    try:
+        value = float(text[:-1] if text[-1:].lower() in units else text) * scale
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an age; give seconds (3600) or 30m, 2h, 1d (0 for no grace)")
+    return value
+
+
 def _gc(args: argparse.Namespace) -> int:
-    result = _store(args).gc(dry_run=args.dry_run)
+    result = _store(args).gc(dry_run=args.dry_run, grace_seconds=args.grace)
     verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb} {result['removed']} unreferenced blobs ({result['bytes']} bytes); "
-          f"{result['kept']} referenced blobs kept")
+    print(f"{verb} {result['removed']} unreferenced blobs ({result['bytes']} bytes) and "
+          f"{result['partial']} partial blobs of interrupted writes "
+          f"({result['partial_bytes']} bytes); {result['kept']} referenced blobs kept")
+    if result["young"]:
+        print(f"kept {result['young']} unreferenced blobs younger than "
+              f"{fmt_duration(args.grace)} or being written now (--grace 0 removes the "
+              "ones no write holds)")
     return 0
 
 

@@ -16,10 +16,12 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.exc import SQLAlchemyError
 
 from mlops_jupyter import env
-from mlops_jupyter.errors import ArtifactNotFoundError
+from mlops_jupyter.errors import ArtifactNotFoundError, ArtifactSourceError
 from mlops_jupyter.store import docs
 from mlops_jupyter.store import queries
 from mlops_jupyter.store import schema
+from mlops_jupyter.store import blob_gc
+from mlops_jupyter.store.blob_gc import DEFAULT_GRACE_SECONDS
 from mlops_jupyter.store.blobs import BlobStore
 from mlops_jupyter.store.connection import StoreConnection
 from mlops_jupyter.store.location import default_blob_root, sqlite_path
@@ -210,18 +212,20 @@ class RunStore(StoreConnection):
     def log_artifact(self, run_id: str, name: str, data: bytes | str | os.PathLike[str],
                      media_type: str = "application/octet-stream") -> ArtifactRecord:
         """Store bytes or a file's content as the run's artifact `name` (replacing a same-named
-        one); the blob is written before the row, so a row always points at a complete blob."""
+        one). The blob is written (or verified, and repaired if corrupt) before the row, and
+        held against `gc` until the row is committed, so a row always points at a whole blob."""
         if isinstance(data, (bytes, bytearray, memoryview)):
-            sha, size = self.blobs.put_bytes(bytes(data))
+            source: bytes | str | os.PathLike[str] = bytes(data)
+        elif not Path(data).is_file():
+            raise ArtifactSourceError(os.fspath(data), "log_artifact")
         else:
-            if not Path(data).is_file():
-                raise ArtifactNotFoundError(os.fspath(data))
-            sha, size = self.blobs.put_file(data)
-        record = ArtifactRecord(name, sha, size, media_type, time.time())
-        row = {"run_id": run_id, **record.__dict__}
-        self._write(lambda conn: conn.execute(self._insert(
-            schema.artifacts, ["run_id", "name"], ["sha256", "size", "media_type", "created"]),
-            row))
+            source = data
+        with self.blobs.holding(source) as (sha, size):
+            record = ArtifactRecord(name, sha, size, media_type, time.time())
+            row = {"run_id": run_id, **record.__dict__}
+            self._write(lambda conn: conn.execute(self._insert(
+                schema.artifacts, ["run_id", "name"],
+                ["sha256", "size", "media_type", "created"]), row))
         return record
 
     def read_artifact(self, sha256: str) -> bytes:
@@ -315,18 +319,26 @@ class RunStore(StoreConnection):
 
     # -- maintenance ----------------------------------------------------------------------
 
-    def gc(self, dry_run: bool = False) -> dict[str, int]:
-        """Delete blobs no run references; returns counts and bytes freed."""
+    def gc(self, dry_run: bool = False,
+           grace_seconds: float = DEFAULT_GRACE_SECONDS) -> dict[str, int]:
+        """Delete blobs no run references and partial blobs of killed writers.
+
+        Blobs and partial files younger than `grace_seconds` (default an hour) are kept, as are
+        blobs of writes in flight; see blob_gc.collect. Returns counts: removed and bytes
+        (blobs freed), partial and partial_bytes (killed writers' leftovers), kept
+        (referenced) and young (unreferenced but within the grace period or in flight).
+        """
+        return blob_gc.collect(self.blobs, self._referenced_blobs, grace_seconds, dry_run)
+
+    def _referenced_blobs(self, hashes: Sequence[str]) -> set[str]:
+        """Which of `hashes` an artifact row names, read fresh (gc's first and second check)."""
         a = schema.artifacts
-        referenced = set(self._read(lambda conn: conn.execute(
-            select(a.c.sha256).distinct()).scalars()))
-        orphans = [h for h in self.blobs.iter_hashes() if h not in referenced]
-        freed = 0
-        for sha in orphans:
-            freed += self.blobs.size(sha)
-            if not dry_run:
-                self.blobs.delete(sha)
-        return {"removed": len(orphans), "bytes": freed, "kept": len(referenced)}
+        found: set[str] = set()
+        for start in range(0, len(hashes), 500):
+            chunk = list(hashes[start:start + 500])
+            found.update(self._read(lambda conn, chunk=chunk: conn.execute(
+                select(a.c.sha256).where(a.c.sha256.in_(chunk)).distinct()).scalars()))
+        return found
 
     def info(self) -> dict[str, Any]:
         """Location, schema version, counts and size of the store."""

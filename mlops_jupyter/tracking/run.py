@@ -135,8 +135,11 @@ class Run:
 
     def log_input(self, path: str | os.PathLike[str], name: str | None = None) -> str:
         """Record the sha256 of an input data file (not its content) in the run's provenance."""
+        from mlops_jupyter.errors import ArtifactSourceError
         from mlops_jupyter.store.blobs import sha256_file
 
+        if not Path(path).is_file():
+            raise ArtifactSourceError(os.fspath(path), "log_input")
         sha, size = sha256_file(path)
         self._inputs.append({"name": name or Path(path).name, "path": os.fspath(path),
                              "sha256": sha, "size": size})

@@ -74,7 +74,8 @@ def test_rm_and_gc(three_runs) -> None:
     done = cli("runs", "rm", three_runs[2][:8])
     assert done.returncode == 0 and three_runs[2] in done.stdout
     assert "svm" not in cli("runs", "ls").stdout
-    gc = cli("store", "gc")
+    assert "kept 1 unreferenced blobs younger than 1h00m" in cli("store", "gc").stdout
+    gc = cli("store", "gc", "--grace", "0")
     assert "removed 1 unreferenced blobs" in gc.stdout
     assert "rf-0.1" in cli("runs", "ls").stdout
 
