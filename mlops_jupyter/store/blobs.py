@@ -19,6 +19,16 @@ from mlops_jupyter import env
 from mlops_jupyter.errors import ArtifactCorruptError, ArtifactNotFoundError, StoreUnavailableError
 
 _CHUNK = 1 << 20
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Blobs get the mode a plain ``open()`` would give them (0644 with the usual umask).
+_FILE_MODE = 0o666 & ~_umask()
 #: This machine's name, part of each in-flight marker so `gc` can check the writer's pid.
 HOST = socket.gethostname()
 #: Remote blobs up to this size are re-hashed when their content is logged again; larger ones are
@@ -218,6 +228,7 @@ class BlobStore:
             try:
                 with os.fdopen(fd, "wb") as fh:
                     write(fh)
+                os.chmod(tmp, _FILE_MODE)  # mkstemp's 0600 would hide blobs from a team's users
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

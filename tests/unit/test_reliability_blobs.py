@@ -203,3 +203,19 @@ def test_log_artifact_of_a_folder_says_it_is_a_folder(tmp_path) -> None:
     message = str(err.value)
     assert "is a folder, not a file" in message and "rglob" in message
     assert "in the store" not in message
+
+
+def test_blobs_are_readable_by_the_team_like_any_file_the_user_writes(tmp_path) -> None:
+    """mkstemp creates 0600 files: a shared blob folder would be unreadable to colleagues."""
+    import os
+    import stat
+
+    from mlops_jupyter.store import RunStore
+
+    store = RunStore(str(tmp_path / "s" / "runs.db"))
+    run_id = store.create_run(name="shared")
+    sha = store.log_artifact(run_id, "model.bin", b"weights", "application/octet-stream").sha256
+    mode = stat.S_IMODE(os.stat(store.blobs.path_of(sha)).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
