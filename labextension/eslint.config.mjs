@@ -14,8 +14,9 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       'react-hooks/rules-of-hooks': 'error',
-      // useAsync takes (fn, deps) like useEffect, so its callers' deps are checked too
-      'react-hooks/exhaustive-deps': ['error', { additionalHooks: '^useAsync$' }],
+      // useAsyncEffect takes (fn, deps) like useEffect (the name tells the rule so), and its callers'
+      // deps are checked the same way
+      'react-hooks/exhaustive-deps': ['error', { additionalHooks: '^useAsyncEffect$' }],
       '@typescript-eslint/naming-convention': [
         'error',
         { selector: 'interface', format: ['PascalCase'], custom: { regex: '^I[A-Z]', match: true } }
