@@ -18,17 +18,9 @@ import {
   ParamValue
 } from './types';
 import { NAMESPACE } from './tokens';
+import { ApiError } from './errors';
 
-/** An HTTP error from the server, with its status and the server's message. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 type Query = { [key: string]: string | number | undefined | null };
 
@@ -90,6 +82,11 @@ export class MlopsClient {
 
   getJob(jobId: string): Promise<IJob> {
     return this._json<IJob>(`jobs/${jobId}`);
+  }
+
+  /** Stop a running background job: 200 with its record (status "cancelled"), 404 unknown, 409 ended. */
+  cancelJob(jobId: string): Promise<IJob> {
+    return this._json<IJob>(`jobs/${jobId}`, { method: 'DELETE' });
   }
 
   exportScript(notebookPath: string): Promise<IOutputReply> {

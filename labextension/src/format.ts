@@ -1,5 +1,5 @@
 /** Pure formatting helpers for run values (all output is plain text). */
-import { ParamValue } from './types';
+import { IJob, ParamValue } from './types';
 
 export function formatTime(epochSeconds: number | null | undefined): string {
   if (epochSeconds === null || epochSeconds === undefined) {
@@ -118,6 +118,30 @@ export function parseParam(kind: ParamKind, raw: string | boolean, name: string)
     }
   }
   return text;
+}
+
+/** What a job whose id the server no longer knows (a 404 while polling) is shown as. */
+export const SERVER_RESTARTED = 'the server restarted';
+
+/** One line for a background job: "reproduce: finished — <result>", "rerun: failed: <why>". */
+export function describeJob(job: IJob): string {
+  let text = `${job.action}: ${job.status}`;
+  if (job.status === 'failed') {
+    return job.message ? `${text}: ${job.message}` : text;
+  }
+  if (job.result) {
+    text += ` — ${job.result}`;
+  }
+  return job.message ? `${text} — ${job.message}` : text;
+}
+
+/** What the panel says when some of `total` deletions failed (run id, server message). */
+export function describeDeleteFailures(total: number, failures: [string, string][]): string {
+  if (total === 1 && failures.length === 1) {
+    return `Delete failed: ${failures[0][1]}`;
+  }
+  const why = failures.map(([runId, message]) => `${runId.slice(0, 8)}: ${message}`).join('; ');
+  return `Deleted ${total - failures.length} of ${total} runs; ${failures.length} failed: ${why}`;
 }
 
 export const SERIES_COLORS = [

@@ -1,11 +1,13 @@
 /**
- * Data hooks: components get runs, one run, metrics and blobs from here, never fetch themselves.
+ * Data hooks: components get runs, one run, metrics and blobs from here, never fetch themselves
+ * (the services context they read is here too; action hooks are in action-hooks.ts).
  */
 import * as React from 'react';
 
-import { MlopsClient } from './api';
+import type { MlopsClient } from './api';
+import { errorMessage } from './errors';
 import { POLL_INTERVAL } from './tokens';
-import { ICapabilities, IJob, IRun } from './types';
+import { ICapabilities, IRun } from './types';
 
 /** What the panel and its main-area views share: the client, capabilities, and navigation. */
 export interface IPanelServices {
@@ -39,8 +41,11 @@ export interface IAsyncState<T> {
   reload: () => void;
 }
 
-/** Run an async function when deps change (and every pollMs while `poll` returns true). */
-export function useAsync<T>(
+/**
+ * Run an async function when deps change (and every pollMs while `poll` returns true). Like
+ * useEffect, `fn` must use only what `deps` lists: ESLint checks every call (additionalHooks).
+ */
+export function useAsyncEffect<T>(
   fn: () => Promise<T>,
   deps: React.DependencyList,
   poll?: (data: T | null) => boolean,
@@ -51,10 +56,16 @@ export function useAsync<T>(
   const [loading, setLoading] = React.useState(true);
   const [tick, setTick] = React.useState(0);
   const dataRef = React.useRef<T | null>(null);
+  const pollRef = React.useRef(poll);
+  pollRef.current = poll;
+  const polling = poll !== undefined;
+  // The caller's deps, checked at the call site like useEffect's (see the ESLint config).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const load = React.useCallback(fn, deps);
   React.useEffect(() => {
     let live = true;
     setLoading(true);
-    fn().then(
+    load().then(
       value => {
         if (live) {
           dataRef.current = value;
@@ -63,9 +74,9 @@ export function useAsync<T>(
           setLoading(false);
         }
       },
-      (err: Error) => {
+      (err: unknown) => {
         if (live) {
-          setError(err.message);
+          setError(errorMessage(err));
           setLoading(false);
         }
       }
@@ -73,19 +84,20 @@ export function useAsync<T>(
     return () => {
       live = false;
     };
-  }, [...deps, tick]);
+  }, [load, tick]);
   React.useEffect(() => {
-    if (!poll) {
+    if (!polling) {
       return;
     }
     const timer = window.setInterval(() => {
-      if (poll(dataRef.current)) {
+      if (pollRef.current?.(dataRef.current)) {
         setTick(t => t + 1);
       }
     }, pollMs);
     return () => window.clearInterval(timer);
-  }, [...deps]);
-  return { data, error, loading, reload: () => setTick(t => t + 1) };
+  }, [load, polling, pollMs]);
+  const reload = React.useCallback(() => setTick(t => t + 1), []);
+  return { data, error, loading, reload };
 }
 
 export const PAGE_SIZE = 200;
@@ -106,7 +118,8 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
   const { client, changeCount, visible } = useServices();
   const visibleRef = React.useRef(visible);
   visibleRef.current = visible;
-  const pages = React.useRef(new Map<number, IRun[]>());
+  // Loaded pages: an immutable snapshot per change, so rowAt changes exactly when rows do.
+  const [pages, setPages] = React.useState<ReadonlyMap<number, IRun[]>>(() => new Map());
   const inflight = React.useRef(new Set<number>());
   const generation = React.useRef(0);
   const [total, setTotal] = React.useState<number | null>(null);
@@ -132,14 +145,14 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
             if (gen !== generation.current) {
               return;
             }
-            pages.current.set(page, reply.runs);
+            setPages(prev => new Map(prev).set(page, reply.runs));
             setTotal(reply.total);
             setError(null);
             setVersion(v => v + 1);
           },
-          (err: Error) => {
+          (err: unknown) => {
             if (gen === generation.current) {
-              setError(err.message);
+              setError(errorMessage(err));
             }
           }
         )
@@ -148,7 +161,8 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
     [client, filter, orderBy]
   );
 
-  const visiblePages = (): number[] => {
+  /** The pages the visible range [start, end) covers (read from a ref: always the latest). */
+  const visiblePages = React.useCallback((): number[] => {
     const first = Math.floor(range.current.start / PAGE_SIZE);
     const last = Math.floor(Math.max(range.current.end - 1, range.current.start) / PAGE_SIZE);
     const out: number[] = [];
@@ -156,30 +170,30 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
       out.push(p);
     }
     return out;
-  };
+  }, []);
 
   // New query: drop every cached page, fetch what is visible.
   React.useEffect(() => {
     generation.current += 1;
-    pages.current = new Map();
+    setPages(new Map());
     setTotal(null);
     setVersion(v => v + 1);
     visiblePages().forEach(fetchPage);
-  }, [fetchPage]);
+  }, [fetchPage, visiblePages]);
 
   // Explicit refresh (after delete / tag / refresh command): refetch visible pages.
   React.useEffect(() => {
     if (changeCount > 0) {
       visiblePages().forEach(fetchPage);
     }
-  }, [changeCount]);
+  }, [changeCount, fetchPage, visiblePages]);
 
-  // Scrolled to pages not loaded yet.
+  // Scrolled to pages not loaded yet (those in flight are skipped by fetchPage).
   React.useEffect(() => {
     visiblePages()
-      .filter(p => !pages.current.has(p))
+      .filter(p => !pages.has(p))
       .forEach(fetchPage);
-  }, [start, end, fetchPage]);
+  }, [start, end, pages, fetchPage, visiblePages]);
 
   // Live updates: poll the visible pages (and so the total) while the panel is mounted.
   React.useEffect(() => {
@@ -189,11 +203,11 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
       }
     }, POLL_INTERVAL);
     return () => window.clearInterval(timer);
-  }, [fetchPage]);
+  }, [fetchPage, visiblePages]);
 
   const rowAt = React.useCallback(
-    (index: number) => pages.current.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE],
-    [version]
+    (index: number) => pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE],
+    [pages]
   );
   return { total, rowAt, error, version };
 }
@@ -213,7 +227,7 @@ export function useBlobUrl(runId: string, sha256: string): { url: string | null;
           setUrl(objectUrl);
         }
       },
-      (err: Error) => live && setError(err.message)
+      (err: unknown) => live && setError(errorMessage(err))
     );
     return () => {
       live = false;
@@ -223,24 +237,4 @@ export function useBlobUrl(runId: string, sha256: string): { url: string | null;
     };
   }, [client, runId, sha256]);
   return { url, error };
-}
-
-/** A background action's job record, polled every second until it ends; `onEnd` runs then. */
-export function useJob(onEnd: () => void): [IJob | null, (job: IJob) => void] {
-  const { client } = useServices();
-  const [job, setJob] = React.useState<IJob | null>(null);
-  React.useEffect(() => {
-    if (!job || job.status !== 'running') {
-      return;
-    }
-    const timer = window.setInterval(async () => {
-      const next = await client.getJob(job.job_id);
-      if (next.status !== 'running') {
-        setJob(next);
-        onEnd();
-      }
-    }, 1000);
-    return () => window.clearInterval(timer);
-  }, [job]);
-  return [job, setJob];
 }

@@ -15,3 +15,5 @@ export namespace CommandIDs {
 
 /** How often the panel polls for new and changed runs (ms). */
 export const POLL_INTERVAL = 2500;
+/** How often a running background job (re-run, reproduce, sweep) is polled (ms). */
+export const JOB_POLL_INTERVAL = 1000;

@@ -124,10 +124,12 @@ export interface ICapabilities {
   actions: IActions;
 }
 
+export type JobStatus = 'running' | 'finished' | 'failed' | 'cancelled';
+
 export interface IJob {
   job_id: string;
   action: string;
-  status: 'running' | 'finished' | 'failed';
+  status: JobStatus;
   started: number;
   ended?: number;
   message: string | null;

@@ -2,7 +2,7 @@
 import * as React from 'react';
 
 import { formatBytes } from '../format';
-import { useAsync, useBlobUrl, useServices } from '../hooks';
+import { useAsyncEffect, useBlobUrl, useServices } from '../hooks';
 import { IArtifact } from '../types';
 
 export interface IArtifactViewProps {
@@ -36,10 +36,9 @@ export function ArtifactImage(props: IArtifactViewProps): JSX.Element {
 
 function TablePreview(props: IArtifactViewProps): JSX.Element {
   const { client } = useServices();
-  const state = useAsync(
-    () => client.previewTable(props.runId, props.artifact.sha256),
-    [props.runId, props.artifact.sha256]
-  );
+  const { runId } = props;
+  const { sha256 } = props.artifact;
+  const state = useAsyncEffect(() => client.previewTable(runId, sha256), [client, runId, sha256]);
   if (state.error) {
     return <div className="jp-mlops-error">{state.error}</div>;
   }

@@ -2,7 +2,7 @@
 import * as React from 'react';
 
 import { formatNumber, formatValue } from '../format';
-import { useAsync, useServices } from '../hooks';
+import { useAsyncEffect, useServices } from '../hooks';
 import { ArtifactImage } from './artifact-view';
 import { MetricChart } from './metric-chart';
 import { StatusBadge } from './status-badge';
@@ -14,9 +14,11 @@ export interface ICompareViewProps {
 export function CompareView(props: ICompareViewProps): JSX.Element {
   const { client } = useServices();
   const [onlyDiff, setOnlyDiff] = React.useState(false);
-  const state = useAsync(
-    () => client.compareRuns(props.runIds),
-    [props.runIds.join(',')],
+  // one key for the ids, so a new array with the same runs does not refetch
+  const key = props.runIds.join(',');
+  const state = useAsyncEffect(
+    () => client.compareRuns(key.split(',')),
+    [client, key],
     data => (data?.runs ?? []).some(r => r.status === 'running')
   );
   if (state.error) {

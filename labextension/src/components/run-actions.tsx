@@ -2,8 +2,10 @@
 import * as React from 'react';
 import { showErrorMessage } from '@jupyterlab/apputils';
 
+import { useJob, useRunDeletion } from '../action-hooks';
 import { askTag, confirmDelete } from '../dialogs';
-import { useAsync, useJob, useServices } from '../hooks';
+import { describeJob } from '../format';
+import { useAsyncEffect, useServices } from '../hooks';
 import { IJob, IRunDetail, ParamValue } from '../types';
 import { RerunForm } from './rerun-form';
 
@@ -19,7 +21,8 @@ function RerunLoader(props: {
   onCancel: () => void;
 }): JSX.Element {
   const { client } = useServices();
-  const schema = useAsync(() => client.getParameters(props.run.run_id), [props.run.run_id]);
+  const runId = props.run.run_id;
+  const schema = useAsyncEffect(() => client.getParameters(runId), [client, runId]);
   if (schema.error) {
     return <div className="jp-mlops-error">{schema.error}</div>;
   }
@@ -36,11 +39,13 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
   const actions = services.capabilities?.actions;
   const r = props.run;
   const [rerunning, setRerunning] = React.useState(false);
-  const [job, setJob] = useJob(() => services.notifyChanged());
+  const jobs = useJob(() => services.notifyChanged());
+  const job = jobs.job;
+  const deletion = useRunDeletion();
 
   const start = (label: string, call: () => Promise<IJob>) => async () => {
     try {
-      setJob(await call());
+      jobs.start(await call());
       setRerunning(false);
     } catch (err) {
       void showErrorMessage(`${label} failed`, (err as Error).message);
@@ -48,9 +53,9 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
   };
   const remove = async () => {
     if (await confirmDelete('Delete this run?', `"${r.name}" (${r.run_id.slice(0, 8)})`)) {
-      await client.deleteRun(r.run_id);
-      services.notifyChanged();
-      props.onDeleted();
+      if ((await deletion.remove([r.run_id])).length > 0) {
+        props.onDeleted();
+      }
     }
   };
   const tag = async () => {
@@ -86,10 +91,11 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
         <button className="jp-mlops-button" onClick={tag}>
           Tag
         </button>
-        <button className="jp-mlops-button" onClick={remove}>
+        <button className="jp-mlops-button" onClick={remove} disabled={deletion.busy}>
           Delete
         </button>
       </div>
+      {deletion.error && <div className="jp-mlops-error jp-mlops-ActionError">{deletion.error}</div>}
       {rerunning && (
         <RerunLoader
           run={r}
@@ -98,10 +104,19 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
         />
       )}
       {job && (
-        <div className={`jp-mlops-Job jp-mlops-job-${job.status}`}>
-          {job.action}: {job.status}
-          {job.result ? ` — ${job.result}` : ''}
-          {job.message ? ` — ${job.message}` : ''}
+        <div className={`jp-mlops-Job jp-mlops-job-${job.status}`} data-job-id={job.job_id}>
+          <span className="jp-mlops-Job-text">{describeJob(job)}</span>
+          {job.status === 'running' && (
+            <button
+              className="jp-mlops-button jp-mlops-CancelJob"
+              onClick={() => void jobs.cancel()}
+              disabled={jobs.cancelling}
+              title="Stop this background job"
+            >
+              {jobs.cancelling ? 'Cancelling…' : 'Cancel'}
+            </button>
+          )}
+          {jobs.error && <div className="jp-mlops-error">{jobs.error}</div>}
         </div>
       )}
     </>

@@ -2,7 +2,7 @@
 import * as React from 'react';
 
 import { formatDuration, formatNumber, formatTime, formatValue } from '../format';
-import { useAsync, useServices } from '../hooks';
+import { useAsyncEffect, useServices } from '../hooks';
 import { IArtifact, IRunDetail } from '../types';
 import { ArtifactView } from './artifact-view';
 import { KeyValueTable } from './kv-table';
@@ -45,8 +45,10 @@ function overviewRows(r: IRunDetail): [string, string][] {
 export function RunDetail(props: IRunDetailProps): JSX.Element {
   const { client, changeCount } = useServices();
   const isRunning = (r: IRunDetail | null) => r?.status === 'running';
-  const run = useAsync(() => client.getRun(props.runId), [props.runId, changeCount], isRunning);
-  const metrics = useAsync(() => client.getMetrics(props.runId), [props.runId, run.data?.updated_at]);
+  const { runId } = props;
+  // changeCount and updated_at are listed so a change refetches (they are not read)
+  const run = useAsyncEffect(() => client.getRun(runId), [client, runId, changeCount], isRunning);
+  const metrics = useAsyncEffect(() => client.getMetrics(runId), [client, runId, run.data?.updated_at]);
   if (run.error) {
     return <div className="jp-mlops-RunDetail jp-mlops-error">{run.error}</div>;
   }

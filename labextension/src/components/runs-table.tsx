@@ -101,7 +101,8 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(props.total, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
-  React.useEffect(() => props.onRangeChange(first, Math.max(last, first + 1)), [first, last]);
+  const { onRangeChange } = props;
+  React.useEffect(() => onRangeChange(first, Math.max(last, first + 1)), [onRangeChange, first, last]);
 
   const width = 28 + props.columns.reduce((sum, c) => sum + c.width, 0);
   const rows: JSX.Element[] = [];

@@ -2,6 +2,7 @@
 import * as React from 'react';
 import { showErrorMessage } from '@jupyterlab/apputils';
 
+import { useRunDeletion } from '../action-hooks';
 import { askTag, confirmDelete } from '../dialogs';
 import { IRunsWindow, PAGE_SIZE, useRunsWindow, useServices } from '../hooks';
 import { IRun } from '../types';
@@ -15,12 +16,13 @@ function useColumns(
 ): { columns: IColumn[]; chosen: string[]; seen: ISeenKeys } {
   // Param / metric keys seen in the loaded rows; default columns: the params that vary most and
   // the metrics most runs have.
+  const { rowAt, total } = win;
   const seen: ISeenKeys = React.useMemo(() => {
     const params = new Map<string, Set<string>>();
     const metrics = new Map<string, number>();
-    const n = Math.min(win.total ?? 0, PAGE_SIZE);
+    const n = Math.min(total ?? 0, PAGE_SIZE);
     for (let i = 0; i < n; i++) {
-      const run = win.rowAt(i);
+      const run = rowAt(i);
       for (const [k, v] of Object.entries(run?.params ?? {})) {
         (params.get(k) ?? params.set(k, new Set()).get(k)!).add(JSON.stringify(v));
       }
@@ -31,17 +33,18 @@ function useColumns(
     );
     const byUse = [...metrics.keys()].sort((a, b) => metrics.get(b)! - metrics.get(a)! || a.localeCompare(b));
     return { params: [...params.keys()].sort(), metrics: [...metrics.keys()].sort(), varying: byVariety, used: byUse };
-  }, [win.version]);
-  const chosen = extra ?? [
-    ...seen.varying.slice(0, 2).map(k => `params.${k}`),
-    ...seen.used.slice(0, 2).map(k => `metrics.${k}`)
-  ];
+  }, [rowAt, total]);
+  const chosen = React.useMemo(
+    () =>
+      extra ?? [...seen.varying.slice(0, 2).map(k => `params.${k}`), ...seen.used.slice(0, 2).map(k => `metrics.${k}`)],
+    [extra, seen]
+  );
   const columns: IColumn[] = React.useMemo(
     () => [
       ...baseColumns(),
       ...chosen.map(id => (id.startsWith('params.') ? paramColumn(id.slice(7)) : metricColumn(id.slice(8))))
     ],
-    [chosen.join('\n')]
+    [chosen]
   );
 
   return { columns, chosen, seen };
@@ -68,6 +71,11 @@ export function RunsView(): JSX.Element {
   const isDefault = sort.column === 'start_time' && sort.descending;
   const orderBy = isDefault ? '' : `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
   const win = useRunsWindow(filter, orderBy, range.start, range.end);
+  const onRangeChange = React.useCallback(
+    (start: number, end: number) =>
+      setRange(prev => (prev.start === start && prev.end === end ? prev : { start, end })),
+    []
+  );
 
   const [extra, setExtra] = React.useState<string[] | null>(null);
   const { columns, chosen, seen } = useColumns(win, extra);
@@ -86,19 +94,14 @@ export function RunsView(): JSX.Element {
     setSort(prev => ({ column, descending: prev.column === column ? !prev.descending : true }));
 
   const ids = [...selected.keys()];
+  const deletion = useRunDeletion();
   const onDelete = async () => {
     if (!(await confirmDelete(`Delete ${ids.length} run${ids.length > 1 ? 's' : ''}?`, `${ids.length} selected`))) {
       return;
     }
-    try {
-      for (const id of ids) {
-        await services.client.deleteRun(id);
-      }
-    } catch (err) {
-      void showErrorMessage('Delete failed', (err as Error).message);
-    }
-    setSelected(new Map());
-    services.notifyChanged();
+    // the runs that could not be deleted stay selected, next to the message saying why
+    const deleted = new Set(await deletion.remove(ids));
+    setSelected(prev => new Map([...prev].filter(([id]) => !deleted.has(id))));
   };
   const onTag = async () => {
     const tags = await askTag('Tag selected runs (key=value)');
@@ -169,6 +172,7 @@ export function RunsView(): JSX.Element {
           onClose={() => setPicking(false)}
         />
       )}
+      {deletion.error && <div className="jp-mlops-error jp-mlops-ActionError">{deletion.error}</div>}
       {win.error && <div className="jp-mlops-error jp-mlops-FilterError">{win.error}</div>}
       <RunsTable
         columns={columns}
@@ -180,9 +184,7 @@ export function RunsView(): JSX.Element {
         onSort={onSort}
         onToggle={toggle}
         onOpen={run => services.openRun(run.run_id, run.name)}
-        onRangeChange={(start, end) =>
-          setRange(prev => (prev.start === start && prev.end === end ? prev : { start, end }))
-        }
+        onRangeChange={onRangeChange}
       />
     </div>
   );
