@@ -165,10 +165,12 @@ def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: Server
     default_dir = os.path.relpath(os.path.join(os.path.dirname(nb), f"{stem}_pipeline"), ctx.root_dir)
     out_dir = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or default_dir, must_exist=False)
 
+    kw = _kwargs(fn, protected=(ctx.root_dir,))
+
     def convert() -> dict[str, Any]:
-        # converting again replaces a package this converter made (it has a pipeline.py), never
-        # a folder of the user's
-        fn(nb, out_dir, overwrite=os.path.isfile(os.path.join(out_dir, "pipeline.py")))
+        # the converter replaces only a package it wrote (its marker file), never a folder of
+        # the user's, the server root or a folder holding the notebook
+        fn(nb, out_dir, **kw)
         return {"output_path": _rel(ctx, out_dir)}
 
     return convert
