@@ -105,3 +105,224 @@ async def test_convert_again_replaces_the_package_it_wrote(jp_fetch, jp_root_dir
     assert json.loads(again.body) == {"output_path": "nb/train_pipeline"}
     assert (package / "pipeline.py").is_file() and not (package / "stale.txt").exists()
     assert sorted(p.name for p in (jp_root_dir / "nb").iterdir()) == ["train.ipynb", "train_pipeline"]
+
+
+# -- D9: caps, cancel, pools, shutdown ----------------------------------------------------------
+
+SLEEPER = "import time\ntime.sleep(steps)\nprint('slept', steps)"
+
+
+def kernel_processes() -> list:
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            cmd = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if "kernelapp" in cmd or "ipykernel" in cmd:
+            found.append(child)
+    return found
+
+
+def store_runs(url: str) -> list:
+    from mlops_jupyter.store import open_store
+
+    return open_store(url).search_runs(limit=1000)
+
+
+async def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+async def job_state(jp_fetch, job_id: str) -> dict:
+    return json.loads((await jp_fetch(NS, "jobs", job_id)).body)
+
+
+async def wait_job(jp_fetch, job_id: str, statuses, timeout: float = 60.0) -> dict:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        job = await job_state(jp_fetch, job_id)
+        if job["status"] in statuses:
+            return job
+        if loop.time() > deadline:
+            import faulthandler, sys
+            faulthandler.dump_traceback(sys.stderr)
+        assert loop.time() < deadline, job
+        await asyncio.sleep(0.1)
+
+
+async def test_sweep_jobs_over_the_cpu_count_is_refused(jp_fetch, jp_root_dir, lab_store_url):
+    """jobs=32 once booted 32 kernels at once."""
+    write_notebook(jp_root_dir / "nb.ipynb")
+    response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb", "jobs": 32,
+                                                    "points": [{"steps": i} for i in range(32)]})
+    assert response.code == 400, response.body
+    message = json.loads(response.body)["message"]
+    cap = min(os.cpu_count() or 1, 32)
+    assert f"jobs 32 is over the limit of {cap}" in message and "CPU" in message
+    for jobs in (0, -5, True):
+        response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb", "jobs": jobs,
+                                                        "points": [{"steps": 1}]})
+        assert response.code == 400, (jobs, response.body)
+    assert store_runs(lab_store_url) == []  # nothing recorded, no kernel started
+
+
+async def test_sweep_of_10000_points_is_refused(jp_fetch, jp_root_dir, lab_store_url):
+    """A 10,000-point sweep was accepted in 0.04 s."""
+    write_notebook(jp_root_dir / "nb.ipynb")
+    response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb",
+                                                    "points": [{"steps": 1}] * 10_000})
+    assert response.code == 400, response.body
+    assert "10000 points is over the limit of 1000 points" in json.loads(response.body)["message"]
+    assert store_runs(lab_store_url) == []
+
+
+async def test_unknown_job_is_a_404_json(jp_fetch):
+    for method in ("GET", "DELETE"):
+        response = await jp_fetch(NS, "jobs", "a" * 32, method=method, raise_error=False)
+        assert response.code == 404
+        body = json.loads(response.body)
+        assert "the server restarted" in body["message"] and body["status"] == 404
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+async def test_cancel_a_running_sweep_stops_it_and_kills_its_runs(jp_fetch, jp_root_dir,
+                                                                   lab_store_url):
+    """There was no cancel: DELETE /jobs/{id} answered 405 and the sweep ran on."""
+    write_notebook(jp_root_dir / "nb.ipynb", SLEEPER)
+    response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb",
+                                                    "points": [{"steps": 60}] * 5})
+    assert response.code == 202, response.body
+    job_id = json.loads(response.body)["job_id"]
+    await wait_for(lambda: [r for r in store_runs(lab_store_url)
+                            if r.tags.get("mlops.sweep.point") is not None
+                            and r.status == "running"])
+    await asyncio.sleep(1.0)  # the point's cell is sleeping now
+    response = await jp_fetch(NS, "jobs", job_id, method="DELETE")
+    assert response.code == 202 and json.loads(response.body)["status"] == "cancelling"
+    job = await wait_job(jp_fetch, job_id, ("cancelled", "failed", "finished"), timeout=20)
+    assert job["status"] == "cancelled", job
+    assert job["message"] == "cancelled from the panel" and job["ended"]
+    runs = store_runs(lab_store_url)
+    sweep = [r for r in runs if r.tags.get("mlops.kind") == "sweep"]
+    points = [r for r in runs if r.parent_run_id == sweep[0].run_id]
+    assert sweep[0].status == "killed" and "--resume" in sweep[0].error
+    assert len(points) == 1 and points[0].status == "killed"  # no further point started
+    assert "cancelled" in points[0].error
+    await wait_for(lambda: not kernel_processes(), timeout=10)
+    response = await jp_fetch(NS, "jobs", job_id, method="DELETE", raise_error=False)
+    assert response.code == 409 and "already ended" in json.loads(response.body)["message"]
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+async def test_export_answers_while_two_sweeps_run(jp_fetch, jp_root_dir):
+    """With two sweeps running, an export timed out after 60 s (one shared 2-thread pool)."""
+    write_notebook(jp_root_dir / "nb.ipynb", SLEEPER)
+    ids = []
+    for _ in range(2):
+        response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb",
+                                                        "points": [{"steps": 60}] * 2})
+        ids.append(json.loads(response.body)["job_id"])
+    for job_id in ids:
+        await wait_job(jp_fetch, job_id, ("running",))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    response = await asyncio.wait_for(post(jp_fetch, "exports", body={"notebook_path": "nb.ipynb"}),
+                                      timeout=20)
+    assert response.code == 200 and json.loads(response.body) == {"output_path": "nb.py"}
+    assert loop.time() - started < 10
+    for job_id in ids:
+        await jp_fetch(NS, "jobs", job_id, method="DELETE")
+    for job_id in ids:
+        assert (await wait_job(jp_fetch, job_id, ("cancelled", "failed", "finished"),
+                               timeout=30))["status"] == "cancelled"
+    await wait_for(lambda: not kernel_processes(), timeout=10)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_sigterm_stops_the_server_and_its_sweep_promptly(tmp_path):
+    """SIGTERM closed the port but the process kept starting kernels for over 60 s.
+
+    A real `jupyter server` subprocess on a free 127.0.0.1 port with a token.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    import requests
+
+    root, store = tmp_path / "root", tmp_path / "store" / "runs.db"
+    write_notebook(root / "nb.ipynb", SLEEPER)
+    port, token = _free_port(), "reliability-token"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")) if p))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         "--ServerApp.jpserver_extensions={'mlops_jupyter': True}",
+         f"--MlopsJupyterApp.store_url={store}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    base, headers = f"http://127.0.0.1:{port}/{NS}", {"Authorization": f"token {token}"}
+    kernels: list = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/capabilities", headers=headers, timeout=10).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+            time.sleep(0.2)
+        reply = requests.post(f"{base}/sweeps", headers=headers, timeout=10, json={
+            "notebook_path": "nb.ipynb", "points": [{"steps": 60}] * 4, "jobs": 1})
+        assert reply.status_code == 202, reply.text
+        deadline = time.monotonic() + 60
+        while not [r for r in store_runs(str(store)) if r.tags.get("mlops.sweep.point")
+                   is not None and r.status == "running"]:
+            assert time.monotonic() < deadline, "no point started"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        kernels = [p for p in psutil.Process(server.pid).children(recursive=True)
+                   if "kernelapp" in " ".join(p.cmdline()) or "ipykernel" in " ".join(p.cmdline())]
+        assert kernels
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        assert time.monotonic() - started < 10
+        _gone, alive = psutil.wait_procs(kernels, timeout=5)
+        assert alive == [], alive
+        sweep = [r for r in store_runs(str(store)) if r.tags.get("mlops.kind") == "sweep"]
+        assert sweep[0].status == "killed" and "server stopped" in sweep[0].error
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        for kernel in kernels:  # only this server's kernels, left behind by a failure
+            if kernel.is_running():
+                kernel.kill()
