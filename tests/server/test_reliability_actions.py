@@ -326,3 +326,31 @@ def test_sigterm_stops_the_server_and_its_sweep_promptly(tmp_path):
         for kernel in kernels:  # only this server's kernels, left behind by a failure
             if kernel.is_running():
                 kernel.kill()
+
+
+# -- D5b: server actions start top-level runs ----------------------------------------------------
+
+@pytest.mark.kernel
+@pytest.mark.slow
+async def test_two_sweeps_submitted_apart_are_independent_top_level_runs(jp_fetch, jp_root_dir,
+                                                                         lab_store_url):
+    """Sweep 2 became a child of sweep 1's point run and was ended with it, before its points."""
+    write_notebook(jp_root_dir / "nb.ipynb", SLEEPER)
+    body = {"notebook_path": "nb.ipynb", "points": [{"steps": 2}, {"steps": 2}]}
+    first = json.loads((await post(jp_fetch, "sweeps", body=body)).body)["job_id"]
+    await wait_for(lambda: [r for r in store_runs(lab_store_url)
+                            if r.tags.get("mlops.sweep.point") is not None
+                            and r.status == "running"])
+    second = json.loads((await post(jp_fetch, "sweeps", body=body)).body)["job_id"]
+    for job_id in (first, second):
+        job = await wait_job(jp_fetch, job_id, ("finished", "failed", "cancelled"), timeout=120)
+        assert job["status"] == "finished", job
+    runs = store_runs(lab_store_url)
+    sweeps = [r for r in runs if r.tags.get("mlops.kind") == "sweep"]
+    assert len(sweeps) == 2 and all(s.parent_run_id is None for s in sweeps)
+    for sweep in sweeps:
+        points = [r for r in runs if r.parent_run_id == sweep.run_id]
+        assert len(points) == 2 and all(p.status == "finished" for p in points)
+        assert sweep.status == "finished"
+        assert sweep.end_time >= max(p.end_time for p in points)
+    assert len(runs) == 6
