@@ -354,3 +354,57 @@ async def test_two_sweeps_submitted_apart_are_independent_top_level_runs(jp_fetc
         assert sweep.status == "finished"
         assert sweep.end_time >= max(p.end_time for p in points)
     assert len(runs) == 6
+
+
+# -- D10: bounded values in the list and on the tags route -------------------------------------
+
+async def test_runs_list_truncates_huge_values_and_the_run_page_keeps_them(jp_fetch, lab_store_url):
+    """One 200 MB tag made every runs page 200 MB; here 1 MB values stand in for it."""
+    huge = "x" * 1_000_000
+    with mj.start_run(name="big", store=lab_store_url) as run:
+        run.log_params({"blob": huge, "small": "ok"})
+        run.set_tags({"note": huge})
+    response = await jp_fetch(NS, "runs")
+    assert len(response.body) < 10_000
+    summary = json.loads(response.body)["runs"][0]
+    for value in (summary["params"]["blob"], summary["tags"]["note"]):
+        assert value.startswith("x" * 300) and "truncated: 1,000,000 characters" in value
+        assert len(value) < 400
+    assert summary["params"]["small"] == "ok"
+    detail = json.loads((await jp_fetch(NS, "runs", run.run_id)).body)
+    assert detail["params"]["blob"] == huge and detail["tags"]["note"] == huge
+
+
+async def test_tag_value_over_8000_characters_is_a_400(jp_fetch, runs, lab_store_url):
+    response = await post(jp_fetch, "runs", runs[0], "tags", body={"tags": {"note": "y" * 8001}})
+    assert response.code == 400
+    assert "the limit is 8000" in json.loads(response.body)["message"]
+    ok = await post(jp_fetch, "runs", runs[0], "tags", body={"tags": {"note": "y" * 8000}})
+    assert ok.code == 200 and json.loads(ok.body)["tags"]["note"] == "y" * 8000
+
+
+# -- D14: 400s, not 500s ------------------------------------------------------------------------
+
+async def test_deeply_nested_json_body_is_a_400(jp_fetch, runs):
+    deep = '{"tags": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = await jp_fetch(NS, "runs", runs[0], "tags", method="POST", body=deep,
+                              raise_error=False)
+    assert response.code == 400, response.body
+    assert "nested too deeply" in json.loads(response.body)["message"]
+
+
+async def test_export_into_a_missing_folder_creates_it_inside_the_root(jp_fetch, jp_root_dir):
+    write_notebook(jp_root_dir / "nb.ipynb")
+    response = await post(jp_fetch, "exports", body={"notebook_path": "nb.ipynb",
+                                                     "output_path": "new/deeper/nb.py"})
+    assert response.code == 200, response.body
+    assert json.loads(response.body) == {"output_path": "new/deeper/nb.py"}
+    assert "def main(" in (jp_root_dir / "new" / "deeper" / "nb.py").read_text()
+    outside = await post(jp_fetch, "exports", body={"notebook_path": "nb.ipynb",
+                                                    "output_path": "new/../../x/nb.py"})
+    assert outside.code == 400 and not (jp_root_dir.parent / "x").exists()
+
+
+async def test_a_filter_the_store_rejects_is_a_400(jp_fetch, runs):
+    response = await jp_fetch(NS, "runs", params={"filter": "metrics.acc >"}, raise_error=False)
+    assert response.code == 400 and "bad filter" in json.loads(response.body)["message"]
