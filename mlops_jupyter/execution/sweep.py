@@ -215,7 +215,7 @@ def _load_resume(store: RunStore, sweep_id: str, jobs: int, local: bool
     children = _children_by_point(store, record.run_id)
     todo = {i: children[i].run_id if i in children else None for i in range(len(spec.points))
             if i not in children or children[i].status != "finished"}
-    check_sweep_size(max(1, len(todo)), jobs, local)
+    check_sweep_size(len(spec.points), jobs, local)  # the sweep's size, not what is left
     run = tracking.start_run(run_id=record.run_id, store=store)
     return spec, job, run, todo, len(spec.points) - len(todo)
 
