@@ -14,7 +14,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import tornado.httpclient
 
 import mlops_jupyter as mj
 
@@ -155,9 +154,6 @@ async def wait_job(jp_fetch, job_id: str, statuses, timeout: float = 60.0) -> di
         job = await job_state(jp_fetch, job_id)
         if job["status"] in statuses:
             return job
-        if loop.time() > deadline:
-            import faulthandler, sys
-            faulthandler.dump_traceback(sys.stderr)
         assert loop.time() < deadline, job
         await asyncio.sleep(0.1)
 
