@@ -404,3 +404,43 @@ async def test_export_into_a_missing_folder_creates_it_inside_the_root(jp_fetch,
 async def test_a_filter_the_store_rejects_is_a_400(jp_fetch, runs):
     response = await jp_fetch(NS, "runs", params={"filter": "metrics.acc >"}, raise_error=False)
     assert response.code == 400 and "bad filter" in json.loads(response.body)["message"]
+
+
+# -- the job registry itself: queued cancel, pruning (real threads, no kernel) -------------------
+
+def test_registry_cancels_a_queued_job_before_it_runs_and_prunes_ended_jobs(monkeypatch):
+    import threading
+    import time
+
+    from mlops_jupyter.server import jobs
+
+    registry = jobs.JobRegistry(workers=1)
+    release, ran = threading.Event(), []
+    blocker = registry.submit("sweep", lambda: (release.wait(10), {"result": "done"})[1],
+                              jobs.new_token())
+    queued = registry.submit("sweep", lambda: ran.append(1) or {"result": "ran"}, jobs.new_token())
+    assert registry.get(queued["job_id"])["status"] == "queued"
+    cancelled = registry.cancel(queued["job_id"])
+    assert cancelled["status"] == "cancelled" and cancelled["message"] == "cancelled from the panel"
+    release.set()
+    deadline = time.monotonic() + 10
+    while registry.get(blocker["job_id"])["status"] != "finished":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert ran == []
+    monkeypatch.setattr(jobs, "MAX_ENDED", 3)
+    ids = [registry.submit("rerun", lambda: {"result": "ok"}, jobs.new_token())["job_id"]
+           for _ in range(5)]
+    deadline = time.monotonic() + 10
+    while registry.get(ids[-1]) is None or registry.get(ids[-1])["status"] != "finished":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    registry.submit("rerun", lambda: {"result": "ok"}, jobs.new_token())  # prunes on submit
+    assert registry.get(blocker["job_id"]) is None and registry.get(ids[0]) is None
+    assert registry.get(ids[-1])["status"] == "finished"
+    monkeypatch.setattr(jobs, "KEEP_SECONDS", 0.0)
+    time.sleep(0.05)
+    assert registry.get(ids[-1]) is None  # older than KEEP_SECONDS
+    registry.shutdown()
+    with pytest.raises(Exception, match="shutting down"):
+        registry.submit("rerun", lambda: {}, jobs.new_token())
