@@ -76,6 +76,7 @@ class LoadResult:
     stderr_tracebacks: list[str]
     fault: dict[str, Any] = field(default_factory=dict)
     route: dict[str, Any] = field(default_factory=dict)
+    companions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def intended(self) -> int:
@@ -141,6 +142,7 @@ class LoadResult:
             "call_ms_max": max((w.get("max_call_ms") or 0.0 for w in self.writers), default=0.0),
             "reader_calls": sum(r.get("calls", 0) for r in readers),
             "reader_errors": len(self.reader_errors),
+            "reader_errors_outside_fault": len(self.reader_errors_outside_fault()),
             "reader_p50_ms": _worst(readers, "runs_p50_ms"),
             "reader_max_ms": _worst(readers, "runs_max_ms"),
             "fresh_open_max_ms": _worst(readers, "fresh_open_max_ms"),
@@ -191,17 +193,24 @@ def verify(store: str, experiment: str, cwd: Path) -> list[dict[str, Any]]:
 
 def run_load(spec: LoadSpec, fault: Callable[[float], dict[str, Any]] | None = None,
              route: RoutePoller | None = None,
-             kill: Callable[[list[subprocess.Popen[bytes]], float], None] | None = None
-             ) -> LoadResult:
+             kill: Callable[[list[subprocess.Popen[bytes]], float], None] | None = None,
+             companions: tuple[str, ...] = (),
+             before_verify: Callable[[], None] | None = None) -> LoadResult:
     """Start readers and writers, release them together, inject `fault(t_go)` in a thread,
-    wait for every writer, then count what a fresh process finds in the store."""
+    wait for every writer, then count what a fresh process finds in the store.
+
+    `companions` are further load_worker commands (e.g. "gc") run beside the readers until the
+    writers are done; `kill(writers, t_go)` may signal writers (it runs in this thread);
+    `before_verify()` runs once everything has stopped (e.g. to free a full disk).
+    """
     d = spec.workdir
     d.mkdir(parents=True, exist_ok=True)
     go, stop = d / "go", d / "stop"
     readers, reader_ready = [], []
-    for i in range(spec.readers):
+    commands = ["read"] * spec.readers + list(companions)
+    for i, cmd in enumerate(commands):
         reader_ready.append(d / f"reader{i}.ready")
-        readers.append(_spawn(["read", "--store", spec.store, "--stop", str(stop),
+        readers.append(_spawn([cmd, "--store", spec.store, "--stop", str(stop),
                                "--ready", str(reader_ready[-1])], d / f"reader{i}", d))
     _wait_files(reader_ready, readers, spec.timeout)  # warmed up, as the probe's reader was
     writers, ready = [], []
@@ -252,10 +261,13 @@ def run_load(spec: LoadSpec, fault: Callable[[float], dict[str, Any]] | None = N
         err = (d / f"w{i}.err").read_text(errors="replace")
         if "Traceback" in err:
             tracebacks.append(f"w{i}: " + err[err.index("Traceback"):][:1500])
+    others = [_read_json(d / f"reader{i}.out") for i in range(len(commands))]
+    if before_verify:
+        before_verify()
     return LoadResult(
         spec, wall, [_read_json(d / f"w{i}.out") for i in range(spec.writers)],
-        [_read_json(d / f"reader{i}.out") for i in range(spec.readers)],
-        verify(spec.store, spec.experiment, d), codes, tracebacks, fault_out, route_out)
+        others[:spec.readers], verify(spec.store, spec.experiment, d), codes, tracebacks,
+        fault_out, route_out, others[spec.readers:])
 
 
 class RoutePoller:

@@ -3,6 +3,7 @@
     python load_worker.py write  --store URL --name w3 --metrics 20000 --go FILE --ready FILE
     python load_worker.py read   --store URL --stop FILE --ready FILE
     python load_worker.py verify --store URL --experiment load
+    python load_worker.py gc     --store URL --stop FILE --ready FILE
 
 Each prints one JSON object on stdout with its own figures. A writer behaves like a user's
 training script (``with mj.start_run(): ... log_metric``): any exception the tracking API raises
@@ -65,7 +66,7 @@ def write(args: argparse.Namespace) -> dict[str, Any]:
                     due = t_go + args.duration * step / steps
                     if due > time.time():
                         time.sleep(due - time.time())
-                    if progress and step % 500 == 0:
+                    if progress:
                         progress.write(f"{out['logged']}\n")
                         progress.flush()
                 for i, key in enumerate(keys):
@@ -165,6 +166,24 @@ def verify(args: argparse.Namespace) -> dict[str, Any]:
     return {"runs": runs}
 
 
+def gc(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the store's gc in a loop until the stop file appears (the probe's F8)."""
+    import mlops_jupyter as mj
+
+    store = mj.RunStore(args.store)
+    Path(args.ready).touch()
+    calls = removed = 0
+    errors: list[dict[str, Any]] = []
+    while not Path(args.stop).exists():
+        try:
+            removed += store.gc()["removed"]
+        except Exception as err:  # noqa: BLE001 - reported
+            errors.append(_error("gc", err))
+        calls += 1
+        time.sleep(args.pause)
+    return {"calls": calls, "removed": removed, "gc_errors": errors}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -179,7 +198,7 @@ def main() -> None:
     w.add_argument("--artifacts", type=int, default=0, help="log this many small artifacts")
     w.add_argument("--go", required=True)
     w.add_argument("--ready", required=True)
-    w.add_argument("--progress", help="write the count logged so far here, every 1,000 steps")
+    w.add_argument("--progress", help="write the count logged so far here, every 50 steps")
     r = sub.add_parser("read")
     r.add_argument("--store", required=True)
     r.add_argument("--stop", required=True)
@@ -188,8 +207,13 @@ def main() -> None:
     v = sub.add_parser("verify")
     v.add_argument("--store", required=True)
     v.add_argument("--experiment", default="load")
+    g = sub.add_parser("gc")
+    g.add_argument("--store", required=True)
+    g.add_argument("--stop", required=True)
+    g.add_argument("--ready", required=True)
+    g.add_argument("--pause", type=float, default=0.0)
     args = parser.parse_args()
-    out = {"write": write, "read": read, "verify": verify}[args.cmd](args)
+    out = {"write": write, "read": read, "verify": verify, "gc": gc}[args.cmd](args)
     print(json.dumps(out), flush=True)
     sys.exit(1 if out.get("errors") and args.cmd == "write" else 0)
 
