@@ -298,7 +298,8 @@ def markdown(rows: list[dict[str, Any]], ml: dict[str, Any] | None, ours: dict[s
             lines.append(f"| {what} | {a:,.4g} | {b:,.4g} | {ratio} |")
         lines += ["", f"MLflow: one `log_param`/`log_metric` call per value (it has no buffer); "
                   f"its longest run took {ml['run_s_max']:.1f} s; runs {ml['statuses']}. "
-                  "mlops-jupyter: the same calls through `Run.log_metric`."
+                  "mlops-jupyter: the same metrics, one `Run.log_metric` call per value, and "
+                  "the params in one `log_params` call."
                   + (f" MLflow errors: {ml['errors'][:2]}" if ml["errors"] else "")]
     lines += ["", context]
     return "\n".join(lines) + "\n"

@@ -26,8 +26,11 @@ KEYS = ("loss", "acc", "lr", "grad", "m4", "m5", "m6", "m7")
 
 
 def _error(where: str, err: BaseException) -> dict[str, Any]:
+    from mlops_jupyter.errors import MlopsJupyterError
+
     message = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
     return {"where": where, "type": type(err).__name__, "message": message, "t": time.time(),
+            "clear": isinstance(err, MlopsJupyterError),  # the library's own, with its advice
             "traceback": "".join(traceback.format_exception(err))[-2000:]}
 
 
@@ -40,7 +43,7 @@ def _wait_for(path: Path, timeout: float) -> None:
 
 
 def write(args: argparse.Namespace) -> dict[str, Any]:
-    """Log params then --metrics values (--keys keys x steps), on schedule, in one run."""
+    """Log --params params then --metrics metrics (--keys keys x steps), on schedule, in one run."""
     import mlops_jupyter as mj
 
     keys = KEYS[:args.keys]
