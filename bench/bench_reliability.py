@@ -263,9 +263,11 @@ def markdown(rows: list[dict[str, Any]], ml: dict[str, Any] | None, ours: dict[s
                          f"| SKIPPED: {r['note']} |")
             continue
         runs = ", ".join(f"{n} {k}" for k, n in r["statuses"].items())
+        lost = f"**{r['lost']:,}**" + (f" (+ **{r['artifacts_lost']}** artifacts)"
+                                      if "artifacts_lost" in r else "")
         lines.append(
             f"| {r['scenario']} | {r['store']} | {r['load']} | {r['logged']:,} | "
-            f"{r['stored']:,} | **{r['lost']:,}** | {r['user_errors']} | {runs} | "
+            f"{r['stored']:,} | {lost} | {r['user_errors']} | {runs} | "
             f"{r['wall_s']:.1f} | {r['end_s_max']:.1f} | {r['reader_calls']} / "
             f"{r['reader_errors']} | {r['verdict']} |")
     lines += ["", ("Wall: from the common start signal to the last writer's exit (imports and "
@@ -305,16 +307,18 @@ def markdown(rows: list[dict[str, Any]], ml: dict[str, Any] | None, ours: dict[s
     return "\n".join(lines) + "\n"
 
 
-def _context(args: argparse.Namespace, load_before: float) -> str:
+def _git(*args: str) -> str:
     repo = Path(__file__).resolve().parents[1]
-    git = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True, check=False).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "mlops_jupyter"],
-                           capture_output=True, text=True, check=False).stdout.strip()
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=False).stdout.strip()
+
+
+def _context(head: str, code: str, dirty: str, load_before: float) -> str:
+    """Which code was measured: taken at the start, so commits made meanwhile do not count."""
     import mlops_jupyter
 
-    return (f"One `python bench/bench_reliability.py` run on commit `{git}`"
-            f"{' (mlops_jupyter/ modified)' if dirty else ''}, code imported from "
+    return (f"One `python bench/bench_reliability.py` run on commit `{head}` (mlops_jupyter/ as "
+            f"of `{code}`{', with uncommitted changes' if dirty else ''}), code imported from "
             f"`{Path(mlops_jupyter.__file__).parent}`; Python {platform.python_version()}, "
             f"{os.cpu_count()} CPUs, load average {load_before:.1f} at the start and "
             f"{os.getloadavg()[0]:.1f} at the end; {time.strftime('%Y-%m-%d %H:%M')}.")
@@ -350,6 +354,9 @@ def main() -> None:
     spec = {"writers": args.writers, "metrics": args.metrics, "keys": 2, "params": 5,
             "readers": 2}
     load_before = os.getloadavg()[0]
+    measured = (_git("rev-parse", "--short", "HEAD"),
+                _git("log", "-1", "--format=%h", "--", "mlops_jupyter"),
+                _git("status", "--porcelain", "mlops_jupyter"))
     rows: list[dict[str, Any]] = []
     ml = ours = None
     with tempfile.TemporaryDirectory(prefix="bench-rel-") as tmp:
@@ -374,7 +381,7 @@ def main() -> None:
             print(f"ours, MLflow's load: {json.dumps(ours, default=str)}", flush=True)
             ml = mlflow_side(root, args.mlflow_procs, args.mlflow_metrics, args.mlflow_params)
             print(f"MLflow: {json.dumps(ml, default=str)}", flush=True)
-    text = markdown(rows, ml, ours, args, _context(args, load_before))
+    text = markdown(rows, ml, ours, args, _context(*measured, load_before))
     print(text)
     if args.write:
         Path(args.write).write_text(text)
