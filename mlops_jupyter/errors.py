@@ -17,13 +17,16 @@
     ├── InvalidParameterError            (ValueError) a parameter name/value the schema refuses
     │   ├── UnknownParameterError        a name the parameters cell does not define
     │   ├── ParameterValueError          a value not convertible to the declared type
-    │   └── NoParametersCellError        parameters given to a notebook without that cell
+    │   ├── NoParametersCellError        parameters given to a notebook without that cell
+    │   └── LimitExceededError           over a cap: parallel jobs, sweep points, value sizes
     ├── RunStateError                    an action that conflicts with the run's state
     ├── NotebookError                    (ValueError) a notebook we cannot read or convert
-    │   └── UnsupportedMagicError        a magic with no faithful Python translation
+    │   ├── UnsupportedMagicError        a magic with no faithful Python translation
+    │   └── ForeignOutputError           a convert target mlops-jupyter did not write: kept
     ├── NotebookExecutionError           a cell failed while executing a notebook
     │   ├── KernelDiedError              the kernel died while a cell ran
-    │   └── NotebookTimeoutError         the run exceeded its per-run timeout
+    │   ├── NotebookTimeoutError         the run exceeded its per-run timeout
+    │   └── RunCancelledError            the job was cancelled and its kernel stopped
     ├── KernelStartError                 a kernel could not be started, even after retries
     └── UnknownKernelError               (LookupError) no installed kernelspec has that name
 
@@ -309,3 +312,32 @@ class ArtifactSourceError(ArtifactNotFoundError, FileNotFoundError):
                    "check the path, or give an absolute one")
         MlopsJupyterError.__init__(self, msg)
         self.filename = path
+
+
+class ForeignOutputError(NotebookError):
+    """A conversion target mlops-jupyter did not write (or that holds the notebook): never replaced."""
+
+    def __init__(self, target: object, reason: str) -> None:
+        self.target, self.reason = target, reason
+        super().__init__(
+            f"refusing to write the package into {target}: {reason}, so replacing it could destroy "
+            "files that are not ours; nothing was changed. Choose another output folder "
+            "(-o/--output, or output_dir from the panel), or remove that folder yourself")
+
+
+class LimitExceededError(InvalidParameterError):
+    """A request over one of mlops-jupyter's caps (parallel jobs, sweep points, value sizes)."""
+
+    def __init__(self, what: str, value: object, cap: object, fix: str) -> None:
+        self.what, self.value, self.cap = what, value, cap
+        super().__init__(f"{what} {value} is over the limit of {cap}; {fix}")
+
+
+class RunCancelledError(NotebookExecutionError):
+    """An execution stopped because its job was cancelled (from the panel or at server shutdown)."""
+
+    def __init__(self, cell_index: int = -1) -> None:
+        self.cell_index, self.ename, self.output_path = cell_index, "Cancelled", None
+        self.evalue = "the job was cancelled; its kernel was stopped"
+        MlopsJupyterError.__init__(self, "cancelled: the job was stopped and its kernel shut down; "
+                                   "start it again to finish it")

@@ -28,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "convert", help="convert a notebook into a package of step functions, a pipeline and tests")
     convert.add_argument("notebook", help="the .ipynb file")
     convert.add_argument("-o", "--output", required=True, help="package directory to create")
-    convert.add_argument("--force", action="store_true", help="replace an existing output directory")
+    convert.add_argument("--force", action="store_true",
+                         help="(not needed) a package mlops-jupyter wrote is replaced; a folder "
+                         "it did not write never is")
     convert.add_argument("--timeout", type=int, default=600,
                          help="seconds allowed per cell while capturing expected values")
     convert.add_argument("--kernel", default="python3", help="kernel used to capture (python3)")

@@ -7,6 +7,33 @@ import sys
 from typing import Any
 
 from mlops_jupyter.errors import InvalidParameterError, NotebookExecutionError
+from mlops_jupyter.execution.points import MAX_SWEEP_POINTS
+
+
+def whole_number(low: int, high: int | None = None) -> Any:
+    """An argparse type: an int in low..high, refused at parse time with the range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"{value} is out of range; expected {bounds}")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a duration; expected seconds > 0")
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -28,13 +55,16 @@ def register(subparsers: Any) -> None:
     _add_value_options(sweep)
     sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
                        help="values of one parameter; several --grid make a cartesian grid")
-    sweep.add_argument("--random", type=int, metavar="N", help="N random points over --range")
+    sweep.add_argument("--random", type=whole_number(1, MAX_SWEEP_POINTS), metavar="N",
+                       help=f"N random points over --range (1 to {MAX_SWEEP_POINTS})")
     sweep.add_argument("--range", action="append", default=[], metavar="NAME=LO:HI[:log]",
                        help="range of an int/float parameter for --random (repeatable)")
     sweep.add_argument("--seed", type=int, help="seed of --random (recorded)")
     sweep.add_argument("--points", metavar="FILE", help="YAML/JSON list of points")
-    sweep.add_argument("--jobs", "-j", type=int, default=1, help="points executed at once")
-    sweep.add_argument("--retries", type=int, default=0, help="extra attempts per failing point")
+    sweep.add_argument("--jobs", "-j", type=whole_number(1), default=1,
+                       help="points executed at once (at most the CPU count and the points)")
+    sweep.add_argument("--retries", type=whole_number(0), default=0,
+                       help="extra attempts per failing point")
     sweep.add_argument("--resume", metavar="SWEEP_RUN",
                        help="re-run only the failed or missing points of this sweep")
     sweep.add_argument("--output-dir", help="also write each executed notebook here")
@@ -49,7 +79,7 @@ def register(subparsers: Any) -> None:
     reproduce.add_argument("run_id", metavar="RUN")
     reproduce.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance")
     reproduce.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance")
-    reproduce.add_argument("--timeout", type=float, help="seconds the re-execution may take")
+    reproduce.add_argument("--timeout", type=seconds, help="seconds the re-execution may take")
     reproduce.set_defaults(func=_reproduce)
 
 
@@ -62,7 +92,7 @@ def _add_value_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, help="seconds a run may take (kernel killed)")
+    parser.add_argument("--timeout", type=seconds, help="seconds a run may take (kernel killed)")
     parser.add_argument("--cwd", help="working directory of the kernel")
     parser.add_argument("--experiment", help="experiment name")
     parser.add_argument("--name", help="run name")

@@ -128,8 +128,10 @@ def is_identifier(name: str) -> bool:
 
 
 def write_atomic(path: os.PathLike[str] | str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place."""
+    """Write ``text`` to ``path`` through a temporary file renamed into place; a missing parent
+    folder is created (callers check where ``path`` may be first)."""
     directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".mlops-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

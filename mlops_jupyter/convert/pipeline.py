@@ -17,6 +17,7 @@ from mlops_jupyter.convert.codegen import is_identifier
 from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
 from mlops_jupyter.convert.script import parameter_specs
+from mlops_jupyter.convert.target import PACKAGE_MARKER, check_replaceable, marker_text
 from mlops_jupyter.convert.testgen import (
     SUPPORT,
     render_cell_tests,
@@ -43,7 +44,8 @@ class ConversionResult:
 
 def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
                      overwrite: bool = False, timeout: int = 600,
-                     kernel_name: str = "python3", verify: bool = True) -> ConversionResult:
+                     kernel_name: str = "python3", verify: bool = True,
+                     protected: tuple[str | os.PathLike[str], ...] = ()) -> ConversionResult:
     """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
 
     The notebook is executed once (skip and test cells left out) to capture each step's inputs
@@ -51,19 +53,27 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
     tests are run. Everything is written to a temporary directory first and renamed to ``output``
     only when complete, so nothing is written when any of this fails.
 
+    Every package holds a marker file (``.mlops-jupyter-package``). An existing ``output`` is
+    replaced only when it carries that marker (converting again is fine); any other non-empty
+    folder, and any folder holding the notebook, is refused and left as it is.
+
     Args:
         notebook: Path to the ``.ipynb`` file (or a notebook dict; the kernel then runs in the
             current directory).
         output: The package directory to create; its name is the package name.
-        overwrite: Replace ``output`` if it already exists.
+        overwrite: Kept for compatibility: a package mlops-jupyter wrote is replaced anyway,
+            and a folder it did not write is never replaced.
         timeout: Seconds allowed per cell while capturing.
         kernel_name: Jupyter kernel that executes the notebook.
         verify: Run the generated tests (in the notebook's folder) before writing the package.
+        protected: Further folders never to be replaced (the server passes its root).
 
     Returns:
         The package written, its steps and any non-blocking warnings from the analysis.
 
     Raises:
+        ForeignOutputError: ``output`` exists and was not written by mlops-jupyter, or holds
+            the notebook, or is one of ``protected``.
         NotebookError: unreadable notebook, invalid cell, bad output path, names used before
             they are defined or ambiguous dependencies (``check`` lists them), or generated
             tests that fail (e.g. unseeded randomness).
@@ -71,7 +81,9 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
         NotebookExecutionError: a cell raised while capturing.
     """
     target = Path(output).absolute()
-    package = _check_target(target, overwrite)
+    source = notebook if isinstance(notebook, (str, os.PathLike)) else None
+    package = _check_name(target)
+    check_replaceable(target, source, protected)
     nb = read_notebook(notebook)
     plan = plan_notebook(nb)
     blocking = [f for f in plan.findings if f.code in BLOCKING]
@@ -90,22 +102,20 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
         files = _write_package(nb, plan, staging, package, name, workdir, timeout, kernel_name)
         if verify:
             _verify(staging, workdir)
-        _install(staging, target, overwrite)
+        (staging / PACKAGE_MARKER).write_text(marker_text(name), encoding="utf-8")
+        _install(staging, target, source, protected)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     warnings = out_of_order(nb) + [f for f in plan.findings if f.code not in BLOCKING]
     return ConversionResult(target, package, [b.name for b in step_order(plan)], files, warnings)
 
 
-def _check_target(target: Path, overwrite: bool) -> str:
+def _check_name(target: Path) -> str:
     package = target.name
     if not is_identifier(package):
         raise NotebookError(
             f"package directory name {package!r} is not a Python identifier; expected letters, "
             f"digits and underscores, e.g. {_suggest(package)!r}")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
-        raise NotebookError(f"{target} already exists and is not empty; choose another -o or "
-                            "pass --force (overwrite=True) to replace it")
     return package
 
 
@@ -170,10 +180,12 @@ def _readme(plan, package: str, notebook: str, order: list) -> str:
             "the notebook once; regenerate the package after editing the notebook).\n")
 
 
-def _install(staging: Path, target: Path, overwrite: bool) -> None:
+def _install(staging: Path, target: Path, notebook: str | os.PathLike[str] | None,
+             protected: tuple[str | os.PathLike[str], ...]) -> None:
+    """Rename the finished package into place, checking the target again (it may have changed
+    while the notebook ran)."""
+    check_replaceable(target, notebook, protected)
     if target.exists():
-        if not overwrite and any(target.iterdir()):
-            raise NotebookError(f"{target} appeared while converting; nothing was replaced")
         old = target.with_name(f".{target.name}-old-{os.getpid()}")
         os.replace(target, old)
         os.replace(staging, target)

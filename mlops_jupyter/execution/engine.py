@@ -48,7 +48,7 @@ class _PooledClient(PapermillNotebookClient):
         self.kc = self.km.client()
         await ensure_async(self.kc.start_channels())
         try:
-            await handshake(self.kc, self.startup_timeout)
+            await handshake(self.kc, self.startup_timeout, alive=self.km.is_alive)
         except Exception:
             self.kc.stop_channels()
             raise

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import env
+from mlops_jupyter.tracking import provenance
 from mlops_jupyter import tracking
 from mlops_jupyter.errors import (
     KernelDiedError,
     NotebookError,
     NotebookExecutionError,
     NotebookTimeoutError,
+    RunCancelledError,
 )
 from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.store.records import RunRecord
@@ -32,6 +34,8 @@ from mlops_jupyter.execution.parameters import fast_nbformat
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
+
+    from mlops_jupyter.execution.cancel import CancelToken
 
 IPYNB_MEDIA = "application/x-ipynb+json"
 EXECUTED_ARTIFACT = "executed.ipynb"
@@ -67,14 +71,32 @@ def check_cwd(cwd: str | os.PathLike[str] | None) -> str:
     return str(folder)
 
 
+def begin_run(store: RunStore, *, top_level: bool = False, **fields: Any) -> tracking.Run:
+    """`tracking.start_run`, or with `top_level` a run without any parent even when another run
+    is active in this process (server actions: two sweeps must never nest).
+
+    The top-level run is created without a parent and then resumed, so it is the active run of
+    the caller like any other; `fields` are start_run's (name, experiment, params, tags, ...).
+    """
+    if not top_level or fields.get("parent_run_id"):
+        return tracking.start_run(store=store, **fields)
+    fields.pop("parent_run_id", None)
+    run_id = store.create_run(provenance=provenance.capture(), **fields)
+    return tracking.start_run(run_id=run_id, store=store)
+
+
 def start_notebook_run(store: RunStore, job: NotebookJob, *, experiment: str | None = None,
                        name: str | None = None, parent_run_id: str | None = None,
-                       tags: Mapping[str, Any] | None = None, cwd: str | None = None
-                       ) -> tracking.Run:
-    """Create the run of a notebook execution: typed params, source notebook, tags."""
-    run = tracking.start_run(
+                       tags: Mapping[str, Any] | None = None, cwd: str | None = None,
+                       top_level: bool = False) -> tracking.Run:
+    """Create the run of a notebook execution: typed params, source notebook, tags.
+
+    With `top_level` and no `parent_run_id` the run has no parent, whatever run is active.
+    """
+    run = begin_run(
+        store, top_level=top_level,
         name=name or Path(job.path).stem, experiment=experiment, parent_run_id=parent_run_id,
-        params=job.all_parameters, source_notebook=job.path, store=store,
+        params=job.all_parameters, source_notebook=job.path,
         tags={"mlops.kind": "notebook", "mlops.kernel": job.kernel_name,
               "mlops.cwd": cwd or os.getcwd(), **(tags or {})})
     run.log_artifact(source_bytes(job), SOURCE_ARTIFACT, IPYNB_MEDIA)
@@ -224,7 +246,8 @@ def run_notebook(path: str | os.PathLike[str], parameters: Mapping[str, Any] | N
                  store: RunStore | str | None = None, experiment: str | None = None,
                  name: str | None = None, parent_run_id: str | None = None,
                  kernel_name: str | None = None, parameter_files: tuple[str, ...] = (),
-                 progress_bar: bool | None = None) -> RunRecord:
+                 progress_bar: bool | None = None, top_level: bool = False,
+                 cancel: CancelToken | None = None) -> RunRecord:
     """Execute a notebook with papermill in a fresh kernel and record it as a run.
 
     Parameters are validated against the notebook's ``parameters`` cell before any kernel
@@ -244,6 +267,8 @@ def run_notebook(path: str | os.PathLike[str], parameters: Mapping[str, Any] | N
         kernel_name: Kernelspec (default: the notebook's).
         parameter_files: YAML/JSON files of values, applied before `parameters`.
         progress_bar: Show papermill's progress bar (default: when stderr is a terminal).
+        top_level: Record a run without parent even inside another active run (server actions).
+        cancel: A CancelToken; cancelling kills the kernel and ends the run ``killed``.
 
     Returns:
         The finished run's record.
@@ -251,21 +276,25 @@ def run_notebook(path: str | os.PathLike[str], parameters: Mapping[str, Any] | N
     Raises:
         InvalidParameterError: unknown name, wrong type, or no parameters cell (no kernel ran).
         NotebookExecutionError: a cell failed, the kernel died or the timeout hit; the failed
-            run is recorded, its id is the exception's ``run_id``.
+            run is recorded, its id is the exception's ``run_id``. RunCancelledError when
+            `cancel` was set.
     """
     job = prepare_job(path, parameters, files=parameter_files, kernel_name=kernel_name)
     return run_job(job, output_path=output_path, timeout=timeout, cwd=cwd, store=store,
                    experiment=experiment, name=name, parent_run_id=parent_run_id,
-                   progress_bar=progress_bar)
+                   progress_bar=progress_bar, top_level=top_level, cancel=cancel)
 
 
 def run_job(job: NotebookJob, *, output_path: str | os.PathLike[str] | None = None,
             timeout: float | None = None, cwd: str | os.PathLike[str] | None = None,
             store: RunStore | str | None = None, experiment: str | None = None,
             name: str | None = None, parent_run_id: str | None = None,
-            progress_bar: bool | None = None, tags: Mapping[str, Any] | None = None
-            ) -> RunRecord:
+            progress_bar: bool | None = None, tags: Mapping[str, Any] | None = None,
+            top_level: bool = False, cancel: CancelToken | None = None) -> RunRecord:
     """`run_notebook` for an already validated job (see there for the arguments)."""
+    if timeout is not None and not timeout > 0:
+        raise NotebookError(f"timeout={timeout!r}: expected a number of seconds > 0 (or None "
+                            "for no limit)")
     folder = check_cwd(cwd)
     check_kernel(job.kernel_name)
     store = store if isinstance(store, RunStore) else open_store(store)
@@ -273,18 +302,25 @@ def run_job(job: NotebookJob, *, output_path: str | os.PathLike[str] | None = No
     with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
         pool.expect(1)  # the kernel boots while the run is recorded
         run = start_notebook_run(store, job, experiment=experiment, name=name,
-                                 parent_run_id=parent_run_id, cwd=folder, tags=tags)
-        outcome = _execute_recorded(run, job, pool, output_path, timeout, show_bar)
+                                 parent_run_id=parent_run_id, cwd=folder, tags=tags,
+                                 top_level=top_level)
+        outcome = execute_recorded(run, job, pool, output_path, timeout, show_bar,
+                                   cancel=cancel)
     if outcome.error is not None:
         outcome.error.run_id = run.run_id  # type: ignore[attr-defined]
         raise outcome.error
     return store.get_run(run.run_id)
 
 
-def _execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
-                      output_path: str | os.PathLike[str] | None, timeout: float | None,
-                      progress_bar: bool, attempt: int = 1) -> Outcome:
-    """Acquire a kernel, execute, record; a kernel that cannot start fails the run."""
+def execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
+                     output_path: str | os.PathLike[str] | None, timeout: float | None,
+                     progress_bar: bool, attempt: int = 1, *,
+                     cancel: CancelToken | None = None) -> Outcome:
+    """Acquire a kernel, execute, record; a kernel that cannot start fails the run.
+
+    With `cancel`, the kernel is registered so that cancelling kills it; the run then ends
+    ``killed`` with a RunCancelledError as the outcome's error.
+    """
     with tempfile.TemporaryDirectory(prefix="mlops-out-") as tmp:
         out = os.fspath(output_path) if output_path else str(Path(tmp) / Path(job.path).name)
         if output_path:
@@ -293,13 +329,23 @@ def _execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
             waited = time.perf_counter()
             km = pool.acquire()
             waited = time.perf_counter() - waited
-            outcome = execute_job(job, km, pool, run_id=run.run_id, output_path=out,
-                                  timeout=timeout, progress_bar=progress_bar,
-                                  shown_path=os.fspath(output_path) if output_path else None)
+            if cancel is not None:
+                cancel.watch(km)  # killed at once when the job was cancelled meanwhile
+            try:
+                outcome = execute_job(job, km, pool, run_id=run.run_id, output_path=out,
+                                      timeout=timeout, progress_bar=progress_bar,
+                                      shown_path=os.fspath(output_path) if output_path else None)
+            finally:
+                if cancel is not None:
+                    cancel.unwatch(km)
         except BaseException as err:
-            run.end("killed" if isinstance(err, KeyboardInterrupt) else "failed",
+            run.end("killed" if isinstance(err, KeyboardInterrupt) or
+                    (cancel is not None and cancel.cancelled) else "failed",
                     error=f"{type(err).__name__}: {err}")
             raise
         outcome.kernel_wait = waited
+        if cancel is not None and cancel.cancelled:
+            cell = outcome.error.cell_index if outcome.error is not None else -1
+            outcome.status, outcome.error = "killed", RunCancelledError(cell)
         record_outcome(run, outcome, attempt)
     return outcome

@@ -75,7 +75,7 @@ def check_kernel(name: str) -> None:
         raise UnknownKernelError(name, sorted(manager.find_kernel_specs())) from err
 
 
-async def handshake(client: Any, timeout: float) -> None:
+async def handshake(client: Any, timeout: float, alive: Any = None) -> None:
     """Wait until `client` gets replies on shell and IOPub: the kernel is ready and connected.
 
     Like jupyter_client's ``wait_for_ready`` without its trailing 0.2 s IOPub flush (which
@@ -87,6 +87,8 @@ async def handshake(client: Any, timeout: float) -> None:
 
     deadline = time.monotonic() + timeout
     while True:
+        if alive is not None and not await alive():  # killed (cancel, timeout): stop waiting
+            raise RuntimeError("Kernel died before it answered kernel_info")
         client.kernel_info()
         try:
             reply = await client.shell_channel.get_msg(timeout=0.5)

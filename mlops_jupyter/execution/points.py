@@ -15,8 +15,40 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlops_jupyter.errors import InvalidParameterError
+from mlops_jupyter.errors import InvalidParameterError, LimitExceededError
 from mlops_jupyter.notebook.parameters import ParamSpec
+
+#: Most points one sweep may have (CLI, Python API and server alike); more are refused before
+#: any point is built, recorded or executed.
+MAX_SWEEP_POINTS = 1_000
+
+
+def max_jobs(points: int, local: bool = True) -> int:
+    """Most points a sweep may execute at once: the CPU count (for kernels on this machine),
+    and no more than its points."""
+    return max(1, min(os.cpu_count() or 1, points) if local else points)
+
+
+def check_sweep_size(points: int, jobs: int, local: bool = True) -> None:
+    """Refuse a sweep over the caps: more than MAX_SWEEP_POINTS points, or more parallel jobs
+    than points or (for kernels on this machine, `local`) CPUs: each job is a kernel process.
+
+    Raises:
+        LimitExceededError: over a cap (the message names it).
+        InvalidParameterError: jobs below 1.
+    """
+    if points > MAX_SWEEP_POINTS:
+        raise LimitExceededError("a sweep of", f"{points} points", f"{MAX_SWEEP_POINTS} points",
+                                 "split it into several sweeps, or sample with --random N")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InvalidParameterError(f"jobs={jobs!r}: expected a whole number of parallel points "
+                                    ">= 1")
+    cap = max_jobs(points, local)
+    if jobs > cap:
+        cpus = f"this machine has {os.cpu_count() or 1} CPU(s) and " if local else ""
+        raise LimitExceededError(
+            "jobs", jobs, cap, f"{cpus}the sweep has {points} point(s), and each job is a "
+            f"kernel process; pass jobs of at most {cap}")
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -68,6 +100,10 @@ def grid_points(grid: Sequence[str]) -> list[dict[str, Any]]:
         axes[name] = [v for v in _split_top_level(values) if v != ""]
         if not axes[name]:
             raise InvalidParameterError(f"--grid {option!r} has no values")
+    size = math.prod(len(v) for v in axes.values())
+    if size > MAX_SWEEP_POINTS:  # refused before the product is built
+        raise LimitExceededError("--grid makes", f"{size} points", f"{MAX_SWEEP_POINTS} points",
+                                 "give fewer values, or sample the space with --random N")
     return [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
 
 
@@ -81,6 +117,9 @@ def random_points(count: int, ranges: Sequence[str], schema: Sequence[ParamSpec]
     """
     if count < 1:
         raise InvalidParameterError(f"--random {count}: expected a number of points >= 1")
+    if count > MAX_SWEEP_POINTS:  # refused before any point is drawn
+        raise LimitExceededError("--random", count, f"{MAX_SWEEP_POINTS} points",
+                                 "draw fewer points, or run several sweeps")
     if not ranges:
         raise InvalidParameterError("--random needs at least one --range NAME=LO:HI")
     types = {s.name: s.type for s in schema or ()}

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import tracking
 from mlops_jupyter.formatting import fmt_duration, table
@@ -23,13 +23,18 @@ from mlops_jupyter.errors import InvalidParameterError, MlopsJupyterError, RunSt
 from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.execution.executor import (
     Outcome,
-    _execute_recorded,
+    begin_run,
     check_cwd,
+    execute_recorded,
     kernel_environment,
     start_notebook_run,
 )
 from mlops_jupyter.execution.job import NotebookJob, job_from_source, prepare_job
 from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.points import check_sweep_size
+
+if TYPE_CHECKING:
+    from mlops_jupyter.execution.cancel import CancelToken
 
 SWEEP_ARTIFACT = "sweep.json"
 POINT_TAG = "mlops.sweep.point"
@@ -97,14 +102,16 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
                    scheduler: str | None = None, kernel_name: str | None = None,
                    on_point: Callable[[PointResult], None] | None = None,
                    tags: Mapping[str, Any] | None = None,
-                   output_dir: str | os.PathLike[str] | None = None) -> SweepResult:
+                   output_dir: str | os.PathLike[str] | None = None,
+                   top_level: bool = False, cancel: CancelToken | None = None) -> SweepResult:
     """Execute a notebook once per point, `jobs` at a time, as children of one sweep run.
 
     Args:
         path: The notebook (may be None with `resume`: the recorded source is used).
         points: Parameter values per point (raw text or typed; validated first).
         parameters: Values common to every point.
-        jobs: Points executed at once (kernels warmed ahead: as many again).
+        jobs: Points executed at once (kernels warmed ahead: as many again); at most the CPU
+            count and the number of points.
         timeout: Seconds each point may take before its kernel is killed.
         retries: Extra attempts for a point that fails (each in a fresh kernel).
         cwd: Working directory of the kernels.
@@ -118,39 +125,51 @@ def sweep_notebook(path: str | os.PathLike[str] | None, points: Sequence[Mapping
         on_point: Called with each point's result as it ends (progress display).
         tags: Extra tags for the sweep run (e.g. the seed of random points).
         output_dir: Also write each executed notebook there as ``<stem>-<index>.ipynb``.
+        top_level: The sweep run has no parent even inside another active run (server actions).
+        cancel: A CancelToken; once cancelled no point starts, running kernels are killed,
+            their runs and the sweep run end ``killed`` (resume it later).
 
     Returns:
         The SweepResult (call ``summary()`` for the table).
 
     Raises:
         InvalidParameterError: a point refused by the schema (no kernel started).
+        LimitExceededError: more than MAX_SWEEP_POINTS points, or jobs over the CPU count or
+            the number of points.
         RunNotFoundError: `resume` names no run.
     """
     store = store if isinstance(store, RunStore) else open_store(store)
     if executor not in ("local", "dask"):
         raise InvalidParameterError(f"unknown executor {executor!r}; expected 'local' or 'dask'")
+    if timeout is not None and not timeout > 0:
+        raise InvalidParameterError(f"timeout={timeout!r}: expected seconds > 0 (or None)")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise InvalidParameterError(f"retries={retries!r}: expected a whole number >= 0")
     if resume:
-        spec, job, sweep_run, todo, skipped = _load_resume(store, resume)
+        spec, job, sweep_run, todo, skipped = _load_resume(store, resume, jobs,
+                                                           executor == "local")
         point_jobs = _point_jobs(job, spec)
     else:
+        check_sweep_size(len(points), jobs, executor == "local")  # before anything is recorded
         job = prepare_job(path or "", parameters, kernel_name=kernel_name)
         spec = _new_spec(job, points, cwd, output_dir)
         todo, skipped = {i: None for i in range(len(points))}, 0
         point_jobs = _point_jobs(job, spec)  # validates every point before anything is recorded
         if executor == "local":
             check_kernel(job.kernel_name)
-        sweep_run = _start_sweep_run(store, job, spec, experiment, name, jobs, executor, tags)
+        sweep_run = _start_sweep_run(store, job, spec, experiment, name, jobs, executor, tags,
+                                     top_level)
     try:
         results = _dispatch(store, sweep_run, spec, {i: point_jobs[i] for i in todo}, todo,
                             jobs=jobs, timeout=timeout, retries=retries, executor=executor,
-                            scheduler=scheduler, on_point=on_point)
+                            scheduler=scheduler, on_point=on_point, cancel=cancel)
     except BaseException as err:  # Ctrl-C or a store failure: never leave the sweep running
         sweep_run.end("killed" if isinstance(err, KeyboardInterrupt) else "failed",
                       error=f"{type(err).__name__}: {err}; finish it with `mlops-jupyter sweep "
                       f"--resume {sweep_run.run_id[:8]}`")
         raise
     all_points = _all_results(store, sweep_run.run_id, spec, results)
-    _end_sweep_run(sweep_run, all_points)
+    _end_sweep_run(sweep_run, all_points, cancel)
     return SweepResult(sweep_run.run_id, all_points, skipped)
 
 
@@ -169,9 +188,11 @@ def _point_jobs(job: NotebookJob, spec: SweepSpec) -> list[NotebookJob]:
 
 def _start_sweep_run(store: RunStore, job: NotebookJob, spec: SweepSpec,
                      experiment: str | None, name: str | None, jobs: int,
-                     executor: str, tags: Mapping[str, Any] | None = None) -> tracking.Run:
-    run = tracking.start_run(
-        name=name or f"sweep-{Path(job.path).stem}", experiment=experiment, store=store,
+                     executor: str, tags: Mapping[str, Any] | None = None,
+                     top_level: bool = False) -> tracking.Run:
+    run = begin_run(
+        store, top_level=top_level,
+        name=name or f"sweep-{Path(job.path).stem}", experiment=experiment,
         source_notebook=job.path, params={"sweep.points": len(spec.points), "sweep.jobs": jobs,
                                           "sweep.executor": executor},
         tags={"mlops.kind": "sweep", "mlops.cwd": spec.cwd, **(tags or {})})
@@ -181,7 +202,7 @@ def _start_sweep_run(store: RunStore, job: NotebookJob, spec: SweepSpec,
     return run
 
 
-def _load_resume(store: RunStore, sweep_id: str
+def _load_resume(store: RunStore, sweep_id: str, jobs: int, local: bool
                  ) -> tuple[SweepSpec, NotebookJob, tracking.Run, dict[int, str | None], int]:
     record = store.get_run(sweep_id)
     spec_artifact, source = record.artifact(SWEEP_ARTIFACT), record.artifact("source.ipynb")
@@ -194,6 +215,7 @@ def _load_resume(store: RunStore, sweep_id: str
     children = _children_by_point(store, record.run_id)
     todo = {i: children[i].run_id if i in children else None for i in range(len(spec.points))
             if i not in children or children[i].status != "finished"}
+    check_sweep_size(len(spec.points), jobs, local)  # the sweep's size, not what is left
     run = tracking.start_run(run_id=record.run_id, store=store)
     return spec, job, run, todo, len(spec.points) - len(todo)
 
@@ -209,8 +231,8 @@ def _children_by_point(store: RunStore, sweep_id: str) -> dict[int, Any]:
 def _dispatch(store: RunStore, sweep_run: tracking.Run, spec: SweepSpec,
               jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None], *,
               jobs: int, timeout: float | None, retries: int, executor: str,
-              scheduler: str | None, on_point: Callable[[PointResult], None] | None
-              ) -> dict[int, PointResult]:
+              scheduler: str | None, on_point: Callable[[PointResult], None] | None,
+              cancel: CancelToken | None = None) -> dict[int, PointResult]:
     if not jobs_by_point:
         return {}
     if executor == "dask":
@@ -222,14 +244,15 @@ def _dispatch(store: RunStore, sweep_run: tracking.Run, spec: SweepSpec,
                                   output_dir=spec.output_dir)
     return _run_points_locally(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
                                jobs=jobs, timeout=timeout, retries=retries, on_point=on_point,
-                               output_dir=spec.output_dir)
+                               output_dir=spec.output_dir, cancel=cancel)
 
 
 def _run_points_locally(store: RunStore, sweep_id: str, cwd: str,
                         jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
                         *, jobs: int, timeout: float | None, retries: int,
                         on_point: Callable[[PointResult], None] | None,
-                        output_dir: str | None = None) -> dict[int, PointResult]:
+                        output_dir: str | None = None, cancel: CancelToken | None = None
+                        ) -> dict[int, PointResult]:
     kernel = next(iter(jobs_by_point.values())).kernel_name
     results: dict[int, PointResult] = {}
     lock = threading.Lock()
@@ -237,9 +260,11 @@ def _run_points_locally(store: RunStore, sweep_id: str, cwd: str,
         pool.expect(len(jobs_by_point))
 
         def work(index: int) -> None:
+            if cancel is not None and cancel.cancelled:  # cancelled: start no further point
+                return
             result = execute_point(store, sweep_id, index, jobs_by_point[index], pool,
                                    existing.get(index), timeout=timeout, retries=retries, cwd=cwd,
-                                   output_dir=output_dir)
+                                   output_dir=output_dir, cancel=cancel)
             with lock:
                 results[index] = result
             if on_point is not None:
@@ -266,7 +291,8 @@ def warm_kernels(jobs: int) -> int:
 
 def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, pool: KernelPool,
                   run_id: str | None = None, *, timeout: float | None, retries: int,
-                  cwd: str, output_dir: str | None = None) -> PointResult:
+                  cwd: str, output_dir: str | None = None,
+                  cancel: CancelToken | None = None) -> PointResult:
     """Execute one point into its child run (created, or resumed from `run_id`), retrying."""
     values = dict(job.parameters)
     if run_id is None:
@@ -283,11 +309,13 @@ def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, 
             pool.expect(1)
             run = tracking.start_run(run_id=run.run_id, store=store)
         try:
-            outcome = _execute_recorded(run, job, pool, out, timeout, False, attempt)
+            outcome = execute_recorded(run, job, pool, out, timeout, False, attempt,
+                                       cancel=cancel)
             error = None if outcome.error is None else str(outcome.error)
         except MlopsJupyterError as err:  # kernel could not start: the run is already failed
             outcome, error = None, str(err)
-        if outcome is not None and outcome.status == "finished":
+        if (outcome is not None and outcome.status == "finished") or \
+                (cancel is not None and cancel.cancelled):
             break
     record = store.get_run(run.run_id)
     attempts = int(record.tags.get("mlops.attempts", attempt))
@@ -316,11 +344,16 @@ def _all_results(store: RunStore, sweep_id: str, spec: SweepSpec,
     return results
 
 
-def _end_sweep_run(run: tracking.Run, points: list[PointResult]) -> None:
+def _end_sweep_run(run: tracking.Run, points: list[PointResult],
+                   cancel: CancelToken | None = None) -> None:
     failed = [p for p in points if p.status != "finished"]
     run.set_tags({"mlops.sweep.finished": len(points) - len(failed),
                   "mlops.sweep.failed": len(failed)})
-    if failed:
+    if cancel is not None and cancel.cancelled:
+        run.end("killed", error=f"{cancel.reason or 'cancelled'} after "
+                f"{len(points) - len(failed)} of {len(points)} points; finish it with "
+                f"`mlops-jupyter sweep --resume {run.run_id[:8]}`")
+    elif failed:
         run.end("failed", error=f"{len(failed)} of {len(points)} points failed (points "
                 f"{', '.join(str(p.index) for p in failed[:20])}); re-run them with "
                 f"`mlops-jupyter sweep --resume {run.run_id[:8]}`")

@@ -6,9 +6,6 @@ import importlib
 import inspect
 import os
 import re
-import threading
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -133,22 +130,40 @@ def describe(result: Any) -> str:
     return str(result)[:300]
 
 
-def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: ServerContext) -> Callable[[], dict]:
-    """Validate the request now (so errors are 4xx), return the call to run later."""
+def check_sweep(points: list[Any], jobs: int) -> None:
+    """Refuse a sweep over the caps (points per sweep, parallel kernels) with a 400 naming them."""
+    try:
+        from mlops_jupyter.execution.points import check_sweep_size
+    except ImportError:  # an older execution package: it checks, or not, by itself
+        return
+    check_sweep_size(len(points), jobs)
+
+
+def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: ServerContext,
+            cancel: Any = None) -> Callable[[], dict]:
+    """Validate the request now (so errors are 4xx), return the call to run later.
+
+    Background actions get `cancel` (a CancelToken) and start top-level runs: a sweep or
+    re-run never becomes the child of a run another action has open in this process.
+    """
     store = ctx.store
     if name == "rerun":
         path = _run_notebook_path(ctx, body)
         params = body.get("parameters") or {}
-        kw = _kwargs(fn, store=store, experiment=body["run"].experiment, cwd=os.path.dirname(path))
+        kw = _kwargs(fn, store=store, experiment=body["run"].experiment, cwd=os.path.dirname(path),
+                     top_level=True, cancel=cancel)
         return lambda: {"result": describe(fn(path, params, **kw))}
     if name == "reproduce":
         run_id = body["run"].run_id
-        return lambda: {"result": describe(fn(run_id, **_kwargs(fn, store=store)))}
+        kw = _kwargs(fn, store=store, top_level=True, cancel=cancel)
+        return lambda: {"result": describe(fn(run_id, **kw))}
     if name == "sweep":
         path = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
-        kw = _kwargs(fn, parameters=body.get("parameters") or {}, jobs=body.get("jobs") or 1, store=store,
-                     cwd=os.path.dirname(path))
         points = body["points"]
+        jobs = 1 if body.get("jobs") is None else body["jobs"]
+        check_sweep(points, jobs)
+        kw = _kwargs(fn, parameters=body.get("parameters") or {}, jobs=jobs, store=store,
+                     cwd=os.path.dirname(path), top_level=True, cancel=cancel)
         return lambda: {"result": describe(fn(path, points, **kw))}
     nb = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
     if name == "export_script":
@@ -165,44 +180,12 @@ def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: Server
     default_dir = os.path.relpath(os.path.join(os.path.dirname(nb), f"{stem}_pipeline"), ctx.root_dir)
     out_dir = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or default_dir, must_exist=False)
 
+    kw = _kwargs(fn, protected=(ctx.root_dir,))
+
     def convert() -> dict[str, Any]:
-        # converting again replaces a package this converter made (it has a pipeline.py), never
-        # a folder of the user's
-        fn(nb, out_dir, overwrite=os.path.isfile(os.path.join(out_dir, "pipeline.py")))
+        # the converter replaces only a package it wrote (its marker file), never a folder of
+        # the user's, the server root or a folder holding the notebook
+        fn(nb, out_dir, **kw)
         return {"output_path": _rel(ctx, out_dir)}
 
     return convert
-
-
-_JOBS: dict[str, dict[str, Any]] = {}
-_JOBS_LOCK = threading.Lock()
-
-
-def submit(ctx: ServerContext, name: str, call: Callable[[], dict]) -> dict[str, Any]:
-    """Run a long action in the server's action pool; answer its job record at once."""
-    job_id = uuid.uuid4().hex
-    record = {"job_id": job_id, "action": name, "status": "running", "started": time.time(),
-              "message": None, "result": None}
-    with _JOBS_LOCK:
-        _JOBS[job_id] = record
-
-    def run() -> None:
-        try:
-            result = call()
-            update = {"status": "finished", "result": result.get("result")}
-        except Exception as err:  # noqa: BLE001  reported to the panel through GET /jobs/{job_id}
-            update = {"status": "failed", "message": f"{type(err).__name__}: {err}"}
-        with _JOBS_LOCK:
-            _JOBS[job_id].update(update, ended=time.time())
-
-    ctx.actions.submit(run)
-    return dict(record)
-
-
-def job(ctx: ServerContext, job_id: str) -> dict[str, Any]:
-    """A background action's record; unknown ids are a 404."""
-    with _JOBS_LOCK:
-        record = _JOBS.get(job_id)
-    if record is None:
-        raise web.HTTPError(404, f"no job {job_id!r}; jobs are kept only while the server runs")
-    return dict(record)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Int, Unicode
 
+from mlops_jupyter.server.jobs import JobRegistry
 from mlops_jupyter.server.routes import route_table
 
 if TYPE_CHECKING:
@@ -17,13 +18,15 @@ if TYPE_CHECKING:
 
 
 class ServerContext:
-    """What every handler shares: the lazily opened store, the root dir and the action pool."""
+    """What every handler shares: the lazily opened store, the root dir, the foreground action
+    pool (export, convert) and the background jobs (sweeps, re-runs) on a pool of their own."""
 
     def __init__(self, store_url: str | None, root_dir: str, metric_max_points: int) -> None:
         self.store_url = store_url or None
         self.root_dir = root_dir
         self.metric_max_points = metric_max_points
         self.actions = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-action")
+        self.jobs = JobRegistry()
         self._store: RunStore | None = None
         self._lock = threading.Lock()
 
@@ -46,7 +49,8 @@ class ServerContext:
             logging.getLogger(__name__).debug("mlops-jupyter: store warm-up failed: %s", err)
 
     def close(self) -> None:
-        """Stop the action pool and release the store."""
+        """Cancel running jobs (their kernels are killed), stop the pools, release the store."""
+        self.jobs.shutdown()
         self.actions.shutdown(wait=False, cancel_futures=True)
         close = getattr(self._store, "close", None)
         if callable(close):

@@ -16,6 +16,10 @@ RUN_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 MAX_COMPARE = 20
+#: Longest tag value POST /runs/{id}/tags accepts (MLflow's limit for tag values).
+MAX_TAG_VALUE = 8000
+#: Longest param or tag value shown in the runs list; the run page has the whole value.
+SUMMARY_VALUE_CHARS = 300
 _ORDER_RE = re.compile(r"^[A-Za-z0-9_.:/ -]{1,200}$")
 
 
@@ -92,6 +96,9 @@ def parse_body(raw: bytes, allowed: Mapping[str, type | tuple[type, ...]], requi
         body = json.loads(raw or b"{}")
     except json.JSONDecodeError as err:
         raise BadRequestError(f"request body is not valid JSON: {err}") from err
+    except RecursionError as err:  # json's C parser stops at the interpreter's recursion limit
+        raise BadRequestError("request body is nested too deeply; the bodies of these routes "
+                              "are objects a few levels deep") from err
     if not isinstance(body, dict):
         raise BadRequestError("request body must be a JSON object")
     unknown = sorted(set(body) - set(allowed))
@@ -107,7 +114,8 @@ def parse_body(raw: bytes, allowed: Mapping[str, type | tuple[type, ...]], requi
 
 
 def parse_tags(body: dict[str, Any]) -> dict[str, str]:
-    """Validate the `tags` mapping of POST /runs/{run_id}/tags: short string keys, scalar values."""
+    """Validate the `tags` mapping of POST /runs/{run_id}/tags: short string keys, scalar values
+    of at most MAX_TAG_VALUE characters."""
     tags = body["tags"]
     out: dict[str, str] = {}
     for key, value in tags.items():
@@ -115,7 +123,12 @@ def parse_tags(body: dict[str, Any]) -> dict[str, str]:
             raise BadRequestError(f"bad tag key {key[:80]!r}; expected 1..250 characters")
         if isinstance(value, (dict, list)):
             raise BadRequestError(f"tag {key!r} must be a string, number or boolean")
-        out[key] = "" if value is None else str(value)
+        text = "" if value is None else str(value)
+        if len(text) > MAX_TAG_VALUE:
+            raise BadRequestError(f"tag {key!r} has a value of {len(text)} characters; the "
+                                  f"limit is {MAX_TAG_VALUE}: store long text as an artifact "
+                                  "(run.log_text) instead")
+        out[key] = text
     return out
 
 
@@ -158,6 +171,17 @@ def _clean(obj: Any) -> Any:
     return _finite(obj)
 
 
+def _short(value: Any) -> Any:
+    """A value for the list: as is when short, else its first SUMMARY_VALUE_CHARS characters
+    (its JSON text for lists and dicts) with a marker; the run page keeps the whole value."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if len(text) <= SUMMARY_VALUE_CHARS:
+        return value
+    return f"{text[:SUMMARY_VALUE_CHARS]}… [truncated: {len(text):,} characters, see the run page]"
+
+
 _SUMMARY_FIELDS = ("run_id", "experiment", "name", "status", "start_time", "end_time", "parent_run_id",
                    "source_notebook", "cell_id", "pid", "host", "heartbeat", "updated_at", "error")
 
@@ -166,9 +190,9 @@ def run_summary(record: Any) -> dict[str, Any]:
     """A run for the list: everything but provenance (built field by field: no deep copies)."""
     data = {name: getattr(record, name, None) for name in _SUMMARY_FIELDS}
     data["duration"] = record.duration
-    data["params"] = _clean(dict(record.params))
+    data["params"] = {k: _short(v) for k, v in _clean(dict(record.params)).items()}
     data["metrics"] = {k: _finite(v) for k, v in record.metrics.items()}
-    data["tags"] = dict(record.tags)
+    data["tags"] = {k: _short(v) for k, v in record.tags.items()}
     data["artifacts"] = [{"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
                          for a in record.artifacts]
     return data

@@ -18,6 +18,7 @@ from mlops_jupyter.errors import MlopsJupyterError, RunStateError, StoreUnavaila
 
 from mlops_jupyter.server import actions
 from mlops_jupyter.server import payloads
+from mlops_jupyter.server.jobs import new_token
 
 if TYPE_CHECKING:
     from mlops_jupyter.server.app import ServerContext
@@ -280,21 +281,39 @@ class ActionHandler(BaseHandler):
         body = payloads.parse_body(self.request.body, spec.body, spec.required)
         if run_id is not None:
             body["run"] = self.ctx.store.get_run(run_id)
-        call = actions.prepare(self.action, fn, body, self.ctx)
         if spec.background:
-            job = actions.submit(self.ctx, self.action, call)
-            self.write_json(job, status=202)
+            token = new_token()
+            call = actions.prepare(self.action, fn, body, self.ctx, cancel=token)
+            self.write_json(self.ctx.jobs.submit(self.action, call, token), status=202)
             return
+        call = actions.prepare(self.action, fn, body, self.ctx)
         result = await asyncio.get_running_loop().run_in_executor(self.ctx.actions, call)
         self.write_json(result)
 
 
+def _no_job(job_id: str) -> web.HTTPError:
+    return web.HTTPError(404, f"no job {job_id!r}: the server restarted (jobs live only while it "
+                              "runs) or the job ended long ago; look for its runs in the list")
+
+
 class JobHandler(BaseHandler):
-    """GET /jobs/{job_id}: state of a background action (running, finished, failed + message)."""
+    """GET /jobs/{job_id}: state of a background action (queued, running, cancelling, finished,
+    failed, cancelled + message); DELETE cancels it (202 while it stops, 200 when it never ran,
+    409 when it already ended, 404 when unknown)."""
 
     @web.authenticated
     def get(self, job_id: str) -> None:
-        self.write_json(actions.job(self.ctx, job_id))
+        record = self.ctx.jobs.get(job_id)
+        if record is None:
+            raise _no_job(job_id)
+        self.write_json(record)
+
+    @web.authenticated
+    def delete(self, job_id: str) -> None:
+        record = self.ctx.jobs.cancel(job_id)
+        if record is None:
+            raise _no_job(job_id)
+        self.write_json(record, status=202 if record["status"] == "cancelling" else 200)
 
 
 class NotFoundHandler(BaseHandler):

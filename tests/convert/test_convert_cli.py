@@ -71,20 +71,17 @@ def test_export_default_output_and_stdout(tmp_path):
     assert to_stdout.stdout == written and "températures" in written
 
 
-@pytest.mark.kernel
-def test_convert_refuses_a_non_empty_output_unless_forced(tmp_path):
+def test_convert_refuses_a_non_empty_output_it_did_not_write(tmp_path):
     tmp_path = tmp_path / "work"
     tmp_path.mkdir()
     target = tmp_path / "pkg"
     target.mkdir()
     (target / "old.txt").write_text("old")
     notebook = str(CORPUS_DIR / "empty.ipynb")
-    done = run_cli("convert", notebook, "-o", str(target))
-    assert done.returncode == 2 and "already exists and is not empty" in done.stderr
-    assert (target / "old.txt").exists()
-    done = run_cli("convert", notebook, "-o", str(target), "--force", "--no-verify")
-    assert done.returncode == 0, done.stderr
-    assert not (target / "old.txt").exists() and (target / "pipeline.py").exists()
+    for force in ((), ("--force",)):  # --force never replaces a folder of the user's
+        done = run_cli("convert", notebook, "-o", str(target), *force, "--no-verify")
+        assert done.returncode == 2 and "was not written by mlops-jupyter" in done.stderr
+        assert (target / "old.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]  # no staging left behind
 
 

@@ -1,0 +1,142 @@
+"""Background jobs of the server (sweeps, re-runs): their own pool, records, cancel and pruning.
+
+Background jobs never share threads with foreground calls (export, convert), so two long sweeps
+cannot make an export wait. Each job gets a CancelToken: ``DELETE /jobs/{id}`` or the server's
+shutdown sets it, which stops a sweep from starting points and kills the kernels in use.
+Ended jobs are kept for KEEP_SECONDS, and at most MAX_ENDED of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from mlops_jupyter.errors import RunCancelledError, RunStateError
+
+#: Background jobs executed at once; more wait as "queued".
+BACKGROUND_WORKERS = 2
+#: Ended jobs are forgotten after this many seconds ...
+KEEP_SECONDS = 3600.0
+#: ... or when more than this many ended jobs are kept (oldest first).
+MAX_ENDED = 200
+ENDED = ("finished", "failed", "cancelled")
+
+
+class CancelHandle:
+    """A stand-in token for installations without the execution package (nothing to kill)."""
+
+    cancelled = False
+    reason = ""
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        self.cancelled, self.reason = True, reason
+
+
+def new_token() -> Any:
+    """A CancelToken for a job (the execution package's, which can kill kernels)."""
+    try:
+        from mlops_jupyter.execution.cancel import CancelToken
+    except ImportError:
+        return CancelHandle()
+    return CancelToken()
+
+
+class JobRegistry:
+    """Records of the server's background jobs and the pool they run on."""
+
+    def __init__(self, workers: int = BACKGROUND_WORKERS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlops-job")
+        self._lock = threading.Lock()
+        self._jobs: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, Any] = {}
+        self._futures: dict[str, Future[None]] = {}
+        self._closed = False
+
+    def submit(self, action: str, call: Callable[[], dict[str, Any]], token: Any) -> dict[str, Any]:
+        """Queue `call` (which honours `token`); answer the job's record at once."""
+        job_id = uuid.uuid4().hex
+        record: dict[str, Any] = {"job_id": job_id, "action": action, "status": "queued",
+                                  "started": time.time(), "ended": None, "message": None,
+                                  "result": None}
+        with self._lock:
+            if self._closed:
+                raise RunStateError("the server is shutting down; no new jobs are started")
+            self._prune()
+            self._jobs[job_id], self._tokens[job_id] = record, token
+            self._futures[job_id] = self._pool.submit(self._run, job_id, call, token)
+            return dict(record)
+
+    def _run(self, job_id: str, call: Callable[[], dict[str, Any]], token: Any) -> None:
+        with self._lock:
+            if token.cancelled:
+                return
+            self._jobs[job_id]["status"] = "running"
+        try:
+            result = call()
+            update = {"status": "finished", "result": result.get("result")}
+        except RunCancelledError:
+            update = {"status": "cancelled", "message": token.reason or "cancelled"}
+        except Exception as err:  # noqa: BLE001  reported to the panel through GET /jobs/{job_id}
+            update = {"status": "failed", "message": f"{type(err).__name__}: {err}"}
+        if token.cancelled and update["status"] != "failed":
+            update["status"] = "cancelled"
+            update["message"] = token.reason or "cancelled"
+        with self._lock:
+            self._jobs[job_id].update(update, ended=time.time())
+            self._futures.pop(job_id, None)
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job's record, or None when the id is unknown (or was pruned)."""
+        with self._lock:
+            self._prune()
+            record = self._jobs.get(job_id)
+            return None if record is None else dict(record)
+
+    def cancel(self, job_id: str, reason: str = "cancelled from the panel") -> dict[str, Any] | None:
+        """Cancel a queued or running job; None when the id is unknown.
+
+        Raises:
+            RunStateError: the job has already ended.
+        """
+        with self._lock:
+            record = self._jobs.get(job_id)
+            if record is None:
+                return None
+            if record["status"] in ENDED:
+                raise RunStateError(f"job {job_id} already ended ({record['status']}); "
+                                    "there is nothing to cancel")
+            token, future = self._tokens[job_id], self._futures.get(job_id)
+            token.cancel(reason)  # under the lock: a job starting now sees it (kills are quick)
+            if future is not None and future.cancel():  # never started
+                record.update(status="cancelled", message=reason, ended=time.time())
+            else:
+                record["status"] = "cancelling"
+            return dict(record)
+
+    def _prune(self) -> None:
+        """Forget ended jobs older than KEEP_SECONDS, and all but the newest MAX_ENDED."""
+        now = time.time()
+        ended = sorted((r for r in self._jobs.values() if r["status"] in ENDED),
+                       key=lambda r: r["ended"] or 0.0)
+        drop = [r for r in ended if now - (r["ended"] or now) > KEEP_SECONDS]
+        drop += [r for r in ended[:max(0, len(ended) - MAX_ENDED)] if r not in drop]
+        for record in drop:
+            self._jobs.pop(record["job_id"], None)
+            self._tokens.pop(record["job_id"], None)
+
+    def shutdown(self) -> None:
+        """Cancel every job (kernels killed, runs ended killed) and stop the pool without
+        waiting, so the server exits promptly."""
+        with self._lock:
+            self._closed = True
+            pending = [j for j, r in self._jobs.items() if r["status"] not in ENDED]
+        for job_id in pending:
+            try:
+                self.cancel(job_id, "cancelled: the server stopped")
+            except RunStateError:
+                pass  # ended meanwhile
+        self._pool.shutdown(wait=False, cancel_futures=True)
