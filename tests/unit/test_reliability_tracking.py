@@ -3,6 +3,7 @@ the run's other metrics, and each thread has its own active run (issue 9: D3, D4
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -89,3 +90,158 @@ def test_numbers_of_every_kind_are_still_accepted(store_url: str) -> None:
         run.log_metric("numpy-step", 1.0, step=np.int64(7))
     assert len(store.metric_history(run.run_id, "m")) == 6
     assert store.metric_history(run.run_id, "big-step")[0].step == 2**63 - 1
+
+
+# -- D5: each thread (and asyncio task) has its own active run --------------------------------
+
+
+def test_three_threads_each_log_into_their_own_run(store_url: str) -> None:
+    """Before: t0's 50 points landed 1/2/47 in the runs of t0/t1/t2 (one global stack)."""
+    store = RunStore(store_url)
+    inside = threading.Barrier(3)
+    run_ids: dict[int, str] = {}
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            with mj.start_run(f"t{n}", store=store) as run:
+                run_ids[n] = run.run_id
+                inside.wait(10)  # all three runs are active at once
+                for step in range(50):
+                    mj.log_metric(f"metric_of_t{n}", float(step), step=step)
+                    time.sleep(0.001)
+                inside.wait(10)
+        except BaseException as err:  # noqa: BLE001 - reported by the assert below
+            errors.append(err)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    for n, run_id in run_ids.items():
+        record = store.get_run(run_id)
+        assert set(record.metrics) == {f"metric_of_t{n}"}
+        assert len(store.metric_history(run_id, f"metric_of_t{n}")) == 50
+        assert record.status == "finished" and record.parent_run_id is None
+
+
+def test_a_run_started_in_another_thread_has_no_parent(store_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: a server action's run became the child of whatever run another thread had
+    active, and was ended with it."""
+    store = RunStore(store_url)
+    found: dict[str, Any] = {}
+
+    def in_thread(name: str) -> None:
+        found[name] = (mj.active_run(), mj.start_run(name, store=store))
+
+    with mj.start_run("main", store=store) as main:
+        worker = threading.Thread(target=in_thread, args=("orphan",))
+        worker.start()
+        worker.join()
+        active_there, orphan = found["orphan"]
+        assert active_there is None and orphan.parent_run_id is None
+        monkeypatch.setenv("MLOPS_JUPYTER_PARENT_RUN", main.run_id)
+        worker = threading.Thread(target=in_thread, args=("adopted",))
+        worker.start()
+        worker.join()
+        _, adopted = found["adopted"]
+        assert adopted.parent_run_id == main.run_id
+        assert mj.active_run() is main  # the threads' runs did not stack on this one
+    assert store.get_run(orphan.run_id).status == "running"  # main's end left it alone
+    assert store.get_run(adopted.run_id).status == "finished"  # its explicit child: ended
+    orphan.end()
+
+
+def test_asyncio_tasks_each_have_their_own_active_run(store_url: str) -> None:
+    import asyncio
+
+    store = RunStore(store_url)
+
+    async def task(n: int) -> str:
+        with mj.start_run(f"task{n}", store=store) as run:
+            for step in range(20):
+                mj.log_metric(f"m{n}", float(step), step=step)
+                await asyncio.sleep(0.001)  # the other task runs in between
+            return run.run_id
+
+    async def both() -> list[str]:
+        return await asyncio.gather(task(0), task(1))
+
+    for n, run_id in enumerate(asyncio.run(both())):
+        assert set(store.get_run(run_id).metrics) == {f"m{n}"}
+        assert store.get_run(run_id).parent_run_id is None
+
+
+def test_a_run_stays_active_across_fresh_contexts_of_one_thread(store_url: str) -> None:
+    """Kernels that run each cell in a fresh context (ipykernel 7.0.0, cells with `await`) must
+    still see the run a previous cell started."""
+    import contextvars
+
+    store = RunStore(store_url)
+    seen: list[Any] = []
+
+    def cells() -> None:
+        run = contextvars.Context().run(mj.start_run, "cell-1", store=store)
+        seen.append(contextvars.Context().run(mj.active_run) is run)
+        contextvars.Context().run(mj.log_metric, "x", 1.0)
+        contextvars.Context().run(mj.end_run)
+        seen.append(contextvars.Context().run(mj.active_run))
+        seen.append(store.get_run(run.run_id).metrics)
+
+    worker = threading.Thread(target=cells)
+    worker.start()
+    worker.join()
+    assert seen == [True, None, {"x": 1.0}]
+
+
+# -- D24: the flusher is stopped before the interpreter tears down -----------------------------
+
+_EXIT_WRITER = """
+import atexit, sys, threading, time
+def check():  # registered first, so it runs after mlops-jupyter's exit hook
+    alive = [t.name for t in threading.enumerate() if t.name == "mlops-flush" and t.is_alive()]
+    print("flusher alive at exit:", alive, file=sys.stderr)
+atexit.register(check)
+import mlops_jupyter as mj
+from mlops_jupyter import tracking
+from mlops_jupyter.store import RunStore
+try:
+    from mlops_jupyter import run_context
+    run_context._HEARTBEAT_SECONDS = 0.0
+except ImportError:  # the code before the fix
+    pass
+tracking._HEARTBEAT_SECONDS = 0.0
+beat = RunStore.heartbeat
+def slow_heartbeat(self, ids):  # a slow store: the flusher is busy when the process exits
+    time.sleep(0.3)
+    beat(self, ids)
+RunStore.heartbeat = slow_heartbeat
+run = mj.start_run("exit")
+for i in range(20000):
+    run.log_metric("loss", float(i), step=i)
+time.sleep(0.5)
+print(run.run_id)
+"""
+
+
+def test_exit_stops_the_flusher_before_ending_runs(store_url: str) -> None:
+    """Before: close() only set an event, so the daemon flusher went on writing while later
+    atexit hooks ran (1 in ~100 writers printed an atexit traceback). The heartbeat is slowed
+    (patched in the child) so that the flusher is surely busy at exit."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MLOPS_JUPYTER_STORE": store_url, "MLOPS_JUPYTER_FLUSH_INTERVAL": "0.01"}
+    done = subprocess.run([sys.executable, "-c", _EXIT_WRITER], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "flusher alive at exit: []" in done.stderr
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
+    store = RunStore(store_url)
+    run_id = done.stdout.strip()
+    assert store.get_run(run_id).status == "finished"
+    assert len(store.metric_history(run_id, "loss")) == 20000
