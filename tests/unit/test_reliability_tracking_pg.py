@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from conftest import PostgresCluster
 from test_reliability_tracking import (
     POISON_CALLS,
     refused_at_call_keeps_the_run,
@@ -23,6 +22,7 @@ from test_reliability_tracking import (
 import mlops_jupyter as mj
 from mlops_jupyter import tracking
 from mlops_jupyter.store import RunStore, spool
+from tests.conftest import PostgresCluster
 
 pytestmark = pytest.mark.postgres
 
