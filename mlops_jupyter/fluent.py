@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Mapping
 
+from .run_context import replay_spool
 from .store import RunStore, open_store
 from .store.records import RunRecord
-from .tracking import Run, active_run, open_runs, replay_spool, start_run
+from .tracking import Run, active_run, open_runs, start_run
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,8 @@ cell in a fresh copy of the context (ipykernel 7.0.0, ipykernel#1457; cells with
 ipykernel#749) and a run started in one cell must stay active in the next.
 
 The registry of open runs is process-global: one background thread flushes every open run, and
-at exit the runs still open are ended after that thread has stopped.
+at exit the runs still open are ended after that thread has stopped. So is each store's health
+(did its last write succeed), and the replay of what was spooled while a store was away.
 """
 
 from __future__ import annotations
@@ -22,9 +23,71 @@ import time
 from typing import Any, Protocol
 
 from . import env
+from .store import RunStore, spool
 
 _HEARTBEAT_SECONDS = 15.0
 _JOIN_SECONDS = 10.0
+
+
+def warn(message: str) -> None:
+    """One line on stderr, prefixed so users can tell tracking's messages from their own."""
+    print(f"mlops-jupyter: {message}", file=sys.stderr)
+
+
+class StoreHealth:
+    """Whether each store answered its last write, shared by all runs of the process, so an
+    outage is warned about once and the user's thread does not keep retrying a dead store."""
+
+    def __init__(self) -> None:
+        self.down_since: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def ok(self, url: str) -> bool:
+        return url not in self.down_since
+
+    def down_for(self, url: str) -> float:
+        since = self.down_since.get(url)
+        return 0.0 if since is None else time.monotonic() - since
+
+    def failed(self, url: str) -> bool:
+        """Note a failed write; True for the first one of an outage (warn then)."""
+        with self.lock:
+            first = url not in self.down_since
+            self.down_since.setdefault(url, time.monotonic())
+            return first
+
+    def answered(self, url: str) -> bool:
+        """Note a successful write; True when it ends an outage."""
+        with self.lock:
+            return self.down_since.pop(url, None) is not None
+
+
+#: The health of every store this process writes to.
+health = StoreHealth()
+
+
+def replay_spool(store: RunStore, quiet: bool = True) -> spool.ReplayReport | None:
+    """Write the metrics and run ends that processes spooled while `store` was away.
+
+    Called at every start_run and successful flush (and by runs()/get_run()); cheap when nothing
+    waits (one directory listing). Returns what was written, or None when nothing waited or the
+    store is still away (`quiet`: no exception then; the spool stays for the next time).
+    """
+    if not spool.pending(store.url):
+        return None
+    try:
+        report = spool.replay(store)
+    except Exception:
+        if quiet:
+            return None
+        raise
+    if report.refused:
+        print(spool.describe_refused(report.refused), file=sys.stderr)
+    if report.files:
+        ended = f"; ended {len(report.ended)} run(s)" if report.ended else ""
+        warn(f"wrote {report.metrics} spooled metric points of {report.files} file(s) into "
+             f"{store.location}{ended}")
+    return report
 
 
 class OpenRun(Protocol):

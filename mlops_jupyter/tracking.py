@@ -37,41 +37,6 @@ _SPOOL_AFTER_SECONDS = 5.0
 _END_RETRY_SECONDS = 5.0
 
 
-def _warn(message: str) -> None:
-    print(f"mlops-jupyter: {message}", file=sys.stderr)
-
-
-class _StoreHealth:
-    """Whether each store answered its last write, shared by all runs of the process, so an
-    outage is warned about once and the user's thread does not keep retrying a dead store."""
-
-    def __init__(self) -> None:
-        self.down_since: dict[str, float] = {}
-        self.lock = threading.Lock()
-
-    def ok(self, url: str) -> bool:
-        return url not in self.down_since
-
-    def down_for(self, url: str) -> float:
-        since = self.down_since.get(url)
-        return 0.0 if since is None else time.monotonic() - since
-
-    def failed(self, url: str) -> bool:
-        """Note a failed write; True for the first one of an outage (warn then)."""
-        with self.lock:
-            first = url not in self.down_since
-            self.down_since.setdefault(url, time.monotonic())
-            return first
-
-    def answered(self, url: str) -> bool:
-        """Note a successful write; True when it ends an outage."""
-        with self.lock:
-            return self.down_since.pop(url, None) is not None
-
-
-_health = _StoreHealth()
-
-
 class Run:
     """One run being recorded; use as a context manager or call `end()`.
 
@@ -218,20 +183,20 @@ class Run:
 
     def _store_answered(self) -> None:
         """The store took a write: end the outage, and write what the spool holds for it."""
-        if _health.answered(self.store.url):
-            _warn(f"the store at {self.store.location} answers again; writing buffered metrics")
-        replay_spool(self.store, quiet=False)
+        if run_context.health.answered(self.store.url):
+            run_context.warn(f"the store at {self.store.location} answers again; writing buffered metrics")
+        run_context.replay_spool(self.store, quiet=False)
 
     def _store_failed(self, err: BaseException) -> None:
-        if _health.failed(self.store.url):
-            _warn(f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
+        if run_context.health.failed(self.store.url):
+            run_context.warn(f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
                   f"stay buffered, then spooled to {spool.spool_folder(self.store.url)}, and "
                   "are written when the store is back")
 
     def _relieve(self) -> None:
         """log_metric found the buffer full: write it while the store answers, else keep
         buffering up to _SPOOL_LIMIT points and then move them to the spool. Never raises."""
-        if _health.ok(self.store.url) and self._flush_lock.acquire(timeout=30.0):
+        if run_context.health.ok(self.store.url) and self._flush_lock.acquire(timeout=5.0):
             try:
                 self._write_pending()
                 return
@@ -259,7 +224,7 @@ class Run:
                 self._pending[:0] = batch
             if not self._spool_warned:
                 self._spool_warned = True
-                _warn(f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
+                run_context.warn(f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
                       "stay in memory until the store is back")
             return False
 
@@ -272,7 +237,7 @@ class Run:
                 self.store.heartbeat([self.run_id])
         except Exception as err:  # noqa: BLE001 - kept buffered, retried next tick
             self._store_failed(err)
-            if _health.down_for(self.store.url) > _SPOOL_AFTER_SECONDS and self._pending:
+            if run_context.health.down_for(self.store.url) > _SPOOL_AFTER_SECONDS and self._pending:
                 self._spool_pending()
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
@@ -296,7 +261,7 @@ class Run:
     def _finish(self, batch: list[Any], status: str, error: str | None) -> None:
         ended = time.time()
         deadline, delay = time.monotonic() + _END_RETRY_SECONDS, 0.1
-        if not _health.ok(self.store.url):
+        if not run_context.health.ok(self.store.url):
             deadline = time.monotonic() + 1.0  # an outage already known: one short retry
         while True:
             try:
@@ -317,12 +282,12 @@ class Run:
             return
         end = {"status": status, "error": error, "end_time": ended}
         if self._spool_pending(end, batch):
-            _warn(f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
+            run_context.warn(f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
                   f"last {len(batch)} points and its end ({status}) were saved to "
                   f"{spool.spool_folder(self.store.url)} and are written when a run starts or "
                   "the store is read again")
         else:
-            _warn(f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
+            run_context.warn(f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
                   f"spool are both unavailable; {len(batch)} points are lost")
 
     def record(self) -> RunRecord:
@@ -346,29 +311,6 @@ def open_runs() -> list[Run]:
     """Every run of this process not yet ended, any thread, in start order (e.g. to end them
     all in a test's cleanup)."""
     return run_context.open_runs()
-
-
-def replay_spool(store: RunStore, quiet: bool = True) -> spool.ReplayReport | None:
-    """Write the metrics and run ends that processes spooled while `store` was away.
-
-    Called at every start_run and successful flush (and by runs()/get_run()); cheap when nothing
-    waits (one directory listing). Returns what was written, or None when nothing waited or the
-    store is still away (`quiet`: no exception then; the spool stays for the next time).
-    """
-    if not spool.pending(store.url):
-        return None
-    try:
-        report = spool.replay(store)
-    except Exception:
-        if quiet:
-            return None
-        raise
-    if report.refused:
-        print(spool.describe_refused(report.refused), file=sys.stderr)
-    if report.files:
-        _warn(f"wrote {report.metrics} spooled metric points of {report.files} file(s) into "
-              f"{store.location}" + (f"; ended {len(report.ended)} run(s)" if report.ended else ""))
-    return report
 
 
 def start_run(name: str | None = None, experiment: str | None = None, *,
@@ -401,7 +343,7 @@ def start_run(name: str | None = None, experiment: str | None = None, *,
         The new Run; use it in a ``with`` block or call ``end()``.
     """
     store = store if isinstance(store, RunStore) else open_store(store)
-    replay_spool(store)
+    run_context.replay_spool(store)
     parent = run_context.active()
     if parent_run_id is None:
         parent_run_id = parent.run_id if parent else env.get(env.PARENT_RUN)

@@ -202,24 +202,39 @@ def pending(url: str) -> list[Path]:
     """The spool files waiting to be written into the store at `url` (oldest first)."""
     folder = spool_folder(url)
     try:
-        files = [folder / name for name in os.listdir(folder) if name.endswith(".jsonl")]
+        names = [name for name in os.listdir(folder) if name.endswith(".jsonl")]
     except OSError:
         return []
-    return sorted(files, key=lambda p: p.stat().st_mtime if p.exists() else 0.0)
+    return [path for _, path in sorted((_mtime(folder / n), folder / n) for n in names)]
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # replayed and removed meanwhile
+        return 0.0
 
 
 def summary(url: str) -> dict[str, Any]:
     """For `store info`: the spool folder, how many files wait and their size in bytes."""
     files = pending(url)
-    return {"spool": str(spool_folder(url)), "spool_files": len(files),
-            "spool_bytes": sum(p.stat().st_size for p in files if p.exists())}
+    size = 0
+    for path in files:
+        try:
+            size += path.stat().st_size
+        except OSError:
+            pass
+    return {"spool": str(spool_folder(url)), "spool_files": len(files), "spool_bytes": size}
 
 
-def read(path: Path) -> tuple[dict[str, list[MetricRow]], dict[str, dict[str, Any]]]:
-    """(rows per run, end per run) of one spool file; a torn last line (a writer killed
-    mid-write) is skipped, every complete line is kept."""
+def read(path: Path | int) -> tuple[dict[str, list[MetricRow]], dict[str, dict[str, Any]]]:
+    """(rows per run, end per run) of one spool file (a path, or a file descriptor to read from
+    its start); a torn line (a writer killed mid-write) is skipped, every complete one kept."""
     rows: dict[str, list[MetricRow]] = {}
     ends: dict[str, dict[str, Any]] = {}
+    if isinstance(path, int):
+        os.lseek(path, 0, os.SEEK_SET)
+        path = os.dup(path)
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             try:
@@ -256,7 +271,7 @@ def replay(store: RunStore) -> ReplayReport:
                 continue
             if os.fstat(fd).st_nlink == 0:
                 continue
-            rows, ends = read(path)
+            rows, ends = read(fd)  # the very file we hold the lock on
             for run_id in {*rows, *ends}:
                 batch = rows.get(run_id, [])
                 end = ends.get(run_id)

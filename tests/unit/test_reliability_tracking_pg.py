@@ -144,3 +144,33 @@ def test_run_ended_during_a_long_outage_is_spooled_and_replayed_by_the_next_proc
     record = fresh.get_run(run.run_id)
     assert record.status == "finished" and record.end_time is not None
     assert spool.pending(store.url) == []
+
+
+_EXIT_DOWN = """
+import sys, mlops_jupyter as mj
+run = mj.start_run("exit-while-down", store=sys.argv[1])
+for i in range(5000):
+    run.log_metric("loss", float(i), step=i)
+print(run.run_id, flush=True)
+sys.stdin.readline()  # the test stops the server now; then the process exits, run still open
+"""
+
+
+@pytest.mark.slow
+def test_exit_while_the_server_is_down_spools_and_the_next_open_replays(
+        cluster: PostgresCluster, own_db: str) -> None:
+    """Before: the exit hook printed 'could not close run' and the buffered points were lost."""
+    proc = subprocess.Popen([sys.executable, "-c", _EXIT_DOWN, own_db], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run_id = proc.stdout.readline().strip()
+    cluster.stop()
+    try:
+        _, err = proc.communicate("go\n", timeout=120)
+    finally:
+        cluster.start()
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert "saved to" in err
+    store = RunStore(own_db)
+    mj.get_run(run_id, store=store)  # a read in any process writes the spool first
+    assert len(store.metric_history(run_id, "loss")) == 5000
+    assert store.get_run(run_id).status == "finished"
