@@ -196,14 +196,17 @@ class Run:
     def _relieve(self) -> None:
         """log_metric found the buffer full: write it while the store answers, else keep
         buffering up to _SPOOL_LIMIT points and then move them to the spool. Never raises."""
-        if run_context.health.ok(self.store.url) and self._flush_lock.acquire(timeout=5.0):
-            try:
-                self._write_pending()
-                return
-            except Exception as err:  # noqa: BLE001 - the user's loop must go on
-                self._store_failed(err)
-            finally:
-                self._flush_lock.release()
+        if run_context.health.ok(self.store.url):
+            if self._flush_lock.acquire(timeout=5.0):
+                try:
+                    self._write_pending()
+                    return
+                except Exception as err:  # noqa: BLE001 - the user's loop must go on
+                    self._store_failed(err)
+                finally:
+                    self._flush_lock.release()
+            else:  # a write in flight for 5 s: a hung store; stop waiting on it
+                self._store_failed(TimeoutError("a write has not returned for 5 s"))
         with self._lock:
             full = len(self._pending) >= _SPOOL_LIMIT
         if full:

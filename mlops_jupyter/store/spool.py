@@ -120,7 +120,13 @@ def end_run(store: RunStore, run_id: str, status: str, error: str | None,
         if not is_refusal(err):
             raise
     refused = write_metrics(store, rows)
-    store.end_run(run_id, status, error, end_time=end_time)
+    try:
+        store.end_run(run_id, status, error, end_time=end_time)
+    except Exception as err:  # the error text itself refused (e.g. a NUL in a traceback)
+        if not is_refusal(err) or error is None:
+            raise
+        store.end_run(run_id, status, error.replace("\x00", "\\x00")[:100_000],
+                      end_time=end_time)
     return refused
 
 
@@ -239,14 +245,17 @@ def read(path: Path | int) -> tuple[dict[str, list[MetricRow]], dict[str, dict[s
         for line in fh:
             try:
                 entry = json.loads(line)
-            except ValueError:
-                continue
-            run_id = entry["run"]
-            if "metrics" in entry:
-                rows.setdefault(run_id, []).extend(
-                    (run_id, k, s, v, t) for k, s, v, t in entry["metrics"])
-            if "end" in entry:
-                ends[run_id] = entry["end"]
+                run_id = entry["run"]
+                points = [(run_id, k, s, v, t) for k, s, v, t in entry.get("metrics", ())]
+                end = entry.get("end")
+                if end is not None:
+                    end = {"status": str(end["status"]), "error": end.get("error"),
+                           "end_time": end.get("end_time")}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue  # torn or foreign line: the rest of the file still counts
+            rows.setdefault(run_id, []).extend(points)
+            if end is not None:
+                ends[run_id] = end
     return rows, ends
 
 

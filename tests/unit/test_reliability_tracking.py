@@ -245,3 +245,36 @@ def test_exit_stops_the_flusher_before_ending_runs(store_url: str) -> None:
     run_id = done.stdout.strip()
     assert store.get_run(run_id).status == "finished"
     assert len(store.metric_history(run_id, "loss")) == 20000
+
+
+# -- the spool file: format, replay, concurrency -------------------------------------------
+
+
+def test_spool_replay_is_idempotent_and_skips_a_torn_line(store_url: str) -> None:
+    """A writer killed mid-line leaves a torn last line: every complete line still lands, and
+    replaying rows that are already stored changes nothing."""
+    import fcntl
+
+    from mlops_jupyter.store import spool
+
+    store = RunStore(store_url)
+    run_id = store.create_run(name="spooled")
+    rows = [(run_id, "loss", i, float(i), 1.0 + i) for i in range(100)]
+    store.log_metrics(rows[:10])  # some were written before the outage
+    path = spool.append(store.url, run_id, rows)
+    spool.append(store.url, run_id, (), end={"status": "finished", "error": None,
+                                             "end_time": 5.0})
+    with open(path, "a") as fh:
+        fh.write('{"run": "' + run_id + '", "metrics": [["loss", 100, 1')  # torn
+    assert spool.summary(store.url)["spool_files"] == 1
+    with open(path) as held:  # while a replayer holds the file, a writer uses a file of its own
+        fcntl.flock(held, fcntl.LOCK_EX)
+        other = spool.append(store.url, run_id, [(run_id, "acc", 0, 0.5, 1.0)])
+    assert other != path and len(spool.pending(store.url)) == 2
+    report = spool.replay(store)
+    assert report.files == 2 and report.metrics == 101 and report.ended == [run_id]
+    assert spool.replay(store).files == 0 and spool.pending(store.url) == []
+    assert len(store.metric_history(run_id, "loss")) == 100
+    record = store.get_run(run_id)
+    assert record.status == "finished" and record.end_time == 5.0
+    assert record.metrics == {"loss": 99.0, "acc": 0.5}
