@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from . import env, provenance, run_context
 from .errors import RunStateError
+from .run_context import health, replay_spool, warn
 from .store import RunStore, open_store, spool
 from .store.records import RunRecord
 from .store.values import check_metric
@@ -167,7 +168,9 @@ class Run:
             self._write_pending()
 
     def _write_pending(self) -> None:
-        """Write the buffer (the caller holds the flush lock); on failure it is put back."""
+        """Write the buffer (the caller holds the flush lock); on failure it is put back. Then
+        write what the spool holds for this store (an empty buffer proves nothing about the
+        store, so then only a waiting spool is tried)."""
         with self._lock:
             batch, self._pending = self._pending, []
         if batch:
@@ -179,24 +182,27 @@ class Run:
                 raise
             if refused:
                 print(spool.describe_refused(refused), file=sys.stderr)
+            self._store_answered()
+        elif not spool.pending(self.store.url):
+            return
+        replay_spool(self.store, quiet=False)
         self._store_answered()
 
     def _store_answered(self) -> None:
-        """The store took a write: end the outage, and write what the spool holds for it."""
-        if run_context.health.answered(self.store.url):
-            run_context.warn(f"the store at {self.store.location} answers again; writing buffered metrics")
-        run_context.replay_spool(self.store, quiet=False)
+        """The store took a write: the outage (if any) is over."""
+        if health.answered(self.store.url):
+            warn(f"the store at {self.store.location} answers again; writing what was kept")
 
     def _store_failed(self, err: BaseException) -> None:
-        if run_context.health.failed(self.store.url):
-            run_context.warn(f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
-                  f"stay buffered, then spooled to {spool.spool_folder(self.store.url)}, and "
-                  "are written when the store is back")
+        if health.failed(self.store.url):
+            warn(f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
+                 f"stay buffered, then spooled to {spool.spool_folder(self.store.url)}, and "
+                 "are written when the store is back")
 
     def _relieve(self) -> None:
         """log_metric found the buffer full: write it while the store answers, else keep
         buffering up to _SPOOL_LIMIT points and then move them to the spool. Never raises."""
-        if run_context.health.ok(self.store.url):
+        if health.ok(self.store.url):
             if self._flush_lock.acquire(timeout=5.0):
                 try:
                     self._write_pending()
@@ -227,8 +233,8 @@ class Run:
                 self._pending[:0] = batch
             if not self._spool_warned:
                 self._spool_warned = True
-                run_context.warn(f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
-                      "stay in memory until the store is back")
+                warn(f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
+                     "stay in memory until the store is back")
             return False
 
     def background_flush(self, heartbeat: bool) -> None:
@@ -240,7 +246,7 @@ class Run:
                 self.store.heartbeat([self.run_id])
         except Exception as err:  # noqa: BLE001 - kept buffered, retried next tick
             self._store_failed(err)
-            if run_context.health.down_for(self.store.url) > _SPOOL_AFTER_SECONDS and self._pending:
+            if health.down_for(self.store.url) > _SPOOL_AFTER_SECONDS and self._pending:
                 self._spool_pending()
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
@@ -264,7 +270,7 @@ class Run:
     def _finish(self, batch: list[Any], status: str, error: str | None) -> None:
         ended = time.time()
         deadline, delay = time.monotonic() + _END_RETRY_SECONDS, 0.1
-        if not run_context.health.ok(self.store.url):
+        if not health.ok(self.store.url):
             deadline = time.monotonic() + 1.0  # an outage already known: one short retry
         while True:
             try:
@@ -282,16 +288,17 @@ class Run:
             if refused:
                 print(spool.describe_refused(refused), file=sys.stderr)
             self._store_answered()
+            replay_spool(self.store)
             return
         end = {"status": status, "error": error, "end_time": ended}
         if self._spool_pending(end, batch):
-            run_context.warn(f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
-                  f"last {len(batch)} points and its end ({status}) were saved to "
-                  f"{spool.spool_folder(self.store.url)} and are written when a run starts or "
-                  "the store is read again")
+            warn(f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
+                 f"last {len(batch)} points and its end ({status}) were saved to "
+                 f"{spool.spool_folder(self.store.url)} and are written when a run starts or "
+                 "the store is read again")
         else:
-            run_context.warn(f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
-                  f"spool are both unavailable; {len(batch)} points are lost")
+            warn(f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
+                 f"spool are both unavailable; {len(batch)} points are lost")
 
     def record(self) -> RunRecord:
         """Everything stored for this run so far (flushes first)."""
@@ -346,7 +353,7 @@ def start_run(name: str | None = None, experiment: str | None = None, *,
         The new Run; use it in a ``with`` block or call ``end()``.
     """
     store = store if isinstance(store, RunStore) else open_store(store)
-    run_context.replay_spool(store)
+    replay_spool(store)
     parent = run_context.active()
     if parent_run_id is None:
         parent_run_id = parent.run_id if parent else env.get(env.PARENT_RUN)

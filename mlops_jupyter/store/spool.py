@@ -175,7 +175,8 @@ def append(url: str, run_id: str, rows: Sequence[MetricRow] = (),
         marker.write_text(display_url(url) + "\n")
     lines = []
     if rows:
-        lines.append(json.dumps({"run": run_id, "metrics": [[k, s, v, t] for _, k, s, v, t in rows]}))
+        points = [[k, s, v, t] for _, k, s, v, t in rows]
+        lines.append(json.dumps({"run": run_id, "metrics": points}))
     if end is not None:
         lines.append(json.dumps({"run": run_id, "end": end}))
     data = ("\n".join(lines) + "\n").encode()

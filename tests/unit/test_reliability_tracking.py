@@ -236,8 +236,8 @@ def test_exit_stops_the_flusher_before_ending_runs(store_url: str) -> None:
     import sys
 
     env = {**os.environ, "MLOPS_JUPYTER_STORE": store_url, "MLOPS_JUPYTER_FLUSH_INTERVAL": "0.01"}
-    done = subprocess.run([sys.executable, "-c", _EXIT_WRITER], env=env, capture_output=True, check=False,
-                          text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", _EXIT_WRITER], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "flusher alive at exit: []" in done.stderr
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
