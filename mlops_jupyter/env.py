@@ -26,6 +26,9 @@ PARENT_RUN = "MLOPS_JUPYTER_PARENT_RUN"
 NOTEBOOK = "MLOPS_JUPYTER_NOTEBOOK"
 #: Seconds between background metric flushes (default 0.5).
 FLUSH_INTERVAL = "MLOPS_JUPYTER_FLUSH_INTERVAL"
+#: Folder for the local metric spool used while the store is away (default: ``spool/`` beside a
+#: SQLite store file, else ``<project root>/.mlops/spool``); one sub-folder per store.
+SPOOL = "MLOPS_JUPYTER_SPOOL"
 #: "1" to start notebook kernels (run/sweep/reproduce) with ipykernel's debugger (debugpy);
 #: by default they start without it, which saves 0.1-0.3 s per kernel.
 KERNEL_DEBUGGER = "MLOPS_JUPYTER_KERNEL_DEBUGGER"

@@ -14,6 +14,8 @@
     ├── ArtifactCorruptError             a blob whose content no longer matches its hash
     ├── InvalidFilterError               (ValueError) a bad `runs(filter=...)` expression
     ├── InvalidMetricError               (ValueError) a metric value that is not a finite-able number
+    │   ├── InvalidMetricKeyError        a metric name no backend can store (None, "", NUL, > 250)
+    │   └── InvalidMetricStepError       a step that is not an integer in signed 64-bit range
     ├── InvalidParameterError            (ValueError) a parameter name/value the schema refuses
     │   ├── UnknownParameterError        a name the parameters cell does not define
     │   ├── ParameterValueError          a value not convertible to the declared type
@@ -341,3 +343,23 @@ class RunCancelledError(NotebookExecutionError):
         self.evalue = "the job was cancelled; its kernel was stopped"
         MlopsJupyterError.__init__(self, "cancelled: the job was stopped and its kernel shut down; "
                                    "start it again to finish it")
+
+
+class InvalidMetricKeyError(InvalidMetricError):
+    """A metric name that some backend cannot store: not a string, empty, too long, or with NUL."""
+
+    def __init__(self, key: object, problem: str) -> None:
+        self.key, self.value, self.problem = key, None, problem
+        MlopsJupyterError.__init__(
+            self, f"metric name {key!r:.80} {problem}; name metrics with a non-empty string of "
+            "at most 250 characters without NUL bytes, e.g. log_metric('val_loss', 0.3)")
+
+
+class InvalidMetricStepError(InvalidMetricError):
+    """A metric step that is not an integer in the signed 64-bit range every backend stores."""
+
+    def __init__(self, key: str, step: object) -> None:
+        self.key, self.value, self.step = key, None, step
+        MlopsJupyterError.__init__(
+            self, f"metric {key!r:.80}: step {step!r:.40} must be an integer between -2**63 and "
+            "2**63-1 (or None for the next step); pass an epoch or batch counter")

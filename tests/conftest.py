@@ -29,7 +29,7 @@ def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     yield
     from mlops_jupyter.tracking import run as tracking
 
-    for run in list(tracking._context.stack):  # a failing test must not leak an active run
+    for run in tracking.open_runs():  # a failing test must not leak an open run
         run.end("killed")
 
 

@@ -93,14 +93,16 @@ class RunStore(StoreConnection):
         return run_id
 
     def end_run(self, run_id: str, status: str = "finished", error: str | None = None,
-                metrics: Sequence[MetricRow] = ()) -> None:
-        """Set a run's final status (finished, failed or killed) and end time, writing its last
-        buffered `metrics` in the same transaction."""
+                metrics: Sequence[MetricRow] = (), end_time: float | None = None) -> None:
+        """Set a run's final status (finished, failed or killed) and end time (default now; a
+        spool replay passes the time the run really ended), writing its last buffered `metrics`
+        in the same transaction."""
         now = time.time()
 
         def write(conn: Connection) -> None:
             self._write_metrics(conn, metrics)
-            conn.execute(_END_RUN, {"rid": run_id, "status": status, "end_time": now,
+            conn.execute(_END_RUN, {"rid": run_id, "status": status,
+                                    "end_time": now if end_time is None else end_time,
                                     "heartbeat": now, "updated_at": now, "error": error})
         self._write(write)
 

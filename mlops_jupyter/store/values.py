@@ -69,3 +69,62 @@ def metric_value(key: str, value: Any) -> float:
         return float(value)  # torch tensors, Decimal, Fraction ...
     except (TypeError, ValueError):
         raise InvalidMetricError(key, value) from None
+
+
+#: Longest metric name every backend stores (MLflow's limit; PostgreSQL's column is varchar(256)).
+MAX_METRIC_KEY_LENGTH = 250
+_STEP_MIN, _STEP_MAX = -(2**63), 2**63 - 1
+
+
+def check_metric(key: Any, value: Any, step: Any) -> tuple[float, int | None]:
+    """(value as float, step as int or None) once key, value and step are storable everywhere.
+
+    Called on every log_metric (as MLflow's _validate_metric is) so that one bad point is refused
+    at the call that made it, instead of poisoning a batch at flush time. The common case (a str
+    key, a float value, an int or no step) costs a few type checks.
+
+    Raises:
+        InvalidMetricKeyError: the key is not a non-empty str of at most 250 chars without NUL.
+        InvalidMetricStepError: the step is not an integer in signed 64-bit range.
+        InvalidMetricError: the value is not a real number (or an int beyond float range).
+    """
+    if type(key) is not str or not key or len(key) > MAX_METRIC_KEY_LENGTH or "\x00" in key:
+        _refuse_key(key)
+    if step is not None and (type(step) is not int or not _STEP_MIN <= step <= _STEP_MAX):
+        step = _checked_step(key, step)
+    if type(value) is float:
+        return value, step
+    try:
+        return metric_value(key, value), step
+    except OverflowError:  # float(10**400): a number, but not one a metric column holds
+        raise InvalidMetricError(key, value) from None
+
+
+def _refuse_key(key: Any) -> None:
+    from mlops_jupyter.errors import InvalidMetricKeyError
+
+    if not isinstance(key, str):
+        raise InvalidMetricKeyError(key, f"is a {type(key).__name__}, not a string")
+    if not key:
+        raise InvalidMetricKeyError(key, "is empty")
+    if "\x00" in key:
+        raise InvalidMetricKeyError(key, "contains a NUL byte")
+    raise InvalidMetricKeyError(key, f"has {len(key)} characters, more than "
+                                f"{MAX_METRIC_KEY_LENGTH}")
+
+
+def _checked_step(key: str, step: Any) -> int:
+    """numpy and other integer types become int; bools, floats and out-of-range ints are refused."""
+    import operator
+
+    from mlops_jupyter.errors import InvalidMetricStepError
+
+    if isinstance(step, bool):
+        raise InvalidMetricStepError(key, step)
+    try:
+        step = operator.index(step)
+    except TypeError:
+        raise InvalidMetricStepError(key, step) from None
+    if not _STEP_MIN <= step <= _STEP_MAX:
+        raise InvalidMetricStepError(key, step)
+    return step

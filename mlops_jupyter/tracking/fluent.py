@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Mapping
 
+from mlops_jupyter.tracking.context import replay_spool
 from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.store.records import RunRecord
-from mlops_jupyter.tracking.run import Run, _context, start_run
+from mlops_jupyter.tracking.run import Run, active_run, open_runs, start_run
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def _run_for_logging() -> Run:
-    """The active run; like MLflow, logging with no active run starts one."""
-    return _context.active() or start_run()
+    """This thread's active run; like MLflow, logging with no active run starts one."""
+    return active_run() or start_run()
 
 
 def log_param(key: str, value: Any) -> None:
@@ -88,8 +89,7 @@ def runs(filter: str | None = None, order_by: str | list[str] | None = None,
     Raises:
         InvalidFilterError: the filter or order_by cannot be parsed.
     """
-    _flush_active()
-    store = store if isinstance(store, RunStore) else open_store(store)
+    store = _readable(store)
     return store.runs_frame(filter=filter, order_by=order_by, limit=limit, experiment=experiment)
 
 
@@ -99,14 +99,17 @@ def get_run(run_id: str, store: RunStore | str | None = None) -> RunRecord:
     Raises:
         RunNotFoundError: no run, or several runs, match `run_id`.
     """
-    _flush_active()
-    store = store if isinstance(store, RunStore) else open_store(store)
+    store = _readable(store)
     return store.get_run(run_id)
 
 
-def _flush_active() -> None:
-    for run in list(_context.stack):
+def _readable(store: RunStore | str | None) -> RunStore:
+    """The store to read, once this process's buffered and spooled metrics are in it."""
+    for run in open_runs():
         try:
             run.flush()
-        except Exception:  # noqa: BLE001 - a read must not fail because a write is pending
+        except Exception:  # noqa: BLE001, S110 - a read must not fail because a write is pending
             pass
+    store = store if isinstance(store, RunStore) else open_store(store)
+    replay_spool(store)
+    return store

@@ -1,13 +1,14 @@
 """The active run, metric buffering, and run lifecycle: the Python tracking API.
 
-Metrics are appended to an in-memory buffer (a lock and a list append: about a microsecond) and
-written in batches by a background thread every ~0.5 s, at run end and at interpreter exit, so
-a training loop never waits on the database.
+Metrics are validated at the call, appended to an in-memory buffer (a lock and a list append:
+about a microsecond) and written in batches by a background thread every ~0.5 s, at run end and
+at interpreter exit, so a training loop never waits on the database. Tracking never raises a
+store failure into the loop: while the store is away the buffer grows up to a cap and then
+moves to a local spool file (store/spool.py), written into the store when it answers again.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
 import sys
 import threading
@@ -18,16 +19,25 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from mlops_jupyter import env
 from mlops_jupyter.tracking import provenance
+from mlops_jupyter.tracking import context as run_context
 from mlops_jupyter.errors import RunStateError
-from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.tracking.context import health, replay_spool, warn
+from mlops_jupyter.store import RunStore, open_store, spool
 from mlops_jupyter.store.records import RunRecord
-from mlops_jupyter.store.values import metric_value
+from mlops_jupyter.store.values import check_metric
 
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Buffered points at which log_metric writes the buffer itself (while the store answers).
 _BUFFER_LIMIT = 50_000
-_HEARTBEAT_SECONDS = 15.0
+#: Buffered points at which, the store being away, the buffer moves to the spool file.
+_SPOOL_LIMIT = 200_000
+#: Seconds of outage after which the background flusher spools the buffer (a crash then loses
+#: nothing either).
+_SPOOL_AFTER_SECONDS = 5.0
+#: Seconds end() retries the store before it spools the run's last points and its end.
+_END_RETRY_SECONDS = 5.0
 
 
 class Run:
@@ -47,6 +57,7 @@ class Run:
         self._flush_lock = threading.Lock()  # one flush at a time, so end() waits for in-flight
         self._next_step: dict[str, int] = dict(next_steps or {})
         self._inputs: list[dict[str, Any]] = []
+        self._spool_warned = False
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id[:8]} {self.name!r} {self.status}>"
@@ -82,10 +93,14 @@ class Run:
                    timestamp: float | None = None) -> None:
         """Buffer one metric value; `step` defaults to the metric's next step (0, 1, 2, ...).
 
+        Never raises because of the store: while it is away the points stay buffered, then
+        spooled to a local file, and are written when it answers again.
+
         Raises:
-            InvalidMetricError: `value` is not a number (checked now, not at flush time).
+            InvalidMetricError: the key, value or step cannot be stored (checked now, on every
+                call, so one bad point cannot poison the batch it would have joined).
         """
-        value = value if type(value) is float else metric_value(key, value)
+        value, step = check_metric(key, value, step)
         with self._lock:
             if step is None:
                 step = self._next_step.get(key, 0)
@@ -93,7 +108,7 @@ class Run:
             self._pending.append((self.run_id, key, step, value, timestamp or time.time()))
             full = len(self._pending) >= _BUFFER_LIMIT
         if full:
-            self.flush()
+            self._relieve()
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         """Buffer several metrics at one step (each key's next step when `step` is None)."""
@@ -149,33 +164,146 @@ class Run:
     # -- lifecycle ------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write buffered metrics now. On failure the metrics stay buffered and it raises."""
+        """Write buffered metrics now; points the store refuses are dropped with one warning.
+
+        Raises:
+            StoreUnavailableError: the store is away; the metrics stay buffered (or spooled).
+        """
         with self._flush_lock:
-            with self._lock:
-                batch, self._pending = self._pending, []
-            if not batch:
-                return
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        """Write the buffer (the caller holds the flush lock); on failure it is put back. Then
+        write what the spool holds for this store (an empty buffer proves nothing about the
+        store, so then only a waiting spool is tried)."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if batch:
             try:
-                self.store.log_metrics(batch)
+                refused = spool.write_metrics(self.store, batch)
             except BaseException:
                 with self._lock:
                     self._pending[:0] = batch
                 raise
+            if refused:
+                print(spool.describe_refused(refused), file=sys.stderr)
+            self._store_answered()
+        elif not spool.pending(self.store.url):
+            return
+        replay_spool(self.store, quiet=False)
+        self._store_answered()
+
+    def _store_answered(self) -> None:
+        """The store took a write: the outage (if any) is over."""
+        if health.answered(self.store.url):
+            warn(f"the store at {self.store.location} answers again; writing what was kept")
+
+    def _store_failed(self, err: BaseException) -> None:
+        if health.failed(self.store.url):
+            warn(f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
+                 f"stay buffered, then spooled to {spool.spool_folder(self.store.url)}, and "
+                 "are written when the store is back")
+
+    def _relieve(self) -> None:
+        """log_metric found the buffer full: write it while the store answers, else keep
+        buffering up to _SPOOL_LIMIT points and then move them to the spool. Never raises."""
+        if health.ok(self.store.url):
+            if self._flush_lock.acquire(timeout=5.0):
+                try:
+                    self._write_pending()
+                    return
+                except Exception as err:  # noqa: BLE001 - the user's loop must go on
+                    self._store_failed(err)
+                finally:
+                    self._flush_lock.release()
+            else:  # a write in flight for 5 s: a hung store; stop waiting on it
+                self._store_failed(TimeoutError("a write has not returned for 5 s"))
+        with self._lock:
+            full = len(self._pending) >= _SPOOL_LIMIT
+        if full:
+            self._spool_pending()
+
+    def _spool_pending(self, end: dict[str, Any] | None = None,
+                       batch: list[Any] | None = None) -> bool:
+        """Move the buffer (or `batch`) and the run's `end` to its spool file; False (and the
+        points kept in memory) when the spool cannot be written either."""
+        if batch is None:
+            with self._lock:
+                batch, self._pending = self._pending, []
+        try:
+            spool.append(self.store.url, self.run_id, batch, end)
+            return True
+        except OSError as err:
+            with self._lock:
+                self._pending[:0] = batch
+            if not self._spool_warned:
+                self._spool_warned = True
+                warn(f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
+                     "stay in memory until the store is back")
+            return False
+
+    def background_flush(self, heartbeat: bool) -> None:
+        """One tick of the background flusher: write, or note the outage and spool the buffer
+        once the store has been away for _SPOOL_AFTER_SECONDS. Never raises."""
+        try:
+            self.flush()
+            if heartbeat:
+                self.store.heartbeat([self.run_id])
+        except Exception as err:  # noqa: BLE001 - kept buffered, retried next tick
+            self._store_failed(err)
+            if health.down_for(self.store.url) > _SPOOL_AFTER_SECONDS and self._pending:
+                self._spool_pending()
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
-        """Flush, then set the final status; ends active child runs first. Idempotent."""
+        """Write the last metrics and the final status; ends this run's open child runs first
+        (any thread). Idempotent. When the store is away it retries for a few seconds, then
+        saves the points and the end to the spool (written at the store's next open): it never
+        raises because of the store."""
         if self.status != "running":
             return
-        for child in [r for r in _context.stack if r.parent_run_id == self.run_id]:
+        for child in run_context.children_of(self.run_id):
             child.end(status, error)
         try:
             with self._flush_lock:  # the last metrics and the status go in one transaction
                 with self._lock:
                     batch, self._pending = self._pending, []
-                self.store.end_run(self.run_id, status, error, metrics=batch)
+                self._finish(batch, status, error)
         finally:  # even when the store is gone, this run stops being the active one
             self.status = status
-            _context.forget(self)
+            run_context.forget(self)
+
+    def _finish(self, batch: list[Any], status: str, error: str | None) -> None:
+        ended = time.time()
+        deadline, delay = time.monotonic() + _END_RETRY_SECONDS, 0.1
+        if not health.ok(self.store.url):
+            deadline = time.monotonic() + 1.0  # an outage already known: one short retry
+        while True:
+            try:
+                refused = spool.end_run(self.store, self.run_id, status, error, batch, ended)
+            except Exception as err:  # noqa: BLE001 - retried, then spooled
+                self._store_failed(err)
+                if time.monotonic() + delay > deadline:
+                    break
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            except BaseException:  # Ctrl-C while retrying: keep the points, then stop
+                self._spool_pending({"status": status, "error": error, "end_time": ended}, batch)
+                raise
+            if refused:
+                print(spool.describe_refused(refused), file=sys.stderr)
+            self._store_answered()
+            replay_spool(self.store)
+            return
+        end = {"status": status, "error": error, "end_time": ended}
+        if self._spool_pending(end, batch):
+            warn(f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
+                 f"last {len(batch)} points and its end ({status}) were saved to "
+                 f"{spool.spool_folder(self.store.url)} and are written when a run starts or "
+                 "the store is read again")
+        else:
+            warn(f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
+                 f"spool are both unavailable; {len(batch)} points are lost")
 
     def record(self) -> RunRecord:
         """Everything stored for this run so far (flushes first)."""
@@ -189,82 +317,15 @@ def _guess_media_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-class _Context:
-    """The one active-run context of the process: the run stack, and the background flusher."""
-
-    def __init__(self) -> None:
-        self.stack: list[Run] = []
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self.failed_exit = False
-
-    def push(self, run: Run) -> None:
-        with self._lock:
-            self.stack.append(run)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._flush_loop, name="mlops-flush",
-                                                daemon=True)
-                self._thread.start()
-                atexit.register(self.close)
-                _install_excepthook(self)
-
-    def forget(self, run: Run) -> None:
-        with self._lock:
-            if run in self.stack:
-                self.stack.remove(run)
-
-    def active(self) -> Run | None:
-        return self.stack[-1] if self.stack else None
-
-    def _flush_loop(self) -> None:
-        interval = env.get_float(env.FLUSH_INTERVAL, 0.5)
-        last_beat = time.monotonic()
-        warned = False
-        while not self._wake.wait(interval):
-            beat = time.monotonic() - last_beat > _HEARTBEAT_SECONDS
-            for run in list(self.stack):
-                try:
-                    run.flush()
-                    if beat:
-                        run.store.heartbeat([run.run_id])
-                    warned = False
-                except Exception as err:  # noqa: BLE001 - kept buffered, retried next tick
-                    if not warned:
-                        print(f"mlops-jupyter: could not write metrics yet ({err}); "
-                              "they stay buffered and are retried", file=sys.stderr)
-                        warned = True
-            if beat:
-                last_beat = time.monotonic()
-
-    def close(self) -> None:
-        """At exit: write what is buffered and end runs still open."""
-        self._wake.set()
-        status = "failed" if self.failed_exit else "finished"
-        for run in reversed(list(self.stack)):
-            try:
-                run.end(status, error="the process exited with an uncaught exception"
-                        if self.failed_exit else None)
-            except Exception as err:  # noqa: BLE001 - exit must go on
-                print(f"mlops-jupyter: could not close run {run.run_id[:8]}: {err}",
-                      file=sys.stderr)
-
-
-def _install_excepthook(context: _Context) -> None:
-    previous = sys.excepthook
-
-    def hook(exc_type: Any, exc: Any, tb: Any) -> None:
-        context.failed_exit = True
-        previous(exc_type, exc, tb)
-    sys.excepthook = hook
-
-
-_context = _Context()
-
-
 def active_run() -> Run | None:
-    """The innermost run started and not yet ended in this process, if any."""
-    return _context.active()
+    """The innermost run started and not yet ended in this thread (or asyncio task), if any."""
+    return run_context.active()
+
+
+def open_runs() -> list[Run]:
+    """Every run of this process not yet ended, any thread, in start order (e.g. to end them
+    all in a test's cleanup)."""
+    return run_context.open_runs()
 
 
 def start_run(name: str | None = None, experiment: str | None = None, *,
@@ -275,7 +336,10 @@ def start_run(name: str | None = None, experiment: str | None = None, *,
               ) -> Run:
     """Start a run (or resume `run_id`) and make it the active run.
 
-    Inside another active run, the new run becomes its child. The run records git, Python,
+    Inside another active run of the same thread (or asyncio task), the new run becomes its
+    child; a run started in a thread with no active run has no parent unless
+    MLOPS_JUPYTER_PARENT_RUN is set. Metrics other processes spooled for this store while it was
+    away are written first. The run records git, Python,
     package, host and seed provenance (cached per process).
 
     Args:
@@ -294,7 +358,8 @@ def start_run(name: str | None = None, experiment: str | None = None, *,
         The new Run; use it in a ``with`` block or call ``end()``.
     """
     store = store if isinstance(store, RunStore) else open_store(store)
-    parent = _context.active()
+    replay_spool(store)
+    parent = run_context.active()
     if parent_run_id is None:
         parent_run_id = parent.run_id if parent else env.get(env.PARENT_RUN)
     if experiment is None and parent_run_id:  # a child belongs with its parent
@@ -311,7 +376,7 @@ def start_run(name: str | None = None, experiment: str | None = None, *,
         run = Run(store, new_id, name or f"run-{new_id[:8]}",
                   experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT) or "",
                   parent_run_id)
-    _context.push(run)
+    run_context.push(run)
     return run
 
 
@@ -323,7 +388,7 @@ def _resume(store: RunStore, run_id: str) -> Run:
 
 
 def end_run(status: str = "finished") -> None:
-    """End the active run (no-op when none is active)."""
-    run = _context.active()
+    """End this thread's active run (no-op when none is active)."""
+    run = run_context.active()
     if run is not None:
         run.end(status)
