@@ -206,7 +206,7 @@ def check():  # registered first, so it runs after mlops-jupyter's exit hook
     print("flusher alive at exit:", alive, file=sys.stderr)
 atexit.register(check)
 import mlops_jupyter as mj
-from mlops_jupyter import tracking
+from mlops_jupyter.tracking import run as tracking
 from mlops_jupyter.store import RunStore
 try:
     from mlops_jupyter import run_context

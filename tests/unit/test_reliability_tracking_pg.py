@@ -20,7 +20,7 @@ from test_reliability_tracking import (
 )
 
 import mlops_jupyter as mj
-from mlops_jupyter import tracking
+from mlops_jupyter.tracking import run as tracking
 from mlops_jupyter.store import RunStore, spool
 from tests.conftest import PostgresCluster
 
