@@ -7,14 +7,10 @@ as metrics the numbers it ASSIGNS at top level; both come from here, without run
 from __future__ import annotations
 
 import ast
-import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 _IGNORED = frozenset({"In", "Out", "get_ipython", "exit", "quit", "display", "print"})
-_MAX_ITEMS = 20
-_MAX_TEXT = 500
 
 
 @dataclass
@@ -125,28 +121,3 @@ def _stored_names(stmt: ast.stmt) -> dict[str, set[str]]:
                 other.add(node.id)
     return {"assign": assign, "other": other}
 
-
-def is_simple_value(value: Any, depth: int = 0) -> bool:
-    """bool/int/float/str/None, or a short list/tuple/dict of those: worth recording as a param."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return not isinstance(value, float) or math.isfinite(value) or depth == 0
-    if isinstance(value, str):
-        return len(value) <= _MAX_TEXT
-    if depth == 0 and isinstance(value, (list, tuple)):
-        return len(value) <= _MAX_ITEMS and all(is_simple_value(v, 1) for v in value)
-    if depth == 0 and isinstance(value, dict):
-        return len(value) <= _MAX_ITEMS and all(
-            isinstance(k, str) and is_simple_value(v, 1) for k, v in value.items())
-    return False
-
-
-def as_metric(value: Any) -> float | None:
-    """A number assigned by a cell as a float metric (numpy scalars too), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if getattr(value, "shape", None) == () and hasattr(value, "item"):
-        item = value.item()
-        return float(item) if isinstance(item, numbers.Real) and not isinstance(item, bool) else None
-    return None
