@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_jupyter.notebook.parameters import ParamSpec
 from mlops_jupyter.execution.parameters import (
     collect_parameters,
     effective_parameters,
     fast_nbformat,
+    mark_parameters_cell,
     notebook_schema,
     read_notebook,
     validate_parameters,
 )
+from mlops_jupyter.notebook.parameters import ParamSpec
 
 DEFAULT_KERNEL = "python3"
 
@@ -98,6 +99,7 @@ def prepare_job(path: str | os.PathLike[str], parameters: Mapping[str, Any] | No
 
     full = str(Path(path).expanduser().resolve())
     nb = read_notebook(full)
+    mark_parameters_cell(nb)
     schema = notebook_schema(nb)
     values = collect_parameters(schema, os.fspath(path), files, pairs, parameters)
     keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb.cells)
@@ -113,6 +115,8 @@ def job_from_source(path: str, source: str, parameters: Mapping[str, Any],
     import nbformat
 
     nb = nbformat.reads(source, as_version=4)
+    if mark_parameters_cell(nb):
+        source = nbformat.writes(nb)
     schema = notebook_schema(nb)
     known = {s.name for s in schema or ()}
     values = validate_parameters(schema, {k: v for k, v in parameters.items() if k in known},

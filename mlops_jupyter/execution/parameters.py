@@ -12,18 +12,23 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from mlops_jupyter.formatting import table
 from mlops_jupyter.errors import (
     NoParametersCellError,
     NotebookError,
     ParameterValueError,
     UnknownParameterError,
 )
-from mlops_jupyter.notebook.parameters import ParamSpec, find_parameters_cell, parse_parameters_source
+from mlops_jupyter.formatting import table
+from mlops_jupyter.notebook.parameters import (
+    ParamSpec,
+    find_parameters_cell,
+    parameters_source,
+    parse_parameters_source,
+)
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -64,11 +69,27 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
 
 def notebook_schema(nb: Mapping[str, Any]) -> list[ParamSpec] | None:
     """The parameters schema of a notebook, or None when it has no ``parameters`` cell."""
+    source = parameters_source(nb)
+    return None if source is None else parse_parameters_source(source)
+
+
+def mark_parameters_cell(nb: MutableMapping[str, Any]) -> bool:
+    """Tag the parameters cell ``parameters`` in place, so papermill injects values after it.
+
+    papermill finds the cell by that tag alone; a Kale ``pipeline-parameters`` or a
+    ``#| parameters`` cell would otherwise get its values injected at the top, and then
+    overwritten by the cell's own defaults. Returns whether the notebook was changed.
+    """
     found = find_parameters_cell(nb)
     if found is None:
-        return None
-    source = found[1].get("source", "")
-    return parse_parameters_source("".join(source) if isinstance(source, list) else source)
+        return False
+    cell = cast(MutableMapping[str, Any], found[1])
+    metadata = cell.setdefault("metadata", {})
+    tags = list(metadata.get("tags") or [])
+    if "parameters" in tags:
+        return False
+    metadata["tags"] = [*tags, "parameters"]
+    return True
 
 
 def convert_value(spec: ParamSpec, value: Any, origin: str = "") -> Any:

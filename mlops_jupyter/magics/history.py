@@ -18,8 +18,7 @@ from typing import Any
 
 from mlops_jupyter import env
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-
-_PAPERMILL_HEADER = "# Parameters"
+from mlops_jupyter.notebook.roles import roles_of
 
 
 def source_hash(source: str) -> str:
@@ -129,8 +128,8 @@ def match_cells(history: list[Executed], cells: list[NotebookCell]) -> list[Note
 
 
 def is_parameters_source(source: str) -> bool:
-    """papermill's injected-parameters cell starts with '# Parameters'."""
-    return source.lstrip().startswith(_PAPERMILL_HEADER)
+    """papermill's injected-parameters cell, known by its first line (roles.ROLE_SOURCES)."""
+    return roles_of(source).injected
 
 
 def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list[str]
@@ -186,8 +185,7 @@ def parameter_names(history: list[Executed], cells: list[NotebookCell]) -> list[
     matched = match_cells(history, cells) if cells else [None] * len(history)
     names: list[str] = []
     for item, cell in zip(history, matched):
-        tagged = cell is not None and ("parameters" in cell.tags
-                                       or "injected-parameters" in cell.tags)
-        if tagged or is_parameters_source(item.source):
+        roles = roles_of(item.source, cell.tags if cell is not None else ())
+        if roles.parameters or roles.injected:
             names += [n for n in analyse_cell(item.source).assigns if n not in names]
     return names
