@@ -72,7 +72,7 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
     """
     target = Path(output).absolute()
     package = _check_target(target, overwrite)
-    nb = read_notebook(notebook)
+    nb = read_notebook(notebook, python_only=True)
     plan = plan_notebook(nb)
     blocking = [f for f in plan.findings if f.code in BLOCKING]
     if blocking:

@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from mlops_jupyter.errors import (
     NoParametersCellError,
-    NotebookError,
     ParameterValueError,
     UnknownParameterError,
 )
@@ -30,41 +28,9 @@ from mlops_jupyter.notebook.parameters import (
     parse_parameters_source,
 )
 
-if TYPE_CHECKING:
-    from nbformat import NotebookNode
-
 _TRUE = {"true", "yes", "on", "1", "y", "t"}
 _FALSE = {"false", "no", "off", "0", "n", "f"}
 _NONE = {"none", "null", "~"}
-
-
-def fast_nbformat() -> None:
-    """Import nbformat without its 1-second cost.
-
-    nbformat imports jsonschema, whose optional ``rfc3987_syntax`` format checker builds a lark
-    grammar at import (about 1 s on this machine); nbformat never validates that format, so
-    the import is skipped in this process. Called before nbformat/papermill are imported.
-    """
-    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # -> ImportError
-
-
-def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
-    """Read a notebook file as nbformat 4.
-
-    Raises:
-        NotebookError: the file is missing or is not a notebook.
-    """
-    fast_nbformat()
-    import nbformat
-
-    try:
-        return nbformat.read(os.fspath(path), as_version=4)
-    except FileNotFoundError as err:
-        raise NotebookError(f"notebook {os.fspath(path)!r} not found; check the path") from err
-    except Exception as err:
-        raise NotebookError(f"{os.fspath(path)!r} is not a readable notebook ({err}); open and "
-                            "save it in JupyterLab to repair it") from err
 
 
 def notebook_schema(nb: Mapping[str, Any]) -> list[ParamSpec] | None:

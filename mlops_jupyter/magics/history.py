@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlops_jupyter import env
+from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.notebook.roles import roles_of
+from mlops_jupyter.notebook.read import read_notebook
+from mlops_jupyter.notebook.roles import cell_tags, roles_of
 
 
 def source_hash(source: str) -> str:
@@ -91,17 +92,15 @@ def find_notebook_path(shell: Any) -> Path | None:
 def read_code_cells(path: Path) -> list[NotebookCell]:
     """The code cells of a notebook file (empty when it cannot be read)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_notebook(path)
+    except NotebookError:
         return []
     cells = []
-    for index, cell in enumerate(data.get("cells", [])):
+    for index, cell in enumerate(data["cells"]):
         if cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        tags = tuple(cell.get("metadata", {}).get("tags", []))
-        cells.append(NotebookCell(index, cell.get("id"), source, tags))
+        tags = tuple(cell_tags(cell))
+        cells.append(NotebookCell(index, cell.get("id"), cell["source"], tags))
     return cells
 
 
