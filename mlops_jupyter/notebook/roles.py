@@ -95,7 +95,7 @@ def roles_of(source: str, tags: Iterable[str] = ()) -> Roles:
     cell = Cell()
     _read_source(cell, source, strict=False)
     _read_tags(cell, tags, strict=False)
-    return cell
+    return Roles(cell.parameters, cell.injected, cell.skip, cell.test, cell.step, cell.after)
 
 
 def cell_roles(cell: Mapping[str, Any]) -> Roles:
