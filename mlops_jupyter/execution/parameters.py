@@ -1,7 +1,8 @@
 """Typed notebook parameters: values from the CLI, YAML/JSON files and Python, checked against
 the schema of the notebook's ``parameters`` cell before any kernel starts.
 
-The schema itself comes from :mod:`mlops_jupyter.params` (shared with the converter); this module
+The schema itself comes from :mod:`mlops_jupyter.notebook.parameters` (shared with the
+converter, which cell is the parameters cell from :mod:`mlops_jupyter.notebook.roles`); this module
 only converts and validates values, so that a typo or a wrong type costs milliseconds and one
 clear message instead of a kernel boot and a traceback from inside the notebook.
 """
@@ -228,6 +229,7 @@ def collect_parameters(specs: Sequence[ParamSpec] | None, notebook: str,
 def parameters_table(specs: Sequence[ParamSpec] | None) -> str:
     """The schema as an aligned text table (name, type, default, help)."""
     if not specs:
-        return "no parameters (the notebook has no cell tagged 'parameters')"
+        return ("no parameters (no cell is tagged 'parameters' or 'pipeline-parameters', "
+                "or starts with `#| parameters`)")
     return table(["name", "type", "default", "help"],
                  [[s.name, s.type, repr(s.default), s.help] for s in specs], max_width=60)
