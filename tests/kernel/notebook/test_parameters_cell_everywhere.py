@@ -94,3 +94,13 @@ def test_track_records_the_values_of_any_parameters_cell(run_cells, store, param
     run = store.get_run(summary.run_id)
     assert run.params == {"lr": 0.1, "epochs": 2}
     assert run.provenance["cell"]["hidden_state"] is False
+
+
+def test_run_upgrades_an_nbformat_3_notebook_like_every_reader(tmp_path, capsys) -> None:
+    """The behaviour the unit tests pin for params/check/export (nbformat 1-3 are upgraded)."""
+    old = Path(__file__).resolve().parents[2] / "data" / "notebooks" / "bad" / "nbformat3.ipynb"
+    out = tmp_path / "out.ipynb"
+    assert main(["run", str(old), "--output", str(out), "--name", "old"]) == 0, capsys.readouterr()
+    executed = nbformat.read(out, as_version=4)
+    assert executed.nbformat == 4
+    assert executed.cells[0].outputs[0]["text"] == "1\n"
