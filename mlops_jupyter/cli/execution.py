@@ -101,7 +101,8 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 def _params(args: argparse.Namespace) -> int:
     from mlops_jupyter.cli.output import print_json
-    from mlops_jupyter.execution.parameters import notebook_schema, parameters_table, read_notebook
+    from mlops_jupyter.execution.parameters import notebook_schema, parameters_table
+    from mlops_jupyter.notebook.read import read_notebook
 
     schema = notebook_schema(read_notebook(args.notebook))
     if args.format == "json":

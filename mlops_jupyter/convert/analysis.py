@@ -8,9 +8,9 @@ from typing import Any
 
 from mlops_jupyter.convert.imports import split_leading_imports
 from mlops_jupyter.convert.magics import Translation, translate_cell
-from mlops_jupyter.notebook.roles import Cell, read_cells
-from mlops_jupyter.notebook.names import BUILTINS, Usage, scan
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
+from mlops_jupyter.notebook.names import BUILTINS, Usage, closure_reads, scan
+from mlops_jupyter.notebook.roles import Cell, read_cells
 
 
 @dataclass(frozen=True)
@@ -345,10 +345,10 @@ def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Bloc
     in_block = {n for p in block.parts for n in p.usage.writes}
     reads = dict(part.usage.reads)
     if block.kind == "step":  # a function defined in a step closes over the step's variables
+        for name in closure_reads(part.usage, plan.module_names | in_block | earlier):
+            reads.setdefault(name, 1)
         for function, names in part.usage.deferred.items():
             for name in sorted(names - plan.module_names - part.usage.global_writes):
-                if name not in in_block and name not in earlier:
-                    reads.setdefault(name, 1)
                 later = [b for b in plan.blocks[plan.blocks.index(block) + 1:]
                          if b.kind != "test" and any(name in p.usage.writes for p in b.parts)]
                 if later:

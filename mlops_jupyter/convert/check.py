@@ -52,7 +52,7 @@ def check_notebook(notebook: NotebookLike) -> CheckReport:
     Raises:
         NotebookError: the notebook cannot be read at all (bad JSON, nbformat 3, not Python).
     """
-    nb = read_notebook(notebook)
+    nb = read_notebook(notebook, python_only=True)
     name = os.fspath(notebook) if isinstance(notebook, (str, os.PathLike)) else "notebook"
     findings = out_of_order(nb)
     findings += plan_notebook(nb, collect=True).findings

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mlops_jupyter.convert.codegen import indent_code, string_continuation_lines
-from mlops_jupyter.notebook.roles import Cell
 from mlops_jupyter.errors import UnsupportedMagicError
+from mlops_jupyter.notebook.roles import Cell
+from mlops_jupyter.value_kinds import logged_kind
 
 
 @dataclass(frozen=True)
@@ -296,8 +297,7 @@ def _log_call(pair: str) -> str:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
         value = text
-    kind = "metric" if isinstance(value, (int, float)) and not isinstance(value, bool) else "param"
-    return f"mlops_jupyter.log_{kind}({key!r}, {value!r})"
+    return f"mlops_jupyter.log_{logged_kind(value)}({key!r}, {value!r})"
 
 
 _LINE_HANDLERS: dict[str, Callable[[str, Translation], list[str] | None]] = {

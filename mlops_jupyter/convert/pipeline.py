@@ -84,7 +84,7 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
     source = notebook if isinstance(notebook, (str, os.PathLike)) else None
     package = _check_name(target)
     check_replaceable(target, source, protected)
-    nb = read_notebook(notebook)
+    nb = read_notebook(notebook, python_only=True)
     plan = plan_notebook(nb)
     blocking = [f for f in plan.findings if f.code in BLOCKING]
     if blocking:

@@ -40,7 +40,7 @@ def export_script(notebook: NotebookLike, output: str | os.PathLike[str] | None 
         raise NotebookError(
             f"{output} exists and was not written by mlops-jupyter (a jupytext pair?); "
             "choose another output, or pass --force (overwrite=True) to replace it")
-    nb = read_notebook(notebook)
+    nb = read_notebook(notebook, python_only=True)
     plan = plan_notebook(nb)
     name = Path(notebook).name if isinstance(notebook, (str, os.PathLike)) else "a notebook"
     source = render_script(plan, name)

@@ -30,7 +30,7 @@ from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.store.records import RunRecord
 from mlops_jupyter.execution.job import NotebookJob, prepare_job, source_bytes
 from mlops_jupyter.execution.kernels import KernelPool, check_kernel
-from mlops_jupyter.execution.parameters import fast_nbformat
+from mlops_jupyter.notebook.read import fast_nbformat
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager

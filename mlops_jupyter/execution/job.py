@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_jupyter.notebook.parameters import ParamSpec
 from mlops_jupyter.execution.parameters import (
     collect_parameters,
     effective_parameters,
-    fast_nbformat,
+    mark_parameters_cell,
     notebook_schema,
-    read_notebook,
     validate_parameters,
 )
+from mlops_jupyter.notebook.parameters import ParamSpec
+from mlops_jupyter.notebook.read import fast_nbformat, parse_notebook, read_notebook
 
 DEFAULT_KERNEL = "python3"
 
@@ -98,10 +98,11 @@ def prepare_job(path: str | os.PathLike[str], parameters: Mapping[str, Any] | No
 
     full = str(Path(path).expanduser().resolve())
     nb = read_notebook(full)
+    mark_parameters_cell(nb)
     schema = notebook_schema(nb)
     values = collect_parameters(schema, os.fspath(path), files, pairs, parameters)
-    keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb.cells)
-    return NotebookJob(full, nbformat.writes(nb), values,
+    keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb["cells"])
+    return NotebookJob(full, nbformat.writes(nbformat.from_dict(nb)), values,
                        None if schema is None else tuple(schema),
                        *_kernel(nb, kernel_name, keys))
 
@@ -112,12 +113,14 @@ def job_from_source(path: str, source: str, parameters: Mapping[str, Any],
     fast_nbformat()
     import nbformat
 
-    nb = nbformat.reads(source, as_version=4)
+    nb = parse_notebook(json.loads(source), path)
+    if mark_parameters_cell(nb):
+        source = nbformat.writes(nbformat.from_dict(nb))
     schema = notebook_schema(nb)
     known = {s.name for s in schema or ()}
     values = validate_parameters(schema, {k: v for k, v in parameters.items() if k in known},
                                  path)
-    keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb.cells)
+    keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb["cells"])
     return NotebookJob(path, source, values, None if schema is None else tuple(schema),
                        *_kernel(nb, kernel_name, keys))
 
@@ -125,8 +128,9 @@ def job_from_source(path: str, source: str, parameters: Mapping[str, Any],
 def _kernel(nb: Any, kernel_name: str | None, keys: tuple[tuple[str, str], ...]
             ) -> tuple[str, tuple[tuple[str, str], ...], str]:
     """(kernel name, cell keys, language); a notebook without metadata runs on python3."""
-    spec = nb.metadata.get("kernelspec", {})
-    language = spec.get("language") or nb.metadata.get("language_info", {}).get("name")
+    metadata = nb.get("metadata") or {}
+    spec = metadata.get("kernelspec") or {}
+    language = spec.get("language") or (metadata.get("language_info") or {}).get("name")
     return kernel_name or spec.get("name") or DEFAULT_KERNEL, keys, language or "python"
 
 

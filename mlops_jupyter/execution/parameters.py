@@ -1,7 +1,8 @@
 """Typed notebook parameters: values from the CLI, YAML/JSON files and Python, checked against
 the schema of the notebook's ``parameters`` cell before any kernel starts.
 
-The schema itself comes from :mod:`mlops_jupyter.params` (shared with the converter); this module
+The schema itself comes from :mod:`mlops_jupyter.notebook.parameters` (shared with the
+converter, which cell is the parameters cell from :mod:`mlops_jupyter.notebook.roles`); this module
 only converts and validates values, so that a typo or a wrong type costs milliseconds and one
 clear message instead of a kernel boot and a traceback from inside the notebook.
 """
@@ -11,64 +12,51 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
-from mlops_jupyter.formatting import table
 from mlops_jupyter.errors import (
     NoParametersCellError,
-    NotebookError,
     ParameterValueError,
     UnknownParameterError,
 )
-from mlops_jupyter.notebook.parameters import ParamSpec, find_parameters_cell, parse_parameters_source
-
-if TYPE_CHECKING:
-    from nbformat import NotebookNode
+from mlops_jupyter.formatting import table
+from mlops_jupyter.notebook.parameters import (
+    ParamSpec,
+    find_parameters_cell,
+    parameters_source,
+    parse_parameters_source,
+)
 
 _TRUE = {"true", "yes", "on", "1", "y", "t"}
 _FALSE = {"false", "no", "off", "0", "n", "f"}
 _NONE = {"none", "null", "~"}
 
 
-def fast_nbformat() -> None:
-    """Import nbformat without its 1-second cost.
-
-    nbformat imports jsonschema, whose optional ``rfc3987_syntax`` format checker builds a lark
-    grammar at import (about 1 s on this machine); nbformat never validates that format, so
-    the import is skipped in this process. Called before nbformat/papermill are imported.
-    """
-    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # -> ImportError
-
-
-def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
-    """Read a notebook file as nbformat 4.
-
-    Raises:
-        NotebookError: the file is missing or is not a notebook.
-    """
-    fast_nbformat()
-    import nbformat
-
-    try:
-        return nbformat.read(os.fspath(path), as_version=4)
-    except FileNotFoundError as err:
-        raise NotebookError(f"notebook {os.fspath(path)!r} not found; check the path") from err
-    except Exception as err:
-        raise NotebookError(f"{os.fspath(path)!r} is not a readable notebook ({err}); open and "
-                            "save it in JupyterLab to repair it") from err
-
-
 def notebook_schema(nb: Mapping[str, Any]) -> list[ParamSpec] | None:
     """The parameters schema of a notebook, or None when it has no ``parameters`` cell."""
+    source = parameters_source(nb)
+    return None if source is None else parse_parameters_source(source)
+
+
+def mark_parameters_cell(nb: MutableMapping[str, Any]) -> bool:
+    """Tag the parameters cell ``parameters`` in place, so papermill injects values after it.
+
+    papermill finds the cell by that tag alone; a Kale ``pipeline-parameters`` or a
+    ``#| parameters`` cell would otherwise get its values injected at the top, and then
+    overwritten by the cell's own defaults. Returns whether the notebook was changed.
+    """
     found = find_parameters_cell(nb)
     if found is None:
-        return None
-    source = found[1].get("source", "")
-    return parse_parameters_source("".join(source) if isinstance(source, list) else source)
+        return False
+    cell = cast(MutableMapping[str, Any], found[1])
+    metadata = cell.setdefault("metadata", {})
+    tags = list(metadata.get("tags") or [])
+    if "parameters" in tags:
+        return False
+    metadata["tags"] = [*tags, "parameters"]
+    return True
 
 
 def convert_value(spec: ParamSpec, value: Any, origin: str = "") -> Any:
@@ -241,6 +229,7 @@ def collect_parameters(specs: Sequence[ParamSpec] | None, notebook: str,
 def parameters_table(specs: Sequence[ParamSpec] | None) -> str:
     """The schema as an aligned text table (name, type, default, help)."""
     if not specs:
-        return "no parameters (the notebook has no cell tagged 'parameters')"
+        return ("no parameters (no cell is tagged 'parameters' or 'pipeline-parameters', "
+                "or starts with `#| parameters`)")
     return table(["name", "type", "default", "help"],
                  [[s.name, s.type, repr(s.default), s.help] for s in specs], max_width=60)

@@ -19,6 +19,7 @@ from mlops_jupyter.tracking import provenance
 from mlops_jupyter import tracking
 from mlops_jupyter.magics.history import KernelHistory
 from mlops_jupyter.magics.tracked_cell import TrackedCell, TrackOptions, guarded, needs_await, warn
+from mlops_jupyter.value_kinds import logged_kind
 
 _TRACK_USAGE = ("%%track [--name N] [--experiment E] [--params a,b] [--metrics x,y] "
                 "[--tag k=v] [--no-capture]   |   %track start NAME | stop | status | "
@@ -168,7 +169,7 @@ class TrackingMagics(Magics):
                 value = ast.literal_eval(text)
             except (ValueError, SyntaxError):
                 value = text
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if logged_kind(value) == "metric":
                 guarded(f"logging metric {key}", lambda k=key, v=value: run.log_metric(k, v))
             else:
                 guarded(f"logging param {key}", lambda k=key, v=value: run.log_param(k, v))

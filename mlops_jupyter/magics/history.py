@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlops_jupyter import env
+from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-
-_PAPERMILL_HEADER = "# Parameters"
+from mlops_jupyter.notebook.read import read_notebook
+from mlops_jupyter.notebook.roles import cell_tags, roles_of
 
 
 def source_hash(source: str) -> str:
@@ -92,17 +92,15 @@ def find_notebook_path(shell: Any) -> Path | None:
 def read_code_cells(path: Path) -> list[NotebookCell]:
     """The code cells of a notebook file (empty when it cannot be read)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_notebook(path)
+    except NotebookError:
         return []
     cells = []
-    for index, cell in enumerate(data.get("cells", [])):
+    for index, cell in enumerate(data["cells"]):
         if cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        tags = tuple(cell.get("metadata", {}).get("tags", []))
-        cells.append(NotebookCell(index, cell.get("id"), source, tags))
+        tags = tuple(cell_tags(cell))
+        cells.append(NotebookCell(index, cell.get("id"), cell["source"], tags))
     return cells
 
 
@@ -129,8 +127,8 @@ def match_cells(history: list[Executed], cells: list[NotebookCell]) -> list[Note
 
 
 def is_parameters_source(source: str) -> bool:
-    """papermill's injected-parameters cell starts with '# Parameters'."""
-    return source.lstrip().startswith(_PAPERMILL_HEADER)
+    """papermill's injected-parameters cell, known by its first line (roles.ROLE_SOURCES)."""
+    return roles_of(source).injected
 
 
 def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list[str]
@@ -180,8 +178,7 @@ def parameter_names(history: list[Executed], cells: list[NotebookCell]) -> list[
     matched = match_cells(history, cells) if cells else [None] * len(history)
     names: list[str] = []
     for item, cell in zip(history, matched):
-        tagged = cell is not None and ("parameters" in cell.tags
-                                       or "injected-parameters" in cell.tags)
-        if tagged or is_parameters_source(item.source):
+        roles = roles_of(item.source, cell.tags if cell is not None else ())
+        if roles.parameters or roles.injected:
             names += [n for n in analyse_cell(item.source).assigns if n not in names]
     return names

@@ -13,7 +13,6 @@ import ast
 import asyncio
 import contextlib
 import inspect
-import math
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -22,7 +21,8 @@ from types import CodeType
 from typing import Any
 
 from mlops_jupyter import tracking
-from mlops_jupyter.notebook.cell_analysis import analyse_cell, as_metric, is_simple_value
+from mlops_jupyter.notebook.cell_analysis import analyse_cell
+from mlops_jupyter.value_kinds import as_metric, is_simple_param
 from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import (
     KernelHistory,
@@ -88,11 +88,11 @@ class TrackedCell:
         ns = self.shell.user_ns
         wanted = parameter_names(executed, cells) + [
             n for n in self.names.reads if not n.startswith("_")]
-        params = {n: ns[n] for n in wanted if n in ns and is_simple_value(ns[n])}
+        params = {n: ns[n] for n in wanted if n in ns and is_simple_param(ns[n])}
         for name in self.options.params:
             if name not in ns:
                 warn(f"--params {name}: no variable called {name!r} exists; it was not recorded")
-            elif is_simple_value(ns[name]):
+            elif is_simple_param(ns[name]):
                 params[name] = ns[name]
             else:
                 params[name] = repr(ns[name])[:200]
@@ -226,7 +226,7 @@ class TrackedCell:
                     warn(f"--metrics {name}: no variable called {name!r} exists")
                 continue
             value = as_metric(ns[name])
-            if value is not None and not math.isnan(value):
+            if value is not None:
                 run.log_metric(name, value)
             elif name in self.options.metrics:
                 warn(f"--metrics {name}: {type(ns[name]).__name__} {ns[name]!r:.60} is not a "

@@ -1,4 +1,9 @@
-"""Name usage of one block of code: reads before writes, writes, possible in-place modifications."""
+"""Name usage of one block of code: reads before writes, writes, possible in-place modifications.
+
+The one static analysis of notebook code: the converter's steps and ``%%track``'s cells
+(``cell_analysis.analyse_cell``) both read names through ``scan``, so they cannot disagree on
+what a cell reads or assigns.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import ast
 import builtins
 import re
 import symtable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 BUILTINS = frozenset(dir(builtins)) | {"display", "get_ipython", "In", "Out", "__file__"}
@@ -29,7 +35,8 @@ class Usage:
     """How a block of top-level code uses names, in top-to-bottom order."""
 
     reads: dict[str, int] = field(default_factory=dict)  # name -> first line read before written
-    writes: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)  # every top-level binding, in order
+    assigned: list[str] = field(default_factory=list)  # names of top-level `x = ...` statements
     modified: dict[str, int] = field(default_factory=dict)  # name -> line of possible mutation
     deleted: set[str] = field(default_factory=set)
     calls: set[str] = field(default_factory=set)
@@ -65,7 +72,40 @@ def scan(code: str, known_deferred: dict[str, set[str]] | None = None) -> Usage:
         if not _is_definition(node):
             usage.only_definitions = False
         scanner.visit(node)
+        usage.assigned += [n for n in _assignment_names(node) if n not in usage.assigned]
     return usage
+
+
+def closure_reads(usage: Usage, bound: Iterable[str] = ()) -> list[str]:
+    """Globals that functions (and methods) defined in the block read, and the block does not
+    bind itself: a function may run after the block (a callback, a later cell), so what it
+    reads counts as read by the block. Names in ``bound`` are known from elsewhere."""
+    skip = set(bound) | set(usage.writes) | usage.global_writes
+    found: list[str] = []
+    for names in usage.deferred.values():
+        found += [name for name in sorted(names) if name not in skip and name not in found]
+    return found
+
+
+def _assignment_names(node: ast.stmt) -> list[str]:
+    """Plain names an assignment statement binds (``x = ...``, ``x += ...``, ``x: T = ...``,
+    tuple unpacking); a loop, ``with`` or import binds names too, but assigns none."""
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AugAssign) or isinstance(node, ast.AnnAssign) and node.value:
+        targets = [node.target]
+    else:
+        return []
+    names: list[str] = []
+    while targets:
+        target = targets.pop(0)
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            targets[:0] = target.elts
+        elif isinstance(target, ast.Starred):
+            targets.insert(0, target.value)
+    return names
 
 
 def _is_definition(node: ast.stmt) -> bool:

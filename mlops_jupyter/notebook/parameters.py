@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from mlops_jupyter.errors import NotebookError
+from mlops_jupyter.notebook.roles import cell_roles, cell_text
 
 _TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
 _ANNOTATIONS = {"bool", "int", "float", "str", "list", "dict"}
@@ -26,7 +28,10 @@ class ParamSpec:
 
 
 def find_parameters_cell(nb: Mapping[str, Any]) -> tuple[int, Mapping[str, Any]] | None:
-    """Find the first code cell tagged ``parameters`` (metadata tag or ``#| parameters`` line).
+    """Find the parameters cell: the first code cell whose role is ``parameters``.
+
+    The one rule for every command, magic and route (see ``roles.ROLE_SOURCES``): a
+    ``parameters`` tag, Kale's ``pipeline-parameters`` tag, or a ``#| parameters`` line.
 
     Args:
         nb: A notebook as a dict (nbformat 4 JSON or a NotebookNode).
@@ -35,13 +40,15 @@ def find_parameters_cell(nb: Mapping[str, Any]) -> tuple[int, Mapping[str, Any]]
         ``(index, cell)`` of the parameters cell, or None when the notebook has none.
     """
     for index, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        if "parameters" in (cell.get("metadata", {}).get("tags") or []):
-            return index, cell
-        if _has_parameters_comment(_source_text(cell)):
+        if cell_roles(cell).parameters:
             return index, cell
     return None
+
+
+def parameters_source(nb: Mapping[str, Any]) -> str | None:
+    """The source of the notebook's parameters cell, or None when it has none."""
+    found = find_parameters_cell(nb)
+    return None if found is None else cell_text(found[1])
 
 
 def parse_parameters_source(source: str) -> list[ParamSpec]:
@@ -82,23 +89,6 @@ def parse_parameters_source(source: str) -> list[ParamSpec]:
     return list(specs.values())
 
 
-def _source_text(cell: Mapping[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
-def _has_parameters_comment(source: str) -> bool:
-    for line in source.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("%%"):
-            continue
-        if not stripped.startswith("#|"):
-            return False
-        if stripped[2:].strip().rstrip(":").strip() == "parameters":
-            return True
-    return False
-
-
 def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | None]]:
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         return [(node.target.id, node.annotation, node.value)]
@@ -107,10 +97,11 @@ def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | 
         for target in node.targets:
             if isinstance(target, ast.Name):
                 found.append((target.id, None, node.value))
-            elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
-                if len(target.elts) == len(node.value.elts):
-                    found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
-                              if isinstance(t, ast.Name)]
+            elif (isinstance(target, (ast.Tuple, ast.List))
+                  and isinstance(node.value, (ast.Tuple, ast.List))
+                  and len(target.elts) == len(node.value.elts)):
+                found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
+                          if isinstance(t, ast.Name)]
         return found
     return []
 

@@ -1,33 +1,74 @@
-"""Cell roles (parameters, step, after, skip, test) from cell tags and `#| ` comment lines."""
+"""Cell roles (parameters, injected, step, after, skip, test): one table of the ways tools mark them.
+
+Every question about a cell's role, by every command, magic and route, is answered from
+``ROLE_SOURCES``: cell tags, ``#| key: value`` comment lines at the top of a cell (Quarto/nbdev
+style, after an optional ``%%cell_magic`` line), Kale's tags and papermill's injected cell. Adding
+a tool's convention is adding a row.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from mlops_jupyter.errors import NotebookError
 
+Where = Literal["tag", "comment", "first_line"]
+_TAG_OR_COMMENT: frozenset[Where] = frozenset({"tag", "comment"})
+
+
+@dataclass(frozen=True)
+class RoleSource:
+    """One way a tool marks a role: the word it writes, where it writes it, and our role."""
+
+    word: str
+    role: str  # a field of ``Roles``
+    where: frozenset[Where]
+    tool: str
+    takes_names: bool = False  # ``word:NAME[,NAME]`` rather than a bare flag
+
+
+ROLE_SOURCES: tuple[RoleSource, ...] = (
+    RoleSource("parameters", "parameters", _TAG_OR_COMMENT, "papermill, Quarto"),
+    RoleSource("skip", "skip", _TAG_OR_COMMENT, "mlops-jupyter, Kale"),
+    RoleSource("test", "test", _TAG_OR_COMMENT, "mlops-jupyter"),
+    RoleSource("step", "step", _TAG_OR_COMMENT, "mlops-jupyter", takes_names=True),
+    RoleSource("after", "after", _TAG_OR_COMMENT, "mlops-jupyter", takes_names=True),
+    RoleSource("pipeline-parameters", "parameters", frozenset({"tag"}), "Kale"),
+    RoleSource("block", "step", frozenset({"tag"}), "Kale", takes_names=True),
+    RoleSource("prev", "after", frozenset({"tag"}), "Kale", takes_names=True),
+    RoleSource("injected-parameters", "injected", frozenset({"tag"}), "papermill"),
+    # papermill's injected cell begins with this comment: how kernel history, which has no tags,
+    # recognises it
+    RoleSource("# Parameters", "injected", frozenset({"first_line"}), "papermill"),
+)
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_KEYS = {"parameters", "skip", "test", "step", "after"}
-_KALE = {"block": "step", "prev": "after", "pipeline-parameters": "parameters"}
 _HEADING = re.compile(r"^#{1,3}\s+(\S.*)$")
 
 
 @dataclass
-class Cell:
-    """A code cell with its roles read and its role comment lines removed from the source."""
+class Roles:
+    """What a cell is for. ``injected``: papermill's cell of injected parameter values."""
 
-    index: int
-    source: str
-    line_numbers: list[int]
-    execution_count: int | None = None
     parameters: bool = False
+    injected: bool = False
     skip: bool = False
     test: bool = False
     step: str | None = None
     after: tuple[str, ...] = ()
+
+
+@dataclass
+class Cell(Roles):
+    """A code cell with its roles read and its role comment lines removed from the source."""
+
+    index: int = 0
+    source: str = ""
+    line_numbers: list[int] = field(default_factory=list)
+    execution_count: int | None = None
     magic_line: str | None = None
     heading: str | None = None  # the markdown heading just above this cell, if any
 
@@ -36,6 +77,32 @@ class Cell:
         if 1 <= line <= len(self.line_numbers):
             return self.line_numbers[line - 1]
         return line
+
+
+def cell_text(cell: Mapping[str, Any]) -> str:
+    """A notebook cell's source as one string (nbformat allows a list of lines)."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def cell_tags(cell: Mapping[str, Any]) -> list[str]:
+    """A notebook cell's metadata tags as strings."""
+    return [str(tag) for tag in (cell.get("metadata") or {}).get("tags") or []]
+
+
+def roles_of(source: str, tags: Iterable[str] = ()) -> Roles:
+    """The roles of a cell with this source and these tags; malformed role names are ignored."""
+    cell = Cell()
+    _read_source(cell, source, strict=False)
+    _read_tags(cell, tags, strict=False)
+    return Roles(cell.parameters, cell.injected, cell.skip, cell.test, cell.step, cell.after)
+
+
+def cell_roles(cell: Mapping[str, Any]) -> Roles:
+    """The roles of a notebook cell (a dict or NotebookNode); markdown and raw cells have none."""
+    if cell.get("cell_type") != "code":
+        return Roles()
+    return roles_of(cell_text(cell), cell_tags(cell))
 
 
 def read_cells(nb: Mapping[str, Any]) -> list[Cell]:
@@ -54,14 +121,13 @@ def read_cells(nb: Mapping[str, Any]) -> list[Cell]:
     heading = None
     for index, raw in enumerate(nb.get("cells", [])):
         if raw.get("cell_type") == "markdown":
-            heading = _heading(raw.get("source", "")) or heading
+            heading = _heading(cell_text(raw)) or heading
         if raw.get("cell_type") != "code":
             continue
-        cell = _parse_comments(index, raw.get("source", ""))
-        cell.heading, heading = heading, None
-        cell.execution_count = raw.get("execution_count")
-        for tag in raw.get("metadata", {}).get("tags") or []:
-            _apply_role(cell, _kale(str(tag)), from_tag=True)
+        cell = Cell(index=index, heading=heading, execution_count=raw.get("execution_count"))
+        heading = None
+        _read_source(cell, cell_text(raw), strict=True)
+        _read_tags(cell, cell_tags(raw), strict=True)
         cells.append(cell)
     return cells
 
@@ -74,18 +140,37 @@ def _heading(source: str) -> str | None:
     return None
 
 
-def _parse_comments(index: int, source: str) -> Cell:
-    lines = source.splitlines()
+def _lookup(word: str, where: Where) -> RoleSource | None:
+    for source in ROLE_SOURCES:
+        if source.word == word and where in source.where:
+            return source
+    return None
+
+
+def _read_tags(cell: Cell, tags: Iterable[str], strict: bool) -> None:
+    for tag in tags:
+        key, _, value = tag.partition(":")
+        _apply(cell, _lookup(key.strip(), "tag"), value, "tag", strict)
+
+
+def _read_source(cell: Cell, source: str, strict: bool) -> None:
+    """Roles from the header (``#|`` lines, a first ``%%magic`` line, papermill's comment);
+    the role lines are removed from ``cell.source``."""
     kept: list[str] = []
     numbers: list[int] = []
-    cell = Cell(index=index, source="", line_numbers=[])
     in_header = True
-    for number, line in enumerate(lines, start=1):
+    first_line = True
+    for number, line in enumerate(source.splitlines(), start=1):
         stripped = line.strip()
+        if first_line and stripped:
+            first_line = False
+            if _lookup(stripped, "first_line") is not None:
+                _apply(cell, _lookup(stripped, "first_line"), "", "first line", strict)
         if in_header and number == 1 and stripped.startswith("%%"):
             cell.magic_line = stripped
         elif in_header and stripped.startswith("#|"):
-            if _apply_role(cell, stripped[2:].strip(), from_tag=False):
+            key, _, value = stripped[2:].strip().partition(":")
+            if _apply(cell, _lookup(key.strip(), "comment"), value, "comment", strict):
                 continue
         elif in_header and stripped:
             in_header = False
@@ -93,37 +178,29 @@ def _parse_comments(index: int, source: str) -> Cell:
         numbers.append(number)
     cell.source = "\n".join(kept)
     cell.line_numbers = numbers
-    return cell
 
 
-def _kale(tag: str) -> str:
-    """Kale's tags as ours: `block:NAME` is a step, `prev:NAME` an after, `pipeline-parameters`."""
-    key, sep, value = tag.partition(":")
-    key = _KALE.get(key.strip(), key)
-    return f"{key}{sep}{value}"
-
-
-def _apply_role(cell: Cell, text: str, from_tag: bool) -> bool:
-    key, _, value = text.partition(":")
-    key, value = key.strip(), value.strip()
-    if key not in _KEYS:
+def _apply(cell: Cell, source: RoleSource | None, value: str, where: str, strict: bool) -> bool:
+    """Set the role on the cell; False when the text is not a role (it then stays code)."""
+    if source is None:
         return False
-    if key in {"parameters", "skip", "test"}:
+    value = value.strip()
+    if not source.takes_names:
         if value:
             return False
-        setattr(cell, key, True)
+        setattr(cell, source.role, True)
         return True
     names = [v.strip() for v in value.split(",") if v.strip()]
-    for name in names:
-        if not _NAME.match(name):
-            where = "tag" if from_tag else "comment"
-            raise NotebookError(
-                f"cell {cell.index}: {key} name {name!r} in a {where} is not a Python identifier; "
-                f"expected e.g. `{key}:load_data` (letters, digits, underscores)"
-            )
+    bad = [name for name in names if not _NAME.match(name)]
+    if bad and strict:
+        raise NotebookError(
+            f"cell {cell.index}: {source.word} name {bad[0]!r} in a {where} is not a Python "
+            f"identifier; expected e.g. `{source.word}:load_data` (letters, digits, underscores)"
+        )
+    names = [name for name in names if name not in bad]
     if not names:
         return False
-    if key == "step":
+    if source.role == "step":
         cell.step = names[0]
     else:
         cell.after = tuple(dict.fromkeys(cell.after + tuple(names)))

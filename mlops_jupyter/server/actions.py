@@ -65,9 +65,9 @@ def parameters_schema(ctx: ServerContext, run: Any) -> dict[str, Any]:
     rel = payloads.relative_to_root(ctx.root_dir, run.source_notebook)
     schema_fn = _import("mlops_jupyter.execution", "notebook_schema")
     if schema_fn is not None and rel is not None and os.path.isfile(os.path.join(ctx.root_dir, rel)):
-        import nbformat
+        from mlops_jupyter.notebook.read import read_notebook
 
-        specs = schema_fn(nbformat.read(payloads.resolve_notebook(ctx.root_dir, rel), as_version=4))
+        specs = schema_fn(read_notebook(payloads.resolve_notebook(ctx.root_dir, rel)))
         if specs:
             return {"source": "notebook", "notebook_path": rel, "parameters": [
                 {"name": p.name, "type": p.type, "default": p.default, "help": p.help} for p in specs]}

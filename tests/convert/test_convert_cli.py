@@ -14,11 +14,10 @@ BAD = CORPUS_DIR / "bad"
 
 @pytest.mark.parametrize("notebook, message", [
     (BAD / "invalid_json.ipynb", r"invalid_json.ipynb is not valid JSON \(line 1, column 34"),
-    (BAD / "nbformat3.ipynb", r"nbformat3.ipynb is nbformat 3; expected nbformat 4. Upgrade it with"),
     (BAD / "r_kernel.ipynb", r"uses a 'R' kernel; expected a Python kernel"),
     (CORPUS_DIR / "refused_magic.ipynb", r"cell 1, line 1: the magic '%timeit' has no plain-Python"),
     (BAD / "missing.ipynb", r"missing.ipynb does not exist; check the path"),
-], ids=["invalid-json", "nbformat3", "r-kernel", "refused-magic", "missing"])
+], ids=["invalid-json", "r-kernel", "refused-magic", "missing"])
 @pytest.mark.parametrize("command", ["export", "convert"])
 def test_bad_input_one_message_nonzero_exit_nothing_written(notebook, message, command, tmp_path):
     tmp_path = tmp_path / "work"
@@ -57,7 +56,7 @@ def test_check_exit_codes_and_json(tmp_path):
     assert [(f["code"], f["cell"], f["line"]) for f in report["findings"]] == [
         ("unsupported-magic", 1, 1), ("unsupported-magic", 2, 2), ("unsupported-magic", 3, 1),
         ("unsupported-magic", 4, 1)]
-    broken = run_cli("check", str(BAD / "nbformat3.ipynb"))
+    broken = run_cli("check", str(BAD / "invalid_json.ipynb"))
     assert broken.returncode == 2 and broken.stderr.startswith("error: ")
 
 
