@@ -134,6 +134,8 @@ export interface IJob {
   ended?: number;
   message: string | null;
   result: string | null;
+  /** for a failed job: the HTTP status the same failure gets from a foreground call */
+  http_status: number | null;
 }
 
 export interface IOutputReply {

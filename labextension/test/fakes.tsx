@@ -59,6 +59,7 @@ export function job(overrides: Partial<IJob> = {}): IJob {
     started: 1700000000,
     message: null,
     result: null,
+    http_status: null,
     ...overrides
   };
 }

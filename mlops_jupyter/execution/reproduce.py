@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.formatting import fmt_value, table
 from mlops_jupyter.errors import NotebookExecutionError, RunStateError
 from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.execution.executor import EXECUTED_ARTIFACT, SOURCE_ARTIFACT, check_cwd
+
+if TYPE_CHECKING:
+    from mlops_jupyter.execution.cancel import CancelToken
 
 REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
 
@@ -82,7 +85,8 @@ def compare_metrics(original: dict[str, float], new: dict[str, float], rtol: flo
 
 def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
                   timeout: float | None = None, store: RunStore | str | None = None,
-                  cwd: str | None = None) -> ReproduceResult:
+                  cwd: str | None = None, top_level: bool = False,
+                  cancel: CancelToken | None = None) -> ReproduceResult:
     """Re-execute a run's recorded notebook with its recorded parameters in a fresh kernel.
 
     Args:
@@ -92,6 +96,8 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
         timeout: Seconds the re-execution may take.
         store: RunStore or URL (default: the project store).
         cwd: Working directory (default: the recorded one when it exists, else the current).
+        top_level: Record the re-execution without a parent even inside an active run.
+        cancel: A CancelToken that stops the re-execution (its kernel is killed).
 
     Returns:
         The verdict with one check per metric; written to the original run's tags
@@ -119,7 +125,7 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
     recorded_cwd = original.tags.get("mlops.cwd")
     folder = check_cwd(cwd or (recorded_cwd if recorded_cwd and os.path.isdir(recorded_cwd)
                                else None))
-    new_id, reason = _execute(job, store, original, folder, timeout)
+    new_id, reason = _execute(job, store, original, folder, timeout, top_level, cancel)
     new = store.get_run(new_id)
     checks = compare_metrics(original.metrics, new.metrics, rtol, atol)
     verdict, reason = _verdict(new.status, checks, reason)
@@ -128,8 +134,8 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
     return result
 
 
-def _execute(job: Any, store: RunStore, original: Any, folder: str,
-             timeout: float | None) -> tuple[str, str]:
+def _execute(job: Any, store: RunStore, original: Any, folder: str, timeout: float | None,
+             top_level: bool, cancel: CancelToken | None) -> tuple[str, str]:
     """Run the job as a new top-level run; a failed re-execution is a verdict, not an error."""
     from mlops_jupyter.execution.executor import run_job
 
@@ -137,7 +143,7 @@ def _execute(job: Any, store: RunStore, original: Any, folder: str,
     try:
         record = run_job(job, timeout=timeout, cwd=folder, store=store,
                          experiment=original.experiment, name=f"reproduce-{original.name}",
-                         progress_bar=False, tags=tags)
+                         progress_bar=False, tags=tags, top_level=top_level, cancel=cancel)
         return record.run_id, ""
     except NotebookExecutionError as err:
         return err.run_id, f"re-execution failed: {err}"

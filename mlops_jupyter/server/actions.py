@@ -1,191 +1,173 @@
-"""Actions the panel can trigger; each calls the Python API of its issue, or is reported absent."""
+"""The panel's actions: each one validates its request, then calls the execution or conversion
+function it names, directly and with that function's own keyword names.
+
+``ACTIONS`` is the one table: the JSON body an action accepts, whether it runs in the
+background (on the job pool, with a CancelToken) and the function that turns a validated request
+into the call to make. Validation happens before anything runs, so a bad request is a 4xx.
+"""
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tornado import web
-
+from mlops_jupyter.convert import convert_notebook, export_script
+from mlops_jupyter.execution import (
+    ReproduceResult,
+    SweepResult,
+    notebook_schema,
+    reproduce_run,
+    run_notebook,
+    sweep_notebook,
+)
+from mlops_jupyter.execution.points import check_sweep_size
+from mlops_jupyter.notebook.read import read_notebook
 from mlops_jupyter.server import payloads
 
 if TYPE_CHECKING:
-    from mlops_jupyter.server.app import ServerContext
+    from mlops_jupyter.execution.cancel import CancelToken
+    from mlops_jupyter.server.context import ServerContext
+    from mlops_jupyter.store.records import RunRecord
 
 
 @dataclass(frozen=True)
-class ActionSpec:
-    """Where an action's API lives, the JSON body it accepts, and whether it runs in the background."""
+class ActionResult:
+    """What an action reports: one line for the panel, and the file it wrote, if any."""
 
-    module: str
-    attr: str
-    body: dict[str, Any] = field(default_factory=dict)
+    summary: str
+    output_path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The reply body: ``result`` (background jobs) or ``output_path`` (export, convert)."""
+        if self.output_path is not None:
+            return {"output_path": self.output_path}
+        return {"result": self.summary}
+
+
+#: A validated request, ready to run: called later on a pool thread.
+Call = Callable[[], ActionResult]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action: its JSON body (key -> type), required keys, where it runs, how it is called."""
+
+    prepare: Callable[[ServerContext, dict[str, Any], CancelToken | None], Call]
+    body: dict[str, type] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     background: bool = False
-
-
-ACTIONS: dict[str, ActionSpec] = {
-    "rerun": ActionSpec("mlops_jupyter.execution", "run_notebook",
-                        {"parameters": dict, "notebook_path": str}, (), True),
-    "reproduce": ActionSpec("mlops_jupyter.execution", "reproduce_run", {}, (), True),
-    "sweep": ActionSpec("mlops_jupyter.execution", "sweep_notebook",
-                        {"notebook_path": str, "points": list, "parameters": dict, "jobs": int},
-                        ("notebook_path", "points"), True),
-    "export_script": ActionSpec("mlops_jupyter.convert", "export_script",
-                                {"notebook_path": str, "output_path": str}, ("notebook_path",)),
-    "convert": ActionSpec("mlops_jupyter.convert", "convert_notebook",
-                          {"notebook_path": str, "output_dir": str}, ("notebook_path",)),
-}
-
-
-def _import(module_name: str, attr: str) -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    fn = getattr(module, attr, None)
-    return fn if callable(fn) else None
-
-
-def _find(name: str) -> Callable[..., Any] | None:
-    spec = ACTIONS[name]
-    return _import(spec.module, spec.attr)
-
-
-_TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
-
-
-def parameters_schema(ctx: ServerContext, run: Any) -> dict[str, Any]:
-    """The re-run form's fields: the notebook's parameters schema, else the recorded params' types."""
-    rel = payloads.relative_to_root(ctx.root_dir, run.source_notebook)
-    schema_fn = _import("mlops_jupyter.execution", "notebook_schema")
-    if schema_fn is not None and rel is not None and os.path.isfile(os.path.join(ctx.root_dir, rel)):
-        from mlops_jupyter.notebook.read import read_notebook
-
-        specs = schema_fn(read_notebook(payloads.resolve_notebook(ctx.root_dir, rel)))
-        if specs:
-            return {"source": "notebook", "notebook_path": rel, "parameters": [
-                {"name": p.name, "type": p.type, "default": p.default, "help": p.help} for p in specs]}
-    return {"source": "recorded", "notebook_path": rel, "parameters": [
-        {"name": k, "type": _TYPE_NAMES.get(type(v), "str" if v is None else "json"), "default": v, "help": ""}
-        for k, v in sorted(run.params.items())]}
-
-
-def capabilities() -> dict[str, bool]:
-    """Which actions' APIs are importable in this installation."""
-    return {name: _find(name) is not None for name in ACTIONS}
-
-
-def load(name: str) -> Callable[..., Any]:
-    """The action's function, or a 501 naming the missing API."""
-    fn = _find(name)
-    if fn is None:
-        spec = ACTIONS[name]
-        raise web.HTTPError(501, f"action {name!r} is not available: {spec.module}.{spec.attr} is not installed "
-                                 "in this server's environment; upgrade mlops-jupyter")
-    return fn
-
-
-def _kwargs(fn: Callable[..., Any], **candidates: Any) -> dict[str, Any]:
-    """Keep only keyword arguments the function accepts."""
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return {}
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return candidates
-    return {k: v for k, v in candidates.items() if k in params}
 
 
 def _run_notebook_path(ctx: ServerContext, body: dict[str, Any]) -> str:
     if body.get("notebook_path"):
         return payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
-    run = body["run"]
+    run: RunRecord = body["run"]
     rel = payloads.relative_to_root(ctx.root_dir, run.source_notebook)
     if rel is None:
-        raise payloads.BadRequestError(f"run {run.run_id} has no source notebook inside the server root; "
-                                       "pass notebook_path")
+        raise payloads.BadRequestError(
+            f"run {run.run_id} has no source notebook inside the server root; pass notebook_path")
     return payloads.resolve_notebook(ctx.root_dir, rel)
 
 
-def _rel(ctx: ServerContext, path: Any) -> Any:
-    return payloads.relative_to_root(ctx.root_dir, str(path)) if path else None
+def _rel(ctx: ServerContext, path: str | os.PathLike[str]) -> str | None:
+    return payloads.relative_to_root(ctx.root_dir, os.fspath(path))
 
 
-def describe(result: Any) -> str:
-    """A one-line summary of an action's result for the panel."""
-    if hasattr(result, "verdict"):
-        return f"{result.verdict} (new run {str(getattr(result, 'new_run_id', ''))[:8]})"
-    if hasattr(result, "sweep_run_id"):
-        points = getattr(result, "points", [])
-        failed = len(getattr(result, "failed", []))
-        return f"sweep {result.sweep_run_id[:8]}: {len(points)} points, {failed} failed"
-    if hasattr(result, "run_id"):
-        return f"run {result.run_id[:8]} {getattr(result, 'status', '')}".strip()
-    return str(result)[:300]
+def _rerun(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None) -> Call:
+    path = _run_notebook_path(ctx, body)
+    params = body.get("parameters") or {}
+    experiment = body["run"].experiment
+
+    def call() -> ActionResult:
+        record = run_notebook(path, params, store=ctx.store, experiment=experiment,
+                              cwd=os.path.dirname(path), top_level=True, cancel=cancel)
+        return ActionResult(f"run {record.run_id[:8]} {record.status}")
+
+    return call
 
 
-def check_sweep(points: list[Any], jobs: int) -> None:
-    """Refuse a sweep over the caps (points per sweep, parallel kernels) with a 400 naming them."""
-    try:
-        from mlops_jupyter.execution.points import check_sweep_size
-    except ImportError:  # an older execution package: it checks, or not, by itself
-        return
-    check_sweep_size(len(points), jobs)
+def _reproduce(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None) -> Call:
+    run_id = body["run"].run_id
+
+    def call() -> ActionResult:
+        result: ReproduceResult = reproduce_run(run_id, store=ctx.store, top_level=True,
+                                                cancel=cancel)
+        return ActionResult(f"{result.verdict} (new run {result.new_run_id[:8]})")
+
+    return call
 
 
-def prepare(name: str, fn: Callable[..., Any], body: dict[str, Any], ctx: ServerContext,
-            cancel: Any = None) -> Callable[[], dict]:
-    """Validate the request now (so errors are 4xx), return the call to run later.
+def _sweep(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None) -> Call:
+    path = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
+    points = body["points"]
+    jobs = 1 if body.get("jobs") is None else body["jobs"]
+    check_sweep_size(len(points), jobs)  # refused now, as a 400 naming the cap
 
-    Background actions get `cancel` (a CancelToken) and start top-level runs: a sweep or
-    re-run never becomes the child of a run another action has open in this process.
-    """
-    store = ctx.store
-    if name == "rerun":
-        path = _run_notebook_path(ctx, body)
-        params = body.get("parameters") or {}
-        kw = _kwargs(fn, store=store, experiment=body["run"].experiment, cwd=os.path.dirname(path),
-                     top_level=True, cancel=cancel)
-        return lambda: {"result": describe(fn(path, params, **kw))}
-    if name == "reproduce":
-        run_id = body["run"].run_id
-        kw = _kwargs(fn, store=store, top_level=True, cancel=cancel)
-        return lambda: {"result": describe(fn(run_id, **kw))}
-    if name == "sweep":
-        path = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
-        points = body["points"]
-        jobs = 1 if body.get("jobs") is None else body["jobs"]
-        check_sweep(points, jobs)
-        kw = _kwargs(fn, parameters=body.get("parameters") or {}, jobs=jobs, store=store,
-                     cwd=os.path.dirname(path), top_level=True, cancel=cancel)
-        return lambda: {"result": describe(fn(path, points, **kw))}
-    nb = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
-    if name == "export_script":
-        out = payloads.resolve_notebook(ctx.root_dir, body.get("output_path") or
-                                        os.path.relpath(os.path.splitext(nb)[0] + ".py", ctx.root_dir),
-                                        must_exist=False)
+    def call() -> ActionResult:
+        result: SweepResult = sweep_notebook(
+            path, points, parameters=body.get("parameters") or {}, jobs=jobs, store=ctx.store,
+            cwd=os.path.dirname(path), top_level=True, cancel=cancel)
+        return ActionResult(f"sweep {result.sweep_run_id[:8]}: {len(result.points)} points, "
+                            f"{len(result.failed)} failed")
 
-        def export() -> dict[str, Any]:
-            fn(nb, out)  # returns the script's source; the file is at `out`
-            return {"output_path": _rel(ctx, out)}
+    return call
 
-        return export
-    stem = re.sub(r"\W", "_", os.path.basename(os.path.splitext(nb)[0]))  # a package name
-    default_dir = os.path.relpath(os.path.join(os.path.dirname(nb), f"{stem}_pipeline"), ctx.root_dir)
-    out_dir = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or default_dir, must_exist=False)
 
-    kw = _kwargs(fn, protected=(ctx.root_dir,))
+def _export_script(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None) -> Call:
+    notebook = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
+    default = os.path.relpath(os.path.splitext(notebook)[0] + ".py", ctx.root_dir)
+    output = payloads.resolve_notebook(ctx.root_dir, body.get("output_path") or default,
+                                       must_exist=False)
 
-    def convert() -> dict[str, Any]:
-        # the converter replaces only a package it wrote (its marker file), never a folder of
-        # the user's, the server root or a folder holding the notebook
-        fn(nb, out_dir, **kw)
-        return {"output_path": _rel(ctx, out_dir)}
+    def call() -> ActionResult:
+        export_script(notebook, output)  # never replaces a file mlops-jupyter did not write
+        return ActionResult(f"exported {os.path.basename(output)}", _rel(ctx, output))
 
-    return convert
+    return call
+
+
+def _convert(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None) -> Call:
+    notebook = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
+    stem = re.sub(r"\W", "_", os.path.basename(os.path.splitext(notebook)[0]))  # a package name
+    default = os.path.relpath(os.path.join(os.path.dirname(notebook), f"{stem}_pipeline"),
+                              ctx.root_dir)
+    output = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or default,
+                                       must_exist=False)
+
+    def call() -> ActionResult:
+        # replaces only a package the converter wrote (its marker file), never a folder of the
+        # user's, the server root or a folder holding the notebook
+        result = convert_notebook(notebook, output, protected=(ctx.root_dir,))
+        return ActionResult(f"converted into {result.package}", _rel(ctx, output))
+
+    return call
+
+
+ACTIONS: dict[str, Action] = {
+    "rerun": Action(_rerun, {"parameters": dict, "notebook_path": str}, (), background=True),
+    "reproduce": Action(_reproduce, {}, (), background=True),
+    "sweep": Action(_sweep, {"notebook_path": str, "points": list, "parameters": dict,
+                             "jobs": int}, ("notebook_path", "points"), background=True),
+    "export_script": Action(_export_script, {"notebook_path": str, "output_path": str},
+                            ("notebook_path",)),
+    "convert": Action(_convert, {"notebook_path": str, "output_dir": str}, ("notebook_path",)),
+}
+
+_TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
+
+
+def parameters_schema(ctx: ServerContext, run: RunRecord) -> dict[str, Any]:
+    """The re-run form's fields: the notebook's parameters schema, else the recorded params."""
+    rel = payloads.relative_to_root(ctx.root_dir, run.source_notebook)
+    if rel is not None and os.path.isfile(os.path.join(ctx.root_dir, rel)):
+        specs = notebook_schema(read_notebook(payloads.resolve_notebook(ctx.root_dir, rel)))
+        if specs:
+            return {"source": "notebook", "notebook_path": rel, "parameters": [
+                {"name": p.name, "type": p.type, "default": p.default, "help": p.help}
+                for p in specs]}
+    return {"source": "recorded", "notebook_path": rel, "parameters": [
+        {"name": k, "type": _TYPE_NAMES.get(type(v), "str" if v is None else "json"),
+         "default": v, "help": ""} for k, v in sorted(run.params.items())]}

@@ -13,9 +13,13 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import RunCancelledError, RunStateError
+from mlops_jupyter.server.status import status_for
+
+if TYPE_CHECKING:
+    from mlops_jupyter.execution.cancel import CancelToken
 
 #: Background jobs executed at once; more wait as "queued".
 BACKGROUND_WORKERS = 2
@@ -26,25 +30,6 @@ MAX_ENDED = 200
 ENDED = ("finished", "failed", "cancelled")
 
 
-class CancelHandle:
-    """A stand-in token for installations without the execution package (nothing to kill)."""
-
-    cancelled = False
-    reason = ""
-
-    def cancel(self, reason: str = "cancelled") -> None:
-        self.cancelled, self.reason = True, reason
-
-
-def new_token() -> Any:
-    """A CancelToken for a job (the execution package's, which can kill kernels)."""
-    try:
-        from mlops_jupyter.execution.cancel import CancelToken
-    except ImportError:
-        return CancelHandle()
-    return CancelToken()
-
-
 class JobRegistry:
     """Records of the server's background jobs and the pool they run on."""
 
@@ -52,16 +37,17 @@ class JobRegistry:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlops-job")
         self._lock = threading.Lock()
         self._jobs: dict[str, dict[str, Any]] = {}
-        self._tokens: dict[str, Any] = {}
+        self._tokens: dict[str, CancelToken] = {}
         self._futures: dict[str, Future[None]] = {}
         self._closed = False
 
-    def submit(self, action: str, call: Callable[[], dict[str, Any]], token: Any) -> dict[str, Any]:
-        """Queue `call` (which honours `token`); answer the job's record at once."""
+    def submit(self, action: str, call: Callable[[], str], token: CancelToken) -> dict[str, Any]:
+        """Queue `call` (which honours `token` and returns a one-line summary); answer the job's
+        record at once."""
         job_id = uuid.uuid4().hex
         record: dict[str, Any] = {"job_id": job_id, "action": action, "status": "queued",
                                   "started": time.time(), "ended": None, "message": None,
-                                  "result": None}
+                                  "result": None, "http_status": None}
         with self._lock:
             if self._closed:
                 raise RunStateError("the server is shutting down; no new jobs are started")
@@ -70,18 +56,20 @@ class JobRegistry:
             self._futures[job_id] = self._pool.submit(self._run, job_id, call, token)
             return dict(record)
 
-    def _run(self, job_id: str, call: Callable[[], dict[str, Any]], token: Any) -> None:
+    def _run(self, job_id: str, call: Callable[[], str], token: CancelToken) -> None:
         with self._lock:
             if token.cancelled:
                 return
             self._jobs[job_id]["status"] = "running"
         try:
             result = call()
-            update = {"status": "finished", "result": result.get("result")}
+            update: dict[str, Any] = {"status": "finished", "result": result}
         except RunCancelledError:
             update = {"status": "cancelled", "message": token.reason or "cancelled"}
         except Exception as err:  # noqa: BLE001  reported to the panel through GET /jobs/{job_id}
-            update = {"status": "failed", "message": f"{type(err).__name__}: {err}"}
+            # the status and message a foreground call would have answered with
+            update = {"status": "failed", "message": f"{type(err).__name__}: {err}",
+                      "http_status": status_for(err)}
         if token.cancelled and update["status"] != "failed":
             update["status"] = "cancelled"
             update["message"] = token.reason or "cancelled"

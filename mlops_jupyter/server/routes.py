@@ -14,14 +14,15 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from mlops_jupyter.tracking.compare import compare_runs
-from mlops_jupyter.errors import MlopsJupyterError, RunStateError, StoreUnavailableError
+from mlops_jupyter.errors import MlopsJupyterError
 
 from mlops_jupyter.server import actions
 from mlops_jupyter.server import payloads
-from mlops_jupyter.server.jobs import new_token
+from mlops_jupyter.server.status import status_for
+from mlops_jupyter.execution.cancel import CancelToken
 
 if TYPE_CHECKING:
-    from mlops_jupyter.server.app import ServerContext
+    from mlops_jupyter.server.context import ServerContext
 
 NAMESPACE = "mlops-jupyter"
 RUN_ID = r"(?P<run_id>[0-9a-f]{32})"
@@ -30,21 +31,6 @@ _CHUNK = 1 << 16
 # Media types a browser may show inline; everything else is sent as a download.
 _INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml", "text/plain",
                  "text/csv", "application/json"}
-
-
-def status_for(exc: BaseException | None) -> int:
-    """The one mapping from an exception to an HTTP status."""
-    if isinstance(exc, web.HTTPError):
-        return exc.status_code
-    if isinstance(exc, RunStateError):
-        return 409
-    if isinstance(exc, LookupError):
-        return 404
-    if isinstance(exc, ValueError):
-        return 400
-    if isinstance(exc, StoreUnavailableError):
-        return 503
-    return 500
 
 
 class BaseHandler(ExtensionHandlerMixin, APIHandler):
@@ -88,14 +74,15 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
 
 
 class CapabilitiesHandler(BaseHandler):
-    """GET /capabilities: which actions exist in this installation (the panel probes this first)."""
+    """GET /capabilities: the version and the actions (the panel's first call: a 404 here means
+    the server extension is not enabled)."""
 
     @web.authenticated
     def get(self) -> None:
         from mlops_jupyter.version import __version__
 
         self.write_json({"version": __version__, "store_url": self.ctx.store_url,
-                         "actions": actions.capabilities()})
+                         "actions": dict.fromkeys(actions.ACTIONS, True)})
 
 
 class RunsHandler(BaseHandler):
@@ -270,25 +257,25 @@ class CompareHandler(BaseHandler):
 
 
 class ActionHandler(BaseHandler):
-    """POST an action (rerun, reproduce, sweep, export, convert); 501 when its API is absent."""
+    """POST an action (rerun, reproduce, sweep, export, convert): see server/actions.py."""
 
     action = ""
 
     @web.authenticated
     async def post(self, run_id: str | None = None) -> None:
         spec = actions.ACTIONS[self.action]
-        fn = actions.load(self.action)
         body = payloads.parse_body(self.request.body, spec.body, spec.required)
         if run_id is not None:
             body["run"] = self.ctx.store.get_run(run_id)
         if spec.background:
-            token = new_token()
-            call = actions.prepare(self.action, fn, body, self.ctx, cancel=token)
-            self.write_json(self.ctx.jobs.submit(self.action, call, token), status=202)
+            token = CancelToken()
+            call = spec.prepare(self.ctx, body, token)
+            job = self.ctx.jobs.submit(self.action, lambda: call().summary, token)
+            self.write_json(job, status=202)
             return
-        call = actions.prepare(self.action, fn, body, self.ctx)
+        call = spec.prepare(self.ctx, body, None)
         result = await asyncio.get_running_loop().run_in_executor(self.ctx.actions, call)
-        self.write_json(result)
+        self.write_json(result.to_json())
 
 
 def _no_job(job_id: str) -> web.HTTPError:

@@ -412,13 +412,14 @@ def test_registry_cancels_a_queued_job_before_it_runs_and_prunes_ended_jobs(monk
     import threading
     import time
 
+    from mlops_jupyter.execution.cancel import CancelToken
     from mlops_jupyter.server import jobs
 
     registry = jobs.JobRegistry(workers=1)
     release, ran = threading.Event(), []
-    blocker = registry.submit("sweep", lambda: (release.wait(10), {"result": "done"})[1],
-                              jobs.new_token())
-    queued = registry.submit("sweep", lambda: ran.append(1) or {"result": "ran"}, jobs.new_token())
+    blocker = registry.submit("sweep", lambda: (release.wait(10), "done")[1],
+                              CancelToken())
+    queued = registry.submit("sweep", lambda: ran.append(1) or "ran", CancelToken())
     assert registry.get(queued["job_id"])["status"] == "queued"
     cancelled = registry.cancel(queued["job_id"])
     assert cancelled["status"] == "cancelled" and cancelled["message"] == "cancelled from the panel"
@@ -429,13 +430,13 @@ def test_registry_cancels_a_queued_job_before_it_runs_and_prunes_ended_jobs(monk
         time.sleep(0.02)
     assert ran == []
     monkeypatch.setattr(jobs, "MAX_ENDED", 3)
-    ids = [registry.submit("rerun", lambda: {"result": "ok"}, jobs.new_token())["job_id"]
+    ids = [registry.submit("rerun", lambda: "ok", CancelToken())["job_id"]
            for _ in range(5)]
     deadline = time.monotonic() + 10
     while registry.get(ids[-1]) is None or registry.get(ids[-1])["status"] != "finished":
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    registry.submit("rerun", lambda: {"result": "ok"}, jobs.new_token())  # prunes on submit
+    registry.submit("rerun", lambda: "ok", CancelToken())  # prunes on submit
     assert registry.get(blocker["job_id"]) is None and registry.get(ids[0]) is None
     assert registry.get(ids[-1])["status"] == "finished"
     monkeypatch.setattr(jobs, "KEEP_SECONDS", 0.0)
@@ -443,4 +444,4 @@ def test_registry_cancels_a_queued_job_before_it_runs_and_prunes_ended_jobs(monk
     assert registry.get(ids[-1]) is None  # older than KEEP_SECONDS
     registry.shutdown()
     with pytest.raises(Exception, match="shutting down"):
-        registry.submit("rerun", lambda: {}, jobs.new_token())
+        registry.submit("rerun", lambda: "", CancelToken())
