@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence, TypeVar
 from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, IntegrityError, NoResultFound, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..errors import CorruptStoreError, SchemaVersionError, StoreUnavailableError
 from . import migrations, schema
@@ -62,6 +63,8 @@ class StoreConnection:
             return with_retry(fn)
         except IntegrityError:
             raise
+        except PoolTimeoutError as err:  # every pooled connection stayed busy for the timeout
+            raise timeout_error(self.location, self.timeout) from err
         except OverflowError as err:  # sqlite3 refuses ints beyond 64 bits before any SQL runs
             raise map_database_error(self.location, self._path, str(err), err) from err
         except (OperationalError, DatabaseError) as err:

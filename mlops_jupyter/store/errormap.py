@@ -37,6 +37,11 @@ def map_database_error(location: str, path: Path | None, reason: str,
     low = reason.lower()
     if isinstance(err, DataError) or any(sign in low for sign in _INPUT_SIGNS):
         return StoreInputError(location, reason, _INPUT_FIX)
+    if "timeout expired" in low:  # libpq's connect_timeout
+        return StoreUnavailableError(
+            location, f"{reason} (MLOPS_JUPYTER_STORE_TIMEOUT)", "check that the database "
+            "server is running and reachable, and that the URL in MLOPS_JUPYTER_STORE or "
+            "--store is right")
     if "statement timeout" in low:
         return StoreUnavailableError(
             location, f"{reason} (MLOPS_JUPYTER_STORE_TIMEOUT)",
