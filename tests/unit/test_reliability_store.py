@@ -178,7 +178,6 @@ def test_a_huge_int_param_is_refused_by_name(store: RunStore) -> None:
     "(metrics.acc > 0 or " * 500 + "True" + ")" * 500,
     " and ".join(f"metrics.acc > {i}" for i in range(2000)),
     "metrics.acc > 99999999999999999999",
-    "params.n in (1, 2, 2**64)",
     "params.n in (1, 2, 18446744073709551616)",
 ])
 def test_huge_or_deep_filters_give_one_message(store: RunStore, expression: str) -> None:
@@ -224,6 +223,7 @@ def test_a_damaged_schema_row_is_a_corrupt_store(tmp_path: Path, damage: str) ->
 
 
 def test_a_100000_character_run_id_is_just_not_found(store: RunStore) -> None:
+    store.create_run(name="r")  # SQLite evaluates (and refuses) the LIKE only against rows
     with pytest.raises(RunNotFoundError, match="no run with id"):
         store.get_run("a" * 100_000)
 

@@ -80,6 +80,7 @@ def test_a_frozen_server_is_reported_within_the_timeout(
             os.kill(pid, signal.SIGCONT)
     store.log_params(run_id, {"a": 2})  # works again once the server runs
     assert store.get_run(run_id).params == {"a": 2}
+    store.dispose()
 
 
 def test_a_restarted_server_is_reconnected_without_an_error(
@@ -92,3 +93,4 @@ def test_a_restarted_server_is_reconnected_without_an_error(
     cluster.start()
     store.log_params(run_id, {"after": "restart"})
     assert store.get_run(run_id).params == {"after": "restart"}
+    store.dispose()
