@@ -6,7 +6,8 @@ import os
 import threading
 import time
 import warnings
-from typing import Any, Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -247,7 +248,7 @@ class _Watchdog:
                     sock.shutdown(socket.SHUT_RDWR)
                 finally:
                     sock.close()
-            except Exception:  # noqa: BLE001 - the connection may already be gone
+            except Exception:  # noqa: BLE001, S110 - the connection may already be gone
                 pass
 
     def cancel(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import socket
-from typing import Iterable
+from collections.abc import Iterable
 
 HOST = socket.gethostname()
 
@@ -30,7 +30,7 @@ def process_alive(pid: int, started: float | None) -> bool:
             return False
         return started is None or abs(proc.create_time() - started) < 1.0
     except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False if not psutil.pid_exists(pid) else True
+        return psutil.pid_exists(pid)  # AccessDenied: it exists
 
 
 def dead_runs(rows: Iterable[tuple[str, int | None, float | None, str | None, float | None]],

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import env
-from ..errors import ArtifactNotFoundError
+from ..errors import ArtifactNotFoundError, ValueLimitError
 from . import docs, limits, queries, schema
 from .blobs import BlobStore
 from .connection import StoreConnection
@@ -23,7 +23,6 @@ from .liveness import dead_runs
 from .liveness import process_start as _process_start
 from .location import default_blob_root, sqlite_path
 from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
-from ..errors import ValueLimitError
 from .values import decode_param, encode_param
 
 if TYPE_CHECKING:

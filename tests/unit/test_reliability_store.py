@@ -43,11 +43,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> RunStore:
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", *args], text=True,
-                          capture_output=True, timeout=120)
+                          capture_output=True, timeout=120, check=False)
 
 
 def _mount(*args: str) -> None:
-    done = subprocess.run(["mount", *args], capture_output=True, text=True)
+    done = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"this machine refuses `mount {' '.join(args)}`: {done.stderr.strip()}")
 
@@ -308,7 +308,7 @@ os._exit(9)  # dies without ending the run
 
 def test_a_killed_run_ends_at_its_last_write(store_url: str) -> None:
     done = subprocess.run([sys.executable, "-c", _DIES_AFTER_A_FLUSH, store_url], text=True,
-                          capture_output=True, timeout=60)
+                          capture_output=True, timeout=60, check=False)
     run_id = done.stdout.strip()
     record = RunStore(store_url).get_run(run_id)
     assert record.status == "killed"
@@ -324,13 +324,14 @@ def test_deleting_the_store_while_held_reopens_it_with_a_warning(tmp_path: Path)
         mj.log_metric("a", 1.0)
     shutil.rmtree(folder)
     with pytest.warns(RuntimeWarning, match="was deleted while this process held it") as seen:
-        with mj.start_run("after-delete"):
-            mj.log_metric("a", 2.0)
-            mj.log_param("p", 1)
+        run = mj.start_run("after-delete")
+    mj.log_metric("a", 2.0)
+    mj.log_param("p", 1)
+    run.end()
     assert len([w for w in seen if "was deleted" in str(w.message)]) == 1
     code = "import mlops_jupyter as mj; print(mj.runs()['name'].tolist())"
     fresh = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,
-                           timeout=60)
+                           timeout=60, check=False)
     assert fresh.stdout.strip() == "['after-delete']", fresh.stderr
     record = RunStore(folder / "runs.db").get_run(mj.runs()["run_id"][0])
     assert record.metrics == {"a": 2.0} and record.params == {"p": 1}

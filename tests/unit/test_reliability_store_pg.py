@@ -7,15 +7,15 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psutil
 import pytest
 
 from mlops_jupyter.errors import StoreUnavailableError
 from mlops_jupyter.store import RunStore
-
 from tests.conftest import PostgresCluster
 
 pytestmark = pytest.mark.postgres
