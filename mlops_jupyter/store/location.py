@@ -86,6 +86,8 @@ def check_sqlite_file(path: Path) -> bool:
                 str(path), "it is a folder, not a store file",
                 f"point --store or MLOPS_JUPYTER_STORE at a file, e.g. {path / 'runs.db'}")
         exists = path.exists() and path.stat().st_size > 0
+        if path.is_file() and not exists:
+            _warn_if_emptied(path)
         if not exists or not path.parent.is_dir():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +109,18 @@ def check_sqlite_file(path: Path) -> bool:
         raise StoreUnavailableError(
             str(path), f"cannot read it ({err.strerror or err})", "the disk or filesystem "
             "holding the store failed or went away; check that it is mounted and healthy") from err
+
+
+def _warn_if_emptied(path: Path) -> None:
+    """A store file of 0 bytes opens as a new empty store; say so when it did not just get
+    created (SQLite leaves a new file empty for an instant), since its runs may have been lost."""
+    import warnings
+
+    wal = path.with_name(path.name + "-wal")
+    if time.time() - path.stat().st_mtime > 10 and not (wal.exists() and wal.stat().st_size):
+        warnings.warn(f"mlops-jupyter: the store file {path} is empty (0 bytes), so it is "
+                      "opened as a new store with no runs; if it held runs, restore it from a "
+                      "backup", RuntimeWarning, stacklevel=2)
 
 
 def store_timeout() -> float:

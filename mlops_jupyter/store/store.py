@@ -7,6 +7,7 @@ import json
 import os
 import time
 import uuid
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -79,8 +80,9 @@ class RunStore(StoreConnection):
         experiment = experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT)
         limits.check_name("experiment name", experiment, limits.EXPERIMENT_NAME_MAX)
         limits.check_name("run name", name, limits.RUN_NAME_MAX)
-        param_rows = param_rows_of(run_id, params or {})
-        tag_rows = tag_rows_of(run_id, tags or {})
+        # a run is never refused for one unstorable captured value: those are left out, warned
+        param_rows = _storable(param_rows_of, run_id, params or {}, "params")
+        tag_rows = _storable(tag_rows_of, run_id, tags or {}, "tags")
         prov_docs = self._provenance_docs(provenance or {})
 
         def write(conn: Connection) -> None:
@@ -350,11 +352,30 @@ class RunStore(StoreConnection):
         return {
             "store": self.location,
             "backend": self.dialect,
+            "read_only": self.read_only,
             "schema_version": self.schema_version(),
             "blobs": self.blobs.root,
             "size_bytes": path.stat().st_size if path and path.exists() else None,
             **{f"{k}_count": v for k, v in counts.items()},
         }
+
+
+def _storable(rows_of: Any, run_id: str, values: Mapping[str, Any],
+              family: str) -> list[dict[str, Any]]:
+    """rows_of(run_id, values) without the entries the limits refuse, with one warning."""
+    try:
+        return rows_of(run_id, values)
+    except ValueLimitError:
+        pass
+    rows, refused = [], []
+    for key, value in values.items():
+        try:
+            rows += rows_of(run_id, {key: value})
+        except ValueLimitError as err:
+            refused.append(str(err))
+    warnings.warn(f"mlops-jupyter: {len(refused)} of the run's {family} not recorded: "
+                  + "; ".join(refused[:3]), RuntimeWarning, stacklevel=4)
+    return rows
 
 
 def param_rows_of(run_id: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -100,6 +100,48 @@ def test_a_disk_io_error_is_not_called_a_server_problem_nor_corruption() -> None
     assert "database server" not in message and "move this one away" not in message
 
 
+def test_a_filesystem_shut_down_mid_run_is_a_disk_error_not_a_corrupt_store(
+        tmp_path: Path) -> None:
+    """ext4 on a loop device, shut down with EXT4_IOC_SHUTDOWN after a sync (the probe's F16):
+    the store is healthy, the disk is gone; no message may call the store corrupt."""
+    import fcntl
+    import struct
+
+    image, mnt = tmp_path / "fs.img", tmp_path / "mnt"
+    mnt.mkdir()
+    subprocess.run(["truncate", "-s", "20M", str(image)], check=True)
+    if subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=False).returncode:
+        pytest.skip("mkfs.ext4 is not available")
+    attach = subprocess.run(["losetup", "-f", "--show", str(image)], capture_output=True,
+                            text=True, check=False)
+    if attach.returncode:
+        pytest.skip(f"no loop device: {attach.stderr.strip()}")
+    device = attach.stdout.strip()
+    try:
+        _mount(device, str(mnt))
+        store = RunStore(mnt / "s" / "runs.db", blob_root=str(mnt / "blobs"))
+        run_id = store.create_run(name="r")
+        store.log_metrics([(run_id, "m", i, float(i), time.time()) for i in range(2000)])
+        fd = os.open(mnt, os.O_RDONLY)
+        try:
+            fcntl.ioctl(fd, 0x8004587D, struct.pack("I", 0))  # EXT4_IOC_SHUTDOWN, flush first
+        finally:
+            os.close(fd)
+        calls = [lambda: store.log_metrics([(run_id, "m", 5000, 1.0, time.time())]),
+                 lambda: store.end_run(run_id), lambda: store.get_run(run_id),
+                 lambda: RunStore(mnt / "s" / "runs.db")]
+        for call in calls:
+            with pytest.raises(StoreUnavailableError) as caught:
+                call()
+            assert not isinstance(caught.value, CorruptStoreError)
+            assert "disk or filesystem" in str(caught.value)
+            assert "move this one away" not in str(caught.value)
+        store.dispose()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+        subprocess.run(["losetup", "-d", device], check=False)
+
+
 def test_a_dead_filesystems_oserror_becomes_a_store_error() -> None:
     """A file that exists but cannot be read (a write-only sysfs attribute, which even root
     cannot read) stands in for a store on a filesystem that went away (EIO)."""
@@ -150,7 +192,6 @@ def test_keys_and_values_have_the_same_limits_on_both_backends(store: RunStore) 
         lambda: store.set_tags(run_id, {"k" * 300: "v"}),
         lambda: store.create_run(name="n" * 600),
         lambda: store.create_run(experiment="e" * 300),
-        lambda: store.create_run(params={"p": "v" * 10_000}),
     ]
     for call in refused:
         with pytest.raises(InvalidParameterError, match="the limit is|NUL"):
@@ -159,6 +200,16 @@ def test_keys_and_values_have_the_same_limits_on_both_backends(store: RunStore) 
     assert record.params["p"] == "v" * limits.PARAM_VALUE_MAX
     assert record.tags["t"] == "v" * limits.TAG_VALUE_MAX
     assert store.count_runs() == 1  # the refused create_run calls wrote nothing
+
+
+def test_a_run_is_started_without_its_unstorable_captured_values(store: RunStore) -> None:
+    """Params captured from a cell or given to `run -p` must not stop the run from being
+    recorded: the values over the limits are left out with one warning naming them."""
+    with pytest.warns(RuntimeWarning, match="2 of the run's params not recorded.*'big'"):
+        run_id = store.create_run(name="r", params={"big": "v" * 10_000, "ok": 1,
+                                                    "k" * 300: 2}, tags={"t": "x"})
+    record = store.get_run(run_id)
+    assert record.params == {"ok": 1} and record.tags == {"t": "x"}
 
 
 def test_a_huge_int_param_is_refused_by_name(store: RunStore) -> None:
@@ -220,6 +271,17 @@ def test_a_damaged_schema_row_is_a_corrupt_store(tmp_path: Path, damage: str) ->
         RunStore(path)
     done = _cli("--store", str(path), "runs", "ls")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_a_store_file_emptied_to_0_bytes_is_not_silently_a_new_store(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    store.create_run(name="r")
+    store.dispose()
+    path.write_bytes(b"")
+    os.utime(path, (time.time() - 60, time.time() - 60))
+    with pytest.warns(RuntimeWarning, match="is empty .0 bytes.*restore it from a backup"):
+        RunStore(path)
 
 
 def test_a_100000_character_run_id_is_just_not_found(store: RunStore) -> None:
