@@ -197,15 +197,37 @@ class StoreConnection:
         if now == self._identity:
             return
         what = "deleted" if now is None else "replaced by another file"
-        self.dispose()
+        old_reader, old_writer = self._reader, self._writer
         self._open_engines()
         self._guard(lambda: self._prepare(False))
         self._identity = file_identity(self._path)
         self.on_reopen()
+        carried = self._carry_over(old_writer, old_reader)
+        old_reader.dispose()
+        old_writer.dispose()
+        kept = (f"; this process's {carried} running run(s) were copied into it" if carried
+                else "")
         warnings.warn(
             f"mlops-jupyter: the run store {self._path} was {what} while this process held it; "
-            "it was reopened (recreated if missing) and new records go there. What was written "
-            "to the old file before is not in it.", RuntimeWarning, stacklevel=3)
+            f"it was reopened (recreated if missing) and new records go there{kept}. Other "
+            "runs of the old file are not in it.", RuntimeWarning, stacklevel=3)
+
+    def _carry_over(self, *old_engines: Any) -> int:
+        """Copy this process's running runs from the old file into the new one, through a
+        connection still open on it (a new connection would open the new file)."""
+        from .carry import copy_live_runs
+
+        held = [e for e in old_engines if getattr(e.pool, "checkedin", lambda: 0)() > 0]
+        if not held:
+            return 0
+        try:
+            with held[0].connect() as src:
+                return len(self._guard(lambda: self._run(
+                    self._writer, lambda dst: copy_live_runs(src, dst), write=True)))
+        except Exception as err:  # noqa: BLE001 - the old file may be unreadable by now
+            warnings.warn(f"mlops-jupyter: could not copy the running runs out of the old "
+                          f"store file ({err})", RuntimeWarning, stacklevel=4)
+            return 0
 
     def on_reopen(self) -> None:
         """Forget what was cached about the old database (subclasses extend this)."""

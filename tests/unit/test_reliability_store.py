@@ -399,6 +399,28 @@ def test_deleting_the_store_while_held_reopens_it_with_a_warning(tmp_path: Path)
     assert record.metrics == {"a": 2.0} and record.params == {"p": 1}
 
 
+def test_a_run_in_progress_survives_the_deletion_of_its_store(tmp_path: Path) -> None:
+    """The run was started before `.mlops/` was deleted and goes on logging afterwards: it is
+    copied into the recreated store, with what it had logged, and its later metrics join it."""
+    run = mj.start_run("spanning")
+    run.log_param("lr", 0.1)
+    run.log_metric("loss", 1.0, step=0)
+    run.flush()
+    shutil.rmtree(Path.cwd() / ".mlops")
+    run.log_metric("loss", 0.5, step=1)
+    with pytest.warns(RuntimeWarning, match="1 running run.s. were copied into it"):
+        run.flush()
+    run.end()
+    code = ("import mlops_jupyter as mj; r = mj.runs(); "
+            "print(r['name'].tolist(), r['status'].tolist(), r['metrics.loss'].tolist(), "
+            "r['params.lr'].tolist())")
+    fresh = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,
+                           timeout=60, check=False)
+    assert fresh.stdout.strip() == "['spanning'] ['finished'] [0.5] [0.1]", fresh.stderr
+    assert len(RunStore(Path.cwd() / ".mlops" / "runs.db").metric_history(run.run_id,
+                                                                           "loss")) == 2
+
+
 def test_a_store_recreated_by_another_process_is_noticed_at_the_next_write(
         tmp_path: Path) -> None:
     """Another process deletes the folder and starts a fresh store there; this process, which
@@ -412,7 +434,8 @@ def test_a_store_recreated_by_another_process_is_noticed_at_the_next_write(
     subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60)
     with pytest.warns(RuntimeWarning, match="replaced by another file"):
         store.create_run(name="mine")
-    assert sorted(RunStore(path).runs_frame()["name"]) == ["mine", "theirs"]
+    # "old" is still running in this process, so it was carried into the new file
+    assert sorted(RunStore(path).runs_frame()["name"]) == ["mine", "old", "theirs"]
     store.dispose()
 
 
