@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 import warnings
@@ -49,7 +50,7 @@ class RunStore(StoreConnection):
         self._experiment_ids: dict[str, int] = {}
         self._doc_cache: dict[int, tuple[Any, str, str]] = {}
         if not self.read_only:
-            self.reap_dead_runs()
+            self._guard(lambda: self.reap_dead_runs(wait=False))
 
     def on_reopen(self) -> None:
         """The database was recreated: experiment ids and known provenance no longer hold."""
@@ -130,9 +131,14 @@ class RunStore(StoreConnection):
                 update(schema.runs).where(schema.runs.c.run_id.in_(ids))
                 .values(heartbeat=now, updated_at=now)))
 
-    def reap_dead_runs(self) -> list[str]:
+    def reap_dead_runs(self, wait: bool = True) -> list[str]:
         """Mark killed every running run whose process is gone (same host: dead pid; any host:
-        no heartbeat for MLOPS_JUPYTER_HEARTBEAT_TIMEOUT seconds, default 300)."""
+        no heartbeat for MLOPS_JUPYTER_HEARTBEAT_TIMEOUT seconds, default 300).
+
+        With `wait=False` (what opening a store does) a SQLite write lock held by busy writers
+        is waited for only briefly; the marking then finishes in a background thread, so a
+        reader never waits seconds behind writers.
+        """
         r = schema.runs
         timeout = env.get_float(env.HEARTBEAT_TIMEOUT, 300.0)
         now = time.time()
@@ -140,15 +146,41 @@ class RunStore(StoreConnection):
             select(r.c.run_id, r.c.pid, r.c.pid_started, r.c.host, r.c.heartbeat)
             .where(r.c.status == "running")).all())
         dead = dead_runs(rows, now, timeout)
-        if dead:
-            self._write(lambda conn: conn.execute(
-                update(r).where(r.c.run_id.in_(dead), r.c.status == "running").values(
-                    # the last sign of life: flushes advance updated_at, heartbeats every 15 s
-                    status="killed", end_time=(func.max if self.dialect == "sqlite" else func.greatest)(
-                        func.coalesce(r.c.heartbeat, r.c.updated_at), r.c.updated_at),
-                    updated_at=now,
-                    error="the process running this run died (found by mlops-jupyter)")))
+        if not dead:
+            return dead
+        last_sign = (func.max if self.dialect == "sqlite" else func.greatest)(
+            func.coalesce(r.c.heartbeat, r.c.updated_at), r.c.updated_at)
+        mark = (update(r).where(r.c.run_id.in_(dead), r.c.status == "running").values(
+            # the last sign of life: flushes advance updated_at, heartbeats come every 15 s
+            status="killed", end_time=last_sign, updated_at=now,
+            error="the process running this run died (found by mlops-jupyter)"))
+        if wait or self.dialect != "sqlite" or not self._try_quick_write(mark):
+            if wait or self.dialect != "sqlite":
+                self._write(lambda conn: conn.execute(mark))
+            else:
+                threading.Thread(target=self._write, args=(lambda conn: conn.execute(mark),),
+                                 name="mlops-reap", daemon=True).start()
         return dead
+
+    def _try_quick_write(self, statement: Any, seconds: float = 0.25) -> bool:
+        """Run one SQLite write if the write lock comes within `seconds`; False if it did not."""
+        from sqlalchemy.exc import OperationalError
+
+        from .location import is_lock_error
+
+        with self._writer.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            raw.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+            try:
+                with conn.begin():
+                    conn.execute(statement)
+                return True
+            except OperationalError as err:
+                if not is_lock_error(err):
+                    raise
+                return False
+            finally:
+                raw.execute("PRAGMA busy_timeout = 60000")
 
     def delete_run(self, run_id: str) -> str:
         """Delete a run and everything logged to it (blobs stay until `gc`); returns its id."""

@@ -354,6 +354,34 @@ def test_opening_and_listing_does_not_wait_for_the_write_lock(store_url: str) ->
     assert elapsed < 1.5, f"open + list waited {elapsed:.2f} s behind a writer"
 
 
+def test_opening_with_a_dead_run_to_mark_does_not_wait_for_the_write_lock(
+        store_url: str) -> None:
+    """A run whose process died must be marked killed, but an open that finds it while a
+    writer holds the lock must not wait: the marking finishes once the lock is free."""
+    store = RunStore(store_url)
+    run_id = store.create_run(name="orphan")
+    store.dispose()
+    with sqlite3.connect(store_url) as conn:  # owned by a pid that is gone
+        conn.execute("UPDATE runs SET pid = 2147483646, pid_started = NULL")
+    holder = sqlite3.connect(store_url, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(2.0, holder.rollback)
+    release.start()
+    try:
+        started = time.monotonic()
+        opened = RunStore(store_url)
+        assert len(opened.runs_frame()) == 1
+        elapsed = time.monotonic() - started
+    finally:
+        release.join()
+        holder.close()
+    assert elapsed < 1.5, f"open + list waited {elapsed:.2f} s behind a writer"
+    deadline = time.monotonic() + 10
+    while opened.get_run(run_id).status != "killed" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert opened.get_run(run_id).status == "killed"
+
+
 # -- D21: killed runs keep their duration -------------------------------------------------------
 
 _DIES_AFTER_A_FLUSH = """
