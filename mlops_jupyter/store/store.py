@@ -8,7 +8,6 @@ import os
 import threading
 import time
 import uuid
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -16,7 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import env
-from ..errors import ArtifactNotFoundError, ValueLimitError
+from ..errors import ArtifactNotFoundError
 from . import docs, limits, queries, schema
 from .blobs import BlobStore
 from .connection import StoreConnection
@@ -25,7 +24,8 @@ from .liveness import dead_runs
 from .liveness import process_start as _process_start
 from .location import default_blob_root, sqlite_path
 from .records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
-from .values import decode_param, encode_param
+from .rows import param_rows_of, storable_rows, tag_rows_of
+from .values import decode_param
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,8 +82,8 @@ class RunStore(StoreConnection):
         limits.check_name("experiment name", experiment, limits.EXPERIMENT_NAME_MAX)
         limits.check_name("run name", name, limits.RUN_NAME_MAX)
         # a run is never refused for one unstorable captured value: those are left out, warned
-        param_rows = _storable(param_rows_of, run_id, params or {}, "params")
-        tag_rows = _storable(tag_rows_of, run_id, tags or {}, "tags")
+        param_rows = storable_rows(param_rows_of, run_id, params or {}, "params")
+        tag_rows = storable_rows(tag_rows_of, run_id, tags or {}, "tags")
         prov_docs = self._provenance_docs(provenance or {})
 
         def write(conn: Connection) -> None:
@@ -390,46 +390,3 @@ class RunStore(StoreConnection):
             "size_bytes": path.stat().st_size if path and path.exists() else None,
             **{f"{k}_count": v for k, v in counts.items()},
         }
-
-
-def _storable(rows_of: Any, run_id: str, values: Mapping[str, Any],
-              family: str) -> list[dict[str, Any]]:
-    """rows_of(run_id, values) without the entries the limits refuse, with one warning."""
-    try:
-        return rows_of(run_id, values)
-    except ValueLimitError:
-        pass
-    rows, refused = [], []
-    for key, value in values.items():
-        try:
-            rows += rows_of(run_id, {key: value})
-        except ValueLimitError as err:
-            refused.append(str(err))
-    warnings.warn(f"mlops-jupyter: {len(refused)} of the run's {family} not recorded: "
-                  + "; ".join(refused[:3]), RuntimeWarning, stacklevel=4)
-    return rows
-
-
-def param_rows_of(run_id: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The params rows to write, each key and value checked against store/limits.py."""
-    rows = []
-    for k, v in params.items():
-        key = limits.check_key("param", k)
-        try:
-            text, number, type_name = encode_param(v)
-        except ValueLimitError as err:
-            raise ValueLimitError("param", key, err.problem) from None
-        limits.check_text("param", key, text, limits.PARAM_VALUE_MAX)
-        rows.append({"run_id": run_id, "key": key, "value": text, "value_num": number,
-                     "type": type_name})
-    return rows
-
-
-def tag_rows_of(run_id: str, tags: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The tags rows to write, each key and value checked against store/limits.py."""
-    rows = []
-    for k, v in tags.items():
-        key = limits.check_key("tag", k)
-        rows.append({"run_id": run_id, "key": key,
-                     "value": limits.check_text("tag", key, str(v), limits.TAG_VALUE_MAX)})
-    return rows
