@@ -33,6 +33,10 @@ SPOOL = "MLOPS_JUPYTER_SPOOL"
 #: by default they start without it, which saves 0.1-0.3 s per kernel.
 KERNEL_DEBUGGER = "MLOPS_JUPYTER_KERNEL_DEBUGGER"
 
+#: Seconds a PostgreSQL store may take to connect or to answer one statement (default 20); a
+#: frozen or unreachable server then gives StoreUnavailableError instead of a hang.
+STORE_TIMEOUT = "MLOPS_JUPYTER_STORE_TIMEOUT"
+
 DEFAULT_EXPERIMENT = "Default"
 STORE_DIRNAME = ".mlops"
 

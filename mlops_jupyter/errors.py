@@ -7,8 +7,13 @@
     │   ├── StoreUnavailableError        cannot open / write (permissions, server down)
     │   ├── CorruptStoreError            the file is not an mlops-jupyter store, or is damaged
     │   ├── SchemaVersionError           store written by a newer version / needs `store migrate`
+    │   ├── MigrationRefusedError        `store migrate` while older processes still write
     │   └── UnsupportedStoreURLError     (ValueError) a URL scheme we cannot store runs in
+    ├── StoreInputError                  (ValueError) input the store cannot hold or run
+    ├── InvalidArgumentError             (ValueError) a limit/offset/id out of range
     ├── RunNotFoundError                 (LookupError) unknown or ambiguous run id
+    │   ├── AmbiguousRunIdError          a prefix more than one run starts with
+    │   └── RunIdTooShortError           a prefix of fewer than 4 characters
     ├── ArtifactNotFoundError            (LookupError) unknown artifact hash or name
     │   └── ArtifactSourceError          (FileNotFoundError) a path to log that is no file
     ├── ArtifactCorruptError             a blob whose content no longer matches its hash
@@ -20,7 +25,8 @@
     │   ├── UnknownParameterError        a name the parameters cell does not define
     │   ├── ParameterValueError          a value not convertible to the declared type
     │   ├── NoParametersCellError        parameters given to a notebook without that cell
-    │   └── LimitExceededError           over a cap: parallel jobs, sweep points, value sizes
+    │   ├── LimitExceededError           over a cap: parallel jobs, sweep points
+    │   └── ValueLimitError              a key/value over the limits both backends share
     ├── RunStateError                    an action that conflicts with the run's state
     ├── NotebookError                    (ValueError) a notebook we cannot read or convert
     │   ├── UnsupportedMagicError        a magic with no faithful Python translation
@@ -363,3 +369,51 @@ class InvalidMetricStepError(InvalidMetricError):
         MlopsJupyterError.__init__(
             self, f"metric {key!r:.80}: step {step!r:.40} must be an integer between -2**63 and "
             "2**63-1 (or None for the next step); pass an epoch or batch counter")
+
+
+class StoreInputError(MlopsJupyterError, ValueError):
+    """A value or query the store cannot hold or run (too long, out of range, too complex).
+
+    The store itself is healthy: the input has to change, not the store.
+    """
+
+    def __init__(self, location: str, reason: str, fix: str) -> None:
+        self.location, self.reason = location, reason
+        super().__init__(f"the run store at {location} refused the input: {reason}. {fix}")
+
+
+class ValueLimitError(InvalidParameterError):
+    """A param/tag/metric key or value beyond the limits both store backends share."""
+
+    def __init__(self, what: str, key: str, problem: str) -> None:
+        self.what, self.key, self.problem = what, key, problem
+        super().__init__(f"{what} {key!r:.80}: {problem}")
+
+
+class InvalidArgumentError(MlopsJupyterError, ValueError):
+    """A query argument (limit, offset, run id) outside the range the store accepts."""
+
+
+class AmbiguousRunIdError(RunNotFoundError):
+    """A run id prefix that more than one run starts with."""
+
+    def __init__(self, run_id: str, candidates: int, more: bool = False) -> None:
+        self.run_id, self.candidates = run_id, candidates
+        count = f"{candidates} or more" if more else str(candidates)
+        LookupError.__init__(
+            self, f"run id {run_id!r} is ambiguous ({count} runs start with it); give more "
+            "characters of the id (`mlops-jupyter runs ls` lists them)")
+
+
+class RunIdTooShortError(RunNotFoundError):
+    """A run id prefix too short to look up (ids are matched by prefixes of 4+ characters)."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        LookupError.__init__(
+            self, f"run id {run_id!r} is too short: give at least 4 characters of the id "
+            "(`mlops-jupyter runs ls` lists them)")
+
+
+class MigrationRefusedError(StoreError):
+    """`store migrate` refused because processes of the older version are still writing."""

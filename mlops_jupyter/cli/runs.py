@@ -21,7 +21,8 @@ def register(subparsers: Any) -> None:
     ls.add_argument("--experiment", help="only runs of this experiment")
     ls.add_argument("--filter", help="e.g. \"metrics.acc > 0.9 and params.model == 'rf'\"")
     ls.add_argument("--sort", help="e.g. 'metrics.acc DESC' (default: newest first)")
-    ls.add_argument("--limit", type=int, default=50, help="at most N runs (default 50; 0 = all)")
+    ls.add_argument("--limit", type=_row_count, default=50,
+                    help="at most N runs (default 50; 0 = all)")
     ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
     ls.set_defaults(func=_ls)
     show = sub.add_parser("show", help="params, metrics, artifacts and provenance of one run")
@@ -38,7 +39,10 @@ def register(subparsers: Any) -> None:
     store = subparsers.add_parser("store", help="store location, migration and clean-up")
     ssub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     ssub.add_parser("info", help="where the store is and what it holds").set_defaults(func=_info)
-    ssub.add_parser("migrate", help="upgrade an older store's schema").set_defaults(func=_migrate)
+    migrate = ssub.add_parser("migrate", help="upgrade an older store's schema")
+    migrate.add_argument("--force", action="store_true",
+                         help="migrate even while runs of older processes are being recorded")
+    migrate.set_defaults(func=_migrate)
     gc = ssub.add_parser("gc", help="delete artifact blobs no run references")
     gc.add_argument("--dry-run", action="store_true", help="only count what would be removed")
     gc.add_argument("--grace", type=_seconds, default=3600.0, metavar="AGE",
@@ -47,10 +51,26 @@ def register(subparsers: Any) -> None:
     gc.set_defaults(func=_gc)
 
 
+def _row_count(text: str) -> int:
+    """An argparse type: a whole number from 0 to 2^63-1, refused with one line otherwise."""
+    from mlops_jupyter.store.limits import ROW_COUNT_MAX
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= ROW_COUNT_MAX:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range; give a number from 0 (all runs) to {ROW_COUNT_MAX}")
+    return value
+
+
 def _store(args: argparse.Namespace, migrate: bool = False) -> Any:
     from mlops_jupyter.store import RunStore, open_store
 
-    return RunStore(args.store, migrate=True) if migrate else open_store(args.store)
+    if migrate:
+        return RunStore(args.store, migrate=True, force=getattr(args, "force", False))
+    return open_store(args.store)
 
 
 def _ls(args: argparse.Namespace) -> int:

@@ -14,7 +14,14 @@ from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement as _Col
 
 from mlops_jupyter.errors import InvalidFilterError
-from mlops_jupyter.store import schema
+from mlops_jupyter.store import limits, schema
+
+#: Bounds on a filter: nesting depth of the parsed expression and number of comparisons. SQLite
+#: refuses SQL expressions deeper than 1,000 and Python's parser overflows long before deep input
+#: reaches us, so an unbounded filter would end in a traceback rather than a message.
+MAX_DEPTH = 64
+MAX_TERMS = 500
+MAX_LENGTH = 100_000
 
 _r = schema.runs
 _COLUMNS = {
@@ -109,8 +116,13 @@ class _Compiler:
     def literal(self, node: ast.AST) -> Any:
         try:
             value = ast.literal_eval(node)
-        except (ValueError, SyntaxError, TypeError):
-            raise self.fail(f"{ast.unparse(node)!r} is not a literal value") from None
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            raise self.fail(f"{ast.unparse(node)[:80]!r} is not a literal value") from None
+        for item in value if isinstance(value, (list, tuple, set)) else (value,):
+            if (isinstance(item, int) and not isinstance(item, bool)
+                    and not limits.INT64_MIN <= item <= limits.INT64_MAX):
+                raise self.fail(f"the number {item:.4g} is outside the 64-bit integer range the "
+                                "store compares; write it as a float (e.g. 1e20)")
         return value
 
     def _column_for(self, fam_key: tuple[str | None, str], value: Any) -> _Col[Any]:
@@ -194,11 +206,41 @@ def compile_filter(expression: str | None) -> ColumnElement[bool] | None:
     """
     if expression is None or not expression.strip():
         return None
+    if len(expression) > MAX_LENGTH:
+        raise InvalidFilterError(expression[:80] + "...", f"the filter has {len(expression):,} "
+                                 f"characters, the limit is {MAX_LENGTH:,}")
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as err:
         raise InvalidFilterError(expression, f"syntax error ({err.msg})") from None
+    except (RecursionError, MemoryError):
+        raise InvalidFilterError(_short(expression), "the expression is nested too deeply; the "
+                                 f"limit is {MAX_DEPTH} levels") from None
+    _check_size(expression, tree)
     return _Compiler(expression).compile(tree.body)
+
+
+def _short(expression: str) -> str:
+    return expression if len(expression) <= 120 else expression[:120] + "..."
+
+
+def _check_size(expression: str, tree: ast.AST) -> None:
+    """Refuse filters nested deeper than MAX_DEPTH or with more than MAX_TERMS comparisons
+    (walked with an explicit stack: recursion is what fails on such input)."""
+    stack, terms = [(tree, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidFilterError(_short(expression), "the expression is nested too deeply; "
+                                     f"the limit is {MAX_DEPTH} levels")
+        if isinstance(node, (ast.Compare, ast.Call)):
+            terms += 1
+            if terms > MAX_TERMS:
+                raise InvalidFilterError(_short(expression), "the filter has more than "
+                                         f"{MAX_TERMS} comparisons; use 'in (...)' lists or a "
+                                         "narrower filter")
+            continue  # operands are fields and literals (a long 'in' list is fine)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def compile_order(order_by: str | list[str] | None) -> list[Any]:

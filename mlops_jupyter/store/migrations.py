@@ -11,8 +11,10 @@ from typing import Callable
 
 from sqlalchemy import Connection, MetaData, Table, insert, select, text, update
 
-from mlops_jupyter.store import docs
-from mlops_jupyter.store import schema
+from mlops_jupyter import env
+from mlops_jupyter.errors import MigrationRefusedError
+from mlops_jupyter.store import docs, schema
+from mlops_jupyter.store.liveness import dead_runs
 
 _V1_TABLES = ("experiments", "runs", "params", "metrics", "tags", "artifacts",
               "provenance_blobs", "run_provenance")
@@ -85,3 +87,27 @@ def upgrade(conn: Connection, found: int) -> list[int]:
                  .where(schema.schema_info.c.key == "schema_version")
                  .values(value=str(schema.SCHEMA_VERSION)))
     return passed
+
+
+def refuse_live_writers(conn: Connection, location: str) -> None:
+    """Refuse to migrate while runs are being recorded by live processes.
+
+    Those processes run the older code: they keep writing rows after the upgrade but never the
+    documents the new version reads, so the listed values would stay stale for good.
+    """
+    r = schema.runs
+    rows = conn.execute(select(r.c.run_id, r.c.pid, r.c.pid_started, r.c.host, r.c.heartbeat)
+                        .where(r.c.status == "running")).all()
+    if not rows:
+        return
+    timeout = env.get_float(env.HEARTBEAT_TIMEOUT, 300.0)
+    dead = set(dead_runs(rows, time.time(), timeout))
+    live = [row for row in rows if row[0] not in dead]
+    if live:
+        shown = ", ".join(f"{run_id[:8]} (pid {pid} on {host})" for run_id, pid, _, host, _ in
+                          live[:5]) + (f" and {len(live) - 5} more" if len(live) > 5 else "")
+        raise MigrationRefusedError(
+            f"not migrating {location}: {len(live)} run(s) are being recorded right now by "
+            f"processes running the older mlops-jupyter: {shown}. Their later writes would not "
+            "show in the upgraded store. Let them finish (or stop them), then run `mlops-jupyter "
+            "store migrate` again; `store migrate --force` migrates anyway")

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import Connection, Select, func, select
 
-from mlops_jupyter.errors import RunNotFoundError
-from mlops_jupyter.store import docs
-from mlops_jupyter.store import schema
+from mlops_jupyter.errors import AmbiguousRunIdError, RunIdTooShortError, RunNotFoundError
+from mlops_jupyter.store import docs, limits, schema
 from mlops_jupyter.store.filters import compile_filter, compile_order
 from mlops_jupyter.store.records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
 
@@ -40,14 +39,19 @@ def _base_query(filter: str | None, experiment: str | None, parent_run_id: str |
 def resolve_run_id(conn: Connection, run_id: str) -> str:
     """The full id of the run `run_id` names, which may be a unique prefix of at least 4 chars."""
     run_id = (run_id or "").strip().lower()
+    hexadecimal = all(c in "0123456789abcdef" for c in run_id)
+    if not hexadecimal or len(run_id) > 32:  # never a run id: no query (and no huge LIKE)
+        raise RunNotFoundError(run_id[:64] + ("..." if len(run_id) > 64 else ""))
     if conn.execute(select(_r.c.run_id).where(_r.c.run_id == run_id)).first():
         return run_id
-    if len(run_id) >= 4 and all(c in "0123456789abcdef" for c in run_id):
-        found = conn.execute(
-            select(_r.c.run_id).where(_r.c.run_id.startswith(run_id)).limit(2)).all()
-        if len(found) == 1:
-            return found[0][0]
-        raise RunNotFoundError(run_id, candidates=len(found))
+    if len(run_id) < 4:
+        raise RunIdTooShortError(run_id)
+    found = conn.execute(
+        select(_r.c.run_id).where(_r.c.run_id.startswith(run_id)).limit(3)).all()
+    if len(found) == 1:
+        return found[0][0]
+    if found:
+        raise AmbiguousRunIdError(run_id, len(found), more=len(found) > 2)
     raise RunNotFoundError(run_id)
 
 
@@ -58,6 +62,8 @@ def search_runs(conn: Connection, *, filter: str | None = None, order_by: Any = 
                 limit: int | None = None, offset: int = 0, experiment: str | None = None,
                 parent_run_id: str | None = None, details: bool = True) -> list[RunRecord]:
     """Runs matching `filter`, sorted, one page; with `details`, params/metrics/tags filled."""
+    limits.check_row_count("limit", limit)
+    limits.check_row_count("offset", offset, allow_none=False)
     columns = (*_RUN_COLUMNS, *_DOCS) if details else _RUN_COLUMNS
     query = _base_query(filter, experiment, parent_run_id, columns)
     query = query.order_by(*compile_order(order_by))
@@ -129,6 +135,7 @@ def runs_frame(conn: Connection, *, filter: str | None = None, order_by: Any = N
     """
     import pandas as pd
 
+    limits.check_row_count("limit", limit)
     query = _base_query(filter, experiment, None, (*_FRAME_COLUMNS, *_DOCS))
     query = query.order_by(*compile_order(order_by))
     if limit is not None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -17,22 +16,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mlops_jupyter import env
 from mlops_jupyter.errors import ArtifactNotFoundError, ArtifactSourceError
-from mlops_jupyter.store import docs
-from mlops_jupyter.store import queries
-from mlops_jupyter.store import schema
-from mlops_jupyter.store import blob_gc
+from mlops_jupyter.store import blob_gc, docs, limits, queries, schema
 from mlops_jupyter.store.blob_gc import DEFAULT_GRACE_SECONDS
 from mlops_jupyter.store.blobs import BlobStore
 from mlops_jupyter.store.connection import StoreConnection
+from mlops_jupyter.store.liveness import HOST as _HOST
+from mlops_jupyter.store.liveness import dead_runs
+from mlops_jupyter.store.liveness import process_start as _process_start
 from mlops_jupyter.store.location import default_blob_root, sqlite_path
 from mlops_jupyter.store.records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
-from mlops_jupyter.store.values import decode_param, encode_param
+from mlops_jupyter.store.rows import param_rows_of, storable_rows, tag_rows_of
+from mlops_jupyter.store.values import decode_param
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MetricRow = tuple[str, str, int, float, float]  # run_id, key, step, value, timestamp
-_HOST = socket.gethostname()
 _INSERT_RUN = insert(schema.runs)  # built once: constructing statements costs more than running
 _END_RUN = update(schema.runs).where(schema.runs.c.run_id == bindparam("rid"))
 
@@ -45,13 +44,19 @@ class RunStore(StoreConnection):
     """
 
     def __init__(self, url: str | os.PathLike[str] | None = None, *, blob_root: str | None = None,
-                 migrate: bool = False) -> None:
-        super().__init__(url, migrate=migrate)
+                 migrate: bool = False, force: bool = False) -> None:
+        super().__init__(url, migrate=migrate, force=force)
         self.blobs = BlobStore(blob_root or default_blob_root(self.url))
         self._known_provenance: set[str] = set()
         self._experiment_ids: dict[str, int] = {}
         self._doc_cache: dict[int, tuple[Any, str, str]] = {}
-        self.reap_dead_runs()
+        if not self.read_only:
+            self._guard(lambda: self.reap_dead_runs(wait=False))
+
+    def on_reopen(self) -> None:
+        """The database was recreated: experiment ids and known provenance no longer hold."""
+        self._known_provenance.clear()
+        self._experiment_ids.clear()
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -73,7 +78,13 @@ class RunStore(StoreConnection):
         """Insert a running run owned by this process; returns its new id (32 hex chars)."""
         run_id = uuid.uuid4().hex
         now = time.time()
+        self.check_identity()
         experiment = experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT)
+        limits.check_name("experiment name", experiment, limits.EXPERIMENT_NAME_MAX)
+        limits.check_name("run name", name, limits.RUN_NAME_MAX)
+        # a run is never refused for one unstorable captured value: those are left out, warned
+        param_rows = storable_rows(param_rows_of, run_id, params or {}, "params")
+        tag_rows = storable_rows(tag_rows_of, run_id, tags or {}, "tags")
         prov_docs = self._provenance_docs(provenance or {})
 
         def write(conn: Connection) -> None:
@@ -83,11 +94,11 @@ class RunStore(StoreConnection):
                 end_time=None, parent_run_id=parent_run_id, source_notebook=source_notebook,
                 cell_id=cell_id, pid=os.getpid(), pid_started=_process_start(os.getpid()),
                 host=_HOST, heartbeat=now, updated_at=now, error=None, metrics_doc="{}",
-                params_doc=docs.dumps({str(k): decode_param(*_text_and_type(v))
-                                       for k, v in (params or {}).items()}),
-                tags_doc=docs.dumps({str(k): str(v) for k, v in (tags or {}).items()})))
-            self._write_params(conn, run_id, params or {}, rebuild=False)
-            self._write_tags(conn, run_id, tags or {}, rebuild=False)
+                params_doc=docs.dumps({p["key"]: decode_param(p["value"], p["type"])
+                                       for p in param_rows}),
+                tags_doc=docs.dumps({t["key"]: t["value"] for t in tag_rows})))
+            self._write_rows(conn, schema.params, param_rows, ["value", "value_num", "type"])
+            self._write_rows(conn, schema.tags, tag_rows, ["value"])
             self._write_provenance(conn, run_id, prov_docs)
         self._write(write)
         return run_id
@@ -123,26 +134,56 @@ class RunStore(StoreConnection):
                 update(schema.runs).where(schema.runs.c.run_id.in_(ids))
                 .values(heartbeat=now, updated_at=now)))
 
-    def reap_dead_runs(self) -> list[str]:
+    def reap_dead_runs(self, wait: bool = True) -> list[str]:
         """Mark killed every running run whose process is gone (same host: dead pid; any host:
-        no heartbeat for MLOPS_JUPYTER_HEARTBEAT_TIMEOUT seconds, default 300)."""
+        no heartbeat for MLOPS_JUPYTER_HEARTBEAT_TIMEOUT seconds, default 300).
+
+        With `wait=False` (what opening a store does) a SQLite write lock held by busy writers
+        is waited for only briefly; the marking then finishes in a background thread, so a
+        reader never waits seconds behind writers.
+        """
         r = schema.runs
         timeout = env.get_float(env.HEARTBEAT_TIMEOUT, 300.0)
         now = time.time()
         rows = self._read(lambda conn: conn.execute(
             select(r.c.run_id, r.c.pid, r.c.pid_started, r.c.host, r.c.heartbeat)
             .where(r.c.status == "running")).all())
-        dead = [
-            run_id for run_id, pid, started, host, beat in rows
-            if (host == _HOST and pid is not None and not _process_alive(pid, started))
-            or (beat is not None and now - beat > timeout)
-        ]
-        if dead:
-            self._write(lambda conn: conn.execute(
-                update(r).where(r.c.run_id.in_(dead), r.c.status == "running").values(
-                    status="killed", end_time=r.c.heartbeat, updated_at=now,
-                    error="the process running this run died (found by mlops-jupyter)")))
+        dead = dead_runs(rows, now, timeout)
+        if not dead:
+            return dead
+        last_sign = (func.max if self.dialect == "sqlite" else func.greatest)(
+            func.coalesce(r.c.heartbeat, r.c.updated_at), r.c.updated_at)
+        mark = (update(r).where(r.c.run_id.in_(dead), r.c.status == "running").values(
+            # the last sign of life: flushes advance updated_at, heartbeats come every 15 s
+            status="killed", end_time=last_sign, updated_at=now,
+            error="the process running this run died (found by mlops-jupyter)"))
+        if wait or self.dialect != "sqlite" or not self._try_quick_write(mark):
+            if wait or self.dialect != "sqlite":
+                self._write(lambda conn: conn.execute(mark))
+            else:
+                threading.Thread(target=self._write, args=(lambda conn: conn.execute(mark),),
+                                 name="mlops-reap", daemon=True).start()
         return dead
+
+    def _try_quick_write(self, statement: Any, seconds: float = 0.25) -> bool:
+        """Run one SQLite write if the write lock comes within `seconds`; False if it did not."""
+        from sqlalchemy.exc import OperationalError
+
+        from mlops_jupyter.store.location import is_lock_error
+
+        with self._writer.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            raw.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+            try:
+                with conn.begin():
+                    conn.execute(statement)
+                return True
+            except OperationalError as err:
+                if not is_lock_error(err):
+                    raise
+                return False
+            finally:
+                raw.execute("PRAGMA busy_timeout = 60000")
 
     def delete_run(self, run_id: str) -> str:
         """Delete a run and everything logged to it (blobs stay until `gc`); returns its id."""
@@ -156,33 +197,37 @@ class RunStore(StoreConnection):
 
     # -- params, metrics, tags ------------------------------------------------------------
 
-    def _write_params(self, conn: Connection, run_id: str, params: Mapping[str, Any],
-                      rebuild: bool = True) -> None:
-        if params:
-            rows = [dict(zip(("value", "value_num", "type"), encode_param(v)), run_id=run_id,
-                         key=str(k)) for k, v in params.items()]
-            conn.execute(self._insert(schema.params, ["run_id", "key"],
-                                      ["value", "value_num", "type"]), rows)
-            if rebuild:
-                docs.rebuild(conn, [run_id], params=True)
-
-    def _write_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any],
-                    rebuild: bool = True) -> None:
-        if tags:
-            rows = [{"run_id": run_id, "key": str(k), "value": str(v)} for k, v in tags.items()]
-            conn.execute(self._insert(schema.tags, ["run_id", "key"], ["value"]), rows)
-            if rebuild:
-                docs.rebuild(conn, [run_id], tags=True)
+    def _write_rows(self, conn: Connection, table: Any, rows: list[dict[str, Any]],
+                    update_cols: list[str]) -> None:
+        if rows:
+            conn.execute(self._insert(table, ["run_id", "key"], update_cols), rows)
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
-        """Record parameters (typed); a key logged again takes the new value."""
-        self._write(lambda conn: self._write_params(conn, run_id, params))
+        """Record parameters (typed); a key logged again takes the new value.
+
+        Raises:
+            ValueLimitError: a key or value over the limits in store/limits.py (checked before
+                anything is written, so a refused batch writes nothing).
+        """
+        rows = param_rows_of(run_id, params)
+        if not rows:
+            return
+
+        def write(conn: Connection) -> None:
+            self._write_rows(conn, schema.params, rows, ["value", "value_num", "type"])
+            docs.rebuild(conn, [run_id], params=True)
+        self._write(write)
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         """Set tags (strings) on a run; `run_id` may be a unique prefix."""
+        checked = tag_rows_of("", tags)
+
         def write(conn: Connection) -> None:
             full = queries.resolve_run_id(conn, run_id)
-            self._write_tags(conn, full, tags)
+            if checked:
+                self._write_rows(conn, schema.tags, [{**t, "run_id": full} for t in checked],
+                                 ["value"])
+                docs.rebuild(conn, [full], tags=True)
             conn.execute(update(schema.runs).where(schema.runs.c.run_id == full)
                          .values(updated_at=time.time()))
         self._write(write)
@@ -352,35 +397,9 @@ class RunStore(StoreConnection):
         return {
             "store": self.location,
             "backend": self.dialect,
+            "read_only": self.read_only,
             "schema_version": self.schema_version(),
             "blobs": self.blobs.root,
             "size_bytes": path.stat().st_size if path and path.exists() else None,
             **{f"{k}_count": v for k, v in counts.items()},
         }
-
-
-def _text_and_type(value: Any) -> tuple[str | None, str]:
-    text, _, type_name = encode_param(value)
-    return text, type_name
-
-
-@functools.lru_cache(maxsize=4)
-def _process_start(pid: int) -> float | None:
-    try:
-        import psutil
-
-        return psutil.Process(pid).create_time()
-    except Exception:  # noqa: BLE001 - best effort; pid liveness still works without it
-        return None
-
-
-def _process_alive(pid: int, started: float | None) -> bool:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return started is None or abs(proc.create_time() - started) < 1.0
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False if not psutil.pid_exists(pid) else True

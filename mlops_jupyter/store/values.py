@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from mlops_jupyter.errors import InvalidMetricError
+from mlops_jupyter.errors import InvalidMetricError, ValueLimitError
 
 
 def _plain(value: Any) -> Any:
@@ -28,7 +28,12 @@ def encode_param(value: Any) -> tuple[str | None, float | None, str]:
     if isinstance(value, bool):
         return ("true" if value else "false"), float(value), "bool"
     if isinstance(value, int):
-        return str(value), float(value), "int"
+        try:
+            return str(value), float(value), "int"
+        except (OverflowError, ValueError):  # beyond float range / Python's int-to-str limit
+            raise ValueLimitError("param", "", f"the integer {_digits(value)} is too large to "
+                                  "store as a number; log it as a string (str(value)) or "
+                                  "log a smaller number") from None
     if isinstance(value, float):
         return repr(value), (None if math.isnan(value) else value), "float"
     if isinstance(value, str):
@@ -39,6 +44,11 @@ def encode_param(value: Any) -> tuple[str | None, float | None, str]:
         except (TypeError, ValueError):
             pass
     return repr(value)[:2000], None, "repr"
+
+
+def _digits(value: int) -> str:
+    """A short description of a huge int (str() refuses ints over 4,300 digits)."""
+    return f"with about {int(value.bit_length() * 0.30103) + 1:,} digits"
 
 
 def decode_param(text: str | None, type_name: str) -> Any:

@@ -82,7 +82,7 @@ def test_ambiguous_prefix_is_refused(store: RunStore, monkeypatch: pytest.Monkey
     with pytest.raises(RunNotFoundError, match="ambiguous .2 runs start with it"):
         store.get_run("abcd")
     assert store.get_run("abcd1").run_id == "abcd" + "1" * 28
-    with pytest.raises(RunNotFoundError, match="no run with id 'ab'"):
+    with pytest.raises(RunNotFoundError, match="'ab' is too short: give at least 4"):
         store.get_run("ab")  # shorter than 4 characters is never taken as a prefix
 
 
