@@ -1,4 +1,7 @@
-"""Sweeps: one parent run, one child run per point, executed on a pool of warm kernels.
+"""Sweeps: one parent run, one child run per point, executed by a back-end.
+
+The points run on the local back-end (sweep_local: warm kernels on this machine) or on Dask
+(sweep_dask); both execute each point with sweep_point.execute_point.
 
 Every point is validated before the first kernel boots. Each point is recorded exactly once:
 retries (``retries=``) and ``resume=`` re-execute into the point's existing child run, in a
@@ -10,48 +13,26 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import tracking
 from mlops_jupyter.formatting import fmt_duration, table
-from mlops_jupyter.errors import InvalidParameterError, MlopsJupyterError, RunStateError
+from mlops_jupyter.errors import InvalidParameterError, RunStateError
 from mlops_jupyter.store import RunStore, open_store
-from mlops_jupyter.execution.executor import (
-    Outcome,
-    begin_run,
-    check_cwd,
-    execute_recorded,
-    kernel_environment,
-    start_notebook_run,
-)
+from mlops_jupyter.execution.executor import begin_run, check_cwd
 from mlops_jupyter.execution.job import NotebookJob, job_from_source, prepare_job
-from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.kernels import check_kernel
 from mlops_jupyter.execution.points import check_sweep_size
+from mlops_jupyter.execution.sweep_local import run_points_locally
+from mlops_jupyter.execution.sweep_point import POINT_TAG, PointResult
 
 if TYPE_CHECKING:
     from mlops_jupyter.execution.cancel import CancelToken
 
 SWEEP_ARTIFACT = "sweep.json"
-POINT_TAG = "mlops.sweep.point"
-
-
-@dataclass
-class PointResult:
-    """How one sweep point ended."""
-
-    index: int
-    values: dict[str, Any]
-    run_id: str | None = None
-    status: str = "missing"
-    attempts: int = 0
-    error: str | None = None
-    seconds: float = 0.0
-    metrics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -241,86 +222,10 @@ def _dispatch(store: RunStore, sweep_run: tracking.Run, spec: SweepSpec,
         return run_points_on_dask(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
                                   jobs=jobs, timeout=timeout, retries=retries,
                                   scheduler=scheduler, on_point=on_point,
-                                  output_dir=spec.output_dir)
-    return _run_points_locally(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
-                               jobs=jobs, timeout=timeout, retries=retries, on_point=on_point,
-                               output_dir=spec.output_dir, cancel=cancel)
-
-
-def _run_points_locally(store: RunStore, sweep_id: str, cwd: str,
-                        jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
-                        *, jobs: int, timeout: float | None, retries: int,
-                        on_point: Callable[[PointResult], None] | None,
-                        output_dir: str | None = None, cancel: CancelToken | None = None
-                        ) -> dict[int, PointResult]:
-    kernel = next(iter(jobs_by_point.values())).kernel_name
-    results: dict[int, PointResult] = {}
-    lock = threading.Lock()
-    with KernelPool(kernel, warm_kernels(jobs), cwd=cwd, env=kernel_environment(store)) as pool:
-        pool.expect(len(jobs_by_point))
-
-        def work(index: int) -> None:
-            if cancel is not None and cancel.cancelled:  # cancelled: start no further point
-                return
-            result = execute_point(store, sweep_id, index, jobs_by_point[index], pool,
-                                   existing.get(index), timeout=timeout, retries=retries, cwd=cwd,
-                                   output_dir=output_dir, cancel=cancel)
-            with lock:
-                results[index] = result
-            if on_point is not None:
-                on_point(result)
-
-        ex = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mlops-point")
-        try:
-            for future in [ex.submit(work, i) for i in jobs_by_point]:
-                future.result()
-        finally:  # on Ctrl-C or an error, points not started yet are dropped
-            ex.shutdown(wait=True, cancel_futures=True)
-    return results
-
-
-def warm_kernels(jobs: int) -> int:
-    """Kernels kept booting/ready ahead of demand for `jobs` concurrent points.
-
-    A kernel takes ~0.8 s of wall time to boot but only ~0.25 s of CPU, and a small point runs
-    in ~0.15 s, so one spare kernel per job is not enough: boots must overlap each other.
-    Capped at ``jobs + 4`` so that wide sweeps do not hold dozens of idle kernels (~60 MB each).
-    """
-    return max(2, min(2 * jobs + 1, jobs + 4))
-
-
-def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, pool: KernelPool,
-                  run_id: str | None = None, *, timeout: float | None, retries: int,
-                  cwd: str, output_dir: str | None = None,
-                  cancel: CancelToken | None = None) -> PointResult:
-    """Execute one point into its child run (created, or resumed from `run_id`), retrying."""
-    values = dict(job.parameters)
-    if run_id is None:
-        run = start_notebook_run(store, job, parent_run_id=sweep_id, cwd=cwd,
-                                 name=f"{Path(job.path).stem}[{index}]", tags={POINT_TAG: index})
-    else:
-        run = tracking.start_run(run_id=run_id, store=store)
-    previous = int(store.get_run(run.run_id).tags.get("mlops.attempts", 0))
-    out = os.path.join(output_dir, f"{Path(job.path).stem}-{index}.ipynb") if output_dir else None
-    outcome: Outcome | None = None
-    error: str | None = None
-    for attempt in range(previous + 1, previous + retries + 2):
-        if attempt > previous + 1:
-            pool.expect(1)
-            run = tracking.start_run(run_id=run.run_id, store=store)
-        try:
-            outcome = execute_recorded(run, job, pool, out, timeout, False, attempt,
-                                       cancel=cancel)
-            error = None if outcome.error is None else str(outcome.error)
-        except MlopsJupyterError as err:  # kernel could not start: the run is already failed
-            outcome, error = None, str(err)
-        if (outcome is not None and outcome.status == "finished") or \
-                (cancel is not None and cancel.cancelled):
-            break
-    record = store.get_run(run.run_id)
-    attempts = int(record.tags.get("mlops.attempts", attempt))
-    return PointResult(index, values, run.run_id, record.status, attempts, error,
-                       record.duration or 0.0, dict(record.metrics))
+                                  output_dir=spec.output_dir, cancel=cancel)
+    return run_points_locally(store, sweep_run.run_id, spec.cwd, jobs_by_point, existing,
+                              jobs=jobs, timeout=timeout, retries=retries, on_point=on_point,
+                              output_dir=spec.output_dir, cancel=cancel)
 
 
 def _all_results(store: RunStore, sweep_id: str, spec: SweepSpec,

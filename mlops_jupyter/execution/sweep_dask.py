@@ -16,12 +16,16 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import MlopsJupyterError
 from mlops_jupyter.store import RunStore
 from mlops_jupyter.execution.job import NotebookJob
 from mlops_jupyter.execution.kernels import KernelPool
+from mlops_jupyter.execution.sweep_point import PointResult, execute_point
+
+if TYPE_CHECKING:
+    from mlops_jupyter.execution.cancel import CancelToken
 
 _worker_lock = threading.Lock()
 _worker_stores: dict[tuple[str, str], RunStore] = {}
@@ -43,18 +47,18 @@ def _client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
 def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
                        jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
                        *, jobs: int, timeout: float | None, retries: int,
-                       scheduler: str | None, on_point: Callable[[Any], None] | None,
-                       output_dir: str | None = None) -> dict[int, Any]:
+                       scheduler: str | None, on_point: Callable[[PointResult], None] | None,
+                       output_dir: str | None = None, cancel: CancelToken | None = None
+                       ) -> dict[int, PointResult]:
     """Submit one task per point to Dask and collect the PointResults as they finish.
 
     Args:
         store: The sweep's store; its URL and blob root travel with each task.
         scheduler: ``tcp://host:port`` of a running scheduler, or None for a LocalCluster
             of `jobs` in-process workers.
+        cancel: When set, points not started yet are cancelled (running ones finish).
     """
     from distributed import as_completed
-
-    from mlops_jupyter.execution.sweep import PointResult
 
     if scheduler and store.dialect == "sqlite":
         warnings.warn(f"the sweep records into the SQLite file {store.location}; Dask workers on "
@@ -67,8 +71,11 @@ def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
                                  job, existing.get(index), timeout, retries, cwd, output_dir,
                                  key=f"mlops-point-{sweep_id[:8]}-{index}", pure=False)
                    for index, job in jobs_by_point.items()]
-        results: dict[int, Any] = {}
+        results: dict[int, PointResult] = {}
         for future in as_completed(futures):
+            if cancel is not None and cancel.cancelled:
+                client.cancel([f for f in futures if not f.done()])
+                break
             result = PointResult(**future.result())
             results[result.index] = result
             if on_point is not None:
@@ -109,10 +116,8 @@ def _run_point(store_url: str, blob_root: str, sweep_id: str, index: int, job: N
                output_dir: str | None) -> dict[str, Any]:
     from jupyter_core.utils import ensure_event_loop
 
-    from mlops_jupyter.execution.sweep import execute_point
-
     try:
-        return _execute_on_worker(execute_point, store_url, blob_root, sweep_id, index, job,
+        return _execute_on_worker(store_url, blob_root, sweep_id, index, job,
                                   run_id, timeout, retries, cwd, output_dir)
     finally:
         loop = ensure_event_loop()  # the loop this context made (or a new one): close it
@@ -120,7 +125,7 @@ def _run_point(store_url: str, blob_root: str, sweep_id: str, index: int, job: N
             loop.close()
 
 
-def _execute_on_worker(execute_point: Any, store_url: str, blob_root: str, sweep_id: str,
+def _execute_on_worker(store_url: str, blob_root: str, sweep_id: str,
                        index: int, job: NotebookJob, run_id: str | None, timeout: float | None,
                        retries: int, cwd: str, output_dir: str | None) -> dict[str, Any]:
     store = _worker_store(store_url, blob_root)
