@@ -355,20 +355,27 @@ async def test_two_sweeps_submitted_apart_are_independent_top_level_runs(jp_fetc
 # -- D10: bounded values in the list and on the tags route -------------------------------------
 
 async def test_runs_list_truncates_huge_values_and_the_run_page_keeps_them(jp_fetch, lab_store_url):
-    """One 200 MB tag made every runs page 200 MB; here 1 MB values stand in for it."""
-    huge = "x" * 1_000_000
+    """One 200 MB tag made every runs page 200 MB. Values are now capped (params 6,000
+    characters, tags 8,000: a 1 MB one is refused), and the list shows 300 of them."""
+    import pytest
+
+    from mlops_jupyter.errors import ValueLimitError
+
+    param, tag = "x" * 6000, "y" * 8000
     with mj.start_run(name="big", store=lab_store_url) as run:
-        run.log_params({"blob": huge, "small": "ok"})
-        run.set_tags({"note": huge})
+        run.log_params({f"blob{i}": param for i in range(20)} | {"small": "ok"})
+        run.set_tags({"note": tag})
+        with pytest.raises(ValueLimitError, match="the limit is 6,000"):
+            run.log_params({"huge": "z" * 1_000_000})
     response = await jp_fetch(NS, "runs")
-    assert len(response.body) < 10_000
+    assert len(response.body) < 20_000  # 20 x 6,000 + 8,000 characters stored
     summary = json.loads(response.body)["runs"][0]
-    for value in (summary["params"]["blob"], summary["tags"]["note"]):
-        assert value.startswith("x" * 300) and "truncated: 1,000,000 characters" in value
+    for value, size in ((summary["params"]["blob0"], "6,000"), (summary["tags"]["note"], "8,000")):
+        assert value.startswith(value[0] * 300) and f"truncated: {size} characters" in value
         assert len(value) < 400
-    assert summary["params"]["small"] == "ok"
+    assert summary["params"]["small"] == "ok" and "huge" not in summary["params"]
     detail = json.loads((await jp_fetch(NS, "runs", run.run_id)).body)
-    assert detail["params"]["blob"] == huge and detail["tags"]["note"] == huge
+    assert detail["params"]["blob0"] == param and detail["tags"]["note"] == tag
 
 
 async def test_tag_value_over_8000_characters_is_a_400(jp_fetch, runs, lab_store_url):
