@@ -6,10 +6,10 @@ import re
 import time
 
 import pytest
-from browser_support import XSS, screenshot
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.browser_support import XSS, screenshot
+
 PANEL = "#mlops-jupyter-runs"
 ROWS = f"{PANEL} .jp-mlops-RunRow[data-run-id]"
 

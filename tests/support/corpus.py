@@ -1,4 +1,5 @@
-"""Helpers for the converter tests: the corpus, its expectations, running notebooks and scripts."""
+"""The converter corpus (tests/data/notebooks/), its expectations, and running notebooks, scripts
+and the `python -m mlops_jupyter.convert` command: `from tests.support.corpus import CORPUS`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 CORPUS_DIR = ROOT / "tests" / "data" / "notebooks"
 CORPUS = sorted(p.stem for p in CORPUS_DIR.glob("*.ipynb"))
 _NOISE = re.compile(r"^(CPU times:.*|Wall time:.*|Note: you may need to restart the kernel.*)$")

@@ -1,4 +1,5 @@
-"""Helpers for execution tests (importable: pytest puts this folder on sys.path)."""
+"""Tiny committed notebooks (tests/support/notebooks/) and notebooks built in a test, for unit and
+kernel tests alike: `from tests.support.nbhelpers import copy_notebook`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ from typing import Any
 import nbformat
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
+
+
+def make_notebook(cells: list[str | tuple[str, list[str]]]) -> nbformat.NotebookNode:
+    """A Python notebook of code cells, from sources or (source, tags) pairs."""
+    nb = nbformat.v4.new_notebook()
+    for item in cells:
+        source, tags = (item, []) if isinstance(item, str) else item
+        nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
 
 
 def copy_notebook(name: str, folder: Path) -> Path:

@@ -10,7 +10,7 @@ import pytest
 
 from mlops_jupyter.store import RunStore
 
-pytestmark = [pytest.mark.kernel, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def test_demo_records_runs_sweeps_reproduces_and_exports(tmp_path) -> None:

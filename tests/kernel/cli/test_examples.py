@@ -9,8 +9,6 @@ import pytest
 from mlops_jupyter.cli.examples import example_notebooks, execute_example
 from mlops_jupyter.store import RunStore
 
-pytestmark = pytest.mark.kernel
-
 EXPECTED = {
     "train_classifier.ipynb": ("sgd-classifier", {"learning_rate", "epochs", "alpha", "seed"},
                                {"test_accuracy", "test_loss", "train_loss", "val_accuracy"}),

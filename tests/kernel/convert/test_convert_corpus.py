@@ -1,19 +1,24 @@
-"""Every corpus notebook: `check` flags exactly what was planted, the exported script prints what
-the notebook prints, and the converted package's generated tests pass."""
+"""Every corpus notebook, run in real kernels: the exported script prints what the notebook
+prints, and the converted package's generated tests pass."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from convert_helpers import CORPUS, CORPUS_DIR, env_with_path, execute_notebook, expected, normalize
 
-from mlops_jupyter.convert import check_notebook, convert_notebook, export_script
+from mlops_jupyter.convert import convert_notebook, export_script
 from mlops_jupyter.errors import NotebookError
+from tests.support.corpus import (
+    CORPUS,
+    CORPUS_DIR,
+    env_with_path,
+    execute_notebook,
+    expected,
+    normalize,
+)
 
 _STUB = '''
 import sys
@@ -33,19 +38,6 @@ def log_metric(key, value):
 '''
 
 
-def test_corpus_is_large_enough():
-    assert len(CORPUS) >= 12
-
-
-@pytest.mark.parametrize("name", CORPUS)
-def test_check_flags_exactly_the_planted_problems(name):
-    report = check_notebook(CORPUS_DIR / f"{name}.ipynb")
-    found = sorted([f.code, f.cell] for f in report.findings)
-    assert found == sorted(expected(name)["check"])
-    assert report.ok is (not found)
-
-
-@pytest.mark.kernel
 @pytest.mark.parametrize("name", CORPUS)
 def test_exported_script_behaves_like_the_notebook(name, tmp_path):
     want = expected(name)
@@ -82,12 +74,9 @@ def test_exported_script_behaves_like_the_notebook(name, tmp_path):
         assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.kernel
 @pytest.mark.parametrize("name", CORPUS)
 def test_converted_package_tests_pass(name, tmp_path):
     want = expected(name)
-    if want["convert"] == "needs-tracking" and importlib.util.find_spec("mlops_jupyter.tracking.run") is None:
-        pytest.skip("the tracking API (for %%track in the capture kernel) is not on this branch yet")
     notebook = tmp_path / f"{name}.ipynb"
     shutil.copy(CORPUS_DIR / f"{name}.ipynb", notebook)
     target = tmp_path / "out" / f"pkg_{name}"
@@ -108,17 +97,3 @@ def test_converted_package_tests_pass(name, tmp_path):
                           timeout=300, env=env_with_path(target.parent))
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout and "failed" not in done.stdout
-
-
-@pytest.mark.skipif(importlib.util.find_spec("mlops_jupyter.tracking.run") is None,
-                    reason="the tracking API is not on this branch yet")
-def test_track_script_runs_against_the_real_tracking_api(tmp_path):
-    script = tmp_path / "script.py"
-    export_script(CORPUS_DIR / "track_magic.ipynb", script)
-    env = env_with_path(Path(__file__).resolve().parents[2])
-    env["MLOPS_JUPYTER_STORE"] = str(tmp_path / "store" / "runs.db")
-    done = subprocess.run([sys.executable, str(script), "--lr", "0.2"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "acc=0.98\n"
-    assert (tmp_path / "store" / "runs.db").exists()

@@ -7,13 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from convert_helpers import CORPUS, CORPUS_DIR, env_with_path, expected
 
 from mlops_jupyter.convert import convert_notebook, export_script
-from mlops_jupyter.convert.analysis import plan_notebook
-from mlops_jupyter.notebook.read import read_notebook
-
-pytestmark = pytest.mark.kernel
+from tests.support.corpus import CORPUS_DIR, env_with_path
 
 
 @pytest.fixture(scope="module")
@@ -74,13 +70,3 @@ def test_dataframes_are_stored_as_parquet_and_compared_with_tolerance(tmp_path):
     assert manifest["df"]["format"] == "parquet" and manifest["df"]["type"] == "pandas.DataFrame"
     steps = (result.path / "steps.py").read_text()
     assert "def clean(df: pandas.DataFrame, threshold: float) -> pandas.DataFrame:" in steps
-
-
-@pytest.mark.parametrize("name", [n for n in CORPUS if "outputs" in expected(n) or "inputs" in expected(n)])
-def test_step_interfaces(name):
-    plan = plan_notebook(read_notebook(CORPUS_DIR / f"{name}.ipynb"))
-    steps = {b.name: b for b in plan.steps()}
-    for step, names in expected(name).get("outputs", {}).items():
-        assert sorted(steps[step].outputs) == sorted(names)
-    for step, names in expected(name).get("inputs", {}).items():
-        assert sorted(steps[step].inputs) == sorted(names)

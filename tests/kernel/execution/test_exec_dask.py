@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from nbhelpers import copy_notebook
 
 from mlops_jupyter.cli.main import main
 from mlops_jupyter.execution import sweep_notebook
 from mlops_jupyter.store import RunStore, open_store
+from tests.support.nbhelpers import copy_notebook
 
-pytestmark = [pytest.mark.kernel, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from nbhelpers import copy_notebook
 
 from mlops_jupyter.cli.main import main
 from mlops_jupyter.execution import reproduce_run, run_notebook
 from mlops_jupyter.store import open_store
-
-pytestmark = pytest.mark.kernel
+from tests.support.nbhelpers import copy_notebook
 
 
 def test_deterministic_notebook_is_reproduced(tmp_path, capsys):

@@ -6,20 +6,16 @@ import json
 import time
 
 import pytest
-from nbhelpers import copy_notebook, executed_cells, stdout_of
 
 from mlops_jupyter.cli.main import main
 from mlops_jupyter.errors import (
-    InvalidParameterError,
     KernelDiedError,
     NotebookExecutionError,
     NotebookTimeoutError,
 )
-from mlops_jupyter.execution import kernels as kernels_module
 from mlops_jupyter.execution import run_notebook
 from mlops_jupyter.store import open_store
-
-pytestmark = pytest.mark.kernel
+from tests.support.nbhelpers import copy_notebook, executed_cells, stdout_of
 
 
 def test_typed_parameters_reach_the_kernel_with_their_types(tmp_path):
@@ -44,33 +40,6 @@ def test_typed_parameters_reach_the_kernel_with_their_types(tmp_path):
     assert meta["parameters"]["lr"] == 0.5 and meta["input_path"] == str(nb)
     children = open_store().search_runs(parent_run_id=record.run_id)
     assert len(children) == 1 and children[0].metrics == {"score": 2.0}
-
-
-@pytest.mark.parametrize("values, message", [
-    ({"epochs": "three"}, "'three' is not a valid int"),
-    ({"lrr": 0.2}, "unknown parameter 'lrr'"),
-    ({"flag": 2}, "2 is not a valid bool"),
-])
-def test_bad_values_are_refused_before_any_kernel_starts(tmp_path, monkeypatch, values, message):
-    def no_kernels(*args, **kwargs):
-        raise AssertionError("a kernel pool was created for invalid parameters")
-
-    monkeypatch.setattr(kernels_module.KernelPool, "__init__", no_kernels)
-    nb = copy_notebook("typed.ipynb", tmp_path)
-    started = time.perf_counter()
-    with pytest.raises(InvalidParameterError, match=message):
-        run_notebook(nb, values)
-    assert time.perf_counter() - started < 3.0  # no kernel boot, no execution
-    assert open_store().count_runs() == 0
-
-
-def test_unknown_kernel_is_refused_before_anything_is_recorded(tmp_path):
-    from mlops_jupyter.errors import UnknownKernelError
-
-    with pytest.raises(UnknownKernelError, match="no kernel named 'nope'; installed kernels:.*"
-                       "'python3'"):
-        run_notebook(copy_notebook("typed.ipynb", tmp_path), kernel_name="nope")
-    assert open_store().count_runs() == 0
 
 
 def test_failing_cell_gives_a_failed_run_with_error_and_output(tmp_path):

@@ -7,15 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from nbhelpers import copy_notebook
 
 from mlops_jupyter.cli.main import main
-from mlops_jupyter.errors import KernelStartError, UnknownParameterError
+from mlops_jupyter.errors import KernelStartError
 from mlops_jupyter.execution import KernelPool, sweep_notebook
-from mlops_jupyter.execution import kernels as kernels_module
 from mlops_jupyter.store import open_store
-
-pytestmark = pytest.mark.kernel
+from tests.support.nbhelpers import copy_notebook
 
 
 def _children(sweep_id: str) -> list:
@@ -47,15 +44,6 @@ def test_grid_sweep_with_two_jobs_records_each_point_once(tmp_path, capsys):
     # each point ran in a kernel of its own: the runs tracked inside have distinct pids
     inner = [r for c in children for r in open_store().search_runs(parent_run_id=c.run_id)]
     assert len(inner) == 4 and len({r.pid for r in inner}) == 4
-
-
-def test_invalid_point_is_refused_before_any_kernel(tmp_path, monkeypatch):
-    monkeypatch.setattr(kernels_module.KernelPool, "__init__",
-                        lambda *a, **k: pytest.fail("kernel pool created"))
-    nb = copy_notebook("typed.ipynb", tmp_path)
-    with pytest.raises(UnknownParameterError, match="'depth'"):
-        sweep_notebook(nb, [{"lr": 0.1}, {"depth": 3}])
-    assert open_store().count_runs() == 0
 
 
 def test_failing_point_is_retried_then_resume_completes_it(tmp_path, capsys):

@@ -8,12 +8,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import pytest
-
 from mlops_jupyter.store import RunStore
 from tests.kernel.conftest import make_notebook
-
-pytestmark = pytest.mark.kernel
 
 LOAD = "%load_ext mlops_jupyter\nimport asyncio\nimport mlops_jupyter as mj"
 

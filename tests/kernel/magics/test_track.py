@@ -8,8 +8,6 @@ import pytest
 
 from mlops_jupyter.store import RunStore
 
-pytestmark = pytest.mark.kernel
-
 LOAD = "%load_ext mlops_jupyter\nimport matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\nimport pandas as pd\nimport mlops_jupyter as mj"
 PARAMS = ("lr = 0.1\nepochs = 3\nmodel = 'rf'", ["parameters"])
 TRAIN = """%%track --name train --tag team=vision

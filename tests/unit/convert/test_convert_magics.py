@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mlops_jupyter.convert.magics import POLICIES, policy, translate_cell
-from mlops_jupyter.notebook.roles import read_cells
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
+from mlops_jupyter.notebook.roles import read_cells
 
 
 def _cells(*sources, tags=None):

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from convert_helpers import CORPUS_DIR, ROOT, env_with_path, normalize
 
 from mlops_jupyter.convert import export_script
+from tests.support.corpus import CORPUS_DIR, ROOT, env_with_path
 
 GOLDEN = ROOT / "tests" / "data" / "golden" / "script"
 
@@ -81,25 +81,6 @@ def test_cli_types_defaults_help_and_errors(tmp_path):
     assert bad.returncode == 2 and "argument --n: invalid int value: 'many'" in bad.stderr
     bad = run("--layers", '{"a": 1}')
     assert bad.returncode == 2 and "invalid list value" in bad.stderr
-
-
-@pytest.mark.kernel
-def test_script_with_cli_parameters_matches_papermill(tmp_path):
-    import papermill
-
-    notebook = CORPUS_DIR / "globals_functions.ipynb"
-    executed = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(notebook), str(executed), parameters={"factor": 5, "offset": 1.5},
-                               kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
-    nb = json.loads(executed.read_text())
-    expected = "".join("".join(o["text"]) for c in nb["cells"] if c["cell_type"] == "code"
-                       for o in c["outputs"] if o.get("name") == "stdout")
-    script = tmp_path / "script.py"
-    export_script(notebook, script)
-    done = subprocess.run([sys.executable, str(script), "--factor", "5", "--offset", "1.5"],
-                          capture_output=True, text=True, env=env_with_path(), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert normalize(done.stdout) == normalize(expected) and "[1.5, 6.5, 11.5, 16.5]" in expected
 
 
 def test_multiline_strings_keep_their_content_inside_main(tmp_path, capsys):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.magics.history import Executed, NotebookCell, hidden_state, parameter_names
+from mlops_jupyter.notebook.cell_analysis import analyse_cell
 
 
 def test_magic_and_shell_lines_do_not_hide_the_python_lines() -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from mlops_jupyter.errors import NotebookError
-from mlops_jupyter.notebook.parameters import ParamSpec, find_parameters_cell, parse_parameters_source
+from mlops_jupyter.notebook.parameters import (
+    ParamSpec,
+    find_parameters_cell,
+    parse_parameters_source,
+)
 
 
 @pytest.mark.parametrize("source, spec", [

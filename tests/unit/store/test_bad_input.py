@@ -13,8 +13,7 @@ from typing import Iterator
 import pytest
 
 import mlops_jupyter as mj
-from mlops_jupyter.errors import (CorruptStoreError, StoreUnavailableError,
-                                  UnsupportedStoreURLError)
+from mlops_jupyter.errors import CorruptStoreError, StoreUnavailableError, UnsupportedStoreURLError
 from mlops_jupyter.store import RunStore
 
 

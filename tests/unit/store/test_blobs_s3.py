@@ -11,7 +11,6 @@ import sys
 import textwrap
 import time
 import uuid
-from pathlib import Path
 
 import boto3
 import pytest
@@ -21,8 +20,9 @@ from moto import server as moto_server
 import mlops_jupyter as mj
 from mlops_jupyter.errors import ArtifactCorruptError, ArtifactNotFoundError
 from mlops_jupyter.store import RunStore
+from tests.support import ROOT
 
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(ROOT)
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,7 @@ import pytest
 from sqlalchemy import create_engine, insert, text, update
 
 from mlops_jupyter.errors import SchemaVersionError
-from mlops_jupyter.store import RunStore
-from mlops_jupyter.store import migrations
-from mlops_jupyter.store import schema
+from mlops_jupyter.store import RunStore, migrations, schema
 
 
 def _old_store(url: str, version: int) -> None:

@@ -14,10 +14,10 @@ import pytest
 
 import mlops_jupyter as mj
 from mlops_jupyter.errors import ArtifactCorruptError, ArtifactSourceError, MlopsJupyterError
-from mlops_jupyter.store import RunStore
-from mlops_jupyter.store import blob_gc
+from mlops_jupyter.store import RunStore, blob_gc
+from tests.support import ROOT
 
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(ROOT)
 _HOUR_AGO = time.time() - 2 * 3600
 
 # Logs N artifacts into RUN: even ones are fresh content, odd ones re-log content whose blob
