@@ -11,6 +11,8 @@ import pytest
 from mlops_jupyter.cli.main import main
 from mlops_jupyter.errors import KernelStartError
 from mlops_jupyter.execution import KernelPool, sweep_notebook
+from mlops_jupyter.execution.job import prepare_job
+from mlops_jupyter.execution.points import random_points
 from mlops_jupyter.store import open_store
 from tests.support.nbhelpers import copy_notebook
 
@@ -115,11 +117,15 @@ def test_random_sweep_records_its_seed(tmp_path, capsys):
                  "--range", "epochs=1:3", "--jobs", "2", "--name", "rnd"])
     assert code == 0, capsys.readouterr().err
     (sweep,) = open_store().search_runs(filter="name == 'rnd'")
-    assert int(sweep.tags["mlops.sweep.seed"]) >= 0
-    children = open_store().search_runs(parent_run_id=sweep.run_id)
-    assert len(children) == 2
+    children = {int(c.tags["mlops.sweep.point"]): c
+                for c in open_store().search_runs(parent_run_id=sweep.run_id)}
+    assert sorted(children) == [0, 1]
     assert all(0.1 <= c.params["lr"] <= 0.2 and c.params["epochs"] in (1, 2, 3)
-               for c in children)
+               for c in children.values())
+    # the recorded seed is the one that drew these points: the sweep can be drawn again
+    again = random_points(2, ["lr=0.1:0.2", "epochs=1:3"], prepare_job(nb).schema,
+                          seed=int(sweep.tags["mlops.sweep.seed"]))
+    assert [{k: children[i].params[k] for k in ("lr", "epochs")} for i in (0, 1)] == again
 
 
 def test_points_file_sweep_with_a_per_point_timeout(tmp_path, capsys):

@@ -32,9 +32,11 @@ def test_a_new_run_is_running_and_owned_by_this_process(store: RunStore) -> None
     record = store.get_run(run_id)
     assert (record.name, record.experiment, record.status) == ("first", "exp", "running")
     assert record.pid is not None and record.end_time is None
+    time.sleep(0.01)
     store.end_run(run_id, "finished")
-    assert store.get_run(run_id).status == "finished"
-    assert store.get_run(run_id).duration >= 0
+    ended = store.get_run(run_id)
+    assert ended.status == "finished" and ended.end_time > ended.start_time
+    assert ended.duration == pytest.approx(ended.end_time - ended.start_time)
 
 
 def test_params_keep_their_types(store: RunStore) -> None:
