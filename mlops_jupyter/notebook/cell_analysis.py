@@ -73,6 +73,12 @@ class _Loads(ast.NodeVisitor):
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        """``x += 1`` reads ``x`` before it assigns it."""
+        if isinstance(node.target, ast.Name):
+            self.visit_Name(ast.Name(id=node.target.id, ctx=ast.Load()))
+        self.generic_visit(node)
+
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._scoped(node, {a.arg for a in node.args.args})
 
@@ -140,20 +146,21 @@ def analyse_cell(source: str) -> CellNames:
         for name in stored["assign"]:
             if name not in out.assigns:
                 out.assigns.append(name)
-        bound |= stored["assign"] | stored["other"]
+        bound |= set(stored["assign"]) | stored["other"]
     out.binds = bound
     return out
 
 
-def _stored_names(stmt: ast.stmt) -> dict[str, set[str]]:
-    """Names a top-level statement binds: by assignment, and otherwise (imports, defs, loops)."""
-    assign: set[str] = set()
+def _stored_names(stmt: ast.stmt) -> dict[str, Any]:
+    """Names a top-level statement binds: by assignment (a list, in source order), and
+    otherwise (a set: imports, defs, loops)."""
+    assign: dict[str, None] = {}  # ordered: `a, b = ...` assigns a then b
     other: set[str] = set()
     if isinstance(stmt, ast.Assign):
         for target in stmt.targets:
-            assign.update(_targets(target))
+            assign.update(dict.fromkeys(_targets(target)))
     elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and stmt.target is not None:
-        assign.update(_targets(stmt.target))
+        assign.update(dict.fromkeys(_targets(stmt.target)))
     elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
         other.update((a.asname or a.name).split(".")[0] for a in stmt.names)
     elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -162,7 +169,7 @@ def _stored_names(stmt: ast.stmt) -> dict[str, set[str]]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
                 and node.id not in assign:
             other.add(node.id)
-    return {"assign": assign, "other": other}
+    return {"assign": list(assign), "other": other}
 
 
 def is_simple_value(value: Any, depth: int = 0) -> bool:
