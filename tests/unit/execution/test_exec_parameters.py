@@ -105,8 +105,8 @@ def test_nan_is_only_the_text_nan():
 
 @pytest.mark.parametrize("spec, raw, origin, message", [
     (ParamSpec("epochs", "int", 3), "three", "-p",
-     r"parameter 'epochs': 'three' is not a valid int \(from -p\); pass a value of type int, "
-     r"e.g. -p NAME 3"),
+     (r"parameter 'epochs': 'three' is not a valid int \(from -p\); pass a value of type int, "
+      r"e.g. -p NAME 3")),
     (ParamSpec("lr", "float", 0.1), "fast", "p.yaml",
      r"'fast' is not a valid float \(from p.yaml\); pass a value of type float, e.g. -p NAME 0.1"),
     (ParamSpec("layers", "list", [1]), "[1, 2", "", r"is not a valid list; pass"),
@@ -145,8 +145,8 @@ def test_a_bad_value_in_a_file_names_the_file(tmp_path):
     (None, {"lr": 1}, NoParametersCellError,
      r"nb.ipynb has no cell tagged 'parameters'.*start it with `#\| parameters`"),
     (SPECS, {"lrr": 1}, UnknownParameterError,
-     r"unknown parameter 'lrr'; the parameters cell of nb.ipynb defines 'lr', 'epochs', 'name'. "
-     r"did you mean 'lr'\? List them with `mlops-jupyter params NOTEBOOK`"),
+     (r"unknown parameter 'lrr'; the parameters cell of nb.ipynb defines 'lr', 'epochs', 'name'. "
+      r"did you mean 'lr'\? List them with `mlops-jupyter params NOTEBOOK`")),
     (SPECS, {"zzz": 1}, UnknownParameterError, r"defines 'lr', 'epochs', 'name'. List them"),
     ([], {"lr": 1}, UnknownParameterError, r"defines none"),
 ])

@@ -50,8 +50,8 @@ def test_grid_points(grid: list[str], points: list[dict]) -> None:
 @pytest.mark.parametrize("grid, message", [
     (["lr"], r"--grid 'lr': expected NAME=VALUES, e.g. --grid lr=0.1,0.01"),
     (["=1,2"], r"--grid '=1,2': expected NAME=VALUES"),
-    (["lr=1", "lr=2"], r"--grid lr is given twice; list all its values in one option: "
-                       r"--grid lr=v1,v2,v3"),
+    (["lr=1", "lr=2"], (r"--grid lr is given twice; list all its values in one option: "
+                        r"--grid lr=v1,v2,v3")),
     (["lr="], r"--grid 'lr=' has no values"),
     (["lr=,"], r"--grid 'lr=,' has no values"),
 ])
