@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh SQLite store per test, and a real PostgreSQL server on 127.0.0.1."""
+"""Shared fixtures and the tier rule: markers by folder, a fresh store per test, real PostgreSQL.
+
+Where a test goes and which marker it gets is written down in tests/README.md; this module
+applies it (`pytest_collection_modifyitems`) so `-m "not kernel"` and friends select by folder.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,72 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+TESTS = Path(__file__).resolve().parent
+CHECKOUT = TESTS.parent
+#: tier folder -> the marker every test under it gets
+TIERS = {"unit": "unit", "kernel": "kernel", "server": "server", "browser": "browser",
+         "load": "load"}
+#: tiers whose tests sit in a feature sub-folder, and the features (the package's folders)
+FEATURE_TIERS = {"unit", "kernel"}
+FEATURES = {"store", "tracking", "notebook", "execution", "convert", "magics", "cli"}
+
+
+def tier_of(path: Path) -> tuple[str, str | None]:
+    """(tier, feature) of a test file under tests/, e.g. ("unit", "store").
+
+    Raises:
+        pytest.UsageError: the file is not where tests/README.md says tests go.
+    """
+    parts = path.resolve().relative_to(TESTS).parts
+    tier = parts[0] if len(parts) > 1 else ""
+    if tier not in TIERS:
+        raise pytest.UsageError(f"{path}: a test file must live in tests/<tier>/ with tier one of "
+                                f"{', '.join(sorted(TIERS))}; see tests/README.md")
+    if tier not in FEATURE_TIERS:
+        return tier, None
+    feature = parts[1] if len(parts) > 2 else ""
+    if feature not in FEATURES:
+        raise pytest.UsageError(f"{path}: a {tier} test must live in tests/{tier}/<feature>/ with "
+                                f"feature one of {', '.join(sorted(FEATURES))}; see "
+                                "tests/README.md")
+    return tier, feature
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test by its folder: tests/kernel/** gets `kernel`, tests/unit/** `unit`, ..."""
+    for item in items:
+        tier, _ = tier_of(item.path)
+        item.add_marker(TIERS[tier])
+
+
+@pytest.fixture(autouse=True)
+def _no_kernels_outside_the_kernel_tiers(request: pytest.FixtureRequest,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit test that starts a kernel fails, naming the folder it belongs in.
+
+    (In-process kernel starts only; a subprocess that starts one is not seen here.)
+    """
+    tier, feature = tier_of(request.node.path)
+    if tier != "unit":
+        return
+    from jupyter_client.manager import KernelManager
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a unit test started a kernel; move it to tests/kernel/{feature}/ "
+                             "(see tests/README.md)")
+
+    monkeypatch.setattr(KernelManager, "_async_pre_start_kernel", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _subprocesses_import_this_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels and subprocesses inherit os.environ: make `import mlops_jupyter` in them load
+    this checkout (not another install), and keep matplotlib headless."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(CHECKOUT) not in paths:
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(CHECKOUT), *paths]))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
 
 
 @pytest.fixture(autouse=True)

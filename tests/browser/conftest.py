@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_FLAGS, LabServer, make_runs
+
+from tests.browser.browser_support import CHROMIUM, CHROMIUM_FLAGS, LabServer, make_runs
 
 
 @pytest.fixture(scope="module")

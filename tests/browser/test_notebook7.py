@@ -5,14 +5,12 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from browser_support import LabServer, make_runs, screenshot
 from playwright.sync_api import expect
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(importlib.util.find_spec("notebook") is None,
-                       reason="Notebook 7 is not installed: pip install 'notebook>=7'"),
-]
+from tests.browser.browser_support import LabServer, make_runs, screenshot
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("notebook") is None,
+                                reason="Notebook 7 is not installed: pip install 'notebook>=7'")
 
 
 @pytest.fixture(scope="module")

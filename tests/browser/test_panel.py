@@ -6,10 +6,10 @@ import re
 import time
 
 import pytest
-from browser_support import XSS, screenshot
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.browser_support import XSS, screenshot
+
 PANEL = "#mlops-jupyter-runs"
 ROWS = f"{PANEL} .jp-mlops-RunRow[data-run-id]"
 
@@ -171,8 +171,6 @@ def test_server_half_missing_explains_how_to_enable(page, lab):
 
 
 def test_export_notebook_as_script_from_toolbar(page, lab):
-    if not lab.api("capabilities")["actions"]["export_script"]:
-        pytest.skip("mlops_jupyter.convert.export_script is not available in this build (issue 5)")
     page.goto(lab.url("lab/tree/train.ipynb?reset"), wait_until="domcontentloaded")
     button = page.locator(".jp-mlops-ExportScriptButton").first
     expect(button).to_be_visible(timeout=30_000)
@@ -183,8 +181,6 @@ def test_export_notebook_as_script_from_toolbar(page, lab):
 
 
 def test_rerun_with_changed_parameter(page, lab, keep_runs):
-    if not lab.api("capabilities")["actions"]["rerun"]:
-        pytest.skip("mlops_jupyter.execution.run_notebook is not available in this build (issue 4)")
     open_panel(page)
     page.locator(f'{ROWS}[data-run-id="{lab.ids["train-rf-0"]}"] [data-column="name"]').click()
     detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{lab.ids["train-rf-0"]}"]')
@@ -218,8 +214,6 @@ def test_dark_theme_uses_jupyterlab_variables(page, lab):
 
 
 def test_reproduce_run_from_detail(page, lab, keep_runs):
-    if not lab.api("capabilities")["actions"]["reproduce"]:
-        pytest.skip("mlops_jupyter.execution.reproduce_run is not available in this build (issue 4)")
     from mlops_jupyter.execution import run_notebook
 
     record = run_notebook(lab.root / "train.ipynb", {"lr": 0.25}, store=lab.store_url, cwd=lab.root,
@@ -238,8 +232,6 @@ def test_reproduce_run_from_detail(page, lab, keep_runs):
 
 
 def test_convert_notebook_to_pipeline_from_toolbar(page, lab):
-    if not lab.api("capabilities")["actions"]["convert"]:
-        pytest.skip("mlops_jupyter.convert.convert_notebook is not available in this build (issue 5)")
     page.goto(lab.url("lab/tree/train.ipynb?reset"), wait_until="domcontentloaded")
     button = page.locator(".jp-mlops-ConvertButton").first
     expect(button).to_be_visible(timeout=30_000)

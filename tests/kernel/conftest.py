@@ -11,19 +11,9 @@ import pytest
 from nbclient import NotebookClient
 
 from mlops_jupyter.store import RunStore
+from tests.support.nbhelpers import make_notebook
 
-pytestmark = pytest.mark.kernel
-
-
-def make_notebook(cells: list[str | tuple[str, list[str]]]) -> nbformat.NotebookNode:
-    """Code cells from sources, or (source, tags) pairs."""
-    nb = nbformat.v4.new_notebook()
-    for item in cells:
-        source, tags = (item, []) if isinstance(item, str) else item
-        nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    return nb
+__all__ = ["KernelRunner", "make_notebook"]  # `from tests.kernel.conftest import make_notebook`
 
 
 class KernelRunner:

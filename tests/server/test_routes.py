@@ -44,7 +44,7 @@ async def test_capabilities_report_actions(jp_fetch):
     data = await get_json(jp_fetch, "capabilities")
     assert set(data["actions"]) == {"rerun", "reproduce", "sweep", "export_script", "convert"}
     assert data["version"] == mj.__version__
-    assert all(isinstance(v, bool) for v in data["actions"].values())
+    assert all(v is True for v in data["actions"].values())  # every action ships in the wheel
 
 
 async def test_runs_page_total_and_keys(jp_fetch, runs):
@@ -311,14 +311,19 @@ async def test_parameters_schema_falls_back_to_recorded_types(jp_fetch, runs):
     assert set(data) == ts_fields("IParametersReply")
 
 
-async def test_parameters_schema_from_notebook(jp_fetch, jp_root_dir, lab_store_url, monkeypatch):
+async def test_parameters_schema_from_notebook(jp_fetch, jp_root_dir, lab_store_url):
+    """The form's fields come from the notebook's parameters cell (its defaults, types and help),
+    not from the values the run recorded (lr=0.2)."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "lr = 0.1  # learning rate", metadata={"tags": ["parameters"]})])
-    nbformat.write(nb, jp_root_dir / "train.ipynb")  # the real schema reader reads it
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("lr = 0.1  # learning rate\nepochs = 3",
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(lr)")])
+    nbformat.write(nb, jp_root_dir / "train.ipynb")
     with mj.start_run(name="nb", store=lab_store_url, source_notebook=str(jp_root_dir / "train.ipynb")) as run:
         run.log_params({"lr": 0.2})
     data = await get_json(jp_fetch, "runs", run.run_id, "parameters")
     assert data == {"source": "notebook", "notebook_path": "train.ipynb", "parameters": [
-        {"name": "lr", "type": "float", "default": 0.1, "help": "learning rate"}]}
+        {"name": "lr", "type": "float", "default": 0.1, "help": "learning rate"},
+        {"name": "epochs", "type": "int", "default": 3, "help": ""}]}

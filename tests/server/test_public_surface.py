@@ -1,0 +1,187 @@
+"""The REST surface, enumerated and pinned: every route of server/routes.py answers an
+authenticated request with its documented status (and refuses one without a token), and every
+reply carries exactly the JSON fields labextension/src/types.ts declares for it.
+
+No route here starts a kernel: the actions that would (reruns, sweeps, conversions) are
+answered on input they refuse before any work, which still goes through their handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import tornado.httpclient
+
+import mlops_jupyter as mj
+from mlops_jupyter.server.routes import RUN_ID, SHA256, route_table
+from tests.server.test_routes import TYPES_TS, ts_fields
+
+NS = "mlops-jupyter"
+#: route table patterns, with the id patterns written as {run_id}, {sha256}, {job_id}
+ROUTES = [
+    "capabilities", "runs", "runs/{run_id}", "runs/{run_id}/tags", "runs/{run_id}/metrics",
+    "runs/{run_id}/parameters", "runs/{run_id}/artifacts/{sha256}",
+    "runs/{run_id}/artifacts/{sha256}/preview", "runs/{run_id}/artifacts/{sha256}/copy",
+    "runs/{run_id}/reruns", "runs/{run_id}/reproductions", "sweeps", "exports", "conversions",
+    "jobs/{job_id}", "compare", "{anything else}",
+]
+#: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
+#: IRunsQuery is a request, so they are not replies)
+INTERFACES = [
+    "IActions", "IArtifact", "ICapabilities", "ICompareField", "ICompareReply", "IJob",
+    "IMetricSeries", "IMetricsReply", "IOutputReply", "IParameterSpec", "IParametersReply",
+    "IProvenance", "IRun", "IRunDetail", "IRunsPage", "IRunsQuery", "ITablePreview",
+]
+
+
+def _template(pattern: str) -> str:
+    path = pattern.removeprefix(f"/{NS}/")
+    path = path.replace(RUN_ID, "{run_id}").replace(SHA256, "{sha256}")
+    path = re.sub(r"\(\?P<job_id>[^)]*\)", "{job_id}", path)
+    return "{anything else}" if path == ".*" else path
+
+
+def test_the_route_table_has_exactly_the_pinned_routes() -> None:
+    found = [_template(pattern) for pattern, _ in route_table()]
+    assert found == ROUTES, (sorted(set(ROUTES) - set(found)), sorted(set(found) - set(ROUTES)))
+
+
+def test_types_ts_declares_exactly_the_pinned_interfaces() -> None:
+    declared = re.findall(r"^export interface (\w+)", TYPES_TS.read_text(), re.MULTILINE)
+    assert sorted(declared) == INTERFACES
+
+
+def _optional(interface: str) -> set[str]:
+    text = TYPES_TS.read_text()
+    body = re.search(rf"export interface {interface}\b[^{{]*{{(.*?)\n}}", text, re.DOTALL).group(1)
+    return set(re.findall(r"^  (\w+)\?:", body, re.MULTILINE))
+
+
+def assert_fields(data: dict[str, Any], *interfaces: str) -> None:
+    """Every required field the interfaces declare is sent, and nothing they do not declare."""
+    declared = set().union(*(ts_fields(i) for i in interfaces))
+    required = declared - set().union(*(_optional(i) for i in interfaces))
+    assert required <= set(data), f"{interfaces}: not sent: {sorted(required - set(data))}"
+    assert set(data) <= declared, f"{interfaces}: not declared: {sorted(set(data) - declared)}"
+
+
+@pytest.fixture
+def surface(jp_root_dir: Path, lab_store_url: str) -> dict[str, str]:
+    """A run with a metric, a table and an executed-notebook artifact; a notebook in the root."""
+    import pandas as pd
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("lr = 0.1  # learning rate", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(lr)")])
+    nbformat.write(nb, jp_root_dir / "train.ipynb")
+    with mj.start_run("a", store=lab_store_url) as run:
+        run.log_params({"lr": 0.1})
+        run.log_metric("loss", 0.5)
+        run.log_table(pd.DataFrame({"y": [1, 0]}), "preds")
+        run.log_artifact(json.dumps(nbformat.v4.new_notebook()).encode(), name="executed.ipynb",
+                         media_type="application/x-ipynb+json")
+    with mj.start_run("b", store=lab_store_url) as other:
+        other.log_params({"lr": 0.2})
+    record = mj.open_store(lab_store_url).get_run(run.run_id)
+    names = {a.name: a.sha256 for a in record.artifacts}
+    return {"run_id": run.run_id, "other": other.run_id, "table": names["preds.table.json"],
+            "notebook": names["executed.ipynb"]}
+
+
+async def _call(jp_fetch, method: str, path: str, body: Any = None, **params: str):
+    kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+    if params:
+        kwargs["params"] = params
+    if method in ("POST", "PUT"):
+        kwargs["body"] = json.dumps(body if body is not None else {})
+    response = await jp_fetch(NS, *path.split("/"), **kwargs)
+    text = response.body.decode() if response.body else ""
+    is_json = response.headers.get("Content-Type", "").startswith("application/json")
+    return response.code, (json.loads(text) if is_json and text else text)
+
+
+async def test_every_route_answers_with_its_documented_status(jp_fetch, surface) -> None:
+    run, other, table, notebook = (surface[k] for k in ("run_id", "other", "table", "notebook"))
+    seen: set[str] = set()
+
+    async def expect(route: str, method: str, path: str, status: int, body: Any = None,
+                     **params: str) -> Any:
+        code, data = await _call(jp_fetch, method, path, body, **params)
+        assert code == status, (route, method, path, code, data)
+        seen.add(route)
+        return data
+
+    caps = await expect("capabilities", "GET", "capabilities", 200)
+    assert_fields(caps, "ICapabilities")
+    assert_fields(caps["actions"], "IActions")
+    page = await expect("runs", "GET", "runs", 200)
+    assert_fields(page, "IRunsPage")
+    listed = next(r for r in page["runs"] if r["run_id"] == run)
+    assert_fields(listed, "IRun")  # (a listed run's artifacts are left out: `[]`)
+    detail = await expect("runs/{run_id}", "GET", f"runs/{run}", 200)
+    assert_fields(detail, "IRun", "IRunDetail")
+    assert_fields(detail["artifacts"][0], "IArtifact")
+    tagged = await expect("runs/{run_id}/tags", "POST", f"runs/{run}/tags", 200,
+                          {"tags": {"stage": "dev"}})
+    assert tagged["tags"] == {"stage": "dev"}
+    metrics = await expect("runs/{run_id}/metrics", "GET", f"runs/{run}/metrics", 200)
+    assert_fields(metrics, "IMetricsReply")
+    assert_fields(metrics["metrics"][0], "IMetricSeries")
+    form = await expect("runs/{run_id}/parameters", "GET", f"runs/{run}/parameters", 200)
+    assert_fields(form, "IParametersReply")
+    assert_fields(form["parameters"][0], "IParameterSpec")
+    await expect("runs/{run_id}/artifacts/{sha256}", "GET", f"runs/{run}/artifacts/{table}", 200)
+    preview = await expect("runs/{run_id}/artifacts/{sha256}/preview", "GET",
+                           f"runs/{run}/artifacts/{table}/preview", 200)
+    assert_fields(preview, "ITablePreview")
+    await expect("runs/{run_id}/artifacts/{sha256}/copy", "POST",
+                 f"runs/{run}/artifacts/{notebook}/copy", 200)
+    # a run recorded outside a notebook has nothing to re-run: refused before any kernel
+    refused = await expect("runs/{run_id}/reruns", "POST", f"runs/{run}/reruns", 400,
+                           {"parameters": {"lr": 0.5}})
+    assert "has no source notebook inside the server root" in refused["message"]
+    # run "b" has no recorded notebook: its reproduction is accepted and fails without a kernel
+    job = await expect("runs/{run_id}/reproductions", "POST", f"runs/{other}/reproductions", 202)
+    assert_fields(job, "IJob")
+    for _ in range(200):
+        job = await expect("jobs/{job_id}", "GET", f"jobs/{job['job_id']}", 200)
+        if job["status"] != "running":
+            break
+        await asyncio.sleep(0.05)
+    assert job["status"] == "failed" and "has no recorded notebook" in job["message"], job
+    assert_fields(job, "IJob")
+    missing = {"notebook_path": "missing.ipynb"}
+    await expect("sweeps", "POST", "sweeps", 400, {**missing, "points": [{"lr": 0.2}]})
+    await expect("conversions", "POST", "conversions", 400, missing)
+    exported = await expect("exports", "POST", "exports", 200, {"notebook_path": "train.ipynb"})
+    assert_fields(exported, "IOutputReply")
+    compared = await expect("compare", "GET", "compare", 200, run_ids=f"{run},{other}")
+    assert_fields(compared, "ICompareReply")
+    assert_fields(compared["fields"][0], "ICompareField")
+    await expect("{anything else}", "GET", "no-such-route", 404)
+    await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
+    assert seen == set(ROUTES), sorted(set(ROUTES) - seen)
+
+
+async def test_every_route_refuses_a_request_without_a_token(
+        http_server_client, jp_base_url, lab_store_url, surface) -> None:
+    values = {"run_id": surface["run_id"], "sha256": surface["table"], "job_id": "0" * 32}
+    for route in ROUTES:
+        path = "nope" if route == "{anything else}" else route.format_map(values)
+        refused = []
+        for method in ("GET", "POST", "DELETE"):
+            with pytest.raises(tornado.httpclient.HTTPClientError) as info:
+                await http_server_client.fetch(f"{jp_base_url}{NS}/{path}", method=method,
+                                               body="{}" if method == "POST" else None,
+                                               raise_error=True)
+            assert info.value.code in (401, 403, 405), (route, method, info.value.code)
+            refused += [method] if info.value.code in (401, 403) else []
+        assert refused, f"{route}: no method answered 401/403 without a token"
+    store = mj.open_store(lab_store_url)
+    assert store.count_runs() == 2 and store.get_run(surface["run_id"]).tags == {}
