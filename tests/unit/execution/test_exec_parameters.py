@@ -181,4 +181,4 @@ def test_parameters_table_shows_every_field():
     lines = parameters_table([ParamSpec("lr", "float", 0.1, "learning rate")]).splitlines()
     assert lines[0].split() == ["name", "type", "default", "help"]
     assert lines[-1].split() == ["lr", "float", "0.1", "learning", "rate"]
-    assert parameters_table(None).startswith("no parameters (the notebook has no cell tagged")
+    assert parameters_table(None).startswith("no parameters (no cell is tagged 'parameters'")

@@ -23,7 +23,7 @@ from tests.support import ROOT
     ("a, (b, *c) = t", ["t"], ["a", "b", "c"]),        # in source order
     ("z, y, x = t", ["t"], ["z", "y", "x"]),
     ("x = y = 0", [], ["x", "y"]),
-    ("n: int = 3", ["int"], ["n"]),                    # the annotation is evaluated
+    ("n: int = 3", [], ["n"]),                         # annotations are not counted as reads
     ("import numpy as np\nmean = np.mean(data)", ["data"], ["mean"]),
     ("from math import pi as PI\nr = PI * radius", ["radius"], ["r"]),
     ("def f(a, *rest, k=1, **kw):\n    return a + k + scale", ["scale"], []),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from test_reliability_tracking import (
+from tests.unit.tracking.test_reliability_tracking import (
     POISON_CALLS,
     refused_at_call_keeps_the_run,
     store_refused_row_is_dropped_alone,
