@@ -9,6 +9,7 @@ transformer), so one magic line does not hide the rest of the cell.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from IPython.core.inputtransformer2 import TransformerManager
