@@ -161,7 +161,9 @@ class InvalidMetricError(MlopsJupyterError, ValueError):
     """A metric whose value is not a number."""
 
     def __init__(self, key: str, value: object) -> None:
-        self.key, self.value = key, value
+        # object: the subclass InvalidMetricKeyError carries the refused key, of any type
+        self.key: object = key
+        self.value = value
         super().__init__(
             f"metric {key!r} must be a number, got {type(value).__name__} {value!r:.80}; "
             "log text with set_tag() or log_param() instead"

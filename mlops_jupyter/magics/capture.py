@@ -108,7 +108,7 @@ class OutputCapture:
             for num in plt.get_fignums():
                 self.add_figure(plt.figure(num))
             return original_show(*args, **kwargs)
-        plt.show = show
+        setattr(plt, "show", show)  # a bare ModuleType from sys.modules, like the undo below
         self._undo.append(lambda: setattr(plt, "show", original_show))
 
     def _collect_open_figures(self) -> None:
