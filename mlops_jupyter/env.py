@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 #: Store URL or path: a SQLite file path, ``sqlite:///...`` or ``postgresql://...``.
 STORE = "MLOPS_JUPYTER_STORE"
@@ -39,6 +40,14 @@ STORE_TIMEOUT = "MLOPS_JUPYTER_STORE_TIMEOUT"
 
 DEFAULT_EXPERIMENT = "Default"
 STORE_DIRNAME = ".mlops"
+
+
+@overload
+def get(name: str) -> str | None: ...
+@overload
+def get(name: str, default: str) -> str: ...
+@overload
+def get(name: str, default: str | None) -> str | None: ...
 
 
 def get(name: str, default: str | None = None) -> str | None:

@@ -161,7 +161,9 @@ class InvalidMetricError(MlopsJupyterError, ValueError):
     """A metric whose value is not a number."""
 
     def __init__(self, key: str, value: object) -> None:
-        self.key, self.value = key, value
+        # object: the subclass InvalidMetricKeyError carries the refused key, of any type
+        self.key: object = key
+        self.value = value
         super().__init__(
             f"metric {key!r} must be a number, got {type(value).__name__} {value!r:.80}; "
             "log text with set_tag() or log_param() instead"
@@ -345,10 +347,10 @@ class RunCancelledError(NotebookExecutionError):
     """An execution stopped because its job was cancelled (from the panel or at server shutdown)."""
 
     def __init__(self, cell_index: int = -1) -> None:
-        self.cell_index, self.ename, self.output_path = cell_index, "Cancelled", None
-        self.evalue = "the job was cancelled; its kernel was stopped"
-        MlopsJupyterError.__init__(self, "cancelled: the job was stopped and its kernel shut down; "
-                                   "start it again to finish it")
+        # through the base, so it has every field (run_id, source, traceback...) readers use
+        super().__init__(cell_index, "Cancelled", "the job was cancelled; its kernel was stopped",
+                         message="cancelled: the job was stopped and its kernel shut down; "
+                         "start it again to finish it")
 
 
 class InvalidMetricKeyError(InvalidMetricError):

@@ -8,7 +8,7 @@ import numpy as np
 
 from mlops_jupyter.tracking import fluent
 from mlops_jupyter import tracking
-from mlops_jupyter.store import open_store
+from mlops_jupyter.store import RunStore, open_store
 
 _LEARNING_RATES = (0.03, 0.1, 0.3)
 
@@ -43,7 +43,7 @@ def _train(lr: float, epochs: int, seed: int) -> None:
                                      "p": 1 / (1 + np.exp(-(x @ w + b)))}).head(50), "predictions")
 
 
-def _sweep_and_reproduce(target: object) -> None:
+def _sweep_and_reproduce(target: RunStore) -> None:
     """A 4-point sweep of the classifier notebook on warm kernels, then `reproduce` of a point."""
     from mlops_jupyter.cli.examples import example_notebooks
     from mlops_jupyter.execution import reproduce_run, sweep_notebook
@@ -59,6 +59,9 @@ def _sweep_and_reproduce(target: object) -> None:
                             cwd=str(notebook.parent))
     print(result.summary())
     point = result.points[0]
+    if point.run_id is None:  # the point never started a run (e.g. its kernel did not come up)
+        print(f"\nsweep point 0 recorded no run ({point.error}); nothing to reproduce")
+        return
     print(f"\nreproducing sweep point {point.run_id[:8]} in a fresh kernel")
     verdict = reproduce_run(point.run_id, store=target)
     print(f"  verdict: {verdict.verdict}" + (f" ({verdict.reason})" if verdict.reason else ""))

@@ -29,7 +29,7 @@ class Part:
 
     cell: Cell
     translation: Translation
-    usage: Usage | None
+    usage: Usage
     hoist: bool = False  # leading imports split off a cell: always module level
 
 
@@ -158,10 +158,11 @@ def _analyse_cell(cell: Cell, deferred: dict[str, set[str]], findings: list[Find
         return None
     deferred.update(usage.deferred)
     for line in usage.ipython_calls:
-        err = UnsupportedMagicError("get_ipython()", cell.index, _line(cell, translation, line))
+        refused = UnsupportedMagicError("get_ipython()", cell.index,
+                                        _line(cell, translation, line))
         if not collect:
-            raise err
-        findings.append(Finding("unsupported-magic", cell.index, err.line, str(err)))
+            raise refused
+        findings.append(Finding("unsupported-magic", cell.index, refused.line, str(refused)))
     for line, reason in usage.ambiguous:
         findings.append(Finding("ambiguous-dependency", cell.index, _line(cell, translation, line),
                                 f"cell {cell.index}: {reason}"))

@@ -154,7 +154,8 @@ def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: 
     from nbclient import NotebookClient
 
     hoisted = sorted(plan.module_names)
-    cells, origin = [_SETUP_CELL()], [None]
+    cells = [_SETUP_CELL()]
+    origin: list[int | None] = [None]  # the notebook cell each run cell comes from
 
     def add_capture(names: list[str], where: Path) -> None:
         call = f"__mlops_capture({names!r}, {str(where)!r}, {package!r}, {hoisted!r})"

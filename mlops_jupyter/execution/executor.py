@@ -128,7 +128,11 @@ def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
 
     engine = register()
     timed_out = threading.Event()
-    watchdog = threading.Timer(timeout or 0, lambda: (timed_out.set(), pool.kill_now(km)))
+
+    def on_timeout() -> None:
+        timed_out.set()
+        pool.kill_now(km)
+    watchdog = threading.Timer(timeout or 0, on_timeout)
     if timeout:
         watchdog.daemon = True
         watchdog.start()
@@ -307,7 +311,7 @@ def run_job(job: NotebookJob, *, output_path: str | os.PathLike[str] | None = No
         outcome = execute_recorded(run, job, pool, output_path, timeout, show_bar,
                                    cancel=cancel)
     if outcome.error is not None:
-        outcome.error.run_id = run.run_id  # type: ignore[attr-defined]
+        outcome.error.run_id = run.run_id
         raise outcome.error
     return store.get_run(run.run_id)
 

@@ -53,7 +53,9 @@ def check_sweep_size(points: int, jobs: int, local: bool = True) -> None:
 
 def _split_top_level(text: str) -> list[str]:
     """Split on commas outside brackets/quotes, so ``[1,2],[3]`` is two values."""
-    parts, depth, quote, current = [], 0, "", []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for char in text:
         if quote:
             quote = "" if char == quote else quote

@@ -146,6 +146,8 @@ def _execute(job: Any, store: RunStore, original: Any, folder: str, timeout: flo
                          progress_bar=False, tags=tags, top_level=top_level, cancel=cancel)
         return record.run_id, ""
     except NotebookExecutionError as err:
+        if err.run_id is None:  # never raised so by run_job today: no new run to judge
+            raise
         return err.run_id, f"re-execution failed: {err}"
 
 

@@ -100,7 +100,7 @@ class OutputCapture:
     def _watch_figures(self) -> None:
         if "matplotlib.pyplot" not in sys.modules:
             return  # imported by the cell itself: every figure open at the end is the cell's
-        plt = sys.modules["matplotlib.pyplot"]
+        plt: Any = sys.modules["matplotlib.pyplot"]  # pyplot, patched below: not a bare module
         self._fignums_before = set(plt.get_fignums())
         original_show = plt.show
 

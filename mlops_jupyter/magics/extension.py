@@ -8,6 +8,7 @@ on its loop as it runs the same cell without ``%%track``.
 from __future__ import annotations
 
 import ast
+import functools
 import shlex
 from typing import Any
 
@@ -38,6 +39,11 @@ def _tags(pairs: list[str]) -> dict[str, str]:
             raise UsageError(f"--tag {pair!r} must look like key=value")
         tags[key] = value
     return tags
+
+
+def _constant(node: ast.expr) -> Any:
+    """The value of a literal node (the caller has checked it is an ast.Constant)."""
+    return node.value if isinstance(node, ast.Constant) else None
 
 
 @magics_class
@@ -91,13 +97,15 @@ class TrackingMagics(Magics):
             return lines  # every other cell: no parsing on the way to the kernel
         try:
             tree = ast.parse(code)
-            call = tree.body[0].value if len(tree.body) == 1 else None
+            first = tree.body[0] if len(tree.body) == 1 else None
+            call = first.value if isinstance(first, ast.Expr) else None
+            shell = self.shell
             if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                     and call.func.attr == "run_cell_magic" and len(call.args) == 3
                     and all(isinstance(a, ast.Constant) for a in call.args)
-                    and call.args[0].value == "track"
-                    and getattr(self.shell.find_cell_magic("track"), "__self__", None) is self
-                    and needs_await(self.shell, call.args[2].value)):
+                    and _constant(call.args[0]) == "track" and shell is not None
+                    and getattr(shell.find_cell_magic("track"), "__self__", None) is self
+                    and needs_await(shell, _constant(call.args[2]))):
                 return lines
             return [f"await {ast.unparse(call)}\n"]
         except Exception:  # noqa: BLE001 - a transformer must never break a cell
@@ -105,11 +113,13 @@ class TrackingMagics(Magics):
 
     def install_transformer(self) -> None:
         """Register `await_tracked_cells` once (a reloaded extension replaces its old one)."""
+        assert self.shell is not None  # a Magics is made for a shell (load_ipython_extension)
         post = self.shell.input_transformers_post
         post[:] = [t for t in post if getattr(t, "__name__", "") != "await_tracked_cells"]
         post.append(self.await_tracked_cells)
 
     def uninstall_transformer(self) -> None:
+        assert self.shell is not None
         post = self.shell.input_transformers_post
         post[:] = [t for t in post if getattr(t, "__self__", None) is not self]
 
@@ -170,9 +180,9 @@ class TrackingMagics(Magics):
             except (ValueError, SyntaxError):
                 value = text
             if logged_kind(value) == "metric":
-                guarded(f"logging metric {key}", lambda k=key, v=value: run.log_metric(k, v))
+                guarded(f"logging metric {key}", functools.partial(run.log_metric, key, value))
             else:
-                guarded(f"logging param {key}", lambda k=key, v=value: run.log_param(k, v))
+                guarded(f"logging param {key}", functools.partial(run.log_param, key, value))
 
     @line_magic
     def runs(self, line: str) -> Any:

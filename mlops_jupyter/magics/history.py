@@ -108,8 +108,8 @@ def match_cells(history: list[Executed], cells: list[NotebookCell]) -> list[Note
     """The notebook cell of each execution: by cell id when known, else by identical source."""
     by_id = {c.cell_id: c for c in cells if c.cell_id}
     by_hash: dict[str, list[NotebookCell]] = {}
-    for cell in cells:
-        by_hash.setdefault(source_hash(cell.source), []).append(cell)
+    for candidate in cells:
+        by_hash.setdefault(source_hash(candidate.source), []).append(candidate)
     matched: list[NotebookCell | None] = []
     previous = -1
     for item in history:
@@ -119,7 +119,7 @@ def match_cells(history: list[Executed], cells: list[NotebookCell]) -> list[Note
         elif cell is None and not item.cell_id:
             options = by_hash.get(source_hash(item.source), [])
             later = [c for c in options if c.index >= previous]
-            cell = (later or options or [None])[0]
+            cell = next(iter(later or options), None)
         matched.append(cell)
         if cell is not None:
             previous = cell.index
@@ -159,10 +159,10 @@ def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list
         for name in _binds(item.source):
             assigner[name] = pos
     for name in reads:
-        pos = assigner.get(name)
-        if pos is not None and matched[pos] is None and not is_parameters_source(history[pos].source):
+        at = assigner.get(name)
+        if at is not None and matched[at] is None and not is_parameters_source(history[at].source):
             return True, (f"'{name}' was last assigned by execution "
-                          f"[{history[pos].execution_count}], whose code has since been edited "
+                          f"[{history[at].execution_count}], whose code has since been edited "
                           "or deleted from the notebook")
     return False, ""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import functools
 import inspect
 import traceback
 import warnings
@@ -194,15 +195,16 @@ class TrackedCell:
 
     def fail(self, exc: BaseException) -> None:
         """Record the cell's exception on the run (the caller re-raises it)."""
-        if self.run is None:
+        run = self.run
+        if run is None:
             return
         if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
             # ipykernel turns Ctrl-C during an awaiting cell into a CancelledError
             reason = type(exc).__name__
-            guarded("marking the run killed", lambda: self.run.end("killed", reason))
+            guarded("marking the run killed", lambda: run.end("killed", reason))
         else:
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            guarded("marking the run failed", lambda: self.run.end("failed", text))
+            guarded("marking the run failed", lambda: run.end("failed", text))
 
     # -- after ----------------------------------------------------------------------------
 
@@ -235,10 +237,10 @@ class TrackedCell:
     def _log_outputs(self, run: tracking.Run, capture: OutputCapture) -> None:
         for i, figure in enumerate(capture.figures):
             guarded(f"saving figure {i + 1}",
-                    lambda f=figure, n=i: run.log_figure(f, f"figure_{n + 1}"))
+                    functools.partial(run.log_figure, figure, f"figure_{i + 1}"))
         for i, frame in enumerate(capture.tables):
             guarded(f"saving table {i + 1}",
-                    lambda t=frame, n=i: run.log_table(t, f"table_{n + 1}"))
+                    functools.partial(run.log_table, frame, f"table_{i + 1}"))
         for stream in ("stdout", "stderr"):
             text = getattr(capture, stream)
             if text.strip():

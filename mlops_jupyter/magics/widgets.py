@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import shlex
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -30,7 +31,8 @@ def _cell(value: Any, column: str) -> str:
     return fmt_value(value)
 
 
-def html_table(headers: list[str], rows: list[list[str]], marked: set[int] = frozenset()) -> str:
+def html_table(headers: list[str], rows: list[list[str]],
+               marked: AbstractSet[int] = frozenset()) -> str:
     """An escaped HTML table; rows whose index is in `marked` are highlighted."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(

@@ -366,5 +366,6 @@ class _Scanner(ast.NodeVisitor):
     def visit_Global(self, node: ast.Global) -> None:
         return None
 
-    visit_Nonlocal = visit_Global
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        return None
 

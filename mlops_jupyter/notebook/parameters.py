@@ -93,7 +93,7 @@ def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | 
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         return [(node.target.id, node.annotation, node.value)]
     if isinstance(node, ast.Assign):
-        found = []
+        found: list[tuple[str, ast.expr | None, ast.expr | None]] = []
         for target in node.targets:
             if isinstance(target, ast.Name):
                 found.append((target.id, None, node.value))

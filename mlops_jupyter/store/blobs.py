@@ -335,7 +335,7 @@ class BlobStore:
 
     def discard(self, entry: BlobEntry) -> None:
         """Remove a partial file, or abort an unfinished multipart upload."""
-        if entry.upload_id:
+        if entry.upload_id and self._fs is not None:  # upload ids come only from remote stores
             bucket, _, key = entry.path.partition("/")
             self._fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key,
                              UploadId=entry.upload_id)

@@ -30,8 +30,10 @@ def copy_live_runs(src: Connection, dst: Connection, pid: int | None = None) -> 
         if name not in experiment_ids:
             found = dst.execute(select(e.c.experiment_id).where(e.c.name == name)).scalar()
             if found is None:
-                found = dst.execute(insert(e).values(name=name, created=row._created)
-                                    ).inserted_primary_key[0]
+                key = dst.execute(insert(e).values(name=name, created=row._created)
+                                  ).inserted_primary_key
+                assert key is not None  # a single-row INSERT without RETURNING always has one
+                found = key[0]
             experiment_ids[name] = found
         values = {c.name: getattr(row, c.name) for c in r.c}
         dst.execute(insert(r).values(**{**values, "experiment_id": experiment_ids[name]}))

@@ -248,7 +248,7 @@ def compile_order(order_by: str | list[str] | None) -> list[Any]:
     if not order_by:
         return [_r.c.start_time.desc()]
     items = [order_by] if isinstance(order_by, str) else list(order_by)
-    clauses = []
+    clauses: list[ColumnElement[Any]] = []
     for item in items:
         words = item.strip().split()
         descending = len(words) == 2 and words[1].upper() == "DESC"

@@ -21,6 +21,7 @@ _RUN_COLUMNS = (
     _r.c.end_time, _r.c.parent_run_id, _r.c.source_notebook, _r.c.cell_id, _r.c.pid, _r.c.host,
     _r.c.heartbeat, _r.c.updated_at, _r.c.error,
 )
+_RUN_FIELDS = tuple(c.name for c in _RUN_COLUMNS)  # RunRecord's leading fields, same order
 
 
 def _base_query(filter: str | None, experiment: str | None, parent_run_id: str | None,
@@ -75,8 +76,9 @@ def search_runs(conn: Connection, *, filter: str | None = None, order_by: Any = 
     if not details:
         return [RunRecord(*row) for row in rows]
     n = len(_RUN_COLUMNS)
-    return [RunRecord(*row[:n], params=docs.loads(row[n]), metrics=docs.load_metrics(row[n + 1]),
-                      tags=docs.loads(row[n + 2])) for row in rows]
+    return [RunRecord(**dict(zip(_RUN_FIELDS, row)), params=docs.loads(row[n]),
+                      metrics=docs.load_metrics(row[n + 1]), tags=docs.loads(row[n + 2]))
+            for row in rows]
 
 
 def count_runs(conn: Connection, *, filter: str | None = None, experiment: str | None = None,

@@ -30,6 +30,7 @@ from mlops_jupyter.store.values import decode_param
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy import ScalarResult
 
 MetricRow = tuple[str, str, int, float, float]  # run_id, key, step, value, timestamp
 _INSERT_RUN = insert(schema.runs)  # built once: constructing statements costs more than running
@@ -173,6 +174,7 @@ class RunStore(StoreConnection):
 
         with self._writer.connect() as conn:
             raw = conn.connection.dbapi_connection
+            assert raw is not None  # None only once the pooled connection is invalidated
             raw.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
             try:
                 with conn.begin():
@@ -240,8 +242,9 @@ class RunStore(StoreConnection):
     def _write_metrics(self, conn: Connection, rows: Sequence[MetricRow]) -> None:
         if not rows:
             return
-        points = [{"run_id": r, "key": k, "step": s, "value": v, "timestamp": t}
-                  for r, k, s, v, t in rows]
+        points: list[dict[str, Any]] = [
+            {"run_id": r, "key": k, "step": s, "value": v, "timestamp": t}
+            for r, k, s, v, t in rows]
         latest: dict[tuple[str, str], dict[str, Any]] = {}
         for point in points:
             seen = latest.get((point["run_id"], point["key"]))
@@ -383,8 +386,11 @@ class RunStore(StoreConnection):
         found: set[str] = set()
         for start in range(0, len(hashes), 500):
             chunk = list(hashes[start:start + 500])
-            found.update(self._read(lambda conn, chunk=chunk: conn.execute(
-                select(a.c.sha256).where(a.c.sha256.in_(chunk)).distinct()).scalars()))
+
+            def read(conn: Connection, chunk: list[str] = chunk) -> ScalarResult[Any]:
+                return conn.execute(
+                    select(a.c.sha256).where(a.c.sha256.in_(chunk)).distinct()).scalars()
+            found.update(self._read(read))
         return found
 
     def info(self) -> dict[str, Any]:

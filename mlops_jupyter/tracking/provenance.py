@@ -71,9 +71,9 @@ def packages() -> dict[str, str]:
 
     found: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
-        if name:
-            found[name.lower()] = dist.version
+        names = dist.metadata.get_all("Name") or []  # .get is typed from Python 3.12 on only
+        if names and names[0]:  # a broken dist may have no Name
+            found[names[0].lower()] = dist.version
     return dict(sorted(found.items()))
 
 
