@@ -23,7 +23,7 @@ _CODE = [
     "import math\nimport json",
     "values_{i} = [math.sqrt(k) for k in range({i} % 50 + 5)]\ntotal_{i} = sum(values_{i})\n"
     "print(f'{{total_{i}:.3f}}')",
-    "def transform_{i}(x, scale={i}):\n    \"\"\"Scale and shift.\"\"\"\n    if x > 10:\n"
+    'def transform_{i}(x, scale={i}):\n    """Scale and shift."""\n    if x > 10:\n'
     "        return x * scale\n    return x - scale",
     "data_{i} = {{'name': 'item_{i}', 'weights': [1, 2, 3], 'nested': {{'a': {i}}}}}\n"
     "encoded_{i} = json.dumps(data_{i})\nfor key, value in data_{i}.items():\n    print(key, value)",
@@ -36,13 +36,27 @@ _CODE = [
 
 def make_notebook(cells: int) -> dict:
     """A notebook of ``cells`` cells: about 70% code of varied shapes, 30% markdown."""
-    out = [{"cell_type": "code", "id": "params", "metadata": {"tags": ["parameters"]},
-            "execution_count": 1, "outputs": [], "source": "n = 10  # size\nrate = 0.5  # rate"}]
+    out = [
+        {
+            "cell_type": "code",
+            "id": "params",
+            "metadata": {"tags": ["parameters"]},
+            "execution_count": 1,
+            "outputs": [],
+            "source": "n = 10  # size\nrate = 0.5  # rate",
+        }
+    ]
     last_transform = None
     for i in range(1, cells):
         if i % 10 in (3, 6, 9):
-            out.append({"cell_type": "markdown", "id": f"m{i}", "metadata": {},
-                        "source": f"## Section {i}\n\nSome *explanation* of step {i}, with `code`."})
+            out.append(
+                {
+                    "cell_type": "markdown",
+                    "id": f"m{i}",
+                    "metadata": {},
+                    "source": f"## Section {i}\n\nSome *explanation* of step {i}, with `code`.",
+                }
+            )
             continue
         template = _CODE[i % len(_CODE)]
         if "transform_{j}" in template and last_transform is None:
@@ -50,13 +64,25 @@ def make_notebook(cells: int) -> dict:
         if "def transform_" in template:
             last_transform = i
         tags = [f"step:s{i}"] if i % 50 == 1 else []
-        out.append({"cell_type": "code", "id": f"c{i}", "metadata": {"tags": tags},
-                    "execution_count": i + 1, "outputs": [],
-                    "source": template.format(i=i, j=last_transform)})
-    return {"nbformat": 4, "nbformat_minor": 5, "cells": out,
-            "metadata": {"kernelspec": {"name": "python3", "language": "python",
-                                        "display_name": "Python 3"},
-                         "language_info": {"name": "python"}}}
+        out.append(
+            {
+                "cell_type": "code",
+                "id": f"c{i}",
+                "metadata": {"tags": tags},
+                "execution_count": i + 1,
+                "outputs": [],
+                "source": template.format(i=i, j=last_transform),
+            }
+        )
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "cells": out,
+        "metadata": {
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
+            "language_info": {"name": "python"},
+        },
+    }
 
 
 def ours() -> list[str]:
@@ -69,8 +95,11 @@ def ours() -> list[str]:
     finally:
         sys.path.pop(0)
     if main_cli:
-        return [sys.executable, "-c", "import sys; from mlops_jupyter.cli import main; "
-                "sys.exit(main())"]
+        return [
+            sys.executable,
+            "-c",
+            "import sys; from mlops_jupyter.cli import main; sys.exit(main())",
+        ]
     return [sys.executable, "-m", "mlops_jupyter.convert"]
 
 
@@ -78,13 +107,34 @@ def commands(nb: Path, workdir: Path) -> dict[str, list[str]]:
     """The three whole commands compared, all from the same environment."""
     bindir = Path(sys.executable).parent
     return {
-        "mlops-jupyter export script": [*ours(), "export", "script", str(nb),
-                                        "-o", str(workdir / "mlops.py")],
-        "jupyter nbconvert --to script": [str(bindir / "jupyter"), "nbconvert", "--to", "script",
-                                          str(nb), "--output-dir", str(workdir / "nbconvert"),
-                                          "--log-level", "ERROR"],
-        "jupytext --to py:percent": [str(bindir / "jupytext"), "--quiet", "--to", "py:percent",
-                                     str(nb), "-o", str(workdir / "jupytext.py")],
+        "mlops-jupyter export script": [
+            *ours(),
+            "export",
+            "script",
+            str(nb),
+            "-o",
+            str(workdir / "mlops.py"),
+        ],
+        "jupyter nbconvert --to script": [
+            str(bindir / "jupyter"),
+            "nbconvert",
+            "--to",
+            "script",
+            str(nb),
+            "--output-dir",
+            str(workdir / "nbconvert"),
+            "--log-level",
+            "ERROR",
+        ],
+        "jupytext --to py:percent": [
+            str(bindir / "jupytext"),
+            "--quiet",
+            "--to",
+            "py:percent",
+            str(nb),
+            "-o",
+            str(workdir / "jupytext.py"),
+        ],
     }
 
 
@@ -125,15 +175,19 @@ def main(argv: list[str] | None = None) -> int:
         nb = workdir / "big.ipynb"
         nb.write_text(json.dumps(make_notebook(args.cells), indent=1), encoding="utf-8")
         size = nb.stat().st_size // 1024
-        results = {name: time_command(argv, args.repeat, env)
-                   for name, argv in commands(nb, workdir).items()}
+        results = {
+            name: time_command(argv, args.repeat, env)
+            for name, argv in commands(nb, workdir).items()
+        }
         lines = sum(1 for _ in (workdir / "mlops.py").open(encoding="utf-8"))
         compile((workdir / "mlops.py").read_text(encoding="utf-8"), "mlops.py", "exec")
     text = table(results)
-    info = (f"{args.cells}-cell notebook ({size} KiB), "
-            f"{args.repeat} runs each after a warm-up; Python {platform.python_version()}, "
-            f"{platform.machine()}, {os.cpu_count()} CPUs. The exported script has {lines} lines "
-            f"and compiles. Our command ran {'through the main CLI (mlops_jupyter.cli.main)' if '-c' in ours() else 'as python -m mlops_jupyter.convert'}.")
+    info = (
+        f"{args.cells}-cell notebook ({size} KiB), "
+        f"{args.repeat} runs each after a warm-up; Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs. The exported script has {lines} lines "
+        f"and compiles. Our command ran {'through the main CLI (mlops_jupyter.cli.main)' if '-c' in ours() else 'as python -m mlops_jupyter.convert'}."
+    )
     print(text)
     print(info)
     if args.markdown_out:
@@ -142,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             "`python bench/bench_export.py` generates a 1,000-cell notebook (70% code of varied "
             "shapes: loops, functions, classes, dicts, multi-line strings, `%matplotlib` and `!cmd` "
             "magics; 30% markdown) and times each tool as a whole command, interpreter start-up "
-            "included.\n\n" + text + "\n\n" + info + "\n", encoding="utf-8")
+            "included.\n\n" + text + "\n\n" + info + "\n",
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -26,8 +26,16 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PAGE = 200  # the panel's page size (labextension/src/hooks.ts PAGE_SIZE)
 MODELS = ["rf", "svm", "xgb", "mlp"]
 
@@ -49,12 +57,20 @@ def synthetic_runs(n: int) -> list[dict[str, Any]]:
     t0 = time.time() - n
     runs = []
     for i in range(n):
-        runs.append({
-            "name": f"run-{i:05d}", "start": t0 + i, "end": t0 + i + rng.random() * 60,
-            "params": {"model": MODELS[i % 4], "lr": round(10 ** rng.uniform(-4, -1), 6),
-                       "depth": rng.randint(2, 12), "seed": i},
-            "metrics": {"acc": rng.random(), "loss": rng.random() * 2},
-        })
+        runs.append(
+            {
+                "name": f"run-{i:05d}",
+                "start": t0 + i,
+                "end": t0 + i + rng.random() * 60,
+                "params": {
+                    "model": MODELS[i % 4],
+                    "lr": round(10 ** rng.uniform(-4, -1), 6),
+                    "depth": rng.randint(2, 12),
+                    "seed": i,
+                },
+                "metrics": {"acc": rng.random(), "loss": rng.random() * 2},
+            }
+        )
     return runs
 
 
@@ -89,19 +105,55 @@ def fill_mlflow(uri: str, artifacts: str, runs: list[dict[str, Any]]) -> str:
     for r in runs:
         rid = uuid.uuid4().hex
         start, end = int(r["start"] * 1000), int(r["end"] * 1000)
-        rrows.append({"run_uuid": rid, "name": r["name"], "source_type": "LOCAL", "source_name": "",
-                      "entry_point_name": "", "user_id": "bench", "status": "FINISHED",
-                      "start_time": start, "end_time": end, "source_version": "",
-                      "lifecycle_stage": "active", "artifact_uri": f"{artifacts}/{rid}",
-                      "experiment_id": int(exp_id), "deleted_time": None})
+        rrows.append(
+            {
+                "run_uuid": rid,
+                "name": r["name"],
+                "source_type": "LOCAL",
+                "source_name": "",
+                "entry_point_name": "",
+                "user_id": "bench",
+                "status": "FINISHED",
+                "start_time": start,
+                "end_time": end,
+                "source_version": "",
+                "lifecycle_stage": "active",
+                "artifact_uri": f"{artifacts}/{rid}",
+                "experiment_id": int(exp_id),
+                "deleted_time": None,
+            }
+        )
         prows.extend({"key": k, "value": str(v), "run_uuid": rid} for k, v in r["params"].items())
         for k, v in r["metrics"].items():
-            mrows.append({"key": k, "value": v, "timestamp": end, "run_uuid": rid, "step": 0, "is_nan": False})
-            lrows.append({"key": k, "value": v, "timestamp": end, "run_uuid": rid, "step": 0, "is_nan": False})
+            mrows.append(
+                {
+                    "key": k,
+                    "value": v,
+                    "timestamp": end,
+                    "run_uuid": rid,
+                    "step": 0,
+                    "is_nan": False,
+                }
+            )
+            lrows.append(
+                {
+                    "key": k,
+                    "value": v,
+                    "timestamp": end,
+                    "run_uuid": rid,
+                    "step": 0,
+                    "is_nan": False,
+                }
+            )
         trows.append({"key": "mlflow.runName", "value": r["name"], "run_uuid": rid})
     with engine.begin() as conn:
-        for table, rows in (("runs", rrows), ("params", prows), ("metrics", mrows),
-                            ("latest_metrics", lrows), ("tags", trows)):
+        for table, rows in (
+            ("runs", rrows),
+            ("params", prows),
+            ("metrics", mrows),
+            ("latest_metrics", lrows),
+            ("tags", trows),
+        ):
             conn.execute(md.tables[table].insert(), rows)
     engine.dispose()
     return exp_id
@@ -120,24 +172,50 @@ def start_lab(tmp: Path, store_url: str) -> tuple[subprocess.Popen, str]:
     port, token = free_port(), secrets.token_hex(16)
     config = tmp / "jupyter-config"
     config.mkdir()
-    (config / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}},
-        "MlopsJupyterApp": {"store_url": store_url}}))
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}},
+                "MlopsJupyterApp": {"store_url": store_url},
+            }
+        )
+    )
     settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    (settings / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
     ext = tmp / "labextensions"
     ext.mkdir()
     (ext / "mlops-jupyter").symlink_to(Path(mlops_jupyter.__file__).parent / "labextension")
     root = tmp / "root"
     root.mkdir()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "rt"),
-           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "rt"),
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
+        ),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", f"--LabApp.extra_labextensions_path={ext}"],
-        env=env, stdout=open(tmp / "lab.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            f"--LabApp.extra_labextensions_path={ext}",
+        ],
+        env=env,
+        stdout=open(tmp / "lab.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -176,15 +254,22 @@ def panel_paint_times(base: str, token: str, repeat: int) -> tuple[list[float], 
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             t0 = time.perf_counter()
             page.goto(f"{base}/lab?token={token}", wait_until="domcontentloaded")
-            page.wait_for_selector('.jp-SideBar.jp-mod-left li[data-id="mlops-jupyter-runs"]', timeout=60_000)
+            page.wait_for_selector(
+                '.jp-SideBar.jp-mod-left li[data-id="mlops-jupyter-runs"]', timeout=60_000
+            )
             ready.append((time.perf_counter() - t0) * 1000)
             page.evaluate(_PAINT_JS)
             page.locator('.jp-SideBar.jp-mod-left li[data-id="mlops-jupyter-runs"]').click()
             paint.append(page.evaluate("() => window.__mlopsPaint"))
             rows = page.locator("#mlops-jupyter-runs .jp-mlops-RunRow[data-run-id]").count()
             # scroll to the middle of 10,000 rows: the window must fill in from the server
-            page.locator("#mlops-jupyter-runs .jp-mlops-RunsTable").evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
-            page.wait_for_selector('#mlops-jupyter-runs .jp-mlops-RunRow[data-run-id] >> text=/run-0[45]/', timeout=10_000)
+            page.locator("#mlops-jupyter-runs .jp-mlops-RunsTable").evaluate(
+                "el => { el.scrollTop = el.scrollHeight / 2; }"
+            )
+            page.wait_for_selector(
+                "#mlops-jupyter-runs .jp-mlops-RunRow[data-run-id] >> text=/run-0[45]/",
+                timeout=10_000,
+            )
             page.close()
         browser.close()
     return paint, ready, rows
@@ -206,14 +291,20 @@ def measure_in_process(store: Any, exp_id: str, repeat: int, n: int) -> dict[str
         "ours_page": timed(lambda: store.search_runs(limit=PAGE), repeat),
         "ml_page": timed(lambda: client.search_runs([exp_id], max_results=PAGE), repeat),
         "ours_filter": timed(lambda: store.search_runs(filter=FILTER, limit=PAGE), repeat),
-        "ml_filter": timed(lambda: client.search_runs([exp_id], FILTER.replace("==", "="), max_results=PAGE),
-                           repeat),
+        "ml_filter": timed(
+            lambda: client.search_runs([exp_id], FILTER.replace("==", "="), max_results=PAGE),
+            repeat,
+        ),
         "ours_all": timed(lambda: store.runs_frame(), 3, warmup=1),
-        "ml_all": timed(lambda: mlflow.search_runs(experiment_ids=[exp_id], max_results=n), 3, warmup=1),
+        "ml_all": timed(
+            lambda: mlflow.search_runs(experiment_ids=[exp_id], max_results=n), 3, warmup=1
+        ),
     }
 
 
-def measure_server(tmp: Path, store_url: str, repeat: int, n: int, browser_repeat: int) -> dict[str, Any]:
+def measure_server(
+    tmp: Path, store_url: str, repeat: int, n: int, browser_repeat: int
+) -> dict[str, Any]:
     """The runs route over HTTP (first request, first page, filtered, sorted) and the panel in chromium."""
     import requests
 
@@ -253,42 +344,76 @@ def render(args: argparse.Namespace, m: dict[str, Any], fill_s: float) -> str:
     table = [
         ("runs route, first page (200 runs, HTTP, median)", fmt(m["route"]), "-", "-", "< 50 ms"),
         ("runs route, first page, filtered (HTTP, median)", fmt(m["route_filter"]), "-", "-", ""),
-        ("runs route, first page sorted by metrics.acc DESC (HTTP, median)", fmt(m["route_sorted"]), "-", "-",
-         ""),
+        (
+            "runs route, first page sorted by metrics.acc DESC (HTTP, median)",
+            fmt(m["route_sorted"]),
+            "-",
+            "-",
+            "",
+        ),
         ("runs route, first request after server start", f"{m['cold']:.1f}", "-", "-", ""),
-        ("first page of 200 in-process: store.search_runs vs MlflowClient.search_runs",
-         fmt(m["ours_page"]), fmt(m["ml_page"]), ratio(m["ml_page"], m["ours_page"]), ""),
-        ("filtered page in-process (acc > 0.5 and model rf)", fmt(m["ours_filter"]), fmt(m["ml_filter"]),
-         ratio(m["ml_filter"], m["ours_filter"]), ""),
-        (f"all {args.runs} runs as a DataFrame: runs_frame vs mlflow.search_runs",
-         fmt(m["ours_all"]), fmt(m["ml_all"]), ratio(m["ml_all"], m["ours_all"]), ""),
-        ("open panel -> first rows painted, headless chromium (median)", fmt(m["paint"]), "-", "-", "< 1000 ms"),
+        (
+            "first page of 200 in-process: store.search_runs vs MlflowClient.search_runs",
+            fmt(m["ours_page"]),
+            fmt(m["ml_page"]),
+            ratio(m["ml_page"], m["ours_page"]),
+            "",
+        ),
+        (
+            "filtered page in-process (acc > 0.5 and model rf)",
+            fmt(m["ours_filter"]),
+            fmt(m["ml_filter"]),
+            ratio(m["ml_filter"], m["ours_filter"]),
+            "",
+        ),
+        (
+            f"all {args.runs} runs as a DataFrame: runs_frame vs mlflow.search_runs",
+            fmt(m["ours_all"]),
+            fmt(m["ml_all"]),
+            ratio(m["ml_all"], m["ours_all"]),
+            "",
+        ),
+        (
+            "open panel -> first rows painted, headless chromium (median)",
+            fmt(m["paint"]),
+            "-",
+            "-",
+            "< 1000 ms",
+        ),
         ("JupyterLab page load -> sidebar ready (context)", fmt(m["ready"]), "-", "-", ""),
     ]
     lines = [
         f"# Runs panel bench ({args.runs} runs)",
         "",
-        (f"Measured by `python bench/bench_panel.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-         f"{os.cpu_count()} CPUs, SQLite stores in a temp dir, mlflow {mlflow.__version__}. Times in ms; "
-         f"median of {args.repeat} (HTTP/in-process), 3 (DataFrame), {args.browser_repeat} (browser: fresh "
-         "page each)."),
-        ("MLflow's store was created by MLflow's SqlAlchemyStore and the same runs (4 params, 2 metrics, "
-         "name tag) bulk-inserted into its tables. Ratio = MLflow / mlops-jupyter."),
+        (
+            f"Measured by `python bench/bench_panel.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+            f"{os.cpu_count()} CPUs, SQLite stores in a temp dir, mlflow {mlflow.__version__}. Times in ms; "
+            f"median of {args.repeat} (HTTP/in-process), 3 (DataFrame), {args.browser_repeat} (browser: fresh "
+            "page each)."
+        ),
+        (
+            "MLflow's store was created by MLflow's SqlAlchemyStore and the same runs (4 params, 2 metrics, "
+            "name tag) bulk-inserted into its tables. Ratio = MLflow / mlops-jupyter."
+        ),
         "",
         "| measure | mlops-jupyter | MLflow | ratio | target |",
         "|---|---:|---:|---:|---|",
         *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in table],
         "",
-        (f"Writing the {args.runs} runs through RunStore took {fill_s:.1f} s. The panel showed {m['rows']} rows "
-         f"in the DOM for {args.runs} runs (windowed list); scrolling to the middle loaded that window "
-         "from the server."),
+        (
+            f"Writing the {args.runs} runs through RunStore took {fill_s:.1f} s. The panel showed {m['rows']} rows "
+            f"in the DOM for {args.runs} runs (windowed list); scrolling to the middle loaded that window "
+            "from the server."
+        ),
         "",
-        ("\"First request after server start\" is sent the moment /api/status answers: it waits for the "
-         "store to open (SQLAlchemy import, schema check), which the server starts in the background at "
-         "start-up; a user opening JupyterLab reaches the panel after the ~2 s page load, by then the store "
-         "is open. \"Open panel -> first rows painted\" runs from the pointerdown on the Runs tab to two "
-         "animation frames after the first row is in the DOM (capabilities probe already done at start-up; "
-         "the list request is made on first show)."),
+        (
+            '"First request after server start" is sent the moment /api/status answers: it waits for the '
+            "store to open (SQLAlchemy import, schema check), which the server starts in the background at "
+            "start-up; a user opening JupyterLab reaches the panel after the ~2 s page load, by then the store "
+            'is open. "Open panel -> first rows painted" runs from the pointerdown on the Runs tab to two '
+            "animation frames after the first row is in the DOM (capabilities probe already done at start-up; "
+            "the list request is made on first show)."
+        ),
         "",
     ]
     return "\n".join(lines)

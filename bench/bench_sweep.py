@@ -45,8 +45,11 @@ CELLS = [
 def write_notebook(path: Path) -> None:
     """A small notebook: five code cells, about 20 ms of work."""
     nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [new_markdown_cell("bench notebook")] + [new_code_cell(c) for c in CELLS]
     nb.cells[2].metadata["tags"] = ["parameters"]
     nbformat.write(nb, str(path))
@@ -61,9 +64,19 @@ def _env(store: Path) -> dict[str, str]:
 def papermill_loop(nb: Path, out: Path, points: int) -> float:
     start = time.perf_counter()
     for i in range(points):
-        subprocess.run([str(BIN / "papermill"), "-p", "x", str(i), "--no-progress-bar",
-                        str(nb), str(out / f"loop-{i}.ipynb")], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                "-p",
+                "x",
+                str(i),
+                "--no-progress-bar",
+                str(nb),
+                str(out / f"loop-{i}.ipynb"),
+            ],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - start
 
 
@@ -77,17 +90,35 @@ def _pool_point(args: tuple[str, str, int]) -> None:
 def papermill_pool(nb: Path, out: Path, points: int) -> float:
     start = time.perf_counter()
     with ProcessPoolExecutor(2) as pool:
-        list(pool.map(_pool_point, [(str(nb), str(out / f"pool-{i}.ipynb"), i)
-                                    for i in range(points)]))
+        list(
+            pool.map(
+                _pool_point, [(str(nb), str(out / f"pool-{i}.ipynb"), i) for i in range(points)]
+            )
+        )
     return time.perf_counter() - start
 
 
 def ours_sweep(nb: Path, store: Path, points: int) -> float:
     grid = "x=" + ",".join(str(i) for i in range(points))
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "sweep", str(nb), "--grid", grid,
-                    "--jobs", "2", "--name", "sweep-bench"], check=True, capture_output=True,
-                   env=_env(store))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlops_jupyter.cli",
+            "sweep",
+            str(nb),
+            "--grid",
+            grid,
+            "--jobs",
+            "2",
+            "--name",
+            "sweep-bench",
+        ],
+        check=True,
+        capture_output=True,
+        env=_env(store),
+    )
     return time.perf_counter() - start
 
 
@@ -95,12 +126,27 @@ def single_runs(nb: Path, out: Path, store: Path, repeat: int = 3) -> tuple[floa
     ours, theirs = [], []
     for i in range(repeat):
         start = time.perf_counter()
-        subprocess.run([str(BIN / "papermill"), "-p", "x", "1", "--no-progress-bar", str(nb),
-                        str(out / f"single-{i}.ipynb")], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                "-p",
+                "x",
+                "1",
+                "--no-progress-bar",
+                str(nb),
+                str(out / f"single-{i}.ipynb"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         theirs.append(time.perf_counter() - start)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "run", str(nb), "-p", "x",
-                        "1"], check=True, capture_output=True, env=_env(store))
+        subprocess.run(
+            [sys.executable, "-m", "mlops_jupyter.cli", "run", str(nb), "-p", "x", "1"],
+            check=True,
+            capture_output=True,
+            env=_env(store),
+        )
         ours.append(time.perf_counter() - start)
     return statistics.median(ours), statistics.median(theirs)
 
@@ -114,29 +160,37 @@ def check_recorded(store: Path, points: int) -> str:
     done = sum(c.status == "finished" for c in children)
     assert done == points, f"only {done} of {points} points recorded as finished"
     waits = sorted(float(c.tags["mlops.kernel_wait_seconds"]) for c in children)
-    return (f"{done} child runs recorded, all finished; time a point waited for a ready kernel: "
-            f"median {statistics.median(waits) * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms")
+    return (
+        f"{done} child runs recorded, all finished; time a point waited for a ready kernel: "
+        f"median {statistics.median(waits) * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms"
+    )
 
 
-def report(points: int, loop: float, pool: float, sweep: float, run: float, pm: float,
-           recorded: str) -> str:
+def report(
+    points: int, loop: float, pool: float, sweep: float, run: float, pm: float, recorded: str
+) -> str:
     def per(total: float) -> float:
         return total / points * 1000
 
     lines = [
-        "### Sweep: 16 points of a small notebook", "",
+        "### Sweep: 16 points of a small notebook",
+        "",
         f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"one `python bench/bench_sweep.py` run. {recorded}.", "",
+        f"one `python bench/bench_sweep.py` run. {recorded}.",
+        "",
         "| way | wall (s) | per point (ms) | speed-up vs papermill loop |",
         "|---|---:|---:|---:|",
         f"| sequential `papermill` CLI loop | {loop:.2f} | {per(loop):.0f} | 1.0x |",
         f"| papermill API, ProcessPoolExecutor(2) | {pool:.2f} | {per(pool):.0f} | "
         f"{loop / pool:.1f}x |",
         f"| `mlops-jupyter sweep --jobs 2` | {sweep:.2f} | {per(sweep):.0f} | "
-        f"{loop / sweep:.1f}x |", "",
-        "| single run | wall (s) |", "|---|---:|",
+        f"{loop / sweep:.1f}x |",
+        "",
+        "| single run | wall (s) |",
+        "|---|---:|",
         f"| `papermill in.ipynb out.ipynb -p x 1` | {pm:.2f} |",
-        f"| `mlops-jupyter run in.ipynb -p x 1` | {run:.2f} |", "",
+        f"| `mlops-jupyter run in.ipynb -p x 1` | {run:.2f} |",
+        "",
         f"Targets: sweep >= 3x faster than the papermill loop: **{loop / sweep:.1f}x** "
         f"({'met' if loop / sweep >= 3 else 'NOT met'}); faster than the naive pool: "
         f"**{pool / sweep:.2f}x** ({'met' if sweep < pool else 'NOT met'}); a single run no "
@@ -164,8 +218,7 @@ def main() -> None:
         sweep = ours_sweep(nb, store, args.points)
         print(f"mlops-jupyter sweep: {sweep:.2f}s", file=sys.stderr)
         run, pm = single_runs(nb, out, root / "store2" / "runs.db")
-        text = report(args.points, loop, pool, sweep, run, pm,
-                      check_recorded(store, args.points))
+        text = report(args.points, loop, pool, sweep, run, pm, check_recorded(store, args.points))
     print(text)
     if args.write:
         Path(args.write).write_text(text + "\n", encoding="utf-8")

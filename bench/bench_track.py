@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import print_table  # noqa: E402
+from common import print_table
 
 _MEASURE = textwrap.dedent("""
     import json, statistics, time, logging, warnings, os
@@ -53,10 +53,15 @@ def cells(repeat: int) -> dict[str, tuple[str, int]]:
         "track_trivial": ("%%track\nx = 1", repeat),
         "mlflow_trivial": ("with mlflow.start_run():\n    x = 1", slow),
         "plain_1000": (LOOP.format(log="loss = 1 / (i + 1)"), repeat),
-        "track_1000": ("%%track\n" + LOOP.format(log="mj.log_metric('loss', 1 / (i + 1), step=i)"),
-                       repeat),
-        "mlflow_1000": ("with mlflow.start_run():\n    for i in range(1000):\n        "
-                        "mlflow.log_metric('loss', 1 / (i + 1), step=i)", slow),
+        "track_1000": (
+            "%%track\n" + LOOP.format(log="mj.log_metric('loss', 1 / (i + 1), step=i)"),
+            repeat,
+        ),
+        "mlflow_1000": (
+            "with mlflow.start_run():\n    for i in range(1000):\n        "
+            "mlflow.log_metric('loss', 1 / (i + 1), step=i)",
+            slow,
+        ),
     }
 
 
@@ -74,28 +79,47 @@ def main() -> None:
         km, kc = start_new_kernel(kernel_name="python3")
         try:
             out: list[str] = []
-            kc.execute_interactive(_MEASURE.format(root=tmp, cells=cells(args.repeat)),
-                                   timeout=1800, output_hook=lambda m: out.append(
-                                       m["content"].get("text", "")
-                                       if m["msg_type"] == "stream" else ""))
+            kc.execute_interactive(
+                _MEASURE.format(root=tmp, cells=cells(args.repeat)),
+                timeout=1800,
+                output_hook=lambda m: out.append(
+                    m["content"].get("text", "") if m["msg_type"] == "stream" else ""
+                ),
+            )
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
     times = json.loads("".join(out).strip().splitlines()[-1])
     ms = {k: v * 1e3 for k, v in times.items()}
-    table = print_table("%%track overhead per cell execution (median, one real kernel)", [
-        ("trivial cell (x = 1): added time", "ms", ms["track_trivial"] - ms["plain_trivial"],
-         ms["mlflow_trivial"] - ms["plain_trivial"], "< 5 ms", True),
-        ("cell logging 1,000 step metrics: added time", "ms",
-         ms["track_1000"] - ms["plain_1000"], ms["mlflow_1000"] - ms["plain_1000"],
-         ">= 20x less than MLflow", True),
-    ], "MLflow start_run + log_metric")
+    table = print_table(
+        "%%track overhead per cell execution (median, one real kernel)",
+        [
+            (
+                "trivial cell (x = 1): added time",
+                "ms",
+                ms["track_trivial"] - ms["plain_trivial"],
+                ms["mlflow_trivial"] - ms["plain_trivial"],
+                "< 5 ms",
+                True,
+            ),
+            (
+                "cell logging 1,000 step metrics: added time",
+                "ms",
+                ms["track_1000"] - ms["plain_1000"],
+                ms["mlflow_1000"] - ms["plain_1000"],
+                ">= 20x less than MLflow",
+                True,
+            ),
+        ],
+        "MLflow start_run + log_metric",
+    )
     raw = "raw medians (ms): " + ", ".join(f"{k}={v:.2f}" for k, v in ms.items())
     print(raw)
     if args.write:
         Path(args.write).write_text(
             f"{table}\n\nOne `python bench/bench_track.py --repeat {args.repeat}` run in one real "
-            f"IPython kernel; overhead = median(variant) - median(plain cell). {raw}.\n")
+            f"IPython kernel; overhead = median(variant) - median(plain cell). {raw}.\n"
+        )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import os
 import statistics
 import time
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> float:
@@ -32,15 +32,21 @@ def quiet_mlflow(tracking_uri: str):
     return mlflow
 
 
-def print_table(title: str, rows: list[tuple[str, str, float, float, str, bool]],
-                other: str) -> str:
+def print_table(
+    title: str, rows: list[tuple[str, str, float, float, str, bool]], other: str
+) -> str:
     """rows: (what, unit, ours, theirs, target text, lower_is_better). Returns the markdown."""
-    lines = [f"### {title}", "",
-             f"| measure | unit | mlops-jupyter | {other} | ratio | target |",
-             "|---|---|---:|---:|---:|---|"]
+    lines = [
+        f"### {title}",
+        "",
+        f"| measure | unit | mlops-jupyter | {other} | ratio | target |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     for what, unit, ours, theirs, target, lower in rows:
         ratio = theirs / ours if lower else ours / theirs
-        lines.append(f"| {what} | {unit} | {ours:,.4g} | {theirs:,.4g} | {ratio:,.1f}x | {target} |")
+        lines.append(
+            f"| {what} | {unit} | {ours:,.4g} | {theirs:,.4g} | {ratio:,.1f}x | {target} |"
+        )
     text = "\n".join(lines)
     print(text)
     print()

@@ -16,23 +16,48 @@ _EXPORTS = {
     "RunStore": "store",
     "open_store": "store",
     "RunRecord": "store.records",
-    **{name: "tracking.run" for name in ("Run", "active_run", "end_run", "start_run")},
-    **{name: "execution" for name in ("run_notebook", "sweep_notebook", "reproduce_run")},
-    **{name: "tracking.fluent" for name in (
-        "get_run", "log_artifact", "log_figure", "log_input", "log_metric", "log_metrics",
-        "log_param", "log_params", "log_table", "runs", "set_tag", "set_tags")},
+    **dict.fromkeys(("Run", "active_run", "end_run", "start_run"), "tracking.run"),
+    **dict.fromkeys(("run_notebook", "sweep_notebook", "reproduce_run"), "execution"),
+    **dict.fromkeys(
+        (
+            "get_run",
+            "log_artifact",
+            "log_figure",
+            "log_input",
+            "log_metric",
+            "log_metrics",
+            "log_param",
+            "log_params",
+            "log_table",
+            "runs",
+            "set_tag",
+            "set_tags",
+        ),
+        "tracking.fluent",
+    ),
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension",
-           "unload_ipython_extension"]
+__all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension", "unload_ipython_extension"]
 
 if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from mlops_jupyter.errors import MlopsJupyterError
+    from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
     from mlops_jupyter.store import RunStore, open_store
     from mlops_jupyter.store.records import RunRecord
-    from mlops_jupyter.tracking.fluent import (get_run, log_artifact, log_figure, log_input, log_metric, log_metrics,
-                         log_param, log_params, log_table, runs, set_tag, set_tags)
-    from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
+    from mlops_jupyter.tracking.fluent import (
+        get_run,
+        log_artifact,
+        log_figure,
+        log_input,
+        log_metric,
+        log_metrics,
+        log_param,
+        log_params,
+        log_table,
+        runs,
+        set_tag,
+        set_tags,
+    )
     from mlops_jupyter.tracking.run import Run, active_run, end_run, start_run
 
 

@@ -127,8 +127,10 @@ class ArtifactNotFoundError(MlopsJupyterError, LookupError):
 
     def __init__(self, ref: str) -> None:
         self.ref = ref
-        super().__init__(f"no artifact {ref!r} in the store; list a run's artifacts with "
-                         "`mlops-jupyter runs show RUN`")
+        super().__init__(
+            f"no artifact {ref!r} in the store; list a run's artifacts with "
+            "`mlops-jupyter runs show RUN`"
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -202,9 +204,19 @@ class NotebookExecutionError(MlopsJupyterError):
     (the run that recorded the execution, when there is one) and ``output_path``.
     """
 
-    def __init__(self, cell_index: int, ename: str, evalue: str, output_path: str | None = None,
-                 *, run_id: str | None = None, execution_count: int | None = None,
-                 source: str = "", traceback: str = "", message: str | None = None) -> None:
+    def __init__(
+        self,
+        cell_index: int,
+        ename: str,
+        evalue: str,
+        output_path: str | None = None,
+        *,
+        run_id: str | None = None,
+        execution_count: int | None = None,
+        source: str = "",
+        traceback: str = "",
+        message: str | None = None,
+    ) -> None:
         self.cell_index, self.ename, self.evalue = cell_index, ename, evalue
         self.output_path, self.run_id, self.execution_count = output_path, run_id, execution_count
         self.source, self.traceback = source, traceback
@@ -217,7 +229,7 @@ class NotebookExecutionError(MlopsJupyterError):
 class UnknownParameterError(InvalidParameterError):
     """A parameter name that the notebook's ``parameters`` cell does not define."""
 
-    def __init__(self, name: str, known: "list[str]", notebook: str = "") -> None:
+    def __init__(self, name: str, known: list[str], notebook: str = "") -> None:
         import difflib
 
         self.name, self.known = name, list(known)
@@ -227,7 +239,8 @@ class UnknownParameterError(InvalidParameterError):
         choices = ", ".join(repr(k) for k in self.known) or "none"
         super().__init__(
             f"unknown parameter {name!r}; the parameters cell{where} defines {choices}. {hint}"
-            "List them with `mlops-jupyter params NOTEBOOK`")
+            "List them with `mlops-jupyter params NOTEBOOK`"
+        )
 
 
 class ParameterValueError(InvalidParameterError):
@@ -238,11 +251,18 @@ class ParameterValueError(InvalidParameterError):
         source = f" (from {origin})" if origin else ""
         super().__init__(
             f"parameter {name!r}: {value!r:.80} is not a valid {expected}{source}; "
-            f"pass a value of type {expected}, e.g. {_EXAMPLES.get(expected, 'a literal')}")
+            f"pass a value of type {expected}, e.g. {_EXAMPLES.get(expected, 'a literal')}"
+        )
 
 
-_EXAMPLES = {"int": "-p NAME 3", "float": "-p NAME 0.1", "bool": "-p NAME true",
-             "str": "-p NAME text", "list": "-p NAME '[1, 2]'", "dict": "-p NAME '{a: 1}'"}
+_EXAMPLES = {
+    "int": "-p NAME 3",
+    "float": "-p NAME 0.1",
+    "bool": "-p NAME true",
+    "str": "-p NAME text",
+    "list": "-p NAME '[1, 2]'",
+    "dict": "-p NAME '{a: 1}'",
+}
 
 
 class NoParametersCellError(InvalidParameterError):
@@ -252,7 +272,8 @@ class NoParametersCellError(InvalidParameterError):
         self.notebook = notebook
         super().__init__(
             f"{notebook} has no cell tagged 'parameters', so it takes no parameters; tag the "
-            "cell that assigns the defaults with 'parameters' (or start it with `#| parameters`)")
+            "cell that assigns the defaults with 'parameters' (or start it with `#| parameters`)"
+        )
 
 
 class KernelStartError(MlopsJupyterError):
@@ -262,44 +283,68 @@ class KernelStartError(MlopsJupyterError):
         self.kernel_name, self.attempts, self.reason = kernel_name, attempts, reason
         super().__init__(
             f"could not start kernel {kernel_name!r} after {attempts} attempt(s): {reason}; "
-            "check `jupyter kernelspec list` and that the kernel's python has ipykernel")
+            "check `jupyter kernelspec list` and that the kernel's python has ipykernel"
+        )
 
 
 class KernelDiedError(NotebookExecutionError):
     """The kernel died (crashed, was killed, ran out of memory) while a cell was running."""
 
-    def __init__(self, cell_index: int, output_path: str | None = None, *,
-                 run_id: str | None = None, source: str = "") -> None:
+    def __init__(
+        self,
+        cell_index: int,
+        output_path: str | None = None,
+        *,
+        run_id: str | None = None,
+        source: str = "",
+    ) -> None:
         super().__init__(
-            cell_index, "DeadKernelError",
+            cell_index,
+            "DeadKernelError",
             "the kernel died while this cell was running (crash, kill or out of memory)",
-            output_path, run_id=run_id, source=source,
+            output_path,
+            run_id=run_id,
+            source=source,
             message=f"kernel died while running cell {cell_index}; run the notebook by hand to "
-                    "see why (out of memory is the usual cause)")
+            "see why (out of memory is the usual cause)",
+        )
 
 
 class NotebookTimeoutError(NotebookExecutionError):
     """A notebook ran longer than its per-run timeout and was stopped."""
 
-    def __init__(self, timeout: float, cell_index: int, output_path: str | None = None, *,
-                 run_id: str | None = None, source: str = "") -> None:
+    def __init__(
+        self,
+        timeout: float,
+        cell_index: int,
+        output_path: str | None = None,
+        *,
+        run_id: str | None = None,
+        source: str = "",
+    ) -> None:
         self.timeout = timeout
         super().__init__(
-            cell_index, "TimeoutError", f"the run exceeded its timeout of {timeout:g}s",
-            output_path, run_id=run_id, source=source,
+            cell_index,
+            "TimeoutError",
+            f"the run exceeded its timeout of {timeout:g}s",
+            output_path,
+            run_id=run_id,
+            source=source,
             message=f"timed out after {timeout:g}s while running cell {cell_index}; raise "
-                    "--timeout or make the notebook faster")
+            "--timeout or make the notebook faster",
+        )
 
 
 class UnknownKernelError(MlopsJupyterError, LookupError):
     """A kernelspec name that no installed kernel has."""
 
-    def __init__(self, name: str, available: "list[str]") -> None:
+    def __init__(self, name: str, available: list[str]) -> None:
         self.name, self.available = name, list(available)
         super().__init__(
             f"no kernel named {name!r}; installed kernels: "
             f"{', '.join(repr(k) for k in self.available) or 'none'}. Pass one with --kernel, "
-            "or install it (python -m ipykernel install --user --name NAME)")
+            "or install it (python -m ipykernel install --user --name NAME)"
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -313,13 +358,17 @@ class ArtifactSourceError(ArtifactNotFoundError, FileNotFoundError):
 
         self.ref = self.path = path
         if os.path.isdir(path):
-            msg = (f"{call}: {path!r} is a folder, not a file; log its files one by one "
-                   f"(for f in Path({path!r}).rglob('*'): if f.is_file(): "
-                   f"run.{call}(f, name=str(f.relative_to({path!r})))), or log one archive of "
-                   "it made with shutil.make_archive")
+            msg = (
+                f"{call}: {path!r} is a folder, not a file; log its files one by one "
+                f"(for f in Path({path!r}).rglob('*'): if f.is_file(): "
+                f"run.{call}(f, name=str(f.relative_to({path!r})))), or log one archive of "
+                "it made with shutil.make_archive"
+            )
         else:
-            msg = (f"{call}: no file {path!r} (looked in {os.getcwd()}); "
-                   "check the path, or give an absolute one")
+            msg = (
+                f"{call}: no file {path!r} (looked in {os.getcwd()}); "
+                "check the path, or give an absolute one"
+            )
         MlopsJupyterError.__init__(self, msg)
         self.filename = path
 
@@ -332,7 +381,8 @@ class ForeignOutputError(NotebookError):
         super().__init__(
             f"refusing to write the package into {target}: {reason}, so replacing it could destroy "
             "files that are not ours; nothing was changed. Choose another output folder "
-            "(-o/--output, or output_dir from the panel), or remove that folder yourself")
+            "(-o/--output, or output_dir from the panel), or remove that folder yourself"
+        )
 
 
 class LimitExceededError(InvalidParameterError):
@@ -348,9 +398,13 @@ class RunCancelledError(NotebookExecutionError):
 
     def __init__(self, cell_index: int = -1) -> None:
         # through the base, so it has every field (run_id, source, traceback...) readers use
-        super().__init__(cell_index, "Cancelled", "the job was cancelled; its kernel was stopped",
-                         message="cancelled: the job was stopped and its kernel shut down; "
-                         "start it again to finish it")
+        super().__init__(
+            cell_index,
+            "Cancelled",
+            "the job was cancelled; its kernel was stopped",
+            message="cancelled: the job was stopped and its kernel shut down; "
+            "start it again to finish it",
+        )
 
 
 class InvalidMetricKeyError(InvalidMetricError):
@@ -359,8 +413,10 @@ class InvalidMetricKeyError(InvalidMetricError):
     def __init__(self, key: object, problem: str) -> None:
         self.key, self.value, self.problem = key, None, problem
         MlopsJupyterError.__init__(
-            self, f"metric name {key!r:.80} {problem}; name metrics with a non-empty string of "
-            "at most 250 characters without NUL bytes, e.g. log_metric('val_loss', 0.3)")
+            self,
+            f"metric name {key!r:.80} {problem}; name metrics with a non-empty string of "
+            "at most 250 characters without NUL bytes, e.g. log_metric('val_loss', 0.3)",
+        )
 
 
 class InvalidMetricStepError(InvalidMetricError):
@@ -369,8 +425,10 @@ class InvalidMetricStepError(InvalidMetricError):
     def __init__(self, key: str, step: object) -> None:
         self.key, self.value, self.step = key, None, step
         MlopsJupyterError.__init__(
-            self, f"metric {key!r:.80}: step {step!r:.40} must be an integer between -2**63 and "
-            "2**63-1 (or None for the next step); pass an epoch or batch counter")
+            self,
+            f"metric {key!r:.80}: step {step!r:.40} must be an integer between -2**63 and "
+            "2**63-1 (or None for the next step); pass an epoch or batch counter",
+        )
 
 
 class StoreInputError(MlopsJupyterError, ValueError):
@@ -403,8 +461,10 @@ class AmbiguousRunIdError(RunNotFoundError):
         self.run_id, self.candidates = run_id, candidates
         count = f"{candidates} or more" if more else str(candidates)
         LookupError.__init__(
-            self, f"run id {run_id!r} is ambiguous ({count} runs start with it); give more "
-            "characters of the id (`mlops-jupyter runs ls` lists them)")
+            self,
+            f"run id {run_id!r} is ambiguous ({count} runs start with it); give more "
+            "characters of the id (`mlops-jupyter runs ls` lists them)",
+        )
 
 
 class RunIdTooShortError(RunNotFoundError):
@@ -413,8 +473,10 @@ class RunIdTooShortError(RunNotFoundError):
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
         LookupError.__init__(
-            self, f"run id {run_id!r} is too short: give at least 4 characters of the id "
-            "(`mlops-jupyter runs ls` lists them)")
+            self,
+            f"run id {run_id!r} is too short: give at least 4 characters of the id "
+            "(`mlops-jupyter runs ls` lists them)",
+        )
 
 
 class MigrationRefusedError(StoreError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def fmt_value(value: Any) -> str:
@@ -39,8 +40,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int 
     cells = [[_clip(fmt_value(c), max_width) for c in row] for row in rows]
     heads = [_clip(h, max_width) for h in headers]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
     return "\n".join(lines)
 

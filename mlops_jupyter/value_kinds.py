@@ -64,7 +64,8 @@ def _simple(value: Any, nested: bool) -> bool:
         return len(value) <= MAX_ITEMS and all(_simple(plain(v), True) for v in value)
     if isinstance(value, dict):
         return len(value) <= MAX_ITEMS and all(
-            isinstance(k, str) and _simple(plain(v), True) for k, v in value.items())
+            isinstance(k, str) and _simple(plain(v), True) for k, v in value.items()
+        )
     return False
 
 

@@ -14,16 +14,21 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 TESTS = Path(__file__).resolve().parent
 CHECKOUT = TESTS.parent
 #: tier folder -> the marker every test under it gets
-TIERS = {"unit": "unit", "kernel": "kernel", "server": "server", "browser": "browser",
-         "load": "load"}
+TIERS = {
+    "unit": "unit",
+    "kernel": "kernel",
+    "server": "server",
+    "browser": "browser",
+    "load": "load",
+}
 #: tiers whose tests sit in a feature sub-folder, and the features (the package's folders)
 FEATURE_TIERS = {"unit", "kernel"}
 FEATURES = {"store", "tracking", "notebook", "execution", "convert", "magics", "cli"}
@@ -38,15 +43,19 @@ def tier_of(path: Path) -> tuple[str, str | None]:
     parts = path.resolve().relative_to(TESTS).parts
     tier = parts[0] if len(parts) > 1 else ""
     if tier not in TIERS:
-        raise pytest.UsageError(f"{path}: a test file must live in tests/<tier>/ with tier one of "
-                                f"{', '.join(sorted(TIERS))}; see tests/README.md")
+        raise pytest.UsageError(
+            f"{path}: a test file must live in tests/<tier>/ with tier one of "
+            f"{', '.join(sorted(TIERS))}; see tests/README.md"
+        )
     if tier not in FEATURE_TIERS:
         return tier, None
     feature = parts[1] if len(parts) > 2 else ""
     if feature not in FEATURES:
-        raise pytest.UsageError(f"{path}: a {tier} test must live in tests/{tier}/<feature>/ with "
-                                f"feature one of {', '.join(sorted(FEATURES))}; see "
-                                "tests/README.md")
+        raise pytest.UsageError(
+            f"{path}: a {tier} test must live in tests/{tier}/<feature>/ with "
+            f"feature one of {', '.join(sorted(FEATURES))}; see "
+            "tests/README.md"
+        )
     return tier, feature
 
 
@@ -58,8 +67,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _no_kernels_outside_the_kernel_tiers(request: pytest.FixtureRequest,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_kernels_outside_the_kernel_tiers(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A unit test that starts a kernel fails, naming the folder it belongs in.
 
     (In-process kernel starts only; a subprocess that starts one is not seen here.)
@@ -70,8 +80,10 @@ def _no_kernels_outside_the_kernel_tiers(request: pytest.FixtureRequest,
     from jupyter_client.manager import KernelManager
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"a unit test started a kernel; move it to tests/kernel/{feature}/ "
-                             "(see tests/README.md)")
+        raise AssertionError(
+            f"a unit test started a kernel; move it to tests/kernel/{feature}/ "
+            "(see tests/README.md)"
+        )
 
     monkeypatch.setattr(KernelManager, "_async_pre_start_kernel", refuse)
 
@@ -89,8 +101,12 @@ def _subprocesses_import_this_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test gets its own project folder and store; no test sees another's runs."""
-    for name in ("MLOPS_JUPYTER_STORE", "MLOPS_JUPYTER_BLOBS", "MLOPS_JUPYTER_PARENT_RUN",
-                 "MLOPS_JUPYTER_EXPERIMENT"):
+    for name in (
+        "MLOPS_JUPYTER_STORE",
+        "MLOPS_JUPYTER_BLOBS",
+        "MLOPS_JUPYTER_PARENT_RUN",
+        "MLOPS_JUPYTER_EXPERIMENT",
+    ):
         monkeypatch.delenv(name, raising=False)
     project = tmp_path / "project"
     project.mkdir()
@@ -132,19 +148,40 @@ class PostgresCluster:
         if os.geteuid() == 0:  # initdb refuses to run as root
             shutil.chown(self.data, "postgres")
             self.as_user = ["runuser", "-u", "postgres", "--"]
-        subprocess.run([*self.as_user, str(self.bindir / "initdb"), "-D", str(self.data / "db"),
-                        "-A", "trust", "-U", "postgres", "--no-sync"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                *self.as_user,
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data / "db"),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}"
 
     def _ctl(self, *args: str) -> None:
-        subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data / "db"),
-                        *args], check=True, capture_output=True)
+        subprocess.run(
+            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data / "db"), *args],
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> None:
-        self._ctl("-w", "-l", str(self.data / "log"), "-o",
-                  f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off "
-                  "-c max_connections=200", "start")
+        self._ctl(
+            "-w",
+            "-l",
+            str(self.data / "log"),
+            "-o",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off "
+            "-c max_connections=200",
+            "start",
+        )
 
     def stop(self) -> None:
         self._ctl("-m", "immediate", "-w", "stop")

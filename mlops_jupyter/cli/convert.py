@@ -18,27 +18,47 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     formats = export.add_subparsers(dest="format", metavar="FORMAT", required=True)
     script = formats.add_parser("script", help="a runnable script with main(**params) and a CLI")
     script.add_argument("notebook", help="the .ipynb file")
-    script.add_argument("-o", "--output", help="output file ('-' for stdout; default: the "
-                        "notebook's name with .py, next to it)")
-    script.add_argument("--force", action="store_true",
-                        help="overwrite an output file that mlops-jupyter did not write")
+    script.add_argument(
+        "-o",
+        "--output",
+        help="output file ('-' for stdout; default: the notebook's name with .py, next to it)",
+    )
+    script.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite an output file that mlops-jupyter did not write",
+    )
     script.set_defaults(func=_export_script)
 
     convert = subparsers.add_parser(
-        "convert", help="convert a notebook into a package of step functions, a pipeline and tests")
+        "convert", help="convert a notebook into a package of step functions, a pipeline and tests"
+    )
     convert.add_argument("notebook", help="the .ipynb file")
     convert.add_argument("-o", "--output", required=True, help="package directory to create")
-    convert.add_argument("--force", action="store_true",
-                         help="(not needed) a package mlops-jupyter wrote is replaced; a folder "
-                         "it did not write never is")
-    convert.add_argument("--timeout", type=int, default=600,
-                         help="seconds allowed per cell while capturing expected values")
+    convert.add_argument(
+        "--force",
+        action="store_true",
+        help="(not needed) a package mlops-jupyter wrote is replaced; a folder "
+        "it did not write never is",
+    )
+    convert.add_argument(
+        "--timeout",
+        type=int,
+        default=600,
+        help="seconds allowed per cell while capturing expected values",
+    )
     convert.add_argument("--kernel", default="python3", help="kernel used to capture (python3)")
-    convert.add_argument("--no-verify", dest="verify", action="store_false",
-                         help="write the package without running its generated tests first")
+    convert.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="write the package without running its generated tests first",
+    )
     convert.set_defaults(func=_convert)
 
-    check = subparsers.add_parser("check", help="pre-flight report: what would not convert faithfully")
+    check = subparsers.add_parser(
+        "check", help="pre-flight report: what would not convert faithfully"
+    )
     check.add_argument("notebook", help="the .ipynb file")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=_check)
@@ -59,15 +79,22 @@ def _export_script(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     from mlops_jupyter.convert.pipeline import convert_notebook
 
-    result = convert_notebook(args.notebook, args.output, overwrite=args.force,
-                              timeout=args.timeout, kernel_name=args.kernel,
-                              verify=args.verify)
+    result = convert_notebook(
+        args.notebook,
+        args.output,
+        overwrite=args.force,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        verify=args.verify,
+    )
     for finding in result.warnings:
         print(f"warning: [{finding.code}] {finding.message}", file=sys.stderr)
-    print(f"wrote package {result.package} ({len(result.steps)} steps: "
-          f"{', '.join(result.steps) or 'none'}); test it with: "
-          f"PYTHONPATH={result.path.parent} python -m pytest {result.path / 'tests'}",
-          file=sys.stderr)
+    print(
+        f"wrote package {result.package} ({len(result.steps)} steps: "
+        f"{', '.join(result.steps) or 'none'}); test it with: "
+        f"PYTHONPATH={result.path.parent} python -m pytest {result.path / 'tests'}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -6,9 +6,9 @@ import argparse
 
 import numpy as np
 
-from mlops_jupyter.tracking import fluent
 from mlops_jupyter import tracking
 from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.tracking import fluent
 
 _LEARNING_RATES = (0.03, 0.1, 0.3)
 
@@ -39,8 +39,12 @@ def _train(lr: float, epochs: int, seed: int) -> None:
     ax.set(xlabel="epoch", ylabel="log loss", title=f"lr={lr}")
     fluent.log_figure(fig, "loss_curve")
     plt.close(fig)
-    fluent.log_table(pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "label": y,
-                                     "p": 1 / (1 + np.exp(-(x @ w + b)))}).head(50), "predictions")
+    fluent.log_table(
+        pd.DataFrame(
+            {"x0": x[:, 0], "x1": x[:, 1], "label": y, "p": 1 / (1 + np.exp(-(x @ w + b)))}
+        ).head(50),
+        "predictions",
+    )
 
 
 def _sweep_and_reproduce(target: RunStore) -> None:
@@ -51,12 +55,16 @@ def _sweep_and_reproduce(target: RunStore) -> None:
     notebook = next((p for p in example_notebooks() if p.name == "train_classifier.ipynb"), None)
     if notebook is None:
         return
-    points = [{"learning_rate": lr, "alpha": alpha} for lr in (0.01, 0.1)
-              for alpha in (0.0001, 0.01)]
-    print(f"\nsweeping {notebook.name} over {len(points)} points, 2 at a time (papermill, "
-          "warm kernels)")
-    result = sweep_notebook(notebook, points, jobs=2, store=target, experiment="demo-sweep",
-                            cwd=str(notebook.parent))
+    points = [
+        {"learning_rate": lr, "alpha": alpha} for lr in (0.01, 0.1) for alpha in (0.0001, 0.01)
+    ]
+    print(
+        f"\nsweeping {notebook.name} over {len(points)} points, 2 at a time (papermill, "
+        "warm kernels)"
+    )
+    result = sweep_notebook(
+        notebook, points, jobs=2, store=target, experiment="demo-sweep", cwd=str(notebook.parent)
+    )
     print(result.summary())
     point = result.points[0]
     if point.run_id is None:  # the point never started a run (e.g. its kernel did not come up)
@@ -72,8 +80,8 @@ def _export() -> None:
     import tempfile
     from pathlib import Path
 
-    from mlops_jupyter.convert import check_notebook, export_script
     from mlops_jupyter.cli.examples import example_notebooks
+    from mlops_jupyter.convert import check_notebook, export_script
 
     notebook = next((p for p in example_notebooks() if p.name == "train_classifier.ipynb"), None)
     if notebook is None:
@@ -88,8 +96,9 @@ def _export() -> None:
     print(f"  exported {out} ({len(source.splitlines())} lines); python {out.name} --help:")
     for flag, text in options:
         print(f"    {flag:<18} {text}")
-    print(f"  next: mlops-jupyter convert {notebook} -o train_pipeline/  "
-          "(package + pipeline + tests)")
+    print(
+        f"  next: mlops-jupyter convert {notebook} -o train_pipeline/  (package + pipeline + tests)"
+    )
 
 
 def run_demo(store: str | None = None, quick: bool = False) -> int:
@@ -109,12 +118,15 @@ def run_demo(store: str | None = None, quick: bool = False) -> int:
         ids += run_examples(target)
         _sweep_and_reproduce(target)
         _export()
-    from mlops_jupyter.cli.runs import _compare, _ls
+    from mlops_jupyter.cli.runs import runs_compare, runs_ls
 
     print()
-    _ls(argparse.Namespace(store=store, filter=None, sort=None, limit=10,
-                           experiment=None, format="table"))
+    runs_ls(
+        argparse.Namespace(
+            store=store, filter=None, sort=None, limit=10, experiment=None, format="table"
+        )
+    )
     print()
-    _compare(argparse.Namespace(store=store, run_ids=ids[:3]))
+    runs_compare(argparse.Namespace(store=store, run_ids=ids[:3]))
     print("\nnext: mlops-jupyter runs show " + ids[-1][:8])
     return 0

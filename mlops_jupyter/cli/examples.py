@@ -33,9 +33,9 @@ def execute_example(path: Path, store_url: str, workdir: Path) -> Path:
     saved = {k: os.environ.get(k) for k in (env.STORE, env.NOTEBOOK)}
     os.environ.update({env.STORE: store_url, env.NOTEBOOK: str(copy)})
     try:
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(workdir)}}).execute(
-                           stderr=subprocess.DEVNULL)  # the kernel's start-up chatter
+        NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+        ).execute(stderr=subprocess.DEVNULL)  # the kernel's start-up chatter
     finally:
         for key, value in saved.items():
             if value is None:

@@ -12,6 +12,7 @@ from mlops_jupyter.execution.points import MAX_SWEEP_POINTS
 
 def whole_number(low: int, high: int | None = None) -> Any:
     """An argparse type: an int in low..high, refused at parse time with the range."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -21,6 +22,7 @@ def whole_number(low: int, high: int | None = None) -> Any:
             bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
             raise argparse.ArgumentTypeError(f"{value} is out of range; expected {bounds}")
         return value
+
     parse.__name__ = "whole number"
     return parse
 
@@ -53,25 +55,55 @@ def register(subparsers: Any) -> None:
     sweep = subparsers.add_parser("sweep", help="execute a notebook over many parameter points")
     sweep.add_argument("notebook", nargs="?", help="(not needed with --resume)")
     _add_value_options(sweep)
-    sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
-                       help="values of one parameter; several --grid make a cartesian grid")
-    sweep.add_argument("--random", type=whole_number(1, MAX_SWEEP_POINTS), metavar="N",
-                       help=f"N random points over --range (1 to {MAX_SWEEP_POINTS})")
-    sweep.add_argument("--range", action="append", default=[], metavar="NAME=LO:HI[:log]",
-                       help="range of an int/float parameter for --random (repeatable)")
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2",
+        help="values of one parameter; several --grid make a cartesian grid",
+    )
+    sweep.add_argument(
+        "--random",
+        type=whole_number(1, MAX_SWEEP_POINTS),
+        metavar="N",
+        help=f"N random points over --range (1 to {MAX_SWEEP_POINTS})",
+    )
+    sweep.add_argument(
+        "--range",
+        action="append",
+        default=[],
+        metavar="NAME=LO:HI[:log]",
+        help="range of an int/float parameter for --random (repeatable)",
+    )
     sweep.add_argument("--seed", type=int, help="seed of --random (recorded)")
     sweep.add_argument("--points", metavar="FILE", help="YAML/JSON list of points")
-    sweep.add_argument("--jobs", "-j", type=whole_number(1), default=1,
-                       help="points executed at once (at most the CPU count and the points)")
-    sweep.add_argument("--retries", type=whole_number(0), default=0,
-                       help="extra attempts per failing point")
-    sweep.add_argument("--resume", metavar="SWEEP_RUN",
-                       help="re-run only the failed or missing points of this sweep")
+    sweep.add_argument(
+        "--jobs",
+        "-j",
+        type=whole_number(1),
+        default=1,
+        help="points executed at once (at most the CPU count and the points)",
+    )
+    sweep.add_argument(
+        "--retries", type=whole_number(0), default=0, help="extra attempts per failing point"
+    )
+    sweep.add_argument(
+        "--resume",
+        metavar="SWEEP_RUN",
+        help="re-run only the failed or missing points of this sweep",
+    )
     sweep.add_argument("--output-dir", help="also write each executed notebook here")
-    sweep.add_argument("--executor", choices=("local", "dask"), default="local",
-                       help="local: warm kernel pool in this process (default); dask: workers")
-    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="Dask scheduler (default with --executor dask: a LocalCluster)")
+    sweep.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local: warm kernel pool in this process (default); dask: workers",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Dask scheduler (default with --executor dask: a LocalCluster)",
+    )
     _add_common_options(sweep)
     sweep.set_defaults(func=_sweep)
 
@@ -84,11 +116,23 @@ def register(subparsers: Any) -> None:
 
 
 def _add_value_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                        metavar=("NAME", "VALUE"), help="a parameter value (converted to the "
-                        "type declared in the parameters cell)")
-    parser.add_argument("-f", "--parameters-file", action="append", default=[], metavar="FILE",
-                        help="YAML/JSON mapping of parameter values")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter value (converted to the type declared in the parameters cell)",
+    )
+    parser.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML/JSON mapping of parameter values",
+    )
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -117,10 +161,17 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         record = run_notebook(
-            args.notebook, output_path=args.output, timeout=args.timeout, cwd=args.cwd,
-            store=args.store, experiment=args.experiment, name=args.name,
-            kernel_name=args.kernel, parameters=dict(args.parameter),
-            parameter_files=tuple(args.parameters_file))
+            args.notebook,
+            output_path=args.output,
+            timeout=args.timeout,
+            cwd=args.cwd,
+            store=args.store,
+            experiment=args.experiment,
+            name=args.name,
+            kernel_name=args.kernel,
+            parameters=dict(args.parameter),
+            parameter_files=tuple(args.parameters_file),
+        )
     except NotebookExecutionError as err:
         print(f"run {getattr(err, 'run_id', '?')} failed", file=sys.stderr)
         raise
@@ -135,8 +186,9 @@ def _sweep_points(args: argparse.Namespace, schema: Any) -> list[dict[str, Any]]
 
     chosen = [bool(args.grid), args.random is not None, bool(args.points)]
     if sum(chosen) != 1:
-        raise InvalidParameterError("give exactly one of --grid (repeatable), --random N with "
-                                    "--range, or --points FILE")
+        raise InvalidParameterError(
+            "give exactly one of --grid (repeatable), --random N with --range, or --points FILE"
+        )
     if args.grid:
         return grid_points(args.grid)
     if args.points:
@@ -153,8 +205,9 @@ def _sweep(args: argparse.Namespace) -> int:
     if not args.resume:
         if not args.notebook:
             raise InvalidParameterError("sweep needs a NOTEBOOK (or --resume SWEEP_RUN)")
-        job = prepare_job(args.notebook, files=args.parameters_file, pairs=args.parameter,
-                          kernel_name=args.kernel)
+        job = prepare_job(
+            args.notebook, files=args.parameters_file, pairs=args.parameter, kernel_name=args.kernel
+        )
         if args.random is not None and args.seed is None:
             import random
 
@@ -164,12 +217,24 @@ def _sweep(args: argparse.Namespace) -> int:
     else:
         total = 0
     result = sweep_notebook(
-        args.notebook, points, parameters=base, jobs=args.jobs, timeout=args.timeout,
-        retries=args.retries, cwd=args.cwd, store=args.store, experiment=args.experiment,
-        name=args.name, resume=args.resume, executor=args.executor, scheduler=args.scheduler,
-        kernel_name=args.kernel, on_point=progress_printer(total) if total else None,
+        args.notebook,
+        points,
+        parameters=base,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        retries=args.retries,
+        cwd=args.cwd,
+        store=args.store,
+        experiment=args.experiment,
+        name=args.name,
+        resume=args.resume,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        kernel_name=args.kernel,
+        on_point=progress_printer(total) if total else None,
         tags={"mlops.sweep.seed": args.seed} if args.random is not None else None,
-        output_dir=args.output_dir)
+        output_dir=args.output_dir,
+    )
     print(result.summary())
     return 1 if result.failed else 0
 
@@ -177,7 +242,8 @@ def _sweep(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> int:
     from mlops_jupyter.execution.reproduce import reproduce_run
 
-    result = reproduce_run(args.run_id, rtol=args.rtol, atol=args.atol, timeout=args.timeout,
-                           store=args.store)
+    result = reproduce_run(
+        args.run_id, rtol=args.rtol, atol=args.atol, timeout=args.timeout, store=args.store
+    )
     print(result.table())
     return 0 if result.reproduced else 1

@@ -14,10 +14,12 @@ from mlops_jupyter.version import __version__
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every available subcommand registered."""
     parser = argparse.ArgumentParser(
-        prog="mlops-jupyter",
-        description="Track, compare, reproduce and ship Jupyter experiments.")
-    parser.add_argument("--store", help="store path or URL (default: MLOPS_JUPYTER_STORE, else "
-                        "<project root>/.mlops/runs.db)")
+        prog="mlops-jupyter", description="Track, compare, reproduce and ship Jupyter experiments."
+    )
+    parser.add_argument(
+        "--store",
+        help="store path or URL (default: MLOPS_JUPYTER_STORE, else <project root>/.mlops/runs.db)",
+    )
     parser.add_argument("--version", action="version", version=f"mlops-jupyter {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = subparsers.add_parser("demo", help="record a few real runs and show them")
@@ -50,4 +52,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-

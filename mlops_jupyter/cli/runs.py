@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from mlops_jupyter.formatting import fmt_duration, fmt_time, fmt_value, table
 from mlops_jupyter.cli.output import print_json
-
+from mlops_jupyter.formatting import fmt_duration, fmt_time, table
 
 _MAX_EXTRA_COLUMNS = 8
 
@@ -21,17 +20,18 @@ def register(subparsers: Any) -> None:
     ls.add_argument("--experiment", help="only runs of this experiment")
     ls.add_argument("--filter", help="e.g. \"metrics.acc > 0.9 and params.model == 'rf'\"")
     ls.add_argument("--sort", help="e.g. 'metrics.acc DESC' (default: newest first)")
-    ls.add_argument("--limit", type=_row_count, default=50,
-                    help="at most N runs (default 50; 0 = all)")
+    ls.add_argument(
+        "--limit", type=_row_count, default=50, help="at most N runs (default 50; 0 = all)"
+    )
     ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    ls.set_defaults(func=_ls)
+    ls.set_defaults(func=runs_ls)
     show = sub.add_parser("show", help="params, metrics, artifacts and provenance of one run")
     show.add_argument("run_id", help="run id or a unique prefix of it")
     show.add_argument("--format", choices=("text", "json"), default="text")
     show.set_defaults(func=_show)
     compare = sub.add_parser("compare", help="runs side by side, differences marked with *")
     compare.add_argument("run_ids", nargs="+", metavar="RUN_ID")
-    compare.set_defaults(func=_compare)
+    compare.set_defaults(func=runs_compare)
     rm = sub.add_parser("rm", help="delete runs (their blobs go at the next `store gc`)")
     rm.add_argument("run_ids", nargs="+", metavar="RUN_ID")
     rm.set_defaults(func=_rm)
@@ -40,14 +40,22 @@ def register(subparsers: Any) -> None:
     ssub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     ssub.add_parser("info", help="where the store is and what it holds").set_defaults(func=_info)
     migrate = ssub.add_parser("migrate", help="upgrade an older store's schema")
-    migrate.add_argument("--force", action="store_true",
-                         help="migrate even while runs of older processes are being recorded")
+    migrate.add_argument(
+        "--force",
+        action="store_true",
+        help="migrate even while runs of older processes are being recorded",
+    )
     migrate.set_defaults(func=_migrate)
     gc = ssub.add_parser("gc", help="delete artifact blobs no run references")
     gc.add_argument("--dry-run", action="store_true", help="only count what would be removed")
-    gc.add_argument("--grace", type=_seconds, default=3600.0, metavar="AGE",
-                    help="keep unreferenced blobs younger than AGE: seconds, or 30m, 2h, 1d "
-                         "(default 1h; they may belong to an artifact being logged right now)")
+    gc.add_argument(
+        "--grace",
+        type=_seconds,
+        default=3600.0,
+        metavar="AGE",
+        help="keep unreferenced blobs younger than AGE: seconds, or 30m, 2h, 1d "
+        "(default 1h; they may belong to an artifact being logged right now)",
+    )
     gc.set_defaults(func=_gc)
 
 
@@ -61,7 +69,8 @@ def _row_count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if not 0 <= value <= ROW_COUNT_MAX:
         raise argparse.ArgumentTypeError(
-            f"{text} is out of range; give a number from 0 (all runs) to {ROW_COUNT_MAX}")
+            f"{text} is out of range; give a number from 0 (all runs) to {ROW_COUNT_MAX}"
+        )
     return value
 
 
@@ -73,26 +82,45 @@ def _store(args: argparse.Namespace, migrate: bool = False) -> Any:
     return open_store(args.store)
 
 
-def _ls(args: argparse.Namespace) -> int:
-    frame = _store(args).runs_frame(filter=args.filter, order_by=args.sort,
-                                    limit=args.limit or None, experiment=args.experiment)
+def runs_ls(args: argparse.Namespace) -> int:
+    """`runs ls`: the runs as a table, CSV or JSON (also shown by `demo`)."""
+    frame = _store(args).runs_frame(
+        filter=args.filter, order_by=args.sort, limit=args.limit or None, experiment=args.experiment
+    )
     if args.format == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif args.format == "json":
         print(frame.to_json(orient="records", indent=2))
     elif frame.empty:
-        print("no runs" + (" match" if args.filter else " yet: record one with "
-                           "mlops_jupyter.start_run() or %%track"))
+        print(
+            "no runs"
+            + (
+                " match"
+                if args.filter
+                else " yet: record one with mlops_jupyter.start_run() or %%track"
+            )
+        )
     else:
         extra = [c for c in frame.columns if c.startswith(("params.", "metrics."))]
         if len(extra) > _MAX_EXTRA_COLUMNS:
-            print(f"(showing {_MAX_EXTRA_COLUMNS} of {len(extra)} param/metric columns; "
-                  "--format csv or json has them all)")
+            print(
+                f"(showing {_MAX_EXTRA_COLUMNS} of {len(extra)} param/metric columns; "
+                "--format csv or json has them all)"
+            )
             extra = extra[:_MAX_EXTRA_COLUMNS]
         headers = ["run_id", "name", "status", "experiment", "start", "duration", *extra]
-        rows = [[r["run_id"][:8], r["name"], r["status"], r["experiment"],
-                 fmt_time(r["start_time"]), fmt_duration(r["duration"]),
-                 *(r[c] for c in extra)] for _, r in frame.iterrows()]
+        rows = [
+            [
+                r["run_id"][:8],
+                r["name"],
+                r["status"],
+                r["experiment"],
+                fmt_time(r["start_time"]),
+                fmt_duration(r["duration"]),
+                *(r[c] for c in extra),
+            ]
+            for _, r in frame.iterrows()
+        ]
         print(table(headers, rows))
     return 0
 
@@ -103,22 +131,33 @@ def _show(args: argparse.Namespace) -> int:
         print_json(record.to_dict())
         return 0
     print(f"run {record.run_id}  {record.name!r}  [{record.status}]")
-    print(f"  experiment {record.experiment}   started {fmt_time(record.start_time)}   "
-          f"duration {fmt_duration(record.duration)}")
+    print(
+        f"  experiment {record.experiment}   started {fmt_time(record.start_time)}   "
+        f"duration {fmt_duration(record.duration)}"
+    )
     if record.parent_run_id:
         print(f"  parent {record.parent_run_id}")
     if record.source_notebook:
-        print(f"  notebook {record.source_notebook}" + (f"  cell {record.cell_id}"
-                                                       if record.cell_id else ""))
-    for title, values in (("params", record.params), ("metrics", record.metrics),
-                          ("tags", record.tags)):
+        print(
+            f"  notebook {record.source_notebook}"
+            + (f"  cell {record.cell_id}" if record.cell_id else "")
+        )
+    for title, values in (
+        ("params", record.params),
+        ("metrics", record.metrics),
+        ("tags", record.tags),
+    ):
         if values:
             print(f"\n{title}:")
             print(table(["key", "value"], sorted(values.items())))
     if record.artifacts:
         print("\nartifacts:")
-        print(table(["name", "size", "media_type", "sha256"],
-                    [(a.name, a.size, a.media_type, a.sha256[:16]) for a in record.artifacts]))
+        print(
+            table(
+                ["name", "size", "media_type", "sha256"],
+                [(a.name, a.size, a.media_type, a.sha256[:16]) for a in record.artifacts],
+            )
+        )
     _print_provenance(record.provenance)
     if record.error:
         print("\nerror:\n" + record.error.rstrip())
@@ -131,10 +170,14 @@ def _print_provenance(prov: dict[str, Any]) -> None:
     print("\nprovenance:")
     git = prov.get("git") or {}
     if git.get("available"):
-        print(f"  git {git.get('commit') or '-'} on {git.get('branch') or '-'}"
-              + ("  (dirty)" if git.get("dirty") else ""))
+        print(
+            f"  git {git.get('commit') or '-'} on {git.get('branch') or '-'}"
+            + ("  (dirty)" if git.get("dirty") else "")
+        )
     if "python" in prov:
-        print(f"  python {prov['python'].get('version')}  ({len(prov.get('packages', {}))} packages)")
+        print(
+            f"  python {prov['python'].get('version')}  ({len(prov.get('packages', {}))} packages)"
+        )
     if "host" in prov:
         host = prov["host"]
         print(f"  host {host.get('hostname')}  {host.get('os')}  cpus={host.get('cpu_count')}")
@@ -147,7 +190,8 @@ def _print_provenance(prov: dict[str, Any]) -> None:
         print(f"  HIDDEN STATE: {cell.get('hidden_state_reason')}")
 
 
-def _compare(args: argparse.Namespace) -> int:
+def runs_compare(args: argparse.Namespace) -> int:
+    """`runs compare`: runs side by side, differing fields marked with * (also shown by `demo`)."""
     from mlops_jupyter.tracking.compare import compare_runs
 
     store = _store(args)
@@ -176,8 +220,10 @@ def _migrate(args: argparse.Namespace) -> int:
     from mlops_jupyter.store.schema import SCHEMA_VERSION
 
     store = _store(args, migrate=True)
-    print(f"store {store.location} is at schema version {store.schema_version()} "
-          f"(current: {SCHEMA_VERSION})")
+    print(
+        f"store {store.location} is at schema version {store.schema_version()} "
+        f"(current: {SCHEMA_VERSION})"
+    )
     return 0
 
 
@@ -191,20 +237,23 @@ def _seconds(text: str) -> float:
         value = -1.0
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not an age; give seconds (3600) or 30m, 2h, 1d (0 for no grace)")
+            f"{text!r} is not an age; give seconds (3600) or 30m, 2h, 1d (0 for no grace)"
+        )
     return value
 
 
 def _gc(args: argparse.Namespace) -> int:
     result = _store(args).gc(dry_run=args.dry_run, grace_seconds=args.grace)
     verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb} {result['removed']} unreferenced blobs ({result['bytes']} bytes) and "
-          f"{result['partial']} partial blobs of interrupted writes "
-          f"({result['partial_bytes']} bytes); {result['kept']} referenced blobs kept")
+    print(
+        f"{verb} {result['removed']} unreferenced blobs ({result['bytes']} bytes) and "
+        f"{result['partial']} partial blobs of interrupted writes "
+        f"({result['partial_bytes']} bytes); {result['kept']} referenced blobs kept"
+    )
     if result["young"]:
-        print(f"kept {result['young']} unreferenced blobs younger than "
-              f"{fmt_duration(args.grace)} or being written now (--grace 0 removes the "
-              "ones no write holds)")
+        print(
+            f"kept {result['young']} unreferenced blobs younger than "
+            f"{fmt_duration(args.grace)} or being written now (--grace 0 removes the "
+            "ones no write holds)"
+        )
     return 0
-
-

@@ -69,7 +69,9 @@ class Plan:
     requirements: list[str]
     helpers: set[str]
     imports: set[str]
-    immutable: set[str] = field(default_factory=set)  # parameters whose value cannot change in place
+    immutable: set[str] = field(
+        default_factory=set
+    )  # parameters whose value cannot change in place
     star_import: bool = False
     deleted_by: dict[str, int] = field(default_factory=dict)
 
@@ -102,8 +104,11 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
         part = _analyse_cell(cell, deferred, findings, collect)
         if part is None:
             continue
-        split = None if cell.test or cell.parameters or part.usage.only_definitions else \
-            split_leading_imports(part.translation)
+        split = (
+            None
+            if cell.test or cell.parameters or part.usage.only_definitions
+            else split_leading_imports(part.translation)
+        )
         if split:
             head, rest = split
             parts.append(Part(cell, head, scan(head.code), hoist=True))
@@ -113,14 +118,20 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
     blocks = _group(parts, module_names, findings)
     plan = Plan(blocks, cells, findings, set(), [], set(), set())
     for part in parts:
-        plan.requirements += [r for r in part.translation.requirements if r not in plan.requirements]
+        plan.requirements += [
+            r for r in part.translation.requirements if r not in plan.requirements
+        ]
         plan.helpers |= part.translation.helpers
         plan.imports |= part.translation.imports
-    plan.module_names = {n for b in blocks if b.kind == "module" for p in b.parts for n in p.usage.writes}
+    plan.module_names = {
+        n for b in blocks if b.kind == "module" for p in b.parts for n in p.usage.writes
+    }
     plan.immutable = _immutable_parameters(blocks)
     _check_step_names(plan)
     plan.module_names |= plan.imports
-    if any("display" in p.usage.reads for p in parts) and not any("display" in p.usage.writes for p in parts):
+    if any("display" in p.usage.reads for p in parts) and not any(
+        "display" in p.usage.writes for p in parts
+    ):
         plan.imports.add("from IPython.display import display")
         plan.module_names.add("display")
     plan.star_import = any(p.usage.star_import for p in parts)
@@ -140,37 +151,54 @@ def _immutable_parameters(blocks: list[Block]) -> set[str]:
     return found
 
 
-def _analyse_cell(cell: Cell, deferred: dict[str, set[str]], findings: list[Finding],
-                  collect: bool) -> Part | None:
+def _analyse_cell(
+    cell: Cell, deferred: dict[str, set[str]], findings: list[Finding], collect: bool
+) -> Part | None:
     translation = translate_cell(cell, collect=collect)
     for err in translation.refused:
         findings.append(Finding("unsupported-magic", cell.index, err.line, str(err)))
     try:
         usage = scan(translation.code, deferred)
     except SyntaxError as err:
-        line = translation.line_map[err.lineno - 1] if err.lineno and err.lineno <= len(translation.line_map) else (err.lineno or 1)
+        line = (
+            translation.line_map[err.lineno - 1]
+            if err.lineno and err.lineno <= len(translation.line_map)
+            else (err.lineno or 1)
+        )
         line = cell.original_line(line)
-        message = (f"cell {cell.index}, line {line}: not valid Python ({err.msg}); "
-                   "fix the cell or tag it `skip`")
+        message = (
+            f"cell {cell.index}, line {line}: not valid Python ({err.msg}); "
+            "fix the cell or tag it `skip`"
+        )
         if not collect:
             raise NotebookError(message) from err
         findings.append(Finding("syntax-error", cell.index, line, message))
         return None
     deferred.update(usage.deferred)
     for line in usage.ipython_calls:
-        refused = UnsupportedMagicError("get_ipython()", cell.index,
-                                        _line(cell, translation, line))
+        refused = UnsupportedMagicError("get_ipython()", cell.index, _line(cell, translation, line))
         if not collect:
             raise refused
         findings.append(Finding("unsupported-magic", cell.index, refused.line, str(refused)))
     for line, reason in usage.ambiguous:
-        findings.append(Finding("ambiguous-dependency", cell.index, _line(cell, translation, line),
-                                f"cell {cell.index}: {reason}"))
+        findings.append(
+            Finding(
+                "ambiguous-dependency",
+                cell.index,
+                _line(cell, translation, line),
+                f"cell {cell.index}: {reason}",
+            )
+        )
     for name in sorted(usage.global_writes):
-        findings.append(Finding(
-            "ambiguous-dependency", cell.index, 1,
-            f"cell {cell.index}: a function assigns the global {name!r} with `global`; which step "
-            "produces it depends on when the function is called. Return the value instead"))
+        findings.append(
+            Finding(
+                "ambiguous-dependency",
+                cell.index,
+                1,
+                f"cell {cell.index}: a function assigns the global {name!r} with `global`; which step "
+                "produces it depends on when the function is called. Return the value instead",
+            )
+        )
     return Part(cell, translation, usage)
 
 
@@ -182,15 +210,25 @@ def _line(cell: Cell, translation: Translation, line: int) -> int:
 
 def _hoistable(parts: list[Part]) -> set[int]:
     """Cells of imports and definitions whose definitions only read module-level names."""
-    candidates = {id(p): p for p in parts if p.hoist or p.usage and p.usage.only_definitions
-                  and not (p.cell.step or p.cell.test or p.cell.parameters or p.cell.after)
-                  and all(action == "drop" for _, _, action in p.translation.magics)
-                  and not p.usage.ambiguous}
+    candidates = {
+        id(p): p
+        for p in parts
+        if p.hoist
+        or (
+            p.usage
+            and p.usage.only_definitions
+            and not (p.cell.step or p.cell.test or p.cell.parameters or p.cell.after)
+            and all(action == "drop" for _, _, action in p.translation.magics)
+            and not p.usage.ambiguous
+        )
+    }
     while True:  # definition-time reads need earlier module cells; function bodies any of them
         allowed = {n for p in candidates.values() for n in p.usage.writes} | BUILTINS
         drop, before = [], set(BUILTINS)
         for key, p in candidates.items():
-            if not set(p.usage.reads) <= before or any(not g <= allowed for g in p.usage.deferred.values()):
+            if not set(p.usage.reads) <= before or any(
+                not g <= allowed for g in p.usage.deferred.values()
+            ):
                 drop.append(key)
             before |= set(p.usage.writes)
         if not drop:
@@ -208,7 +246,11 @@ def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> lis
     for part in parts:
         cell = part.cell
         implicit = None
-        if by_heading and cell.heading and not (cell.test or cell.parameters or id(part) in hoisted):
+        if (
+            by_heading
+            and cell.heading
+            and not (cell.test or cell.parameters or id(part) in hoisted)
+        ):
             implicit = _unique(_slug(cell.heading), names)
         if cell.test:
             blocks.append(Block("test", f"cell_{cell.index}", [part]))
@@ -220,9 +262,15 @@ def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> lis
         elif cell.step or implicit or current is None:
             name = cell.step or implicit or f"step_{cell.index}"
             if name in names:
-                findings.append(Finding("duplicate-step", cell.index, 1,
-                                        f"cell {cell.index}: step {name!r} is already defined by cell "
-                                        f"{names[name].first_cell}; give each step a unique name"))
+                findings.append(
+                    Finding(
+                        "duplicate-step",
+                        cell.index,
+                        1,
+                        f"cell {cell.index}: step {name!r} is already defined by cell "
+                        f"{names[name].first_cell}; give each step a unique name",
+                    )
+                )
                 name = f"{name}_{cell.index}"
             current = Block("step", name, [part], after=cell.after)
             names[name] = current
@@ -238,16 +286,29 @@ _RESERVED = frozenset({"annotations", "TYPE_CHECKING", "Any", "Callable"})
 
 def _check_step_names(plan: Plan) -> None:
     """A step's function must not replace a module-level name of the package."""
-    defined = {n: b.first_cell for b in plan.blocks if b.kind == "module"
-               for p in b.parts for n in p.usage.writes}
+    defined = {
+        n: b.first_cell
+        for b in plan.blocks
+        if b.kind == "module"
+        for p in b.parts
+        for n in p.usage.writes
+    }
     for block in plan.steps():
         if block.name in defined or block.name in _RESERVED or block.name in plan.helpers:
-            where = (f"cell {defined[block.name]} defines it at module level"
-                     if block.name in defined else "the generated module uses that name")
-            plan.findings.append(Finding(
-                "duplicate-step", block.first_cell, 1,
-                f"cell {block.first_cell}: step name {block.name!r} clashes with a name in "
-                f"steps.py ({where}); rename the step"))
+            where = (
+                f"cell {defined[block.name]} defines it at module level"
+                if block.name in defined
+                else "the generated module uses that name"
+            )
+            plan.findings.append(
+                Finding(
+                    "duplicate-step",
+                    block.first_cell,
+                    1,
+                    f"cell {block.first_cell}: step name {block.name!r} clashes with a name in "
+                    f"steps.py ({where}); rename the step",
+                )
+            )
 
 
 def _slug(text: str) -> str:
@@ -278,10 +339,15 @@ def _resolve(plan: Plan) -> None:
     for block in plan.blocks:
         for name in block.after:
             if name not in step_names:
-                plan.findings.append(Finding(
-                    "unknown-step", block.first_cell, 1,
-                    f"cell {block.first_cell}: `after:{name}` names no step; expected one of "
-                    f"{sorted(step_names) or 'no steps'}"))
+                plan.findings.append(
+                    Finding(
+                        "unknown-step",
+                        block.first_cell,
+                        1,
+                        f"cell {block.first_cell}: `after:{name}` names no step; expected one of "
+                        f"{sorted(step_names) or 'no steps'}",
+                    )
+                )
             elif name not in block.depends:
                 block.depends.append(name)
         if block.kind == "module":
@@ -295,7 +361,9 @@ def _resolve(plan: Plan) -> None:
                 producer[name] = rebound[name] = block
             for name in part.usage.modified:
                 source = producer.get(name)
-                immutable = source is not None and source.kind == "parameters" and name in plan.immutable
+                immutable = (
+                    source is not None and source.kind == "parameters" and name in plan.immutable
+                )
                 if source is not None and name not in plan.module_names and not immutable:
                     producer[name] = block
             for name in part.usage.deleted:
@@ -318,7 +386,7 @@ def _check_cycles(plan: Plan) -> None:
         state[name] = 1
         for dep in steps[name].depends:
             if dep in steps and state.get(dep) == 1:
-                return path[path.index(dep):] + [dep] if dep in path else [name, dep]
+                return path[path.index(dep) :] + [dep] if dep in path else [name, dep]
             if dep in steps and dep not in state:
                 found = visit(dep, path + [dep])
                 if found:
@@ -331,15 +399,21 @@ def _check_cycles(plan: Plan) -> None:
             cycle = visit(name, [name])
             if cycle:
                 block = steps[cycle[0]]
-                plan.findings.append(Finding(
-                    "ambiguous-dependency", block.first_cell, 1,
-                    f"cell {block.first_cell}: steps {' -> '.join(cycle)} depend on each other "
-                    "(an `after:` points to a step that needs this one); remove one `after:`"))
+                plan.findings.append(
+                    Finding(
+                        "ambiguous-dependency",
+                        block.first_cell,
+                        1,
+                        f"cell {block.first_cell}: steps {' -> '.join(cycle)} depend on each other "
+                        "(an `after:` points to a step that needs this one); remove one `after:`",
+                    )
+                )
                 return
 
 
-def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Block],
-                  defined_anywhere: set[str]) -> None:
+def _resolve_part(
+    plan: Plan, block: Block, part: Part, producer: dict[str, Block], defined_anywhere: set[str]
+) -> None:
     earlier: set[str] = set()
     for previous in block.parts[: block.parts.index(part)]:
         earlier = (earlier | set(previous.usage.writes)) - previous.usage.deleted
@@ -350,13 +424,21 @@ def _resolve_part(plan: Plan, block: Block, part: Part, producer: dict[str, Bloc
             reads.setdefault(name, 1)
         for function, names in part.usage.deferred.items():
             for name in sorted(names - plan.module_names - part.usage.global_writes):
-                later = [b for b in plan.blocks[plan.blocks.index(block) + 1:]
-                         if b.kind != "test" and any(name in p.usage.writes for p in b.parts)]
+                later = [
+                    b
+                    for b in plan.blocks[plan.blocks.index(block) + 1 :]
+                    if b.kind != "test" and any(name in p.usage.writes for p in b.parts)
+                ]
                 if later:
-                    plan.findings.append(Finding(
-                        "ambiguous-dependency", part.cell.index, 1,
-                        f"cell {part.cell.index}: function {function!r} reads the global {name!r}, "
-                        f"which cell {later[0].first_cell} reassigns later; pass it as an argument"))
+                    plan.findings.append(
+                        Finding(
+                            "ambiguous-dependency",
+                            part.cell.index,
+                            1,
+                            f"cell {part.cell.index}: function {function!r} reads the global {name!r}, "
+                            f"which cell {later[0].first_cell} reassigns later; pass it as an argument",
+                        )
+                    )
     for name, line in reads.items():
         if name in earlier:
             continue
@@ -390,14 +472,20 @@ def _undefined(plan: Plan, part: Part, name: str, line: int, later: bool) -> Non
     cell = part.cell
     line = _line(cell, part.translation, line)
     if name in plan.deleted_by:
-        message = (f"cell {cell.index}, line {line}: {name!r} is used after cell "
-                   f"{plan.deleted_by[name]} deletes it; remove the `del` or the use")
+        message = (
+            f"cell {cell.index}, line {line}: {name!r} is used after cell "
+            f"{plan.deleted_by[name]} deletes it; remove the `del` or the use"
+        )
         plan.findings.append(Finding("use-before-def", cell.index, line, message))
     elif later:
-        message = (f"cell {cell.index}, line {line}: {name!r} is used before the cell that "
-                   "defines it (top-to-bottom order); move the defining cell up")
+        message = (
+            f"cell {cell.index}, line {line}: {name!r} is used before the cell that "
+            "defines it (top-to-bottom order); move the defining cell up"
+        )
         plan.findings.append(Finding("use-before-def", cell.index, line, message))
     else:
-        message = (f"cell {cell.index}, line {line}: {name!r} is never defined by the notebook "
-                   "(hidden state from a deleted or skipped cell?); define it in a cell")
+        message = (
+            f"cell {cell.index}, line {line}: {name!r} is never defined by the notebook "
+            "(hidden state from a deleted or skipped cell?); define it in a cell"
+        )
         plan.findings.append(Finding("undefined-name", cell.index, line, message))

@@ -12,7 +12,6 @@ from typing import Any
 from mlops_jupyter.convert.analysis import Plan
 from mlops_jupyter.errors import (
     KernelDiedError,
-    NotebookError,
     NotebookExecutionError,
     NotebookTimeoutError,
     UnknownKernelError,
@@ -22,7 +21,7 @@ FINAL = "_final"
 
 # Runs inside the kernel. Classes/functions hoisted to the package's module level are pickled
 # as `<package>.steps.<name>` so that the generated tests can load them.
-_KERNEL_SETUP = r'''
+_KERNEL_SETUP = r"""
 def __mlops_capture(names, directory, package, hoisted):
     import importlib, io, json, os, pickle, sys, types
     main = sys.modules["__main__"]
@@ -109,7 +108,7 @@ def _mlops_save(value, directory, stem, pickler):
     with open(os.path.join(directory, stem + ".pkl"), "wb") as handle:
         handle.write(data)
     return {"file": stem + ".pkl", "format": "pickle"}
-'''
+"""
 
 
 @dataclass
@@ -131,8 +130,15 @@ class Capture:
         return "Any"
 
 
-def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: str,
-                   workdir: Path, timeout: int = 600, kernel_name: str = "python3") -> Capture:
+def capture_values(
+    nb: Mapping[str, Any],
+    plan: Plan,
+    directory: Path,
+    package: str,
+    workdir: Path,
+    timeout: int = 600,
+    kernel_name: str = "python3",
+) -> Capture:
     """Execute the notebook's cells (skip and test cells left out) and save step values.
 
     Args:
@@ -175,15 +181,24 @@ def capture_values(nb: Mapping[str, Any], plan: Plan, directory: Path, package: 
     final = list(dict.fromkeys(n for b in plan.steps() for n in b.outputs))
     add_capture(final, directory / FINAL / "outputs")
     run_nb = nbformat.v4.new_notebook(cells=cells)
-    run_nb.metadata["kernelspec"] = {"name": kernel_name, "language": "python", "display_name": kernel_name}
-    client = NotebookClient(run_nb, timeout=timeout, kernel_name=kernel_name,
-                            resources={"metadata": {"path": str(workdir)}})
+    run_nb.metadata["kernelspec"] = {
+        "name": kernel_name,
+        "language": "python",
+        "display_name": kernel_name,
+    }
+    client = NotebookClient(
+        run_nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        resources={"metadata": {"path": str(workdir)}},
+    )
     _execute(client, run_nb, origin, timeout, kernel_name)
     return _read_manifests(directory)
 
 
-def _execute(client: Any, run_nb: Any, origin: list[int | None], timeout: int,
-             kernel_name: str) -> None:
+def _execute(
+    client: Any, run_nb: Any, origin: list[int | None], timeout: int, kernel_name: str
+) -> None:
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -192,8 +207,12 @@ def _execute(client: Any, run_nb: Any, origin: list[int | None], timeout: int,
     except CellExecutionError as err:
         index = _failed_cell(run_nb, origin)
         raise NotebookExecutionError(
-            index, err.ename, _first_line(err.evalue), source=_source(run_nb, origin, index),
-            traceback=str(err.traceback or "")) from err
+            index,
+            err.ename,
+            _first_line(err.evalue),
+            source=_source(run_nb, origin, index),
+            traceback=str(err.traceback or ""),
+        ) from err
     except CellTimeoutError as err:  # the same errors as `run`, so every face says the same
         raise NotebookTimeoutError(timeout, _running_cell(run_nb, origin)) from err
     except DeadKernelError as err:
@@ -201,14 +220,18 @@ def _execute(client: Any, run_nb: Any, origin: list[int | None], timeout: int,
     except NoSuchKernel as err:
         from jupyter_client.kernelspec import KernelSpecManager
 
-        raise UnknownKernelError(kernel_name,
-                                 sorted(KernelSpecManager().find_kernel_specs())) from err
+        raise UnknownKernelError(
+            kernel_name, sorted(KernelSpecManager().find_kernel_specs())
+        ) from err
 
 
 def _running_cell(run_nb: Any, origin: list[int | None]) -> int:
     """The source index of the last cell that started (the one running when it stopped)."""
-    started = [index for cell, index in zip(run_nb.cells, origin)
-               if index is not None and cell.get("execution_count") is not None]
+    started = [
+        index
+        for cell, index in zip(run_nb.cells, origin)
+        if index is not None and cell.get("execution_count") is not None
+    ]
     return started[-1] if started else -1
 
 

@@ -25,8 +25,11 @@ class CheckReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view of the report."""
-        return {"notebook": self.notebook, "ok": self.ok,
-                "findings": [asdict(f) for f in self.findings]}
+        return {
+            "notebook": self.notebook,
+            "ok": self.ok,
+            "findings": [asdict(f) for f in self.findings],
+        }
 
     def format(self) -> str:
         """The report as text, one line per finding and a verdict."""
@@ -34,8 +37,10 @@ class CheckReport:
         if self.ok:
             lines.append(f"{self.notebook}: no problems found; conversion will be faithful")
         else:
-            lines.append(f"{self.notebook}: {len(self.findings)} problem(s); conversion would not "
-                         "be faithful until they are fixed")
+            lines.append(
+                f"{self.notebook}: {len(self.findings)} problem(s); conversion would not "
+                "be faithful until they are fixed"
+            )
         return "\n".join(lines)
 
 
@@ -69,11 +74,16 @@ def out_of_order(nb: Mapping[str, Any]) -> list[Finding]:
         if not isinstance(count, int):
             continue
         if count < highest:
-            findings.append(Finding(
-                "out-of-order", index, 1,
-                f"cell {index} was executed (count {count}) before cell {highest_cell} above it "
-                f"(count {highest}); the saved outputs may not match a top-to-bottom run. "
-                "Restart the kernel and run all cells"))
+            findings.append(
+                Finding(
+                    "out-of-order",
+                    index,
+                    1,
+                    f"cell {index} was executed (count {count}) before cell {highest_cell} above it "
+                    f"(count {highest}); the saved outputs may not match a top-to-bottom run. "
+                    "Restart the kernel and run all cells",
+                )
+            )
         elif count > highest:
             highest, highest_cell = count, index
     return findings

@@ -31,8 +31,14 @@ def _json(kind):
     convert.__name__ = kind.__name__
     return convert
 '''
-_TYPES = {"int": "int", "float": "float", "str": "str", "bool": "_bool", "list": "_json(list)",
-          "dict": "_json(dict)"}
+_TYPES = {
+    "int": "int",
+    "float": "float",
+    "str": "str",
+    "bool": "_bool",
+    "list": "_json(list)",
+    "dict": "_json(dict)",
+}
 
 
 def argparse_source(specs: list[ParamSpec], description: str, prog: str | None = None) -> str:
@@ -65,8 +71,11 @@ def argparse_source(specs: list[ParamSpec], description: str, prog: str | None =
         help_text = f"{text} ({spec.type}, default: {spec.default!r})".replace("%", "%%")
         lines.append(
             f"    parser.add_argument({', '.join(repr(f) for f in flags)}, dest={spec.name!r}, "
-            f"type={_TYPES.get(spec.type, 'str')}, default=argparse.SUPPRESS, help={help_text!r})")
+            f"type={_TYPES.get(spec.type, 'str')}, default=argparse.SUPPRESS, help={help_text!r})"
+        )
     lines.append("    return vars(parser.parse_args(argv))")
     kinds = {s.type for s in specs}
-    converters = ([_BOOL] if "bool" in kinds else []) + ([_JSON] if kinds & {"list", "dict"} else [])
+    converters = ([_BOOL] if "bool" in kinds else []) + (
+        [_JSON] if kinds & {"list", "dict"} else []
+    )
     return "\n\n".join([*converters, "\n".join(lines) + "\n"])

@@ -43,5 +43,8 @@ def split_leading_imports(translation: Translation) -> tuple[Translation, Transl
 def _plain_import(node: ast.stmt) -> bool:
     if isinstance(node, ast.Import):
         return True
-    return (isinstance(node, ast.ImportFrom) and node.module != "__future__"
-            and all(alias.name != "*" for alias in node.names))
+    return (
+        isinstance(node, ast.ImportFrom)
+        and node.module != "__future__"
+        and all(alias.name != "*" for alias in node.names)
+    )

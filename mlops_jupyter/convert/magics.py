@@ -25,10 +25,32 @@ class MagicPolicy:
 
 _DROP, _TRANSLATE, _REQUIREMENTS = "drop", "translate", "requirements"
 POLICIES: tuple[MagicPolicy, ...] = (
-    *(MagicPolicy(n, "line", _DROP, "notebook housekeeping") for n in (
-        "matplotlib", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport", "config",
-        "precision", "xmode", "colors", "autosave", "lsmagic", "who", "whos", "who_ls", "runs",
-        "pdb", "autocall", "automagic", "doctest_mode", "pprint")),
+    *(
+        MagicPolicy(n, "line", _DROP, "notebook housekeeping")
+        for n in (
+            "matplotlib",
+            "load_ext",
+            "reload_ext",
+            "unload_ext",
+            "autoreload",
+            "aimport",
+            "config",
+            "precision",
+            "xmode",
+            "colors",
+            "autosave",
+            "lsmagic",
+            "who",
+            "whos",
+            "who_ls",
+            "runs",
+            "pdb",
+            "autocall",
+            "automagic",
+            "doctest_mode",
+            "pprint",
+        )
+    ),
     MagicPolicy("time", "line", _TRANSLATE, "statement timed with time.perf_counter"),
     MagicPolicy("time", "cell", _TRANSLATE, "body timed with time.perf_counter"),
     MagicPolicy("env", "line", _TRANSLATE, "os.environ"),
@@ -41,8 +63,10 @@ POLICIES: tuple[MagicPolicy, ...] = (
     MagicPolicy("track", "cell", _TRANSLATE, "with mlops_jupyter.start_run(...)"),
     MagicPolicy("track", "line", _TRANSLATE, "mlops_jupyter.start_run(...) entered / exited"),
     MagicPolicy("writefile", "cell", _TRANSLATE, "file write, printing Writing/Overwriting"),
-    *(MagicPolicy(n, "cell", _DROP, "display only") for n in (
-        "html", "javascript", "js", "markdown", "latex", "svg")),
+    *(
+        MagicPolicy(n, "cell", _DROP, "display only")
+        for n in ("html", "javascript", "js", "markdown", "latex", "svg")
+    ),
     MagicPolicy("pip", "line", _REQUIREMENTS, "moved to the requirements comment"),
     MagicPolicy("conda", "line", _REQUIREMENTS, "moved to the requirements comment"),
     MagicPolicy("mamba", "line", _REQUIREMENTS, "moved to the requirements comment"),
@@ -102,7 +126,7 @@ def translate_cell(cell: Cell, collect: bool = False) -> Translation:
     start = 2 if cell.magic_line is not None else 1
     magic = (cell.magic_line or "")[2:].split(" ", 1)[0]
     if cell.magic_line is None or magic in _PYTHON_BODY:
-        _translate_lines(cell, lines[start - 1:], start, body, out, collect)
+        _translate_lines(cell, lines[start - 1 :], start, body, out, collect)
     if cell.magic_line is not None:
         body = _cell_magic(cell, body, out, collect)
     out.code = "\n".join(text for _, text in body)
@@ -128,14 +152,23 @@ def _refuse(cell: Cell, magic: str, line: int, out: Translation, collect: bool) 
 
 def _string_lines(lines: list[str], first: int) -> set[int]:
     """Line numbers (as in the cell) that lie inside multi-line strings, magic lines aside."""
-    probe = [line[: len(line) - len(line.lstrip())] + "pass"
-             if _SHELL.match(line) or _LINE_MAGIC.match(line) or _HELP.match(line) else line
-             for line in lines]
+    probe = [
+        line[: len(line) - len(line.lstrip())] + "pass"
+        if _SHELL.match(line) or _LINE_MAGIC.match(line) or _HELP.match(line)
+        else line
+        for line in lines
+    ]
     return {n + first - 1 for n in string_continuation_lines("\n".join(probe))}
 
 
-def _translate_lines(cell: Cell, lines: list[str], first: int, body: list[tuple[int, str]],
-                     out: Translation, collect: bool) -> None:
+def _translate_lines(
+    cell: Cell,
+    lines: list[str],
+    first: int,
+    body: list[tuple[int, str]],
+    out: Translation,
+    collect: bool,
+) -> None:
     pending = ""
     inside = _string_lines(lines, first)
     for offset, line in enumerate(lines):
@@ -154,13 +187,17 @@ def _translate_lines(cell: Cell, lines: list[str], first: int, body: list[tuple[
         body.extend((number, text) for text in result)
 
 
-def _translate_line(cell: Cell, line: str, number: int, out: Translation, collect: bool) -> list[str]:
+def _translate_line(
+    cell: Cell, line: str, number: int, out: Translation, collect: bool
+) -> list[str]:
     if match := _SHELL.match(line):
         indent, command = match.groups()
         return [indent + text for text in _shell(command, out)]
     if match := _LINE_MAGIC.match(line):
         indent, name, args = match.groups()
-        return [indent + text for text in _line_magic(cell, name, args.strip(), number, out, collect)]
+        return [
+            indent + text for text in _line_magic(cell, name, args.strip(), number, out, collect)
+        ]
     if match := _ASSIGN.match(line):
         indent, target, kind, rest = match.groups()
         if kind == "!" and "=" not in target and not target.strip().endswith(("=", "!", "<", ">")):
@@ -204,7 +241,15 @@ def _packages(args: str) -> list[str]:
         elif word in {"-r", "--requirement", "-e", "--editable"}:
             found.append(word)
             skip_next = False
-        elif word in {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-c", "--constraint"}:
+        elif word in {
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "-c",
+            "--constraint",
+        }:
             skip_next = True
         elif not word.startswith("-"):
             if found and found[-1] in {"-r", "--requirement", "-e", "--editable"}:
@@ -214,8 +259,9 @@ def _packages(args: str) -> list[str]:
     return found
 
 
-def _line_magic(cell: Cell, name: str, args: str, number: int, out: Translation,
-                collect: bool) -> list[str]:
+def _line_magic(
+    cell: Cell, name: str, args: str, number: int, out: Translation, collect: bool
+) -> list[str]:
     rule = policy("line", name)
     out.magics.append((cell.original_line(number), "%" + name, rule.action))
     if rule.action == _DROP:
@@ -277,7 +323,7 @@ def _track_line(args: str, out: Translation) -> list[str] | None:
             if at + 1 >= len(rest):
                 return None
             options["experiment"] = [rest[at + 1]]
-            rest = rest[:at] + rest[at + 2:]
+            rest = rest[:at] + rest[at + 2 :]
         options["name"] = [" ".join(rest)] if rest else []
         return [_start_run_call(options)]
     if command == "stop" and not rest:
@@ -301,13 +347,19 @@ def _log_call(pair: str) -> str:
 
 
 _LINE_HANDLERS: dict[str, Callable[[str, Translation], list[str] | None]] = {
-    "time": _time_line, "env": _env_line, "set_env": _env_line, "cd": _cd_line,
-    "system": _system_line, "sx": _system_line, "track": _track_line,
+    "time": _time_line,
+    "env": _env_line,
+    "set_env": _env_line,
+    "cd": _cd_line,
+    "system": _system_line,
+    "sx": _system_line,
+    "track": _track_line,
 }
 
 
-def _cell_magic(cell: Cell, body: list[tuple[int, str]], out: Translation,
-                collect: bool) -> list[tuple[int, str]]:
+def _cell_magic(
+    cell: Cell, body: list[tuple[int, str]], out: Translation, collect: bool
+) -> list[tuple[int, str]]:
     header = (cell.magic_line or "")[2:]
     name, _, args = header.partition(" ")
     rule = policy("cell", name)
@@ -336,8 +388,9 @@ def _cell_magic(cell: Cell, body: list[tuple[int, str]], out: Translation,
     return _track_cell(cell, args, body, out, collect)
 
 
-def _track_cell(cell: Cell, args: str, body: list[tuple[int, str]], out: Translation,
-                collect: bool) -> list[tuple[int, str]]:
+def _track_cell(
+    cell: Cell, args: str, body: list[tuple[int, str]], out: Translation, collect: bool
+) -> list[tuple[int, str]]:
     try:
         words = shlex.split(args)
     except ValueError:
@@ -358,8 +411,13 @@ def _track_cell(cell: Cell, args: str, body: list[tuple[int, str]], out: Transla
 
 
 def _track_options(words: list[str]) -> dict[str, list[str]] | None:
-    options: dict[str, list[str]] = {"name": [], "experiment": [], "params": [], "metrics": [],
-                                     "tag": []}
+    options: dict[str, list[str]] = {
+        "name": [],
+        "experiment": [],
+        "params": [],
+        "metrics": [],
+        "tag": [],
+    }
     index = 0
     while index < len(words):
         word = words[index]

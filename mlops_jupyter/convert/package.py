@@ -8,11 +8,17 @@ from mlops_jupyter.convert.analysis import Block, Plan
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code
-from mlops_jupyter.convert.script import _module_only_statements, cell_header
+from mlops_jupyter.convert.script import cell_header, module_only_statements
 from mlops_jupyter.notebook.parameters import ParamSpec
 
-_PARAM_TYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool", "list": "list",
-                "dict": "dict"}
+_PARAM_TYPES = {
+    "int": "int",
+    "float": "float",
+    "str": "str",
+    "bool": "bool",
+    "list": "list",
+    "dict": "dict",
+}
 
 
 def step_order(plan: Plan) -> list[Block]:
@@ -39,11 +45,13 @@ def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook:
     modules = sorted({t.rsplit(".", 1)[0] for t in types.values() if "." in t and "[" not in t})
     used = {types.get(n, "Any") for b in plan.steps() for n in b.inputs + b.params + b.outputs}
     typing = (["TYPE_CHECKING"] if modules else []) + [
-        n for n in ("Any", "Callable") if any(re.search(rf"\b{n}\b", t) for t in used)]
-    out = [f'"""Steps converted by mlops-jupyter from {notebook}: one function per notebook '
-           'step."""',
-           "from __future__ import annotations"
-           + (f"\n\nfrom typing import {', '.join(typing)}" if typing else "")]
+        n for n in ("Any", "Callable") if any(re.search(rf"\b{n}\b", t) for t in used)
+    ]
+    out = [
+        f'"""Steps converted by mlops-jupyter from {notebook}: one function per notebook step."""',
+        "from __future__ import annotations"
+        + (f"\n\nfrom typing import {', '.join(typing)}" if typing else ""),
+    ]
     if modules:
         out.append("if TYPE_CHECKING:\n" + "\n".join(f"    import {m}" for m in modules))
     if plan.requirements:
@@ -66,8 +74,10 @@ def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook:
 def shadow_lines(block: Block) -> list[str]:
     """Lines binding module-level names the block reads before rebinding them (else they would
     be unbound locals of the generated function)."""
-    return [f"{n} = globals()[{n!r}]  # read at module level before the block rebinds it"
-            for n in block.shadowed]
+    return [
+        f"{n} = globals()[{n!r}]  # read at module level before the block rebinds it"
+        for n in block.shadowed
+    ]
 
 
 def _annotations(plan: Plan, capture: Capture, specs: list[ParamSpec]) -> dict[str, str]:
@@ -83,7 +93,7 @@ def _step_function(block: Block, types: dict[str, str]) -> tuple[list[str], str]
     hoisted: list[str] = []
     chunks = []
     for part in block.parts:
-        code, moved = _module_only_statements(part.translation.code)
+        code, moved = module_only_statements(part.translation.code)
         hoisted += moved
         chunks.append(f"{cell_header(part)}\n{code}")
     args = [f"{n}: {types.get(n, 'Any')}" for n in block.inputs + block.params]
@@ -95,47 +105,68 @@ def _step_function(block: Block, types: dict[str, str]) -> tuple[list[str], str]
     else:
         returns = f"tuple[{', '.join(types.get(n, 'Any') for n in outs)}]"
     cells = ", ".join(str(p.cell.index) for p in block.parts)
-    doc = [f'    """Step `{block.name}` (notebook cell{"s" if len(block.parts) > 1 else ""} {cells}).',
-           "",
-           f"    Inputs: {', '.join(block.inputs) or '-'}. Parameters: {', '.join(block.params) or '-'}.",
-           f"    Returns: {', '.join(outs) or 'nothing'}.",
-           '    """']
+    doc = [
+        f'    """Step `{block.name}` (notebook cell{"s" if len(block.parts) > 1 else ""} {cells}).',
+        "",
+        f"    Inputs: {', '.join(block.inputs) or '-'}. Parameters: {', '.join(block.params) or '-'}.",
+        f"    Returns: {', '.join(outs) or 'nothing'}.",
+        '    """',
+    ]
     body = "\n\n".join([*shadow_lines(block), *chunks])
     if outs:
         body += f"\nreturn {', '.join(outs)}"
     signature = f"def {block.name}({', '.join(args)}) -> {returns}:"
     if len(signature) > 99:
-        signature = f"def {block.name}(\n" + "".join(f"    {a},\n" for a in args) + f") -> {returns}:"
+        signature = (
+            f"def {block.name}(\n" + "".join(f"    {a},\n" for a in args) + f") -> {returns}:"
+        )
     return hoisted, signature + "\n" + "\n".join(doc) + "\n" + indent_code(body)
 
 
 def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str, package: str = "") -> str:
     """Source of ``pipeline.py``: ``run(**params)``, the CLI and the parameters' defaults."""
     order = step_order(plan)
-    param_names = list(dict.fromkeys(
-        [s.name for s in specs] + [n for b in plan.blocks if b.kind == "parameters"
-                                   for p in b.parts for n in p.usage.writes]))
-    out = [f'"""Pipeline converted by mlops-jupyter from {notebook}: the steps in dependency '
-           'order."""',
-           "from __future__ import annotations\n\nfrom typing import Any\n\nfrom . import steps",
-           f"PARAMETERS = {tuple(s.name for s in specs)!r}\nSTEPS = {tuple(b.name for b in order)!r}",
-           _defaults_source(plan, param_names),
-           _run_source(order),
-           argparse_source(specs, f"Run the pipeline converted from {notebook}.",
-                           prog=f"python -m {package}" if package else None),
-           'def main(argv: list[str] | None = None) -> int:\n'
-           '    """Command-line entry: parse the parameters, run the pipeline, return 0."""\n'
-           '    run(**_parse_args(argv))\n    return 0',
-           'if __name__ == "__main__":\n    raise SystemExit(main())']
+    param_names = list(
+        dict.fromkeys(
+            [s.name for s in specs]
+            + [
+                n
+                for b in plan.blocks
+                if b.kind == "parameters"
+                for p in b.parts
+                for n in p.usage.writes
+            ]
+        )
+    )
+    out = [
+        f'"""Pipeline converted by mlops-jupyter from {notebook}: the steps in dependency '
+        'order."""',
+        "from __future__ import annotations\n\nfrom typing import Any\n\nfrom . import steps",
+        f"PARAMETERS = {tuple(s.name for s in specs)!r}\nSTEPS = {tuple(b.name for b in order)!r}",
+        _defaults_source(plan, param_names),
+        _run_source(order),
+        argparse_source(
+            specs,
+            f"Run the pipeline converted from {notebook}.",
+            prog=f"python -m {package}" if package else None,
+        ),
+        "def main(argv: list[str] | None = None) -> int:\n"
+        '    """Command-line entry: parse the parameters, run the pipeline, return 0."""\n'
+        "    run(**_parse_args(argv))\n    return 0",
+        'if __name__ == "__main__":\n    raise SystemExit(main())',
+    ]
     return "\n\n\n".join(s.strip("\n") for s in out) + "\n"
 
 
 def _defaults_source(plan: Plan, names: list[str]) -> str:
-    code = "\n\n".join(p.translation.code for b in plan.blocks if b.kind == "parameters"
-                       for p in b.parts)
-    code, hoisted = _module_only_statements(code)
-    lines = ["def defaults() -> dict[str, Any]:",
-             '    """The values of the notebook\'s parameters cell."""']
+    code = "\n\n".join(
+        p.translation.code for b in plan.blocks if b.kind == "parameters" for p in b.parts
+    )
+    code, hoisted = module_only_statements(code)
+    lines = [
+        "def defaults() -> dict[str, Any]:",
+        '    """The values of the notebook\'s parameters cell."""',
+    ]
     if plan.helpers and code:
         code = f"from .steps import {', '.join(sorted(plan.helpers))}\n" + code
     if code.strip():
@@ -164,7 +195,11 @@ def _run_source(order: list[Block]) -> str:
         "    ns.update(params)",
     ]
     for block in order:
-        call = f"steps.{block.name}(" + ", ".join(f"{n}=ns[{n!r}]" for n in block.inputs + block.params) + ")"
+        call = (
+            f"steps.{block.name}("
+            + ", ".join(f"{n}=ns[{n!r}]" for n in block.inputs + block.params)
+            + ")"
+        )
         lines.append(f"    if stop_before == {block.name!r}:\n        return ns")
         if not block.outputs:
             lines.append(f"    {call}")

@@ -14,7 +14,6 @@ from mlops_jupyter.convert.analysis import Finding, plan_notebook
 from mlops_jupyter.convert.capture import capture_values
 from mlops_jupyter.convert.check import out_of_order
 from mlops_jupyter.convert.codegen import is_identifier
-from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
 from mlops_jupyter.convert.script import parameter_specs
 from mlops_jupyter.convert.target import PACKAGE_MARKER, check_replaceable, marker_text
@@ -25,10 +24,12 @@ from mlops_jupyter.convert.testgen import (
     render_step_tests,
 )
 from mlops_jupyter.errors import NotebookError
+from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 
 # Findings after which the generated package could not reproduce the notebook.
-BLOCKING = frozenset({"use-before-def", "undefined-name", "unknown-step", "duplicate-step",
-                      "ambiguous-dependency"})
+BLOCKING = frozenset(
+    {"use-before-def", "undefined-name", "unknown-step", "duplicate-step", "ambiguous-dependency"}
+)
 
 
 @dataclass
@@ -42,10 +43,16 @@ class ConversionResult:
     warnings: list[Finding] = field(default_factory=list)
 
 
-def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
-                     overwrite: bool = False, timeout: int = 600,
-                     kernel_name: str = "python3", verify: bool = True,
-                     protected: tuple[str | os.PathLike[str], ...] = ()) -> ConversionResult:
+def convert_notebook(
+    notebook: NotebookLike,
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    timeout: int = 600,
+    kernel_name: str = "python3",
+    verify: bool = True,
+    protected: tuple[str | os.PathLike[str], ...] = (),
+) -> ConversionResult:
     """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
 
     The notebook is executed once (skip and test cells left out) to capture each step's inputs
@@ -89,7 +96,9 @@ def convert_notebook(notebook: NotebookLike, output: str | os.PathLike[str], *,
     blocking = [f for f in plan.findings if f.code in BLOCKING]
     if blocking:
         details = "; ".join(f.message for f in blocking[:5])
-        raise NotebookError(f"cannot convert: {details}. Run `mlops-jupyter check` for the full report")
+        raise NotebookError(
+            f"cannot convert: {details}. Run `mlops-jupyter check` for the full report"
+        )
     if isinstance(notebook, (str, os.PathLike)):
         name, workdir = Path(notebook).name, Path(notebook).absolute().parent
     else:
@@ -115,38 +124,74 @@ def _check_name(target: Path) -> str:
     if not is_identifier(package):
         raise NotebookError(
             f"package directory name {package!r} is not a Python identifier; expected letters, "
-            f"digits and underscores, e.g. {_suggest(package)!r}")
+            f"digits and underscores, e.g. {_suggest(package)!r}"
+        )
     return package
 
 
 def _verify(staging: Path, workdir: Path) -> None:
     """Run the generated tests on the staged package; refuse the package if they fail."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(staging.parent), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(staging.parent), env.get("PYTHONPATH")) if p
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", str(staging / "tests")],
-        cwd=workdir, env=env, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rf",
+            "-p",
+            "no:cacheprovider",
+            str(staging / "tests"),
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
-        failed = [ln.split(" - ")[0].replace("FAILED ", "").split("::")[-1]
-                  for ln in done.stdout.splitlines() if ln.startswith("FAILED")]
+        failed = [
+            ln.split(" - ")[0].replace("FAILED ", "").split("::")[-1]
+            for ln in done.stdout.splitlines()
+            if ln.startswith("FAILED")
+        ]
         detail = f"failing: {', '.join(failed[:6])}" if failed else done.stdout.strip()[-500:]
         raise NotebookError(
             f"the generated tests do not pass ({detail}), so the package would not reproduce the "
             "notebook; common causes are unseeded randomness, the clock, files or the network. "
-            "Fix the notebook, or pass --no-verify (verify=False) to write the package anyway")
+            "Fix the notebook, or pass --no-verify (verify=False) to write the package anyway"
+        )
 
 
-def _write_package(nb: dict, plan, staging: Path, package: str, name: str, workdir: Path,
-                   timeout: int, kernel_name: str) -> list[str]:
-    capture = capture_values(nb, plan, staging / "tests" / "data", package, workdir,
-                             timeout=timeout, kernel_name=kernel_name)
+def _write_package(
+    nb: dict,
+    plan,
+    staging: Path,
+    package: str,
+    name: str,
+    workdir: Path,
+    timeout: int,
+    kernel_name: str,
+) -> list[str]:
+    capture = capture_values(
+        nb,
+        plan,
+        staging / "tests" / "data",
+        package,
+        workdir,
+        timeout=timeout,
+        kernel_name=kernel_name,
+    )
     specs = parameter_specs(plan)
     order = step_order(plan)
     files = {
         "__init__.py": f'"""Package converted by mlops-jupyter from {name}."""\n\n'
-                       "from .pipeline import run\n\n__all__ = [\"run\"]\n",
+        'from .pipeline import run\n\n__all__ = ["run"]\n',
         "__main__.py": '"""`python -m PACKAGE`: run the pipeline."""\n\nfrom .pipeline import main\n\n'
-                       "raise SystemExit(main())\n",
+        "raise SystemExit(main())\n",
         "steps.py": render_steps(plan, capture, specs, name),
         "pipeline.py": render_pipeline(plan, specs, name, package),
         "tests/__init__.py": "",
@@ -171,17 +216,25 @@ def _write_package(nb: dict, plan, staging: Path, package: str, name: str, workd
 def _readme(plan, package: str, notebook: str, order: list) -> str:
     rows = "\n".join(
         f"| `{b.name}` | {', '.join(str(p.cell.index) for p in b.parts)} | "
-        f"{', '.join(b.inputs + b.params) or '-'} | {', '.join(b.outputs) or '-'} |" for b in order)
-    return (f"# {package}\n\nConverted by mlops-jupyter from `{notebook}`: one function per step in "
-            "`steps.py`, `pipeline.py` runs them in dependency order.\n\n"
-            "| step | notebook cells | arguments | returns |\n|---|---|---|---|\n"
-            f"{rows}\n\nRun: `python -m {package} --help`, or `from {package} import run; run()`.\n"
-            f"Test: `python -m pytest {package}/tests` (expected values were captured by executing "
-            "the notebook once; regenerate the package after editing the notebook).\n")
+        f"{', '.join(b.inputs + b.params) or '-'} | {', '.join(b.outputs) or '-'} |"
+        for b in order
+    )
+    return (
+        f"# {package}\n\nConverted by mlops-jupyter from `{notebook}`: one function per step in "
+        "`steps.py`, `pipeline.py` runs them in dependency order.\n\n"
+        "| step | notebook cells | arguments | returns |\n|---|---|---|---|\n"
+        f"{rows}\n\nRun: `python -m {package} --help`, or `from {package} import run; run()`.\n"
+        f"Test: `python -m pytest {package}/tests` (expected values were captured by executing "
+        "the notebook once; regenerate the package after editing the notebook).\n"
+    )
 
 
-def _install(staging: Path, target: Path, notebook: str | os.PathLike[str] | None,
-             protected: tuple[str | os.PathLike[str], ...]) -> None:
+def _install(
+    staging: Path,
+    target: Path,
+    notebook: str | os.PathLike[str] | None,
+    protected: tuple[str | os.PathLike[str], ...],
+) -> None:
     """Rename the finished package into place, checking the target again (it may have changed
     while the notebook ran)."""
     check_replaceable(target, notebook, protected)

@@ -9,16 +9,17 @@ from pathlib import Path
 from mlops_jupyter.convert.analysis import Block, Part, Plan, plan_notebook
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code, write_atomic
-from mlops_jupyter.notebook.read import NotebookLike, read_notebook
-from mlops_jupyter.notebook.names import top_level_bindings
 from mlops_jupyter.errors import NotebookError
+from mlops_jupyter.notebook.names import top_level_bindings
 from mlops_jupyter.notebook.parameters import ParamSpec, parse_parameters_source
+from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 
 _MARKER = '"""Script exported by mlops-jupyter'
 
 
-def export_script(notebook: NotebookLike, output: str | os.PathLike[str] | None = None, *,
-                  overwrite: bool = False) -> str:
+def export_script(
+    notebook: NotebookLike, output: str | os.PathLike[str] | None = None, *, overwrite: bool = False
+) -> str:
     """Export a notebook as a runnable script.
 
     Args:
@@ -39,7 +40,8 @@ def export_script(notebook: NotebookLike, output: str | os.PathLike[str] | None 
     if output is not None and not overwrite and _foreign_file(Path(output)):
         raise NotebookError(
             f"{output} exists and was not written by mlops-jupyter (a jupytext pair?); "
-            "choose another output, or pass --force (overwrite=True) to replace it")
+            "choose another output, or pass --force (overwrite=True) to replace it"
+        )
     nb = read_notebook(notebook, python_only=True)
     plan = plan_notebook(nb)
     name = Path(notebook).name if isinstance(notebook, (str, os.PathLike)) else "a notebook"
@@ -93,8 +95,10 @@ def render_script(plan: Plan, notebook_name: str) -> str:
     bindings = [n for n in top_level_bindings(body) if n != "_params"] if body.strip() else []
     arg = "_params" if "params" in bindings else "params"
     entry = "run_notebook" if "main" in bindings or "main" in plan.module_names else "main"
-    out = [f'"""Script exported by mlops-jupyter from {notebook_name}: edit the notebook, then '
-           're-export."""']
+    out = [
+        f'"""Script exported by mlops-jupyter from {notebook_name}: edit the notebook, then '
+        're-export."""'
+    ]
     if plan.requirements:
         out.append("# requirements: " + " ".join(plan.requirements))
     out += [i if i.startswith("from ") else f"import {i}" for i in sorted(plan.imports)]
@@ -117,7 +121,7 @@ def _main_body(parts: list[tuple[Block, Part]]) -> tuple[list[str], str]:
         chunks.append("_apply_parameters(params)")
     last_params = max((i for i, (b, _) in enumerate(parts) if b.kind == "parameters"), default=-1)
     for index, (_, part) in enumerate(parts):
-        code, moved = _module_only_statements(_drop_annotations(part.translation.code))
+        code, moved = module_only_statements(_drop_annotations(part.translation.code))
         hoisted += moved
         chunks.append(f"{cell_header(part)}\n{code}")
         if index == last_params:
@@ -125,7 +129,7 @@ def _main_body(parts: list[tuple[Block, Part]]) -> tuple[list[str], str]:
     return hoisted, "\n\n".join(chunks)
 
 
-def _module_only_statements(code: str) -> tuple[str, list[str]]:
+def module_only_statements(code: str) -> tuple[str, list[str]]:
     """Move `from x import *` out of the function body and drop top-level `global`."""
     if "import" not in code and "global" not in code and "nonlocal" not in code:
         return code, []
@@ -155,9 +159,9 @@ def _drop_annotations(code: str) -> str:
                 text = [f"{indent}pass  # {node.target.id}: {ast.unparse(node.annotation)}"]
             else:
                 first = node.value.lineno - 1
-                rest = lines[first].encode("utf-8")[node.value.col_offset:].decode("utf-8")
+                rest = lines[first].encode("utf-8")[node.value.col_offset :].decode("utf-8")
                 text = [f"{indent}{node.target.id} = {rest}"]
-                text += lines[first + 1:end]
+                text += lines[first + 1 : end]
             lines[start:end] = [""] * (end - start - len(text)) + text
     return "\n".join(lines)
 
@@ -173,9 +177,11 @@ def _statements(body: list[ast.stmt]):
 def _main_source(arg: str, bindings: list[str], body: str, entry: str = "main") -> str:
     body = body.replace("_apply_parameters(params)", f"_apply_parameters({arg})")
     note = "" if entry == "main" else " (named so because the notebook defines its own `main`)"
-    lines = [f"def {entry}(**{arg}):",
-             '    """Run the notebook\'s code top to bottom; keyword arguments override its '
-             f'parameters cell{note}."""']
+    lines = [
+        f"def {entry}(**{arg}):",
+        '    """Run the notebook\'s code top to bottom; keyword arguments override its '
+        f'parameters cell{note}."""',
+    ]
     if bindings:
         lines.append(indent_code(_wrap_global(bindings)))
     lines.append(indent_code(body))

@@ -39,8 +39,11 @@ def _inside(folder: str, path: str) -> bool:
     return os.path.commonpath([folder, path]) == folder
 
 
-def check_replaceable(target: Path, notebook: str | os.PathLike[str] | None = None,
-                      protected: Iterable[str | os.PathLike[str]] = ()) -> None:
+def check_replaceable(
+    target: Path,
+    notebook: str | os.PathLike[str] | None = None,
+    protected: Iterable[str | os.PathLike[str]] = (),
+) -> None:
     """Refuse a target that converting would destroy: anything but a package mlops-jupyter wrote.
 
     Args:
@@ -57,12 +60,17 @@ def check_replaceable(target: Path, notebook: str | os.PathLike[str] | None = No
         if real == os.path.realpath(folder):
             raise ForeignOutputError(target, "it is the server's root folder")
     if notebook is not None and _inside(real, os.path.realpath(notebook)):
-        raise ForeignOutputError(target, f"it contains the notebook being converted "
-                                 f"({os.path.basename(os.fspath(notebook))})")
+        raise ForeignOutputError(
+            target,
+            f"it contains the notebook being converted ({os.path.basename(os.fspath(notebook))})",
+        )
     if not target.exists():
         return
     if not target.is_dir():
         raise ForeignOutputError(target, "it is a file, not a package folder")
     if any(target.iterdir()) and not is_package(target):
-        raise ForeignOutputError(target, f"it is not empty and was not written by mlops-jupyter "
-                                 f"(no {PACKAGE_MARKER} file in it)")
+        raise ForeignOutputError(
+            target,
+            f"it is not empty and was not written by mlops-jupyter "
+            f"(no {PACKAGE_MARKER} file in it)",
+        )

@@ -6,7 +6,7 @@ from mlops_jupyter.convert.analysis import Block, Plan
 from mlops_jupyter.convert.capture import FINAL
 from mlops_jupyter.convert.codegen import indent_code
 from mlops_jupyter.convert.package import shadow_lines
-from mlops_jupyter.convert.script import _module_only_statements
+from mlops_jupyter.convert.script import module_only_statements
 
 SUPPORT = '''\
 """Loading the values captured from the notebook and comparing them type by type."""
@@ -138,17 +138,21 @@ def _assert_object(actual: Any, expected: Any, where: str, depth: int) -> None:
 
 def render_step_tests(plan: Plan, order: list[Block], package: str) -> str:
     """Source of ``tests/test_steps.py``: one test per step, against the captured values."""
-    out = ['"""Each step function reproduces what the notebook computed (values captured by '
-           'executing it once)."""',
-           f"from {package} import steps\nfrom {package}.tests._support import assert_outputs, "
-           "step_inputs"]
+    out = [
+        '"""Each step function reproduces what the notebook computed (values captured by '
+        'executing it once)."""',
+        f"from {package} import steps\nfrom {package}.tests._support import assert_outputs, "
+        "step_inputs",
+    ]
     for block in order:
         names = block.inputs + block.params
-        body = [f"def test_{block.name}():",
-                f'    """Step `{block.name}` from cell {block.first_cell} gives the notebook\'s '
-                'values."""',
-                f"    inputs = step_inputs({block.name!r}, {names!r})",
-                f"    result = steps.{block.name}(**inputs)"]
+        body = [
+            f"def test_{block.name}():",
+            f'    """Step `{block.name}` from cell {block.first_cell} gives the notebook\'s '
+            'values."""',
+            f"    inputs = step_inputs({block.name!r}, {names!r})",
+            f"    result = steps.{block.name}(**inputs)",
+        ]
         if block.outputs:
             body.append(f"    assert_outputs({block.name!r}, {block.outputs!r}, result)")
         else:
@@ -189,19 +193,23 @@ def render_cell_tests(plan: Plan, package: str) -> str | None:
     tests = [b for b in plan.blocks if b.kind == "test"]
     if not tests:
         return None
-    out = ['"""The notebook\'s `test` cells, each run on the pipeline\'s values at that cell."""',
-           f"from {package} import pipeline\nfrom {package}.steps import *  "
-           "# noqa: F403 - the notebook's imports and definitions"]
+    out = [
+        '"""The notebook\'s `test` cells, each run on the pipeline\'s values at that cell."""',
+        f"from {package} import pipeline\nfrom {package}.steps import *  "
+        "# noqa: F403 - the notebook's imports and definitions",
+    ]
     for block in tests:
-        later = plan.blocks[plan.blocks.index(block) + 1:]
+        later = plan.blocks[plan.blocks.index(block) + 1 :]
         stop = next((b.name for b in later if b.kind == "step"), None)
         names = block.inputs + block.params
-        lines = [f"def test_cell_{block.first_cell}():",
-                 f'    """Notebook cell {block.first_cell} (tagged `test`)."""',
-                 f"    ns = pipeline._run({{}}, stop_before={stop!r})"]
+        lines = [
+            f"def test_cell_{block.first_cell}():",
+            f'    """Notebook cell {block.first_cell} (tagged `test`)."""',
+            f"    ns = pipeline._run({{}}, stop_before={stop!r})",
+        ]
         lines += [f"    {n} = ns[{n!r}]" for n in names]
         lines += [f"    {line}" for line in shadow_lines(block)]
-        code, hoisted = _module_only_statements(block.code)
+        code, hoisted = module_only_statements(block.code)
         out[1] += "".join(f"\n{h}" for h in hoisted)
         lines.append(indent_code(code))
         out.append("\n".join(lines))

@@ -20,8 +20,17 @@ _EXPORTS = {
     "SweepResult": "sweep",
 }
 
-__all__ = ["KernelPool", "NotebookJob", "ReproduceResult", "SweepResult", "notebook_schema",
-           "prepare_job", "reproduce_run", "run_notebook", "sweep_notebook"]
+__all__ = [
+    "KernelPool",
+    "NotebookJob",
+    "ReproduceResult",
+    "SweepResult",
+    "notebook_schema",
+    "prepare_job",
+    "reproduce_run",
+    "run_notebook",
+    "sweep_notebook",
+]
 
 if TYPE_CHECKING:
     from mlops_jupyter.execution.executor import run_notebook

@@ -86,16 +86,19 @@ class _PooledClient(PapermillNotebookClient):
     def _kernel_alive(self) -> bool:
         async def alive() -> bool:
             return bool(await ensure_async(self.km.is_alive()))
+
         return bool(self.km.has_kernel and run_sync(alive)())
 
     def _teardown(self) -> None:
         """End runs left active in the kernel (flushing metrics), then close our channels."""
         try:
             if self.kc is not None and self.km is not None and self._kernel_alive():
-                failed = any(c.get("metadata", {}).get("papermill", {}).get("exception")
-                             for c in self.nb.cells)
+                failed = any(
+                    c.get("metadata", {}).get("papermill", {}).get("exception")
+                    for c in self.nb.cells
+                )
                 self._run_silent(_TEARDOWN.format(status="failed" if failed else "finished"))
-        except Exception:  # noqa: BLE001 - a dead kernel has nothing left to flush
+        except Exception:
             pass
         finally:
             if self.kc is not None:
@@ -107,15 +110,28 @@ class PooledEngine(NBClientEngine):
     """papermill's NBClientEngine on a pre-started kernel (pass ``km=`` and ``setup_code=``)."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                 stdout_file: Any = None, stderr_file: Any = None,
-                                 start_timeout: int = 60, execution_timeout: float | None = None,
-                                 **kwargs: Any) -> Any:
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+        start_timeout: int = 60,
+        execution_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
         kwargs.pop("input_path", None)
         return _PooledClient(
-            nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
-            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
-            stderr_file=stderr_file, **kwargs).execute()
+            nb_man,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+            **kwargs,
+        ).execute()
 
 
 def register() -> str:

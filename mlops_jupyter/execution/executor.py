@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_jupyter import env
-from mlops_jupyter.tracking import provenance
-from mlops_jupyter import tracking
+from mlops_jupyter import env, tracking
 from mlops_jupyter.errors import (
     KernelDiedError,
     NotebookError,
@@ -26,11 +24,12 @@ from mlops_jupyter.errors import (
     NotebookTimeoutError,
     RunCancelledError,
 )
-from mlops_jupyter.store import RunStore, open_store
-from mlops_jupyter.store.records import RunRecord
 from mlops_jupyter.execution.job import NotebookJob, prepare_job, source_bytes
 from mlops_jupyter.execution.kernels import KernelPool, check_kernel
 from mlops_jupyter.notebook.read import fast_nbformat
+from mlops_jupyter.store import RunStore, open_store
+from mlops_jupyter.store.records import RunRecord
+from mlops_jupyter.tracking import provenance
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
@@ -66,8 +65,10 @@ def check_cwd(cwd: str | os.PathLike[str] | None) -> str:
     """
     folder = Path(cwd or os.getcwd()).expanduser().resolve()
     if not folder.is_dir():
-        raise NotebookError(f"working directory {os.fspath(cwd or '')!r} does not exist; "
-                            "pass an existing folder to --cwd")
+        raise NotebookError(
+            f"working directory {os.fspath(cwd or '')!r} does not exist; "
+            "pass an existing folder to --cwd"
+        )
     return str(folder)
 
 
@@ -85,20 +86,36 @@ def begin_run(store: RunStore, *, top_level: bool = False, **fields: Any) -> tra
     return tracking.start_run(run_id=run_id, store=store)
 
 
-def start_notebook_run(store: RunStore, job: NotebookJob, *, experiment: str | None = None,
-                       name: str | None = None, parent_run_id: str | None = None,
-                       tags: Mapping[str, Any] | None = None, cwd: str | None = None,
-                       top_level: bool = False) -> tracking.Run:
+def start_notebook_run(
+    store: RunStore,
+    job: NotebookJob,
+    *,
+    experiment: str | None = None,
+    name: str | None = None,
+    parent_run_id: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    cwd: str | None = None,
+    top_level: bool = False,
+) -> tracking.Run:
     """Create the run of a notebook execution: typed params, source notebook, tags.
 
     With `top_level` and no `parent_run_id` the run has no parent, whatever run is active.
     """
     run = begin_run(
-        store, top_level=top_level,
-        name=name or Path(job.path).stem, experiment=experiment, parent_run_id=parent_run_id,
-        params=job.all_parameters, source_notebook=job.path,
-        tags={"mlops.kind": "notebook", "mlops.kernel": job.kernel_name,
-              "mlops.cwd": cwd or os.getcwd(), **(tags or {})})
+        store,
+        top_level=top_level,
+        name=name or Path(job.path).stem,
+        experiment=experiment,
+        parent_run_id=parent_run_id,
+        params=job.all_parameters,
+        source_notebook=job.path,
+        tags={
+            "mlops.kind": "notebook",
+            "mlops.kernel": job.kernel_name,
+            "mlops.cwd": cwd or os.getcwd(),
+            **(tags or {}),
+        },
+    )
     run.log_artifact(source_bytes(job), SOURCE_ARTIFACT, IPYNB_MEDIA)
     return run
 
@@ -109,9 +126,17 @@ def _notebook_for_kernel(job: NotebookJob, copy: Path) -> str:
     return job.path if Path(job.path).is_file() else str(copy)
 
 
-def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
-                run_id: str, output_path: str, timeout: float | None = None,
-                progress_bar: bool = False, shown_path: str | None = None) -> Outcome:
+def execute_job(
+    job: NotebookJob,
+    km: AsyncKernelManager,
+    pool: KernelPool,
+    *,
+    run_id: str,
+    output_path: str,
+    timeout: float | None = None,
+    progress_bar: bool = False,
+    shown_path: str | None = None,
+) -> Outcome:
     """Execute `job` with papermill on the pre-started kernel `km`, then discard the kernel.
 
     The kernel is told its run (MLOPS_JUPYTER_PARENT_RUN) so runs tracked inside become
@@ -132,6 +157,7 @@ def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
     def on_timeout() -> None:
         timed_out.set()
         pool.kill_now(km)
+
     watchdog = threading.Timer(timeout or 0, on_timeout)
     if timeout:
         watchdog.daemon = True
@@ -143,26 +169,42 @@ def execute_job(job: NotebookJob, km: AsyncKernelManager, pool: KernelPool, *,
         source.write_text(job.source, encoding="utf-8")
         try:
             papermill.execute_notebook(
-                str(source), output_path, parameters=job.parameters or None,
-                engine_name=engine, kernel_name=job.kernel_name, language=job.language,
+                str(source),
+                output_path,
+                parameters=job.parameters or None,
+                engine_name=engine,
+                kernel_name=job.kernel_name,
+                language=job.language,
                 progress_bar=progress_bar,
-                km=km, setup_code=setup_code({env.PARENT_RUN: run_id,
-                                              env.NOTEBOOK: _notebook_for_kernel(job, source)}),
-                execution_timeout=timeout)
+                km=km,
+                setup_code=setup_code(
+                    {env.PARENT_RUN: run_id, env.NOTEBOOK: _notebook_for_kernel(job, source)}
+                ),
+                execution_timeout=timeout,
+            )
         except PapermillExecutionError as err:
             error = _cell_error(job, output_path, err.ename, err.evalue, shown_path)
         except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
-            if not timed_out.is_set() and isinstance(err, RuntimeError) and \
-                    not isinstance(err, DeadKernelError) and "Kernel died" not in str(err):
+            if (
+                not timed_out.is_set()
+                and isinstance(err, RuntimeError)
+                and not isinstance(err, DeadKernelError)
+                and "Kernel died" not in str(err)
+            ):
                 raise
-            error = _kernel_error(job, getattr(err, "mlops_cell", None), timeout,
-                                  timed_out.is_set() or isinstance(err, CellTimeoutError))
+            error = _kernel_error(
+                job,
+                getattr(err, "mlops_cell", None),
+                timeout,
+                timed_out.is_set() or isinstance(err, CellTimeoutError),
+            )
         finally:
             watchdog.cancel()
             pool.discard(km)
     _fix_input_path(output_path, job.path)
-    return Outcome("failed" if error else "finished", error, output_path,
-                   time.perf_counter() - started)
+    return Outcome(
+        "failed" if error else "finished", error, output_path, time.perf_counter() - started
+    )
 
 
 def _executed_cells(output_path: str) -> list[Any]:
@@ -170,27 +212,33 @@ def _executed_cells(output_path: str) -> list[Any]:
 
     try:
         return list(nbformat.read(output_path, as_version=4).cells)
-    except Exception:  # noqa: BLE001 - an unreadable output only loses the cell index
+    except Exception:
         return []
 
 
-def _cell_error(job: NotebookJob, output_path: str, ename: str, evalue: str,
-                shown_path: str | None) -> NotebookExecutionError:
+def _cell_error(
+    job: NotebookJob, output_path: str, ename: str, evalue: str, shown_path: str | None
+) -> NotebookExecutionError:
     """The error of the first failing cell, indexed in the SOURCE notebook."""
     for cell in _executed_cells(output_path):
-        error = next((o for o in cell.get("outputs", ()) if o.get("output_type") == "error"),
-                     None)
+        error = next((o for o in cell.get("outputs", ()) if o.get("output_type") == "error"), None)
         if error is not None:
             index = job.source_cell_index(cell)
             return NotebookExecutionError(
-                -1 if index is None else index, ename, evalue, shown_path,
-                execution_count=cell.get("execution_count"), source=cell.get("source", ""),
-                traceback="\n".join(error.get("traceback") or ()))
+                -1 if index is None else index,
+                ename,
+                evalue,
+                shown_path,
+                execution_count=cell.get("execution_count"),
+                source=cell.get("source", ""),
+                traceback="\n".join(error.get("traceback") or ()),
+            )
     return NotebookExecutionError(-1, ename, evalue, shown_path)
 
 
-def _kernel_error(job: NotebookJob, cell: Any, timeout: float | None,
-                  timed_out: bool) -> NotebookExecutionError:
+def _kernel_error(
+    job: NotebookJob, cell: Any, timeout: float | None, timed_out: bool
+) -> NotebookExecutionError:
     """A timeout or a dead kernel, at the cell that was running (indexed in the source)."""
     found = None if cell is None else job.source_cell_index(cell)
     index = -1 if found is None else found
@@ -205,7 +253,7 @@ def _fix_input_path(output_path: str, input_path: str) -> None:
 
     try:
         nb = nbformat.read(output_path, as_version=4)
-    except Exception:  # noqa: BLE001 - nothing was written (kernel never ran)
+    except Exception:
         return
     nb.metadata.setdefault("papermill", {})["input_path"] = input_path
     nbformat.write(nb, output_path)
@@ -217,12 +265,15 @@ def record_outcome(run: tracking.Run, outcome: Outcome, attempt: int = 1) -> Non
     if Path(outcome.output_path).is_file():
         run.log_artifact(outcome.output_path, EXECUTED_ARTIFACT, IPYNB_MEDIA)
     rollup_child_metrics(store, run)
-    tags: dict[str, Any] = {"mlops.attempts": attempt,
-                            "mlops.execution_seconds": round(outcome.seconds, 3),
-                            "mlops.kernel_wait_seconds": round(outcome.kernel_wait, 3)}
+    tags: dict[str, Any] = {
+        "mlops.attempts": attempt,
+        "mlops.execution_seconds": round(outcome.seconds, 3),
+        "mlops.kernel_wait_seconds": round(outcome.kernel_wait, 3),
+    }
     if outcome.error is not None:
-        tags.update({"mlops.error_cell": outcome.error.cell_index,
-                     "mlops.error_name": outcome.error.ename})
+        tags.update(
+            {"mlops.error_cell": outcome.error.cell_index, "mlops.error_name": outcome.error.ename}
+        )
     run.set_tags(tags)
     run.end(outcome.status, error=None if outcome.error is None else str(outcome.error))
 
@@ -244,14 +295,23 @@ def rollup_child_metrics(store: RunStore, run: tracking.Run) -> None:
         run.log_metrics(new, step=0)
 
 
-def run_notebook(path: str | os.PathLike[str], parameters: Mapping[str, Any] | None = None, *,
-                 output_path: str | os.PathLike[str] | None = None,
-                 timeout: float | None = None, cwd: str | os.PathLike[str] | None = None,
-                 store: RunStore | str | None = None, experiment: str | None = None,
-                 name: str | None = None, parent_run_id: str | None = None,
-                 kernel_name: str | None = None, parameter_files: tuple[str, ...] = (),
-                 progress_bar: bool | None = None, top_level: bool = False,
-                 cancel: CancelToken | None = None) -> RunRecord:
+def run_notebook(
+    path: str | os.PathLike[str],
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    output_path: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    store: RunStore | str | None = None,
+    experiment: str | None = None,
+    name: str | None = None,
+    parent_run_id: str | None = None,
+    kernel_name: str | None = None,
+    parameter_files: tuple[str, ...] = (),
+    progress_bar: bool | None = None,
+    top_level: bool = False,
+    cancel: CancelToken | None = None,
+) -> RunRecord:
     """Execute a notebook with papermill in a fresh kernel and record it as a run.
 
     Parameters are validated against the notebook's ``parameters`` cell before any kernel
@@ -284,42 +344,75 @@ def run_notebook(path: str | os.PathLike[str], parameters: Mapping[str, Any] | N
             `cancel` was set.
     """
     job = prepare_job(path, parameters, files=parameter_files, kernel_name=kernel_name)
-    return run_job(job, output_path=output_path, timeout=timeout, cwd=cwd, store=store,
-                   experiment=experiment, name=name, parent_run_id=parent_run_id,
-                   progress_bar=progress_bar, top_level=top_level, cancel=cancel)
+    return run_job(
+        job,
+        output_path=output_path,
+        timeout=timeout,
+        cwd=cwd,
+        store=store,
+        experiment=experiment,
+        name=name,
+        parent_run_id=parent_run_id,
+        progress_bar=progress_bar,
+        top_level=top_level,
+        cancel=cancel,
+    )
 
 
-def run_job(job: NotebookJob, *, output_path: str | os.PathLike[str] | None = None,
-            timeout: float | None = None, cwd: str | os.PathLike[str] | None = None,
-            store: RunStore | str | None = None, experiment: str | None = None,
-            name: str | None = None, parent_run_id: str | None = None,
-            progress_bar: bool | None = None, tags: Mapping[str, Any] | None = None,
-            top_level: bool = False, cancel: CancelToken | None = None) -> RunRecord:
+def run_job(
+    job: NotebookJob,
+    *,
+    output_path: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    store: RunStore | str | None = None,
+    experiment: str | None = None,
+    name: str | None = None,
+    parent_run_id: str | None = None,
+    progress_bar: bool | None = None,
+    tags: Mapping[str, Any] | None = None,
+    top_level: bool = False,
+    cancel: CancelToken | None = None,
+) -> RunRecord:
     """`run_notebook` for an already validated job (see there for the arguments)."""
     if timeout is not None and not timeout > 0:
-        raise NotebookError(f"timeout={timeout!r}: expected a number of seconds > 0 (or None "
-                            "for no limit)")
+        raise NotebookError(
+            f"timeout={timeout!r}: expected a number of seconds > 0 (or None for no limit)"
+        )
     folder = check_cwd(cwd)
     check_kernel(job.kernel_name)
     store = store if isinstance(store, RunStore) else open_store(store)
     show_bar = sys.stderr.isatty() if progress_bar is None else progress_bar
     with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
         pool.expect(1)  # the kernel boots while the run is recorded
-        run = start_notebook_run(store, job, experiment=experiment, name=name,
-                                 parent_run_id=parent_run_id, cwd=folder, tags=tags,
-                                 top_level=top_level)
-        outcome = execute_recorded(run, job, pool, output_path, timeout, show_bar,
-                                   cancel=cancel)
+        run = start_notebook_run(
+            store,
+            job,
+            experiment=experiment,
+            name=name,
+            parent_run_id=parent_run_id,
+            cwd=folder,
+            tags=tags,
+            top_level=top_level,
+        )
+        outcome = execute_recorded(run, job, pool, output_path, timeout, show_bar, cancel=cancel)
     if outcome.error is not None:
         outcome.error.run_id = run.run_id
         raise outcome.error
     return store.get_run(run.run_id)
 
 
-def execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
-                     output_path: str | os.PathLike[str] | None, timeout: float | None,
-                     progress_bar: bool, attempt: int = 1, *,
-                     cancel: CancelToken | None = None) -> Outcome:
+def execute_recorded(
+    run: tracking.Run,
+    job: NotebookJob,
+    pool: KernelPool,
+    output_path: str | os.PathLike[str] | None,
+    timeout: float | None,
+    progress_bar: bool,
+    attempt: int = 1,
+    *,
+    cancel: CancelToken | None = None,
+) -> Outcome:
     """Acquire a kernel, execute, record; a kernel that cannot start fails the run.
 
     With `cancel`, the kernel is registered so that cancelling kills it; the run then ends
@@ -336,16 +429,26 @@ def execute_recorded(run: tracking.Run, job: NotebookJob, pool: KernelPool,
             if cancel is not None:
                 cancel.watch(km)  # killed at once when the job was cancelled meanwhile
             try:
-                outcome = execute_job(job, km, pool, run_id=run.run_id, output_path=out,
-                                      timeout=timeout, progress_bar=progress_bar,
-                                      shown_path=os.fspath(output_path) if output_path else None)
+                outcome = execute_job(
+                    job,
+                    km,
+                    pool,
+                    run_id=run.run_id,
+                    output_path=out,
+                    timeout=timeout,
+                    progress_bar=progress_bar,
+                    shown_path=os.fspath(output_path) if output_path else None,
+                )
             finally:
                 if cancel is not None:
                     cancel.unwatch(km)
         except BaseException as err:
-            run.end("killed" if isinstance(err, KeyboardInterrupt) or
-                    (cancel is not None and cancel.cancelled) else "failed",
-                    error=f"{type(err).__name__}: {err}")
+            run.end(
+                "killed"
+                if isinstance(err, KeyboardInterrupt) or (cancel is not None and cancel.cancelled)
+                else "failed",
+                error=f"{type(err).__name__}: {err}",
+            )
             raise
         outcome.kernel_wait = waited
         if cancel is not None and cancel.cancelled:

@@ -55,8 +55,15 @@ class NotebookJob:
     def with_parameters(self, values: Mapping[str, Any], origin: str = "") -> NotebookJob:
         """The same notebook with other overrides (validated); used for sweep points."""
         checked = validate_parameters(self.schema, values, self.path, origin)
-        return NotebookJob(self.path, self.source, {**self.parameters, **checked}, self.schema,
-                           self.kernel_name, self.cell_keys, self.language)
+        return NotebookJob(
+            self.path,
+            self.source,
+            {**self.parameters, **checked},
+            self.schema,
+            self.kernel_name,
+            self.cell_keys,
+            self.language,
+        )
 
     def source_cell_index(self, cell: Mapping[str, Any]) -> int | None:
         """Index in the source notebook of an executed cell (by id, else by source text)."""
@@ -74,9 +81,14 @@ def _text(source: Any) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def prepare_job(path: str | os.PathLike[str], parameters: Mapping[str, Any] | None = None, *,
-                files: Iterable[str] = (), pairs: Iterable[Sequence[str]] = (),
-                kernel_name: str | None = None) -> NotebookJob:
+def prepare_job(
+    path: str | os.PathLike[str],
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    files: Iterable[str] = (),
+    pairs: Iterable[Sequence[str]] = (),
+    kernel_name: str | None = None,
+) -> NotebookJob:
     """Read a notebook and validate parameters against its schema; no kernel is started.
 
     Args:
@@ -102,13 +114,18 @@ def prepare_job(path: str | os.PathLike[str], parameters: Mapping[str, Any] | No
     schema = notebook_schema(nb)
     values = collect_parameters(schema, os.fspath(path), files, pairs, parameters)
     keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb["cells"])
-    return NotebookJob(full, nbformat.writes(nbformat.from_dict(nb)), values,
-                       None if schema is None else tuple(schema),
-                       *_kernel(nb, kernel_name, keys))
+    return NotebookJob(
+        full,
+        nbformat.writes(nbformat.from_dict(nb)),
+        values,
+        None if schema is None else tuple(schema),
+        *_kernel(nb, kernel_name, keys),
+    )
 
 
-def job_from_source(path: str, source: str, parameters: Mapping[str, Any],
-                    kernel_name: str | None = None) -> NotebookJob:
+def job_from_source(
+    path: str, source: str, parameters: Mapping[str, Any], kernel_name: str | None = None
+) -> NotebookJob:
     """A job from recorded notebook text (reproduce), validated like `prepare_job`."""
     fast_nbformat()
     import nbformat
@@ -118,15 +135,20 @@ def job_from_source(path: str, source: str, parameters: Mapping[str, Any],
         source = nbformat.writes(nbformat.from_dict(nb))
     schema = notebook_schema(nb)
     known = {s.name for s in schema or ()}
-    values = validate_parameters(schema, {k: v for k, v in parameters.items() if k in known},
-                                 path)
+    values = validate_parameters(schema, {k: v for k, v in parameters.items() if k in known}, path)
     keys = tuple((c.get("id", ""), _text(c.get("source", ""))) for c in nb["cells"])
-    return NotebookJob(path, source, values, None if schema is None else tuple(schema),
-                       *_kernel(nb, kernel_name, keys))
+    return NotebookJob(
+        path,
+        source,
+        values,
+        None if schema is None else tuple(schema),
+        *_kernel(nb, kernel_name, keys),
+    )
 
 
-def _kernel(nb: Any, kernel_name: str | None, keys: tuple[tuple[str, str], ...]
-            ) -> tuple[str, tuple[tuple[str, str], ...], str]:
+def _kernel(
+    nb: Any, kernel_name: str | None, keys: tuple[tuple[str, str], ...]
+) -> tuple[str, tuple[tuple[str, str], ...], str]:
     """(kernel name, cell keys, language); a notebook without metadata runs on python3."""
     metadata = nb.get("metadata") or {}
     spec = metadata.get("kernelspec") or {}

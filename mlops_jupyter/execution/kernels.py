@@ -31,7 +31,8 @@ _HEADLESS_LAUNCHER = (
     "if sys.path and sys.path[0] == '': del sys.path[0]\n"
     "sys.modules['debugpy'] = None\n"
     "from ipykernel import kernelapp\n"
-    "kernelapp.launch_new_instance()\n")
+    "kernelapp.launch_new_instance()\n"
+)
 
 _MANAGER: Any = None
 
@@ -56,6 +57,7 @@ def _manager_class() -> Any:
                     # history in memory: concurrent kernels do not contend for one SQLite file
                     cmd.append("--HistoryManager.hist_file=:memory:")
                 return cmd
+
         _MANAGER = HeadlessKernelManager
     return _MANAGER
 
@@ -121,9 +123,16 @@ class KernelPool:
         start_attempts: Tries per kernel before `acquire` raises KernelStartError.
     """
 
-    def __init__(self, kernel_name: str = "python3", size: int = 1, *, cwd: str | None = None,
-                 env: Mapping[str, str] | None = None, start_timeout: float = 60.0,
-                 start_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        size: int = 1,
+        *,
+        cwd: str | None = None,
+        env: Mapping[str, str] | None = None,
+        start_timeout: float = 60.0,
+        start_attempts: int = 3,
+    ) -> None:
         self.kernel_name, self.size = kernel_name, max(1, size)
         self.cwd = os.path.abspath(cwd or os.getcwd())
         self.env = {**os.environ, **(env or {})}
@@ -136,8 +145,9 @@ class KernelPool:
         self._lock = threading.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="mlops-kernel-pool",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="mlops-kernel-pool", daemon=True
+        )
         self._thread.start()
         self._closed = False
         self._count = 0
@@ -201,7 +211,7 @@ class KernelPool:
                 self.started += 1
                 self._ready.put(km)
                 return
-            except Exception as err:  # noqa: BLE001 - any boot failure is retried
+            except Exception as err:
                 self.start_failures += 1
                 reason = f"{type(err).__name__}: {err}"
                 await self._kill(km)
@@ -231,14 +241,15 @@ class KernelPool:
                 await km.shutdown_kernel(now=True)
             else:
                 await km.cleanup_resources()
-        except Exception:  # noqa: BLE001 - a kernel being discarded may already be gone
+        except Exception:
             pass
 
     def discard(self, km: AsyncKernelManager) -> None:
         """Kill a used kernel in the background (it never runs a second notebook)."""
         if not self._closed:
-            self._loop.call_soon_threadsafe(lambda: self._track(self._loop.create_task(
-                self._kill(km))))
+            self._loop.call_soon_threadsafe(
+                lambda: self._track(self._loop.create_task(self._kill(km)))
+            )
 
     @staticmethod
     def kill_now(km: AsyncKernelManager) -> None:

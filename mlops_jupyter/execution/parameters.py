@@ -69,8 +69,9 @@ def convert_value(spec: ParamSpec, value: Any, origin: str = "") -> Any:
     Raises:
         ParameterValueError: the value does not fit the type.
     """
-    if value is None or (isinstance(value, str) and value.strip().lower() in _NONE
-                         and spec.type != "str"):
+    if value is None or (
+        isinstance(value, str) and value.strip().lower() in _NONE and spec.type != "str"
+    ):
         if spec.default is None:
             return None
         raise ParameterValueError(spec.name, value, spec.type, origin)
@@ -141,15 +142,26 @@ def _structured(kind: type) -> Any:
             raise TypeError(value)
         json.dumps(value)  # only JSON-able values can be injected and recorded
         return value
+
     return convert
 
 
-_CONVERTERS = {"bool": _to_bool, "int": _to_int, "float": _to_float, "str": _to_str,
-               "list": _structured(list), "dict": _structured(dict)}
+_CONVERTERS = {
+    "bool": _to_bool,
+    "int": _to_int,
+    "float": _to_float,
+    "str": _to_str,
+    "list": _structured(list),
+    "dict": _structured(dict),
+}
 
 
-def validate_parameters(specs: Sequence[ParamSpec] | None, values: Mapping[str, Any],
-                        notebook: str = "", origin: str = "") -> dict[str, Any]:
+def validate_parameters(
+    specs: Sequence[ParamSpec] | None,
+    values: Mapping[str, Any],
+    notebook: str = "",
+    origin: str = "",
+) -> dict[str, Any]:
     """Convert every value to its declared type; refuse unknown names.
 
     Args:
@@ -180,8 +192,9 @@ def validate_parameters(specs: Sequence[ParamSpec] | None, values: Mapping[str, 
     return converted
 
 
-def effective_parameters(specs: Sequence[ParamSpec] | None,
-                         overrides: Mapping[str, Any]) -> dict[str, Any]:
+def effective_parameters(
+    specs: Sequence[ParamSpec] | None, overrides: Mapping[str, Any]
+) -> dict[str, Any]:
     """Defaults from the schema updated with `overrides`: every value the notebook will see."""
     values = {spec.name: spec.default for spec in specs or ()}
     values.update(overrides)
@@ -203,19 +216,26 @@ def load_parameters_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     except FileNotFoundError as err:
         raise InvalidParameterError(f"parameters file {os.fspath(path)!r} not found") from err
     except yaml.YAMLError as err:
-        raise InvalidParameterError(f"parameters file {os.fspath(path)!r} is not valid "
-                                    f"YAML/JSON: {err}") from err
+        raise InvalidParameterError(
+            f"parameters file {os.fspath(path)!r} is not valid YAML/JSON: {err}"
+        ) from err
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InvalidParameterError(f"parameters file {os.fspath(path)!r} must hold a mapping "
-                                    f"of name: value, got a {type(data).__name__}")
+        raise InvalidParameterError(
+            f"parameters file {os.fspath(path)!r} must hold a mapping "
+            f"of name: value, got a {type(data).__name__}"
+        )
     return {str(k): v for k, v in data.items()}
 
 
-def collect_parameters(specs: Sequence[ParamSpec] | None, notebook: str,
-                       files: Iterable[str] = (), pairs: Iterable[Sequence[str]] = (),
-                       values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def collect_parameters(
+    specs: Sequence[ParamSpec] | None,
+    notebook: str,
+    files: Iterable[str] = (),
+    pairs: Iterable[Sequence[str]] = (),
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Merge and validate files (in order), then ``-p`` pairs, then Python values (last wins)."""
     merged: dict[str, Any] = {}
     for file in files:
@@ -229,7 +249,12 @@ def collect_parameters(specs: Sequence[ParamSpec] | None, notebook: str,
 def parameters_table(specs: Sequence[ParamSpec] | None) -> str:
     """The schema as an aligned text table (name, type, default, help)."""
     if not specs:
-        return ("no parameters (no cell is tagged 'parameters' or 'pipeline-parameters', "
-                "or starts with `#| parameters`)")
-    return table(["name", "type", "default", "help"],
-                 [[s.name, s.type, repr(s.default), s.help] for s in specs], max_width=60)
+        return (
+            "no parameters (no cell is tagged 'parameters' or 'pipeline-parameters', "
+            "or starts with `#| parameters`)"
+        )
+    return table(
+        ["name", "type", "default", "help"],
+        [[s.name, s.type, repr(s.default), s.help] for s in specs],
+        max_width=60,
+    )

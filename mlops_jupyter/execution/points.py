@@ -38,17 +38,26 @@ def check_sweep_size(points: int, jobs: int, local: bool = True) -> None:
         InvalidParameterError: jobs below 1.
     """
     if points > MAX_SWEEP_POINTS:
-        raise LimitExceededError("a sweep of", f"{points} points", f"{MAX_SWEEP_POINTS} points",
-                                 "split it into several sweeps, or sample with --random N")
+        raise LimitExceededError(
+            "a sweep of",
+            f"{points} points",
+            f"{MAX_SWEEP_POINTS} points",
+            "split it into several sweeps, or sample with --random N",
+        )
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise InvalidParameterError(f"jobs={jobs!r}: expected a whole number of parallel points "
-                                    ">= 1")
+        raise InvalidParameterError(
+            f"jobs={jobs!r}: expected a whole number of parallel points >= 1"
+        )
     cap = max_jobs(points, local)
     if jobs > cap:
         cpus = f"this machine has {os.cpu_count() or 1} CPU(s) and " if local else ""
         raise LimitExceededError(
-            "jobs", jobs, cap, f"{cpus}the sweep has {points} point(s), and each job is a "
-            f"kernel process; pass jobs of at most {cap}")
+            "jobs",
+            jobs,
+            cap,
+            f"{cpus}the sweep has {points} point(s), and each job is a "
+            f"kernel process; pass jobs of at most {cap}",
+        )
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -82,8 +91,9 @@ def parse_assignment(text: str, option: str) -> tuple[str, str]:
     """
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise InvalidParameterError(f"{option} {text!r}: expected NAME=VALUES, e.g. "
-                                    f"{option} lr=0.1,0.01")
+        raise InvalidParameterError(
+            f"{option} {text!r}: expected NAME=VALUES, e.g. {option} lr=0.1,0.01"
+        )
     return name.strip(), value.strip()
 
 
@@ -97,20 +107,27 @@ def grid_points(grid: Sequence[str]) -> list[dict[str, Any]]:
     for option in grid:
         name, values = parse_assignment(option, "--grid")
         if name in axes:
-            raise InvalidParameterError(f"--grid {name} is given twice; list all its values in "
-                                        f"one option: --grid {name}=v1,v2,v3")
+            raise InvalidParameterError(
+                f"--grid {name} is given twice; list all its values in "
+                f"one option: --grid {name}=v1,v2,v3"
+            )
         axes[name] = [v for v in _split_top_level(values) if v != ""]
         if not axes[name]:
             raise InvalidParameterError(f"--grid {option!r} has no values")
     size = math.prod(len(v) for v in axes.values())
     if size > MAX_SWEEP_POINTS:  # refused before the product is built
-        raise LimitExceededError("--grid makes", f"{size} points", f"{MAX_SWEEP_POINTS} points",
-                                 "give fewer values, or sample the space with --random N")
+        raise LimitExceededError(
+            "--grid makes",
+            f"{size} points",
+            f"{MAX_SWEEP_POINTS} points",
+            "give fewer values, or sample the space with --random N",
+        )
     return [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
 
 
-def random_points(count: int, ranges: Sequence[str], schema: Sequence[ParamSpec] | None,
-                  seed: int | None = None) -> list[dict[str, Any]]:
+def random_points(
+    count: int, ranges: Sequence[str], schema: Sequence[ParamSpec] | None, seed: int | None = None
+) -> list[dict[str, Any]]:
     """`count` points drawn uniformly from ``name=lo:hi`` ranges (``name=lo:hi:log`` for
     log-uniform); int parameters draw whole numbers from lo to hi inclusive.
 
@@ -120,8 +137,12 @@ def random_points(count: int, ranges: Sequence[str], schema: Sequence[ParamSpec]
     if count < 1:
         raise InvalidParameterError(f"--random {count}: expected a number of points >= 1")
     if count > MAX_SWEEP_POINTS:  # refused before any point is drawn
-        raise LimitExceededError("--random", count, f"{MAX_SWEEP_POINTS} points",
-                                 "draw fewer points, or run several sweeps")
+        raise LimitExceededError(
+            "--random",
+            count,
+            f"{MAX_SWEEP_POINTS} points",
+            "draw fewer points, or run several sweeps",
+        )
     if not ranges:
         raise InvalidParameterError("--random needs at least one --range NAME=LO:HI")
     types = {s.name: s.type for s in schema or ()}
@@ -137,11 +158,15 @@ def _parse_range(option: str, types: dict[str, str]) -> tuple[str, Any]:
 
         raise UnknownParameterError(name, list(types))
     kind, pieces = types[name], text.split(":")
-    if kind not in ("int", "float") or len(pieces) not in (2, 3) or \
-            (len(pieces) == 3 and pieces[2] != "log"):
+    if (
+        kind not in ("int", "float")
+        or len(pieces) not in (2, 3)
+        or (len(pieces) == 3 and pieces[2] != "log")
+    ):
         raise InvalidParameterError(
             f"--range {option!r}: expected NAME=LO:HI or NAME=LO:HI:log for an int or float "
-            f"parameter ({name} is {kind})")
+            f"parameter ({name} is {kind})"
+        )
     try:
         low, high = float(pieces[0]), float(pieces[1])
     except ValueError as err:
@@ -170,9 +195,12 @@ def load_points_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     except FileNotFoundError as err:
         raise InvalidParameterError(f"points file {os.fspath(path)!r} not found") from err
     except (ValueError, yaml.YAMLError) as err:
-        raise InvalidParameterError(f"points file {os.fspath(path)!r} is not valid YAML/JSON: "
-                                    f"{err}") from err
+        raise InvalidParameterError(
+            f"points file {os.fspath(path)!r} is not valid YAML/JSON: {err}"
+        ) from err
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data) or not data:
-        raise InvalidParameterError(f"points file {os.fspath(path)!r} must hold a non-empty "
-                                    "list of mappings, e.g. [{lr: 0.1}, {lr: 0.01}]")
+        raise InvalidParameterError(
+            f"points file {os.fspath(path)!r} must hold a non-empty "
+            "list of mappings, e.g. [{lr: 0.1}, {lr: 0.01}]"
+        )
     return [{str(k): v for k, v in point.items()} for point in data]

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mlops_jupyter.formatting import fmt_value, table
 from mlops_jupyter.errors import NotebookExecutionError, RunStateError
-from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.execution.executor import EXECUTED_ARTIFACT, SOURCE_ARTIFACT, check_cwd
+from mlops_jupyter.formatting import fmt_value, table
+from mlops_jupyter.store import RunStore, open_store
 
 if TYPE_CHECKING:
     from mlops_jupyter.execution.cancel import CancelToken
@@ -50,10 +50,13 @@ class ReproduceResult:
     def table(self) -> str:
         """The verdict table printed by ``mlops-jupyter reproduce``."""
         rows = [[c.key, c.original, c.new, _rel(c), c.verdict] for c in self.checks]
-        head = (f"run {self.run_id[:8]} re-executed as {self.new_run_id[:8]}: "
-                f"{self.verdict.upper()}" + (f" ({self.reason})" if self.reason else ""))
-        return head + "\n" + table(["metric", "original", "reproduced", "rel. diff", "verdict"],
-                                   rows)
+        head = (
+            f"run {self.run_id[:8]} re-executed as {self.new_run_id[:8]}: "
+            f"{self.verdict.upper()}" + (f" ({self.reason})" if self.reason else "")
+        )
+        return (
+            head + "\n" + table(["metric", "original", "reproduced", "rel. diff", "verdict"], rows)
+        )
 
 
 def _rel(check: MetricCheck) -> str:
@@ -63,8 +66,9 @@ def _rel(check: MetricCheck) -> str:
     return fmt_value(0.0 if scale == 0 else abs(check.original - check.new) / scale)
 
 
-def compare_metrics(original: dict[str, float], new: dict[str, float], rtol: float,
-                    atol: float) -> list[MetricCheck]:
+def compare_metrics(
+    original: dict[str, float], new: dict[str, float], rtol: float, atol: float
+) -> list[MetricCheck]:
     """Compare every metric of either run (NaN equals NaN)."""
     checks = []
     for key in sorted(set(original) | set(new)):
@@ -83,10 +87,17 @@ def compare_metrics(original: dict[str, float], new: dict[str, float], rtol: flo
     return checks
 
 
-def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
-                  timeout: float | None = None, store: RunStore | str | None = None,
-                  cwd: str | None = None, top_level: bool = False,
-                  cancel: CancelToken | None = None) -> ReproduceResult:
+def reproduce_run(
+    run_id: str,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    timeout: float | None = None,
+    store: RunStore | str | None = None,
+    cwd: str | None = None,
+    top_level: bool = False,
+    cancel: CancelToken | None = None,
+) -> ReproduceResult:
     """Re-execute a run's recorded notebook with its recorded parameters in a fresh kernel.
 
     Args:
@@ -112,19 +123,28 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
     store = store if isinstance(store, RunStore) else open_store(store)
     original = store.get_run(run_id)
     if original.tags.get("mlops.kind") == "sweep":
-        raise RunStateError(f"run {original.run_id[:8]} is a sweep; reproduce one of its points "
-                            "(its child runs: `mlops-jupyter runs ls`) instead")
+        raise RunStateError(
+            f"run {original.run_id[:8]} is a sweep; reproduce one of its points "
+            "(its child runs: `mlops-jupyter runs ls`) instead"
+        )
     artifact = original.artifact(SOURCE_ARTIFACT) or original.artifact(EXECUTED_ARTIFACT)
     if artifact is None:
-        raise RunStateError(f"run {original.run_id[:8]} has no recorded notebook "
-                            f"({SOURCE_ARTIFACT}); only runs made by `mlops-jupyter run` or "
-                            "`sweep` can be reproduced")
+        raise RunStateError(
+            f"run {original.run_id[:8]} has no recorded notebook "
+            f"({SOURCE_ARTIFACT}); only runs made by `mlops-jupyter run` or "
+            "`sweep` can be reproduced"
+        )
     path = original.source_notebook or f"{original.name}.ipynb"
-    job = job_from_source(path, store.read_artifact(artifact.sha256).decode("utf-8"),
-                          original.params, original.tags.get("mlops.kernel"))
+    job = job_from_source(
+        path,
+        store.read_artifact(artifact.sha256).decode("utf-8"),
+        original.params,
+        original.tags.get("mlops.kernel"),
+    )
     recorded_cwd = original.tags.get("mlops.cwd")
-    folder = check_cwd(cwd or (recorded_cwd if recorded_cwd and os.path.isdir(recorded_cwd)
-                               else None))
+    folder = check_cwd(
+        cwd or (recorded_cwd if recorded_cwd and os.path.isdir(recorded_cwd) else None)
+    )
     new_id, reason = _execute(job, store, original, folder, timeout, top_level, cancel)
     new = store.get_run(new_id)
     checks = compare_metrics(original.metrics, new.metrics, rtol, atol)
@@ -134,16 +154,32 @@ def reproduce_run(run_id: str, *, rtol: float = 1e-6, atol: float = 1e-9,
     return result
 
 
-def _execute(job: Any, store: RunStore, original: Any, folder: str, timeout: float | None,
-             top_level: bool, cancel: CancelToken | None) -> tuple[str, str]:
+def _execute(
+    job: Any,
+    store: RunStore,
+    original: Any,
+    folder: str,
+    timeout: float | None,
+    top_level: bool,
+    cancel: CancelToken | None,
+) -> tuple[str, str]:
     """Run the job as a new top-level run; a failed re-execution is a verdict, not an error."""
     from mlops_jupyter.execution.executor import run_job
 
     tags = {"mlops.reproduces": original.run_id}
     try:
-        record = run_job(job, timeout=timeout, cwd=folder, store=store,
-                         experiment=original.experiment, name=f"reproduce-{original.name}",
-                         progress_bar=False, tags=tags, top_level=top_level, cancel=cancel)
+        record = run_job(
+            job,
+            timeout=timeout,
+            cwd=folder,
+            store=store,
+            experiment=original.experiment,
+            name=f"reproduce-{original.name}",
+            progress_bar=False,
+            tags=tags,
+            top_level=top_level,
+            cancel=cancel,
+        )
         return record.run_id, ""
     except NotebookExecutionError as err:
         if err.run_id is None:  # never raised so by run_job today: no new run to judge
@@ -164,8 +200,12 @@ def _verdict(status: str, checks: list[MetricCheck], reason: str) -> tuple[str, 
 
 def _record(store: RunStore, result: ReproduceResult, rtol: float) -> None:
     differs = [c.key for c in result.checks if c.verdict not in ("same", "within tolerance")]
-    store.set_tags(result.run_id, {"mlops.reproduce.verdict": result.verdict,
-                                   "mlops.reproduce.run_id": result.new_run_id,
-                                   "mlops.reproduce.rtol": rtol,
-                                   "mlops.reproduce.differs": ",".join(differs)})
-
+    store.set_tags(
+        result.run_id,
+        {
+            "mlops.reproduce.verdict": result.verdict,
+            "mlops.reproduce.run_id": result.new_run_id,
+            "mlops.reproduce.rtol": rtol,
+            "mlops.reproduce.differs": ",".join(differs),
+        },
+    )

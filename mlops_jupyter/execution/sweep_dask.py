@@ -19,10 +19,10 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import MlopsJupyterError
-from mlops_jupyter.store import RunStore
 from mlops_jupyter.execution.job import NotebookJob
 from mlops_jupyter.execution.kernels import KernelPool
 from mlops_jupyter.execution.sweep_point import PointResult, execute_point
+from mlops_jupyter.store import RunStore
 
 if TYPE_CHECKING:
     from mlops_jupyter.execution.cancel import CancelToken
@@ -35,21 +35,32 @@ def _client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
     try:
         from distributed import Client, LocalCluster
     except ImportError as err:
-        raise MlopsJupyterError("--executor dask needs dask.distributed: "
-                                "pip install 'mlops-jupyter[dask]'") from err
+        raise MlopsJupyterError(
+            "--executor dask needs dask.distributed: pip install 'mlops-jupyter[dask]'"
+        ) from err
     if scheduler:
         return Client(scheduler, timeout="30s"), None
-    cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=False,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=max(1, jobs), threads_per_worker=1, processes=False, dashboard_address=None
+    )
     return Client(cluster), cluster
 
 
-def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
-                       jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
-                       *, jobs: int, timeout: float | None, retries: int,
-                       scheduler: str | None, on_point: Callable[[PointResult], None] | None,
-                       output_dir: str | None = None, cancel: CancelToken | None = None
-                       ) -> dict[int, PointResult]:
+def run_points_on_dask(
+    store: RunStore,
+    sweep_id: str,
+    cwd: str,
+    jobs_by_point: dict[int, NotebookJob],
+    existing: Mapping[int, str | None],
+    *,
+    jobs: int,
+    timeout: float | None,
+    retries: int,
+    scheduler: str | None,
+    on_point: Callable[[PointResult], None] | None,
+    output_dir: str | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[int, PointResult]:
     """Submit one task per point to Dask and collect the PointResults as they finish.
 
     Args:
@@ -61,16 +72,32 @@ def run_points_on_dask(store: RunStore, sweep_id: str, cwd: str,
     from distributed import as_completed
 
     if scheduler and store.dialect == "sqlite":
-        warnings.warn(f"the sweep records into the SQLite file {store.location}; Dask workers on "
-                      "other machines cannot reach it. Point --store / MLOPS_JUPYTER_STORE at "
-                      "PostgreSQL (and MLOPS_JUPYTER_BLOBS at shared storage) for remote workers",
-                      stacklevel=3)
+        warnings.warn(
+            f"the sweep records into the SQLite file {store.location}; Dask workers on "
+            "other machines cannot reach it. Point --store / MLOPS_JUPYTER_STORE at "
+            "PostgreSQL (and MLOPS_JUPYTER_BLOBS at shared storage) for remote workers",
+            stacklevel=3,
+        )
     client, cluster = _client(scheduler, jobs)
     try:
-        futures = [client.submit(run_point_task, store.url, store.blobs.root, sweep_id, index,
-                                 job, existing.get(index), timeout, retries, cwd, output_dir,
-                                 key=f"mlops-point-{sweep_id[:8]}-{index}", pure=False)
-                   for index, job in jobs_by_point.items()]
+        futures = [
+            client.submit(
+                run_point_task,
+                store.url,
+                store.blobs.root,
+                sweep_id,
+                index,
+                job,
+                existing.get(index),
+                timeout,
+                retries,
+                cwd,
+                output_dir,
+                key=f"mlops-point-{sweep_id[:8]}-{index}",
+                pure=False,
+            )
+            for index, job in jobs_by_point.items()
+        ]
         results: dict[int, PointResult] = {}
         for future in as_completed(futures):
             if cancel is not None and cancel.cancelled:
@@ -95,9 +122,18 @@ def _worker_store(url: str, blob_root: str) -> RunStore:
         return store
 
 
-def run_point_task(store_url: str, blob_root: str, sweep_id: str, index: int, job: NotebookJob,
-                   run_id: str | None, timeout: float | None, retries: int,
-                   cwd: str, output_dir: str | None = None) -> dict[str, Any]:
+def run_point_task(
+    store_url: str,
+    blob_root: str,
+    sweep_id: str,
+    index: int,
+    job: NotebookJob,
+    run_id: str | None,
+    timeout: float | None,
+    retries: int,
+    cwd: str,
+    output_dir: str | None = None,
+) -> dict[str, Any]:
     """The Dask task: execute one point into its child run; returns the PointResult as a dict.
 
     Runs in the worker. The kernel's working directory is `cwd` when it exists on the worker,
@@ -107,33 +143,73 @@ def run_point_task(store_url: str, blob_root: str, sweep_id: str, index: int, jo
     # jupyter_core keeps its event loop in a context variable: two points running at once
     # would then share one loop ("This event loop is already running"). A fresh context
     # gives each task a loop of its own, closed when the task ends.
-    return contextvars.Context().run(_run_point, store_url, blob_root, sweep_id, index, job,
-                                     run_id, timeout, retries, cwd, output_dir)
+    return contextvars.Context().run(
+        _run_point,
+        store_url,
+        blob_root,
+        sweep_id,
+        index,
+        job,
+        run_id,
+        timeout,
+        retries,
+        cwd,
+        output_dir,
+    )
 
 
-def _run_point(store_url: str, blob_root: str, sweep_id: str, index: int, job: NotebookJob,
-               run_id: str | None, timeout: float | None, retries: int, cwd: str,
-               output_dir: str | None) -> dict[str, Any]:
+def _run_point(
+    store_url: str,
+    blob_root: str,
+    sweep_id: str,
+    index: int,
+    job: NotebookJob,
+    run_id: str | None,
+    timeout: float | None,
+    retries: int,
+    cwd: str,
+    output_dir: str | None,
+) -> dict[str, Any]:
     from jupyter_core.utils import ensure_event_loop
 
     try:
-        return _execute_on_worker(store_url, blob_root, sweep_id, index, job,
-                                  run_id, timeout, retries, cwd, output_dir)
+        return _execute_on_worker(
+            store_url, blob_root, sweep_id, index, job, run_id, timeout, retries, cwd, output_dir
+        )
     finally:
         loop = ensure_event_loop()  # the loop this context made (or a new one): close it
         if not loop.is_running():
             loop.close()
 
 
-def _execute_on_worker(store_url: str, blob_root: str, sweep_id: str,
-                       index: int, job: NotebookJob, run_id: str | None, timeout: float | None,
-                       retries: int, cwd: str, output_dir: str | None) -> dict[str, Any]:
+def _execute_on_worker(
+    store_url: str,
+    blob_root: str,
+    sweep_id: str,
+    index: int,
+    job: NotebookJob,
+    run_id: str | None,
+    timeout: float | None,
+    retries: int,
+    cwd: str,
+    output_dir: str | None,
+) -> dict[str, Any]:
     store = _worker_store(store_url, blob_root)
     folder = cwd if os.path.isdir(cwd) else os.getcwd()
     key, pool = _acquire_worker_pool(job.kernel_name, folder, store)
     try:
-        result = execute_point(store, sweep_id, index, job, pool, run_id, timeout=timeout,
-                               retries=retries, cwd=folder, output_dir=output_dir)
+        result = execute_point(
+            store,
+            sweep_id,
+            index,
+            job,
+            pool,
+            run_id,
+            timeout=timeout,
+            retries=retries,
+            cwd=folder,
+            output_dir=output_dir,
+        )
     finally:
         _release_worker_pool(key)
     return asdict(result)
@@ -163,8 +239,9 @@ def _acquire_worker_pool(kernel: str, cwd: str, store: RunStore) -> tuple[_PoolK
             timer.cancel()
         pool = _worker_pools.get(key)
         if pool is None:
-            pool = _worker_pools[key] = KernelPool(kernel, 2, cwd=cwd,
-                                                   env=kernel_environment(store))
+            pool = _worker_pools[key] = KernelPool(
+                kernel, 2, cwd=cwd, env=kernel_environment(store)
+            )
             pool.expect(1)  # the spare
             atexit.register(pool.close)
         pool.expect(1)
@@ -176,8 +253,7 @@ def _release_worker_pool(key: _PoolKey) -> None:
     with _worker_lock:
         _pool_users[key] -= 1
         if _pool_users[key] == 0:
-            timer = _idle_timers[key] = threading.Timer(POOL_IDLE_SECONDS, _close_idle_pool,
-                                                        (key,))
+            timer = _idle_timers[key] = threading.Timer(POOL_IDLE_SECONDS, _close_idle_pool, (key,))
             timer.daemon = True
             timer.start()
 

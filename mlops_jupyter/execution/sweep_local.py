@@ -17,12 +17,20 @@ if TYPE_CHECKING:
     from mlops_jupyter.execution.cancel import CancelToken
 
 
-def run_points_locally(store: RunStore, sweep_id: str, cwd: str,
-                       jobs_by_point: dict[int, NotebookJob], existing: Mapping[int, str | None],
-                       *, jobs: int, timeout: float | None, retries: int,
-                       on_point: Callable[[PointResult], None] | None,
-                       output_dir: str | None = None, cancel: CancelToken | None = None
-                       ) -> dict[int, PointResult]:
+def run_points_locally(
+    store: RunStore,
+    sweep_id: str,
+    cwd: str,
+    jobs_by_point: dict[int, NotebookJob],
+    existing: Mapping[int, str | None],
+    *,
+    jobs: int,
+    timeout: float | None,
+    retries: int,
+    on_point: Callable[[PointResult], None] | None,
+    output_dir: str | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[int, PointResult]:
     """Execute the points on warm kernels, `jobs` at once; a cancel starts no further point."""
     kernel = next(iter(jobs_by_point.values())).kernel_name
     results: dict[int, PointResult] = {}
@@ -33,9 +41,19 @@ def run_points_locally(store: RunStore, sweep_id: str, cwd: str,
         def work(index: int) -> None:
             if cancel is not None and cancel.cancelled:  # cancelled: start no further point
                 return
-            result = execute_point(store, sweep_id, index, jobs_by_point[index], pool,
-                                   existing.get(index), timeout=timeout, retries=retries, cwd=cwd,
-                                   output_dir=output_dir, cancel=cancel)
+            result = execute_point(
+                store,
+                sweep_id,
+                index,
+                jobs_by_point[index],
+                pool,
+                existing.get(index),
+                timeout=timeout,
+                retries=retries,
+                cwd=cwd,
+                output_dir=output_dir,
+                cancel=cancel,
+            )
             with lock:
                 results[index] = result
             if on_point is not None:

@@ -35,15 +35,31 @@ class PointResult:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, pool: KernelPool,
-                  run_id: str | None = None, *, timeout: float | None, retries: int,
-                  cwd: str, output_dir: str | None = None,
-                  cancel: CancelToken | None = None) -> PointResult:
+def execute_point(
+    store: RunStore,
+    sweep_id: str,
+    index: int,
+    job: NotebookJob,
+    pool: KernelPool,
+    run_id: str | None = None,
+    *,
+    timeout: float | None,
+    retries: int,
+    cwd: str,
+    output_dir: str | None = None,
+    cancel: CancelToken | None = None,
+) -> PointResult:
     """Execute one point into its child run (created, or resumed from `run_id`), retrying."""
     values = dict(job.parameters)
     if run_id is None:
-        run = start_notebook_run(store, job, parent_run_id=sweep_id, cwd=cwd,
-                                 name=f"{Path(job.path).stem}[{index}]", tags={POINT_TAG: index})
+        run = start_notebook_run(
+            store,
+            job,
+            parent_run_id=sweep_id,
+            cwd=cwd,
+            name=f"{Path(job.path).stem}[{index}]",
+            tags={POINT_TAG: index},
+        )
     else:
         run = tracking.start_run(run_id=run_id, store=store)
     previous = int(store.get_run(run.run_id).tags.get("mlops.attempts", 0))
@@ -55,15 +71,23 @@ def execute_point(store: RunStore, sweep_id: str, index: int, job: NotebookJob, 
             pool.expect(1)
             run = tracking.start_run(run_id=run.run_id, store=store)
         try:
-            outcome = execute_recorded(run, job, pool, out, timeout, False, attempt,
-                                       cancel=cancel)
+            outcome = execute_recorded(run, job, pool, out, timeout, False, attempt, cancel=cancel)
             error = None if outcome.error is None else str(outcome.error)
         except MlopsJupyterError as err:  # kernel could not start: the run is already failed
             outcome, error = None, str(err)
-        if (outcome is not None and outcome.status == "finished") or \
-                (cancel is not None and cancel.cancelled):
+        if (outcome is not None and outcome.status == "finished") or (
+            cancel is not None and cancel.cancelled
+        ):
             break
     record = store.get_run(run.run_id)
     attempts = int(record.tags.get("mlops.attempts", attempt))
-    return PointResult(index, values, run.run_id, record.status, attempts, error,
-                       record.duration or 0.0, dict(record.metrics))
+    return PointResult(
+        index,
+        values,
+        run.run_id,
+        record.status,
+        attempts,
+        error,
+        record.duration or 0.0,
+        dict(record.metrics),
+    )

@@ -52,23 +52,23 @@ class OutputCapture:
         self._tees: dict[str, _Tee] = {}
         self._fignums_before: set[int] = set()
 
-    def __enter__(self) -> "OutputCapture":
+    def __enter__(self) -> OutputCapture:
         for install in (self._tee_streams, self._watch_figures, self._watch_dataframes):
             try:
                 install()
-            except Exception as err:  # noqa: BLE001 - capture is best effort
+            except Exception as err:
                 warnings.warn(f"mlops-jupyter: output capture disabled ({err})", stacklevel=2)
         return self
 
     def __exit__(self, *exc: Any) -> None:
         try:
             self._collect_open_figures()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         for undo in reversed(self._undo):
             try:
                 undo()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
     @property
@@ -108,6 +108,7 @@ class OutputCapture:
             for num in plt.get_fignums():
                 self.add_figure(plt.figure(num))
             return original_show(*args, **kwargs)
+
         plt.show = show
         self._undo.append(lambda: setattr(plt, "show", original_show))
 
@@ -129,6 +130,7 @@ class OutputCapture:
         def record(frame: Any) -> Any:
             self.add_table(frame)
             return previous(frame) if previous else frame._repr_html_()
+
         formatter.for_type(frame_type, record)
 
         def undo() -> None:
@@ -136,4 +138,5 @@ class OutputCapture:
                 formatter.type_printers.pop(frame_type, None)
             else:
                 formatter.for_type(frame_type, previous)
+
         self._undo.append(undo)

@@ -16,15 +16,17 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from mlops_jupyter.tracking import provenance
 from mlops_jupyter import tracking
 from mlops_jupyter.magics.history import KernelHistory
 from mlops_jupyter.magics.tracked_cell import TrackedCell, TrackOptions, guarded, needs_await, warn
+from mlops_jupyter.tracking import provenance
 from mlops_jupyter.value_kinds import logged_kind
 
-_TRACK_USAGE = ("%%track [--name N] [--experiment E] [--params a,b] [--metrics x,y] "
-                "[--tag k=v] [--no-capture]   |   %track start NAME | stop | status | "
-                "log key=value ...")
+_TRACK_USAGE = (
+    "%%track [--name N] [--experiment E] [--params a,b] [--metrics x,y] "
+    "[--tag k=v] [--no-capture]   |   %track start NAME | stop | status | "
+    "log key=value ..."
+)
 
 
 def _split(text: str | None) -> list[str]:
@@ -74,11 +76,19 @@ class TrackingMagics(Magics):
         awaiting = needs_await(self.shell, cell)
         try:
             args = parse_argstring(self.track, line)
-            options = TrackOptions(args.name, args.experiment, _split(args.params),
-                                   _split(args.metrics), _tags(args.tag), not args.no_capture)
+            options = TrackOptions(
+                args.name,
+                args.experiment,
+                _split(args.params),
+                _split(args.metrics),
+                _tags(args.tag),
+                not args.no_capture,
+            )
         except UsageError as err:
-            warn(f"%%track {line.strip()}: {err}. The cell ran without tracking. "
-                 f"Usage: {_TRACK_USAGE}")
+            warn(
+                f"%%track {line.strip()}: {err}. The cell ran without tracking. "
+                f"Usage: {_TRACK_USAGE}"
+            )
             untracked = TrackedCell(self.shell, self.history, cell, TrackOptions(), line)
             return untracked.execute_async() if awaiting else untracked.execute()
         tracked = TrackedCell(self.shell, self.history, cell, options, f"%%track {line}".strip())
@@ -100,15 +110,20 @@ class TrackingMagics(Magics):
             first = tree.body[0] if len(tree.body) == 1 else None
             call = first.value if isinstance(first, ast.Expr) else None
             shell = self.shell
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                    and call.func.attr == "run_cell_magic" and len(call.args) == 3
-                    and all(isinstance(a, ast.Constant) for a in call.args)
-                    and _constant(call.args[0]) == "track" and shell is not None
-                    and getattr(shell.find_cell_magic("track"), "__self__", None) is self
-                    and needs_await(shell, _constant(call.args[2]))):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "run_cell_magic"
+                and len(call.args) == 3
+                and all(isinstance(a, ast.Constant) for a in call.args)
+                and _constant(call.args[0]) == "track"
+                and shell is not None
+                and getattr(shell.find_cell_magic("track"), "__self__", None) is self
+                and needs_await(shell, _constant(call.args[2]))
+            ):
                 return lines
             return [f"await {ast.unparse(call)}\n"]
-        except Exception:  # noqa: BLE001 - a transformer must never break a cell
+        except Exception:
             return lines
 
     def install_transformer(self) -> None:
@@ -143,14 +158,17 @@ class TrackingMagics(Magics):
         if "--experiment" in words:
             at = words.index("--experiment")
             experiment = words[at + 1] if at + 1 < len(words) else None
-            words = words[:at] + words[at + 2:]
+            words = words[:at] + words[at + 2 :]
         if self.spanning is not None and self.spanning.status == "running":
             raise UsageError(f"run {self.spanning.name!r} is already active; %track stop first")
-        self.spanning = guarded("starting the run", lambda: tracking.start_run(
-            " ".join(words) or None, experiment))
+        self.spanning = guarded(
+            "starting the run", lambda: tracking.start_run(" ".join(words) or None, experiment)
+        )
         if self.spanning is not None:
-            print(f"run {self.spanning.run_id[:8]} ({self.spanning.name}) started; "
-                  "%track stop ends it")
+            print(
+                f"run {self.spanning.run_id[:8]} ({self.spanning.name}) started; "
+                "%track stop ends it"
+            )
 
     def _stop(self) -> None:
         run = self.spanning
@@ -187,8 +205,8 @@ class TrackingMagics(Magics):
     @line_magic
     def runs(self, line: str) -> Any:
         """%runs [--experiment E] [--filter F] [--limit N] | %runs show ID | %runs compare A B."""
-        from mlops_jupyter.magics import widgets
         from mlops_jupyter.errors import MlopsJupyterError
+        from mlops_jupyter.magics import widgets
 
         try:
             return widgets.runs_magic(line)

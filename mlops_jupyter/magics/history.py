@@ -70,15 +70,20 @@ class KernelHistory:
     def executed(self) -> list[Executed]:
         """Every input of this kernel session so far, in execution order (current cell last)."""
         raw = self.shell.history_manager.input_hist_raw
-        return [Executed(n, self.cell_ids.get(n), raw[n]) for n in range(1, len(raw))
-                if raw[n].strip()]
+        return [
+            Executed(n, self.cell_ids.get(n), raw[n]) for n in range(1, len(raw)) if raw[n].strip()
+        ]
 
 
 def find_notebook_path(shell: Any) -> Path | None:
     """The notebook this kernel runs: MLOPS_JUPYTER_NOTEBOOK, JupyterLab's JPY_SESSION_NAME,
     or VS Code's __vsc_ipynb_file__; None when nothing names an existing file."""
-    candidates = [os.environ.get(env.NOTEBOOK), os.environ.get("JPY_SESSION_NAME"),
-                  shell.user_ns.get("__vsc_ipynb_file__"), shell.user_ns.get("__session__")]
+    candidates = [
+        os.environ.get(env.NOTEBOOK),
+        os.environ.get("JPY_SESSION_NAME"),
+        shell.user_ns.get("__vsc_ipynb_file__"),
+        shell.user_ns.get("__session__"),
+    ]
     for name in candidates:
         if not name or not isinstance(name, str):
             continue
@@ -131,8 +136,9 @@ def is_parameters_source(source: str) -> bool:
     return roles_of(source).injected
 
 
-def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list[str]
-                 ) -> tuple[bool | None, str]:
+def hidden_state(
+    history: list[Executed], cells: list[NotebookCell], reads: list[str]
+) -> tuple[bool | None, str]:
     """(flag, reason) for the current cell, the last entry of `history`.
 
     Flagged when the executions are not in the notebook's top-to-bottom order, or when a name
@@ -147,13 +153,16 @@ def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list
         if cell is None:
             continue
         if cell.index < last_index:
-            return True, (f"cells ran out of order: execution [{item.execution_count}] ran the "
-                          f"cell at position {cell.index + 1} after a cell further down")
+            return True, (
+                f"cells ran out of order: execution [{item.execution_count}] ran the "
+                f"cell at position {cell.index + 1} after a cell further down"
+            )
         last_index = cell.index
     current = matched[-1]
     if current is not None and current.index < last_index:
-        return True, (f"this cell (position {current.index + 1}) ran after cells further down "
-                      "the notebook")
+        return True, (
+            f"this cell (position {current.index + 1}) ran after cells further down the notebook"
+        )
     assigner: dict[str, int] = {}
     for pos, item in enumerate(history[:-1]):
         for name in _binds(item.source):
@@ -161,9 +170,11 @@ def hidden_state(history: list[Executed], cells: list[NotebookCell], reads: list
     for name in reads:
         at = assigner.get(name)
         if at is not None and matched[at] is None and not is_parameters_source(history[at].source):
-            return True, (f"'{name}' was last assigned by execution "
-                          f"[{history[at].execution_count}], whose code has since been edited "
-                          "or deleted from the notebook")
+            return True, (
+                f"'{name}' was last assigned by execution "
+                f"[{history[at].execution_count}], whose code has since been edited "
+                "or deleted from the notebook"
+            )
     return False, ""
 
 

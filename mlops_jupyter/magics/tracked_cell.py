@@ -22,8 +22,6 @@ from types import CodeType
 from typing import Any
 
 from mlops_jupyter import tracking
-from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.value_kinds import as_metric, is_simple_param
 from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import (
     KernelHistory,
@@ -33,6 +31,8 @@ from mlops_jupyter.magics.history import (
     read_code_cells,
     source_hash,
 )
+from mlops_jupyter.notebook.cell_analysis import analyse_cell
+from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
 
 @dataclass
@@ -56,7 +56,7 @@ def guarded(what: str, fn: Callable[[], Any]) -> Any:
     """Run a tracking step; on failure warn (naming the step) and return None."""
     try:
         return fn()
-    except Exception as err:  # noqa: BLE001 - tracking must never break the cell
+    except Exception as err:
         warn(f"{what} failed: {err}")
         return None
 
@@ -69,15 +69,21 @@ def needs_await(shell: Any, source: str) -> bool:
     """
     try:
         return bool(shell.should_run_async(source, transformed_cell=shell.transform_cell(source)))
-    except Exception:  # noqa: BLE001 - a cell that does not transform fails later, as without us
+    except Exception:
         return False
 
 
 class TrackedCell:
     """Runs one cell inside a run and records its params, metrics, outputs and provenance."""
 
-    def __init__(self, shell: Any, history: KernelHistory, source: str, options: TrackOptions,
-                 magic_line: str) -> None:
+    def __init__(
+        self,
+        shell: Any,
+        history: KernelHistory,
+        source: str,
+        options: TrackOptions,
+        magic_line: str,
+    ) -> None:
         self.shell, self.history, self.source, self.options = shell, history, source, options
         self.magic_line = magic_line
         self.names = analyse_cell(source)
@@ -88,7 +94,8 @@ class TrackedCell:
     def _params(self, executed: list[Any], cells: list[Any]) -> dict[str, Any]:
         ns = self.shell.user_ns
         wanted = parameter_names(executed, cells) + [
-            n for n in self.names.reads if not n.startswith("_")]
+            n for n in self.names.reads if not n.startswith("_")
+        ]
         params = {n: ns[n] for n in wanted if n in ns and is_simple_param(ns[n])}
         for name in self.options.params:
             if name not in ns:
@@ -109,8 +116,14 @@ class TrackedCell:
             "magic": self.magic_line,
             "execution_count": current.execution_count if current else None,
             "notebook": str(notebook) if notebook else None,
-            "history": [{"execution_count": e.execution_count, "cell_id": e.cell_id,
-                         "source_sha256": source_hash(e.source)} for e in executed],
+            "history": [
+                {
+                    "execution_count": e.execution_count,
+                    "cell_id": e.cell_id,
+                    "source_sha256": source_hash(e.source),
+                }
+                for e in executed
+            ],
             "hidden_state": flag,
             "hidden_state_reason": reason,
         }
@@ -121,14 +134,26 @@ class TrackedCell:
         notebook = find_notebook_path(self.shell)
         cells = read_code_cells(notebook) if notebook else []
         params = guarded("reading the cell's parameters", lambda: self._params(executed, cells))
-        cell = guarded("recording the cell's provenance",
-                       lambda: self._provenance(executed, cells, notebook)) or {}
-        self.run = guarded("starting the run (the cell runs untracked)", lambda: tracking.start_run(
-            self.options.name or _default_name(notebook, executed[-1].execution_count
-                                               if executed else 0),
-            self.options.experiment, params=params or {}, tags=self.options.tags,
-            source_notebook=str(notebook) if notebook else None, cell_id=cell.get("cell_id"),
-            extra_provenance={"cell": cell}))
+        cell = (
+            guarded(
+                "recording the cell's provenance",
+                lambda: self._provenance(executed, cells, notebook),
+            )
+            or {}
+        )
+        self.run = guarded(
+            "starting the run (the cell runs untracked)",
+            lambda: tracking.start_run(
+                self.options.name
+                or _default_name(notebook, executed[-1].execution_count if executed else 0),
+                self.options.experiment,
+                params=params or {},
+                tags=self.options.tags,
+                source_notebook=str(notebook) if notebook else None,
+                cell_id=cell.get("cell_id"),
+                extra_provenance={"cell": cell},
+            ),
+        )
 
     # -- during ---------------------------------------------------------------------------
 
@@ -153,7 +178,7 @@ class TrackedCell:
         """
         body, tail = self._compile(allow_await=False)
         ns = self.shell.user_ns
-        exec(body, ns)  # noqa: S102 - the user's own cell
+        exec(body, ns)
         return eval(tail, ns) if tail is not None else None
 
     async def execute_async(self) -> Any:
@@ -221,7 +246,7 @@ class TrackedCell:
         guarded("ending the run", lambda: run.end("finished"))
 
     def _log_metrics(self, run: tracking.Run) -> None:
-        ns, explicit = self.shell.user_ns, set(run._next_step)
+        ns, explicit = self.shell.user_ns, run.logged_metric_keys()
         for name in [*self.names.assigns, *self.options.metrics]:
             if name in explicit or name not in ns:
                 if name in self.options.metrics and name not in ns:
@@ -231,16 +256,21 @@ class TrackedCell:
             if value is not None:
                 run.log_metric(name, value)
             elif name in self.options.metrics:
-                warn(f"--metrics {name}: {type(ns[name]).__name__} {ns[name]!r:.60} is not a "
-                     "number; it was not recorded (log text with set_tag)")
+                warn(
+                    f"--metrics {name}: {type(ns[name]).__name__} {ns[name]!r:.60} is not a "
+                    "number; it was not recorded (log text with set_tag)"
+                )
 
     def _log_outputs(self, run: tracking.Run, capture: OutputCapture) -> None:
         for i, figure in enumerate(capture.figures):
-            guarded(f"saving figure {i + 1}",
-                    functools.partial(run.log_figure, figure, f"figure_{i + 1}"))
+            guarded(
+                f"saving figure {i + 1}",
+                functools.partial(run.log_figure, figure, f"figure_{i + 1}"),
+            )
         for i, frame in enumerate(capture.tables):
-            guarded(f"saving table {i + 1}",
-                    functools.partial(run.log_table, frame, f"table_{i + 1}"))
+            guarded(
+                f"saving table {i + 1}", functools.partial(run.log_table, frame, f"table_{i + 1}")
+            )
         for stream in ("stdout", "stderr"):
             text = getattr(capture, stream)
             if text.strip():

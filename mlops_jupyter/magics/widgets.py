@@ -31,16 +31,21 @@ def _cell(value: Any, column: str) -> str:
     return fmt_value(value)
 
 
-def html_table(headers: list[str], rows: list[list[str]],
-               marked: AbstractSet[int] = frozenset()) -> str:
+def html_table(
+    headers: list[str], rows: list[list[str]], marked: AbstractSet[int] = frozenset()
+) -> str:
     """An escaped HTML table; rows whose index is in `marked` are highlighted."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr{}>{}</tr>".format(' style="background:var(--jp-warn-color3,#fff3cd)"'
-                               if i in marked else "",
-                               "".join(f"<td>{html.escape(c)}</td>" for c in row))
-        for i, row in enumerate(rows))
-    return f'<table class="jp-mlops-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        "<tr{}>{}</tr>".format(
+            ' style="background:var(--jp-warn-color3,#fff3cd)"' if i in marked else "",
+            "".join(f"<td>{html.escape(c)}</td>" for c in row),
+        )
+        for i, row in enumerate(rows)
+    )
+    return (
+        f'<table class="jp-mlops-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )
 
 
 def text_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -62,7 +67,7 @@ def _show_bundle(widget: Any, html_text: str, plain: str) -> None:
     if widget is not None:
         try:
             bundle.update(widget._repr_mimebundle_())
-        except Exception:  # noqa: BLE001 - no widget support here: HTML and text remain
+        except Exception:
             pass
         bundle["text/plain"] = plain
     display(bundle, raw=True)
@@ -99,6 +104,7 @@ def _sortable_widget(headers: list[str], rows: list[list[str]]) -> Any:
         missing = [r for r in rows if r[column] == "-"]
         present.sort(key=lambda r: key(r, column), reverse=descending.value)
         out.value = html_table(headers, present + missing)
+
     sort_by.observe(resort, "value")
     descending.observe(resort, "value")
     return w.VBox([w.HBox([sort_by, descending]), out])
@@ -107,11 +113,16 @@ def _sortable_widget(headers: list[str], rows: list[list[str]]) -> Any:
 def show_run(run_id: str) -> None:
     """Display one run: params, metrics, tags, artifacts and provenance highlights."""
     record = open_store().get_run(run_id)
-    sections = [f"<h4>run {html.escape(record.run_id[:8])}: {html.escape(record.name)} "
-                f"[{html.escape(record.status)}]</h4>"]
+    sections = [
+        f"<h4>run {html.escape(record.run_id[:8])}: {html.escape(record.name)} "
+        f"[{html.escape(record.status)}]</h4>"
+    ]
     lines = [f"run {record.run_id} {record.name} [{record.status}]"]
-    for title, values in (("params", record.params), ("metrics", record.metrics),
-                          ("tags", record.tags)):
+    for title, values in (
+        ("params", record.params),
+        ("metrics", record.metrics),
+        ("tags", record.tags),
+    ):
         if values:
             rows = [[k, fmt_value(v)] for k, v in sorted(values.items())]
             sections.append(f"<b>{title}</b>" + html_table(["key", "value"], rows))
@@ -156,8 +167,11 @@ def _plot_curves(store: Any, records: list[Any]) -> None:
     fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
     for ax, key in zip(axes[0], keys):
         for record, history in curves[key]:
-            ax.plot([p.step for p in history], [p.value for p in history],
-                    label=f"{record.run_id[:8]} {record.name}")
+            ax.plot(
+                [p.step for p in history],
+                [p.value for p in history],
+                label=f"{record.run_id[:8]} {record.name}",
+            )
         ax.set(title=key, xlabel="step")
         ax.legend(fontsize="small")
     fig.tight_layout()
@@ -184,8 +198,10 @@ def runs_magic(line: str) -> None:
     while words:
         flag = words.pop(0)
         if flag not in options or not words:
-            raise UsageError("usage: %runs [--experiment E] [--filter EXPR] [--limit N] | "
-                             "%runs show ID | %runs compare ID ID ...")
+            raise UsageError(
+                "usage: %runs [--experiment E] [--filter EXPR] [--limit N] | "
+                "%runs show ID | %runs compare ID ID ..."
+            )
         options[flag] = words.pop(0)
     try:
         limit = int(options["--limit"] or 20)
@@ -193,8 +209,7 @@ def runs_magic(line: str) -> None:
         raise UsageError(f"--limit takes a whole number, not {options['--limit']!r}") from None
     from mlops_jupyter.tracking.fluent import runs
 
-    frame = runs(filter=options["--filter"], limit=limit,
-                          experiment=options["--experiment"])
+    frame = runs(filter=options["--filter"], limit=limit, experiment=options["--experiment"])
     if frame.empty:
         print("no runs match" if options["--filter"] else "no runs yet")
         return None

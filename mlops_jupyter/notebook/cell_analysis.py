@@ -38,7 +38,7 @@ def python_source(source: str) -> str:
     """
     try:
         code = _TRANSFORMER.transform_cell(source)
-    except Exception:  # noqa: BLE001 - IPython's tokenizer on odd input: analyse the raw text
+    except Exception:
         return source
     body = _cell_magic_body(code)
     return code if body is None else python_source(body)
@@ -53,10 +53,15 @@ def _cell_magic_body(code: str) -> str | None:
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
         return None
     call = tree.body[0].value
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-            and call.func.attr == "run_cell_magic" and isinstance(call.func.value, ast.Call)
-            and isinstance(call.func.value.func, ast.Name)
-            and call.func.value.func.id == "get_ipython" and len(call.args) == 3):
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "run_cell_magic"
+        and isinstance(call.func.value, ast.Call)
+        and isinstance(call.func.value.func, ast.Name)
+        and call.func.value.func.id == "get_ipython"
+        and len(call.args) == 3
+    ):
         return None
     body = call.args[2]
     return body.value if isinstance(body, ast.Constant) and isinstance(body.value, str) else None
@@ -76,5 +81,8 @@ def analyse_cell(source: str) -> CellNames:
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a NUL byte
         return CellNames()
     reads = [*usage.reads, *(n for n in closure_reads(usage) if n not in usage.reads)]
-    return CellNames(reads=[name for name in reads if name not in _IGNORED],
-                     assigns=list(usage.assigned), binds=set(usage.writes))
+    return CellNames(
+        reads=[name for name in reads if name not in _IGNORED],
+        assigns=list(usage.assigned),
+        binds=set(usage.writes),
+    )

@@ -16,13 +16,61 @@ from dataclasses import dataclass, field
 
 BUILTINS = frozenset(dir(builtins)) | {"display", "get_ipython", "In", "Out", "__file__"}
 # Builtins known not to modify their arguments; passing a value to any other call "may modify" it.
-_PURE_CALLS = frozenset({
-    "print", "len", "isinstance", "issubclass", "str", "int", "float", "bool", "repr", "type",
-    "sorted", "list", "dict", "tuple", "set", "frozenset", "sum", "min", "max", "abs", "round",
-    "range", "enumerate", "zip", "any", "all", "hasattr", "getattr", "id", "hash", "format",
-    "iter", "reversed", "map", "filter", "display", "divmod", "pow", "chr", "ord", "bytes", "hex",
-    "bin", "oct", "callable", "vars", "dir", "ascii", "complex", "slice", "open",
-})
+_PURE_CALLS = frozenset(
+    {
+        "print",
+        "len",
+        "isinstance",
+        "issubclass",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "repr",
+        "type",
+        "sorted",
+        "list",
+        "dict",
+        "tuple",
+        "set",
+        "frozenset",
+        "sum",
+        "min",
+        "max",
+        "abs",
+        "round",
+        "range",
+        "enumerate",
+        "zip",
+        "any",
+        "all",
+        "hasattr",
+        "getattr",
+        "id",
+        "hash",
+        "format",
+        "iter",
+        "reversed",
+        "map",
+        "filter",
+        "display",
+        "divmod",
+        "pow",
+        "chr",
+        "ord",
+        "bytes",
+        "hex",
+        "bin",
+        "oct",
+        "callable",
+        "vars",
+        "dir",
+        "ascii",
+        "complex",
+        "slice",
+        "open",
+    }
+)
 _DYNAMIC = frozenset({"globals", "locals", "vars", "exec", "eval"})
 # Runtime helpers that translated magics call (see codegen.RUNTIME_HELPERS).
 GENERATED = frozenset({"_sh", "_sh_lines", "_now", "_print_time", "_expand", "_write_file"})
@@ -40,7 +88,9 @@ class Usage:
     modified: dict[str, int] = field(default_factory=dict)  # name -> line of possible mutation
     deleted: set[str] = field(default_factory=set)
     calls: set[str] = field(default_factory=set)
-    deferred: dict[str, set[str]] = field(default_factory=dict)  # function/class -> globals it reads
+    deferred: dict[str, set[str]] = field(
+        default_factory=dict
+    )  # function/class -> globals it reads
     ambiguous: list[tuple[int, str]] = field(default_factory=list)
     only_definitions: bool = True
     star_import: bool = False
@@ -92,7 +142,7 @@ def _assignment_names(node: ast.stmt) -> list[str]:
     tuple unpacking); a loop, ``with`` or import binds names too, but assigns none."""
     if isinstance(node, ast.Assign):
         targets = node.targets
-    elif isinstance(node, ast.AugAssign) or isinstance(node, ast.AnnAssign) and node.value:
+    elif isinstance(node, ast.AugAssign) or (isinstance(node, ast.AnnAssign) and node.value):
         targets = [node.target]
     else:
         return []
@@ -109,11 +159,17 @@ def _assignment_names(node: ast.stmt) -> list[str]:
 
 
 def _is_definition(node: ast.stmt) -> bool:
-    if isinstance(node, (ast.Import, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)):
+    if isinstance(
+        node, (ast.Import, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
+    ):
         return True
     if isinstance(node, ast.ImportFrom):
         return True
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _function_globals(code: str) -> dict[str, set[str]]:
@@ -130,7 +186,7 @@ def _function_globals(code: str) -> dict[str, set[str]]:
 def _collect_globals(table: symtable.SymbolTable, names: set[str], top: bool = False) -> None:
     if not top:  # a class body runs at definition time; its reads are not deferred
         for sym in table.get_symbols():
-            read = sym.is_referenced() or sym.is_declared_global() and sym.is_assigned()
+            read = sym.is_referenced() or (sym.is_declared_global() and sym.is_assigned())
             if sym.is_global() and read and sym.get_name() not in BUILTINS:
                 names.add(sym.get_name())
     for child in table.get_children():
@@ -143,8 +199,11 @@ def assigned_globals(code: str) -> list[str]:
 
     def walk(table: symtable.SymbolTable) -> None:
         for child in table.get_children():
-            found.extend(s.get_name() for s in child.get_symbols()
-                         if s.is_declared_global() and s.is_assigned())
+            found.extend(
+                s.get_name()
+                for s in child.get_symbols()
+                if s.is_declared_global() and s.is_assigned()
+            )
             walk(child)
 
     walk(symtable.symtable(code, "<cell>", "exec"))
@@ -248,7 +307,11 @@ class _Scanner(ast.NodeVisitor):
                 self.usage.ipython_calls.append(node.lineno)
             if func.id in _DYNAMIC and func.id not in self.defined:
                 self.usage.ambiguous.append(
-                    (node.lineno, f"{func.id}() reads or writes names that static analysis cannot see"))
+                    (
+                        node.lineno,
+                        f"{func.id}() reads or writes names that static analysis cannot see",
+                    )
+                )
             self.usage.calls.add(func.id)
             for name in sorted(self.deferred.get(func.id, ())):
                 self.load(name, node.lineno)
@@ -293,13 +356,16 @@ class _Scanner(ast.NodeVisitor):
             if alias.name == "*":
                 self.usage.star_import = True
                 self.usage.ambiguous.append(
-                    (node.lineno, "`from ... import *` binds names that static analysis cannot see"))
+                    (node.lineno, "`from ... import *` binds names that static analysis cannot see")
+                )
             else:
                 self.store(alias.asname or alias.name.split(".")[0])
 
     visit_ImportFrom = visit_Import
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+    def visit_FunctionDef(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> None:
         for deco in node.decorator_list:
             self.visit(deco)
         if isinstance(node, ast.ClassDef):
@@ -368,4 +434,3 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
         return None
-

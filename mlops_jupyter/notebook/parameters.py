@@ -84,8 +84,9 @@ def parse_parameters_source(source: str) -> list[ParamSpec]:
             type_name = _type_name(annotation, default)
             help_text = comments.get(node.end_lineno or node.lineno, "")
             specs.pop(name, None)
-            specs[name] = ParamSpec(name, type_name, None if default is _NO_DEFAULT else default,
-                                    help_text)
+            specs[name] = ParamSpec(
+                name, type_name, None if default is _NO_DEFAULT else default, help_text
+            )
     return list(specs.values())
 
 
@@ -97,11 +98,16 @@ def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | 
         for target in node.targets:
             if isinstance(target, ast.Name):
                 found.append((target.id, None, node.value))
-            elif (isinstance(target, (ast.Tuple, ast.List))
-                  and isinstance(node.value, (ast.Tuple, ast.List))
-                  and len(target.elts) == len(node.value.elts)):
-                found += [(t.id, None, v) for t, v in zip(target.elts, node.value.elts)
-                          if isinstance(t, ast.Name)]
+            elif (
+                isinstance(target, (ast.Tuple, ast.List))
+                and isinstance(node.value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(node.value.elts)
+            ):
+                found += [
+                    (t.id, None, v)
+                    for t, v in zip(target.elts, node.value.elts)
+                    if isinstance(t, ast.Name)
+                ]
         return found
     return []
 
@@ -119,8 +125,10 @@ def _strip_optional(annotation: ast.expr) -> ast.expr:
     """``Optional[X]``, ``Union[X, None]`` and ``X | None`` -> ``X`` (None is the default)."""
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
         sides = [annotation.left, annotation.right]
-    elif isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).split(".")[-1] \
-            in {"Optional", "Union"}:
+    elif isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).split(".")[-1] in {
+        "Optional",
+        "Union",
+    }:
         inner = annotation.slice
         sides = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
     else:

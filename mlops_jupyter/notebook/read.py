@@ -79,8 +79,9 @@ def _load_json(path: str | os.PathLike[str]) -> Any:
     except FileNotFoundError as err:
         raise NotebookError(f"notebook {where} does not exist; check the path") from err
     except (OSError, UnicodeDecodeError) as err:
-        raise NotebookError(f"cannot read notebook {where}: {err}; expected a UTF-8 .ipynb file"
-                            ) from err
+        raise NotebookError(
+            f"cannot read notebook {where}: {err}; expected a UTF-8 .ipynb file"
+        ) from err
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
@@ -112,8 +113,10 @@ def _upgraded(nb: Any, where: str) -> Any:
 
 
 def _validate(nb: Any, where: str) -> None:
-    if not isinstance(nb, dict) or "cells" not in nb and "worksheets" not in nb:
-        raise NotebookError(f"{where} is JSON but not a notebook (no 'cells'); expected an .ipynb file")
+    if not isinstance(nb, dict) or ("cells" not in nb and "worksheets" not in nb):
+        raise NotebookError(
+            f"{where} is JSON but not a notebook (no 'cells'); expected an .ipynb file"
+        )
     version = nb.get("nbformat")
     if version != 4 or "worksheets" in nb:
         raise NotebookError(
@@ -126,10 +129,13 @@ def _validate(nb: Any, where: str) -> None:
         if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
             raise NotebookError(
                 f"{where}: cell {index} is malformed (expected an object whose cell_type is "
-                "'code', 'markdown' or 'raw'); re-save the notebook from JupyterLab")
+                "'code', 'markdown' or 'raw'); re-save the notebook from JupyterLab"
+            )
         if not isinstance(cell.get("source", ""), (str, list)):
-            raise NotebookError(f"{where}: cell {index} has a source that is not text; "
-                                "re-save the notebook from JupyterLab")
+            raise NotebookError(
+                f"{where}: cell {index} has a source that is not text; "
+                "re-save the notebook from JupyterLab"
+            )
 
 
 def _require_python(nb: Mapping[str, Any], where: str) -> None:

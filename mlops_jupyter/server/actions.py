@@ -68,7 +68,8 @@ def _run_notebook_path(ctx: ServerContext, body: dict[str, Any]) -> str:
     rel = payloads.relative_to_root(ctx.root_dir, run.source_notebook)
     if rel is None:
         raise payloads.BadRequestError(
-            f"run {run.run_id} has no source notebook inside the server root; pass notebook_path")
+            f"run {run.run_id} has no source notebook inside the server root; pass notebook_path"
+        )
     return payloads.resolve_notebook(ctx.root_dir, rel)
 
 
@@ -82,8 +83,15 @@ def _rerun(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None)
     experiment = body["run"].experiment
 
     def call() -> ActionResult:
-        record = run_notebook(path, params, store=ctx.store, experiment=experiment,
-                              cwd=os.path.dirname(path), top_level=True, cancel=cancel)
+        record = run_notebook(
+            path,
+            params,
+            store=ctx.store,
+            experiment=experiment,
+            cwd=os.path.dirname(path),
+            top_level=True,
+            cancel=cancel,
+        )
         return ActionResult(f"run {record.run_id[:8]} {record.status}")
 
     return call
@@ -93,8 +101,9 @@ def _reproduce(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | N
     run_id = body["run"].run_id
 
     def call() -> ActionResult:
-        result: ReproduceResult = reproduce_run(run_id, store=ctx.store, top_level=True,
-                                                cancel=cancel)
+        result: ReproduceResult = reproduce_run(
+            run_id, store=ctx.store, top_level=True, cancel=cancel
+        )
         return ActionResult(f"{result.verdict} (new run {result.new_run_id[:8]})")
 
     return call
@@ -108,10 +117,19 @@ def _sweep(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None)
 
     def call() -> ActionResult:
         result: SweepResult = sweep_notebook(
-            path, points, parameters=body.get("parameters") or {}, jobs=jobs, store=ctx.store,
-            cwd=os.path.dirname(path), top_level=True, cancel=cancel)
-        return ActionResult(f"sweep {result.sweep_run_id[:8]}: {len(result.points)} points, "
-                            f"{len(result.failed)} failed")
+            path,
+            points,
+            parameters=body.get("parameters") or {},
+            jobs=jobs,
+            store=ctx.store,
+            cwd=os.path.dirname(path),
+            top_level=True,
+            cancel=cancel,
+        )
+        return ActionResult(
+            f"sweep {result.sweep_run_id[:8]}: {len(result.points)} points, "
+            f"{len(result.failed)} failed"
+        )
 
     return call
 
@@ -119,8 +137,9 @@ def _sweep(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None)
 def _export_script(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None) -> Call:
     notebook = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
     default = os.path.relpath(os.path.splitext(notebook)[0] + ".py", ctx.root_dir)
-    output = payloads.resolve_notebook(ctx.root_dir, body.get("output_path") or default,
-                                       must_exist=False)
+    output = payloads.resolve_notebook(
+        ctx.root_dir, body.get("output_path") or default, must_exist=False
+    )
 
     def call() -> ActionResult:
         export_script(notebook, output)  # never replaces a file mlops-jupyter did not write
@@ -132,10 +151,12 @@ def _export_script(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken
 def _convert(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | None) -> Call:
     notebook = payloads.resolve_notebook(ctx.root_dir, body["notebook_path"])
     stem = re.sub(r"\W", "_", os.path.basename(os.path.splitext(notebook)[0]))  # a package name
-    default = os.path.relpath(os.path.join(os.path.dirname(notebook), f"{stem}_pipeline"),
-                              ctx.root_dir)
-    output = payloads.resolve_notebook(ctx.root_dir, body.get("output_dir") or default,
-                                       must_exist=False)
+    default = os.path.relpath(
+        os.path.join(os.path.dirname(notebook), f"{stem}_pipeline"), ctx.root_dir
+    )
+    output = payloads.resolve_notebook(
+        ctx.root_dir, body.get("output_dir") or default, must_exist=False
+    )
 
     def call() -> ActionResult:
         # replaces only a package the converter wrote (its marker file), never a folder of the
@@ -149,10 +170,15 @@ def _convert(ctx: ServerContext, body: dict[str, Any], cancel: CancelToken | Non
 ACTIONS: dict[str, Action] = {
     "rerun": Action(_rerun, {"parameters": dict, "notebook_path": str}, (), background=True),
     "reproduce": Action(_reproduce, {}, (), background=True),
-    "sweep": Action(_sweep, {"notebook_path": str, "points": list, "parameters": dict,
-                             "jobs": int}, ("notebook_path", "points"), background=True),
-    "export_script": Action(_export_script, {"notebook_path": str, "output_path": str},
-                            ("notebook_path",)),
+    "sweep": Action(
+        _sweep,
+        {"notebook_path": str, "points": list, "parameters": dict, "jobs": int},
+        ("notebook_path", "points"),
+        background=True,
+    ),
+    "export_script": Action(
+        _export_script, {"notebook_path": str, "output_path": str}, ("notebook_path",)
+    ),
     "convert": Action(_convert, {"notebook_path": str, "output_dir": str}, ("notebook_path",)),
 }
 
@@ -165,9 +191,24 @@ def parameters_schema(ctx: ServerContext, run: RunRecord) -> dict[str, Any]:
     if rel is not None and os.path.isfile(os.path.join(ctx.root_dir, rel)):
         specs = notebook_schema(read_notebook(payloads.resolve_notebook(ctx.root_dir, rel)))
         if specs:
-            return {"source": "notebook", "notebook_path": rel, "parameters": [
-                {"name": p.name, "type": p.type, "default": p.default, "help": p.help}
-                for p in specs]}
-    return {"source": "recorded", "notebook_path": rel, "parameters": [
-        {"name": k, "type": _TYPE_NAMES.get(type(v), "str" if v is None else "json"),
-         "default": v, "help": ""} for k, v in sorted(run.params.items())]}
+            return {
+                "source": "notebook",
+                "notebook_path": rel,
+                "parameters": [
+                    {"name": p.name, "type": p.type, "default": p.default, "help": p.help}
+                    for p in specs
+                ],
+            }
+    return {
+        "source": "recorded",
+        "notebook_path": rel,
+        "parameters": [
+            {
+                "name": k,
+                "type": _TYPE_NAMES.get(type(v), "str" if v is None else "json"),
+                "default": v,
+                "help": "",
+            }
+            for k, v in sorted(run.params.items())
+        ],
+    }

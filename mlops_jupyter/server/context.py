@@ -41,7 +41,7 @@ class ServerContext:
         """Open the store (and import SQLAlchemy) ahead of the first request; errors wait for it."""
         try:
             self.store.count_runs()
-        except Exception as err:  # noqa: BLE001  the first request reports it with its status
+        except Exception as err:
             logging.getLogger(__name__).debug("mlops-jupyter: store warm-up failed: %s", err)
 
     def close(self) -> None:

@@ -45,9 +45,16 @@ class JobRegistry:
         """Queue `call` (which honours `token` and returns a one-line summary); answer the job's
         record at once."""
         job_id = uuid.uuid4().hex
-        record: dict[str, Any] = {"job_id": job_id, "action": action, "status": "queued",
-                                  "started": time.time(), "ended": None, "message": None,
-                                  "result": None, "http_status": None}
+        record: dict[str, Any] = {
+            "job_id": job_id,
+            "action": action,
+            "status": "queued",
+            "started": time.time(),
+            "ended": None,
+            "message": None,
+            "result": None,
+            "http_status": None,
+        }
         with self._lock:
             if self._closed:
                 raise RunStateError("the server is shutting down; no new jobs are started")
@@ -66,10 +73,13 @@ class JobRegistry:
             update: dict[str, Any] = {"status": "finished", "result": result}
         except RunCancelledError:
             update = {"status": "cancelled", "message": token.reason or "cancelled"}
-        except Exception as err:  # noqa: BLE001  reported to the panel through GET /jobs/{job_id}
+        except Exception as err:
             # the status and message a foreground call would have answered with
-            update = {"status": "failed", "message": f"{type(err).__name__}: {err}",
-                      "http_status": status_for(err)}
+            update = {
+                "status": "failed",
+                "message": f"{type(err).__name__}: {err}",
+                "http_status": status_for(err),
+            }
         if token.cancelled and update["status"] != "failed":
             update["status"] = "cancelled"
             update["message"] = token.reason or "cancelled"
@@ -84,7 +94,9 @@ class JobRegistry:
             record = self._jobs.get(job_id)
             return None if record is None else dict(record)
 
-    def cancel(self, job_id: str, reason: str = "cancelled from the panel") -> dict[str, Any] | None:
+    def cancel(
+        self, job_id: str, reason: str = "cancelled from the panel"
+    ) -> dict[str, Any] | None:
         """Cancel a queued or running job; None when the id is unknown.
 
         Raises:
@@ -95,8 +107,9 @@ class JobRegistry:
             if record is None:
                 return None
             if record["status"] in ENDED:
-                raise RunStateError(f"job {job_id} already ended ({record['status']}); "
-                                    "there is nothing to cancel")
+                raise RunStateError(
+                    f"job {job_id} already ended ({record['status']}); there is nothing to cancel"
+                )
             token, future = self._tokens[job_id], self._futures.get(job_id)
             token.cancel(reason)  # under the lock: a job starting now sees it (kills are quick)
             if future is not None and future.cancel():  # never started
@@ -108,10 +121,12 @@ class JobRegistry:
     def _prune(self) -> None:
         """Forget ended jobs older than KEEP_SECONDS, and all but the newest MAX_ENDED."""
         now = time.time()
-        ended = sorted((r for r in self._jobs.values() if r["status"] in ENDED),
-                       key=lambda r: r["ended"] or 0.0)
+        ended = sorted(
+            (r for r in self._jobs.values() if r["status"] in ENDED),
+            key=lambda r: r["ended"] or 0.0,
+        )
         drop = [r for r in ended if now - (r["ended"] or now) > KEEP_SECONDS]
-        drop += [r for r in ended[:max(0, len(ended) - MAX_ENDED)] if r not in drop]
+        drop += [r for r in ended[: max(0, len(ended) - MAX_ENDED)] if r not in drop]
         for record in drop:
             self._jobs.pop(record["job_id"], None)
             self._tokens.pop(record["job_id"], None)

@@ -41,15 +41,20 @@ class RunsQuery:
     experiment: str | None
 
 
-def _int(name: str, raw: str | None, default: int, lo: int, hi: int) -> int:
+def parse_int(name: str, raw: str | None, default: int, lo: int, hi: int) -> int:
+    """A query-string integer in lo..hi (`default` when absent); anything else is a 400."""
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequestError(f"query parameter {name}={raw!r} is not an integer; expected {lo}..{hi}") from None
+        raise BadRequestError(
+            f"query parameter {name}={raw!r} is not an integer; expected {lo}..{hi}"
+        ) from None
     if not lo <= value <= hi:
-        raise BadRequestError(f"query parameter {name}={value} is out of range; expected {lo}..{hi}")
+        raise BadRequestError(
+            f"query parameter {name}={value} is out of range; expected {lo}..{hi}"
+        )
     return value
 
 
@@ -58,19 +63,21 @@ def parse_runs_query(args: Mapping[str, str | None], order_by: Sequence[str]) ->
     orders = [o.strip() for o in order_by if o and o.strip()]
     for order in orders:
         if not _ORDER_RE.match(order):
-            raise BadRequestError(f"bad order_by {order!r}; expected a column such as 'metrics.acc DESC'")
+            raise BadRequestError(
+                f"bad order_by {order!r}; expected a column such as 'metrics.acc DESC'"
+            )
     return RunsQuery(
         filter=(args.get("filter") or "").strip() or None,
         order_by=orders or None,
-        limit=_int("limit", args.get("limit"), DEFAULT_PAGE, 1, MAX_PAGE),
-        offset=_int("offset", args.get("offset"), 0, 0, 10**9),
+        limit=parse_int("limit", args.get("limit"), DEFAULT_PAGE, 1, MAX_PAGE),
+        offset=parse_int("offset", args.get("offset"), 0, 0, 10**9),
         experiment=(args.get("experiment") or "").strip() or None,
     )
 
 
 def parse_max_points(raw: str | None, default: int) -> int:
     """Parse the `max_points` query parameter of the metric routes."""
-    return _int("max_points", raw, default, 2, 100_000)
+    return parse_int("max_points", raw, default, 2, 100_000)
 
 
 def parse_run_ids(values: Iterable[str]) -> list[str]:
@@ -82,7 +89,9 @@ def parse_run_ids(values: Iterable[str]) -> list[str]:
             if not part:
                 continue
             if not RUN_ID_RE.match(part):
-                raise BadRequestError(f"bad run id {part[:80]!r}; expected 32 hexadecimal characters")
+                raise BadRequestError(
+                    f"bad run id {part[:80]!r}; expected 32 hexadecimal characters"
+                )
             if part not in ids:
                 ids.append(part)
     if not 2 <= len(ids) <= MAX_COMPARE:
@@ -90,20 +99,26 @@ def parse_run_ids(values: Iterable[str]) -> list[str]:
     return ids
 
 
-def parse_body(raw: bytes, allowed: Mapping[str, type | tuple[type, ...]], required: Sequence[str]) -> dict[str, Any]:
+def parse_body(
+    raw: bytes, allowed: Mapping[str, type | tuple[type, ...]], required: Sequence[str]
+) -> dict[str, Any]:
     """Parse a JSON object body, reject unknown keys by name, check required keys and types."""
     try:
         body = json.loads(raw or b"{}")
     except json.JSONDecodeError as err:
         raise BadRequestError(f"request body is not valid JSON: {err}") from err
     except RecursionError as err:  # json's C parser stops at the interpreter's recursion limit
-        raise BadRequestError("request body is nested too deeply; the bodies of these routes "
-                              "are objects a few levels deep") from err
+        raise BadRequestError(
+            "request body is nested too deeply; the bodies of these routes "
+            "are objects a few levels deep"
+        ) from err
     if not isinstance(body, dict):
         raise BadRequestError("request body must be a JSON object")
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise BadRequestError(f"unknown key(s) {', '.join(map(repr, unknown))}; expected {', '.join(map(repr, allowed))}")
+        raise BadRequestError(
+            f"unknown key(s) {', '.join(map(repr, unknown))}; expected {', '.join(map(repr, allowed))}"
+        )
     missing = [key for key in required if body.get(key) is None]
     if missing:
         raise BadRequestError(f"missing key(s) {', '.join(map(repr, missing))}")
@@ -125,9 +140,11 @@ def parse_tags(body: dict[str, Any]) -> dict[str, str]:
             raise BadRequestError(f"tag {key!r} must be a string, number or boolean")
         text = "" if value is None else str(value)
         if len(text) > MAX_TAG_VALUE:
-            raise BadRequestError(f"tag {key!r} has a value of {len(text)} characters; the "
-                                  f"limit is {MAX_TAG_VALUE}: store long text as an artifact "
-                                  "(run.log_text) instead")
+            raise BadRequestError(
+                f"tag {key!r} has a value of {len(text)} characters; the "
+                f"limit is {MAX_TAG_VALUE}: store long text as an artifact "
+                "(run.log_text) instead"
+            )
         out[key] = text
     return out
 
@@ -139,7 +156,9 @@ def resolve_notebook(root_dir: str, path: str, must_exist: bool = True) -> str:
     root = os.path.realpath(root_dir)
     candidate = os.path.realpath(os.path.join(root, path))
     if os.path.commonpath([root, candidate]) != root:
-        raise BadRequestError(f"path {path!r} is outside the server root; give a path inside {root_dir!r}")
+        raise BadRequestError(
+            f"path {path!r} is outside the server root; give a path inside {root_dir!r}"
+        )
     if must_exist and not os.path.isfile(candidate):
         raise BadRequestError(f"no notebook at {path!r} under the server root")
     return candidate
@@ -182,8 +201,22 @@ def _short(value: Any) -> Any:
     return f"{text[:SUMMARY_VALUE_CHARS]}… [truncated: {len(text):,} characters, see the run page]"
 
 
-_SUMMARY_FIELDS = ("run_id", "experiment", "name", "status", "start_time", "end_time", "parent_run_id",
-                   "source_notebook", "cell_id", "pid", "host", "heartbeat", "updated_at", "error")
+_SUMMARY_FIELDS = (
+    "run_id",
+    "experiment",
+    "name",
+    "status",
+    "start_time",
+    "end_time",
+    "parent_run_id",
+    "source_notebook",
+    "cell_id",
+    "pid",
+    "host",
+    "heartbeat",
+    "updated_at",
+    "error",
+)
 
 
 def run_summary(record: Any) -> dict[str, Any]:
@@ -193,8 +226,10 @@ def run_summary(record: Any) -> dict[str, Any]:
     data["params"] = {k: _short(v) for k, v in _clean(dict(record.params)).items()}
     data["metrics"] = {k: _finite(v) for k, v in record.metrics.items()}
     data["tags"] = {k: _short(v) for k, v in record.tags.items()}
-    data["artifacts"] = [{"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
-                         for a in record.artifacts]
+    data["artifacts"] = [
+        {"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
+        for a in record.artifacts
+    ]
     return data
 
 
@@ -205,7 +240,9 @@ def run_detail(record: Any, root_dir: str) -> dict[str, Any]:
     return data
 
 
-def downsample(points: Sequence[Sequence[float]], max_points: int) -> tuple[list[list[float]], bool]:
+def downsample(
+    points: Sequence[Sequence[float]], max_points: int
+) -> tuple[list[list[float]], bool]:
     """Keep at most ~max_points (step, value) pairs: first, last, and min/max of each bucket."""
     pts = [[p[0], p[1]] for p in points]
     if len(pts) <= max_points:
@@ -215,7 +252,7 @@ def downsample(points: Sequence[Sequence[float]], max_points: int) -> tuple[list
     size = len(inner) / buckets
     out = [pts[0]]
     for b in range(buckets):
-        chunk = inner[int(b * size): int((b + 1) * size)]
+        chunk = inner[int(b * size) : int((b + 1) * size)]
         if not chunk:
             continue
         lo = min(chunk, key=lambda p: p[1])

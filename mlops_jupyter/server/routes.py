@@ -13,13 +13,11 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from mlops_jupyter.tracking.compare import compare_runs
 from mlops_jupyter.errors import MlopsJupyterError
-
-from mlops_jupyter.server import actions
-from mlops_jupyter.server import payloads
-from mlops_jupyter.server.status import status_for
 from mlops_jupyter.execution.cancel import CancelToken
+from mlops_jupyter.server import actions, payloads
+from mlops_jupyter.server.status import status_for
+from mlops_jupyter.tracking.compare import compare_runs
 
 if TYPE_CHECKING:
     from mlops_jupyter.server.context import ServerContext
@@ -29,8 +27,16 @@ RUN_ID = r"(?P<run_id>[0-9a-f]{32})"
 SHA256 = r"(?P<sha256>[0-9a-f]{64})"
 _CHUNK = 1 << 16
 # Media types a browser may show inline; everything else is sent as a download.
-_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml", "text/plain",
-                 "text/csv", "application/json"}
+_INLINE_TYPES = {
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/svg+xml",
+    "text/plain",
+    "text/csv",
+    "application/json",
+}
 
 
 class BaseHandler(ExtensionHandlerMixin, APIHandler):
@@ -53,19 +59,26 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
         elif isinstance(exc, MlopsJupyterError) or (exc is not None and status < 500):
             message = str(exc)
         elif exc is not None:
-            message = f"internal error in mlops-jupyter ({type(exc).__name__}: {exc}); see the server log"
+            message = (
+                f"internal error in mlops-jupyter ({type(exc).__name__}: {exc}); see the server log"
+            )
         else:
             message = self._reason
         self.clear_header("Content-Disposition")
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": message, "error": type(exc).__name__ if exc else None,
-                                "status": status}))
+        self.finish(
+            json.dumps(
+                {"message": message, "error": type(exc).__name__ if exc else None, "status": status}
+            )
+        )
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         status = status_for(value)
         if status < 500:
-            self.log.warning("%s %s -> %d: %s", self.request.method, self.request.path, status, value)
+            self.log.warning(
+                "%s %s -> %d: %s", self.request.method, self.request.path, status, value
+            )
         else:
             super().log_exception(typ, value, tb)
 
@@ -81,8 +94,13 @@ class CapabilitiesHandler(BaseHandler):
     def get(self) -> None:
         from mlops_jupyter.version import __version__
 
-        self.write_json({"version": __version__, "store_url": self.ctx.store_url,
-                         "actions": dict.fromkeys(actions.ACTIONS, True)})
+        self.write_json(
+            {
+                "version": __version__,
+                "store_url": self.ctx.store_url,
+                "actions": dict.fromkeys(actions.ACTIONS, True),
+            }
+        )
 
 
 class RunsHandler(BaseHandler):
@@ -90,14 +108,27 @@ class RunsHandler(BaseHandler):
 
     @web.authenticated
     def get(self) -> None:
-        q = payloads.parse_runs_query({k: self.query(k) for k in ("filter", "limit", "offset", "experiment")},
-                                      self.get_query_arguments("order_by"))
+        q = payloads.parse_runs_query(
+            {k: self.query(k) for k in ("filter", "limit", "offset", "experiment")},
+            self.get_query_arguments("order_by"),
+        )
         store = self.ctx.store
-        runs = store.search_runs(filter=q.filter, order_by=q.order_by, limit=q.limit, offset=q.offset,
-                                 experiment=q.experiment)
+        runs = store.search_runs(
+            filter=q.filter,
+            order_by=q.order_by,
+            limit=q.limit,
+            offset=q.offset,
+            experiment=q.experiment,
+        )
         total = store.count_runs(filter=q.filter, experiment=q.experiment)
-        self.write_json({"runs": [payloads.run_summary(r) for r in runs], "total": total,
-                         "offset": q.offset, "limit": q.limit})
+        self.write_json(
+            {
+                "runs": [payloads.run_summary(r) for r in runs],
+                "total": total,
+                "offset": q.offset,
+                "limit": q.limit,
+            }
+        )
 
 
 class RunHandler(BaseHandler):
@@ -143,7 +174,12 @@ class MetricsHandler(BaseHandler):
         run = store.get_run(run_id)
         max_points = payloads.parse_max_points(self.query("max_points"), self.ctx.metric_max_points)
         keys = self.get_query_arguments("key") or sorted(run.metrics)
-        self.write_json({"run_id": run_id, "metrics": [metric_payload(store, run_id, k, max_points) for k in keys]})
+        self.write_json(
+            {
+                "run_id": run_id,
+                "metrics": [metric_payload(store, run_id, k, max_points) for k in keys],
+            }
+        )
 
 
 def metric_payload(store: Any, run_id: str, key: str, max_points: int) -> dict[str, Any]:
@@ -157,8 +193,12 @@ def _artifact(run: Any, sha256: str) -> dict[str, Any]:
     """The run's artifact with this hash (as a dict); a hash the run does not reference is a 404."""
     for artifact in run.artifacts:
         if artifact.sha256 == sha256:
-            return {"name": artifact.name, "sha256": artifact.sha256, "size": artifact.size,
-                    "media_type": artifact.media_type}
+            return {
+                "name": artifact.name,
+                "sha256": artifact.sha256,
+                "size": artifact.size,
+                "media_type": artifact.media_type,
+            }
     from mlops_jupyter.errors import ArtifactNotFoundError
 
     raise ArtifactNotFoundError(f"{sha256} of run {run.run_id}")
@@ -174,13 +214,18 @@ class ArtifactHandler(BaseHandler):
         media_type = artifact.get("media_type") or "application/octet-stream"
         self.set_header("Content-Type", media_type)
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+        self.set_header(
+            "Content-Security-Policy",
+            "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+        )
         self.set_header("Cache-Control", "private, max-age=31536000, immutable")
-        disposition = "inline" if media_type in _INLINE_TYPES and not self.query("download") else "attachment"
+        disposition = (
+            "inline" if media_type in _INLINE_TYPES and not self.query("download") else "attachment"
+        )
         name = urllib.parse.quote(os.path.basename(str(artifact.get("name") or sha256)), safe="")
         self.set_header("Content-Disposition", f"{disposition}; filename*=UTF-8''{name}")
         for start in range(0, len(data), _CHUNK):
-            self.write(data[start:start + _CHUNK])
+            self.write(data[start : start + _CHUNK])
             await self.flush()
         self.finish()
 
@@ -191,12 +236,18 @@ class TablePreviewHandler(BaseHandler):
     @web.authenticated
     def get(self, run_id: str, sha256: str) -> None:
         artifact = _artifact(self.ctx.store.get_run(run_id), sha256)
-        rows = payloads._int("rows", self.query("rows"), 50, 1, 1000)
+        rows = payloads.parse_int("rows", self.query("rows"), 50, 1, 1000)
         frame = read_table(self.ctx.store.read_artifact(sha256), artifact)
         head = frame.head(rows)
-        self.write_json({"columns": [str(c) for c in head.columns],
-                         "rows": json.loads(head.to_json(orient="values", date_format="iso", default_handler=str)),
-                         "total_rows": len(frame)})
+        self.write_json(
+            {
+                "columns": [str(c) for c in head.columns],
+                "rows": json.loads(
+                    head.to_json(orient="values", date_format="iso", default_handler=str)
+                ),
+                "total_rows": len(frame),
+            }
+        )
 
 
 def read_table(data: bytes, artifact: dict[str, Any]) -> Any:
@@ -213,8 +264,9 @@ def read_table(data: bytes, artifact: dict[str, Any]) -> Any:
         return pd.read_csv(io.BytesIO(data))
     if "json" in media_type or name.endswith(".json"):
         return pd.read_json(io.BytesIO(data), orient=None)
-    raise payloads.BadRequestError(f"artifact {name!r} ({media_type}) is not a table; "
-                                   "expected parquet, CSV or JSON")
+    raise payloads.BadRequestError(
+        f"artifact {name!r} ({media_type}) is not a table; expected parquet, CSV or JSON"
+    )
 
 
 class ExecutedNotebookHandler(BaseHandler):
@@ -224,7 +276,10 @@ class ExecutedNotebookHandler(BaseHandler):
     def post(self, run_id: str, sha256: str) -> None:
         run = self.ctx.store.get_run(run_id)
         artifact = _artifact(run, sha256)
-        stem = os.path.splitext(os.path.basename(str(artifact.get("name") or "executed")))[0] or "executed"
+        stem = (
+            os.path.splitext(os.path.basename(str(artifact.get("name") or "executed")))[0]
+            or "executed"
+        )
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:60]
         rel = f"mlops-runs/{safe}-{run_id[:8]}.ipynb"
         full = payloads.resolve_notebook(self.ctx.root_dir, rel, must_exist=False)
@@ -247,13 +302,24 @@ class CompareHandler(BaseHandler):
         max_points = payloads.parse_max_points(self.query("max_points"), self.ctx.metric_max_points)
         comparison = compare_runs(runs)
         metric_keys = comparison.keys("metrics")
-        histories = {key: {r.run_id: metric_payload(store, r.run_id, key, max_points)["points"]
-                           for r in runs if key in r.metrics} for key in metric_keys}
-        self.write_json({"runs": [payloads.run_detail(r, self.ctx.root_dir) for r in runs],
-                         "param_keys": comparison.keys("params"),
-                         "differing_params": comparison.differing("params"),
-                         "fields": [f.to_dict() for f in comparison.fields],
-                         "metric_keys": metric_keys, "histories": histories})
+        histories = {
+            key: {
+                r.run_id: metric_payload(store, r.run_id, key, max_points)["points"]
+                for r in runs
+                if key in r.metrics
+            }
+            for key in metric_keys
+        }
+        self.write_json(
+            {
+                "runs": [payloads.run_detail(r, self.ctx.root_dir) for r in runs],
+                "param_keys": comparison.keys("params"),
+                "differing_params": comparison.differing("params"),
+                "fields": [f.to_dict() for f in comparison.fields],
+                "metric_keys": metric_keys,
+                "histories": histories,
+            }
+        )
 
 
 class ActionHandler(BaseHandler):
@@ -279,8 +345,11 @@ class ActionHandler(BaseHandler):
 
 
 def _no_job(job_id: str) -> web.HTTPError:
-    return web.HTTPError(404, f"no job {job_id!r}: the server restarted (jobs live only while it "
-                              "runs) or the job ended long ago; look for its runs in the list")
+    return web.HTTPError(
+        404,
+        f"no job {job_id!r}: the server restarted (jobs live only while it "
+        "runs) or the job ended long ago; look for its runs in the list",
+    )
 
 
 class JobHandler(BaseHandler):
@@ -308,8 +377,11 @@ class NotFoundHandler(BaseHandler):
 
     @web.authenticated
     def get(self) -> None:
-        raise web.HTTPError(404, f"no such mlops-jupyter route: {self.request.path!r} "
-                                 "(run ids are 32 hex characters, artifact hashes 64)")
+        raise web.HTTPError(
+            404,
+            f"no such mlops-jupyter route: {self.request.path!r} "
+            "(run ids are 32 hex characters, artifact hashes 64)",
+        )
 
     post = delete = get
 

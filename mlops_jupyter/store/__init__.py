@@ -9,8 +9,14 @@ from mlops_jupyter.store.location import resolve_store_url
 from mlops_jupyter.store.records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
 from mlops_jupyter.store.store import RunStore
 
-__all__ = ["ArtifactRecord", "ExperimentRecord", "MetricPoint", "RunRecord", "RunStore",
-           "open_store"]
+__all__ = [
+    "ArtifactRecord",
+    "ExperimentRecord",
+    "MetricPoint",
+    "RunRecord",
+    "RunStore",
+    "open_store",
+]
 
 _open_lock = threading.Lock()
 _open: dict[str, RunStore] = {}

@@ -26,8 +26,12 @@ _BATCH = 500
 Referenced = Callable[[Sequence[str]], set[str]]
 
 
-def collect(blobs: BlobStore, referenced: Referenced,
-            grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False) -> dict[str, int]:
+def collect(
+    blobs: BlobStore,
+    referenced: Referenced,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    dry_run: bool = False,
+) -> dict[str, int]:
     """Delete the blobs `referenced` does not name, and partial writes of dead writers.
 
     Never deleted: blobs younger than `grace_seconds`, blobs with a live in-flight marker, and
@@ -45,19 +49,28 @@ def collect(blobs: BlobStore, referenced: Referenced,
     refs = referenced([b.sha256 for b in present])
     orphans = [b for b in present if b.sha256 not in refs]
     old = [b for b in orphans if _age(b, now) >= grace_seconds and b.sha256 not in live]
-    partial = [e for e in entries if e.kind == "partial"
-               and _age(e, now) >= grace_seconds and e.sha256 not in live]
-    result = {"kept": len(refs), "young": len(orphans) - len(old), "removed": len(old),
-              "bytes": sum(b.size for b in old), "partial": len(partial),
-              "partial_bytes": sum(e.size for e in partial)}
+    partial = [
+        e
+        for e in entries
+        if e.kind == "partial" and _age(e, now) >= grace_seconds and e.sha256 not in live
+    ]
+    result = {
+        "kept": len(refs),
+        "young": len(orphans) - len(old),
+        "removed": len(old),
+        "bytes": sum(b.size for b in old),
+        "partial": len(partial),
+        "partial_bytes": sum(e.size for e in partial),
+    }
     if dry_run:
         return result
     for trash in (e for e in entries if e.kind == "trash"):  # left by a gc that died
         _restore(blobs, trash.path, blobs.path_of(trash.sha256))
     result["removed"] = result["bytes"] = 0
     for start in range(0, len(old), _BATCH):
-        removed, freed = _remove_checked(blobs, old[start:start + _BATCH], referenced,
-                                         grace_seconds)
+        removed, freed = _remove_checked(
+            blobs, old[start : start + _BATCH], referenced, grace_seconds
+        )
         result["removed"] += removed
         result["bytes"] += freed
     for entry in partial:
@@ -65,8 +78,9 @@ def collect(blobs: BlobStore, referenced: Referenced,
     return result
 
 
-def _remove_checked(blobs: BlobStore, batch: Sequence[BlobEntry], referenced: Referenced,
-                    grace_seconds: float) -> tuple[int, int]:
+def _remove_checked(
+    blobs: BlobStore, batch: Sequence[BlobEntry], referenced: Referenced, grace_seconds: float
+) -> tuple[int, int]:
     """Move a batch aside, then delete only what no marker, row or fresh touch claims."""
     moved = []
     for blob in batch:
@@ -80,8 +94,11 @@ def _remove_checked(blobs: BlobStore, batch: Sequence[BlobEntry], referenced: Re
     for blob, trash in moved:
         found = blobs.stat(trash)
         # only local writers touch (S3 cannot); a remote move itself renews the time
-        touched = blobs.is_local and found is not None and (
-            found[1] is None or now - found[1] < grace_seconds)
+        touched = (
+            blobs.is_local
+            and found is not None
+            and (found[1] is None or now - found[1] < grace_seconds)
+        )
         if blob.sha256 in refs or blob.sha256 in live or touched:
             _restore(blobs, trash, blob.path)
         else:
@@ -98,8 +115,9 @@ def _restore(blobs: BlobStore, trash: str, target: str) -> None:
         blobs.remove(trash)
 
 
-def _live_markers(blobs: BlobStore, markers: Sequence[BlobEntry], now: float,
-                  dry_run: bool) -> set[str]:
+def _live_markers(
+    blobs: BlobStore, markers: Sequence[BlobEntry], now: float, dry_run: bool
+) -> set[str]:
     """Hashes with a write in flight; markers of dead writers are removed (unless dry)."""
     live = set()
     for marker in markers:

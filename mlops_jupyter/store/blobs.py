@@ -129,7 +129,7 @@ class BlobStore:
 
     def _hash(self, path: str) -> str:
         digest = hashlib.sha256()
-        with (open(path, "rb") if self._fs is None else self._fs.open(path, "rb")) as fh:
+        with open(path, "rb") if self._fs is None else self._fs.open(path, "rb") as fh:
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
@@ -157,6 +157,7 @@ class BlobStore:
                 with open(source, "rb") as src:
                     while chunk := src.read(_CHUNK):
                         fh.write(chunk)
+
         rel = self._rel(sha)
         marker = self._path(f"{INFLIGHT}/{sha}-{os.getpid()}-{uuid.uuid4().hex[:8]}-{HOST}")
         try:
@@ -194,7 +195,7 @@ class BlobStore:
                 return False
             if self._fs is None:
                 with contextlib.suppress(PermissionError):  # another user's blob: the marker
-                    os.utime(path)                          # still protects it
+                    os.utime(path)  # still protects it
         except FileNotFoundError:
             return False
         return True
@@ -205,7 +206,8 @@ class BlobStore:
             yield
         except OSError as err:
             raise StoreUnavailableError(
-                self.root, f"cannot write artifact blob ({err.strerror or err})",
+                self.root,
+                f"cannot write artifact blob ({err.strerror or err})",
                 "make the folder writable or set MLOPS_JUPYTER_BLOBS to a writable location",
             ) from err
 
@@ -284,8 +286,11 @@ class BlobStore:
         if self._fs is None:
             if not self._dir.is_dir():
                 return
-            subs = [self._dir / only] if only else [
-                Path(e.path) for e in os.scandir(self._dir) if e.is_dir()]
+            subs = (
+                [self._dir / only]
+                if only
+                else [Path(e.path) for e in os.scandir(self._dir) if e.is_dir()]
+            )
             for sub in subs:
                 if len(sub.name) != 2 and sub.name != INFLIGHT:
                     continue
@@ -293,8 +298,9 @@ class BlobStore:
                     for item in os.scandir(sub):
                         with contextlib.suppress(FileNotFoundError):
                             st = item.stat()
-                            entry = classify(sub.name, item.name, item.path, st.st_size,
-                                              st.st_mtime)
+                            entry = classify(
+                                sub.name, item.name, item.path, st.st_size, st.st_mtime
+                            )
                             if entry:
                                 yield entry
         else:
@@ -303,10 +309,11 @@ class BlobStore:
             with contextlib.suppress(FileNotFoundError):
                 found = self._fs.find(base, detail=True)
                 for path, info in found.items():
-                    parts = path[len(self._base):].strip("/").split("/")
+                    parts = path[len(self._base) :].strip("/").split("/")
                     if len(parts) == 2:
-                        entry = classify(parts[0], parts[1], path, int(info.get("size") or 0),
-                                          fs_mtime(info))
+                        entry = classify(
+                            parts[0], parts[1], path, int(info.get("size") or 0), fs_mtime(info)
+                        )
                         if entry:
                             yield entry
 
@@ -325,10 +332,18 @@ class BlobStore:
             key = upload.get("Key", "")
             if prefix and not key.startswith(prefix + "/"):
                 continue
-            rel = key[len(prefix):].strip("/").split("/")
-            entry = classify(rel[0], rel[1], f"{bucket}/{key}", 0,
-                             fs_mtime({"Initiated": upload.get("Initiated")})
-                             ) if len(rel) == 2 else None
+            rel = key[len(prefix) :].strip("/").split("/")
+            entry = (
+                classify(
+                    rel[0],
+                    rel[1],
+                    f"{bucket}/{key}",
+                    0,
+                    fs_mtime({"Initiated": upload.get("Initiated")}),
+                )
+                if len(rel) == 2
+                else None
+            )
             if entry and entry.kind == "partial":
                 entry.upload_id = upload.get("UploadId", "")
                 yield entry
@@ -337,8 +352,9 @@ class BlobStore:
         """Remove a partial file, or abort an unfinished multipart upload."""
         if entry.upload_id and self._fs is not None:  # upload ids come only from remote stores
             bucket, _, key = entry.path.partition("/")
-            self._fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key,
-                             UploadId=entry.upload_id)
+            self._fs.call_s3(
+                "abort_multipart_upload", Bucket=bucket, Key=key, UploadId=entry.upload_id
+            )
         else:
             self.remove(entry.path)
 
@@ -347,8 +363,8 @@ class BlobStore:
         sub, name = self._rel(sha256).split("/")
         return self._path(f"{sub}/.trash-{name}-{uuid.uuid4().hex[:8]}")
 
-def classify(folder: str, name: str, path: str, size: int,
-              mtime: float | None) -> BlobEntry | None:
+
+def classify(folder: str, name: str, path: str, size: int, mtime: float | None) -> BlobEntry | None:
     if folder == INFLIGHT:
         kind, sha = "marker", name[:64]
     elif name.startswith(".tmp-") and len(folder) == 2:
@@ -366,8 +382,15 @@ def classify(folder: str, name: str, path: str, size: int,
 
 def fs_mtime(info: dict[str, Any]) -> float | None:
     """Modification time from an fsspec info dict, whose key differs per filesystem."""
-    for key in ("mtime", "LastModified", "last_modified", "modified", "updated", "created",
-                "Initiated"):
+    for key in (
+        "mtime",
+        "LastModified",
+        "last_modified",
+        "modified",
+        "updated",
+        "created",
+        "Initiated",
+    ):
         value = info.get(key)
         if isinstance(value, datetime.datetime):
             return value.timestamp()
@@ -389,6 +412,8 @@ def _env_options() -> dict[str, Any]:
         options = err
     if not isinstance(options, dict):
         raise StoreUnavailableError(
-            env.BLOBS_OPTIONS, f"not a JSON object ({raw[:80]!r})",
-            'set it to fsspec storage options, e.g. {"endpoint_url": "http://127.0.0.1:9000"}')
+            env.BLOBS_OPTIONS,
+            f"not a JSON object ({raw[:80]!r})",
+            'set it to fsspec storage options, e.g. {"endpoint_url": "http://127.0.0.1:9000"}',
+        )
     return options

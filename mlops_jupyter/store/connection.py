@@ -40,8 +40,13 @@ class StoreConnection:
     runs land in the file other processes see.
     """
 
-    def __init__(self, url: str | os.PathLike[str] | None = None, *, migrate: bool = False,
-                 force: bool = False) -> None:
+    def __init__(
+        self,
+        url: str | os.PathLike[str] | None = None,
+        *,
+        migrate: bool = False,
+        force: bool = False,
+    ) -> None:
         self.url = resolve_store_url(url)
         self.location = display_url(self.url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
@@ -78,10 +83,12 @@ class StoreConnection:
         self.check_identity()
         if self.read_only:
             raise StoreUnavailableError(
-                self.location, f"the folder {self._path.parent if self._path else ''} is not "
+                self.location,
+                f"the folder {self._path.parent if self._path else ''} is not "
                 "writable, so the store was opened read-only",
                 "make the folder writable (or remount it read-write) to record runs, or set "
-                "MLOPS_JUPYTER_STORE or --store to a writable path")
+                "MLOPS_JUPYTER_STORE or --store to a writable path",
+            )
         return self._guard(lambda: self._run(self._writer, fn, write=True))
 
     def _read(self, fn: Callable[[Connection], T]) -> T:
@@ -116,8 +123,13 @@ class StoreConnection:
                     watchdog.cancel()
         raise AssertionError("unreachable")
 
-    def _insert(self, table: Any, conflict: Sequence[str], update_cols: Sequence[str] = (),
-                only_newer: bool = False) -> Any:
+    def _insert(
+        self,
+        table: Any,
+        conflict: Sequence[str],
+        update_cols: Sequence[str] = (),
+        only_newer: bool = False,
+    ) -> Any:
         """INSERT ... ON CONFLICT DO UPDATE/NOTHING in the store's dialect, built once per store
         (building SQLAlchemy statements costs more than running them on SQLite)."""
         key = (table.name, tuple(conflict), tuple(update_cols), only_newer)
@@ -128,7 +140,8 @@ class StoreConnection:
                 stmt = stmt.on_conflict_do_update(
                     index_elements=list(conflict),
                     set_={c: stmt.excluded[c] for c in update_cols},
-                    where=(stmt.excluded.step >= table.c.step) if only_newer else None)
+                    where=(stmt.excluded.step >= table.c.step) if only_newer else None,
+                )
             else:
                 stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
             self._statements[key] = stmt
@@ -143,18 +156,23 @@ class StoreConnection:
             return None
         if schema.schema_info.name not in names:
             raise CorruptStoreError(
-                self.location, "it holds tables of another application: "
-                + ", ".join(sorted(names)[:5]))
+                self.location,
+                "it holds tables of another application: " + ", ".join(sorted(names)[:5]),
+            )
         try:
-            raw = conn.execute(select(schema.schema_info.c.value).where(
-                schema.schema_info.c.key == "schema_version")).scalar_one()
+            raw = conn.execute(
+                select(schema.schema_info.c.value).where(
+                    schema.schema_info.c.key == "schema_version"
+                )
+            ).scalar_one()
         except NoResultFound:
             raise CorruptStoreError(self.location, "its schema version row is missing") from None
         try:
             return int(raw)
         except (TypeError, ValueError):
             raise CorruptStoreError(
-                self.location, f"its schema version row is damaged ({raw!r:.40})") from None
+                self.location, f"its schema version row is damaged ({raw!r:.40})"
+            ) from None
 
     def _prepare(self, migrate: bool, force: bool = False) -> None:
         """Check the schema with a plain read; take the write lock only to create or migrate."""
@@ -168,8 +186,10 @@ class StoreConnection:
             raise SchemaVersionError(self.location, found, schema.SCHEMA_VERSION)
         if self.read_only:
             raise StoreUnavailableError(
-                self.location, "the store must be created or migrated, but its folder is not "
-                "writable", "make the folder writable, or point --store at a writable path")
+                self.location,
+                "the store must be created or migrated, but its folder is not writable",
+                "make the folder writable, or point --store at a writable path",
+            )
         with self._writer.begin() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("SET LOCAL statement_timeout = 0"))  # migrations may be slow
@@ -205,12 +225,14 @@ class StoreConnection:
         carried = self._carry_over(old_writer, old_reader)
         old_reader.dispose()
         old_writer.dispose()
-        kept = (f"; this process's {carried} running run(s) were copied into it" if carried
-                else "")
+        kept = f"; this process's {carried} running run(s) were copied into it" if carried else ""
         warnings.warn(
             f"mlops-jupyter: the run store {self._path} was {what} while this process held it; "
             f"it was reopened (recreated if missing) and new records go there{kept}. Other "
-            "runs of the old file are not in it.", RuntimeWarning, stacklevel=3)
+            "runs of the old file are not in it.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def _carry_over(self, *old_engines: Any) -> int:
         """Copy this process's running runs from the old file into the new one, through a
@@ -222,11 +244,19 @@ class StoreConnection:
             return 0
         try:
             with held[0].connect() as src:
-                return len(self._guard(lambda: self._run(
-                    self._writer, lambda dst: copy_live_runs(src, dst), write=True)))
-        except Exception as err:  # noqa: BLE001 - the old file may be unreadable by now
-            warnings.warn(f"mlops-jupyter: could not copy the running runs out of the old "
-                          f"store file ({err})", RuntimeWarning, stacklevel=4)
+                return len(
+                    self._guard(
+                        lambda: self._run(
+                            self._writer, lambda dst: copy_live_runs(src, dst), write=True
+                        )
+                    )
+                )
+        except Exception as err:
+            warnings.warn(
+                f"mlops-jupyter: could not copy the running runs out of the old store file ({err})",
+                RuntimeWarning,
+                stacklevel=4,
+            )
             return 0
 
     def on_reopen(self) -> None:
@@ -240,8 +270,11 @@ class StoreConnection:
     def schema_version(self) -> int:
         """The schema version recorded in the database."""
         si = schema.schema_info
-        return self._read(lambda conn: int(conn.execute(
-            select(si.c.value).where(si.c.key == "schema_version")).scalar_one()))
+        return self._read(
+            lambda conn: int(
+                conn.execute(select(si.c.value).where(si.c.key == "schema_version")).scalar_one()
+            )
+        )
 
 
 class _Watchdog:
@@ -270,11 +303,10 @@ class _Watchdog:
                     sock.shutdown(socket.SHUT_RDWR)
                 finally:
                     sock.close()
-            except Exception:  # noqa: BLE001, S110 - the connection may already be gone
+            except Exception:
                 pass
 
     def cancel(self) -> None:
         with self._lock:
             self._done = True
         self._timer.cancel()
-

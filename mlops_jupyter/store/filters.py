@@ -119,10 +119,15 @@ class _Compiler:
         except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             raise self.fail(f"{ast.unparse(node)[:80]!r} is not a literal value") from None
         for item in value if isinstance(value, (list, tuple, set)) else (value,):
-            if (isinstance(item, int) and not isinstance(item, bool)
-                    and not limits.INT64_MIN <= item <= limits.INT64_MAX):
-                raise self.fail(f"the number {item:.4g} is outside the 64-bit integer range the "
-                                "store compares; write it as a float (e.g. 1e20)")
+            if (
+                isinstance(item, int)
+                and not isinstance(item, bool)
+                and not limits.INT64_MIN <= item <= limits.INT64_MAX
+            ):
+                raise self.fail(
+                    f"the number {item:.4g} is outside the 64-bit integer range the "
+                    "store compares; write it as a float (e.g. 1e20)"
+                )
         return value
 
     def _column_for(self, fam_key: tuple[str | None, str], value: Any) -> _Col[Any]:
@@ -130,7 +135,9 @@ class _Compiler:
         if family == "params" and isinstance(value, (int, float)):
             return _param_numeric(key)  # bools compare as 1/0, numbers numerically
         if family == "params" and value is not None and not isinstance(value, str):
-            raise self.fail(f"params can be compared with numbers, booleans or strings, not {value!r}")
+            raise self.fail(
+                f"params can be compared with numbers, booleans or strings, not {value!r}"
+            )
         return field_column(family, key)
 
     def _compare_chain(self, node: ast.Compare) -> list[ColumnElement[bool]]:
@@ -179,7 +186,8 @@ class _Compiler:
 
 def _is_field(node: ast.AST) -> bool:
     return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and not (
-        isinstance(node, ast.Name) and node.id in ("None", "True", "False"))
+        isinstance(node, ast.Name) and node.id in ("None", "True", "False")
+    )
 
 
 _OPS = {
@@ -207,15 +215,19 @@ def compile_filter(expression: str | None) -> ColumnElement[bool] | None:
     if expression is None or not expression.strip():
         return None
     if len(expression) > MAX_LENGTH:
-        raise InvalidFilterError(expression[:80] + "...", f"the filter has {len(expression):,} "
-                                 f"characters, the limit is {MAX_LENGTH:,}")
+        raise InvalidFilterError(
+            expression[:80] + "...",
+            f"the filter has {len(expression):,} characters, the limit is {MAX_LENGTH:,}",
+        )
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as err:
         raise InvalidFilterError(expression, f"syntax error ({err.msg})") from None
     except (RecursionError, MemoryError):
-        raise InvalidFilterError(_short(expression), "the expression is nested too deeply; the "
-                                 f"limit is {MAX_DEPTH} levels") from None
+        raise InvalidFilterError(
+            _short(expression),
+            f"the expression is nested too deeply; the limit is {MAX_DEPTH} levels",
+        ) from None
     _check_size(expression, tree)
     return _Compiler(expression).compile(tree.body)
 
@@ -231,14 +243,19 @@ def _check_size(expression: str, tree: ast.AST) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise InvalidFilterError(_short(expression), "the expression is nested too deeply; "
-                                     f"the limit is {MAX_DEPTH} levels")
+            raise InvalidFilterError(
+                _short(expression),
+                f"the expression is nested too deeply; the limit is {MAX_DEPTH} levels",
+            )
         if isinstance(node, (ast.Compare, ast.Call)):
             terms += 1
             if terms > MAX_TERMS:
-                raise InvalidFilterError(_short(expression), "the filter has more than "
-                                         f"{MAX_TERMS} comparisons; use 'in (...)' lists or a "
-                                         "narrower filter")
+                raise InvalidFilterError(
+                    _short(expression),
+                    "the filter has more than "
+                    f"{MAX_TERMS} comparisons; use 'in (...)' lists or a "
+                    "narrower filter",
+                )
             continue  # operands are fields and literals (a long 'in' list is fine)
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
@@ -252,7 +269,11 @@ def compile_order(order_by: str | list[str] | None) -> list[Any]:
     for item in items:
         words = item.strip().split()
         descending = len(words) == 2 and words[1].upper() == "DESC"
-        if not words or len(words) > 2 or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
+        if (
+            not words
+            or len(words) > 2
+            or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC"))
+        ):
             raise InvalidFilterError(item, "order_by takes 'FIELD', 'FIELD ASC' or 'FIELD DESC'")
         name = words[0]
         if name.startswith("-"):

@@ -42,8 +42,11 @@ def check_key(what: str, key: Any) -> str:
     if key is None or not text.strip():
         raise ValueLimitError(what, text, "a key must be a non-empty string")
     if len(text) > KEY_MAX:
-        raise ValueLimitError(what, text, f"the key has {len(text):,} characters, the limit is "
-                              f"{KEY_MAX}; use a shorter name")
+        raise ValueLimitError(
+            what,
+            text,
+            f"the key has {len(text):,} characters, the limit is {KEY_MAX}; use a shorter name",
+        )
     if "\x00" in text:
         raise ValueLimitError(what, text, "the key contains a NUL character; remove it")
     return text
@@ -54,8 +57,12 @@ def check_text(what: str, key: str, text: str | None, limit: int) -> str | None:
     if text is None:
         return None
     if len(text) > limit:
-        raise ValueLimitError(what, key, f"the value has {len(text):,} characters, the limit is "
-                              f"{limit:,}; store large content with log_artifact() instead")
+        raise ValueLimitError(
+            what,
+            key,
+            f"the value has {len(text):,} characters, the limit is "
+            f"{limit:,}; store large content with log_artifact() instead",
+        )
     if "\x00" in text:
         raise ValueLimitError(what, key, "the value contains a NUL character; remove it")
     return text

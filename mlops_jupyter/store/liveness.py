@@ -16,7 +16,7 @@ def process_start(pid: int) -> float | None:
         import psutil
 
         return psutil.Process(pid).create_time()
-    except Exception:  # noqa: BLE001 - best effort; pid liveness still works without it
+    except Exception:
         return None
 
 
@@ -33,12 +33,16 @@ def process_alive(pid: int, started: float | None) -> bool:
         return psutil.pid_exists(pid)  # AccessDenied: it exists
 
 
-def dead_runs(rows: Iterable[tuple[str, int | None, float | None, str | None, float | None]],
-              now: float, timeout: float) -> list[str]:
+def dead_runs(
+    rows: Iterable[tuple[str, int | None, float | None, str | None, float | None]],
+    now: float,
+    timeout: float,
+) -> list[str]:
     """The ids among (run_id, pid, pid_started, host, heartbeat) rows whose owner is gone:
     a dead pid on this host, or no heartbeat for `timeout` seconds on any host."""
     return [
-        run_id for run_id, pid, started, host, beat in rows
+        run_id
+        for run_id, pid, started, host, beat in rows
         if (host == HOST and pid is not None and not process_alive(pid, started))
         or (beat is not None and now - beat > timeout)
     ]

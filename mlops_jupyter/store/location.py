@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
@@ -29,18 +30,21 @@ def resolve_store_url(url: str | os.PathLike[str] | None = None) -> str:
     raw = os.fspath(url) if url is not None else env.get(env.STORE)
     if raw is not None and not raw.strip():
         raise StoreUnavailableError(
-            repr(raw), "the store path is empty", "give a file path such as .mlops/runs.db or a "
-            "postgresql:// URL, or leave --store out to use the project's store")
+            repr(raw),
+            "the store path is empty",
+            "give a file path such as .mlops/runs.db or a "
+            "postgresql:// URL, or leave --store out to use the project's store",
+        )
     if raw is None:
         return f"sqlite:///{env.project_root() / env.STORE_DIRNAME / 'runs.db'}"
     if "://" not in raw:
         return f"sqlite:///{Path(raw).expanduser().resolve()}"
     if raw.startswith("sqlite:///"):
-        path = raw[len("sqlite:///"):]
+        path = raw[len("sqlite:///") :]
         return f"sqlite:///{Path(path).expanduser().resolve()}" if path else raw
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg://" + raw[len(prefix):]
+            return "postgresql+psycopg://" + raw[len(prefix) :]
     if raw.startswith("postgresql+psycopg://"):
         return raw
     raise UnsupportedStoreURLError(raw, SUPPORTED_SCHEMES)
@@ -58,7 +62,7 @@ def display_url(url: str) -> str:
 
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (None for other databases)."""
-    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+    return Path(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else None
 
 
 def default_blob_root(url: str) -> str:
@@ -83,8 +87,10 @@ def check_sqlite_file(path: Path) -> bool:
     try:
         if path.is_dir():
             raise StoreUnavailableError(
-                str(path), "it is a folder, not a store file",
-                f"point --store or MLOPS_JUPYTER_STORE at a file, e.g. {path / 'runs.db'}")
+                str(path),
+                "it is a folder, not a store file",
+                f"point --store or MLOPS_JUPYTER_STORE at a file, e.g. {path / 'runs.db'}",
+            )
         exists = path.exists() and path.stat().st_size > 0
         if path.is_file() and not exists:
             _warn_if_emptied(path)
@@ -93,13 +99,17 @@ def check_sqlite_file(path: Path) -> bool:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise StoreUnavailableError(
-                    str(path), f"cannot create the folder {path.parent} ({err.strerror})",
-                    "set MLOPS_JUPYTER_STORE or --store to a writable path") from err
+                    str(path),
+                    f"cannot create the folder {path.parent} ({err.strerror})",
+                    "set MLOPS_JUPYTER_STORE or --store to a writable path",
+                ) from err
         writable = os.access(path.parent, os.W_OK)
         if not writable and not exists:
             raise StoreUnavailableError(
-                str(path), f"the folder {path.parent} is not writable",
-                "fix its permissions, or set MLOPS_JUPYTER_STORE or --store to a writable path")
+                str(path),
+                f"the folder {path.parent} is not writable",
+                "fix its permissions, or set MLOPS_JUPYTER_STORE or --store to a writable path",
+            )
         if exists:
             with open(path, "rb") as fh:
                 if fh.read(16) != _SQLITE_HEADER:
@@ -107,8 +117,11 @@ def check_sqlite_file(path: Path) -> bool:
         return not writable
     except OSError as err:  # a dead disk or a vanished mount
         raise StoreUnavailableError(
-            str(path), f"cannot read it ({err.strerror or err})", "the disk or filesystem "
-            "holding the store failed or went away; check that it is mounted and healthy") from err
+            str(path),
+            f"cannot read it ({err.strerror or err})",
+            "the disk or filesystem "
+            "holding the store failed or went away; check that it is mounted and healthy",
+        ) from err
 
 
 def _warn_if_emptied(path: Path) -> None:
@@ -118,9 +131,13 @@ def _warn_if_emptied(path: Path) -> None:
 
     wal = path.with_name(path.name + "-wal")
     if time.time() - path.stat().st_mtime > 10 and not (wal.exists() and wal.stat().st_size):
-        warnings.warn(f"mlops-jupyter: the store file {path} is empty (0 bytes), so it is "
-                      "opened as a new store with no runs; if it held runs, restore it from a "
-                      "backup", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"mlops-jupyter: the store file {path} is empty (0 bytes), so it is "
+            "opened as a new store with no runs; if it held runs, restore it from a "
+            "backup",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 def store_timeout() -> float:
@@ -173,18 +190,23 @@ def create_store_engines(url: str) -> tuple[Engine, Engine, bool]:
     seconds = store_timeout()
     connect_args = {
         "connect_timeout": max(2, round(seconds)),
-        "keepalives": 1, "keepalives_idle": max(1, round(seconds / 2)),
-        "keepalives_interval": max(1, round(seconds / 4)), "keepalives_count": 3,
+        "keepalives": 1,
+        "keepalives_idle": max(1, round(seconds / 2)),
+        "keepalives_interval": max(1, round(seconds / 4)),
+        "keepalives_count": 3,
         "tcp_user_timeout": round(seconds * 1000),
         "options": f"-c statement_timeout={round(seconds * 1000)}",
     }
     try:
-        engine = create_engine(url, pool_size=2, max_overflow=4, pool_timeout=seconds,
-                               connect_args=connect_args)
+        engine = create_engine(
+            url, pool_size=2, max_overflow=4, pool_timeout=seconds, connect_args=connect_args
+        )
     except ImportError as err:
         raise StoreUnavailableError(
-            display_url(url), "the PostgreSQL driver is not installed",
-            "pip install 'mlops-jupyter[postgres]'") from err
+            display_url(url),
+            "the PostgreSQL driver is not installed",
+            "pip install 'mlops-jupyter[postgres]'",
+        ) from err
     return engine, engine, False
 
 

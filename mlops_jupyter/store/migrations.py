@@ -7,7 +7,7 @@ store of every older version (with `create_version`) and migrate it with data in
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Connection, MetaData, Table, insert, select, text, update
 
@@ -16,19 +16,29 @@ from mlops_jupyter.errors import MigrationRefusedError
 from mlops_jupyter.store import docs, schema
 from mlops_jupyter.store.liveness import dead_runs
 
-_V1_TABLES = ("experiments", "runs", "params", "metrics", "tags", "artifacts",
-              "provenance_blobs", "run_provenance")
+_V1_TABLES = (
+    "experiments",
+    "runs",
+    "params",
+    "metrics",
+    "tags",
+    "artifacts",
+    "provenance_blobs",
+    "run_provenance",
+)
 
 
 def _v1_to_v2(conn: Connection) -> None:
     """Version 2 adds `latest_metrics`, filled from each metric's highest step."""
     schema.latest_metrics.create(conn)
-    conn.execute(text(
-        "INSERT INTO latest_metrics (run_id, key, step, value, timestamp) "
-        "SELECT m.run_id, m.key, m.step, m.value, m.timestamp FROM metrics m "
-        "JOIN (SELECT run_id, key, MAX(step) AS step FROM metrics GROUP BY run_id, key) mx "
-        "ON m.run_id = mx.run_id AND m.key = mx.key AND m.step = mx.step"
-    ))
+    conn.execute(
+        text(
+            "INSERT INTO latest_metrics (run_id, key, step, value, timestamp) "
+            "SELECT m.run_id, m.key, m.step, m.value, m.timestamp FROM metrics m "
+            "JOIN (SELECT run_id, key, MAX(step) AS step FROM metrics GROUP BY run_id, key) mx "
+            "ON m.run_id = mx.run_id AND m.key = mx.key AND m.step = mx.step"
+        )
+    )
 
 
 def _v2_to_v3(conn: Connection) -> None:
@@ -51,6 +61,7 @@ def _tables_of(version: int) -> list[Table]:
     tables = []
     for name in names:
         if name == "runs":
+            # SQLAlchemy has no public Column copy (Table.to_metadata copies every column)
             columns = [c._copy() for c in schema.runs.c if c.name not in schema.DOC_COLUMNS]
             tables.append(Table("runs", md, *columns))
         else:
@@ -73,8 +84,9 @@ def create_version(conn: Connection, version: int) -> None:
 def create_current(conn: Connection) -> None:
     """Create every table of the current version and record the version."""
     schema.metadata.create_all(conn)
-    conn.execute(insert(schema.schema_info).values(
-        key="schema_version", value=str(schema.SCHEMA_VERSION)))
+    conn.execute(
+        insert(schema.schema_info).values(key="schema_version", value=str(schema.SCHEMA_VERSION))
+    )
 
 
 def upgrade(conn: Connection, found: int) -> list[int]:
@@ -83,9 +95,11 @@ def upgrade(conn: Connection, found: int) -> list[int]:
     for version in range(found, schema.SCHEMA_VERSION):
         MIGRATIONS[version](conn)
         passed.append(version + 1)
-    conn.execute(update(schema.schema_info)
-                 .where(schema.schema_info.c.key == "schema_version")
-                 .values(value=str(schema.SCHEMA_VERSION)))
+    conn.execute(
+        update(schema.schema_info)
+        .where(schema.schema_info.c.key == "schema_version")
+        .values(value=str(schema.SCHEMA_VERSION))
+    )
     return passed
 
 
@@ -96,18 +110,23 @@ def refuse_live_writers(conn: Connection, location: str) -> None:
     documents the new version reads, so the listed values would stay stale for good.
     """
     r = schema.runs
-    rows = conn.execute(select(r.c.run_id, r.c.pid, r.c.pid_started, r.c.host, r.c.heartbeat)
-                        .where(r.c.status == "running")).all()
+    rows = conn.execute(
+        select(r.c.run_id, r.c.pid, r.c.pid_started, r.c.host, r.c.heartbeat).where(
+            r.c.status == "running"
+        )
+    ).all()
     if not rows:
         return
     timeout = env.get_float(env.HEARTBEAT_TIMEOUT, 300.0)
     dead = set(dead_runs(rows, time.time(), timeout))
     live = [row for row in rows if row[0] not in dead]
     if live:
-        shown = ", ".join(f"{run_id[:8]} (pid {pid} on {host})" for run_id, pid, _, host, _ in
-                          live[:5]) + (f" and {len(live) - 5} more" if len(live) > 5 else "")
+        shown = ", ".join(
+            f"{run_id[:8]} (pid {pid} on {host})" for run_id, pid, _, host, _ in live[:5]
+        ) + (f" and {len(live) - 5} more" if len(live) > 5 else "")
         raise MigrationRefusedError(
             f"not migrating {location}: {len(live)} run(s) are being recorded right now by "
             f"processes running the older mlops-jupyter: {shown}. Their later writes would not "
             "show in the upgraded store. Let them finish (or stop them), then run `mlops-jupyter "
-            "store migrate` again; `store migrate --force` migrates anyway")
+            "store migrate` again; `store migrate --force` migrates anyway"
+        )

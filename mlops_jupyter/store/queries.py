@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, func, select
 
@@ -17,15 +18,30 @@ if TYPE_CHECKING:
 
 _r, _e = schema.runs, schema.experiments
 _RUN_COLUMNS = (
-    _r.c.run_id, _e.c.name.label("experiment"), _r.c.name, _r.c.status, _r.c.start_time,
-    _r.c.end_time, _r.c.parent_run_id, _r.c.source_notebook, _r.c.cell_id, _r.c.pid, _r.c.host,
-    _r.c.heartbeat, _r.c.updated_at, _r.c.error,
+    _r.c.run_id,
+    _e.c.name.label("experiment"),
+    _r.c.name,
+    _r.c.status,
+    _r.c.start_time,
+    _r.c.end_time,
+    _r.c.parent_run_id,
+    _r.c.source_notebook,
+    _r.c.cell_id,
+    _r.c.pid,
+    _r.c.host,
+    _r.c.heartbeat,
+    _r.c.updated_at,
+    _r.c.error,
 )
 _RUN_FIELDS = tuple(c.name for c in _RUN_COLUMNS)  # RunRecord's leading fields, same order
 
 
-def _base_query(filter: str | None, experiment: str | None, parent_run_id: str | None,
-                columns: Iterable[Any] = _RUN_COLUMNS) -> Select[Any]:
+def _base_query(
+    filter: str | None,
+    experiment: str | None,
+    parent_run_id: str | None,
+    columns: Iterable[Any] = _RUN_COLUMNS,
+) -> Select[Any]:
     query = select(*columns).select_from(_r.join(_e, _r.c.experiment_id == _e.c.experiment_id))
     where = compile_filter(filter)
     if where is not None:
@@ -47,8 +63,7 @@ def resolve_run_id(conn: Connection, run_id: str) -> str:
         return run_id
     if len(run_id) < 4:
         raise RunIdTooShortError(run_id)
-    found = conn.execute(
-        select(_r.c.run_id).where(_r.c.run_id.startswith(run_id)).limit(3)).all()
+    found = conn.execute(select(_r.c.run_id).where(_r.c.run_id.startswith(run_id)).limit(3)).all()
     if len(found) == 1:
         return found[0][0]
     if found:
@@ -59,9 +74,17 @@ def resolve_run_id(conn: Connection, run_id: str) -> str:
 _DOCS = (_r.c.params_doc, _r.c.metrics_doc, _r.c.tags_doc)
 
 
-def search_runs(conn: Connection, *, filter: str | None = None, order_by: Any = None,
-                limit: int | None = None, offset: int = 0, experiment: str | None = None,
-                parent_run_id: str | None = None, details: bool = True) -> list[RunRecord]:
+def search_runs(
+    conn: Connection,
+    *,
+    filter: str | None = None,
+    order_by: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+    experiment: str | None = None,
+    parent_run_id: str | None = None,
+    details: bool = True,
+) -> list[RunRecord]:
     """Runs matching `filter`, sorted, one page; with `details`, params/metrics/tags filled."""
     limits.check_row_count("limit", limit)
     limits.check_row_count("offset", offset, allow_none=False)
@@ -76,13 +99,24 @@ def search_runs(conn: Connection, *, filter: str | None = None, order_by: Any = 
     if not details:
         return [RunRecord(*row) for row in rows]
     n = len(_RUN_COLUMNS)
-    return [RunRecord(**dict(zip(_RUN_FIELDS, row)), params=docs.loads(row[n]),
-                      metrics=docs.load_metrics(row[n + 1]), tags=docs.loads(row[n + 2]))
-            for row in rows]
+    return [
+        RunRecord(
+            **dict(zip(_RUN_FIELDS, row)),
+            params=docs.loads(row[n]),
+            metrics=docs.load_metrics(row[n + 1]),
+            tags=docs.loads(row[n + 2]),
+        )
+        for row in rows
+    ]
 
 
-def count_runs(conn: Connection, *, filter: str | None = None, experiment: str | None = None,
-               parent_run_id: str | None = None) -> int:
+def count_runs(
+    conn: Connection,
+    *,
+    filter: str | None = None,
+    experiment: str | None = None,
+    parent_run_id: str | None = None,
+) -> int:
     """How many runs match."""
     query = _base_query(filter, experiment, parent_run_id, columns=(func.count(),))
     return int(conn.execute(query).scalar_one())
@@ -98,14 +132,21 @@ def get_run(conn: Connection, run_id: str) -> RunRecord:
     (base,) = search_runs(conn, filter=f"run_id == {run_id!r}")
     a = schema.artifacts
     artifacts = tuple(
-        ArtifactRecord(*row) for row in conn.execute(
+        ArtifactRecord(*row)
+        for row in conn.execute(
             select(a.c.name, a.c.sha256, a.c.size, a.c.media_type, a.c.created)
-            .where(a.c.run_id == run_id).order_by(a.c.created, a.c.name)))
+            .where(a.c.run_id == run_id)
+            .order_by(a.c.created, a.c.name)
+        )
+    )
     rp, pb = schema.run_provenance, schema.provenance_blobs
     provenance = {
-        kind: json.loads(content) for kind, content in conn.execute(
+        kind: json.loads(content)
+        for kind, content in conn.execute(
             select(rp.c.kind, pb.c.content)
-            .join(pb, pb.c.sha256 == rp.c.sha256).where(rp.c.run_id == run_id))
+            .join(pb, pb.c.sha256 == rp.c.sha256)
+            .where(rp.c.run_id == run_id)
+        )
     }
     return RunRecord(**{**base.__dict__, "artifacts": artifacts, "provenance": provenance})
 
@@ -115,7 +156,9 @@ def metric_history(conn: Connection, run_id: str, key: str) -> list[MetricPoint]
     m = schema.metrics
     rows = conn.execute(
         select(m.c.step, m.c.value, m.c.timestamp)
-        .where(m.c.run_id == run_id, m.c.key == key).order_by(m.c.step))
+        .where(m.c.run_id == run_id, m.c.key == key)
+        .order_by(m.c.step)
+    )
     return [MetricPoint(step, _num(value), ts) for step, value, ts in rows]
 
 
@@ -124,12 +167,20 @@ def list_experiments(conn: Connection) -> list[ExperimentRecord]:
     query = (
         select(_e.c.experiment_id, _e.c.name, _e.c.created, func.count(_r.c.run_id))
         .select_from(_e.outerjoin(_r, _r.c.experiment_id == _e.c.experiment_id))
-        .group_by(_e.c.experiment_id, _e.c.name, _e.c.created).order_by(_e.c.name))
+        .group_by(_e.c.experiment_id, _e.c.name, _e.c.created)
+        .order_by(_e.c.name)
+    )
     return [ExperimentRecord(*row) for row in conn.execute(query)]
 
 
-def runs_frame(conn: Connection, *, filter: str | None = None, order_by: Any = None,
-               limit: int | None = None, experiment: str | None = None) -> "pd.DataFrame":
+def runs_frame(
+    conn: Connection,
+    *,
+    filter: str | None = None,
+    order_by: Any = None,
+    limit: int | None = None,
+    experiment: str | None = None,
+) -> pd.DataFrame:
     """All matching runs as one DataFrame with ``params.*``, ``metrics.*``, ``tags.*`` columns.
 
     One query over the runs table: each run row carries its params, latest metrics and tags as
@@ -150,7 +201,7 @@ def runs_frame(conn: Connection, *, filter: str | None = None, order_by: Any = N
     frame = pd.DataFrame(dict(zip(names, columns)))
     frame.insert(6, "duration", frame["end_time"] - frame["start_time"])
     parts = [frame]
-    for family, texts in zip(("params", "metrics", "tags"), columns[len(names):]):
+    for family, texts in zip(("params", "metrics", "tags"), columns[len(names) :]):
         records = json.loads("[" + ",".join(t or "{}" for t in texts) + "]")
         wide = pd.DataFrame.from_records(records, index=frame.index)
         if not wide.empty:
@@ -162,6 +213,14 @@ def runs_frame(conn: Connection, *, filter: str | None = None, order_by: Any = N
 
 
 _FRAME_COLUMNS = (
-    _r.c.run_id, _e.c.name.label("experiment"), _r.c.name, _r.c.status, _r.c.start_time,
-    _r.c.end_time, _r.c.parent_run_id, _r.c.source_notebook, _r.c.cell_id, _r.c.updated_at,
+    _r.c.run_id,
+    _e.c.name.label("experiment"),
+    _r.c.name,
+    _r.c.status,
+    _r.c.start_time,
+    _r.c.end_time,
+    _r.c.parent_run_id,
+    _r.c.source_notebook,
+    _r.c.cell_id,
+    _r.c.updated_at,
 )

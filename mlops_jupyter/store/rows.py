@@ -13,8 +13,9 @@ from mlops_jupyter.store.values import encode_param
 RowsOf = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
 
 
-def storable_rows(rows_of: RowsOf, run_id: str, values: Mapping[str, Any],
-                  family: str) -> list[dict[str, Any]]:
+def storable_rows(
+    rows_of: RowsOf, run_id: str, values: Mapping[str, Any], family: str
+) -> list[dict[str, Any]]:
     """rows_of(run_id, values) without the entries the limits refuse, with one warning."""
     try:
         return rows_of(run_id, values)
@@ -26,8 +27,12 @@ def storable_rows(rows_of: RowsOf, run_id: str, values: Mapping[str, Any],
             rows += rows_of(run_id, {key: value})
         except ValueLimitError as err:
             refused.append(str(err))
-    warnings.warn(f"mlops-jupyter: {len(refused)} of the run's {family} not recorded: "
-                  + "; ".join(refused[:3]), RuntimeWarning, stacklevel=4)
+    warnings.warn(
+        f"mlops-jupyter: {len(refused)} of the run's {family} not recorded: "
+        + "; ".join(refused[:3]),
+        RuntimeWarning,
+        stacklevel=4,
+    )
     return rows
 
 
@@ -41,8 +46,9 @@ def param_rows_of(run_id: str, params: Mapping[str, Any]) -> list[dict[str, Any]
         except ValueLimitError as err:
             raise ValueLimitError("param", key, err.problem) from None
         limits.check_text("param", key, text, limits.PARAM_VALUE_MAX)
-        rows.append({"run_id": run_id, "key": key, "value": text, "value_num": number,
-                     "type": type_name})
+        rows.append(
+            {"run_id": run_id, "key": key, "value": text, "value_num": number, "type": type_name}
+        )
     return rows
 
 
@@ -51,6 +57,11 @@ def tag_rows_of(run_id: str, tags: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for k, v in tags.items():
         key = limits.check_key("tag", k)
-        rows.append({"run_id": run_id, "key": key,
-                     "value": limits.check_text("tag", key, str(v), limits.TAG_VALUE_MAX)})
+        rows.append(
+            {
+                "run_id": run_id,
+                "key": key,
+                "value": limits.check_text("tag", key, str(v), limits.TAG_VALUE_MAX),
+            }
+        )
     return rows

@@ -43,6 +43,7 @@ from mlops_jupyter.store.location import display_url, sqlite_path
 if TYPE_CHECKING:
     from mlops_jupyter.store.store import MetricRow, RunStore
 
+
 @dataclass
 class ReplayReport:
     """What one `replay` wrote: files consumed, metric rows written, runs ended, rows refused."""
@@ -74,8 +75,9 @@ def is_refusal(err: BaseException) -> bool:
         if isinstance(cur, (ValueError, TypeError)) and not isinstance(cur, StatementError):
             return True  # e.g. psycopg's "PostgreSQL text fields cannot contain NUL (0x00) bytes"
         orig = getattr(cur, "orig", None)
-        todo.extend([cur.__cause__, cur.__context__,
-                     orig if isinstance(orig, BaseException) else None])
+        todo.extend(
+            [cur.__cause__, cur.__context__, orig if isinstance(orig, BaseException) else None]
+        )
     return False
 
 
@@ -109,8 +111,14 @@ def _write_split(store: RunStore, rows: list[MetricRow], refused: list[MetricRow
     _write_split(store, rows[mid:], refused)
 
 
-def end_run(store: RunStore, run_id: str, status: str, error: str | None,
-            rows: Sequence[MetricRow], end_time: float | None = None) -> list[MetricRow]:
+def end_run(
+    store: RunStore,
+    run_id: str,
+    status: str,
+    error: str | None,
+    rows: Sequence[MetricRow],
+    end_time: float | None = None,
+) -> list[MetricRow]:
     """Write a run's last `rows` and its final status in one transaction; if the store refuses a
     row, write the rows split (`write_metrics`) and then the status. Returns the refused rows."""
     try:
@@ -125,8 +133,7 @@ def end_run(store: RunStore, run_id: str, status: str, error: str | None,
     except Exception as err:  # the error text itself refused (e.g. a NUL in a traceback)
         if not is_refusal(err) or error is None:
             raise
-        store.end_run(run_id, status, error.replace("\x00", "\\x00")[:100_000],
-                      end_time=end_time)
+        store.end_run(run_id, status, error.replace("\x00", "\\x00")[:100_000], end_time=end_time)
     return refused
 
 
@@ -134,8 +141,10 @@ def describe_refused(refused: Sequence[MetricRow]) -> str:
     """One warning line naming the refused rows by key and step (the first few)."""
     shown = ", ".join(f"{key!r:.60} step {step}" for _, key, step, _, _ in refused[:3])
     more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
-    return (f"mlops-jupyter: the store refused {len(refused)} metric point(s) ({shown}{more}); "
-            "they were dropped, every other point of the run was written")
+    return (
+        f"mlops-jupyter: the store refused {len(refused)} metric point(s) ({shown}{more}); "
+        "they were dropped, every other point of the run was written"
+    )
 
 
 # -- the spool folder and its files -----------------------------------------------------------
@@ -160,8 +169,9 @@ def spool_folder(url: str) -> Path:
     return root / hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
-def append(url: str, run_id: str, rows: Sequence[MetricRow] = (),
-           end: dict[str, Any] | None = None) -> Path:
+def append(
+    url: str, run_id: str, rows: Sequence[MetricRow] = (), end: dict[str, Any] | None = None
+) -> Path:
     """Append `rows` (and the run's `end`: status, error, end_time) to the run's spool file,
     durably (fsync); returns the file.
 
@@ -197,7 +207,7 @@ def append(url: str, run_id: str, rows: Sequence[MetricRow] = (),
                 continue
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
             return path
         finally:
@@ -250,8 +260,11 @@ def read(path: Path | int) -> tuple[dict[str, list[MetricRow]], dict[str, dict[s
                 points = [(run_id, k, s, v, t) for k, s, v, t in entry.get("metrics", ())]
                 end = entry.get("end")
                 if end is not None:
-                    end = {"status": str(end["status"]), "error": end.get("error"),
-                           "end_time": end.get("end_time")}
+                    end = {
+                        "status": str(end["status"]),
+                        "error": end.get("error"),
+                        "end_time": end.get("end_time"),
+                    }
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # torn or foreign line: the rest of the file still counts
             rows.setdefault(run_id, []).extend(points)
@@ -288,8 +301,9 @@ def replay(store: RunStore) -> ReplayReport:
                 if end is None:
                     report.refused += write_metrics(store, batch)
                 else:
-                    report.refused += end_run(store, run_id, end["status"], end.get("error"),
-                                              batch, end.get("end_time"))
+                    report.refused += end_run(
+                        store, run_id, end["status"], end.get("error"), batch, end.get("end_time")
+                    )
                     report.ended.append(run_id)
                 report.metrics += len(batch)
             os.unlink(path)

@@ -31,9 +31,13 @@ def encode_param(value: Any) -> tuple[str | None, float | None, str]:
         try:
             return str(value), float(value), "int"
         except (OverflowError, ValueError):  # beyond float range / Python's int-to-str limit
-            raise ValueLimitError("param", "", f"the integer {_digits(value)} is too large to "
-                                  "store as a number; log it as a string (str(value)) or "
-                                  "log a smaller number") from None
+            raise ValueLimitError(
+                "param",
+                "",
+                f"the integer {_digits(value)} is too large to "
+                "store as a number; log it as a string (str(value)) or "
+                "log a smaller number",
+            ) from None
     if isinstance(value, float):
         return repr(value), (None if math.isnan(value) else value), "float"
     if isinstance(value, str):
@@ -119,8 +123,9 @@ def _refuse_key(key: Any) -> None:
         raise InvalidMetricKeyError(key, "is empty")
     if "\x00" in key:
         raise InvalidMetricKeyError(key, "contains a NUL byte")
-    raise InvalidMetricKeyError(key, f"has {len(key)} characters, more than "
-                                f"{MAX_METRIC_KEY_LENGTH}")
+    raise InvalidMetricKeyError(
+        key, f"has {len(key)} characters, more than {MAX_METRIC_KEY_LENGTH}"
+    )
 
 
 def _checked_step(key: str, step: Any) -> int:

@@ -22,7 +22,7 @@ def figure_files(figure: Any) -> list[tuple[str, bytes, str]]:
     return out
 
 
-def table_json(frame: "pd.DataFrame") -> bytes:
+def table_json(frame: pd.DataFrame) -> bytes:
     """A DataFrame as a Table Schema JSON document (schema + rows), capped at TABLE_MAX_ROWS."""
     truncated = len(frame) > TABLE_MAX_ROWS
     head = frame.head(TABLE_MAX_ROWS) if truncated else frame
@@ -32,7 +32,9 @@ def table_json(frame: "pd.DataFrame") -> bytes:
     return text.encode()
 
 
-def table_schema(frame: "pd.DataFrame") -> dict[str, Any]:
+def table_schema(frame: pd.DataFrame) -> dict[str, Any]:
     """Column names and dtypes, for quick inspection without loading the rows."""
-    return {"columns": [{"name": str(c), "dtype": str(t)} for c, t in frame.dtypes.items()],
-            "rows": int(len(frame))}
+    return {
+        "columns": [{"name": str(c), "dtype": str(t)} for c, t in frame.dtypes.items()],
+        "rows": len(frame),
+    }

@@ -39,8 +39,12 @@ class FieldComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the compare route's ``fields`` entries."""
-        return {"family": self.family, "key": self.key, "texts": list(self.texts),
-                "differs": self.differs}
+        return {
+            "family": self.family,
+            "key": self.key,
+            "texts": list(self.texts),
+            "differs": self.differs,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,11 @@ class RunComparison:
 
 
 _RUN_FIELDS: tuple[tuple[str, Callable[[RunRecord], Any]], ...] = (
-    ("name", lambda r: r.name), ("status", lambda r: r.status),
-    ("experiment", lambda r: r.experiment), ("duration", lambda r: r.duration))
+    ("name", lambda r: r.name),
+    ("status", lambda r: r.status),
+    ("experiment", lambda r: r.experiment),
+    ("duration", lambda r: r.duration),
+)
 
 
 def compare_runs(records: Sequence[RunRecord]) -> RunComparison:
@@ -77,8 +84,9 @@ def compare_runs(records: Sequence[RunRecord]) -> RunComparison:
     for key, get in _RUN_FIELDS:
         values = tuple(get(r) for r in records)
         differs = key != "duration" and _differs(values)  # durations always differ a little
-        texts = tuple(fmt_duration(v) for v in values) if key == "duration" else _texts(values,
-                                                                                       differs)
+        texts = (
+            tuple(fmt_duration(v) for v in values) if key == "duration" else _texts(values, differs)
+        )
         fields.append(FieldComparison("run", key, values, texts, differs))
     for family in FAMILIES[1:]:
         for key in sorted({k for r in records for k in getattr(r, family)}):

@@ -85,8 +85,10 @@ def replay_spool(store: RunStore, quiet: bool = True) -> spool.ReplayReport | No
         print(spool.describe_refused(report.refused), file=sys.stderr)
     if report.files:
         ended = f"; ended {len(report.ended)} run(s)" if report.ended else ""
-        warn(f"wrote {report.metrics} spooled metric points of {report.files} file(s) into "
-             f"{store.location}{ended}")
+        warn(
+            f"wrote {report.metrics} spooled metric points of {report.files} file(s) into "
+            f"{store.location}{ended}"
+        )
     return report
 
 
@@ -103,7 +105,8 @@ class OpenRun(Protocol):
 
 
 _stack: contextvars.ContextVar[tuple[Any, ...] | None] = contextvars.ContextVar(
-    "mlops_jupyter_active_runs", default=None)
+    "mlops_jupyter_active_runs", default=None
+)
 _thread_stack = threading.local()
 
 
@@ -146,8 +149,9 @@ class _Registry:
         with self.lock:
             self.runs.append(run)
             if self.thread is None:
-                self.thread = threading.Thread(target=self._flush_loop, name="mlops-flush",
-                                               daemon=True)
+                self.thread = threading.Thread(
+                    target=self._flush_loop, name="mlops-flush", daemon=True
+                )
                 self.thread.start()
                 atexit.register(close)
                 _install_excepthook()
@@ -171,7 +175,7 @@ class _Registry:
                     return
                 try:
                     run.background_flush(beat)
-                except Exception as err:  # noqa: BLE001 - the flusher must outlive any run
+                except Exception as err:
                     print(f"mlops-jupyter: background flush failed ({err})", file=sys.stderr)
             if beat:
                 last_beat = time.monotonic()
@@ -216,7 +220,7 @@ def close() -> None:
     for run in reversed(_registry.snapshot()):
         try:
             run.end(status, error)
-        except Exception as err:  # noqa: BLE001 - exit must go on
+        except Exception as err:
             print(f"mlops-jupyter: could not close run {run.run_id[:8]}: {err}", file=sys.stderr)
 
 
@@ -226,4 +230,5 @@ def _install_excepthook() -> None:
     def hook(exc_type: Any, exc: Any, tb: Any) -> None:
         _registry.failed_exit = True
         previous(exc_type, exc, tb)
+
     sys.excepthook = hook

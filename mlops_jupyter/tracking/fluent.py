@@ -7,11 +7,12 @@ they rely on are in tracking.py.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from mlops_jupyter.tracking.context import replay_spool
 from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.store.records import RunRecord
+from mlops_jupyter.tracking.context import replay_spool
 from mlops_jupyter.tracking.run import Run, active_run, open_runs, start_run
 
 if TYPE_CHECKING:
@@ -43,8 +44,9 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
     _run_for_logging().log_metrics(metrics, step)
 
 
-def log_artifact(data: bytes | str | os.PathLike[str], name: str | None = None,
-                 media_type: str | None = None) -> str:
+def log_artifact(
+    data: bytes | str | os.PathLike[str], name: str | None = None, media_type: str | None = None
+) -> str:
     """Store a file or bytes as an artifact of the active run; returns its sha256."""
     return _run_for_logging().log_artifact(data, name, media_type)
 
@@ -54,7 +56,7 @@ def log_figure(figure: Any, name: str = "figure") -> list[str]:
     return _run_for_logging().log_figure(figure, name)
 
 
-def log_table(frame: "pd.DataFrame", name: str = "table") -> str:
+def log_table(frame: pd.DataFrame, name: str = "table") -> str:
     """Store a DataFrame as a table artifact on the active run."""
     return _run_for_logging().log_table(frame, name)
 
@@ -74,9 +76,13 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     _run_for_logging().set_tags(tags)
 
 
-def runs(filter: str | None = None, order_by: str | list[str] | None = None,
-         limit: int | None = None, experiment: str | None = None,
-         store: RunStore | str | None = None) -> "pd.DataFrame":
+def runs(
+    filter: str | None = None,
+    order_by: str | list[str] | None = None,
+    limit: int | None = None,
+    experiment: str | None = None,
+    store: RunStore | str | None = None,
+) -> pd.DataFrame:
     """Recorded runs as a DataFrame with ``params.*``, ``metrics.*`` and ``tags.*`` columns.
 
     Args:
@@ -108,7 +114,7 @@ def _readable(store: RunStore | str | None) -> RunStore:
     for run in open_runs():
         try:
             run.flush()
-        except Exception:  # noqa: BLE001, S110 - a read must not fail because a write is pending
+        except Exception:
             pass
     store = store if isinstance(store, RunStore) else open_store(store)
     replay_spool(store)

@@ -14,8 +14,9 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mlops_jupyter import env
 
@@ -25,8 +26,14 @@ _GIT_TIMEOUT = 3.0
 
 def _git(args: list[str], cwd: Path) -> str | None:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              timeout=_GIT_TIMEOUT, check=False)
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
@@ -110,6 +117,7 @@ def _recording(label: str, original: Callable[..., Any]) -> Callable[..., Any]:
         value = args[0] if args else kwargs.get("seed", kwargs.get("a"))
         _seeds[label] = value if isinstance(value, (int, float, str, type(None))) else repr(value)
         return original(*args, **kwargs)
+
     seed.__mlops_recording__ = True  # type: ignore[attr-defined]
     return seed
 

@@ -14,17 +14,18 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import env
-from mlops_jupyter.tracking import provenance
-from mlops_jupyter.tracking import context as run_context
 from mlops_jupyter.errors import RunStateError
-from mlops_jupyter.tracking.context import health, replay_spool, warn
 from mlops_jupyter.store import RunStore, open_store, spool
 from mlops_jupyter.store.records import RunRecord
 from mlops_jupyter.store.values import check_metric
+from mlops_jupyter.tracking import context as run_context
+from mlops_jupyter.tracking import provenance
+from mlops_jupyter.tracking.context import health, replay_spool, warn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,8 +48,15 @@ class Run:
     the traceback) and still propagates; KeyboardInterrupt marks it killed.
     """
 
-    def __init__(self, store: RunStore, run_id: str, name: str, experiment: str,
-                 parent_run_id: str | None, next_steps: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        run_id: str,
+        name: str,
+        experiment: str,
+        parent_run_id: str | None,
+        next_steps: dict[str, int] | None = None,
+    ) -> None:
         self.store, self.run_id, self.name = store, run_id, name
         self.experiment, self.parent_run_id = experiment, parent_run_id
         self.status = "running"
@@ -62,7 +70,7 @@ class Run:
     def __repr__(self) -> str:
         return f"<Run {self.run_id[:8]} {self.name!r} {self.status}>"
 
-    def __enter__(self) -> "Run":
+    def __enter__(self) -> Run:
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
@@ -77,8 +85,10 @@ class Run:
 
     def _check_open(self) -> None:
         if self.status != "running":
-            raise RunStateError(f"run {self.run_id[:8]} ({self.name}) has ended ({self.status}); "
-                                "start a new run with start_run()")
+            raise RunStateError(
+                f"run {self.run_id[:8]} ({self.name}) has ended ({self.status}); "
+                "start a new run with start_run()"
+            )
 
     def log_param(self, key: str, value: Any) -> None:
         """Record one parameter (type kept: int, float, bool, str, None, lists/dicts as JSON)."""
@@ -89,8 +99,9 @@ class Run:
         self._check_open()
         self.store.log_params(self.run_id, params)
 
-    def log_metric(self, key: str, value: Any, step: int | None = None,
-                   timestamp: float | None = None) -> None:
+    def log_metric(
+        self, key: str, value: Any, step: int | None = None, timestamp: float | None = None
+    ) -> None:
         """Buffer one metric value; `step` defaults to the metric's next step (0, 1, 2, ...).
 
         Never raises because of the store: while it is away the points stay buffered, then
@@ -110,6 +121,11 @@ class Run:
         if full:
             self._relieve()
 
+    def logged_metric_keys(self) -> set[str]:
+        """The metric keys logged explicitly in this run so far (by this process)."""
+        with self._lock:
+            return set(self._next_step)
+
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         """Buffer several metrics at one step (each key's next step when `step` is None)."""
         now = time.time()
@@ -124,8 +140,12 @@ class Run:
         """Set several tags."""
         self.store.set_tags(self.run_id, tags)
 
-    def log_artifact(self, data: bytes | str | os.PathLike[str], name: str | None = None,
-                     media_type: str | None = None) -> str:
+    def log_artifact(
+        self,
+        data: bytes | str | os.PathLike[str],
+        name: str | None = None,
+        media_type: str | None = None,
+    ) -> str:
         """Store a file (path) or bytes as an artifact; returns its sha256."""
         if name is None:
             if isinstance(data, (bytes, bytearray)):
@@ -138,15 +158,18 @@ class Run:
         """Store a matplotlib figure as ``name.png`` and ``name.svg``; returns both hashes."""
         from mlops_jupyter.tracking.artifact_formats import figure_files
 
-        return [self.store.log_artifact(self.run_id, f"{name}.{ext}", data, media).sha256
-                for ext, data, media in figure_files(figure)]
+        return [
+            self.store.log_artifact(self.run_id, f"{name}.{ext}", data, media).sha256
+            for ext, data, media in figure_files(figure)
+        ]
 
-    def log_table(self, frame: "pd.DataFrame", name: str = "table") -> str:
+    def log_table(self, frame: pd.DataFrame, name: str = "table") -> str:
         """Store a DataFrame as ``name.table.json`` (Table Schema: column types + rows)."""
         from mlops_jupyter.tracking.artifact_formats import TABLE_MEDIA_TYPE, table_json
 
-        return self.store.log_artifact(self.run_id, f"{name}.table.json", table_json(frame),
-                                       TABLE_MEDIA_TYPE).sha256
+        return self.store.log_artifact(
+            self.run_id, f"{name}.table.json", table_json(frame), TABLE_MEDIA_TYPE
+        ).sha256
 
     def log_input(self, path: str | os.PathLike[str], name: str | None = None) -> str:
         """Record the sha256 of an input data file (not its content) in the run's provenance."""
@@ -156,8 +179,9 @@ class Run:
         if not Path(path).is_file():
             raise ArtifactSourceError(os.fspath(path), "log_input")
         sha, size = sha256_file(path)
-        self._inputs.append({"name": name or Path(path).name, "path": os.fspath(path),
-                             "sha256": sha, "size": size})
+        self._inputs.append(
+            {"name": name or Path(path).name, "path": os.fspath(path), "sha256": sha, "size": size}
+        )
         self.store.set_provenance(self.run_id, {"inputs": self._inputs})
         return sha
 
@@ -200,9 +224,11 @@ class Run:
 
     def _store_failed(self, err: BaseException) -> None:
         if health.failed(self.store.url):
-            warn(f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
-                 f"stay buffered, then spooled to {spool.spool_folder(self.store.url)}, and "
-                 "are written when the store is back")
+            warn(
+                f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
+                f"stay buffered, then spooled to {spool.spool_folder(self.store.url)}, and "
+                "are written when the store is back"
+            )
 
     def _relieve(self) -> None:
         """log_metric found the buffer full: write it while the store answers, else keep
@@ -212,7 +238,7 @@ class Run:
                 try:
                     self._write_pending()
                     return
-                except Exception as err:  # noqa: BLE001 - the user's loop must go on
+                except Exception as err:
                     self._store_failed(err)
                 finally:
                     self._flush_lock.release()
@@ -223,8 +249,9 @@ class Run:
         if full:
             self._spool_pending()
 
-    def _spool_pending(self, end: dict[str, Any] | None = None,
-                       batch: list[Any] | None = None) -> bool:
+    def _spool_pending(
+        self, end: dict[str, Any] | None = None, batch: list[Any] | None = None
+    ) -> bool:
         """Move the buffer (or `batch`) and the run's `end` to its spool file; False (and the
         points kept in memory) when the spool cannot be written either."""
         if batch is None:
@@ -238,8 +265,10 @@ class Run:
                 self._pending[:0] = batch
             if not self._spool_warned:
                 self._spool_warned = True
-                warn(f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
-                     "stay in memory until the store is back")
+                warn(
+                    f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
+                    "stay in memory until the store is back"
+                )
             return False
 
     def background_flush(self, heartbeat: bool) -> None:
@@ -249,7 +278,7 @@ class Run:
             self.flush()
             if heartbeat:
                 self.store.heartbeat([self.run_id])
-        except Exception as err:  # noqa: BLE001 - kept buffered, retried next tick
+        except Exception as err:
             self._store_failed(err)
             if health.down_for(self.store.url) > _SPOOL_AFTER_SECONDS and self._pending:
                 self._spool_pending()
@@ -280,7 +309,7 @@ class Run:
         while True:
             try:
                 refused = spool.end_run(self.store, self.run_id, status, error, batch, ended)
-            except Exception as err:  # noqa: BLE001 - retried, then spooled
+            except Exception as err:
                 self._store_failed(err)
                 if time.monotonic() + delay > deadline:
                     break
@@ -297,13 +326,17 @@ class Run:
             return
         end = {"status": status, "error": error, "end_time": ended}
         if self._spool_pending(end, batch):
-            warn(f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
-                 f"last {len(batch)} points and its end ({status}) were saved to "
-                 f"{spool.spool_folder(self.store.url)} and are written when a run starts or "
-                 "the store is read again")
+            warn(
+                f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
+                f"last {len(batch)} points and its end ({status}) were saved to "
+                f"{spool.spool_folder(self.store.url)} and are written when a run starts or "
+                "the store is read again"
+            )
         else:
-            warn(f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
-                 f"spool are both unavailable; {len(batch)} points are lost")
+            warn(
+                f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
+                f"spool are both unavailable; {len(batch)} points are lost"
+            )
 
     def record(self) -> RunRecord:
         """Everything stored for this run so far (flushes first)."""
@@ -328,12 +361,19 @@ def open_runs() -> list[Run]:
     return run_context.open_runs()
 
 
-def start_run(name: str | None = None, experiment: str | None = None, *,
-              run_id: str | None = None, parent_run_id: str | None = None,
-              params: Mapping[str, Any] | None = None, tags: Mapping[str, Any] | None = None,
-              source_notebook: str | None = None, cell_id: str | None = None,
-              store: RunStore | str | None = None, extra_provenance: Mapping[str, Any] | None = None
-              ) -> Run:
+def start_run(
+    name: str | None = None,
+    experiment: str | None = None,
+    *,
+    run_id: str | None = None,
+    parent_run_id: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    source_notebook: str | None = None,
+    cell_id: str | None = None,
+    store: RunStore | str | None = None,
+    extra_provenance: Mapping[str, Any] | None = None,
+) -> Run:
     """Start a run (or resume `run_id`) and make it the active run.
 
     Inside another active run of the same thread (or asyncio task), the new run becomes its
@@ -363,19 +403,32 @@ def start_run(name: str | None = None, experiment: str | None = None, *,
     if parent_run_id is None:
         parent_run_id = parent.run_id if parent else env.get(env.PARENT_RUN)
     if experiment is None and parent_run_id:  # a child belongs with its parent
-        experiment = (parent.experiment if parent and parent.run_id == parent_run_id
-                      else store.run_experiment(parent_run_id))
+        experiment = (
+            parent.experiment
+            if parent and parent.run_id == parent_run_id
+            else store.run_experiment(parent_run_id)
+        )
     if run_id is not None:
         run = _resume(store, run_id)
     else:
         docs = {**provenance.capture(), **(extra_provenance or {})}
         new_id = store.create_run(
-            experiment=experiment, name=name, parent_run_id=parent_run_id,
-            source_notebook=source_notebook, cell_id=cell_id, params=params, tags=tags,
-            provenance=docs)
-        run = Run(store, new_id, name or f"run-{new_id[:8]}",
-                  experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT) or "",
-                  parent_run_id)
+            experiment=experiment,
+            name=name,
+            parent_run_id=parent_run_id,
+            source_notebook=source_notebook,
+            cell_id=cell_id,
+            params=params,
+            tags=tags,
+            provenance=docs,
+        )
+        run = Run(
+            store,
+            new_id,
+            name or f"run-{new_id[:8]}",
+            experiment or env.get(env.EXPERIMENT, env.DEFAULT_EXPERIMENT) or "",
+            parent_run_id,
+        )
     run_context.push(run)
     return run
 

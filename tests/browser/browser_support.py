@@ -19,8 +19,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -36,16 +44,23 @@ def labextension_dir() -> Path:
 
     built = Path(mlops_jupyter.__file__).parent / "labextension"
     if not (built / "static" / "style.js").exists():
-        pytest.fail(f"the JupyterLab extension is not built ({built} is missing); run "
-                    "`pip install -e .` or `(cd labextension && jlpm install && jlpm build)`")
+        pytest.fail(
+            f"the JupyterLab extension is not built ({built} is missing); run "
+            "`pip install -e .` or `(cd labextension && jlpm install && jlpm build)`"
+        )
     return built
 
 
 class LabServer:
     """A `jupyter lab` subprocess; `url(path)` adds the token."""
 
-    def __init__(self, root: Path, store_url: str, extra_config: dict[str, Any] | None = None,
-                 app: str = "jupyterlab") -> None:
+    def __init__(
+        self,
+        root: Path,
+        store_url: str,
+        extra_config: dict[str, Any] | None = None,
+        app: str = "jupyterlab",
+    ) -> None:
         self.root, self.store_url = root, store_url
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.home = root.parent / f"jupyter-home-{self.port}"
@@ -53,26 +68,47 @@ class LabServer:
         settings = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
         settings.mkdir(parents=True)
         (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
         ext_dir = self.home / "labextensions"
         ext_dir.mkdir()
         (ext_dir / "mlops-jupyter").symlink_to(labextension_dir(), target_is_directory=True)
-        config = {"ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}},
-                  "MlopsJupyterApp": {"store_url": store_url}}
+        config = {
+            "ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}},
+            "MlopsJupyterApp": {"store_url": store_url},
+        }
         for section, values in (extra_config or {}).items():
             config.setdefault(section, {}).update(values)
         (config_dir / "jupyter_server_config.json").write_text(json.dumps(config))
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir),
-               "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
-               "MLOPS_JUPYTER_STORE": store_url,
-               "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(config_dir),
+            "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
+            "MLOPS_JUPYTER_STORE": store_url,
+            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep
+            ),
+        }
         self.log = open(self.home / "lab.log", "wb")  # noqa: SIM115  open while the server runs
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", app, "--no-browser", "--allow-root",
-             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
-             f"--LabServerApp.extra_labextensions_path={ext_dir}"],
-            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                app,
+                "--no-browser",
+                "--allow-root",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={root}",
+                f"--LabServerApp.extra_labextensions_path={ext_dir}",
+            ],
+            cwd=root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self._wait()
 
     def url(self, path: str = "lab") -> str:
@@ -87,7 +123,9 @@ class LabServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited: {(self.home / 'lab.log').read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"jupyter lab exited: {(self.home / 'lab.log').read_text()[-3000:]}"
+                )
             try:
                 urllib.request.urlopen(self.url("api/status"), timeout=2).read()
                 return
@@ -116,14 +154,24 @@ def make_runs(store_url: str) -> dict[str, str]:
 
     ids = {}
     for i, (model, lr) in enumerate([("rf", 0.1), ("svm", 0.01), ("rf", 0.3), ("svm", 0.05)]):
-        cell = {"source": f"model = make_model({model!r}, lr={lr})\nmodel.fit(X, y)", "hidden_state": i == 1,
-                "hidden_state_reason": "read 'X', defined by a cell that was edited since it ran"}
-        with mj.start_run(name=f"train-{model}-{i}", experiment="iris", store=store_url,
-                          source_notebook="train.ipynb", extra_provenance={"cell": cell}) as run:
+        cell = {
+            "source": f"model = make_model({model!r}, lr={lr})\nmodel.fit(X, y)",
+            "hidden_state": i == 1,
+            "hidden_state_reason": "read 'X', defined by a cell that was edited since it ran",
+        }
+        with mj.start_run(
+            name=f"train-{model}-{i}",
+            experiment="iris",
+            store=store_url,
+            source_notebook="train.ipynb",
+            extra_provenance={"cell": cell},
+        ) as run:
             run.log_params({"model": model, "lr": lr, "epochs": 30, "augment": i % 2 == 0})
             for step in range(30):
                 run.log_metric("loss", 1.0 / (1 + lr * 10 * step) + 0.02 * i, step=step)
-                run.log_metric("val_acc", 0.5 + 0.4 * (1 - 1 / (1 + step * lr * 5)) - 0.01 * i, step=step)
+                run.log_metric(
+                    "val_acc", 0.5 + 0.4 * (1 - 1 / (1 + step * lr * 5)) - 0.01 * i, step=step
+                )
             fig, ax = plt.subplots(figsize=(3, 2))
             ax.plot(range(10), [x ** (1 + i / 4) for x in range(10)])
             ax.set_title(f"{model} lr={lr}")

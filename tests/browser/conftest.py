@@ -20,10 +20,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     store_url = str(base / "store" / "runs.db")
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("lr = 0.1  # learning rate", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print(lr * 2)")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "lr = 0.1  # learning rate", metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell("print(lr * 2)"),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
     nbformat.write(nb, root / "train.ipynb")
     ids = make_runs(store_url)
     server = LabServer(root, store_url)

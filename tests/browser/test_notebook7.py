@@ -9,8 +9,10 @@ from playwright.sync_api import expect
 
 from tests.browser.browser_support import LabServer, make_runs, screenshot
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("notebook") is None,
-                                reason="Notebook 7 is not installed: pip install 'notebook>=7'")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("notebook") is None,
+    reason="Notebook 7 is not installed: pip install 'notebook>=7'",
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +22,15 @@ def nb7(tmp_path_factory):
     base = tmp_path_factory.mktemp("nb7")
     root = base / "root"
     root.mkdir()
-    nbformat.write(nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("x = 1")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
-        root / "train.ipynb")
+    nbformat.write(
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell("x = 1")],
+            metadata={
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+            },
+        ),
+        root / "train.ipynb",
+    )
     store_url = str(base / "store" / "runs.db")
     make_runs(store_url)
     server = LabServer(root, store_url, app="notebook")
@@ -40,7 +47,8 @@ def _open_runs_panel(page) -> None:
         page.locator(".lm-Menu-itemLabel", has_text="Left Sidebar").first.hover()
         try:
             page.locator(".lm-Menu-itemLabel", has_text="Experiment runs").first.click(
-                timeout=10_000)
+                timeout=10_000
+            )
             return
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
@@ -58,6 +66,8 @@ def test_panel_and_detail_in_notebook7(browser, nb7):
     rows.locator('[data-column="name"]', has_text="train-svm-1").click()
     detail = page.locator(".jp-mlops-Dialog .jp-mlops-RunDetail")
     expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text("train-svm-1")
-    expect(detail.locator('.jp-mlops-MetricChart[data-metric="loss"] path.jp-mlops-series')).to_have_count(1)
+    expect(
+        detail.locator('.jp-mlops-MetricChart[data-metric="loss"] path.jp-mlops-series')
+    ).to_have_count(1)
     screenshot(page, "notebook7")
     page.close()

@@ -74,7 +74,10 @@ def test_filter_and_bad_filter_message(page, lab):
     open_panel(page)
     apply_filter(page, "params.model == 'rf' and metrics.val_acc > 0.1")
     expect(page.locator(ROWS)).to_have_count(2)
-    assert set(page.locator(f'{ROWS} [data-column="name"]').all_inner_texts()) == {"train-rf-0", "train-rf-2"}
+    assert set(page.locator(f'{ROWS} [data-column="name"]').all_inner_texts()) == {
+        "train-rf-0",
+        "train-rf-2",
+    }
     apply_filter(page, "metrics.loss >>> 2")
     expect(page.locator(f"{PANEL} .jp-mlops-FilterError")).to_contain_text("bad filter")
     apply_filter(page, "")
@@ -90,17 +93,25 @@ def test_run_detail_shows_chart_figure_table_provenance(page, lab):
     chart = detail.locator('.jp-mlops-MetricChart[data-metric="loss"] path.jp-mlops-series')
     expect(chart).to_have_count(1)
     assert len(chart.get_attribute("d")) > 100  # 30 points drawn
-    figure = detail.locator('.jp-mlops-Artifact[data-artifact="learning_curve.png"] img.jp-mlops-Figure')
+    figure = detail.locator(
+        '.jp-mlops-Artifact[data-artifact="learning_curve.png"] img.jp-mlops-Figure'
+    )
     expect(figure).to_be_visible()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 50", arg=figure.element_handle())
-    expect(detail.locator('.jp-mlops-Artifact[data-artifact="predictions.table.json"] table')).to_contain_text("pred")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 50", arg=figure.element_handle()
+    )
+    expect(
+        detail.locator('.jp-mlops-Artifact[data-artifact="predictions.table.json"] table')
+    ).to_contain_text("pred")
     expect(detail.locator(".jp-mlops-Params")).to_contain_text("0.01")
     expect(detail.locator(".jp-mlops-Provenance")).to_contain_text("packages")
     expect(detail.locator(".jp-mlops-HiddenState")).to_contain_text("edited since it ran")
     expect(detail.locator(".jp-mlops-CellSource")).to_contain_text("model.fit(X, y)")
     # action buttons exist only for the APIs this installation has (never faked)
     caps = lab.api("capabilities")["actions"]
-    assert (detail.locator("button", has_text="Re-run with parameters").count() == 1) == caps["rerun"]
+    assert (detail.locator("button", has_text="Re-run with parameters").count() == 1) == caps[
+        "rerun"
+    ]
     assert (detail.locator("button", has_text="Reproduce").count() == 1) == caps["reproduce"]
     screenshot(page, "detail")
     assert not page.errors
@@ -115,8 +126,12 @@ def test_select_two_and_compare(page, lab):
     view = page.locator(".jp-mlops-CompareView")
     expect(view.locator("h2")).to_have_text("Compare 2 runs", timeout=15_000)
     expect(view.locator('tr.jp-mlops-differs[data-param="lr"]')).to_be_visible()
-    expect(view.locator('tr[data-param="epochs"]')).not_to_have_class(re.compile("jp-mlops-differs"))
-    expect(view.locator('.jp-mlops-MetricChart[data-metric="val_acc"] path.jp-mlops-series')).to_have_count(2)
+    expect(view.locator('tr[data-param="epochs"]')).not_to_have_class(
+        re.compile("jp-mlops-differs")
+    )
+    expect(
+        view.locator('.jp-mlops-MetricChart[data-metric="val_acc"] path.jp-mlops-series')
+    ).to_have_count(2)
     expect(view.locator(".jp-mlops-FigureCell img.jp-mlops-Figure")).to_have_count(2)
     view.locator("img.jp-mlops-Figure").last.scroll_into_view_if_needed()
     view.locator("h2").scroll_into_view_if_needed()
@@ -163,7 +178,9 @@ def test_live_update_shows_new_running_run(page, lab, keep_runs):
 
 
 def test_server_half_missing_explains_how_to_enable(page, lab):
-    page.route("**/mlops-jupyter/capabilities*", lambda route: route.fulfill(status=404, body="Not Found"))
+    page.route(
+        "**/mlops-jupyter/capabilities*", lambda route: route.fulfill(status=404, body="Not Found")
+    )
     page.reload(wait_until="domcontentloaded")
     page.locator('.jp-SideBar.jp-mod-left li[data-id="mlops-jupyter-runs"]').click()
     missing = page.locator(f"{PANEL} .jp-mlops-ServerMissing")
@@ -175,8 +192,9 @@ def test_export_notebook_as_script_from_toolbar(page, lab):
     button = page.locator(".jp-mlops-ExportScriptButton").first
     expect(button).to_be_visible(timeout=30_000)
     button.click()
-    expect(page.locator(".jp-Notification-Toast-success, .Toastify__toast--success")).to_contain_text(
-        "train.py", timeout=30_000)
+    expect(
+        page.locator(".jp-Notification-Toast-success, .Toastify__toast--success")
+    ).to_contain_text("train.py", timeout=30_000)
     assert (lab.root / "train.py").exists()
 
 
@@ -203,21 +221,30 @@ def test_dark_theme_uses_jupyterlab_variables(page, lab):
     try:
         expect(row).not_to_have_css("color", light)
         background = page.locator(f"{PANEL}").evaluate("el => getComputedStyle(el).backgroundColor")
-        assert sum(int(x) for x in background[background.index("(") + 1:-1].split(",")[:3]) < 200, background
+        assert (
+            sum(int(x) for x in background[background.index("(") + 1 : -1].split(",")[:3]) < 200
+        ), background
         expect(page.locator("#jupyterlab-splash")).to_have_count(0, timeout=15_000)
         screenshot(page, "panel-dark")
     finally:  # the theme is a user setting of this server: put it back for the other tests
         page.locator(".lm-MenuBar-item", has_text="Settings").click()
         page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
         page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Light").first.click()
-        expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true", timeout=15_000)
+        expect(page.locator("body")).to_have_attribute(
+            "data-jp-theme-light", "true", timeout=15_000
+        )
 
 
 def test_reproduce_run_from_detail(page, lab, keep_runs):
     from mlops_jupyter.execution import run_notebook
 
-    record = run_notebook(lab.root / "train.ipynb", {"lr": 0.25}, store=lab.store_url, cwd=lab.root,
-                          name="to-reproduce")
+    record = run_notebook(
+        lab.root / "train.ipynb",
+        {"lr": 0.25},
+        store=lab.store_url,
+        cwd=lab.root,
+        name="to-reproduce",
+    )
     open_panel(page)
     page.locator(f'{ROWS}[data-run-id="{record.run_id}"] [data-column="name"]').click()
     detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{record.run_id}"]')
@@ -236,7 +263,9 @@ def test_convert_notebook_to_pipeline_from_toolbar(page, lab):
     button = page.locator(".jp-mlops-ConvertButton").first
     expect(button).to_be_visible(timeout=30_000)
     button.click()
-    expect(page.locator(".jp-Notification-Toast-success")).to_contain_text("train_pipeline", timeout=120_000)
+    expect(page.locator(".jp-Notification-Toast-success")).to_contain_text(
+        "train_pipeline", timeout=120_000
+    )
     assert (lab.root / "train_pipeline").is_dir()
 
 
@@ -250,7 +279,9 @@ def test_columns_tag_and_delete_from_the_list(page, lab, keep_runs):
     expect(row).to_be_visible(timeout=10_000)
     # choose a column
     page.locator(f"{PANEL} button", has_text="Columns").click()
-    page.locator(f"{PANEL} .jp-mlops-ColumnPicker-item", has_text="extra_param").locator("input").check()
+    page.locator(f"{PANEL} .jp-mlops-ColumnPicker-item", has_text="extra_param").locator(
+        "input"
+    ).check()
     expect(row.locator('[data-column="params.extra_param"]')).to_have_text("42")
     page.locator(f"{PANEL} .jp-mlops-ColumnPicker button", has_text="Done").click()
     # tag the selection
@@ -260,7 +291,9 @@ def test_columns_tag_and_delete_from_the_list(page, lab, keep_runs):
     page.locator(".jp-Dialog .jp-mod-accept").click()
     store = mj.open_store(lab.store_url)
     deadline = time.monotonic() + 10
-    while store.get_run(run.run_id).tags.get("stage") != "candidate" and time.monotonic() < deadline:
+    while (
+        store.get_run(run.run_id).tags.get("stage") != "candidate" and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     assert store.get_run(run.run_id).tags["stage"] == "candidate"
     # delete it after confirming

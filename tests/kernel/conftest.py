@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import pytest
@@ -23,17 +23,27 @@ class KernelRunner:
         self.folder = folder
         self.monkeypatch = monkeypatch
 
-    def __call__(self, cells: list, order: list[int | Callable[[nbformat.NotebookNode, Path], None]]
-                 | None = None, *, name: str = "nb.ipynb", allow_errors: bool = False
-                 ) -> nbformat.NotebookNode:
+    def __call__(
+        self,
+        cells: list,
+        order: list[int | Callable[[nbformat.NotebookNode, Path], None]] | None = None,
+        *,
+        name: str = "nb.ipynb",
+        allow_errors: bool = False,
+    ) -> nbformat.NotebookNode:
         """Run `order` (cell indices; a callable in it is called with (nb, path) at that point,
         e.g. to edit and save the notebook between executions)."""
         nb = cells if isinstance(cells, nbformat.NotebookNode) else make_notebook(cells)
         path = self.folder / name
         nbformat.write(nb, path)
         self.monkeypatch.setenv("MLOPS_JUPYTER_NOTEBOOK", str(path))
-        client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=allow_errors,
-                                resources={"metadata": {"path": str(self.folder)}})
+        client = NotebookClient(
+            nb,
+            timeout=60,
+            kernel_name="python3",
+            allow_errors=allow_errors,
+            resources={"metadata": {"path": str(self.folder)}},
+        )
         with client.setup_kernel():
             for step in order if order is not None else range(len(nb.cells)):
                 if callable(step):

@@ -104,10 +104,16 @@ class LoadResult:
     @property
     def user_errors(self) -> list[str]:
         """Every error a user would have seen: exceptions in writers, non-zero exits, tracebacks."""
-        out = [f"{w['name']}: {e['where']}: {e['type']}: {e['message']}"
-               for w in self.writers for e in w.get("errors", [])]
-        out += [f"writer {i} exited {rc}" for i, rc in enumerate(self.exit_codes)
-                if rc != 0 and not self.writers[i].get("errors")]
+        out = [
+            f"{w['name']}: {e['where']}: {e['type']}: {e['message']}"
+            for w in self.writers
+            for e in w.get("errors", [])
+        ]
+        out += [
+            f"writer {i} exited {rc}"
+            for i, rc in enumerate(self.exit_codes)
+            if rc != 0 and not self.writers[i].get("errors")
+        ]
         return out + [f"traceback on stderr: {t}" for t in self.stderr_tracebacks]
 
     @property
@@ -135,9 +141,14 @@ class LoadResult:
         """The figures as one flat dict (what the benchmark tabulates and the test prints)."""
         readers = self.readers
         return {
-            "intended": self.intended, "logged": self.logged, "stored": self.stored,
-            "lost": self.lost, "missing": self.missing, "wall_s": round(self.wall_s, 1),
-            "user_errors": len(self.user_errors), "statuses": self.statuses(),
+            "intended": self.intended,
+            "logged": self.logged,
+            "stored": self.stored,
+            "lost": self.lost,
+            "missing": self.missing,
+            "wall_s": round(self.wall_s, 1),
+            "user_errors": len(self.user_errors),
+            "statuses": self.statuses(),
             "end_s_max": max((w.get("end_s") or 0.0 for w in self.writers), default=0.0),
             "call_ms_max": max((w.get("max_call_ms") or 0.0 for w in self.writers), default=0.0),
             "reader_calls": sum(r.get("calls", 0) for r in readers),
@@ -157,9 +168,13 @@ def _worst(rows: list[dict[str, Any]], key: str) -> float | None:
 
 
 def _spawn(args: list[str], out: Path, cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, str(WORKER), *args], cwd=cwd, env=worker_env(),
-                            stdout=open(out.with_suffix(".out"), "wb"),
-                            stderr=open(out.with_suffix(".err"), "wb"))
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args],
+        cwd=cwd,
+        env=worker_env(),
+        stdout=open(out.with_suffix(".out"), "wb"),
+        stderr=open(out.with_suffix(".err"), "wb"),
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -183,19 +198,28 @@ def _wait_files(files: list[Path], procs: list[subprocess.Popen[bytes]], timeout
 
 def verify(store: str, experiment: str, cwd: Path) -> list[dict[str, Any]]:
     """The runs a fresh process finds in the store (see load_worker.verify)."""
-    done = subprocess.run([sys.executable, str(WORKER), "verify", "--store", store,
-                           "--experiment", experiment], cwd=cwd, env=worker_env(),
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, str(WORKER), "verify", "--store", store, "--experiment", experiment],
+        cwd=cwd,
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"verify failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])["runs"]
 
 
-def run_load(spec: LoadSpec, fault: Callable[[float], dict[str, Any]] | None = None,
-             route: RoutePoller | None = None,
-             kill: Callable[[list[subprocess.Popen[bytes]], float], None] | None = None,
-             companions: tuple[str, ...] = (),
-             before_verify: Callable[[], None] | None = None) -> LoadResult:
+def run_load(
+    spec: LoadSpec,
+    fault: Callable[[float], dict[str, Any]] | None = None,
+    route: RoutePoller | None = None,
+    kill: Callable[[list[subprocess.Popen[bytes]], float], None] | None = None,
+    companions: tuple[str, ...] = (),
+    before_verify: Callable[[], None] | None = None,
+) -> LoadResult:
     """Start readers and writers, release them together, inject `fault(t_go)` in a thread,
     wait for every writer, then count what a fresh process finds in the store.
 
@@ -210,20 +234,50 @@ def run_load(spec: LoadSpec, fault: Callable[[float], dict[str, Any]] | None = N
     commands = ["read"] * spec.readers + list(companions)
     for i, cmd in enumerate(commands):
         reader_ready.append(d / f"reader{i}.ready")
-        readers.append(_spawn([cmd, "--store", spec.store, "--stop", str(stop),
-                               "--ready", str(reader_ready[-1])], d / f"reader{i}", d))
+        readers.append(
+            _spawn(
+                [cmd, "--store", spec.store, "--stop", str(stop), "--ready", str(reader_ready[-1])],
+                d / f"reader{i}",
+                d,
+            )
+        )
     _wait_files(reader_ready, readers, spec.timeout)  # warmed up, as the probe's reader was
     writers, ready = [], []
     lo, hi = spec.spread
     for i in range(spec.writers):
         ready.append(d / f"w{i}.ready")
         duration = lo + (hi - lo) * i / max(1, spec.writers - 1)
-        writers.append(_spawn(
-            ["write", "--store", spec.store, "--name", f"w{i}", "--experiment", spec.experiment,
-             "--metrics", str(spec.metrics), "--keys", str(spec.keys), "--params",
-             str(spec.params), "--duration", f"{duration:.2f}", "--artifacts",
-             str(spec.artifacts), "--go", str(go), "--ready", str(ready[-1]),
-             "--progress", str(d / f"w{i}.progress")], d / f"w{i}", d))
+        writers.append(
+            _spawn(
+                [
+                    "write",
+                    "--store",
+                    spec.store,
+                    "--name",
+                    f"w{i}",
+                    "--experiment",
+                    spec.experiment,
+                    "--metrics",
+                    str(spec.metrics),
+                    "--keys",
+                    str(spec.keys),
+                    "--params",
+                    str(spec.params),
+                    "--duration",
+                    f"{duration:.2f}",
+                    "--artifacts",
+                    str(spec.artifacts),
+                    "--go",
+                    str(go),
+                    "--ready",
+                    str(ready[-1]),
+                    "--progress",
+                    str(d / f"w{i}.progress"),
+                ],
+                d / f"w{i}",
+                d,
+            )
+        )
     _wait_files(ready, writers, spec.timeout)
     fault_out: dict[str, Any] = {}
     go.touch()
@@ -260,14 +314,22 @@ def run_load(spec: LoadSpec, fault: Callable[[float], dict[str, Any]] | None = N
     for i in range(spec.writers):
         err = (d / f"w{i}.err").read_text(errors="replace")
         if "Traceback" in err:
-            tracebacks.append(f"w{i}: " + err[err.index("Traceback"):][:1500])
+            tracebacks.append(f"w{i}: " + err[err.index("Traceback") :][:1500])
     others = [_read_json(d / f"reader{i}.out") for i in range(len(commands))]
     if before_verify:
         before_verify()
     return LoadResult(
-        spec, wall, [_read_json(d / f"w{i}.out") for i in range(spec.writers)],
-        others[:spec.readers], verify(spec.store, spec.experiment, d), codes, tracebacks,
-        fault_out, route_out, others[spec.readers:])
+        spec,
+        wall,
+        [_read_json(d / f"w{i}.out") for i in range(spec.writers)],
+        others[: spec.readers],
+        verify(spec.store, spec.experiment, d),
+        codes,
+        tracebacks,
+        fault_out,
+        route_out,
+        others[spec.readers :],
+    )
 
 
 class RoutePoller:
@@ -285,11 +347,24 @@ class RoutePoller:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(root / "server.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
-             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-             f"--ServerApp.root_dir={root}", f"--MlopsJupyterApp.store_url={store}"],
-            cwd=root, env=worker_env(), stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "jupyter_server",
+                "--no-browser",
+                "--allow-root",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={root}",
+                f"--MlopsJupyterApp.store_url={store}",
+            ],
+            cwd=root,
+            env=worker_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"token {self.token}"
         deadline = time.monotonic() + 90
@@ -319,7 +394,7 @@ class RoutePoller:
                 self.codes[resp.status_code] = self.codes.get(resp.status_code, 0) + 1
                 if resp.status_code >= 500:
                     self.failures.append(f"{resp.status_code}: {resp.text[:300]}")
-            except Exception as err:  # noqa: BLE001 - a refused or timed-out request counts
+            except Exception as err:
                 self.failures.append(f"{type(err).__name__}: {err}")
             self.latencies.append(time.perf_counter() - t)
             self._stop.wait(0.1)
@@ -333,11 +408,15 @@ class RoutePoller:
             self._thread.join(60)
         self.close()
         lat = sorted(self.latencies) or [0.0]
-        return {"calls": len(self.latencies), "errors": len(self.failures),
-                "p50_ms": round(lat[len(lat) // 2] * 1e3, 1),
-                "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3, 1),
-                "max_ms": round(lat[-1] * 1e3, 1), "codes": dict(self.codes),
-                "failures": self.failures[:5]}
+        return {
+            "calls": len(self.latencies),
+            "errors": len(self.failures),
+            "p50_ms": round(lat[len(lat) // 2] * 1e3, 1),
+            "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3, 1),
+            "max_ms": round(lat[-1] * 1e3, 1),
+            "codes": dict(self.codes),
+            "failures": self.failures[:5],
+        }
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -362,19 +441,26 @@ def postgres_pids(cluster: Any) -> list[int]:
 def restart_at(cluster: Any, after: float, down: float) -> Callable[[float], dict[str, Any]]:
     """A fault: `after` s past the go signal, stop PostgreSQL (immediate), start it `down` s later
     on the same port."""
+
     def fault(t_go: float) -> dict[str, Any]:
         time.sleep(max(0.0, t_go + after - time.time()))
         t0 = time.time()
         cluster.stop()
         time.sleep(down)
         cluster.start()
-        return {"down_from_s": round(t0 - t_go, 1), "down_s": round(time.time() - t0, 1),
-                "t_down": t0, "t_up": time.time()}
+        return {
+            "down_from_s": round(t0 - t_go, 1),
+            "down_s": round(time.time() - t0, 1),
+            "t_down": t0,
+            "t_up": time.time(),
+        }
+
     return fault
 
 
 def freeze_at(cluster: Any, after: float, frozen: float) -> Callable[[float], dict[str, Any]]:
     """A fault: `after` s past the go signal, SIGSTOP every PostgreSQL process; SIGCONT later."""
+
     def fault(t_go: float) -> dict[str, Any]:
         time.sleep(max(0.0, t_go + after - time.time()))
         pids = postgres_pids(cluster)
@@ -384,6 +470,11 @@ def freeze_at(cluster: Any, after: float, frozen: float) -> Callable[[float], di
         time.sleep(frozen)
         for pid in set(pids) | set(postgres_pids(cluster)):
             os.kill(pid, signal.SIGCONT)
-        return {"frozen_from_s": round(t0 - t_go, 1), "frozen_s": round(time.time() - t0, 1),
-                "t_down": t0, "t_up": time.time()}
+        return {
+            "frozen_from_s": round(t0 - t_go, 1),
+            "frozen_s": round(time.time() - t0, 1),
+            "t_down": t0,
+            "t_up": time.time(),
+        }
+
     return fault

@@ -29,9 +29,14 @@ def _error(where: str, err: BaseException) -> dict[str, Any]:
     from mlops_jupyter.errors import MlopsJupyterError
 
     message = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
-    return {"where": where, "type": type(err).__name__, "message": message, "t": time.time(),
-            "clear": isinstance(err, MlopsJupyterError),  # the library's own, with its advice
-            "traceback": "".join(traceback.format_exception(err))[-2000:]}
+    return {
+        "where": where,
+        "type": type(err).__name__,
+        "message": message,
+        "t": time.time(),
+        "clear": isinstance(err, MlopsJupyterError),  # the library's own, with its advice
+        "traceback": "".join(traceback.format_exception(err))[-2000:],
+    }
 
 
 def _wait_for(path: Path, timeout: float) -> None:
@@ -46,10 +51,17 @@ def write(args: argparse.Namespace) -> dict[str, Any]:
     """Log --params params then --metrics metrics (--keys keys x steps), on schedule, in one run."""
     import mlops_jupyter as mj
 
-    keys = KEYS[:args.keys]
+    keys = KEYS[: args.keys]
     steps = args.metrics // len(keys)
-    out: dict[str, Any] = {"name": args.name, "run_id": None, "logged": 0, "params": 0,
-                           "errors": [], "max_call_ms": 0.0, "end_s": None}
+    out: dict[str, Any] = {
+        "name": args.name,
+        "run_id": None,
+        "logged": 0,
+        "params": 0,
+        "errors": [],
+        "max_call_ms": 0.0,
+        "end_s": None,
+    }
     progress = open(args.progress, "w") if args.progress else None  # noqa: SIM115
     where = "start_run"
     t_go = t_body = None
@@ -81,13 +93,14 @@ def write(args: argparse.Namespace) -> dict[str, Any]:
             if args.artifacts:
                 where = "log_artifact"
                 for i in range(args.artifacts):
-                    run.log_artifact(f"{args.name} artifact {i} {time.time()}".encode(),
-                                     name=f"a{i}.txt")
+                    run.log_artifact(
+                        f"{args.name} artifact {i} {time.time()}".encode(), name=f"a{i}.txt"
+                    )
                     out["artifacts"] = i + 1
             where = "end"
             t_body = out["t_end_begin"] = time.time()
         out["end_s"] = time.time() - t_body
-    except BaseException as err:  # noqa: BLE001 - what the user's script would have seen
+    except BaseException as err:
         out["max_call_ms"] = max(out["max_call_ms"], 0.0)
         if t_body is not None:
             out["end_s"] = time.time() - t_body
@@ -118,7 +131,7 @@ def read(args: argparse.Namespace) -> dict[str, Any]:
                 mj.runs(store=args.store, limit=100)
                 if not first:  # the first call imports pandas and opens the store: warm-up
                     lat.append(time.perf_counter() - t)
-        except Exception as err:  # noqa: BLE001 - counted: a reader must never see one
+        except Exception as err:
             errors.append(_error("runs", err))
             time.sleep(0.05)
         calls += 1
@@ -126,17 +139,23 @@ def read(args: argparse.Namespace) -> dict[str, Any]:
             Path(args.ready).touch()
             first = False
         time.sleep(args.pause)
-    return {"calls": calls, "errors": errors, **_quantiles("runs", lat),
-            **_quantiles("fresh_open", fresh)}
+    return {
+        "calls": calls,
+        "errors": errors,
+        **_quantiles("runs", lat),
+        **_quantiles("fresh_open", fresh),
+    }
 
 
 def _quantiles(name: str, samples: list[float]) -> dict[str, float | None]:
     if not samples:
         return {f"{name}_p50_ms": None, f"{name}_p99_ms": None, f"{name}_max_ms": None}
     s = sorted(samples)
-    return {f"{name}_p50_ms": s[len(s) // 2] * 1e3,
-            f"{name}_p99_ms": s[min(len(s) - 1, int(len(s) * 0.99))] * 1e3,
-            f"{name}_max_ms": s[-1] * 1e3}
+    return {
+        f"{name}_p50_ms": s[len(s) // 2] * 1e3,
+        f"{name}_p99_ms": s[min(len(s) - 1, int(len(s) * 0.99))] * 1e3,
+        f"{name}_max_ms": s[-1] * 1e3,
+    }
 
 
 def verify(args: argparse.Namespace) -> dict[str, Any]:
@@ -160,12 +179,21 @@ def verify(args: argparse.Namespace) -> dict[str, Any]:
         for art in rec.artifacts:
             try:
                 store.read_artifact(art.sha256)
-            except Exception:  # noqa: BLE001 - a missing or corrupt blob
+            except Exception:
                 broken += 1
-        runs.append({"run_id": rec.run_id, "name": rec.name, "status": rec.status,
-                     "rows": rows, "contiguous": contiguous, "params": len(rec.params),
-                     "artifacts": len(rec.artifacts), "broken_artifacts": broken,
-                     "error": (rec.error or "")[-300:]})
+        runs.append(
+            {
+                "run_id": rec.run_id,
+                "name": rec.name,
+                "status": rec.status,
+                "rows": rows,
+                "contiguous": contiguous,
+                "params": len(rec.params),
+                "artifacts": len(rec.artifacts),
+                "broken_artifacts": broken,
+                "error": (rec.error or "")[-300:],
+            }
+        )
     return {"runs": runs}
 
 
@@ -180,7 +208,7 @@ def gc(args: argparse.Namespace) -> dict[str, Any]:
     while not Path(args.stop).exists():
         try:
             removed += store.gc()["removed"]
-        except Exception as err:  # noqa: BLE001 - reported
+        except Exception as err:
             errors.append(_error("gc", err))
         calls += 1
         time.sleep(args.pause)

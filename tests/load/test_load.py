@@ -35,20 +35,31 @@ def _assert_nothing_lost(result: LoadResult) -> None:
     assert result.user_errors == [], result.user_errors[:5]
     assert len(result.runs) == WRITERS, result.statuses()
     per_key = METRICS // KEYS
-    bad = [r for r in result.runs
-           if r["rows"] != {"acc": per_key, "loss": per_key} or not r["contiguous"]
-           or r["params"] != PARAMS]
+    bad = [
+        r
+        for r in result.runs
+        if r["rows"] != {"acc": per_key, "loss": per_key}
+        or not r["contiguous"]
+        or r["params"] != PARAMS
+    ]
     assert not bad, f"{len(bad)} runs incomplete, e.g. {bad[0]}; {result.missing} metrics missing"
     assert result.stored == WRITERS * METRICS
-    assert result.statuses() == {"finished": WRITERS}, [r["error"] for r in result.runs
-                                                       if r["status"] != "finished"][:3]
+    assert result.statuses() == {"finished": WRITERS}, [
+        r["error"] for r in result.runs if r["status"] != "finished"
+    ][:3]
 
 
 def test_sqlite_16_writers_with_readers_and_runs_route(tmp_path: Path) -> None:
     store = str(tmp_path / "store" / "runs.db")
     route = RoutePoller(store, tmp_path / "server")
-    spec = LoadSpec(store=store, workdir=tmp_path / "load", writers=WRITERS, metrics=METRICS,
-                    keys=KEYS, params=PARAMS)
+    spec = LoadSpec(
+        store=store,
+        workdir=tmp_path / "load",
+        writers=WRITERS,
+        metrics=METRICS,
+        keys=KEYS,
+        params=PARAMS,
+    )
     result = run_load(spec, route=route)
     _report("sqlite", result, tmp_path)
     _assert_nothing_lost(result)
@@ -71,8 +82,14 @@ def test_postgres_16_writers_survive_a_restart_in_the_middle(tmp_path: Path) -> 
         db = f"load_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(f"{cluster.url}/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{db}"')
-        spec = LoadSpec(store=f"{cluster.url}/{db}", workdir=tmp_path / "load", writers=WRITERS,
-                        metrics=METRICS, keys=KEYS, params=PARAMS)
+        spec = LoadSpec(
+            store=f"{cluster.url}/{db}",
+            workdir=tmp_path / "load",
+            writers=WRITERS,
+            metrics=METRICS,
+            keys=KEYS,
+            params=PARAMS,
+        )
         result = run_load(spec, fault=restart_at(cluster, after=5.0, down=4.0))
         _report("postgres-restart", result, tmp_path)
         assert result.fault.get("down_s", 0) >= 4.0, result.fault  # the fault did happen

@@ -43,8 +43,9 @@ def make_runs(store_url: str, n: int = 4, steps: int = 20) -> list[str]:
     ids = []
     for i in range(n):
         model = "rf" if i % 2 == 0 else "svm"
-        with mj.start_run(name=f"run-{i}", experiment="demo", store=store_url,
-                          source_notebook="train.ipynb") as run:
+        with mj.start_run(
+            name=f"run-{i}", experiment="demo", store=store_url, source_notebook="train.ipynb"
+        ) as run:
             run.log_params({"model": model, "lr": 0.1 * (i + 1), "depth": i + 2, "flag": i == 0})
             for step in range(steps):
                 run.log_metric("loss", 1.0 / (step + 1 + i), step=step)

@@ -35,8 +35,9 @@ async def test_cli_magic_and_route_agree(jp_fetch, lab_store_url, capsys, monkey
     assert "* params.lr" in magic_out and "* params.model" not in magic_out
     assert "0.1000001" in magic_out
 
-    reply = json.loads((await jp_fetch("mlops-jupyter", "compare",
-                                       params={"run_ids": ",".join(ids)})).body)
+    reply = json.loads(
+        (await jp_fetch("mlops-jupyter", "compare", params={"run_ids": ",".join(ids)})).body
+    )
     assert reply["differing_params"] == ["lr"]
     lr = next(f for f in reply["fields"] if f["family"] == "params" and f["key"] == "lr")
     assert lr["texts"] == ["0.1", "0.1000001"]

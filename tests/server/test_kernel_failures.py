@@ -19,12 +19,18 @@ pytestmark = pytest.mark.slow
 
 
 def dying_notebook(path: Path) -> Path:
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("steps = 3", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("#| step: train\ntotal = steps * 2"),
-        nbformat.v4.new_code_cell(DIE)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("steps = 3", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("#| step: train\ntotal = steps * 2"),
+            nbformat.v4.new_code_cell(DIE),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, str(path))
     return path
 
@@ -40,19 +46,31 @@ async def finished_job(jp_fetch, job_id: str, timeout: float = 90.0) -> dict:
         await asyncio.sleep(0.2)
 
 
-async def test_a_dead_kernel_is_422_in_convert_and_in_a_rerun(jp_fetch, jp_root_dir,
-                                                              lab_store_url) -> None:
+async def test_a_dead_kernel_is_422_in_convert_and_in_a_rerun(
+    jp_fetch, jp_root_dir, lab_store_url
+) -> None:
     notebook = dying_notebook(jp_root_dir / "dies.ipynb")
-    response = await jp_fetch(NS, "conversions", method="POST", raise_error=False,
-                              body=json.dumps({"notebook_path": "dies.ipynb"}))
+    response = await jp_fetch(
+        NS,
+        "conversions",
+        method="POST",
+        raise_error=False,
+        body=json.dumps({"notebook_path": "dies.ipynb"}),
+    )
     convert_message = json.loads(response.body)["message"]
     assert response.code == 422, response.body
     assert "kernel died while running cell 2" in convert_message
 
     with mj.start_run(name="src", store=lab_store_url, source_notebook=str(notebook)) as run:
         run.log_params({"steps": 3})
-    response = await jp_fetch(NS, "runs", run.run_id, "reruns", method="POST",
-                              body=json.dumps({"parameters": {"steps": 4}}))
+    response = await jp_fetch(
+        NS,
+        "runs",
+        run.run_id,
+        "reruns",
+        method="POST",
+        body=json.dumps({"parameters": {"steps": 4}}),
+    )
     job = await finished_job(jp_fetch, json.loads(response.body)["job_id"])
     assert job["status"] == "failed" and job["http_status"] == 422, job
     assert "kernel died while running cell 2" in job["message"]

@@ -25,18 +25,44 @@ from tests.server.test_routes import TYPES_TS, ts_fields
 NS = "mlops-jupyter"
 #: route table patterns, with the id patterns written as {run_id}, {sha256}, {job_id}
 ROUTES = [
-    "capabilities", "runs", "runs/{run_id}", "runs/{run_id}/tags", "runs/{run_id}/metrics",
-    "runs/{run_id}/parameters", "runs/{run_id}/artifacts/{sha256}",
-    "runs/{run_id}/artifacts/{sha256}/preview", "runs/{run_id}/artifacts/{sha256}/copy",
-    "runs/{run_id}/reruns", "runs/{run_id}/reproductions", "sweeps", "exports", "conversions",
-    "jobs/{job_id}", "compare", "{anything else}",
+    "capabilities",
+    "runs",
+    "runs/{run_id}",
+    "runs/{run_id}/tags",
+    "runs/{run_id}/metrics",
+    "runs/{run_id}/parameters",
+    "runs/{run_id}/artifacts/{sha256}",
+    "runs/{run_id}/artifacts/{sha256}/preview",
+    "runs/{run_id}/artifacts/{sha256}/copy",
+    "runs/{run_id}/reruns",
+    "runs/{run_id}/reproductions",
+    "sweeps",
+    "exports",
+    "conversions",
+    "jobs/{job_id}",
+    "compare",
+    "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
 #: IRunsQuery is a request, so they are not replies)
 INTERFACES = [
-    "IActions", "IArtifact", "ICapabilities", "ICompareField", "ICompareReply", "IJob",
-    "IMetricSeries", "IMetricsReply", "IOutputReply", "IParameterSpec", "IParametersReply",
-    "IProvenance", "IRun", "IRunDetail", "IRunsPage", "IRunsQuery", "ITablePreview",
+    "IActions",
+    "IArtifact",
+    "ICapabilities",
+    "ICompareField",
+    "ICompareReply",
+    "IJob",
+    "IMetricSeries",
+    "IMetricsReply",
+    "IOutputReply",
+    "IParameterSpec",
+    "IParametersReply",
+    "IProvenance",
+    "IRun",
+    "IRunDetail",
+    "IRunsPage",
+    "IRunsQuery",
+    "ITablePreview",
 ]
 
 
@@ -76,22 +102,34 @@ def surface(jp_root_dir: Path, lab_store_url: str) -> dict[str, str]:
     """A run with a metric, a table and an executed-notebook artifact; a notebook in the root."""
     import pandas as pd
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("lr = 0.1  # learning rate", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print(lr)")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "lr = 0.1  # learning rate", metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell("print(lr)"),
+        ]
+    )
     nbformat.write(nb, jp_root_dir / "train.ipynb")
     with mj.start_run("a", store=lab_store_url) as run:
         run.log_params({"lr": 0.1})
         run.log_metric("loss", 0.5)
         run.log_table(pd.DataFrame({"y": [1, 0]}), "preds")
-        run.log_artifact(json.dumps(nbformat.v4.new_notebook()).encode(), name="executed.ipynb",
-                         media_type="application/x-ipynb+json")
+        run.log_artifact(
+            json.dumps(nbformat.v4.new_notebook()).encode(),
+            name="executed.ipynb",
+            media_type="application/x-ipynb+json",
+        )
     with mj.start_run("b", store=lab_store_url) as other:
         other.log_params({"lr": 0.2})
     record = mj.open_store(lab_store_url).get_run(run.run_id)
     names = {a.name: a.sha256 for a in record.artifacts}
-    return {"run_id": run.run_id, "other": other.run_id, "table": names["preds.table.json"],
-            "notebook": names["executed.ipynb"]}
+    return {
+        "run_id": run.run_id,
+        "other": other.run_id,
+        "table": names["preds.table.json"],
+        "notebook": names["executed.ipynb"],
+    }
 
 
 async def _call(jp_fetch, method: str, path: str, body: Any = None, **params: str):
@@ -110,8 +148,9 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     run, other, table, notebook = (surface[k] for k in ("run_id", "other", "table", "notebook"))
     seen: set[str] = set()
 
-    async def expect(route: str, method: str, path: str, status: int, body: Any = None,
-                     **params: str) -> Any:
+    async def expect(
+        route: str, method: str, path: str, status: int, body: Any = None, **params: str
+    ) -> Any:
         code, data = await _call(jp_fetch, method, path, body, **params)
         assert code == status, (route, method, path, code, data)
         seen.add(route)
@@ -127,8 +166,9 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     detail = await expect("runs/{run_id}", "GET", f"runs/{run}", 200)
     assert_fields(detail, "IRun", "IRunDetail")
     assert_fields(detail["artifacts"][0], "IArtifact")
-    tagged = await expect("runs/{run_id}/tags", "POST", f"runs/{run}/tags", 200,
-                          {"tags": {"stage": "dev"}})
+    tagged = await expect(
+        "runs/{run_id}/tags", "POST", f"runs/{run}/tags", 200, {"tags": {"stage": "dev"}}
+    )
     assert tagged["tags"] == {"stage": "dev"}
     metrics = await expect("runs/{run_id}/metrics", "GET", f"runs/{run}/metrics", 200)
     assert_fields(metrics, "IMetricsReply")
@@ -137,14 +177,23 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     assert_fields(form, "IParametersReply")
     assert_fields(form["parameters"][0], "IParameterSpec")
     await expect("runs/{run_id}/artifacts/{sha256}", "GET", f"runs/{run}/artifacts/{table}", 200)
-    preview = await expect("runs/{run_id}/artifacts/{sha256}/preview", "GET",
-                           f"runs/{run}/artifacts/{table}/preview", 200)
+    preview = await expect(
+        "runs/{run_id}/artifacts/{sha256}/preview",
+        "GET",
+        f"runs/{run}/artifacts/{table}/preview",
+        200,
+    )
     assert_fields(preview, "ITablePreview")
-    await expect("runs/{run_id}/artifacts/{sha256}/copy", "POST",
-                 f"runs/{run}/artifacts/{notebook}/copy", 200)
+    await expect(
+        "runs/{run_id}/artifacts/{sha256}/copy",
+        "POST",
+        f"runs/{run}/artifacts/{notebook}/copy",
+        200,
+    )
     # a run recorded outside a notebook has nothing to re-run: refused before any kernel
-    refused = await expect("runs/{run_id}/reruns", "POST", f"runs/{run}/reruns", 400,
-                           {"parameters": {"lr": 0.5}})
+    refused = await expect(
+        "runs/{run_id}/reruns", "POST", f"runs/{run}/reruns", 400, {"parameters": {"lr": 0.5}}
+    )
     assert "has no source notebook inside the server root" in refused["message"]
     # run "b" has no recorded notebook: its reproduction is accepted and fails without a kernel
     job = await expect("runs/{run_id}/reproductions", "POST", f"runs/{other}/reproductions", 202)
@@ -170,16 +219,20 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
 
 
 async def test_every_route_refuses_a_request_without_a_token(
-        http_server_client, jp_base_url, lab_store_url, surface) -> None:
+    http_server_client, jp_base_url, lab_store_url, surface
+) -> None:
     values = {"run_id": surface["run_id"], "sha256": surface["table"], "job_id": "0" * 32}
     for route in ROUTES:
         path = "nope" if route == "{anything else}" else route.format_map(values)
         refused = []
         for method in ("GET", "POST", "DELETE"):
             with pytest.raises(tornado.httpclient.HTTPClientError) as info:
-                await http_server_client.fetch(f"{jp_base_url}{NS}/{path}", method=method,
-                                               body="{}" if method == "POST" else None,
-                                               raise_error=True)
+                await http_server_client.fetch(
+                    f"{jp_base_url}{NS}/{path}",
+                    method=method,
+                    body="{}" if method == "POST" else None,
+                    raise_error=True,
+                )
             assert info.value.code in (401, 403, 405), (route, method, info.value.code)
             refused += [method] if info.value.code in (401, 403) else []
         assert refused, f"{route}: no method answered 401/403 without a token"

@@ -25,20 +25,32 @@ async def post(jp_fetch, *path, body):
 
 
 def write_notebook(path: Path, body: str = "total = sum(range(steps))\nprint(total)") -> Path:
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("steps = 3  # how many steps", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(body)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "steps = 3  # how many steps", metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell(body),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
     return path
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 # -- D1: convert replaces only a package it wrote ------------------------------------------------
+
 
 async def test_convert_default_request_keeps_the_users_train_pipeline_folder(jp_fetch, jp_root_dir):
     """The panel's request (notebook_path only) once deleted train_pipeline/ with its data.csv."""
@@ -63,8 +75,11 @@ async def test_convert_into_a_folder_holding_the_notebook_is_refused(jp_fetch, j
     (proj / "pipeline.py").write_text("print('mine')\n")
     (proj / "notes.txt").write_text("notes")
     before = snapshot(jp_root_dir)
-    response = await post(jp_fetch, "conversions",
-                          body={"notebook_path": "myproj/train.ipynb", "output_dir": "myproj"})
+    response = await post(
+        jp_fetch,
+        "conversions",
+        body={"notebook_path": "myproj/train.ipynb", "output_dir": "myproj"},
+    )
     assert response.code == 400, response.body
     assert "contains the notebook being converted" in json.loads(response.body)["message"]
     assert snapshot(jp_root_dir) == before
@@ -81,8 +96,9 @@ async def test_convert_into_the_server_root_is_refused(jp_fetch, jp_root_dir, ma
     if marked:
         (jp_root_dir / ".mlops-jupyter-package").write_text('{"tool": "mlops-jupyter"}')
     before = snapshot(jp_root_dir)
-    response = await post(jp_fetch, "conversions",
-                          body={"notebook_path": "sub/simple.ipynb", "output_dir": "."})
+    response = await post(
+        jp_fetch, "conversions", body={"notebook_path": "sub/simple.ipynb", "output_dir": "."}
+    )
     assert response.code == 400, response.body
     assert "server's root folder" in json.loads(response.body)["message"]
     assert snapshot(jp_root_dir) == before
@@ -103,7 +119,10 @@ async def test_convert_again_replaces_the_package_it_wrote(jp_fetch, jp_root_dir
     assert again.code == 200, again.body
     assert json.loads(again.body) == {"output_path": "nb/train_pipeline"}
     assert (package / "pipeline.py").is_file() and not (package / "stale.txt").exists()
-    assert sorted(p.name for p in (jp_root_dir / "nb").iterdir()) == ["train.ipynb", "train_pipeline"]
+    assert sorted(p.name for p in (jp_root_dir / "nb").iterdir()) == [
+        "train.ipynb",
+        "train_pipeline",
+    ]
 
 
 # -- D9: caps, cancel, pools, shutdown ----------------------------------------------------------
@@ -161,15 +180,21 @@ async def wait_job(jp_fetch, job_id: str, statuses, timeout: float = 60.0) -> di
 async def test_sweep_jobs_over_the_cpu_count_is_refused(jp_fetch, jp_root_dir, lab_store_url):
     """jobs=32 once booted 32 kernels at once."""
     write_notebook(jp_root_dir / "nb.ipynb")
-    response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb", "jobs": 32,
-                                                    "points": [{"steps": i} for i in range(32)]})
+    response = await post(
+        jp_fetch,
+        "sweeps",
+        body={"notebook_path": "nb.ipynb", "jobs": 32, "points": [{"steps": i} for i in range(32)]},
+    )
     assert response.code == 400, response.body
     message = json.loads(response.body)["message"]
     cap = min(os.cpu_count() or 1, 32)
     assert f"jobs 32 is over the limit of {cap}" in message and "CPU" in message
     for jobs in (0, -5, True):
-        response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb", "jobs": jobs,
-                                                        "points": [{"steps": 1}]})
+        response = await post(
+            jp_fetch,
+            "sweeps",
+            body={"notebook_path": "nb.ipynb", "jobs": jobs, "points": [{"steps": 1}]},
+        )
         assert response.code == 400, (jobs, response.body)
     assert store_runs(lab_store_url) == []  # nothing recorded, no kernel started
 
@@ -177,8 +202,9 @@ async def test_sweep_jobs_over_the_cpu_count_is_refused(jp_fetch, jp_root_dir, l
 async def test_sweep_of_10000_points_is_refused(jp_fetch, jp_root_dir, lab_store_url):
     """A 10,000-point sweep was accepted in 0.04 s."""
     write_notebook(jp_root_dir / "nb.ipynb")
-    response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb",
-                                                    "points": [{"steps": 1}] * 10_000})
+    response = await post(
+        jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb", "points": [{"steps": 1}] * 10_000}
+    )
     assert response.code == 400, response.body
     assert "10000 points is over the limit of 1000 points" in json.loads(response.body)["message"]
     assert store_runs(lab_store_url) == []
@@ -194,17 +220,23 @@ async def test_unknown_job_is_a_404_json(jp_fetch):
 
 @pytest.mark.kernel
 @pytest.mark.slow
-async def test_cancel_a_running_sweep_stops_it_and_kills_its_runs(jp_fetch, jp_root_dir,
-                                                                   lab_store_url):
+async def test_cancel_a_running_sweep_stops_it_and_kills_its_runs(
+    jp_fetch, jp_root_dir, lab_store_url
+):
     """There was no cancel: DELETE /jobs/{id} answered 405 and the sweep ran on."""
     write_notebook(jp_root_dir / "nb.ipynb", SLEEPER)
-    response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb",
-                                                    "points": [{"steps": 60}] * 5})
+    response = await post(
+        jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb", "points": [{"steps": 60}] * 5}
+    )
     assert response.code == 202, response.body
     job_id = json.loads(response.body)["job_id"]
-    await wait_for(lambda: [r for r in store_runs(lab_store_url)
-                            if r.tags.get("mlops.sweep.point") is not None
-                            and r.status == "running"])
+    await wait_for(
+        lambda: [
+            r
+            for r in store_runs(lab_store_url)
+            if r.tags.get("mlops.sweep.point") is not None and r.status == "running"
+        ]
+    )
     await asyncio.sleep(1.0)  # the point's cell is sleeping now
     response = await jp_fetch(NS, "jobs", job_id, method="DELETE")
     assert response.code == 202 and json.loads(response.body)["status"] == "cancelling"
@@ -229,22 +261,25 @@ async def test_export_answers_while_two_sweeps_run(jp_fetch, jp_root_dir):
     write_notebook(jp_root_dir / "nb.ipynb", SLEEPER)
     ids = []
     for _ in range(2):
-        response = await post(jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb",
-                                                        "points": [{"steps": 60}] * 2})
+        response = await post(
+            jp_fetch, "sweeps", body={"notebook_path": "nb.ipynb", "points": [{"steps": 60}] * 2}
+        )
         ids.append(json.loads(response.body)["job_id"])
     for job_id in ids:
         await wait_job(jp_fetch, job_id, ("running",))
     loop = asyncio.get_running_loop()
     started = loop.time()
-    response = await asyncio.wait_for(post(jp_fetch, "exports", body={"notebook_path": "nb.ipynb"}),
-                                      timeout=20)
+    response = await asyncio.wait_for(
+        post(jp_fetch, "exports", body={"notebook_path": "nb.ipynb"}), timeout=20
+    )
     assert response.code == 200 and json.loads(response.body) == {"output_path": "nb.py"}
     assert loop.time() - started < 10
     for job_id in ids:
         await jp_fetch(NS, "jobs", job_id, method="DELETE")
     for job_id in ids:
-        assert (await wait_job(jp_fetch, job_id, ("cancelled", "failed", "finished"),
-                               timeout=30))["status"] == "cancelled"
+        assert (await wait_job(jp_fetch, job_id, ("cancelled", "failed", "finished"), timeout=30))[
+            "status"
+        ] == "cancelled"
     await wait_for(lambda: not kernel_processes(), timeout=10)
 
 
@@ -274,15 +309,32 @@ def test_sigterm_stops_the_server_and_its_sweep_promptly(tmp_path):
     root, store = tmp_path / "root", tmp_path / "store" / "runs.db"
     write_notebook(root / "nb.ipynb", SLEEPER)
     port, token = _free_port(), "reliability-token"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")) if p))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            p for p in (str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")) if p
+        ),
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--ServerApp.jpserver_extensions={'mlops_jupyter': True}",
-         f"--MlopsJupyterApp.store_url={store}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.jpserver_extensions={'mlops_jupyter': True}",
+            f"--MlopsJupyterApp.store_url={store}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
     base, headers = f"http://127.0.0.1:{port}/{NS}", {"Authorization": f"token {token}"}
     kernels: list = []
     try:
@@ -295,17 +347,27 @@ def test_sigterm_stops_the_server_and_its_sweep_promptly(tmp_path):
                 pass
             assert time.monotonic() < deadline and server.poll() is None, "server did not start"
             time.sleep(0.2)
-        reply = requests.post(f"{base}/sweeps", headers=headers, timeout=10, json={
-            "notebook_path": "nb.ipynb", "points": [{"steps": 60}] * 4, "jobs": 1})
+        reply = requests.post(
+            f"{base}/sweeps",
+            headers=headers,
+            timeout=10,
+            json={"notebook_path": "nb.ipynb", "points": [{"steps": 60}] * 4, "jobs": 1},
+        )
         assert reply.status_code == 202, reply.text
         deadline = time.monotonic() + 60
-        while not [r for r in store_runs(str(store)) if r.tags.get("mlops.sweep.point")
-                   is not None and r.status == "running"]:
+        while not [
+            r
+            for r in store_runs(str(store))
+            if r.tags.get("mlops.sweep.point") is not None and r.status == "running"
+        ]:
             assert time.monotonic() < deadline, "no point started"
             time.sleep(0.2)
         time.sleep(1.0)
-        kernels = [p for p in psutil.Process(server.pid).children(recursive=True)
-                   if "kernelapp" in " ".join(p.cmdline()) or "ipykernel" in " ".join(p.cmdline())]
+        kernels = [
+            p
+            for p in psutil.Process(server.pid).children(recursive=True)
+            if "kernelapp" in " ".join(p.cmdline()) or "ipykernel" in " ".join(p.cmdline())
+        ]
         assert kernels
         started = time.monotonic()
         server.send_signal(signal.SIGTERM)
@@ -326,17 +388,23 @@ def test_sigterm_stops_the_server_and_its_sweep_promptly(tmp_path):
 
 # -- D5b: server actions start top-level runs ----------------------------------------------------
 
+
 @pytest.mark.kernel
 @pytest.mark.slow
-async def test_two_sweeps_submitted_apart_are_independent_top_level_runs(jp_fetch, jp_root_dir,
-                                                                         lab_store_url):
+async def test_two_sweeps_submitted_apart_are_independent_top_level_runs(
+    jp_fetch, jp_root_dir, lab_store_url
+):
     """Sweep 2 became a child of sweep 1's point run and was ended with it, before its points."""
     write_notebook(jp_root_dir / "nb.ipynb", SLEEPER)
     body = {"notebook_path": "nb.ipynb", "points": [{"steps": 2}, {"steps": 2}]}
     first = json.loads((await post(jp_fetch, "sweeps", body=body)).body)["job_id"]
-    await wait_for(lambda: [r for r in store_runs(lab_store_url)
-                            if r.tags.get("mlops.sweep.point") is not None
-                            and r.status == "running"])
+    await wait_for(
+        lambda: [
+            r
+            for r in store_runs(lab_store_url)
+            if r.tags.get("mlops.sweep.point") is not None and r.status == "running"
+        ]
+    )
     second = json.loads((await post(jp_fetch, "sweeps", body=body)).body)["job_id"]
     for job_id in (first, second):
         job = await wait_job(jp_fetch, job_id, ("finished", "failed", "cancelled"), timeout=120)
@@ -353,6 +421,7 @@ async def test_two_sweeps_submitted_apart_are_independent_top_level_runs(jp_fetc
 
 
 # -- D10: bounded values in the list and on the tags route -------------------------------------
+
 
 async def test_runs_list_truncates_huge_values_and_the_run_page_keeps_them(jp_fetch, lab_store_url):
     """One 200 MB tag made every runs page 200 MB. Values are now capped (params 6,000
@@ -388,23 +457,27 @@ async def test_tag_value_over_8000_characters_is_a_400(jp_fetch, runs, lab_store
 
 # -- D14: 400s, not 500s ------------------------------------------------------------------------
 
+
 async def test_deeply_nested_json_body_is_a_400(jp_fetch, runs):
     deep = '{"tags": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    response = await jp_fetch(NS, "runs", runs[0], "tags", method="POST", body=deep,
-                              raise_error=False)
+    response = await jp_fetch(
+        NS, "runs", runs[0], "tags", method="POST", body=deep, raise_error=False
+    )
     assert response.code == 400, response.body
     assert "nested too deeply" in json.loads(response.body)["message"]
 
 
 async def test_export_into_a_missing_folder_creates_it_inside_the_root(jp_fetch, jp_root_dir):
     write_notebook(jp_root_dir / "nb.ipynb")
-    response = await post(jp_fetch, "exports", body={"notebook_path": "nb.ipynb",
-                                                     "output_path": "new/deeper/nb.py"})
+    response = await post(
+        jp_fetch, "exports", body={"notebook_path": "nb.ipynb", "output_path": "new/deeper/nb.py"}
+    )
     assert response.code == 200, response.body
     assert json.loads(response.body) == {"output_path": "new/deeper/nb.py"}
     assert "def main(" in (jp_root_dir / "new" / "deeper" / "nb.py").read_text()
-    outside = await post(jp_fetch, "exports", body={"notebook_path": "nb.ipynb",
-                                                    "output_path": "new/../../x/nb.py"})
+    outside = await post(
+        jp_fetch, "exports", body={"notebook_path": "nb.ipynb", "output_path": "new/../../x/nb.py"}
+    )
     assert outside.code == 400 and not (jp_root_dir.parent / "x").exists()
 
 
@@ -415,6 +488,7 @@ async def test_a_filter_the_store_rejects_is_a_400(jp_fetch, runs):
 
 # -- the job registry itself: queued cancel, pruning (real threads, no kernel) -------------------
 
+
 def test_registry_cancels_a_queued_job_before_it_runs_and_prunes_ended_jobs(monkeypatch):
     import threading
     import time
@@ -424,8 +498,7 @@ def test_registry_cancels_a_queued_job_before_it_runs_and_prunes_ended_jobs(monk
 
     registry = jobs.JobRegistry(workers=1)
     release, ran = threading.Event(), []
-    blocker = registry.submit("sweep", lambda: (release.wait(10), "done")[1],
-                              CancelToken())
+    blocker = registry.submit("sweep", lambda: (release.wait(10), "done")[1], CancelToken())
     queued = registry.submit("sweep", lambda: ran.append(1) or "ran", CancelToken())
     assert registry.get(queued["job_id"])["status"] == "queued"
     cancelled = registry.cancel(queued["job_id"])
@@ -437,8 +510,7 @@ def test_registry_cancels_a_queued_job_before_it_runs_and_prunes_ended_jobs(monk
         time.sleep(0.02)
     assert ran == []
     monkeypatch.setattr(jobs, "MAX_ENDED", 3)
-    ids = [registry.submit("rerun", lambda: "ok", CancelToken())["job_id"]
-           for _ in range(5)]
+    ids = [registry.submit("rerun", lambda: "ok", CancelToken())["job_id"] for _ in range(5)]
     deadline = time.monotonic() + 10
     while registry.get(ids[-1]) is None or registry.get(ids[-1])["status"] != "finished":
         assert time.monotonic() < deadline

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import types
 from pathlib import Path
 
@@ -75,14 +74,17 @@ async def test_runs_filter_and_sort(jp_fetch, runs):
     assert data["total"] == 0 and data["runs"] == []
 
 
-@pytest.mark.parametrize("params, needle", [
-    ({"filter": "metrics.acc >>> 1"}, "bad filter"),
-    ({"filter": "nosuchfield == 1"}, "bad filter"),
-    ({"order_by": "metrics.acc SIDEWAYS"}, "order_by"),
-    ({"limit": "ten"}, "limit"),
-    ({"limit": "0"}, "limit"),
-    ({"offset": "-1"}, "offset"),
-])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"filter": "metrics.acc >>> 1"}, "bad filter"),
+        ({"filter": "nosuchfield == 1"}, "bad filter"),
+        ({"order_by": "metrics.acc SIDEWAYS"}, "order_by"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+    ],
+)
 async def test_runs_bad_query_is_400_with_message(jp_fetch, runs, params, needle):
     code, body = await fetch_error(jp_fetch, "runs", params=params)
     assert code == 400
@@ -145,7 +147,9 @@ async def test_table_preview(jp_fetch, runs):
 async def test_artifact_only_by_a_hash_the_run_owns(jp_fetch, runs):
     other = await get_json(jp_fetch, "runs", runs[0])
     sha = other["artifacts"][0]["sha256"]
-    code, body = await fetch_error(jp_fetch, "runs", runs[1], "artifacts", sha)  # another run's blob
+    code, body = await fetch_error(
+        jp_fetch, "runs", runs[1], "artifacts", sha
+    )  # another run's blob
     assert code == 404 and sha in body["message"]
     code, _ = await fetch_error(jp_fetch, "runs", runs[1], "artifacts", "f" * 64)
     assert code == 404
@@ -173,12 +177,22 @@ async def test_compare_unknown_run_404(jp_fetch, runs):
 
 
 async def test_tags_and_delete(jp_fetch, runs):
-    response = await jp_fetch(NS, "runs", runs[0], "tags", method="POST",
-                              body=json.dumps({"tags": {"stage": "candidate", "n": 3}}))
+    response = await jp_fetch(
+        NS,
+        "runs",
+        runs[0],
+        "tags",
+        method="POST",
+        body=json.dumps({"tags": {"stage": "candidate", "n": 3}}),
+    )
     assert json.loads(response.body)["tags"] == {"stage": "candidate", "n": "3"}
-    code, body = await fetch_error(jp_fetch, "runs", runs[0], "tags", method="POST", body={"tag": {}})
+    code, body = await fetch_error(
+        jp_fetch, "runs", runs[0], "tags", method="POST", body={"tag": {}}
+    )
     assert code == 400 and "unknown key(s) 'tag'" in body["message"]
-    code, body = await fetch_error(jp_fetch, "runs", runs[0], "tags", method="POST", body={"tags": []})
+    code, body = await fetch_error(
+        jp_fetch, "runs", runs[0], "tags", method="POST", body={"tags": []}
+    )
     assert code == 400
     response = await jp_fetch(NS, "runs", runs[0], method="DELETE")
     assert response.code == 204
@@ -187,13 +201,17 @@ async def test_tags_and_delete(jp_fetch, runs):
     assert code == 404
 
 
-async def test_requests_without_token_are_refused(jp_fetch, jp_serverapp, http_server_client, jp_base_url, runs):
+async def test_requests_without_token_are_refused(
+    jp_fetch, jp_serverapp, http_server_client, jp_base_url, runs
+):
     for path in ("runs", f"runs/{runs[0]}", "capabilities", f"runs/{runs[0]}/metrics", "compare"):
         with pytest.raises(tornado.httpclient.HTTPClientError) as info:
             await http_server_client.fetch(f"{jp_base_url}{NS}/{path}", raise_error=True)
         assert info.value.code in (401, 403), path
     with pytest.raises(tornado.httpclient.HTTPClientError) as info:
-        await http_server_client.fetch(f"{jp_base_url}{NS}/runs/{runs[0]}", method="DELETE", raise_error=True)
+        await http_server_client.fetch(
+            f"{jp_base_url}{NS}/runs/{runs[0]}", method="DELETE", raise_error=True
+        )
     assert info.value.code in (401, 403)
     assert (await get_json(jp_fetch, "runs"))["total"] == 4  # nothing deleted
 
@@ -203,8 +221,11 @@ TRAVERSAL = "../../etc/passwd"
 
 async def test_path_traversal_refused_everywhere(jp_fetch, runs):
     quoted = TRAVERSAL.replace("/", "%2F")
-    for path in (("runs", quoted), ("runs", runs[0], "artifacts", quoted),
-                 ("runs", runs[0], "artifacts", quoted, "preview")):
+    for path in (
+        ("runs", quoted),
+        ("runs", runs[0], "artifacts", quoted),
+        ("runs", runs[0], "artifacts", quoted, "preview"),
+    ):
         code, _ = await fetch_error(jp_fetch, *path)
         assert code == 404, path
     for params in ({"filter": TRAVERSAL}, {"order_by": TRAVERSAL}, {"experiment": TRAVERSAL}):
@@ -215,9 +236,11 @@ async def test_path_traversal_refused_everywhere(jp_fetch, runs):
     assert code == 400
     response = await jp_fetch(NS, "runs", runs[0], "metrics", params={"key": TRAVERSAL})
     assert json.loads(response.body)["metrics"][0]["points"] == []
-    for action, body in (("exports", {"notebook_path": TRAVERSAL}),
-                         ("conversions", {"notebook_path": "/etc/passwd"}),
-                         ("sweeps", {"notebook_path": TRAVERSAL, "points": [{}]})):
+    for action, body in (
+        ("exports", {"notebook_path": TRAVERSAL}),
+        ("conversions", {"notebook_path": "/etc/passwd"}),
+        ("sweeps", {"notebook_path": TRAVERSAL, "points": [{}]}),
+    ):
         code, _body = await fetch_error(jp_fetch, action, method="POST", body=body)
         assert code == 400, action
 
@@ -225,33 +248,53 @@ async def test_path_traversal_refused_everywhere(jp_fetch, runs):
 def _write_notebook(path: Path) -> None:
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("steps = 3  # how many steps", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("total = sum(range(steps))\nprint(total)")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "steps = 3  # how many steps", metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell("total = sum(range(steps))\nprint(total)"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, str(path))
 
 
 async def test_export_calls_the_converter_inside_root(jp_fetch, jp_root_dir):
     (jp_root_dir / "nb").mkdir()
     _write_notebook(jp_root_dir / "nb" / "train.ipynb")
-    response = await jp_fetch(NS, "exports", method="POST", body=json.dumps({"notebook_path": "nb/train.ipynb"}))
+    response = await jp_fetch(
+        NS, "exports", method="POST", body=json.dumps({"notebook_path": "nb/train.ipynb"})
+    )
     assert json.loads(response.body) == {"output_path": "nb/train.py"}
     script = (jp_root_dir / "nb" / "train.py").read_text()
     assert "def main(" in script and "--steps" in script  # the real converter's CLI
-    again = await jp_fetch(NS, "exports", method="POST", body=json.dumps({"notebook_path": "nb/train.ipynb"}))
+    again = await jp_fetch(
+        NS, "exports", method="POST", body=json.dumps({"notebook_path": "nb/train.ipynb"})
+    )
     assert again.code == 200  # re-exporting its own script is allowed
-    code, body = await fetch_error(jp_fetch, "exports", method="POST",
-                                   body={"notebook_path": "nb/train.ipynb", "output_path": "../../x.py"})
+    code, body = await fetch_error(
+        jp_fetch,
+        "exports",
+        method="POST",
+        body={"notebook_path": "nb/train.ipynb", "output_path": "../../x.py"},
+    )
     assert code == 400 and "outside the server root" in body["message"]
-    code, body = await fetch_error(jp_fetch, "exports", method="POST", body={"notebook_path": "missing.ipynb"})
+    code, body = await fetch_error(
+        jp_fetch, "exports", method="POST", body={"notebook_path": "missing.ipynb"}
+    )
     assert code == 400 and "no notebook" in body["message"]
     code, body = await fetch_error(jp_fetch, "exports", method="POST", body={"notebook": "x"})
     assert code == 400 and "unknown key(s) 'notebook'" in body["message"]
 
 
-async def test_rerun_calls_execution_api_in_background(jp_fetch, jp_root_dir, lab_store_url,
-                                                       monkeypatch):
+async def test_rerun_calls_execution_api_in_background(
+    jp_fetch, jp_root_dir, lab_store_url, monkeypatch
+):
     """run_notebook is an autospec double of the real one (no kernel): a renamed or removed
     keyword the server passes makes this test fail."""
     from unittest import mock
@@ -261,13 +304,20 @@ async def test_rerun_calls_execution_api_in_background(jp_fetch, jp_root_dir, la
 
     nb = jp_root_dir / "train.ipynb"
     nb.write_text("{}")
-    double = mock.create_autospec(run_notebook, return_value=types.SimpleNamespace(
-        run_id="f" * 32, status="finished"))
+    double = mock.create_autospec(
+        run_notebook, return_value=types.SimpleNamespace(run_id="f" * 32, status="finished")
+    )
     monkeypatch.setattr(actions, "run_notebook", double)
     with mj.start_run(name="src", store=lab_store_url, source_notebook=str(nb)) as run:
         run.log_params({"lr": 0.1})
-    response = await jp_fetch(NS, "runs", run.run_id, "reruns", method="POST",
-                              body=json.dumps({"parameters": {"lr": 0.5}}))
+    response = await jp_fetch(
+        NS,
+        "runs",
+        run.run_id,
+        "reruns",
+        method="POST",
+        body=json.dumps({"parameters": {"lr": 0.5}}),
+    )
     assert response.code == 202
     job = json.loads(response.body)
     assert set(job) <= ts_fields("IJob") | {"ended"}
@@ -288,10 +338,17 @@ async def test_rerun_calls_execution_api_in_background(jp_fetch, jp_root_dir, la
 
 async def test_executed_notebook_copy_is_openable(jp_fetch, jp_root_dir, lab_store_url):
     with mj.start_run(name="exec", store=lab_store_url) as run:
-        sha = run.log_artifact(b'{"cells": []}', name="executed.ipynb", media_type="application/x-ipynb+json")
-    response = await jp_fetch(NS, "runs", run.run_id, "artifacts", sha, "copy", method="POST", body="{}")
+        sha = run.log_artifact(
+            b'{"cells": []}', name="executed.ipynb", media_type="application/x-ipynb+json"
+        )
+    response = await jp_fetch(
+        NS, "runs", run.run_id, "artifacts", sha, "copy", method="POST", body="{}"
+    )
     path = json.loads(response.body)["path"]
-    assert path.startswith("mlops-runs/executed-") and (jp_root_dir / path).read_bytes() == b'{"cells": []}'
+    assert (
+        path.startswith("mlops-runs/executed-")
+        and (jp_root_dir / path).read_bytes() == b'{"cells": []}'
+    )
 
 
 async def test_xss_values_are_returned_verbatim_as_json(jp_fetch, lab_store_url):
@@ -307,7 +364,11 @@ async def test_parameters_schema_falls_back_to_recorded_types(jp_fetch, runs):
     data = await get_json(jp_fetch, "runs", runs[0], "parameters")  # train.ipynb is not there
     assert data["source"] == "recorded"
     assert {p["name"]: p["type"] for p in data["parameters"]} == {
-        "depth": "int", "flag": "bool", "lr": "float", "model": "str"}
+        "depth": "int",
+        "flag": "bool",
+        "lr": "float",
+        "model": "str",
+    }
     assert set(data) == ts_fields("IParametersReply")
 
 
@@ -316,14 +377,25 @@ async def test_parameters_schema_from_notebook(jp_fetch, jp_root_dir, lab_store_
     not from the values the run recorded (lr=0.2)."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("lr = 0.1  # learning rate\nepochs = 3",
-                                  metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print(lr)")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "lr = 0.1  # learning rate\nepochs = 3", metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell("print(lr)"),
+        ]
+    )
     nbformat.write(nb, jp_root_dir / "train.ipynb")
-    with mj.start_run(name="nb", store=lab_store_url, source_notebook=str(jp_root_dir / "train.ipynb")) as run:
+    with mj.start_run(
+        name="nb", store=lab_store_url, source_notebook=str(jp_root_dir / "train.ipynb")
+    ) as run:
         run.log_params({"lr": 0.2})
     data = await get_json(jp_fetch, "runs", run.run_id, "parameters")
-    assert data == {"source": "notebook", "notebook_path": "train.ipynb", "parameters": [
-        {"name": "lr", "type": "float", "default": 0.1, "help": "learning rate"},
-        {"name": "epochs", "type": "int", "default": 3, "help": ""}]}
+    assert data == {
+        "source": "notebook",
+        "notebook_path": "train.ipynb",
+        "parameters": [
+            {"name": "lr", "type": "float", "default": 0.1, "help": "learning rate"},
+            {"name": "epochs", "type": "int", "default": 3, "help": ""},
+        ],
+    }

@@ -38,8 +38,14 @@ def env_with_path(*paths: Path) -> dict[str, str]:
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m mlops_jupyter.convert ARGS``."""
-    return subprocess.run([sys.executable, "-m", "mlops_jupyter.convert", *args], cwd=cwd,
-                          env=env_with_path(ROOT), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.convert", *args],
+        cwd=cwd,
+        env=env_with_path(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def execute_notebook(path: Path, cwd: Path) -> tuple[str, str | None]:
@@ -54,16 +60,21 @@ def execute_notebook(path: Path, cwd: Path) -> tuple[str, str | None]:
 
     nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if not _skipped(c)]
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
     error = None
     try:
         client.execute()
     except CellExecutionError as err:
         error = err.ename
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                   for o in c.get("outputs", []) if o.get("output_type") == "stream"
-                   and o.get("name") == "stdout")
+    text = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stdout"
+    )
     return text, error
 
 

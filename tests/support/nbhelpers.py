@@ -17,8 +17,11 @@ def make_notebook(cells: list[str | tuple[str, list[str]]]) -> nbformat.Notebook
     for item in cells:
         source, tags = (item, []) if isinstance(item, str) else item
         nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
@@ -36,5 +39,9 @@ def executed_cells(path: str | Path) -> list[Any]:
 
 def stdout_of(path: str | Path) -> str:
     """All stdout text of an executed notebook."""
-    return "".join(o.get("text", "") for c in executed_cells(path) for o in c.get("outputs", ())
-                   if o.get("output_type") == "stream")
+    return "".join(
+        o.get("text", "")
+        for c in executed_cells(path)
+        for o in c.get("outputs", ())
+        if o.get("output_type") == "stream"
+    )

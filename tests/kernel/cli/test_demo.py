@@ -15,9 +15,13 @@ pytestmark = pytest.mark.slow
 
 def test_demo_records_runs_sweeps_reproduces_and_exports(tmp_path) -> None:
     store = tmp_path / "demo" / "runs.db"
-    done = subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "--store", str(store),
-                           "demo"], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "MLOPS_JUPYTER_STORE": ""})
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", "--store", str(store), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "MLOPS_JUPYTER_STORE": ""},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "demo-logreg-lr0.1" in out and "sgd-classifier" in out and "prepare-diabetes" in out

@@ -10,10 +10,16 @@ from mlops_jupyter.cli.examples import example_notebooks, execute_example
 from mlops_jupyter.store import RunStore
 
 EXPECTED = {
-    "train_classifier.ipynb": ("sgd-classifier", {"learning_rate", "epochs", "alpha", "seed"},
-                               {"test_accuracy", "test_loss", "train_loss", "val_accuracy"}),
-    "prepare_data.ipynb": ("prepare-diabetes", {"outlier_z", "bmi_bins"},
-                           {"rows_in", "rows_out", "dropped_fraction", "target_mean"}),
+    "train_classifier.ipynb": (
+        "sgd-classifier",
+        {"learning_rate", "epochs", "alpha", "seed"},
+        {"test_accuracy", "test_loss", "train_loss", "val_accuracy"},
+    ),
+    "prepare_data.ipynb": (
+        "prepare-diabetes",
+        {"outlier_z", "bmi_bins"},
+        {"rows_in", "rows_out", "dropped_fraction", "target_mean"},
+    ),
 }
 
 

@@ -26,11 +26,32 @@ def test_convert_of_a_notebook_that_raises_names_the_cell_and_writes_nothing(tmp
     tmp_path = tmp_path / "work"
     tmp_path.mkdir()
     notebook = tmp_path / "fails.ipynb"
-    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "# fails"},
-        {"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [], "execution_count": None},
-        {"cell_type": "code", "metadata": {}, "source": "raise ValueError(f'boom {x}')",
-         "outputs": [], "execution_count": None}]}))
+    notebook.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {},
+                "cells": [
+                    {"cell_type": "markdown", "metadata": {}, "source": "# fails"},
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "source": "x = 1",
+                        "outputs": [],
+                        "execution_count": None,
+                    },
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "source": "raise ValueError(f'boom {x}')",
+                        "outputs": [],
+                        "execution_count": None,
+                    },
+                ],
+            }
+        )
+    )
     done = run_cli("convert", str(notebook), "-o", str(tmp_path / "pkg"))
     assert done.returncode == 2
     assert done.stderr.strip() == "error: cell 2 raised ValueError: boom 1"
@@ -41,11 +62,28 @@ def test_convert_timeout_is_one_clear_message(tmp_path):
     tmp_path = tmp_path / "work"
     tmp_path.mkdir()
     notebook = tmp_path / "slow.ipynb"
-    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {}, "source": "import time\ntime.sleep(30)",
-         "outputs": [], "execution_count": None}]}))
+    notebook.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {},
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "source": "import time\ntime.sleep(30)",
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+            }
+        )
+    )
     done = run_cli("convert", str(notebook), "-o", str(tmp_path / "pkg"), "--timeout", "1")
     assert done.returncode == 2
-    assert done.stderr.strip() == ("error: timed out after 1s while running cell 0; raise "
-                                   "--timeout or make the notebook faster")  # as `run` says
+    assert done.stderr.strip() == (
+        "error: timed out after 1s while running cell 0; raise "
+        "--timeout or make the notebook faster"
+    )  # as `run` says
     assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb"]

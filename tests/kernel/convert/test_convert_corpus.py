@@ -20,7 +20,7 @@ from tests.support.corpus import (
     normalize,
 )
 
-_STUB = '''
+_STUB = """
 import sys
 from contextlib import contextmanager
 
@@ -35,7 +35,7 @@ def log_param(key, value):
 
 def log_metric(key, value):
     print("log_metric", key, value, file=sys.stderr)
-'''
+"""
 
 
 @pytest.mark.parametrize("name", CORPUS)
@@ -56,8 +56,14 @@ def test_exported_script_behaves_like_the_notebook(name, tmp_path):
         (paths[0] / "mlops_jupyter" / "__init__.py").write_text(_STUB)
     (tmp_path / "script_run").mkdir()
     (tmp_path / "notebook_run").mkdir()
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path / "script_run",
-                          capture_output=True, text=True, timeout=120, env=env_with_path(*paths))
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path / "script_run",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env_with_path(*paths),
+    )
     if want["script"] == "stub":
         assert done.returncode == 0, done.stderr
         assert done.stdout == want["stdout"]
@@ -92,8 +98,13 @@ def test_converted_package_tests_pass(name, tmp_path):
     assert sorted([w.code, w.cell] for w in result.warnings) == sorted(want["check"])
     if "requirements" in want:
         assert (target / "requirements.txt").read_text().split() == want["requirements"]
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(target / "tests")], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300, env=env_with_path(target.parent))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(target / "tests")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env_with_path(target.parent),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout and "failed" not in done.stdout

@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from tests.support.corpus import CORPUS_DIR, run_cli
 
 from mlops_jupyter.convert import convert_notebook
 from mlops_jupyter.errors import ForeignOutputError
+from tests.support.corpus import CORPUS_DIR, run_cli
 
 
 def _users_folder(path):

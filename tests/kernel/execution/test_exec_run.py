@@ -22,14 +22,38 @@ def test_typed_parameters_reach_the_kernel_with_their_types(tmp_path):
     nb = copy_notebook("typed.ipynb", tmp_path)
     before = nb.read_bytes()
     out = tmp_path / "out" / "typed.out.ipynb"
-    record = run_notebook(nb, {"lr": "0.5", "epochs": "4", "flag": "true", "layers": "[1, 2]",
-                               "opts": {"b": 2}, "seed": "7"}, output_path=out)
+    record = run_notebook(
+        nb,
+        {
+            "lr": "0.5",
+            "epochs": "4",
+            "flag": "true",
+            "layers": "[1, 2]",
+            "opts": {"b": 2},
+            "seed": "7",
+        },
+        output_path=out,
+    )
     seen = json.loads(stdout_of(out).strip().splitlines()[-1])
-    assert seen == {"lr": "float", "epochs": "int", "flag": "bool", "name": "str",
-                    "layers": "list", "opts": "dict", "seed": "int"}
+    assert seen == {
+        "lr": "float",
+        "epochs": "int",
+        "flag": "bool",
+        "name": "str",
+        "layers": "list",
+        "opts": "dict",
+        "seed": "int",
+    }
     assert record.status == "finished" and record.duration > 0
-    assert record.params == {"lr": 0.5, "epochs": 4, "flag": True, "name": "base",
-                             "layers": [1, 2], "opts": {"b": 2}, "seed": 7}
+    assert record.params == {
+        "lr": 0.5,
+        "epochs": 4,
+        "flag": True,
+        "name": "base",
+        "layers": [1, 2],
+        "opts": {"b": 2},
+        "seed": 7,
+    }
     assert record.metrics == {"score": 2.0}  # logged inside the kernel, rolled up
     assert record.source_notebook == str(nb)
     assert nb.read_bytes() == before  # the source notebook is never modified
@@ -44,8 +68,9 @@ def test_typed_parameters_reach_the_kernel_with_their_types(tmp_path):
 
 def test_failing_cell_gives_a_failed_run_with_error_and_output(tmp_path):
     nb = copy_notebook("fail.ipynb", tmp_path)
-    with pytest.raises(NotebookExecutionError, match=r"cell 4 raised ValueError: boom at x=2"
-                       ) as caught:
+    with pytest.raises(
+        NotebookExecutionError, match=r"cell 4 raised ValueError: boom at x=2"
+    ) as caught:
         run_notebook(nb, {"x": 2, "fail_on": 2})
     err = caught.value
     assert (err.cell_index, err.ename, err.evalue) == (4, "ValueError", "boom at x=2")
@@ -56,8 +81,12 @@ def test_failing_cell_gives_a_failed_run_with_error_and_output(tmp_path):
     assert record.tags["mlops.error_cell"] == "4"
     assert record.tags["mlops.error_name"] == "ValueError"
     executed = json.loads(open_store().read_artifact(record.artifact("executed.ipynb").sha256))
-    errors = [o for c in executed["cells"] for o in c.get("outputs", ())
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in executed["cells"]
+        for o in c.get("outputs", ())
+        if o.get("output_type") == "error"
+    ]
     assert errors and errors[0]["evalue"] == "boom at x=2"
     assert record.metrics == {"x2": 4.0}  # logged before the failing cell, not lost
 
@@ -74,8 +103,9 @@ def test_dead_kernel_is_reported_as_such(tmp_path):
 def test_per_run_timeout_is_enforced(tmp_path):
     nb = copy_notebook("slow.ipynb", tmp_path)
     started = time.perf_counter()
-    with pytest.raises(NotebookTimeoutError, match="timed out after 2s while running cell 3"
-                       ) as caught:
+    with pytest.raises(
+        NotebookTimeoutError, match="timed out after 2s while running cell 3"
+    ) as caught:
         run_notebook(nb, {"seconds": 60}, timeout=2)
     assert time.perf_counter() - started < 15
     record = open_store().get_run(caught.value.run_id)
@@ -86,9 +116,25 @@ def test_run_command(tmp_path, capsys):
     nb = copy_notebook("typed.ipynb", tmp_path)
     (tmp_path / "p.yaml").write_text("epochs: 5\n")
     out = tmp_path / "o.ipynb"
-    code = main(["run", str(nb), "-p", "lr", "0.2", "-f", str(tmp_path / "p.yaml"),
-                 "--output", str(out), "--timeout", "60", "--cwd", str(tmp_path),
-                 "--name", "cli-run"])
+    code = main(
+        [
+            "run",
+            str(nb),
+            "-p",
+            "lr",
+            "0.2",
+            "-f",
+            str(tmp_path / "p.yaml"),
+            "--output",
+            str(out),
+            "--timeout",
+            "60",
+            "--cwd",
+            str(tmp_path),
+            "--name",
+            "cli-run",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert "finished" in capsys.readouterr().out and out.is_file()
     (record,) = open_store().search_runs(filter="name == 'cli-run'")

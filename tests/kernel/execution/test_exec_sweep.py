@@ -23,8 +23,25 @@ def _children(sweep_id: str) -> list:
 
 def test_grid_sweep_with_two_jobs_records_each_point_once(tmp_path, capsys):
     nb = copy_notebook("typed.ipynb", tmp_path)
-    code = main(["sweep", str(nb), "--grid", "lr=0.5,2", "--grid", "epochs=1,3", "--jobs", "2",
-                 "-p", "name", "swept", "--name", "grid", "--output-dir", str(tmp_path / "out")])
+    code = main(
+        [
+            "sweep",
+            str(nb),
+            "--grid",
+            "lr=0.5,2",
+            "--grid",
+            "epochs=1,3",
+            "--jobs",
+            "2",
+            "-p",
+            "name",
+            "swept",
+            "--name",
+            "grid",
+            "--output-dir",
+            str(tmp_path / "out"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "4/4 points finished" in out and "lr" in out and "score" in out
@@ -39,8 +56,11 @@ def test_grid_sweep_with_two_jobs_records_each_point_once(tmp_path, capsys):
     for index, (lr, epochs) in enumerate(expected):
         child = by_point[index]
         assert child.status == "finished" and child.tags["mlops.attempts"] == "1"
-        assert (child.params["lr"], child.params["epochs"], child.params["name"]) == \
-            (lr, epochs, "swept")
+        assert (child.params["lr"], child.params["epochs"], child.params["name"]) == (
+            lr,
+            epochs,
+            "swept",
+        )
         assert type(child.params["epochs"]) is int
         assert child.metrics["score"] == pytest.approx(lr * epochs)
     # each point ran in a kernel of its own: the runs tracked inside have distinct pids
@@ -52,8 +72,13 @@ def test_failing_point_is_retried_then_resume_completes_it(tmp_path, capsys):
     nb = copy_notebook("fail.ipynb", tmp_path)
     flag = tmp_path / "still-broken"
     flag.write_text("x")
-    result = sweep_notebook(nb, [{"x": 1}, {"x": 2}, {"x": 3}], jobs=2, retries=1,
-                            parameters={"fail_on": 2, "flag_file": str(flag)})
+    result = sweep_notebook(
+        nb,
+        [{"x": 1}, {"x": 2}, {"x": 3}],
+        jobs=2,
+        retries=1,
+        parameters={"fail_on": 2, "flag_file": str(flag)},
+    )
     assert [p.status for p in result.points] == ["finished", "failed", "finished"]
     assert [p.attempts for p in result.points] == [1, 2, 1]
     assert "boom at x=2" in result.points[1].error
@@ -84,12 +109,19 @@ def _flaky_kernelspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failures:
         "open(count, 'a').write('x')\n"
         f"if n < {failures}:\n    sys.exit('Address already in use')\n"
         "os.execv(sys.executable,\n"
-        "         [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n")
+        "         [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n"
+    )
     spec = tmp_path / "share" / "jupyter" / "kernels" / "flaky"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, str(script), "{connection_file}"],
-        "display_name": "flaky", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, str(script), "{connection_file}"],
+                "display_name": "flaky",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
     return "flaky"
 
@@ -113,18 +145,39 @@ def test_kernel_that_never_starts_is_one_clear_error(tmp_path, monkeypatch):
 
 def test_random_sweep_records_its_seed(tmp_path, capsys):
     nb = copy_notebook("typed.ipynb", tmp_path)
-    code = main(["sweep", str(nb), "--random", "2", "--range", "lr=0.1:0.2",
-                 "--range", "epochs=1:3", "--jobs", "2", "--name", "rnd"])
+    code = main(
+        [
+            "sweep",
+            str(nb),
+            "--random",
+            "2",
+            "--range",
+            "lr=0.1:0.2",
+            "--range",
+            "epochs=1:3",
+            "--jobs",
+            "2",
+            "--name",
+            "rnd",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     (sweep,) = open_store().search_runs(filter="name == 'rnd'")
-    children = {int(c.tags["mlops.sweep.point"]): c
-                for c in open_store().search_runs(parent_run_id=sweep.run_id)}
+    children = {
+        int(c.tags["mlops.sweep.point"]): c
+        for c in open_store().search_runs(parent_run_id=sweep.run_id)
+    }
     assert sorted(children) == [0, 1]
-    assert all(0.1 <= c.params["lr"] <= 0.2 and c.params["epochs"] in (1, 2, 3)
-               for c in children.values())
+    assert all(
+        0.1 <= c.params["lr"] <= 0.2 and c.params["epochs"] in (1, 2, 3) for c in children.values()
+    )
     # the recorded seed is the one that drew these points: the sweep can be drawn again
-    again = random_points(2, ["lr=0.1:0.2", "epochs=1:3"], prepare_job(nb).schema,
-                          seed=int(sweep.tags["mlops.sweep.seed"]))
+    again = random_points(
+        2,
+        ["lr=0.1:0.2", "epochs=1:3"],
+        prepare_job(nb).schema,
+        seed=int(sweep.tags["mlops.sweep.seed"]),
+    )
     assert [{k: children[i].params[k] for k in ("lr", "epochs")} for i in (0, 1)] == again
 
 
@@ -132,11 +185,24 @@ def test_points_file_sweep_with_a_per_point_timeout(tmp_path, capsys):
     nb = copy_notebook("slow.ipynb", tmp_path)
     points = tmp_path / "points.yaml"
     points.write_text("- {seconds: 0}\n- {seconds: 60}\n")
-    code = main(["sweep", str(nb), "--points", str(points), "--jobs", "2", "--timeout", "3",
-                 "--name", "timed"])
+    code = main(
+        [
+            "sweep",
+            str(nb),
+            "--points",
+            str(points),
+            "--jobs",
+            "2",
+            "--timeout",
+            "3",
+            "--name",
+            "timed",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1 and "1/2 points finished" in out and "timed out after 3s" in out
     (sweep,) = open_store().search_runs(filter="name == 'timed'")
-    statuses = {c.params["seconds"]: c.status
-                for c in open_store().search_runs(parent_run_id=sweep.run_id)}
+    statuses = {
+        c.params["seconds"]: c.status for c in open_store().search_runs(parent_run_id=sweep.run_id)
+    }
     assert statuses == {0: "finished", 60: "failed"}

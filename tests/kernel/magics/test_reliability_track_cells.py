@@ -55,20 +55,23 @@ print('score', score)
 
 def test_top_level_await_runs_as_without_tracking(run_cells, store) -> None:
     """D11: top-level await, async for/with, awaiting a task of the kernel's own loop."""
-    nb = run_cells([
-        LOAD,
-        "%%track --name awaited\nx = await asyncio.sleep(0.01, result=3)\ny = x + 1\nprint('y is', y)",
-        ASYNC_BLOCKS,
-        "pending = asyncio.ensure_future(asyncio.sleep(0.01, result=5))",
-        "%%track --name loop_task\nv = await pending",
-        "%%track --name shown\nawait asyncio.sleep(0, result=41) + 1",
-        "%%track --name late_error\nawait asyncio.sleep(0)\nraise ValueError('after await')",
-        "print(y, score, v, Out[6])",
-        "%%track --nope\nlate = await asyncio.sleep(0, result=8)\nprint('late', late)",
-        "%autoawait off",
-        "%%track --name no_autoawait\nawait asyncio.sleep(0)",
-        "await asyncio.sleep(0)",
-    ], allow_errors=True)
+    nb = run_cells(
+        [
+            LOAD,
+            "%%track --name awaited\nx = await asyncio.sleep(0.01, result=3)\ny = x + 1\nprint('y is', y)",
+            ASYNC_BLOCKS,
+            "pending = asyncio.ensure_future(asyncio.sleep(0.01, result=5))",
+            "%%track --name loop_task\nv = await pending",
+            "%%track --name shown\nawait asyncio.sleep(0, result=41) + 1",
+            "%%track --name late_error\nawait asyncio.sleep(0)\nraise ValueError('after await')",
+            "print(y, score, v, Out[6])",
+            "%%track --nope\nlate = await asyncio.sleep(0, result=8)\nprint('late', late)",
+            "%autoawait off",
+            "%%track --name no_autoawait\nawait asyncio.sleep(0)",
+            "await asyncio.sleep(0)",
+        ],
+        allow_errors=True,
+    )
     assert "y is 4" in _text(nb.cells[1]) and "Error" not in str(nb.cells[1].outputs)
     assert _result(nb.cells[5]) == "42"  # the displayhook shows the last awaited value
     assert _error(nb.cells[6])["evalue"] == "after await"
@@ -95,12 +98,19 @@ def test_interrupting_an_awaiting_cell_kills_the_run(tmp_path, monkeypatch, stor
     from nbclient import NotebookClient
 
     # many short sleeps: ipykernel only sees the interrupt when its loop wakes up
-    sleeper = ("%%track --name sleeper\nmj.log_metric('m', 1)\n"
-               "for i in range(300):\n    await asyncio.sleep(0.1)")
+    sleeper = (
+        "%%track --name sleeper\nmj.log_metric('m', 1)\n"
+        "for i in range(300):\n    await asyncio.sleep(0.1)"
+    )
     nb = make_notebook([LOAD, sleeper, "print('alive')"])
     monkeypatch.setenv("MLOPS_JUPYTER_NOTEBOOK", str(tmp_path / "nb.ipynb"))
-    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb,
+        timeout=60,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
     with client.setup_kernel():
         client.execute_cell(nb.cells[0], 0)
         timer = threading.Timer(2.0, lambda: asyncio.run(client.km.interrupt_kernel()))
@@ -118,8 +128,10 @@ def test_interrupting_an_awaiting_cell_kills_the_run(tmp_path, monkeypatch, stor
 
 def test_magic_and_shell_lines_keep_params_and_metrics(run_cells, store) -> None:
     """D17: `%` and `!` lines inside a tracked cell no longer hide its Python lines."""
-    cell = ("%%track --name with_magics\n%time q = 1\n!echo hi from the shell\n"
-            "q2 = q + 1\nscaled = lr * 2")
+    cell = (
+        "%%track --name with_magics\n%time q = 1\n!echo hi from the shell\n"
+        "q2 = q + 1\nscaled = lr * 2"
+    )
     nb = run_cells([LOAD, "lr = 0.5", cell])
     assert "hi from the shell" in _text(nb.cells[2])
     run = _runs(store)["with_magics"]
@@ -143,15 +155,18 @@ class Box:
 
 def test_odd_cells_behave_as_without_tracking(run_cells, store) -> None:
     """Section 1.5 of the probe: sys.exit, syntax errors, top-level yield, huge prints, scopes."""
-    nb = run_cells([
-        LOAD + "\nimport sys",
-        "%%track --name exits\nsys.exit(3)",
-        "%%track --name syntax\nx = (1,",
-        "%%track --name yields\nyield 1",
-        "%%track --name loud\nprint('x' * 2_000_000)",
-        SCOPES,
-        "print('alive', counter, total)",
-    ], allow_errors=True)
+    nb = run_cells(
+        [
+            LOAD + "\nimport sys",
+            "%%track --name exits\nsys.exit(3)",
+            "%%track --name syntax\nx = (1,",
+            "%%track --name yields\nyield 1",
+            "%%track --name loud\nprint('x' * 2_000_000)",
+            SCOPES,
+            "print('alive', counter, total)",
+        ],
+        allow_errors=True,
+    )
     exit_error = _error(nb.cells[1])
     assert exit_error["ename"] == "SystemExit" and exit_error["evalue"] == "3"
     assert _error(nb.cells[2])["ename"] == "SyntaxError"

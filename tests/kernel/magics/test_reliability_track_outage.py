@@ -28,8 +28,9 @@ step
 """
 
 
-def test_a_tracked_cell_survives_the_store_dying_mid_cell(run_cells, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_tracked_cell_survives_the_store_dying_mid_cell(
+    run_cells, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Before: the cell stopped at step 50,001 with StoreUnavailableError and the run failed."""
     cluster = PostgresCluster()
     cluster.start()
@@ -48,6 +49,7 @@ def test_a_tracked_cell_survives_the_store_dying_mid_cell(run_cells, tmp_path: P
             cluster.stop()  # -m immediate: the server dies under the running cell
             time.sleep(3.0)
             cluster.start()
+
         killer = threading.Thread(target=outage)
         killer.start()
         nb = run_cells([LOAD, CELL.format(marker=str(marker))])

@@ -67,8 +67,10 @@ def test_each_execution_is_a_new_run(run_cells, store) -> None:
 
 
 def test_an_exception_fails_the_run_and_still_reaches_the_user(run_cells, store) -> None:
-    nb = run_cells([LOAD, "%%track --name boom\nmj.log_metric('seen', 1)\nraise ValueError('bad data')"],
-                   allow_errors=True)
+    nb = run_cells(
+        [LOAD, "%%track --name boom\nmj.log_metric('seen', 1)\nraise ValueError('bad data')"],
+        allow_errors=True,
+    )
     error = [o for o in nb.cells[1].outputs if o["output_type"] == "error"][0]
     assert error["ename"] == "ValueError" and error["evalue"] == "bad data"
     run = _only_run(store)
@@ -82,8 +84,14 @@ def test_keyboard_interrupt_marks_the_run_killed(run_cells, store) -> None:
 
 
 def test_clean_top_to_bottom_run_is_not_flagged(run_cells, store) -> None:
-    run_cells([LOAD, "x = 1", "y = x + 1",
-               "%%track --no-capture\nz = y * 2\nprint('not kept')\nplt.plot([1, 2])"])
+    run_cells(
+        [
+            LOAD,
+            "x = 1",
+            "y = x + 1",
+            "%%track --no-capture\nz = y * 2\nprint('not kept')\nplt.plot([1, 2])",
+        ]
+    )
     run = _only_run(store)
     cell = run.provenance["cell"]
     assert cell["hidden_state"] is False and cell["hidden_state_reason"] == ""
@@ -102,6 +110,7 @@ def test_value_from_an_edited_cell_is_flagged(run_cells, store) -> None:
 
         nb.cells[1].source = "x = 2  # changed after it ran"
         nbformat.write(nb, path)
+
     run_cells([LOAD, "x = 1", "%%track\nz = x * 2"], [0, 1, edit, 2])
     cell = _only_run(store).provenance["cell"]
     assert cell["hidden_state"] is True
@@ -114,6 +123,7 @@ def test_value_from_a_deleted_cell_is_flagged(run_cells, store) -> None:
 
         del nb.cells[1]
         nbformat.write(nb, path)
+
     run_cells([LOAD, "secret = 5", "%%track\nresult = secret + 1"], [0, 1, delete, 1])
     cell = _only_run(store).provenance["cell"]
     assert cell["hidden_state"] is True and "'secret'" in cell["hidden_state_reason"]
@@ -127,9 +137,14 @@ def test_papermill_injected_parameters_are_params(run_cells, store) -> None:
 
 
 def test_unserialisable_values_warn_and_the_cell_still_works(run_cells, store) -> None:
-    nb = run_cells([LOAD, "class Model: pass\nm = Model()\ntext = 'high'",
-                    "%%track --params m,missing --metrics text\nresult = 42\nprint('done', result)",
-                    "print(result)"])
+    nb = run_cells(
+        [
+            LOAD,
+            "class Model: pass\nm = Model()\ntext = 'high'",
+            "%%track --params m,missing --metrics text\nresult = 42\nprint('done', result)",
+            "print(result)",
+        ]
+    )
     outputs = "".join(o.get("text", "") for o in nb.cells[2].outputs)
     assert "done 42" in outputs
     assert "--params missing: no variable called 'missing'" in outputs
@@ -156,9 +171,15 @@ def test_store_that_goes_away_warns_and_keeps_the_cells_work(run_cells, monkeypa
     try:
         monkeypatch.setenv("MLOPS_JUPYTER_STORE", f"{cluster.url}/postgres")
         stop = lambda nb, path: cluster.stop()  # noqa: E731
-        nb = run_cells([LOAD, "%%track --name before\na = 1",
-                        "%%track --name during\ny = 42\nprint('work done', y)", "print(y * 2)"],
-                       [0, 1, stop, 2, 3])
+        nb = run_cells(
+            [
+                LOAD,
+                "%%track --name before\na = 1",
+                "%%track --name during\ny = 42\nprint('work done', y)",
+                "print(y * 2)",
+            ],
+            [0, 1, stop, 2, 3],
+        )
         text = "".join(o.get("text", "") for o in nb.cells[2].outputs)
         assert "work done 42" in text and "mlops-jupyter: starting the run" in text
         assert text.count("mlops-jupyter:") == 1  # one message, not a cascade
@@ -171,13 +192,24 @@ def test_store_that_goes_away_warns_and_keeps_the_cells_work(run_cells, monkeypa
 
 
 def test_track_start_stop_spans_cells_and_tracked_cells_become_children(run_cells, store) -> None:
-    nb = run_cells([LOAD, "%track start long experiment", "%track log lr=0.01 optimizer=adam",
-                    "%%track --name inner\nacc = 0.8", "mj.log_metric('epoch_loss', 0.3)",
-                    "%track status", "%track stop"])
+    nb = run_cells(
+        [
+            LOAD,
+            "%track start long experiment",
+            "%track log lr=0.01 optimizer=adam",
+            "%%track --name inner\nacc = 0.8",
+            "mj.log_metric('epoch_loss', 0.3)",
+            "%track status",
+            "%track stop",
+        ]
+    )
     assert "active run" in nb.cells[5].outputs[0]["text"]
     parent = _only_run(store, filter="name == 'long experiment'")
     assert parent.status == "finished"
-    assert parent.params == {"optimizer": "adam"} and parent.metrics == {"lr": 0.01, "epoch_loss": 0.3}
+    assert parent.params == {"optimizer": "adam"} and parent.metrics == {
+        "lr": 0.01,
+        "epoch_loss": 0.3,
+    }
     child = _only_run(store, filter="name == 'inner'")
     assert child.parent_run_id == parent.run_id
 
@@ -185,22 +217,32 @@ def test_track_start_stop_spans_cells_and_tracked_cells_become_children(run_cell
 def test_track_line_errors_are_one_clear_message(run_cells) -> None:
     nb = run_cells([LOAD, "%track stop", "%track fly"], allow_errors=True)
     # IPython shows a UsageError as one line, without a traceback
-    assert nb.cells[1].outputs[0]["text"] == \
-        "UsageError: no run started with %track start is active\n"
+    assert (
+        nb.cells[1].outputs[0]["text"] == "UsageError: no run started with %track start is active\n"
+    )
     assert "UsageError: unknown %track command 'fly'" in nb.cells[2].outputs[0]["text"]
 
 
 def test_runs_magic_table_show_and_compare(run_cells, store) -> None:
     xss = "<img src=x onerror=alert(1)>"
-    nb = run_cells([LOAD,
-                    f"%%track --name '{xss}'\nfor i in range(3): mj.log_metric('loss', 1 / (i + 1))\nacc = 0.7",
-                    "%%track --name second\nfor i in range(3): mj.log_metric('loss', 2 / (i + 1))\nacc = 0.9",
-                    "%runs --limit 5", "ids = mj.runs()['run_id'].tolist()",
-                    "%runs compare {ids[0]} {ids[1]}", "%runs show {ids[1]}",
-                    "%runs --filter 'metrics.acc >'"], allow_errors=True)
+    nb = run_cells(
+        [
+            LOAD,
+            f"%%track --name '{xss}'\nfor i in range(3): mj.log_metric('loss', 1 / (i + 1))\nacc = 0.7",
+            "%%track --name second\nfor i in range(3): mj.log_metric('loss', 2 / (i + 1))\nacc = 0.9",
+            "%runs --limit 5",
+            "ids = mj.runs()['run_id'].tolist()",
+            "%runs compare {ids[0]} {ids[1]}",
+            "%runs show {ids[1]}",
+            "%runs --filter 'metrics.acc >'",
+        ],
+        allow_errors=True,
+    )
     table = nb.cells[3].outputs[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in table
-    assert "&lt;img src=x onerror=alert(1)&gt;" in table["text/html"] and xss not in table["text/html"]
+    assert (
+        "&lt;img src=x onerror=alert(1)&gt;" in table["text/html"] and xss not in table["text/html"]
+    )
     assert "second" in table["text/plain"] and "metrics.acc" in table["text/plain"]
     compare = nb.cells[5].outputs
     assert "metrics.acc" in compare[0]["data"]["text/plain"]

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.kernel
 
 _CHECKOUT = str(Path(__file__).resolve().parents[3])
 PARAMS = "lr = 0.1  # learning rate\nepochs = 2"
-BODY = "import mlops_jupyter as mj\nmj.log_metric('score', lr * epochs)\nprint('score', lr * epochs)"
+BODY = (
+    "import mlops_jupyter as mj\nmj.log_metric('score', lr * epochs)\nprint('score', lr * epochs)"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +36,11 @@ def _notebook(folder: Path, marker: str) -> Path:
     else:
         nb.cells.append(nbformat.v4.new_code_cell(PARAMS, metadata={"tags": [marker]}))
     nb.cells.append(nbformat.v4.new_code_cell(BODY))
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = folder / "nb.ipynb"
     nbformat.write(nb, path)
     return path
@@ -47,7 +52,9 @@ def test_params_lists_the_schema_of_any_parameters_cell(tmp_path, capsys, marker
     assert main(["params", str(path), "--format", "json"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert [(s["name"], s["type"], s["default"], s["help"]) for s in schema] == [
-        ("lr", "float", 0.1, "learning rate"), ("epochs", "int", 2, "")]
+        ("lr", "float", 0.1, "learning rate"),
+        ("epochs", "int", 2, ""),
+    ]
 
 
 @pytest.mark.parametrize("marker", ["pipeline-parameters", "#| parameters"])
@@ -68,26 +75,41 @@ def test_run_injects_values_after_any_parameters_cell(tmp_path, capsys, marker) 
 
 def test_sweep_over_a_kale_parameters_cell(tmp_path, capsys) -> None:
     path = _notebook(tmp_path, "pipeline-parameters")
-    code = main(["sweep", str(path), "--grid", "lr=0.5,2", "--name", "kale",
-                 "--output-dir", str(tmp_path / "out")])
+    code = main(
+        [
+            "sweep",
+            str(path),
+            "--grid",
+            "lr=0.5,2",
+            "--name",
+            "kale",
+            "--output-dir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0, capsys.readouterr()
     (sweep,) = open_store().search_runs(filter="name == 'kale'")
     children = open_store().search_runs(parent_run_id=sweep.run_id)
-    assert sorted((c.params["lr"], c.metrics["score"]) for c in children) == [(0.5, 1.0),
-                                                                            (2.0, 4.0)]
+    assert sorted((c.params["lr"], c.metrics["score"]) for c in children) == [
+        (0.5, 1.0),
+        (2.0, 4.0),
+    ]
 
 
 LOAD = "%load_ext mlops_jupyter"
 TRACKED = "%%track --name t\nout = 1"
 
 
-@pytest.mark.parametrize("parameters_cell", [
-    (PARAMS, ["parameters"]),
-    (PARAMS, ["pipeline-parameters"]),
-    ("#| parameters\n" + PARAMS, []),
-], ids=["tag", "kale", "comment"])
-def test_track_records_the_values_of_any_parameters_cell(run_cells, store, parameters_cell
-                                                         ) -> None:
+@pytest.mark.parametrize(
+    "parameters_cell",
+    [
+        (PARAMS, ["parameters"]),
+        (PARAMS, ["pipeline-parameters"]),
+        ("#| parameters\n" + PARAMS, []),
+    ],
+    ids=["tag", "kale", "comment"],
+)
+def test_track_records_the_values_of_any_parameters_cell(run_cells, store, parameters_cell) -> None:
     """The tracked cell does not read lr or epochs: they are params because of the cell's role."""
     run_cells([parameters_cell, LOAD, TRACKED])
     (summary,) = store.search_runs()

@@ -14,15 +14,21 @@ import mlops_jupyter as mj
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def three_runs() -> list[str]:
     ids = []
     for lr, model in ((0.1, "rf"), (0.01, "rf"), (0.5, "svm")):
-        with mj.start_run(f"{model}-{lr}", experiment="cli", params={"lr": lr, "model": model}) as run:
+        with mj.start_run(
+            f"{model}-{lr}", experiment="cli", params={"lr": lr, "model": model}
+        ) as run:
             run.log_metric("acc", 1 - lr)
             run.log_artifact(b"bytes of " + model.encode(), name="model.bin")
         ids.append(run.run_id)
@@ -30,8 +36,16 @@ def three_runs() -> list[str]:
 
 
 def test_ls_table_filter_sort_limit(three_runs) -> None:
-    done = cli("runs", "ls", "--filter", "params.model == 'rf'", "--sort", "metrics.acc DESC",
-               "--limit", "1")
+    done = cli(
+        "runs",
+        "ls",
+        "--filter",
+        "params.model == 'rf'",
+        "--sort",
+        "metrics.acc DESC",
+        "--limit",
+        "1",
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split()[:6] == ["run_id", "name", "status", "experiment", "start", "duration"]
@@ -53,18 +67,31 @@ def test_ls_on_an_empty_store_says_how_to_start() -> None:
 def test_show_text_and_json(three_runs) -> None:
     done = cli("runs", "show", three_runs[0][:8])
     assert done.returncode == 0
-    for expected in ("rf-0.1", "params:", "lr", "metrics:", "acc", "artifacts:", "model.bin",
-                     "provenance:", "python"):
+    for expected in (
+        "rf-0.1",
+        "params:",
+        "lr",
+        "metrics:",
+        "acc",
+        "artifacts:",
+        "model.bin",
+        "provenance:",
+        "python",
+    ):
         assert expected in done.stdout
     data = json.loads(cli("runs", "show", three_runs[0], "--format", "json").stdout)
-    assert data["params"] == {"lr": 0.1, "model": "rf"} and data["artifacts"][0]["name"] == "model.bin"
+    assert (
+        data["params"] == {"lr": 0.1, "model": "rf"} and data["artifacts"][0]["name"] == "model.bin"
+    )
 
 
 def test_compare_marks_differences(three_runs) -> None:
     done = cli("runs", "compare", *(r[:8] for r in three_runs[:2]))
     assert done.returncode == 0
-    rows = {line.split()[1] if line.startswith("*") else line.split()[0]: line
-            for line in done.stdout.splitlines()[2:]}
+    rows = {
+        line.split()[1] if line.startswith("*") else line.split()[0]: line
+        for line in done.stdout.splitlines()[2:]
+    }
     assert rows["params.lr"].startswith("*")
     assert not rows["params.model"].startswith("*")
     assert rows["metrics.acc"].startswith("*")

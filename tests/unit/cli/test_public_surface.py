@@ -22,27 +22,71 @@ from mlops_jupyter.cli.main import build_parser, main
 from tests.support import ROOT
 
 PUBLIC_NAMES = [
-    "MlopsJupyterError", "Run", "RunRecord", "RunStore", "__version__", "active_run", "end_run",
-    "get_run", "load_ipython_extension", "log_artifact", "log_figure", "log_input",
-    "log_metric", "log_metrics", "log_param", "log_params", "log_table", "open_store",
-    "reproduce_run", "run_notebook", "runs", "set_tag", "set_tags", "start_run",
-    "sweep_notebook", "unload_ipython_extension",
+    "MlopsJupyterError",
+    "Run",
+    "RunRecord",
+    "RunStore",
+    "__version__",
+    "active_run",
+    "end_run",
+    "get_run",
+    "load_ipython_extension",
+    "log_artifact",
+    "log_figure",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_table",
+    "open_store",
+    "reproduce_run",
+    "run_notebook",
+    "runs",
+    "set_tag",
+    "set_tags",
+    "start_run",
+    "sweep_notebook",
+    "unload_ipython_extension",
 ]
 JUPYTER_HOOKS = ["_jupyter_labextension_paths", "_jupyter_server_extension_points"]
 COMMANDS = [
-    "", "demo", "runs", "runs ls", "runs show", "runs compare", "runs rm", "store", "store info",
-    "store migrate", "store gc", "params", "run", "sweep", "reproduce", "export",
-    "export script", "convert", "check",
+    "",
+    "demo",
+    "runs",
+    "runs ls",
+    "runs show",
+    "runs compare",
+    "runs rm",
+    "store",
+    "store info",
+    "store migrate",
+    "store gc",
+    "params",
+    "run",
+    "sweep",
+    "reproduce",
+    "export",
+    "export script",
+    "convert",
+    "check",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
 CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
-    "MLOPS_JUPYTER_BLOBS", "MLOPS_JUPYTER_BLOBS_OPTIONS", "MLOPS_JUPYTER_EXPERIMENT",
-    "MLOPS_JUPYTER_FLUSH_INTERVAL", "MLOPS_JUPYTER_HEARTBEAT_TIMEOUT",
-    "MLOPS_JUPYTER_KERNEL_DEBUGGER", "MLOPS_JUPYTER_NOTEBOOK", "MLOPS_JUPYTER_PARENT_RUN",
-    "MLOPS_JUPYTER_SPOOL", "MLOPS_JUPYTER_STORE", "MLOPS_JUPYTER_STORE_TIMEOUT",
+    "MLOPS_JUPYTER_BLOBS",
+    "MLOPS_JUPYTER_BLOBS_OPTIONS",
+    "MLOPS_JUPYTER_EXPERIMENT",
+    "MLOPS_JUPYTER_FLUSH_INTERVAL",
+    "MLOPS_JUPYTER_HEARTBEAT_TIMEOUT",
+    "MLOPS_JUPYTER_KERNEL_DEBUGGER",
+    "MLOPS_JUPYTER_NOTEBOOK",
+    "MLOPS_JUPYTER_PARENT_RUN",
+    "MLOPS_JUPYTER_SPOOL",
+    "MLOPS_JUPYTER_STORE",
+    "MLOPS_JUPYTER_STORE_TIMEOUT",
 ]
 
 
@@ -54,9 +98,11 @@ def _differences(expected: list[str], actual: list[str]) -> str:
 
 # -- the Python API ---------------------------------------------------------------------------
 
+
 def test_all_lists_exactly_the_public_names() -> None:
     assert sorted(mlops_jupyter.__all__) == sorted(PUBLIC_NAMES), _differences(
-        PUBLIC_NAMES, mlops_jupyter.__all__)
+        PUBLIC_NAMES, mlops_jupyter.__all__
+    )
 
 
 @pytest.mark.parametrize("name", PUBLIC_NAMES + JUPYTER_HOOKS)
@@ -78,8 +124,10 @@ def test_jupyter_hooks_point_at_real_things() -> None:
 
 # -- the command line -------------------------------------------------------------------------
 
-def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-          ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+
+def _walk(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
     yield path, parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -103,8 +151,14 @@ def test_every_command_answers_help(command: str, capsys: pytest.CaptureFixture[
 
 @pytest.mark.parametrize("module", MODULE_ENTRY_POINTS)
 def test_python_m_entry_points_answer_help(module: str) -> None:
-    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
-                          text=True, timeout=120, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: mlops-jupyter")
     offered = CONVERT_COMMANDS if module.endswith("convert") else COMMANDS[1:]
@@ -124,6 +178,7 @@ def test_console_scripts_resolve() -> None:
 
 # -- the magics -------------------------------------------------------------------------------
 
+
 def test_load_ext_registers_the_pinned_magics() -> None:
     """`%load_ext mlops_jupyter` on an in-process IPython shell (no kernel)."""
     from IPython.core.interactiveshell import InteractiveShell
@@ -141,16 +196,20 @@ def test_load_ext_registers_the_pinned_magics() -> None:
 
 # -- configuration by environment --------------------------------------------------------------
 
+
 def _documented_variables() -> dict[str, str]:
     """MLOPS_JUPYTER_* constants of env.py -> the `#:` comment above each."""
     source = (ROOT / "mlops_jupyter" / "env.py").read_text(encoding="utf-8")
     lines = source.splitlines()
     found = {}
     for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
-                and str(node.value.value).startswith("MLOPS_JUPYTER_"):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Constant)
+            and str(node.value.value).startswith("MLOPS_JUPYTER_")
+        ):
             above = []
-            for line in reversed(lines[:node.lineno - 1]):
+            for line in reversed(lines[: node.lineno - 1]):
                 if not line.startswith("#:"):
                     break
                 above.insert(0, line[2:].strip())
@@ -168,10 +227,14 @@ def test_env_py_lists_exactly_the_pinned_variables_each_with_its_meaning() -> No
 @pytest.mark.parametrize("variable", ENV_VARIABLES)
 def test_every_variable_is_read_by_the_package_and_named_in_the_readme(variable: str) -> None:
     constant = _documented_variables()[variable].rsplit("[", 1)[1].rstrip("]")
-    users = [path.relative_to(ROOT).as_posix()
-             for path in sorted((ROOT / "mlops_jupyter").rglob("*.py"))
-             if path.name != "env.py" and re.search(
-                 rf"\benv\.{constant}\b|['\"]{variable}['\"]", path.read_text(encoding="utf-8"))]
+    users = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "mlops_jupyter").rglob("*.py"))
+        if path.name != "env.py"
+        and re.search(
+            rf"\benv\.{constant}\b|['\"]{variable}['\"]", path.read_text(encoding="utf-8")
+        )
+    ]
     assert users, f"nothing in mlops_jupyter/ reads {variable} (env.{constant})"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     mentioned = re.search(rf"\b{variable}\b", readme) is not None

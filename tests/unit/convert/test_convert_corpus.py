@@ -30,8 +30,14 @@ def test_track_script_runs_against_the_real_tracking_api(tmp_path):
     export_script(CORPUS_DIR / "track_magic.ipynb", script)
     env = env_with_path(ROOT)
     env["MLOPS_JUPYTER_STORE"] = str(tmp_path / "store" / "runs.db")
-    done = subprocess.run([sys.executable, str(script), "--lr", "0.2"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, str(script), "--lr", "0.2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "acc=0.98\n"
     assert (tmp_path / "store" / "runs.db").exists()

@@ -10,8 +10,11 @@ from mlops_jupyter.notebook.roles import read_cells
 
 
 def _cells(*sources, tags=None):
-    return {"cells": [{"cell_type": "code", "metadata": {"tags": tags or []}, "source": s}
-                      for s in sources]}
+    return {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": tags or []}, "source": s} for s in sources
+        ]
+    }
 
 
 def _translate(source, collect=False):
@@ -19,14 +22,24 @@ def _translate(source, collect=False):
 
 
 def test_roles_from_tags_and_comments():
-    nb = {"cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "# title"},
-        {"cell_type": "code", "metadata": {"tags": ["step:load", "after:a,b"]}, "source": "x = 1"},
-        {"cell_type": "code", "metadata": {}, "source": "#| step: clean\n#| after: load\n#| nbdev: x\ny = 2"},
-        {"cell_type": "code", "metadata": {}, "source": "%%time\n#| skip\nz = 3"},
-        {"cell_type": "code", "metadata": {}, "source": "#|test\nassert y"},
-        {"cell_type": "code", "metadata": {}, "source": "w = 1\n#| step: late"},
-    ]}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# title"},
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["step:load", "after:a,b"]},
+                "source": "x = 1",
+            },
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": "#| step: clean\n#| after: load\n#| nbdev: x\ny = 2",
+            },
+            {"cell_type": "code", "metadata": {}, "source": "%%time\n#| skip\nz = 3"},
+            {"cell_type": "code", "metadata": {}, "source": "#|test\nassert y"},
+            {"cell_type": "code", "metadata": {}, "source": "w = 1\n#| step: late"},
+        ]
+    }
     load, clean, timed, test, late = read_cells(nb)
     assert (load.index, load.step, load.after) == (1, "load", ("a", "b"))
     assert (clean.step, clean.after) == ("clean", ("load",))
@@ -36,56 +49,85 @@ def test_roles_from_tags_and_comments():
 
 
 def test_kale_tags_are_understood():
-    nb = {"cells": [
-        {"cell_type": "code", "metadata": {"tags": ["pipeline-parameters"]}, "source": "a = 1"},
-        {"cell_type": "code", "metadata": {"tags": ["block:load", "prev:setup"]}, "source": "x = 1"},
-        {"cell_type": "code", "metadata": {"tags": ["imports", "pipeline-metrics"]}, "source": "import os"},
-    ]}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["pipeline-parameters"]}, "source": "a = 1"},
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["block:load", "prev:setup"]},
+                "source": "x = 1",
+            },
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["imports", "pipeline-metrics"]},
+                "source": "import os",
+            },
+        ]
+    }
     params, load, imports = read_cells(nb)
     assert params.parameters and (load.step, load.after) == ("load", ("setup",))
     assert not (imports.step or imports.skip or imports.test or imports.parameters)
 
 
 def test_bad_step_name_is_an_error_naming_the_cell():
-    with pytest.raises(NotebookError, match=r"cell 0: step name '2fast' .* not a Python identifier"):
+    with pytest.raises(
+        NotebookError, match=r"cell 0: step name '2fast' .* not a Python identifier"
+    ):
         read_cells(_cells("#| step: 2fast\nx = 1"))
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("%matplotlib inline\nx = 1", "pass  # %matplotlib inline\nx = 1"),
-    ("%load_ext mlops_jupyter", "pass  # %load_ext mlops_jupyter"),
-    ("%config InlineBackend.figure_format = 'svg'", "pass  # %config InlineBackend.figure_format = 'svg'"),
-    ("!ls -l", "_sh('ls -l', {**globals(), **locals()})"),
-    ("files = !ls", "files = _sh_lines('ls', {**globals(), **locals()})"),
-    ("out = %sx echo {x}", "out = _sh_lines('echo {x}', {**globals(), **locals()})"),
-    ("home = %env HOME", "home = os.environ['HOME']"),
-    ("for i in range(2):\n    !echo {i}", "for i in range(2):\n    _sh('echo {i}', {**globals(), **locals()})"),
-    ("%env A=1", "os.environ['A'] = '1'\nprint('env: A=1')"),
-    ("%env HOME", "os.environ['HOME']"),
-    ("%cd /tmp", "os.chdir(os.path.expanduser('/tmp'))"),
-    ("%time y = f()", "_time_start = _now()\ny = f()\n_print_time(_time_start)"),
-    ("%%time\na = 1\nb = 2", "_time_start = _now()\na = 1\nb = 2\n_print_time(_time_start)"),
-    ("%%bash\necho $HOME\n%not a magic here", "_sh('echo $HOME\\n%not a magic here\\n', shell='bash')"),
-    ("%%writefile -a out.txt\nline {x}", "_write_file('out.txt', 'line {x}\\n', append=True)"),
-    ("%%html\n<b>x</b>", "pass  # %%html cell (display only)"),
-    ("%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n%track log lr=0.1 opt=adam\n"
-     "%track status\n%track stop",
-     "pass  # %load_ext mlops_jupyter\nmlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
-     "mlops_jupyter.log_metric('lr', 0.1)\nmlops_jupyter.log_param('opt', 'adam')\n"
-     "pass  # %track status\nmlops_jupyter.end_run()"),
-    ("x = 1 % 2\ny = (3\n% 2)", "x = 1 % 2\ny = (3\n% 2)"),  # plain Python is left alone
-    ("s = '''\n!not a command\n'''", "s = '''\n!not a command\n'''"),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("%matplotlib inline\nx = 1", "pass  # %matplotlib inline\nx = 1"),
+        ("%load_ext mlops_jupyter", "pass  # %load_ext mlops_jupyter"),
+        (
+            "%config InlineBackend.figure_format = 'svg'",
+            "pass  # %config InlineBackend.figure_format = 'svg'",
+        ),
+        ("!ls -l", "_sh('ls -l', {**globals(), **locals()})"),
+        ("files = !ls", "files = _sh_lines('ls', {**globals(), **locals()})"),
+        ("out = %sx echo {x}", "out = _sh_lines('echo {x}', {**globals(), **locals()})"),
+        ("home = %env HOME", "home = os.environ['HOME']"),
+        (
+            "for i in range(2):\n    !echo {i}",
+            "for i in range(2):\n    _sh('echo {i}', {**globals(), **locals()})",
+        ),
+        ("%env A=1", "os.environ['A'] = '1'\nprint('env: A=1')"),
+        ("%env HOME", "os.environ['HOME']"),
+        ("%cd /tmp", "os.chdir(os.path.expanduser('/tmp'))"),
+        ("%time y = f()", "_time_start = _now()\ny = f()\n_print_time(_time_start)"),
+        ("%%time\na = 1\nb = 2", "_time_start = _now()\na = 1\nb = 2\n_print_time(_time_start)"),
+        (
+            "%%bash\necho $HOME\n%not a magic here",
+            "_sh('echo $HOME\\n%not a magic here\\n', shell='bash')",
+        ),
+        ("%%writefile -a out.txt\nline {x}", "_write_file('out.txt', 'line {x}\\n', append=True)"),
+        ("%%html\n<b>x</b>", "pass  # %%html cell (display only)"),
+        (
+            "%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n%track log lr=0.1 opt=adam\n"
+            "%track status\n%track stop",
+            "pass  # %load_ext mlops_jupyter\nmlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
+            "mlops_jupyter.log_metric('lr', 0.1)\nmlops_jupyter.log_param('opt', 'adam')\n"
+            "pass  # %track status\nmlops_jupyter.end_run()",
+        ),
+        ("x = 1 % 2\ny = (3\n% 2)", "x = 1 % 2\ny = (3\n% 2)"),  # plain Python is left alone
+        ("s = '''\n!not a command\n'''", "s = '''\n!not a command\n'''"),
+    ],
+)
 def test_translation(source, expected):
     assert _translate(source).code == expected
 
 
-@pytest.mark.parametrize("source, requirements", [
-    ("%pip install numpy 'pandas>=2'", ["numpy", "pandas>=2"]),
-    ("!pip install -q -U scikit-learn", ["scikit-learn"]),
-    ("!python -m pip install -r reqs.txt --index-url http://x tqdm", ["-r reqs.txt", "tqdm"]),
-    ("%conda install -y scipy", ["scipy"]),
-])
+@pytest.mark.parametrize(
+    "source, requirements",
+    [
+        ("%pip install numpy 'pandas>=2'", ["numpy", "pandas>=2"]),
+        ("!pip install -q -U scikit-learn", ["scikit-learn"]),
+        ("!python -m pip install -r reqs.txt --index-url http://x tqdm", ["-r reqs.txt", "tqdm"]),
+        ("%conda install -y scipy", ["scipy"]),
+    ],
+)
 def test_package_installs_move_to_requirements(source, requirements):
     result = _translate(source)
     assert result.requirements == requirements
@@ -93,26 +135,32 @@ def test_package_installs_move_to_requirements(source, requirements):
 
 
 def test_track_cell_is_unwrapped_into_api_calls():
-    result = _translate("%%track --name base --experiment e1 --params lr,wd --metrics acc "
-                        "--tag team=ml --no-capture\nacc = 1 - lr\ns = '''x\ny'''")
+    result = _translate(
+        "%%track --name base --experiment e1 --params lr,wd --metrics acc "
+        "--tag team=ml --no-capture\nacc = 1 - lr\ns = '''x\ny'''"
+    )
     assert result.code == (
         "with mlops_jupyter.start_run(name='base', experiment='e1', tags={'team': 'ml'}):\n"
         "    mlops_jupyter.log_param('lr', lr)\n    mlops_jupyter.log_param('wd', wd)\n"
-        "    acc = 1 - lr\n    s = '''x\ny'''\n    mlops_jupyter.log_metric('acc', acc)")
+        "    acc = 1 - lr\n    s = '''x\ny'''\n    mlops_jupyter.log_metric('acc', acc)"
+    )
     assert result.imports == {"mlops_jupyter"}
     compile(result.code, "<cell>", "exec")
 
 
-@pytest.mark.parametrize("source, magic, line", [
-    ("x = 1\n%timeit x + 1", "%timeit", 2),
-    ("%%capture out\nprint(1)", "%%capture", 1),
-    ("%%writefile a.txt b.txt\nhello", "%%writefile a.txt b.txt", 1),
-    ("%run other.py", "%run", 1),
-    ("a = 1\n\nlen?", "?", 3),
-    ("y = %who_ls", "%who_ls", 1),
-    ("%%track --bogus\nx = 1", "%%track --bogus", 1),
-    ("%track rewind", "%track rewind", 1),
-])
+@pytest.mark.parametrize(
+    "source, magic, line",
+    [
+        ("x = 1\n%timeit x + 1", "%timeit", 2),
+        ("%%capture out\nprint(1)", "%%capture", 1),
+        ("%%writefile a.txt b.txt\nhello", "%%writefile a.txt b.txt", 1),
+        ("%run other.py", "%run", 1),
+        ("a = 1\n\nlen?", "?", 3),
+        ("y = %who_ls", "%who_ls", 1),
+        ("%%track --bogus\nx = 1", "%%track --bogus", 1),
+        ("%track rewind", "%track rewind", 1),
+    ],
+)
 def test_refused_magics_name_cell_and_line(source, magic, line):
     with pytest.raises(UnsupportedMagicError) as info:
         _translate(source)
@@ -140,4 +188,7 @@ def test_policy_table_is_declarative_and_complete():
 
 def test_magic_looking_lines_inside_strings_are_left_alone():
     result = _translate('!echo hi\ns = """\n!not a command\n%nor this\n"""')
-    assert result.code == "_sh('echo hi', {**globals(), **locals()})\ns = \"\"\"\n!not a command\n%nor this\n\"\"\""
+    assert (
+        result.code
+        == '_sh(\'echo hi\', {**globals(), **locals()})\ns = """\n!not a command\n%nor this\n"""'
+    )

@@ -9,7 +9,9 @@ from mlops_jupyter.notebook.read import read_notebook
 from tests.support.corpus import CORPUS, CORPUS_DIR, expected
 
 
-@pytest.mark.parametrize("name", [n for n in CORPUS if "outputs" in expected(n) or "inputs" in expected(n)])
+@pytest.mark.parametrize(
+    "name", [n for n in CORPUS if "outputs" in expected(n) or "inputs" in expected(n)]
+)
 def test_step_interfaces(name):
     plan = plan_notebook(read_notebook(CORPUS_DIR / f"{name}.ipynb"))
     steps = {b.name: b for b in plan.steps()}

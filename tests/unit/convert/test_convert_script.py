@@ -26,12 +26,23 @@ def _load(path: Path):
 def _notebook(tmp_path: Path, *sources: str, params: str | None = None) -> Path:
     cells = []
     if params is not None:
-        cells.append({"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": params,
-                      "outputs": [], "execution_count": None})
-    cells += [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [],
-               "execution_count": None} for s in sources]
+        cells.append(
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["parameters"]},
+                "source": params,
+                "outputs": [],
+                "execution_count": None,
+            }
+        )
+    cells += [
+        {"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None}
+        for s in sources
+    ]
     path = tmp_path / "nb.ipynb"
-    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    path.write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
+    )
     return path
 
 
@@ -58,21 +69,39 @@ def test_main_takes_the_parameters_as_keywords(tmp_path, capsys):
     module = _load(script)
     module.main(factor=10)
     assert capsys.readouterr().out.splitlines()[0] == "[0.5, 10.5, 20.5, 30.5]"
-    with pytest.raises(TypeError, match=r"unknown parameter\(s\) bogus; expected one of factor, offset"):
+    with pytest.raises(
+        TypeError, match=r"unknown parameter\(s\) bogus; expected one of factor, offset"
+    ):
         module.main(bogus=1)
 
 
 def test_cli_types_defaults_help_and_errors(tmp_path):
-    nb = _notebook(tmp_path, "print(repr(flag), layers, opts, name, ratio, n + 1)",
-                   params="flag = False  # turn it on\nlayers = [1, 2]\nopts = {}\n"
-                          "name = None\nratio: float = 1  # 50% of it\nn_items = 3\nn = 1")
+    nb = _notebook(
+        tmp_path,
+        "print(repr(flag), layers, opts, name, ratio, n + 1)",
+        params="flag = False  # turn it on\nlayers = [1, 2]\nopts = {}\n"
+        "name = None\nratio: float = 1  # 50% of it\nn_items = 3\nn = 1",
+    )
     script = tmp_path / "nb.py"
     export_script(nb, script)
-    run = lambda *a: subprocess.run([sys.executable, str(script), *a], capture_output=True,
-                                    text=True, env=env_with_path())
+    run = lambda *a: subprocess.run(
+        [sys.executable, str(script), *a], capture_output=True, text=True, env=env_with_path()
+    )
     assert run().stdout == "False [1, 2] {} None 1 2\n"
-    done = run("--flag", "yes", "--layers", "[3]", "--opts", '{"a": 1}', "--name", "x",
-               "--ratio", "0.5", "--n", "41")
+    done = run(
+        "--flag",
+        "yes",
+        "--layers",
+        "[3]",
+        "--opts",
+        '{"a": 1}',
+        "--name",
+        "x",
+        "--ratio",
+        "0.5",
+        "--n",
+        "41",
+    )
     assert done.stdout == "True [3] {'a': 1} 'x' 0.5 42\n".replace("'x'", "x")
     helptext = run("--help").stdout
     assert "--flag FLAG" in helptext and "turn it on (bool, default: False)" in helptext
@@ -84,8 +113,11 @@ def test_cli_types_defaults_help_and_errors(tmp_path):
 
 
 def test_multiline_strings_keep_their_content_inside_main(tmp_path, capsys):
-    nb = _notebook(tmp_path, 'text = """a\n    b\nc"""\nprint(repr(text))',
-                   "def f():\n    return '''x\n  y'''\nprint(repr(f()))")
+    nb = _notebook(
+        tmp_path,
+        'text = """a\n    b\nc"""\nprint(repr(text))',
+        "def f():\n    return '''x\n  y'''\nprint(repr(f()))",
+    )
     script = tmp_path / "s.py"
     export_script(nb, script)
     _load(script).main()
@@ -101,7 +133,9 @@ def test_notebook_without_parameters_rejects_any(tmp_path):
 
 def test_a_notebook_defining_main_keeps_it(tmp_path, capsys):
     script = tmp_path / "s.py"
-    export_script(_notebook(tmp_path, "def main():\n    return 'user main'", "print(main())"), script)
+    export_script(
+        _notebook(tmp_path, "def main():\n    return 'user main'", "print(main())"), script
+    )
     module = _load(script)
     module.run_notebook()
     assert capsys.readouterr().out == "user main\n"
@@ -114,7 +148,9 @@ def test_api_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
     target = tmp_path / "nb.py"
     target.write_text("# user's own code\n")
     nb = _notebook(tmp_path, "x = 1")
-    with pytest.raises(NotebookError, match=r"was not written by mlops-jupyter \(a jupytext pair\?\)"):
+    with pytest.raises(
+        NotebookError, match=r"was not written by mlops-jupyter \(a jupytext pair\?\)"
+    ):
         export_script(nb, target)
     assert target.read_text() == "# user's own code\n"
     export_script(nb, target, overwrite=True)

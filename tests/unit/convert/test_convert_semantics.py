@@ -19,15 +19,32 @@ from mlops_jupyter.convert.package import render_pipeline, render_steps
 from mlops_jupyter.convert.pipeline import BLOCKING
 from mlops_jupyter.convert.script import export_script, parameter_specs
 
-SETUP = [("a = 1  # first\nb = 2\nc = [1]\nd = {'k': 1}", ["parameters"]),
-         ("def g(v):\n    return v * 2", []),
-         ("def f(v):\n    return v + a", [])]
+SETUP = [
+    ("a = 1  # first\nb = 2\nc = [1]\nd = {'k': 1}", ["parameters"]),
+    ("def g(v):\n    return v * 2", []),
+    ("def f(v):\n    return v + a", []),
+]
 STATEMENTS = [
-    "a = (a * 7 + b) % 101", "b += 1", "a, b = b, a", "c.append(a)", "c = c + [b]", "d['k'] = a",
-    "d = dict(d, m=b)", "print(a, b, c, d)", "print([i * a for i in range(3)])", "if c:\n    del c[0]",
-    "c.sort()", "b = g(b) % 97", "b = f(b) % 89", "d.update(z=len(c))", "c.extend(d.values())",
-    "print(sum(c), sorted(d))", "for i in range(2):\n    b = (b + i) % 13", "c[:] = c[-3:]",
-    "import math\nb = (b + math.floor(2.5)) % 7", "from operator import add\na = add(a, 1) % 50",
+    "a = (a * 7 + b) % 101",
+    "b += 1",
+    "a, b = b, a",
+    "c.append(a)",
+    "c = c + [b]",
+    "d['k'] = a",
+    "d = dict(d, m=b)",
+    "print(a, b, c, d)",
+    "print([i * a for i in range(3)])",
+    "if c:\n    del c[0]",
+    "c.sort()",
+    "b = g(b) % 97",
+    "b = f(b) % 89",
+    "d.update(z=len(c))",
+    "c.extend(d.values())",
+    "print(sum(c), sorted(d))",
+    "for i in range(2):\n    b = (b + i) % 13",
+    "c[:] = c[-3:]",
+    "import math\nb = (b + math.floor(2.5)) % 7",
+    "from operator import add\na = add(a, 1) % 50",
 ]
 ROLES = ["", "", "", "step", "test", "skip"]
 _COUNTER = itertools.count()
@@ -43,9 +60,21 @@ def runnable_notebooks(draw):
             body = "assert isinstance(a, int) and isinstance(c, list)"
         tags = [f"step:s{index}"] if role == "step" else ([role] if role else [])
         cells.append((body, tags))
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-            "cells": [{"cell_type": "code", "metadata": {"tags": t}, "source": s, "outputs": [],
-                       "execution_count": None} for s, t in cells]}
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"tags": t},
+                "source": s,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for s, t in cells
+        ],
+    }
 
 
 def _run_cells(nb):
@@ -83,7 +112,9 @@ def test_script_and_pipeline_reproduce_the_cells(tmp_path_factory, nb):
     (root / package).mkdir()
     specs = parameter_specs(plan)
     (root / package / "__init__.py").write_text("")
-    (root / package / "steps.py").write_text(render_steps(plan, Capture(Path("."), {}), specs, "nb"))
+    (root / package / "steps.py").write_text(
+        render_steps(plan, Capture(Path("."), {}), specs, "nb")
+    )
     (root / package / "pipeline.py").write_text(render_pipeline(plan, specs, "nb", package))
     sys.path.insert(0, str(root))
     try:
@@ -101,9 +132,17 @@ def test_script_and_pipeline_reproduce_the_cells(tmp_path_factory, nb):
 def test_a_test_cell_sees_values_as_they_were_at_its_position(tmp_path):
     from mlops_jupyter.convert.testgen import render_cell_tests
 
-    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": tags}, "source": src}
-                    for src, tags in [("#| step: a\nx = 1", []), ("assert x == 1", ["test"]),
-                                      ("#| step: b\nx = 2", []), ("assert x == 2", ["test"])]]}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": tags}, "source": src}
+            for src, tags in [
+                ("#| step: a\nx = 1", []),
+                ("assert x == 1", ["test"]),
+                ("#| step: b\nx = 2", []),
+                ("assert x == 2", ["test"]),
+            ]
+        ]
+    }
     plan = plan_notebook(nb)
     root = tmp_path / "root"
     (root / "cellpkg").mkdir(parents=True)

@@ -14,11 +14,14 @@ from mlops_jupyter.store import open_store
 from tests.support.nbhelpers import copy_notebook
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"epochs": "three"}, "'three' is not a valid int"),
-    ({"lrr": 0.2}, "unknown parameter 'lrr'"),
-    ({"flag": 2}, "2 is not a valid bool"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"epochs": "three"}, "'three' is not a valid int"),
+        ({"lrr": 0.2}, "unknown parameter 'lrr'"),
+        ({"flag": 2}, "2 is not a valid bool"),
+    ],
+)
 def test_bad_values_are_refused_before_any_kernel_starts(tmp_path, monkeypatch, values, message):
     def no_kernels(*args, **kwargs):
         raise AssertionError("a kernel pool was created for invalid parameters")
@@ -35,15 +38,17 @@ def test_bad_values_are_refused_before_any_kernel_starts(tmp_path, monkeypatch, 
 def test_unknown_kernel_is_refused_before_anything_is_recorded(tmp_path):
     from mlops_jupyter.errors import UnknownKernelError
 
-    with pytest.raises(UnknownKernelError, match="no kernel named 'nope'; installed kernels:.*"
-                       "'python3'"):
+    with pytest.raises(
+        UnknownKernelError, match="no kernel named 'nope'; installed kernels:.*'python3'"
+    ):
         run_notebook(copy_notebook("typed.ipynb", tmp_path), kernel_name="nope")
     assert open_store().count_runs() == 0
 
 
 def test_invalid_point_is_refused_before_any_kernel(tmp_path, monkeypatch):
-    monkeypatch.setattr(kernels_module.KernelPool, "__init__",
-                        lambda *a, **k: pytest.fail("kernel pool created"))
+    monkeypatch.setattr(
+        kernels_module.KernelPool, "__init__", lambda *a, **k: pytest.fail("kernel pool created")
+    )
     nb = copy_notebook("typed.ipynb", tmp_path)
     with pytest.raises(UnknownParameterError, match="'depth'"):
         sweep_notebook(nb, [{"lr": 0.1}, {"depth": 3}])

@@ -44,18 +44,28 @@ def test_every_role_source_names_a_role() -> None:
 
 def _notebook(marker: tuple[str, list[str]]) -> dict:
     source, tags = marker
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "# t"},
-        {"cell_type": "code", "metadata": {}, "source": "import math"},
-        {"cell_type": "code", "metadata": {"tags": tags}, "source": source},
-        {"cell_type": "code", "metadata": {}, "source": "out = math.sqrt(lr)"},
-    ]}
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# t"},
+            {"cell_type": "code", "metadata": {}, "source": "import math"},
+            {"cell_type": "code", "metadata": {"tags": tags}, "source": source},
+            {"cell_type": "code", "metadata": {}, "source": "out = math.sqrt(lr)"},
+        ],
+    }
 
 
-@pytest.mark.parametrize("marker", [
-    ("lr = 0.1", ["parameters"]), ("lr = 0.1", ["pipeline-parameters"]),
-    ("#| parameters\nlr = 0.1", []),
-], ids=["tag", "kale", "comment"])
+@pytest.mark.parametrize(
+    "marker",
+    [
+        ("lr = 0.1", ["parameters"]),
+        ("lr = 0.1", ["pipeline-parameters"]),
+        ("#| parameters\nlr = 0.1", []),
+    ],
+    ids=["tag", "kale", "comment"],
+)
 def test_every_caller_finds_the_same_parameters_cell(marker) -> None:
     nb = _notebook(marker)
     found = find_parameters_cell(nb)
@@ -63,9 +73,14 @@ def test_every_caller_finds_the_same_parameters_cell(marker) -> None:
     assert [s.name for s in notebook_schema(nb)] == ["lr"]  # params, run, sweep, server
     assert [c.index for c in read_cells(nb) if c.parameters] == [2]  # the converter
     assert [b.kind for b in plan_notebook(nb).blocks if b.kind == "parameters"] == ["parameters"]
-    history = [Executed(1, None, "import math"), Executed(2, None, marker[0]),
-               Executed(3, None, "out = 1")]
-    cells = [NotebookCell(1, None, "import math", ()),
-             NotebookCell(2, None, marker[0], tuple(marker[1])),
-             NotebookCell(3, None, "out = 1", ())]
+    history = [
+        Executed(1, None, "import math"),
+        Executed(2, None, marker[0]),
+        Executed(3, None, "out = 1"),
+    ]
+    cells = [
+        NotebookCell(1, None, "import math", ()),
+        NotebookCell(2, None, marker[0], tuple(marker[1])),
+        NotebookCell(3, None, "out = 1", ()),
+    ]
     assert parameter_names(history, cells) == ["lr"]  # %%track's kernel history

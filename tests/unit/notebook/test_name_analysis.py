@@ -27,8 +27,11 @@ TABLE = [
     ("lam = lambda t: t + offset", ["offset"], ["lam"]),
     ("if (k := count) > 2:\n    big = k", ["count"], []),
     ("ann: int = width * 2\nbare: int", ["width"], ["ann"]),
-    ("class C:\n    k = base_k\n    def m(self):\n        return later\nobj = C()",
-     ["base_k", "later"], ["obj"]),
+    (
+        "class C:\n    k = base_k\n    def m(self):\n        return later\nobj = C()",
+        ["base_k", "later"],
+        ["obj"],
+    ),
     ("try:\n    r = risky\nexcept ValueError as e:\n    r = str(e)", ["risky"], []),
     ("print(msg)\nout = len(items)", ["msg", "items"], ["out"]),
     ("seen = set()\nseen.add(item)", ["item"], ["seen"]),
@@ -54,11 +57,17 @@ def test_the_converter_sees_the_same_names(source, reads, assigns) -> None:
     names it assigns, plus the pipeline's final value of any input it rebinds (a loop's `acc`)."""
     make = "\n".join(f"{name} = 1" for name in reads) or "made = 1"
     use = f"print({', '.join(assigns)})" if assigns else "print(made)" if not reads else "pass"
-    nb = {"cells": [
-        {"cell_type": "code", "metadata": {"tags": ["step:make"]}, "source": make},
-        {"cell_type": "code", "metadata": {"tags": ["step:cell"]}, "source": source + "\n_x = 0"},
-        {"cell_type": "code", "metadata": {"tags": ["step:use"]}, "source": use},
-    ]}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["step:make"]}, "source": make},
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["step:cell"]},
+                "source": source + "\n_x = 0",
+            },
+            {"cell_type": "code", "metadata": {"tags": ["step:use"]}, "source": use},
+        ]
+    }
     steps = {block.name: block for block in plan_notebook(nb, collect=True).steps()}
     assert sorted(steps["cell"].inputs) == sorted(reads)
     rebound = set(reads) & analyse_cell(source).binds

@@ -12,22 +12,25 @@ from mlops_jupyter.notebook.parameters import (
 )
 
 
-@pytest.mark.parametrize("source, spec", [
-    ("lr = 0.1  # learning rate", ParamSpec("lr", "float", 0.1, "learning rate")),
-    ("epochs = 10", ParamSpec("epochs", "int", 10, "")),
-    ("name = 'run'  # the run's name", ParamSpec("name", "str", "run", "the run's name")),
-    ("debug = False", ParamSpec("debug", "bool", False, "")),
-    ("layers = [64, 32]  # sizes", ParamSpec("layers", "list", [64, 32], "sizes")),
-    ("shape = (1, 2)", ParamSpec("shape", "list", (1, 2), "")),
-    ("opts = {'a': 1}", ParamSpec("opts", "dict", {"a": 1}, "")),
-    ("path = None  # where to write", ParamSpec("path", "str", None, "where to write")),
-    ("ratio: float = 1  # annotated", ParamSpec("ratio", "float", 1, "annotated")),
-    ("tags: list[str] = []", ParamSpec("tags", "list", [], "")),
-    ("n: int = compute()", ParamSpec("n", "int", None, "")),
-    ("k: int | None = None", ParamSpec("k", "int", None, "")),
-    ("r: Optional[float] = None  # rate", ParamSpec("r", "float", None, "rate")),
-    ("ville = 'Zürich'  # nom 🌍", ParamSpec("ville", "str", "Zürich", "nom 🌍")),
-])
+@pytest.mark.parametrize(
+    "source, spec",
+    [
+        ("lr = 0.1  # learning rate", ParamSpec("lr", "float", 0.1, "learning rate")),
+        ("epochs = 10", ParamSpec("epochs", "int", 10, "")),
+        ("name = 'run'  # the run's name", ParamSpec("name", "str", "run", "the run's name")),
+        ("debug = False", ParamSpec("debug", "bool", False, "")),
+        ("layers = [64, 32]  # sizes", ParamSpec("layers", "list", [64, 32], "sizes")),
+        ("shape = (1, 2)", ParamSpec("shape", "list", (1, 2), "")),
+        ("opts = {'a': 1}", ParamSpec("opts", "dict", {"a": 1}, "")),
+        ("path = None  # where to write", ParamSpec("path", "str", None, "where to write")),
+        ("ratio: float = 1  # annotated", ParamSpec("ratio", "float", 1, "annotated")),
+        ("tags: list[str] = []", ParamSpec("tags", "list", [], "")),
+        ("n: int = compute()", ParamSpec("n", "int", None, "")),
+        ("k: int | None = None", ParamSpec("k", "int", None, "")),
+        ("r: Optional[float] = None  # rate", ParamSpec("r", "float", None, "rate")),
+        ("ville = 'Zürich'  # nom 🌍", ParamSpec("ville", "str", "Zürich", "nom 🌍")),
+    ],
+)
 def test_one_parameter(source, spec):
     assert parse_parameters_source(source) == [spec]
 
@@ -36,7 +39,10 @@ def test_order_tuple_unpacking_reassignment_and_non_assignments():
     source = "a, b = 1, 'x'\nimport os\nc = 2.5\na = 3  # again\nprint(a)\n#| parameters\n"
     specs = parse_parameters_source(source)
     assert [(s.name, s.type, s.default, s.help) for s in specs] == [
-        ("b", "str", "x", ""), ("c", "float", 2.5, ""), ("a", "int", 3, "again")]
+        ("b", "str", "x", ""),
+        ("c", "float", 2.5, ""),
+        ("a", "int", 3, "again"),
+    ]
 
 
 def test_magic_lines_are_ignored():

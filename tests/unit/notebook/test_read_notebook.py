@@ -23,8 +23,11 @@ BAD = [
     ("json-list", "[1, 2]", "is JSON but not a notebook"),
     ("cells-not-a-list", json.dumps({**NB4, "cells": {}}), "malformed 'cells' entry"),
     ("malformed-cell", json.dumps({**NB4, "cells": [1]}), "cell 0 is malformed"),
-    ("newer-nbformat", json.dumps({"nbformat": 5, "nbformat_minor": 0, "cells": []}),
-     "is nbformat 5, which this version of mlops-jupyter cannot read"),
+    (
+        "newer-nbformat",
+        json.dumps({"nbformat": 5, "nbformat_minor": 0, "cells": []}),
+        "is nbformat 5, which this version of mlops-jupyter cannot read",
+    ),
 ]
 COMMANDS = {
     "params": lambda nb, out: ["params", nb],
@@ -45,8 +48,9 @@ def _bad_notebook(folder: Path, content: str | None) -> Path:
 
 
 @pytest.mark.parametrize("name, content, message", BAD, ids=[b[0] for b in BAD])
-def test_every_command_gives_the_same_one_line_message(tmp_path, capsys, name, content,
-                                                       message) -> None:
+def test_every_command_gives_the_same_one_line_message(
+    tmp_path, capsys, name, content, message
+) -> None:
     path = _bad_notebook(tmp_path, content)
     with pytest.raises(NotebookError, match=message) as raised:
         read_notebook(path)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 
 import numpy as np
 import pytest
@@ -60,14 +59,17 @@ def test_the_rule(value, metric, simple) -> None:
     assert logged_kind(value) == ("param" if metric is None else "metric")
 
 
-@pytest.mark.parametrize("text, call", [
-    ("0.1", "log_metric('k', 0.1)"),
-    ("3", "log_metric('k', 3)"),
-    ("True", "log_param('k', True)"),
-    ("None", "log_param('k', None)"),
-    ("adam", "log_param('k', 'adam')"),
-    ("[1,2]", "log_param('k', [1, 2])"),
-])
+@pytest.mark.parametrize(
+    "text, call",
+    [
+        ("0.1", "log_metric('k', 0.1)"),
+        ("3", "log_metric('k', 3)"),
+        ("True", "log_param('k', True)"),
+        ("None", "log_param('k', None)"),
+        ("adam", "log_param('k', 'adam')"),
+        ("[1,2]", "log_param('k', [1, 2])"),
+    ],
+)
 def test_track_log_in_the_converter_follows_the_rule(text, call) -> None:
     """`%track log k=v` exports to log_metric exactly when the rule calls v a metric."""
     nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": f"%track log k={text}"}]}

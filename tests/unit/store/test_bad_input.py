@@ -6,9 +6,9 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -79,7 +79,9 @@ def test_a_foreign_sqlite_database(tmp_path: Path) -> None:
 def test_unknown_run_id_in_the_cli(store_url: str) -> None:
     done = cli("runs", "show", "deadbeef", store=store_url)
     assert done.returncode == 2
-    assert done.stderr == "error: no run with id 'deadbeef'; list runs with `mlops-jupyter runs ls`\n"
+    assert (
+        done.stderr == "error: no run with id 'deadbeef'; list runs with `mlops-jupyter runs ls`\n"
+    )
 
 
 def test_filter_syntax_error_in_the_cli(store_url: str) -> None:
@@ -113,10 +115,9 @@ def test_store_that_becomes_unwritable_keeps_its_runs(tmp_path: Path) -> None:
     run_id = store.create_run(name="kept", params={"a": 1})
     store.dispose()
     files = [p for p in folder.iterdir() if p.is_file()]
-    with unwritable(folder, *files):
-        with pytest.raises(StoreUnavailableError, match="writable"):
-            locked = RunStore(str(folder / "runs.db"))
-            locked.create_run(name="refused")
+    with unwritable(folder, *files), pytest.raises(StoreUnavailableError, match="writable"):
+        locked = RunStore(str(folder / "runs.db"))
+        locked.create_run(name="refused")
     assert RunStore(str(folder / "runs.db")).get_run(run_id).params == {"a": 1}
 
 

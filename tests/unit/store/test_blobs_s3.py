@@ -40,8 +40,11 @@ def s3_endpoint() -> str:
 @pytest.fixture
 def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch):
     """A new bucket; the blob options reach the store the documented way, by environment."""
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MLOPS_JUPYTER_BLOBS_OPTIONS", json.dumps({"endpoint_url": s3_endpoint}))
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
@@ -64,7 +67,8 @@ def test_artifacts_are_logged_to_and_read_from_s3(bucket, tmp_path, monkeypatch)
         sha_file = run.log_artifact(model)
         sha_bytes = run.log_artifact(b"some bytes", name="raw.bin")
     assert sorted(_keys(client, name)) == sorted(
-        f"team/blobs/{h[:2]}/{h[2:]}" for h in (sha_file, sha_bytes))
+        f"team/blobs/{h[:2]}/{h[2:]}" for h in (sha_file, sha_bytes)
+    )
     store = RunStore(os.environ["MLOPS_JUPYTER_STORE"])
     assert store.blobs.root == f"s3://{name}/team/blobs"
     assert store.read_artifact(sha_file) == model.read_bytes()
@@ -127,8 +131,12 @@ def test_gc_on_s3_in_a_loop_never_deletes_blobs_being_logged(bucket, tmp_path) -
     store = RunStore(db, blob_root=root)
     run_id = store.create_run()
     env = {**os.environ, "PYTHONPATH": _ROOT}
-    writer = subprocess.Popen([sys.executable, "-c", _WRITER, db, root, run_id, "20"],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, db, root, run_id, "20"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert writer.stdout.readline().strip() == "ready"
     loops = 0
     while writer.poll() is None:
@@ -154,7 +162,8 @@ _BIG_WRITER = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_an_upload_killed_halfway_leaves_nothing_served_and_gc_aborts_it(
-        bucket, tmp_path, s3_endpoint) -> None:
+    bucket, tmp_path, s3_endpoint
+) -> None:
     """A real writer process is SIGKILLed while its 40 MB blob is uploaded in 5 MB parts: no
     row, no visible object, nothing served; gc aborts the unfinished upload and removes the
     dead writer's marker."""
@@ -166,8 +175,12 @@ def test_an_upload_killed_halfway_leaves_nothing_served_and_gc_aborts_it(
     source.write_bytes(os.urandom(1 << 20) * 40)
     options = {"endpoint_url": s3_endpoint, "default_block_size": 5 << 20}
     env = {**os.environ, "PYTHONPATH": _ROOT, "MLOPS_JUPYTER_BLOBS_OPTIONS": json.dumps(options)}
-    writer = subprocess.Popen([sys.executable, "-c", _BIG_WRITER, db, root, run_id, str(source)],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _BIG_WRITER, db, root, run_id, str(source)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     while not client.list_multipart_uploads(Bucket=name).get("Uploads"):
         assert writer.poll() is None, "the upload finished before it could be killed"

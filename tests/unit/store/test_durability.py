@@ -24,8 +24,16 @@ _WRITER = textwrap.dedent("""
 @pytest.mark.slow
 def test_eight_processes_log_5000_metrics_each_into_one_sqlite_store(store_url: str) -> None:
     env = {**os.environ, "MLOPS_JUPYTER_STORE": store_url, "MLOPS_JUPYTER_FLUSH_INTERVAL": "0.05"}
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(i)], env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(8)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(i)],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(8)
+    ]
     results = [p.communicate(timeout=240) for p in procs]
     for proc, (out, err) in zip(procs, results):
         assert proc.returncode == 0, err
@@ -54,8 +62,9 @@ _VICTIM = textwrap.dedent("""
 
 def test_a_sigkilled_run_is_marked_killed_and_keeps_flushed_metrics(store_url: str) -> None:
     env = {**os.environ, "MLOPS_JUPYTER_STORE": store_url, "MLOPS_JUPYTER_FLUSH_INTERVAL": "30"}
-    proc = subprocess.Popen([sys.executable, "-c", _VICTIM], env=env, text=True,
-                            stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _VICTIM], env=env, text=True, stdout=subprocess.PIPE
+    )
     run_id = proc.stdout.readline().strip()
     assert RunStore(store_url).get_run(run_id).status == "running"  # alive: left alone
     proc.send_signal(signal.SIGKILL)
@@ -69,7 +78,8 @@ def test_a_sigkilled_run_is_marked_killed_and_keeps_flushed_metrics(store_url: s
 
 
 def test_a_run_of_another_host_is_killed_only_after_its_heartbeat_goes_stale(
-        store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sqlalchemy import update
 
     from mlops_jupyter.store import schema
@@ -85,8 +95,9 @@ def test_a_run_of_another_host_is_killed_only_after_its_heartbeat_goes_stale(
 def test_process_exit_ends_open_runs(store_url: str) -> None:
     code = "import mlops_jupyter as mj; r = mj.start_run('open'); mj.log_metric('m', 1); print(r.run_id)"
     env = {**os.environ, "MLOPS_JUPYTER_STORE": store_url}
-    out = subprocess.run([sys.executable, "-c", code], env=env, text=True, capture_output=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, text=True, capture_output=True, check=True
+    ).stdout.strip()
     record = RunStore(store_url).get_run(out)
     assert record.status == "finished" and record.metrics == {"m": 1.0}
     code = "import mlops_jupyter as mj; r = mj.start_run('crash'); print(r.run_id); 1/0"

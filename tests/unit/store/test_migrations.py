@@ -13,28 +13,51 @@ from mlops_jupyter.store import RunStore, migrations, schema
 
 
 def _old_store(url: str, version: int) -> None:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://")
-                           if url.startswith("postgresql://") else f"sqlite:///{url}")
+    engine = create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://")
+        if url.startswith("postgresql://")
+        else f"sqlite:///{url}"
+    )
     with engine.begin() as conn:
         migrations.create_version(conn, version)
-        experiment_id = conn.execute(insert(schema.experiments).values(
-            name="old", created=1.0)).inserted_primary_key[0]
-        conn.execute(insert(schema.runs).values(
-            run_id="a" * 32, experiment_id=experiment_id, name="legacy", status="finished", start_time=1.0,
-            end_time=2.0, updated_at=2.0))
-        conn.execute(insert(schema.metrics), [
-            {"run_id": "a" * 32, "key": "loss", "step": s, "value": v, "timestamp": 1.0}
-            for s, v in ((0, 0.9), (1, 0.5), (2, 0.2))])
+        experiment_id = conn.execute(
+            insert(schema.experiments).values(name="old", created=1.0)
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(schema.runs).values(
+                run_id="a" * 32,
+                experiment_id=experiment_id,
+                name="legacy",
+                status="finished",
+                start_time=1.0,
+                end_time=2.0,
+                updated_at=2.0,
+            )
+        )
+        conn.execute(
+            insert(schema.metrics),
+            [
+                {"run_id": "a" * 32, "key": "loss", "step": s, "value": v, "timestamp": 1.0}
+                for s, v in ((0, 0.9), (1, 0.5), (2, 0.2))
+            ],
+        )
         if version >= 2:  # as a real version-2 store would hold it
-            conn.execute(insert(schema.latest_metrics).values(
-                run_id="a" * 32, key="loss", step=2, value=0.2, timestamp=1.0))
+            conn.execute(
+                insert(schema.latest_metrics).values(
+                    run_id="a" * 32, key="loss", step=2, value=0.2, timestamp=1.0
+                )
+            )
     engine.dispose()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 @pytest.mark.parametrize("version", sorted(migrations.MIGRATIONS))
 def test_every_older_version_migrates_with_its_data(backend, version, tmp_path, request) -> None:
-    url = str(tmp_path / "old.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    url = (
+        str(tmp_path / "old.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    )
     _old_store(url, version)
     with pytest.raises(SchemaVersionError, match=f"version {version}.*store migrate"):
         RunStore(url)

@@ -65,8 +65,12 @@ def test_gc_in_a_loop_never_deletes_blobs_of_artifacts_being_logged(tmp_path, gr
     for sha in store.blobs.iter_hashes():  # ...and older than any grace period
         os.utime(store.blobs.path_of(sha), (_HOUR_AGO, _HOUR_AGO))
     run_id = store.create_run()
-    writer = subprocess.Popen([sys.executable, "-c", _WRITER, db, blobs, run_id, str(n)],
-                              stdout=subprocess.PIPE, text=True, env=_env())
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, db, blobs, run_id, str(n)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     assert writer.stdout.readline().strip() == "ready"
     loops = 0
     while writer.poll() is None:
@@ -79,7 +83,8 @@ def test_gc_in_a_loop_never_deletes_blobs_of_artifacts_being_logged(tmp_path, gr
     store.gc(grace_seconds=0)  # nothing in flight now: only the truly unreferenced go
     assert _missing_blobs(store, run_id) == []
     assert sorted(store.blobs.iter_hashes()) == sorted(
-        {a.sha256 for a in store.get_run(run_id).artifacts})
+        {a.sha256 for a in store.get_run(run_id).artifacts}
+    )
     store.dispose()
 
 
@@ -143,8 +148,14 @@ def test_a_writer_killed_mid_blob_leaves_no_row_and_gc_removes_its_partial(tmp_p
     run_id = store.create_run()
     source = tmp_path / "big.bin"
     source.write_bytes(os.urandom(1 << 20) * 24)
-    done = subprocess.run([sys.executable, "-c", _BIG_WRITER, db, blobs, run_id, str(source)],
-                          check=False, capture_output=True, text=True, env=_env(), timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _BIG_WRITER, db, blobs, run_id, str(source)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
     assert done.returncode == -signal.SIGXFSZ, done.stderr
     assert not store.get_run(run_id).artifacts
     partial = [p for p in Path(blobs).rglob(".tmp-*")]

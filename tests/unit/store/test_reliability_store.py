@@ -34,16 +34,24 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> RunStore:
-    url = (str(tmp_path / "s" / "runs.db") if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
+    url = (
+        str(tmp_path / "s" / "runs.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     opened = RunStore(url, blob_root=str(tmp_path / "blobs"))
     yield opened
     opened.dispose()
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", *args], text=True,
-                          capture_output=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", *args],
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _mount(*args: str) -> None:
@@ -53,6 +61,7 @@ def _mount(*args: str) -> None:
 
 
 # -- D13 / D20: a full disk ------------------------------------------------------------------
+
 
 def test_a_full_disk_is_named_as_such_and_reading_still_works(tmp_path: Path) -> None:
     """The store on a 4 MB tmpfs that a filler file fills up completely."""
@@ -72,8 +81,7 @@ def test_a_full_disk_is_named_as_such_and_reading_still_works(tmp_path: Path) ->
             except OSError:
                 pass
         with pytest.raises(StoreUnavailableError) as caught:
-            store.log_metrics([(run_id, "m", i, float(i), time.time())
-                               for i in range(100, 50_100)])
+            store.log_metrics([(run_id, "m", i, float(i), time.time()) for i in range(100, 50_100)])
         message = str(caught.value)
         assert "disk is full" in message and "free space" in message
         assert "database server" not in message
@@ -91,6 +99,7 @@ def test_a_full_disk_is_named_as_such_and_reading_still_works(tmp_path: Path) ->
 
 # -- D13: a dead disk, input errors, no "corrupt" without quick_check ------------------------
 
+
 def test_a_disk_io_error_is_not_called_a_server_problem_nor_corruption() -> None:
     """/dev/null as the store: SQLite reports 'disk I/O error' on it."""
     with pytest.raises(StoreUnavailableError) as caught:
@@ -100,8 +109,7 @@ def test_a_disk_io_error_is_not_called_a_server_problem_nor_corruption() -> None
     assert "database server" not in message and "move this one away" not in message
 
 
-def test_a_filesystem_shut_down_mid_run_is_a_disk_error_not_a_corrupt_store(
-        tmp_path: Path) -> None:
+def test_a_filesystem_shut_down_mid_run_is_a_disk_error_not_a_corrupt_store(tmp_path: Path) -> None:
     """ext4 on a loop device, shut down with EXT4_IOC_SHUTDOWN after a sync (the probe's F16):
     the store is healthy, the disk is gone; no message may call the store corrupt."""
     import fcntl
@@ -112,8 +120,9 @@ def test_a_filesystem_shut_down_mid_run_is_a_disk_error_not_a_corrupt_store(
     subprocess.run(["truncate", "-s", "20M", str(image)], check=True)
     if subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=False).returncode:
         pytest.skip("mkfs.ext4 is not available")
-    attach = subprocess.run(["losetup", "-f", "--show", str(image)], capture_output=True,
-                            text=True, check=False)
+    attach = subprocess.run(
+        ["losetup", "-f", "--show", str(image)], capture_output=True, text=True, check=False
+    )
     if attach.returncode:
         pytest.skip(f"no loop device: {attach.stderr.strip()}")
     device = attach.stdout.strip()
@@ -127,9 +136,12 @@ def test_a_filesystem_shut_down_mid_run_is_a_disk_error_not_a_corrupt_store(
             fcntl.ioctl(fd, 0x8004587D, struct.pack("I", 0))  # EXT4_IOC_SHUTDOWN, flush first
         finally:
             os.close(fd)
-        calls = [lambda: store.log_metrics([(run_id, "m", 5000, 1.0, time.time())]),
-                 lambda: store.end_run(run_id), lambda: store.get_run(run_id),
-                 lambda: RunStore(mnt / "s" / "runs.db")]
+        calls = [
+            lambda: store.log_metrics([(run_id, "m", 5000, 1.0, time.time())]),
+            lambda: store.end_run(run_id),
+            lambda: store.get_run(run_id),
+            lambda: RunStore(mnt / "s" / "runs.db"),
+        ]
         for call in calls:
             with pytest.raises(StoreUnavailableError) as caught:
                 call()
@@ -151,8 +163,10 @@ def test_a_dead_filesystems_oserror_becomes_a_store_error() -> None:
 
 def test_input_the_database_refuses_is_an_input_error_on_both_backends(store: RunStore) -> None:
     run_id = store.create_run(name="r")
-    for rows in ([(run_id, "m", 2**63, 1.0, time.time())],            # bigint out of range
-                 [(run_id, "k" * 300, 0, 1.0, time.time())]):         # over VARCHAR(256)
+    for rows in (
+        [(run_id, "m", 2**63, 1.0, time.time())],  # bigint out of range
+        [(run_id, "k" * 300, 0, 1.0, time.time())],
+    ):  # over VARCHAR(256)
         if store.dialect == "sqlite" and len(rows[0][1]) > 256:
             continue  # SQLite stores long text; the tracking layer checks metric keys
         with pytest.raises(ValueError) as caught:
@@ -177,6 +191,7 @@ def test_a_damaged_store_is_still_called_corrupt_after_quick_check(tmp_path: Pat
 
 
 # -- limits: the same on both backends (D10) --------------------------------------------------
+
 
 def test_keys_and_values_have_the_same_limits_on_both_backends(store: RunStore) -> None:
     run_id = store.create_run(name="limits")
@@ -206,8 +221,9 @@ def test_a_run_is_started_without_its_unstorable_captured_values(store: RunStore
     """Params captured from a cell or given to `run -p` must not stop the run from being
     recorded: the values over the limits are left out with one warning naming them."""
     with pytest.warns(RuntimeWarning, match="2 of the run's params not recorded.*'big'"):
-        run_id = store.create_run(name="r", params={"big": "v" * 10_000, "ok": 1,
-                                                    "k" * 300: 2}, tags={"t": "x"})
+        run_id = store.create_run(
+            name="r", params={"big": "v" * 10_000, "ok": 1, "k" * 300: 2}, tags={"t": "x"}
+        )
     record = store.get_run(run_id)
     assert record.params == {"ok": 1} and record.tags == {"t": "x"}
 
@@ -224,13 +240,17 @@ def test_a_huge_int_param_is_refused_by_name(store: RunStore) -> None:
 
 # -- D14: filters, limits, store URLs, schema rows ---------------------------------------------
 
-@pytest.mark.parametrize("expression", [
-    "not " * 3000 + "True",
-    "(metrics.acc > 0 or " * 500 + "True" + ")" * 500,
-    " and ".join(f"metrics.acc > {i}" for i in range(2000)),
-    "metrics.acc > 99999999999999999999",
-    "params.n in (1, 2, 18446744073709551616)",
-])
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "not " * 3000 + "True",
+        "(metrics.acc > 0 or " * 500 + "True" + ")" * 500,
+        " and ".join(f"metrics.acc > {i}" for i in range(2000)),
+        "metrics.acc > 99999999999999999999",
+        "params.n in (1, 2, 18446744073709551616)",
+    ],
+)
 def test_huge_or_deep_filters_give_one_message(store: RunStore, expression: str) -> None:
     store.create_run(name="r", params={"n": 1})
     with pytest.raises(InvalidFilterError):
@@ -260,8 +280,9 @@ def test_an_empty_store_path_or_a_folder_gives_one_message(tmp_path: Path, given
     assert ("the store path is empty" if not given else "it is a folder") in done.stderr
 
 
-@pytest.mark.parametrize("damage", ["UPDATE mlops_schema_info SET value = 'abc'",
-                                    "DELETE FROM mlops_schema_info"])
+@pytest.mark.parametrize(
+    "damage", ["UPDATE mlops_schema_info SET value = 'abc'", "DELETE FROM mlops_schema_info"]
+)
 def test_a_damaged_schema_row_is_a_corrupt_store(tmp_path: Path, damage: str) -> None:
     path = tmp_path / "runs.db"
     RunStore(path).dispose()
@@ -292,8 +313,10 @@ def test_a_100000_character_run_id_is_just_not_found(store: RunStore) -> None:
 
 # -- D23: id prefixes -------------------------------------------------------------------------
 
+
 def test_prefix_messages_give_the_true_count_and_the_minimum(
-        store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = iter([uuid.UUID("abcd" + c * 28) for c in "0123"])
     monkeypatch.setattr("mlops_jupyter.store.store.uuid.uuid4", lambda: next(ids))
     store.create_run()
@@ -309,6 +332,7 @@ def test_prefix_messages_give_the_true_count_and_the_minimum(
 
 
 # -- D20: reading needs no write access and no write lock ---------------------------------------
+
 
 def test_a_store_on_a_read_only_mount_can_be_read(tmp_path: Path) -> None:
     src, ro = tmp_path / "src", tmp_path / "ro"
@@ -354,8 +378,7 @@ def test_opening_and_listing_does_not_wait_for_the_write_lock(store_url: str) ->
     assert elapsed < 1.5, f"open + list waited {elapsed:.2f} s behind a writer"
 
 
-def test_opening_with_a_dead_run_to_mark_does_not_wait_for_the_write_lock(
-        store_url: str) -> None:
+def test_opening_with_a_dead_run_to_mark_does_not_wait_for_the_write_lock(store_url: str) -> None:
     """A run whose process died must be marked killed, but an open that finds it while a
     writer holds the lock must not wait: the marking finishes once the lock is free."""
     store = RunStore(store_url)
@@ -397,8 +420,13 @@ os._exit(9)  # dies without ending the run
 
 
 def test_a_killed_run_ends_at_its_last_write(store_url: str) -> None:
-    done = subprocess.run([sys.executable, "-c", _DIES_AFTER_A_FLUSH, store_url], text=True,
-                          capture_output=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _DIES_AFTER_A_FLUSH, store_url],
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     run_id = done.stdout.strip()
     record = RunStore(store_url).get_run(run_id)
     assert record.status == "killed"
@@ -406,6 +434,7 @@ def test_a_killed_run_ends_at_its_last_write(store_url: str) -> None:
 
 
 # -- D6: the store deleted while held -----------------------------------------------------------
+
 
 def test_deleting_the_store_while_held_reopens_it_with_a_warning(tmp_path: Path) -> None:
     """The probe's reproduction: rmtree .mlops between two runs of one process."""
@@ -420,8 +449,9 @@ def test_deleting_the_store_while_held_reopens_it_with_a_warning(tmp_path: Path)
     run.end()
     assert len([w for w in seen if "was deleted" in str(w.message)]) == 1
     code = "import mlops_jupyter as mj; print(mj.runs()['name'].tolist())"
-    fresh = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,
-                           timeout=60, check=False)
+    fresh = subprocess.run(
+        [sys.executable, "-c", code], text=True, capture_output=True, timeout=60, check=False
+    )
     assert fresh.stdout.strip() == "['after-delete']", fresh.stderr
     record = RunStore(folder / "runs.db").get_run(mj.runs()["run_id"][0])
     assert record.metrics == {"a": 2.0} and record.params == {"p": 1}
@@ -436,30 +466,33 @@ def test_a_run_in_progress_survives_the_deletion_of_its_store(tmp_path: Path) ->
     run.flush()
     shutil.rmtree(Path.cwd() / ".mlops")
     # both calls inside: the background flusher may be the one that notices
-    with pytest.warns(RuntimeWarning, match="1 running run.s. were copied into it"):  # noqa: PT031
+    with pytest.warns(RuntimeWarning, match="1 running run.s. were copied into it"):
         run.log_metric("loss", 0.5, step=1)
         run.flush()
     run.end()
-    code = ("import mlops_jupyter as mj; r = mj.runs(); "
-            "print(r['name'].tolist(), r['status'].tolist(), r['metrics.loss'].tolist(), "
-            "r['params.lr'].tolist())")
-    fresh = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,
-                           timeout=60, check=False)
+    code = (
+        "import mlops_jupyter as mj; r = mj.runs(); "
+        "print(r['name'].tolist(), r['status'].tolist(), r['metrics.loss'].tolist(), "
+        "r['params.lr'].tolist())"
+    )
+    fresh = subprocess.run(
+        [sys.executable, "-c", code], text=True, capture_output=True, timeout=60, check=False
+    )
     assert fresh.stdout.strip() == "['spanning'] ['finished'] [0.5] [0.1]", fresh.stderr
-    assert len(RunStore(Path.cwd() / ".mlops" / "runs.db").metric_history(run.run_id,
-                                                                           "loss")) == 2
+    assert len(RunStore(Path.cwd() / ".mlops" / "runs.db").metric_history(run.run_id, "loss")) == 2
 
 
-def test_a_store_recreated_by_another_process_is_noticed_at_the_next_write(
-        tmp_path: Path) -> None:
+def test_a_store_recreated_by_another_process_is_noticed_at_the_next_write(tmp_path: Path) -> None:
     """Another process deletes the folder and starts a fresh store there; this process, which
     still holds the old (deleted) file, must write into the new one."""
     path = tmp_path / "s" / "runs.db"
     store = RunStore(path)
     store.create_run(name="old")
     shutil.rmtree(path.parent)
-    code = "import sys; from mlops_jupyter.store import RunStore; " \
-           "RunStore(sys.argv[1]).create_run(name='theirs')"
+    code = (
+        "import sys; from mlops_jupyter.store import RunStore; "
+        "RunStore(sys.argv[1]).create_run(name='theirs')"
+    )
     subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60)
     with pytest.warns(RuntimeWarning, match="replaced by another file"):
         store.create_run(name="mine")
@@ -470,6 +503,7 @@ def test_a_store_recreated_by_another_process_is_noticed_at_the_next_write(
 
 # -- D8: store migrate while older processes write ------------------------------------------------
 
+
 def _v2_store_with_a_running_run(path: Path, pid: int) -> None:
     from sqlalchemy import create_engine, insert
 
@@ -479,13 +513,24 @@ def _v2_store_with_a_running_run(path: Path, pid: int) -> None:
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         migrations.create_version(conn, 2)
-        eid = conn.execute(insert(schema.experiments).values(
-            name="old", created=1.0)).inserted_primary_key[0]
+        eid = conn.execute(
+            insert(schema.experiments).values(name="old", created=1.0)
+        ).inserted_primary_key[0]
         now = time.time()
-        conn.execute(insert(schema.runs).values(
-            run_id="b" * 32, experiment_id=eid, name="still-writing", status="running",
-            start_time=now, pid=pid, pid_started=process_start(pid), host=HOST,
-            heartbeat=now, updated_at=now))
+        conn.execute(
+            insert(schema.runs).values(
+                run_id="b" * 32,
+                experiment_id=eid,
+                name="still-writing",
+                status="running",
+                start_time=now,
+                pid=pid,
+                pid_started=process_start(pid),
+                host=HOST,
+                heartbeat=now,
+                updated_at=now,
+            )
+        )
     engine.dispose()
 
 

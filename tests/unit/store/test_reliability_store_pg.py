@@ -37,7 +37,7 @@ def _timed(call: Callable[[], Any], wait: float) -> tuple[BaseException | None, 
         started = time.monotonic()
         try:
             call()
-        except BaseException as err:  # noqa: BLE001 - reported to the test
+        except BaseException as err:
             out["err"] = err
         out["seconds"] = time.monotonic() - started
 
@@ -56,7 +56,8 @@ def cluster() -> PostgresCluster:
 
 
 def test_a_frozen_server_is_reported_within_the_timeout(
-        cluster: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MLOPS_JUPYTER_STORE_TIMEOUT", str(TIMEOUT))
     url = f"{cluster.url}/postgres"
     store = RunStore(url, blob_root=str(tmp_path / "blobs"))
@@ -84,7 +85,8 @@ def test_a_frozen_server_is_reported_within_the_timeout(
 
 
 def test_a_restarted_server_is_reconnected_without_an_error(
-        cluster: PostgresCluster, tmp_path: Path) -> None:
+    cluster: PostgresCluster, tmp_path: Path
+) -> None:
     """Without pool_pre_ping, the first statement on a pooled connection to a restarted server
     fails; that is retried once on a new connection, so the caller never sees it."""
     store = RunStore(f"{cluster.url}/postgres", blob_root=str(tmp_path / "blobs"))

@@ -40,8 +40,16 @@ def test_a_new_run_is_running_and_owned_by_this_process(store: RunStore) -> None
 
 
 def test_params_keep_their_types(store: RunStore) -> None:
-    values = {"lr": 0.1, "depth": 7, "model": "rf", "flag": False, "none": None,
-              "layers": [64, 32], "cfg": {"a": 1}, "big": 10**15}
+    values = {
+        "lr": 0.1,
+        "depth": 7,
+        "model": "rf",
+        "flag": False,
+        "none": None,
+        "layers": [64, 32],
+        "cfg": {"a": 1},
+        "big": 10**15,
+    }
     run_id = store.create_run(params=values)
     assert store.get_run(run_id).params == values
     store.log_params(run_id, {"depth": 9})
@@ -118,11 +126,15 @@ def test_provenance_documents_are_stored_once(store: RunStore) -> None:
 
 def test_search_filters_sorts_and_pages(store: RunStore) -> None:
     for i in range(25):
-        run_id = store.create_run(name=f"r{i:02d}", experiment="even" if i % 2 == 0 else "odd",
-                                  params={"i": i, "model": "rf" if i < 10 else "svm"})
+        run_id = store.create_run(
+            name=f"r{i:02d}",
+            experiment="even" if i % 2 == 0 else "odd",
+            params={"i": i, "model": "rf" if i < 10 else "svm"},
+        )
         store.log_metrics([(run_id, "acc", 0, i / 25, time.time())])
-    page = store.search_runs(filter="params.model == 'svm'", order_by="metrics.acc DESC",
-                             limit=5, offset=5)
+    page = store.search_runs(
+        filter="params.model == 'svm'", order_by="metrics.acc DESC", limit=5, offset=5
+    )
     assert [r.name for r in page] == ["r19", "r18", "r17", "r16", "r15"]
     assert store.count_runs(filter="metrics.acc >= 0.5") == 12
     assert store.count_runs(experiment="even") == 13
@@ -136,8 +148,14 @@ def test_runs_frame_has_typed_wide_columns(store: RunStore) -> None:
     store.end_run(b)
     frame = store.runs_frame(order_by="name")
     assert list(frame["name"]) == ["a", "b"]
-    assert {"params.lr", "params.model", "params.flag", "params.epochs", "metrics.acc",
-            "tags.t"} <= set(frame.columns)
+    assert {
+        "params.lr",
+        "params.model",
+        "params.flag",
+        "params.epochs",
+        "metrics.acc",
+        "tags.t",
+    } <= set(frame.columns)
     assert frame.loc[0, "params.lr"] == 0.1 and frame.loc[1, "params.epochs"] == 3
     assert frame.loc[0, "params.flag"] is True or frame.loc[0, "params.flag"] == True  # noqa: E712
     assert math.isnan(frame.loc[1, "metrics.acc"])
@@ -154,8 +172,14 @@ def test_delete_removes_the_run_and_gc_its_blobs(store: RunStore) -> None:
         store.get_run(drop)
     assert store.gc()["removed"] == 0  # younger than the grace period
     assert store.gc(dry_run=True, grace_seconds=0)["removed"] == 1
-    assert store.gc(grace_seconds=0) == {"removed": 1, "bytes": 7, "kept": 1, "young": 0,
-                                         "partial": 0, "partial_bytes": 0}
+    assert store.gc(grace_seconds=0) == {
+        "removed": 1,
+        "bytes": 7,
+        "kept": 1,
+        "young": 0,
+        "partial": 0,
+        "partial_bytes": 0,
+    }
     assert store.read_artifact(kept.sha256) == b"keep me"
 
 

@@ -11,25 +11,43 @@ from mlops_jupyter.tracking.compare import compare_runs
 
 
 def record(run_id: str, params: dict, metrics: dict | None = None, **fields) -> RunRecord:
-    base = dict(run_id=run_id, name="train", experiment="Default", status="finished",
-                start_time=0.0, end_time=1.0, parent_run_id=None, source_notebook=None,
-                cell_id=None, pid=None, host=None, heartbeat=None, updated_at=1.0, error=None,
-                params=params, metrics=metrics or {}, tags={})
+    base = dict(
+        run_id=run_id,
+        name="train",
+        experiment="Default",
+        status="finished",
+        start_time=0.0,
+        end_time=1.0,
+        parent_run_id=None,
+        source_notebook=None,
+        cell_id=None,
+        pid=None,
+        host=None,
+        heartbeat=None,
+        updated_at=1.0,
+        error=None,
+        params=params,
+        metrics=metrics or {},
+        tags={},
+    )
     base.update(fields)
     return RunRecord(**base)
 
 
-@pytest.mark.parametrize("a, b, differs, texts", [
-    (0.1, 0.1000001, True, ("0.1", "0.1000001")),    # 6g would show 0.1 twice: repr instead
-    (0.1, 0.2, True, ("0.1", "0.2")),
-    (0.1, 0.1, False, ("0.1", "0.1")),
-    (1, 1.0, True, ("1", "1.0")),                    # int and float are different values
-    (None, None, False, ("-", "-")),
-    (float("nan"), float("nan"), False, ("-", "-")),
-    ("rf", "svm", True, ("rf", "svm")),
-    ([1, 2], [1, 2], False, ("[1, 2]", "[1, 2]")),
-    (True, 1, True, ("True", "1")),
-])
+@pytest.mark.parametrize(
+    "a, b, differs, texts",
+    [
+        (0.1, 0.1000001, True, ("0.1", "0.1000001")),  # 6g would show 0.1 twice: repr instead
+        (0.1, 0.2, True, ("0.1", "0.2")),
+        (0.1, 0.1, False, ("0.1", "0.1")),
+        (1, 1.0, True, ("1", "1.0")),  # int and float are different values
+        (None, None, False, ("-", "-")),
+        (float("nan"), float("nan"), False, ("-", "-")),
+        ("rf", "svm", True, ("rf", "svm")),
+        ([1, 2], [1, 2], False, ("[1, 2]", "[1, 2]")),
+        (True, 1, True, ("True", "1")),
+    ],
+)
 def test_param_verdict_and_texts(a, b, differs, texts) -> None:
     comparison = compare_runs([record("a" * 32, {"x": a}), record("b" * 32, {"x": b})])
     field = next(f for f in comparison.fields if f.label == "params.x")
@@ -45,11 +63,12 @@ def test_a_missing_key_is_a_difference_only_against_a_value() -> None:
 
 
 def test_run_fields_come_first_and_durations_never_count_as_differences() -> None:
-    runs = [record("a" * 32, {}, end_time=1.0, status="finished"),
-            record("b" * 32, {}, end_time=9.0, status="failed")]
+    runs = [
+        record("a" * 32, {}, end_time=1.0, status="finished"),
+        record("b" * 32, {}, end_time=9.0, status="failed"),
+    ]
     comparison = compare_runs(runs)
-    assert [f.label for f in comparison.fields[:4]] == ["name", "status", "experiment",
-                                                        "duration"]
+    assert [f.label for f in comparison.fields[:4]] == ["name", "status", "experiment", "duration"]
     assert [f.key for f in comparison.fields if f.family == "run" and f.differs] == ["status"]
 
 

@@ -34,8 +34,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_git_commit_branch_remote_and_clean(repo: Path) -> None:
     state = provenance.git_state()
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     assert state["commit"] == head and state["branch"] == "main"
     assert state["remote"] == "https://git.example.org/team/proj.git"
     assert state["dirty"] is False and state["diff"] == ""
@@ -50,7 +51,8 @@ def test_dirty_tree_records_a_capped_diff(repo: Path, monkeypatch: pytest.Monkey
 
 
 def test_run_records_git_and_the_project_store_lives_at_the_git_root(
-        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("MLOPS_JUPYTER_STORE")
     sub = repo / "notebooks"
     sub.mkdir()

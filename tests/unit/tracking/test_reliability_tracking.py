@@ -45,8 +45,9 @@ def refused_at_call_keeps_the_run(store_url: str, key: Any, value: Any, step: An
     assert len(store.metric_history(run.run_id, "good")) == 2000
 
 
-def store_refused_row_is_dropped_alone(store_url: str, poison: tuple[str, int],
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def store_refused_row_is_dropped_alone(
+    store_url: str, poison: tuple[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     """A row only the store can refuse (validation bypassed) costs that row, nothing else."""
     store = RunStore(store_url)
     run = mj.start_run("store-poison", store=store)
@@ -72,8 +73,9 @@ def test_sqlite_poison_metric_refused_at_the_call(store_url: str, case: str) -> 
 
 
 @pytest.mark.parametrize("poison", [("overflow", 2**63), ("n" * 300, 3)], ids=["step", "key"])
-def test_sqlite_store_refused_row_is_dropped_alone(store_url: str, poison: tuple[str, int],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_sqlite_store_refused_row_is_dropped_alone(
+    store_url: str, poison: tuple[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     if poison[0] == "n" * 300:  # SQLite stores long keys; a NOT NULL key is its refusal
         poison = (None, 3)  # type: ignore[assignment]
     store_refused_row_is_dropped_alone(store_url, poison, capsys)
@@ -111,7 +113,7 @@ def test_three_threads_each_log_into_their_own_run(store_url: str) -> None:
                     mj.log_metric(f"metric_of_t{n}", float(step), step=step)
                     time.sleep(0.001)
                 inside.wait(10)
-        except BaseException as err:  # noqa: BLE001 - reported by the assert below
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
@@ -127,8 +129,9 @@ def test_three_threads_each_log_into_their_own_run(store_url: str) -> None:
         assert record.status == "finished" and record.parent_run_id is None
 
 
-def test_a_run_started_in_another_thread_has_no_parent(store_url: str,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_started_in_another_thread_has_no_parent(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Before: a server action's run became the child of whatever run another thread had
     active, and was ended with it."""
     store = RunStore(store_url)
@@ -236,8 +239,14 @@ def test_exit_stops_the_flusher_before_ending_runs(store_url: str) -> None:
     import sys
 
     env = {**os.environ, "MLOPS_JUPYTER_STORE": store_url, "MLOPS_JUPYTER_FLUSH_INTERVAL": "0.01"}
-    done = subprocess.run([sys.executable, "-c", _EXIT_WRITER], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_WRITER],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "flusher alive at exit: []" in done.stderr
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
@@ -262,8 +271,7 @@ def test_spool_replay_is_idempotent_and_skips_a_torn_line(store_url: str) -> Non
     rows = [(run_id, "loss", i, float(i), 1.0 + i) for i in range(100)]
     store.log_metrics(rows[:10])  # some were written before the outage
     path = spool.append(store.url, run_id, rows)
-    spool.append(store.url, run_id, (), end={"status": "finished", "error": None,
-                                             "end_time": 5.0})
+    spool.append(store.url, run_id, (), end={"status": "finished", "error": None, "end_time": 5.0})
     with open(path, "a") as fh:
         fh.write('{"run": "' + run_id + '", "metrics": [["loss", 100, 1')  # torn
     assert spool.summary(store.url)["spool_files"] == 1

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+
+import mlops_jupyter as mj
+from mlops_jupyter.store import RunStore, spool
+from mlops_jupyter.tracking import run as tracking
+from tests.conftest import PostgresCluster
 from tests.unit.tracking.test_reliability_tracking import (
     POISON_CALLS,
     refused_at_call_keeps_the_run,
     store_refused_row_is_dropped_alone,
 )
-
-import mlops_jupyter as mj
-from mlops_jupyter.tracking import run as tracking
-from mlops_jupyter.store import RunStore, spool
-from tests.conftest import PostgresCluster
 
 pytestmark = pytest.mark.postgres
 
@@ -32,10 +32,14 @@ def test_postgres_poison_metric_refused_at_the_call(postgres_url: str, case: str
     refused_at_call_keeps_the_run(postgres_url, *POISON_CALLS[case])
 
 
-@pytest.mark.parametrize("poison", [("overflow", 2**63), ("n" * 300, 3), ("a\x00b", 4)],
-                         ids=["step", "long-key", "nul-key"])
-def test_postgres_store_refused_row_is_dropped_alone(postgres_url: str, poison: tuple[str, int],
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "poison",
+    [("overflow", 2**63), ("n" * 300, 3), ("a\x00b", 4)],
+    ids=["step", "long-key", "nul-key"],
+)
+def test_postgres_store_refused_row_is_dropped_alone(
+    postgres_url: str, poison: tuple[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     store_refused_row_is_dropped_alone(postgres_url, poison, capsys)
 
 
@@ -60,11 +64,13 @@ def own_db(cluster: PostgresCluster) -> str:
 
 def _outage(cluster: PostgresCluster, after: threading.Event, seconds: float) -> threading.Thread:
     """Stop the server (-m immediate) once `after` is set, start it again `seconds` later."""
+
     def run() -> None:
         after.wait(60)
         cluster.stop()
         time.sleep(seconds)
         cluster.start()
+
     thread = threading.Thread(target=run)
     thread.start()
     return thread
@@ -72,9 +78,9 @@ def _outage(cluster: PostgresCluster, after: threading.Event, seconds: float) ->
 
 @pytest.mark.slow
 @pytest.mark.parametrize("spool_limit", [None, 20_000], ids=["buffered", "spooled"])
-def test_server_restart_mid_loop_loses_nothing(cluster: PostgresCluster, own_db: str,
-                                               spool_limit: int | None,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_restart_mid_loop_loses_nothing(
+    cluster: PostgresCluster, own_db: str, spool_limit: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """F11: 120,000 log_metric calls at ~25,000/s with the server down for ~4 s in the middle.
     Before: log_metric raised StoreUnavailableError at 50,000 buffered points and most points
     were lost. `spooled` lowers the spool cap so the outage goes through the spool file."""
@@ -93,8 +99,10 @@ def test_server_restart_mid_loop_loses_nothing(cluster: PostgresCluster, own_db:
     killer.join()
     run.end()
     lost = 120_000 - len(store.metric_history(run.run_id, "loss"))
-    print(f"F11 outage ({'spool cap ' + str(spool_limit) if spool_limit else 'buffered'}): "
-          f"{lost} of 120000 lost")
+    print(
+        f"F11 outage ({'spool cap ' + str(spool_limit) if spool_limit else 'buffered'}): "
+        f"{lost} of 120000 lost"
+    )
     assert lost == 0
     assert store.get_run(run.run_id).status == "finished"
     assert spool.pending(store.url) == []
@@ -102,7 +110,8 @@ def test_server_restart_mid_loop_loses_nothing(cluster: PostgresCluster, own_db:
 
 @pytest.mark.slow
 def test_server_down_at_run_end_back_a_second_later_loses_nothing(
-        cluster: PostgresCluster, own_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    cluster: PostgresCluster, own_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """F12: before, end() raised and dropped its batch (11,900 of 28,500 lost; run killed)."""
     store = RunStore(own_db)
     run = mj.start_run("end-outage", store=store)
@@ -119,7 +128,8 @@ def test_server_down_at_run_end_back_a_second_later_loses_nothing(
 
 @pytest.mark.slow
 def test_run_ended_during_a_long_outage_is_spooled_and_replayed_by_the_next_process(
-        cluster: PostgresCluster, own_db: str, tmp_path: str) -> None:
+    cluster: PostgresCluster, own_db: str, tmp_path: str
+) -> None:
     """The server stays down past end()'s retries: the points and the end go to the spool, and
     the next process that starts a run on this store writes them (W&B's offline-then-sync)."""
     store = RunStore(own_db)
@@ -133,10 +143,15 @@ def test_run_ended_during_a_long_outage_is_spooled_and_replayed_by_the_next_proc
         assert files, "end() should have spooled the run"
     finally:
         cluster.start()
-    code = ("import sys, mlops_jupyter as mj\n"
-            "mj.start_run('next', store=sys.argv[1]).end()\n")
-    done = subprocess.run([sys.executable, "-c", code, own_db], capture_output=True, text=True,
-                          env={**os.environ}, timeout=120, check=False)
+    code = "import sys, mlops_jupyter as mj\nmj.start_run('next', store=sys.argv[1]).end()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code, own_db],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "spooled metric points" in done.stderr
     fresh = RunStore(own_db)
@@ -158,10 +173,16 @@ sys.stdin.readline()  # the test stops the server now; then the process exits, r
 
 @pytest.mark.slow
 def test_exit_while_the_server_is_down_spools_and_the_next_open_replays(
-        cluster: PostgresCluster, own_db: str) -> None:
+    cluster: PostgresCluster, own_db: str
+) -> None:
     """Before: the exit hook printed 'could not close run' and the buffered points were lost."""
-    proc = subprocess.Popen([sys.executable, "-c", _EXIT_DOWN, own_db], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _EXIT_DOWN, own_db],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     run_id = proc.stdout.readline().strip()
     cluster.stop()
     try:

@@ -28,10 +28,9 @@ def test_context_manager_finishes_and_records_everything() -> None:
 
 
 def test_exception_marks_failed_with_traceback_and_propagates() -> None:
-    with pytest.raises(ZeroDivisionError):
-        with mj.start_run("boom") as run:
-            mj.log_metric("before", 1.0)
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), mj.start_run("boom") as run:
+        mj.log_metric("before", 1.0)
+        1 / 0  # noqa: B018
     record = mj.get_run(run.run_id)
     assert record.status == "failed"
     assert "ZeroDivisionError" in record.error
@@ -39,9 +38,8 @@ def test_exception_marks_failed_with_traceback_and_propagates() -> None:
 
 
 def test_keyboard_interrupt_marks_killed() -> None:
-    with pytest.raises(KeyboardInterrupt):
-        with mj.start_run("stopped") as run:
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), mj.start_run("stopped") as run:
+        raise KeyboardInterrupt
     assert mj.get_run(run.run_id).status == "killed"
 
 
@@ -62,7 +60,10 @@ def test_children_inherit_the_parent_experiment(monkeypatch: pytest.MonkeyPatch)
     with mj.start_run("in-kernel") as in_kernel:
         pass
     assert [mj.get_run(r.run_id).experiment for r in (nested, other, in_kernel)] == [
-        "exp-a", "exp-b", "exp-a"]
+        "exp-a",
+        "exp-b",
+        "exp-a",
+    ]
     assert mj.get_run(in_kernel.run_id).parent_run_id == parent.run_id
 
 
@@ -82,7 +83,10 @@ def test_default_steps_count_up_and_explicit_steps_are_kept() -> None:
         run.log_metric("acc", 0.6)
     store = mj.open_store()
     assert [(p.step, p.value) for p in store.metric_history(run.run_id, "loss")] == [
-        (0, 3.0), (1, 2.0), (2, 1.0)]
+        (0, 3.0),
+        (1, 2.0),
+        (2, 1.0),
+    ]
     assert [p.step for p in store.metric_history(run.run_id, "acc")] == [10, 11]
 
 
@@ -152,13 +156,13 @@ def test_figures_tables_files_and_inputs(tmp_path) -> None:
     assert table["data"][1]["b"] == "y"
     assert names["train.csv"].media_type == "text/csv"
     assert record.provenance["inputs"] == [
-        {"name": "train.csv", "path": str(data), "sha256": sha, "size": 8}]
+        {"name": "train.csv", "path": str(data), "sha256": sha, "size": 8}
+    ]
 
 
 def test_log_artifact_of_bytes_needs_a_name() -> None:
-    with mj.start_run() as run:
-        with pytest.raises(ValueError, match="needs name="):
-            run.log_artifact(b"x")
+    with mj.start_run() as run, pytest.raises(ValueError, match="needs name="):
+        run.log_artifact(b"x")
 
 
 def test_resume_continues_steps() -> None:
@@ -176,8 +180,9 @@ def test_runs_dataframe_with_filter_order_and_limit() -> None:
     for lr in (0.1, 0.01, 0.001):
         with mj.start_run(f"lr{lr}", params={"lr": lr, "model": "rf"}) as run:
             run.log_metric("acc", 1 - lr)
-    frame = mj.runs(filter="metrics.acc > 0.95 and params.model == 'rf'",
-                    order_by="metrics.acc DESC", limit=1)
+    frame = mj.runs(
+        filter="metrics.acc > 0.95 and params.model == 'rf'", order_by="metrics.acc DESC", limit=1
+    )
     assert list(frame["name"]) == ["lr0.001"]
     assert frame.loc[0, "params.lr"] == 0.001
     assert len(mj.runs()) == 3
