@@ -92,9 +92,20 @@ class StoreConnection:
         return self._guard(lambda: self._run(self._writer, fn, write=True))
 
     def _read(self, fn: Callable[[Connection], T]) -> T:
+        """A read transaction. While a PostgreSQL server restarts, reads wait for it (up to the
+        store timeout) instead of failing: a reader sees a pause, not an error. Writes do not
+        wait here: the tracking buffer keeps their points meanwhile."""
         if self._path is not None and time.monotonic() - self._checked_at > 0.5:
             self.check_identity()
-        return self._guard(lambda: self._run(self._reader, fn, write=False))
+        deadline, delay = time.monotonic() + self.timeout, 0.1
+        while True:
+            try:
+                return self._guard(lambda: self._run(self._reader, fn, write=False))
+            except StoreUnavailableError as err:
+                if not _server_restarting(err) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def _run(self, engine: Any, fn: Callable[[Connection], T], *, write: bool) -> T:
         """One transaction. On PostgreSQL a watchdog cuts the connection when the server does
@@ -310,3 +321,23 @@ class _Watchdog:
         with self._lock:
             self._done = True
         self._timer.cancel()
+
+
+#: What libpq says while a server is stopping, starting or not yet listening: worth a wait.
+_RESTARTING = (
+    "connection refused",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "terminating connection",
+    "server closed the connection",
+    "connection to server",
+    "no connection to the server",
+)
+
+
+def _server_restarting(err: StoreUnavailableError) -> bool:
+    cause = err.__cause__
+    if not isinstance(cause, OperationalError) or "timeout" in str(err).lower():
+        return False
+    text = str(cause.orig or cause).lower()
+    return any(phrase in text for phrase in _RESTARTING)

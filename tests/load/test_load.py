@@ -94,10 +94,9 @@ def test_postgres_16_writers_survive_a_restart_in_the_middle(tmp_path: Path) -> 
         _report("postgres-restart", result, tmp_path)
         assert result.fault.get("down_s", 0) >= 4.0, result.fault  # the fault did happen
         _assert_nothing_lost(result)
-        # A read while the database is down may fail, with the library's clear error; before
-        # and after the outage a reader must never see one.
-        assert result.reader_errors_outside_fault() == [], result.reader_errors_outside_fault()
-        raw = [e for e in result.reader_errors if not e["clear"]]
-        assert raw == [], raw[:3]
+        # A read while the database restarts waits for it (within MLOPS_JUPYTER_STORE_TIMEOUT):
+        # no reader may see an error, before, during or after the outage.
+        assert result.reader_errors == [], result.reader_errors[:3]
+        assert all(r.get("calls", 0) > 0 for r in result.readers), result.readers
     finally:
         cluster.remove()

@@ -96,3 +96,25 @@ def test_a_restarted_server_is_reconnected_without_an_error(
     store.log_params(run_id, {"after": "restart"})
     assert store.get_run(run_id).params == {"after": "restart"}
     store.dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_during_a_restart_waits_for_the_server_instead_of_failing(
+    tmp_path: Path,
+) -> None:
+    """Readers (`mj.runs()`, `runs ls`, the panel) saw StoreUnavailableError for every call
+    while PostgreSQL restarted; now a read waits for it, up to MLOPS_JUPYTER_STORE_TIMEOUT."""
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        store = RunStore(f"{cluster.url}/postgres")
+        store.create_run(name="before")
+        cluster.stop()
+        threading.Timer(2.0, cluster.start).start()
+        started = time.monotonic()
+        names = [r.name for r in store.search_runs()]
+        assert names == ["before"]
+        assert time.monotonic() - started >= 1.5  # it did wait for the restart
+        store.dispose()
+    finally:
+        cluster.remove()
