@@ -1,4 +1,5 @@
-"""Benchmark: export a generated 1,000-cell notebook to a script with mlops-jupyter, nbconvert and jupytext.
+"""Benchmark: export a generated 1,000-cell notebook to a script with mlops-jupyter, nbconvert
+and jupytext.
 
 Each tool runs as a whole command (interpreter start-up included), repeated; the table shows the
 median and best wall time and the ratio to the fastest tool. Run:
@@ -26,8 +27,10 @@ _CODE = [
     'def transform_{i}(x, scale={i}):\n    """Scale and shift."""\n    if x > 10:\n'
     "        return x * scale\n    return x - scale",
     "data_{i} = {{'name': 'item_{i}', 'weights': [1, 2, 3], 'nested': {{'a': {i}}}}}\n"
-    "encoded_{i} = json.dumps(data_{i})\nfor key, value in data_{i}.items():\n    print(key, value)",
-    "class Model{i}:\n    def __init__(self, k):\n        self.k = k\n\n    def predict(self, rows):\n"
+    "encoded_{i} = json.dumps(data_{i})\nfor key, value in data_{i}.items():\n"
+    "    print(key, value)",
+    "class Model{i}:\n    def __init__(self, k):\n        self.k = k\n\n"
+    "    def predict(self, rows):\n"
     "        return [r * self.k for r in rows]\n\nmodel_{i} = Model{i}({i})",
     "%matplotlib inline\nresult_{i} = transform_{j}({i})\nresult_{i} += 1",
     "!echo step {i}\ntext_{i} = '''multi\n  line {i}'''",
@@ -164,7 +167,7 @@ def table(results: dict[str, list[float]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Generate the notebook, time the three commands, print (and optionally save) the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--markdown-out", type=Path, help="also write the results as Markdown")
@@ -182,11 +185,16 @@ def main(argv: list[str] | None = None) -> int:
         lines = sum(1 for _ in (workdir / "mlops.py").open(encoding="utf-8"))
         compile((workdir / "mlops.py").read_text(encoding="utf-8"), "mlops.py", "exec")
     text = table(results)
+    how = (
+        "through the main CLI (mlops_jupyter.cli.main)"
+        if "-c" in ours()
+        else "as python -m mlops_jupyter.convert"
+    )
     info = (
         f"{args.cells}-cell notebook ({size} KiB), "
         f"{args.repeat} runs each after a warm-up; Python {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs. The exported script has {lines} lines "
-        f"and compiles. Our command ran {'through the main CLI (mlops_jupyter.cli.main)' if '-c' in ours() else 'as python -m mlops_jupyter.convert'}."
+        f"and compiles. Our command ran {how}."
     )
     print(text)
     print(info)
@@ -194,9 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown_out.write_text(
             "## Export a notebook to a script\n\n"
             "`python bench/bench_export.py` generates a 1,000-cell notebook (70% code of varied "
-            "shapes: loops, functions, classes, dicts, multi-line strings, `%matplotlib` and `!cmd` "
-            "magics; 30% markdown) and times each tool as a whole command, interpreter start-up "
-            "included.\n\n" + text + "\n\n" + info + "\n",
+            "shapes: loops, functions, classes, dicts, multi-line strings, `%matplotlib` and "
+            "`!cmd` magics; 30% markdown) and times each tool as a whole command, interpreter "
+            "start-up included.\n\n" + text + "\n\n" + info + "\n",
             encoding="utf-8",
         )
     return 0

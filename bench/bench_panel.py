@@ -166,7 +166,8 @@ def free_port() -> int:
 
 
 def start_lab(tmp: Path, store_url: str) -> tuple[subprocess.Popen, str]:
-    """jupyter lab on 127.0.0.1 with the extension enabled on `store_url`; returns (proc, base url)."""
+    """jupyter lab on 127.0.0.1 with the extension enabled on `store_url`; returns (proc, base
+    url)."""
     import mlops_jupyter
 
     port, token = free_port(), secrets.token_hex(16)
@@ -198,24 +199,25 @@ def start_lab(tmp: Path, store_url: str) -> tuple[subprocess.Popen, str]:
             p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
         ),
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--allow-root",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            f"--LabApp.extra_labextensions_path={ext}",
-        ],
-        env=env,
-        stdout=open(tmp / "lab.log", "wb"),
-        stderr=subprocess.STDOUT,
-    )
+    with open(tmp / "lab.log", "wb") as lab_log:  # the child keeps its own copy of the fd
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--allow-root",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={root}",
+                f"--LabApp.extra_labextensions_path={ext}",
+            ],
+            env=env,
+            stdout=lab_log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -230,8 +232,10 @@ _PAINT_JS = """
 () => { window.__mlopsPaint = new Promise(resolve => {
   const tab = document.querySelector('.jp-SideBar.jp-mod-left li[data-id="mlops-jupyter-runs"]');
   let t0 = 0;
-  tab.addEventListener('pointerdown', () => { t0 = performance.now(); }, { capture: true, once: true });
-  const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+  tab.addEventListener('pointerdown', () => { t0 = performance.now(); },
+                       { capture: true, once: true });
+  const done = () => requestAnimationFrame(
+    () => requestAnimationFrame(() => resolve(performance.now() - t0)));
   const observer = new MutationObserver(() => {
     if (t0 && document.querySelector('#mlops-jupyter-runs .jp-mlops-RunRow[data-run-id]')) {
       observer.disconnect();
@@ -244,7 +248,8 @@ _PAINT_JS = """
 
 
 def panel_paint_times(base: str, token: str, repeat: int) -> tuple[list[float], list[float], int]:
-    """Per fresh page: ms from the click on the Runs tab to first rows painted, and page-ready ms."""
+    """Per fresh page: ms from the click on the Runs tab to first rows painted, and page-ready
+    ms."""
     from playwright.sync_api import sync_playwright
 
     paint, ready, rows = [], [], 0
@@ -283,7 +288,8 @@ FILTER = "metrics.acc > 0.5 and params.model == 'rf'"
 
 
 def measure_in_process(store: Any, exp_id: str, repeat: int, n: int) -> dict[str, list[float]]:
-    """First page, filtered page and everything as a DataFrame: our store vs MLflow's search_runs."""
+    """First page, filtered page and everything as a DataFrame: our store vs MLflow's
+    search_runs."""
     import mlflow
 
     client = mlflow.tracking.MlflowClient()
@@ -305,7 +311,8 @@ def measure_in_process(store: Any, exp_id: str, repeat: int, n: int) -> dict[str
 def measure_server(
     tmp: Path, store_url: str, repeat: int, n: int, browser_repeat: int
 ) -> dict[str, Any]:
-    """The runs route over HTTP (first request, first page, filtered, sorted) and the panel in chromium."""
+    """The runs route over HTTP (first request, first page, filtered, sorted) and the panel in
+    chromium."""
     import requests
 
     proc, where = start_lab(tmp, store_url)
@@ -386,14 +393,15 @@ def render(args: argparse.Namespace, m: dict[str, Any], fill_s: float) -> str:
         f"# Runs panel bench ({args.runs} runs)",
         "",
         (
-            f"Measured by `python bench/bench_panel.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-            f"{os.cpu_count()} CPUs, SQLite stores in a temp dir, mlflow {mlflow.__version__}. Times in ms; "
-            f"median of {args.repeat} (HTTP/in-process), 3 (DataFrame), {args.browser_repeat} (browser: fresh "
-            "page each)."
+            "Measured by `python bench/bench_panel.py` on "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+            f"{os.cpu_count()} CPUs, SQLite stores in a temp dir, mlflow {mlflow.__version__}. "
+            f"Times in ms; median of {args.repeat} (HTTP/in-process), 3 (DataFrame), "
+            f"{args.browser_repeat} (browser: fresh page each)."
         ),
         (
-            "MLflow's store was created by MLflow's SqlAlchemyStore and the same runs (4 params, 2 metrics, "
-            "name tag) bulk-inserted into its tables. Ratio = MLflow / mlops-jupyter."
+            "MLflow's store was created by MLflow's SqlAlchemyStore and the same runs (4 params, "
+            "2 metrics, name tag) bulk-inserted into its tables. Ratio = MLflow / mlops-jupyter."
         ),
         "",
         "| measure | mlops-jupyter | MLflow | ratio | target |",
@@ -401,18 +409,19 @@ def render(args: argparse.Namespace, m: dict[str, Any], fill_s: float) -> str:
         *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in table],
         "",
         (
-            f"Writing the {args.runs} runs through RunStore took {fill_s:.1f} s. The panel showed {m['rows']} rows "
-            f"in the DOM for {args.runs} runs (windowed list); scrolling to the middle loaded that window "
-            "from the server."
+            f"Writing the {args.runs} runs through RunStore took {fill_s:.1f} s. The panel showed "
+            f"{m['rows']} rows in the DOM for {args.runs} runs (windowed list); scrolling to the "
+            "middle loaded that window from the server."
         ),
         "",
         (
-            '"First request after server start" is sent the moment /api/status answers: it waits for the '
-            "store to open (SQLAlchemy import, schema check), which the server starts in the background at "
-            "start-up; a user opening JupyterLab reaches the panel after the ~2 s page load, by then the store "
-            'is open. "Open panel -> first rows painted" runs from the pointerdown on the Runs tab to two '
-            "animation frames after the first row is in the DOM (capabilities probe already done at start-up; "
-            "the list request is made on first show)."
+            '"First request after server start" is sent the moment /api/status answers: it waits '
+            "for the store to open (SQLAlchemy import, schema check), which the server starts in "
+            "the background at start-up; a user opening JupyterLab reaches the panel after the "
+            '~2 s page load, by then the store is open. "Open panel -> first rows painted" runs '
+            "from the pointerdown on the Runs tab to two animation frames after the first row is "
+            "in the DOM "
+            "(capabilities probe already done at start-up; the list request is made on first show)."
         ),
         "",
     ]

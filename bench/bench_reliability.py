@@ -15,6 +15,7 @@ do we. Counts come from a fresh process opening the store afterwards.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -285,37 +286,38 @@ def mlflow_side(root: Path, procs: int, metrics: int, params: int) -> dict[str, 
     exp = mlflow.MlflowClient().create_experiment("load", artifact_location=str(db.parent / "a"))
     go = db.parent / "go"
     cmds = []
-    for i in range(procs):
-        ready, log = db.parent / f"w{i}.ready", db.parent / f"w{i}"
-        cmds.append(
-            (
-                ready,
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        __file__,
-                        "mlflow-worker",
-                        "--uri",
-                        uri,
-                        "--experiment-id",
-                        exp,
-                        "--name",
-                        f"w{i}",
-                        "--metrics",
-                        str(metrics),
-                        "--params",
-                        str(params),
-                        "--go",
-                        str(go),
-                        "--ready",
-                        str(ready),
-                    ],
-                    env=worker_env(),
-                    stdout=open(log.with_suffix(".out"), "w"),  # noqa: SIM115 - the child owns it
-                    stderr=open(log.with_suffix(".err"), "w"),
-                ),
+    with contextlib.ExitStack() as stack:  # the children keep their own copies of the fds
+        for i in range(procs):
+            ready, log = db.parent / f"w{i}.ready", db.parent / f"w{i}"
+            cmds.append(
+                (
+                    ready,
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            __file__,
+                            "mlflow-worker",
+                            "--uri",
+                            uri,
+                            "--experiment-id",
+                            exp,
+                            "--name",
+                            f"w{i}",
+                            "--metrics",
+                            str(metrics),
+                            "--params",
+                            str(params),
+                            "--go",
+                            str(go),
+                            "--ready",
+                            str(ready),
+                        ],
+                        env=worker_env(),
+                        stdout=stack.enter_context(open(log.with_suffix(".out"), "w")),
+                        stderr=stack.enter_context(open(log.with_suffix(".err"), "w")),
+                    ),
+                )
             )
-        )
     while not all(ready.exists() for ready, _ in cmds):  # imports are not part of the figures
         if any(p.poll() is not None for _, p in cmds):
             break

@@ -90,7 +90,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    """The jupyter_server extension: REST routes for the Runs panel (imported only by the server)."""
+    """The jupyter_server extension: REST routes for the Runs panel (imported only by the
+    server)."""
     from mlops_jupyter.server.app import MlopsJupyterApp
 
     return [{"module": "mlops_jupyter.server.app", "app": MlopsJupyterApp}]

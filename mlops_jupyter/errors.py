@@ -18,7 +18,7 @@
     │   └── ArtifactSourceError          (FileNotFoundError) a path to log that is no file
     ├── ArtifactCorruptError             a blob whose content no longer matches its hash
     ├── InvalidFilterError               (ValueError) a bad `runs(filter=...)` expression
-    ├── InvalidMetricError               (ValueError) a metric value that is not a finite-able number
+    ├── InvalidMetricError               (ValueError) a metric value that is not a number
     │   ├── InvalidMetricKeyError        a metric name no backend can store (None, "", NUL, > 250)
     │   └── InvalidMetricStepError       a step that is not an integer in signed 64-bit range
     ├── InvalidParameterError            (ValueError) a parameter name/value the schema refuses
@@ -196,7 +196,8 @@ class UnsupportedMagicError(NotebookError):
 
 
 class NotebookExecutionError(MlopsJupyterError):
-    """A cell raised while a notebook was executed (modelled on papermill's PapermillExecutionError).
+    """A cell raised while a notebook was executed (modelled on papermill's
+    PapermillExecutionError).
 
     The fields say where and why, so the CLI, the server and the panel can show the same thing:
     ``cell_index`` (in the source notebook; -1 when unknown), ``execution_count``, ``source``
@@ -374,7 +375,8 @@ class ArtifactSourceError(ArtifactNotFoundError, FileNotFoundError):
 
 
 class ForeignOutputError(NotebookError):
-    """A conversion target mlops-jupyter did not write (or that holds the notebook): never replaced."""
+    """A conversion target mlops-jupyter did not write (or that holds the notebook): never
+    replaced."""
 
     def __init__(self, target: object, reason: str) -> None:
         self.target, self.reason = target, reason

@@ -1,4 +1,5 @@
-"""The package version (a leaf: anything may import it, it imports nothing of ours but the build's)."""
+"""The package version (a leaf: anything may import it, it imports nothing of ours but the
+build's)."""
 
 try:
     from mlops_jupyter._version import __version__

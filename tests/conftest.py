@@ -214,7 +214,7 @@ def postgres_url(postgres_server: str) -> str:
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    for attempt in range(50):
+    for _attempt in range(50):
         try:
             with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')

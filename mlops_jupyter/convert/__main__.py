@@ -10,7 +10,8 @@ from mlops_jupyter.errors import MlopsJupyterError
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run one of ``export script``, ``convert``, ``check``; return the exit code."""
+    """Parse ``argv`` and run one of ``export script``, ``convert``, ``check``; return the exit
+    code."""
     parser = argparse.ArgumentParser(prog="mlops-jupyter", description="Notebook conversion.")
     register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
-"""Dependency analysis: cells grouped into module code, parameters, steps and tests, with each step's inputs and outputs."""
+"""Dependency analysis: cells grouped into module code, parameters, steps and tests, with each
+step's inputs and outputs."""
 
 from __future__ import annotations
 
@@ -195,8 +196,9 @@ def _analyse_cell(
                 "ambiguous-dependency",
                 cell.index,
                 1,
-                f"cell {cell.index}: a function assigns the global {name!r} with `global`; which step "
-                "produces it depends on when the function is called. Return the value instead",
+                f"cell {cell.index}: a function assigns the global {name!r} with `global`; "
+                "which step produces it depends on when the function is called. "
+                "Return the value instead",
             )
         )
     return Part(cell, translation, usage)
@@ -386,9 +388,9 @@ def _check_cycles(plan: Plan) -> None:
         state[name] = 1
         for dep in steps[name].depends:
             if dep in steps and state.get(dep) == 1:
-                return path[path.index(dep) :] + [dep] if dep in path else [name, dep]
+                return [*path[path.index(dep) :], dep] if dep in path else [name, dep]
             if dep in steps and dep not in state:
-                found = visit(dep, path + [dep])
+                found = visit(dep, [*path, dep])
                 if found:
                     return found
         state[name] = 2
@@ -435,8 +437,9 @@ def _resolve_part(
                             "ambiguous-dependency",
                             part.cell.index,
                             1,
-                            f"cell {part.cell.index}: function {function!r} reads the global {name!r}, "
-                            f"which cell {later[0].first_cell} reassigns later; pass it as an argument",
+                            f"cell {part.cell.index}: function {function!r} reads the global "
+                            f"{name!r}, which cell {later[0].first_cell} reassigns later; "
+                            "pass it as an argument",
                         )
                     )
     for name, line in reads.items():

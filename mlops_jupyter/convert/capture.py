@@ -31,7 +31,8 @@ def __mlops_capture(names, directory, package, hoisted):
         sys.modules[package + ".steps"] = main
     for name in hoisted:
         obj = main.__dict__.get(name)
-        if isinstance(obj, (type, types.FunctionType)) and getattr(obj, "__module__", None) == "__main__":
+        if (isinstance(obj, (type, types.FunctionType))
+                and getattr(obj, "__module__", None) == "__main__"):
             try:
                 obj.__module__ = package + ".steps"
             except (AttributeError, TypeError):
@@ -51,8 +52,10 @@ def __mlops_capture(names, directory, package, hoisted):
             return "Callable[..., Any]"
         module, qual = cls.__module__, cls.__qualname__
         if module == "builtins":
-            return qual if qual in {"int", "float", "str", "bool", "list", "dict", "tuple", "set",
-                                    "bytes", "frozenset", "complex"} else ("None" if value is None else "Any")
+            if qual in {"int", "float", "str", "bool", "list", "dict", "tuple", "set",
+                        "bytes", "frozenset", "complex"}:
+                return qual
+            return "None" if value is None else "Any"
         if module == package + ".steps":
             return qual
         parts = module.split(".")

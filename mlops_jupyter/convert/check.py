@@ -79,8 +79,9 @@ def out_of_order(nb: Mapping[str, Any]) -> list[Finding]:
                     "out-of-order",
                     index,
                     1,
-                    f"cell {index} was executed (count {count}) before cell {highest_cell} above it "
-                    f"(count {highest}); the saved outputs may not match a top-to-bottom run. "
+                    f"cell {index} was executed (count {count}) before cell {highest_cell} "
+                    f"above it (count {highest}); the saved outputs may not match a "
+                    "top-to-bottom run. "
                     "Restart the kernel and run all cells",
                 )
             )

@@ -23,10 +23,11 @@ def _expand(command, namespace):
 
     command = re.sub(r"\\{([^{}]+)\\}", _brace, command)
     command = re.sub(r"(?<!\\$)\\$([A-Za-z_]\\w*)",
-                     lambda m: str(namespace[m.group(1)]) if m.group(1) in namespace else m.group(0),
+                     lambda m: str(namespace[m.group(1)]) if m.group(1) in namespace '''
+    """else m.group(0),
                      command)
     return command.replace("$$", "$")
-''',
+""",
     "_sh": '''\
 def _sh(command, namespace=None, shell=None):
     """Run a shell command like IPython's `!cmd` / `%%bash`; its output goes to stdout."""

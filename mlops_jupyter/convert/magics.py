@@ -1,4 +1,5 @@
-"""The magic policy table: what each IPython magic becomes in plain Python (drop, translate, requirements, refuse)."""
+"""The magic policy table: what each IPython magic becomes in plain Python (drop, translate,
+requirements, refuse)."""
 
 from __future__ import annotations
 
@@ -384,7 +385,7 @@ def _cell_magic(
         return [(1, f"_write_file({paths[0]!r}, {raw!r}, append={append})")]
     if name == "time":
         out.helpers.add("_print_time")
-        return [(1, "_time_start = _now()")] + body + [(1, "_print_time(_time_start)")]
+        return [(1, "_time_start = _now()"), *body, (1, "_print_time(_time_start)")]
     return _track_cell(cell, args, body, out, collect)
 
 

@@ -108,7 +108,8 @@ def _step_function(block: Block, types: dict[str, str]) -> tuple[list[str], str]
     doc = [
         f'    """Step `{block.name}` (notebook cell{"s" if len(block.parts) > 1 else ""} {cells}).',
         "",
-        f"    Inputs: {', '.join(block.inputs) or '-'}. Parameters: {', '.join(block.params) or '-'}.",
+        f"    Inputs: {', '.join(block.inputs) or '-'}. "
+        f"Parameters: {', '.join(block.params) or '-'}.",
         f"    Returns: {', '.join(outs) or 'nothing'}.",
         '    """',
     ]

@@ -190,8 +190,8 @@ def _write_package(
     files = {
         "__init__.py": f'"""Package converted by mlops-jupyter from {name}."""\n\n'
         'from .pipeline import run\n\n__all__ = ["run"]\n',
-        "__main__.py": '"""`python -m PACKAGE`: run the pipeline."""\n\nfrom .pipeline import main\n\n'
-        "raise SystemExit(main())\n",
+        "__main__.py": '"""`python -m PACKAGE`: run the pipeline."""\n\n'
+        "from .pipeline import main\n\nraise SystemExit(main())\n",
         "steps.py": render_steps(plan, capture, specs, name),
         "pipeline.py": render_pipeline(plan, specs, name, package),
         "tests/__init__.py": "",

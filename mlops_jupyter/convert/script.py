@@ -200,12 +200,15 @@ def _wrap_global(names: list[str]) -> str:
 
 
 def _apply_source() -> str:
-    return '''\
+    return (
+        '''\
 def _apply_parameters(params):
     """Set the parameters given to main() as globals, after the parameters cell ran."""
     unknown = sorted(set(params) - set(_PARAMETERS))
     if unknown:
         raise TypeError(f"unknown parameter(s) {', '.join(unknown)}; expected one of "
-                        f"{', '.join(_PARAMETERS) or '(none: the notebook has no parameters cell)'}")
+                        f"{', '.join(_PARAMETERS) or '(none: the notebook has no parameters '''
+        """cell)'}")
     globals().update(params)
-'''
+"""
+    )

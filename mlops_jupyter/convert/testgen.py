@@ -163,7 +163,9 @@ def render_step_tests(plan: Plan, order: list[Block], package: str) -> str:
 
 def render_pipeline_tests(package: str) -> str:
     """Source of ``tests/test_pipeline.py``: the whole pipeline and its command line."""
-    return f'''"""The whole pipeline reproduces the notebook's final values; its CLI validates input."""
+    return (
+        f'''"""The whole pipeline reproduces the notebook's final values; '''
+        f'''its CLI validates input."""
 import pytest
 
 from {package} import pipeline
@@ -183,6 +185,7 @@ def test_pipeline_refuses_unknown_parameters():
     with pytest.raises(SystemExit):
         pipeline.main(["--not-a-parameter-of-this-notebook", "1"])
 '''
+    )
 
 
 def render_cell_tests(plan: Plan, package: str) -> str | None:

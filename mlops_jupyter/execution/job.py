@@ -68,7 +68,7 @@ class NotebookJob:
     def source_cell_index(self, cell: Mapping[str, Any]) -> int | None:
         """Index in the source notebook of an executed cell (by id, else by source text)."""
         text = _text(cell.get("source", ""))
-        for index, (cell_id, source) in enumerate(self.cell_keys):
+        for index, (cell_id, _source) in enumerate(self.cell_keys):
             if cell.get("id") and cell.get("id") == cell_id:
                 return index
         for index, (_cell_id, source) in enumerate(self.cell_keys):

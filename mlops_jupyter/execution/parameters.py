@@ -240,7 +240,9 @@ def collect_parameters(
     merged: dict[str, Any] = {}
     for file in files:
         merged.update(validate_parameters(specs, load_parameters_file(file), notebook, file))
-    cli = {name: value for name, value in pairs}
+    cli: dict[str, Any] = {}
+    for name, value in pairs:  # each `-p NAME VALUE`
+        cli[name] = value
     merged.update(validate_parameters(specs, cli, notebook, "-p"))
     merged.update(validate_parameters(specs, values or {}, notebook))
     return merged

@@ -175,7 +175,7 @@ def _parse_range(option: str, types: dict[str, str]) -> tuple[str, Any]:
     if low > high or (log and low <= 0):
         raise InvalidParameterError(f"--range {option!r}: need LO <= HI (and LO > 0 for log)")
     if kind == "int":
-        return name, lambda rng: rng.randint(int(math.ceil(low)), int(math.floor(high)))
+        return name, lambda rng: rng.randint(math.ceil(low), math.floor(high))
     if log:
         return name, lambda rng: math.exp(rng.uniform(math.log(low), math.log(high)))
     return name, lambda rng: rng.uniform(low, high)

@@ -1,4 +1,5 @@
-"""Reading notebooks: the one function every command, magic and route uses, with one set of messages.
+"""Reading notebooks: the one function every command, magic and route uses, with one set of
+messages.
 
 nbformat is not imported for an nbformat 4 file (it costs about a second, which `export script`
 and `params` should not pay); older formats are upgraded in memory with nbformat's converter.

@@ -1,4 +1,5 @@
-"""Cell roles (parameters, injected, step, after, skip, test): one table of the ways tools mark them.
+"""Cell roles (parameters, injected, step, after, skip, test): one table of the ways tools mark
+them.
 
 Every question about a cell's role, by every command, magic and route, is answered from
 ``ROLE_SOURCES``: cell tags, ``#| key: value`` comment lines at the top of a cell (Quarto/nbdev

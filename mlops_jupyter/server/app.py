@@ -14,7 +14,8 @@ from mlops_jupyter.server.routes import route_table
 class MlopsJupyterApp(ExtensionApp):
     """mlops-jupyter's server extension: REST routes for the Runs panel.
 
-    Configure with ``c.MlopsJupyterApp.store_url = "postgresql://..."`` (or ``--MlopsJupyterApp.store_url``).
+    Configure with ``c.MlopsJupyterApp.store_url = "postgresql://..."`` (or
+    ``--MlopsJupyterApp.store_url``).
     """
 
     name = "mlops_jupyter"
@@ -32,7 +33,10 @@ class MlopsJupyterApp(ExtensionApp):
     metric_max_points = Int(
         1000,
         config=True,
-        help="Longest metric history sent to the browser; longer series are downsampled (min/max per bucket).",
+        help=(
+            "Longest metric history sent to the browser; longer series are downsampled "
+            "(min/max per bucket)."
+        ),
     )
 
     def initialize_settings(self) -> None:

@@ -28,7 +28,8 @@ class ServerContext:
 
     @property
     def store(self) -> RunStore:
-        """The run store, opened on first use so a broken store is a clear HTTP error, not a crash."""
+        """The run store, opened on first use so a broken store is a clear HTTP error, not a
+        crash."""
         if self._store is None:
             with self._lock:
                 if self._store is None:

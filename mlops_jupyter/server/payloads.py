@@ -117,7 +117,8 @@ def parse_body(
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise BadRequestError(
-            f"unknown key(s) {', '.join(map(repr, unknown))}; expected {', '.join(map(repr, allowed))}"
+            f"unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"expected {', '.join(map(repr, allowed))}"
         )
     missing = [key for key in required if body.get(key) is None]
     if missing:

@@ -205,7 +205,8 @@ def _artifact(run: Any, sha256: str) -> dict[str, Any]:
 
 
 class ArtifactHandler(BaseHandler):
-    """GET /runs/{run_id}/artifacts/{sha256}: the blob, by hash only, streamed with its media type."""
+    """GET /runs/{run_id}/artifacts/{sha256}: the blob, by hash only, streamed with its media
+    type."""
 
     @web.authenticated
     async def get(self, run_id: str, sha256: str) -> None:
@@ -270,7 +271,8 @@ def read_table(data: bytes, artifact: dict[str, Any]) -> Any:
 
 
 class ExecutedNotebookHandler(BaseHandler):
-    """POST /runs/{run_id}/artifacts/{sha256}/copy: write a notebook artifact under the root to open it."""
+    """POST /runs/{run_id}/artifacts/{sha256}/copy: write a notebook artifact under the root to
+    open it."""
 
     @web.authenticated
     def post(self, run_id: str, sha256: str) -> None:
@@ -373,7 +375,8 @@ class JobHandler(BaseHandler):
 
 
 class NotFoundHandler(BaseHandler):
-    """Anything else under /mlops-jupyter/: a JSON 404 (ids that do not match their pattern land here)."""
+    """Anything else under /mlops-jupyter/: a JSON 404 (ids that do not match their pattern land
+    here)."""
 
     @web.authenticated
     def get(self) -> None:

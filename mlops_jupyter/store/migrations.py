@@ -61,8 +61,9 @@ def _tables_of(version: int) -> list[Table]:
     tables = []
     for name in names:
         if name == "runs":
-            # SQLAlchemy has no public Column copy (Table.to_metadata copies every column)
-            columns = [c._copy() for c in schema.runs.c if c.name not in schema.DOC_COLUMNS]
+            # SQLAlchemy has no public Column copy (Table.to_metadata copies every column),
+            # so the private Column._copy() cannot be avoided here
+            columns = [c._copy() for c in schema.runs.c if c.name not in schema.DOC_COLUMNS]  # noqa: SLF001
             tables.append(Table("runs", md, *columns))
         else:
             tables.append(schema.metadata.tables[name].to_metadata(md))

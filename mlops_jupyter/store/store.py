@@ -105,28 +105,28 @@ class RunStore(StoreConnection):
         def write(conn: Connection) -> None:
             conn.execute(
                 _INSERT_RUN,
-                dict(
-                    run_id=run_id,
-                    experiment_id=self._experiment_id(conn, experiment),
-                    name=name or f"run-{run_id[:8]}",
-                    status="running",
-                    start_time=now,
-                    end_time=None,
-                    parent_run_id=parent_run_id,
-                    source_notebook=source_notebook,
-                    cell_id=cell_id,
-                    pid=os.getpid(),
-                    pid_started=_process_start(os.getpid()),
-                    host=_HOST,
-                    heartbeat=now,
-                    updated_at=now,
-                    error=None,
-                    metrics_doc="{}",
-                    params_doc=docs.dumps(
+                {
+                    "run_id": run_id,
+                    "experiment_id": self._experiment_id(conn, experiment),
+                    "name": name or f"run-{run_id[:8]}",
+                    "status": "running",
+                    "start_time": now,
+                    "end_time": None,
+                    "parent_run_id": parent_run_id,
+                    "source_notebook": source_notebook,
+                    "cell_id": cell_id,
+                    "pid": os.getpid(),
+                    "pid_started": _process_start(os.getpid()),
+                    "host": _HOST,
+                    "heartbeat": now,
+                    "updated_at": now,
+                    "error": None,
+                    "metrics_doc": "{}",
+                    "params_doc": docs.dumps(
                         {p["key"]: decode_param(p["value"], p["type"]) for p in param_rows}
                     ),
-                    tags_doc=docs.dumps({t["key"]: t["value"] for t in tag_rows}),
-                ),
+                    "tags_doc": docs.dumps({t["key"]: t["value"] for t in tag_rows}),
+                },
             )
             self._write_rows(conn, schema.params, param_rows, ["value", "value_num", "type"])
             self._write_rows(conn, schema.tags, tag_rows, ["value"])

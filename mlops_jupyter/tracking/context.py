@@ -186,7 +186,7 @@ _registry = _Registry()
 
 def push(run: OpenRun) -> None:
     """Make `run` the active run of this thread/task and register it as open."""
-    _set(tuple(r for r in _current() if r.status == "running") + (run,))
+    _set((*(r for r in _current() if r.status == "running"), run))
     _registry.add(run)
 
 

@@ -1,5 +1,6 @@
-"""Browser-test helpers: a `jupyter lab` / `jupyter notebook` subprocess on 127.0.0.1, real runs made
-through the tracking API, screenshots. Imported by conftest.py and the tests (a unique module name)."""
+"""Browser-test helpers: a `jupyter lab` / `jupyter notebook` subprocess on 127.0.0.1, real runs
+made through the tracking API, screenshots. Imported by conftest.py and the tests (a unique module
+name)."""
 
 from __future__ import annotations
 

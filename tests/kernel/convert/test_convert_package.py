@@ -1,4 +1,5 @@
-"""A converted package: typed step functions, a pipeline that matches the script, tests that bite."""
+"""A converted package: typed step functions, a pipeline that matches the script, tests that
+bite."""
 
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ def _pytest(package_dir):
 def test_steps_are_typed_functions_with_explicit_returns(package):
     steps = (package.path / "steps.py").read_text()
     assert (
-        "def make_data(seed: int, n_samples: int, features: list) -> tuple[numpy.ndarray, numpy.ndarray]:"
-        in steps
+        "def make_data(seed: int, n_samples: int, features: list) "
+        "-> tuple[numpy.ndarray, numpy.ndarray]:" in steps
     )
     assert "    model: sklearn.linear_model.Ridge," in steps
     assert "    return scores, mse" in steps

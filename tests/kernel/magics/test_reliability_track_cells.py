@@ -58,7 +58,8 @@ def test_top_level_await_runs_as_without_tracking(run_cells, store) -> None:
     nb = run_cells(
         [
             LOAD,
-            "%%track --name awaited\nx = await asyncio.sleep(0.01, result=3)\ny = x + 1\nprint('y is', y)",
+            "%%track --name awaited\nx = await asyncio.sleep(0.01, result=3)\ny = x + 1\n"
+            "print('y is', y)",
             ASYNC_BLOCKS,
             "pending = asyncio.ensure_future(asyncio.sleep(0.01, result=5))",
             "%%track --name loop_task\nv = await pending",

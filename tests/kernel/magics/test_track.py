@@ -8,7 +8,10 @@ import pytest
 
 from mlops_jupyter.store import RunStore
 
-LOAD = "%load_ext mlops_jupyter\nimport matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\nimport pandas as pd\nimport mlops_jupyter as mj"
+LOAD = (
+    "%load_ext mlops_jupyter\nimport matplotlib\nmatplotlib.use('agg')\n"
+    "import matplotlib.pyplot as plt\nimport pandas as pd\nimport mlops_jupyter as mj"
+)
 PARAMS = ("lr = 0.1\nepochs = 3\nmodel = 'rf'", ["parameters"])
 TRAIN = """%%track --name train --tag team=vision
 unused_global_is_not_a_param = 1
@@ -71,7 +74,7 @@ def test_an_exception_fails_the_run_and_still_reaches_the_user(run_cells, store)
         [LOAD, "%%track --name boom\nmj.log_metric('seen', 1)\nraise ValueError('bad data')"],
         allow_errors=True,
     )
-    error = [o for o in nb.cells[1].outputs if o["output_type"] == "error"][0]
+    error = next(o for o in nb.cells[1].outputs if o["output_type"] == "error")
     assert error["ename"] == "ValueError" and error["evalue"] == "bad data"
     run = _only_run(store)
     assert run.status == "failed" and "ValueError: bad data" in run.error
@@ -228,8 +231,10 @@ def test_runs_magic_table_show_and_compare(run_cells, store) -> None:
     nb = run_cells(
         [
             LOAD,
-            f"%%track --name '{xss}'\nfor i in range(3): mj.log_metric('loss', 1 / (i + 1))\nacc = 0.7",
-            "%%track --name second\nfor i in range(3): mj.log_metric('loss', 2 / (i + 1))\nacc = 0.9",
+            f"%%track --name '{xss}'\n"
+            "for i in range(3): mj.log_metric('loss', 1 / (i + 1))\nacc = 0.7",
+            "%%track --name second\n"
+            "for i in range(3): mj.log_metric('loss', 2 / (i + 1))\nacc = 0.9",
             "%runs --limit 5",
             "ids = mj.runs()['run_id'].tolist()",
             "%runs compare {ids[0]} {ids[1]}",

@@ -1,4 +1,5 @@
-"""One parameters cell for every command: Kale's and `#|` markers work with run, sweep and %%track."""
+"""One parameters cell for every command: Kale's and `#|` markers work with run, sweep and
+%%track."""
 
 from __future__ import annotations
 

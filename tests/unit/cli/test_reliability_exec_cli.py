@@ -63,7 +63,8 @@ def run_main(capsys, *argv: str) -> tuple[int, str]:
         ),
         (
             ["sweep", "NB", "--random", "100000000000", "--range", "steps=1:3"],
-            f"argument --random: 100000000000 is out of range; expected from 1 to {MAX_SWEEP_POINTS}",
+            "argument --random: 100000000000 is out of range; "
+            f"expected from 1 to {MAX_SWEEP_POINTS}",
         ),
         (
             ["reproduce", "abcd1234", "--timeout", "nan"],

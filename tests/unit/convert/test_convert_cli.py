@@ -91,8 +91,8 @@ def test_convert_rejects_a_package_name_that_is_not_an_identifier(tmp_path):
     done = run_cli("convert", str(CORPUS_DIR / "empty.ipynb"), "-o", str(tmp_path / "my-pkg"))
     assert done.returncode == 2
     assert (
-        "'my-pkg' is not a Python identifier; expected letters, digits and underscores, e.g. 'my_pkg'"
-        in done.stderr
+        "'my-pkg' is not a Python identifier; expected letters, digits and underscores, "
+        "e.g. 'my_pkg'" in done.stderr
     )
 
 

@@ -105,9 +105,10 @@ def test_bad_step_name_is_an_error_naming_the_cell():
         ("%%writefile -a out.txt\nline {x}", "_write_file('out.txt', 'line {x}\\n', append=True)"),
         ("%%html\n<b>x</b>", "pass  # %%html cell (display only)"),
         (
-            "%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n%track log lr=0.1 opt=adam\n"
-            "%track status\n%track stop",
-            "pass  # %load_ext mlops_jupyter\nmlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
+            "%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n"
+            "%track log lr=0.1 opt=adam\n%track status\n%track stop",
+            "pass  # %load_ext mlops_jupyter\n"
+            "mlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
             "mlops_jupyter.log_metric('lr', 0.1)\nmlops_jupyter.log_param('opt', 'adam')\n"
             "pass  # %track status\nmlops_jupyter.end_run()",
         ),

@@ -1,4 +1,5 @@
-"""Property-based: over generated cell sequences, analysis never crashes and exported code compiles."""
+"""Property-based: over generated cell sequences, analysis never crashes and exported code
+compiles."""
 
 from __future__ import annotations
 

@@ -84,9 +84,12 @@ def test_cli_types_defaults_help_and_errors(tmp_path):
     )
     script = tmp_path / "nb.py"
     export_script(nb, script)
-    run = lambda *a: subprocess.run(
-        [sys.executable, str(script), *a], capture_output=True, text=True, env=env_with_path()
-    )
+
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(script), *a], capture_output=True, text=True, env=env_with_path()
+        )
+
     assert run().stdout == "False [1, 2] {} None 1 2\n"
     done = run(
         "--flag",

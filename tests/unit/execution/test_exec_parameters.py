@@ -84,7 +84,7 @@ def test_prepare_job_validates_names_and_merges_sources(tmp_path):
     job = prepare_job(path, {"flag": "yes"}, files=[str(values)], pairs=[("epochs", "9")])
     assert job.parameters == {"lr": 0.5, "epochs": 9, "layers": [1, 2, 3], "flag": True}
     assert job.all_parameters["name"] == "base" and job.all_parameters["seed"] is None
-    with pytest.raises(UnknownParameterError, match="unknown parameter 'lrr'.*did you mean 'lr'"):
+    with pytest.raises(UnknownParameterError, match=r"unknown parameter 'lrr'.*did you mean 'lr'"):
         prepare_job(path, {"lrr": 1})
     with pytest.raises(NoParametersCellError, match="no cell tagged 'parameters'"):
         prepare_job(NOTEBOOKS / "noparams.ipynb", {"x": 1})
@@ -155,15 +155,18 @@ def test_nan_is_only_the_text_nan():
             "three",
             "-p",
             (
-                r"parameter 'epochs': 'three' is not a valid int \(from -p\); pass a value of type int, "
-                r"e.g. -p NAME 3"
+                r"parameter 'epochs': 'three' is not a valid int \(from -p\); "
+                r"pass a value of type int, e.g. -p NAME 3"
             ),
         ),
         (
             ParamSpec("lr", "float", 0.1),
             "fast",
             "p.yaml",
-            r"'fast' is not a valid float \(from p.yaml\); pass a value of type float, e.g. -p NAME 0.1",
+            (
+                r"'fast' is not a valid float \(from p.yaml\); "
+                r"pass a value of type float, e.g. -p NAME 0.1"
+            ),
         ),
         (ParamSpec("layers", "list", [1]), "[1, 2", "", r"is not a valid list; pass"),
         (ParamSpec("opts", "dict", {}), {"f": object()}, "", r"is not a valid dict"),  # not JSON
@@ -219,7 +222,8 @@ def test_a_bad_value_in_a_file_names_the_file(tmp_path):
             {"lrr": 1},
             UnknownParameterError,
             (
-                r"unknown parameter 'lrr'; the parameters cell of nb.ipynb defines 'lr', 'epochs', 'name'. "
+                r"unknown parameter 'lrr'; the parameters cell of nb.ipynb defines "
+                r"'lr', 'epochs', 'name'. "
                 r"did you mean 'lr'\? List them with `mlops-jupyter params NOTEBOOK`"
             ),
         ),

@@ -39,7 +39,7 @@ def test_unknown_kernel_is_refused_before_anything_is_recorded(tmp_path):
     from mlops_jupyter.errors import UnknownKernelError
 
     with pytest.raises(
-        UnknownKernelError, match="no kernel named 'nope'; installed kernels:.*'python3'"
+        UnknownKernelError, match=r"no kernel named 'nope'; installed kernels:.*'python3'"
     ):
         run_notebook(copy_notebook("typed.ipynb", tmp_path), kernel_name="nope")
     assert open_store().count_runs() == 0

@@ -1,5 +1,5 @@
-"""One static name analysis: a table of cells -> reads/assigns, through %%track's and the converter's
-callers, which must agree on every row."""
+"""One static name analysis: a table of cells -> reads/assigns, through %%track's and the
+converter's callers, which must agree on every row."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The one metric-vs-param rule, over a table of values, and through the converter's `%track log`."""
+"""The one metric-vs-param rule, over a table of values, and through the converter's `%track
+log`."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def unwritable(*paths: Path) -> Iterator[None]:
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     bogus = tmp_path / "runs.db"
     bogus.write_bytes(b"this is a csv file, not sqlite\n" * 10)
-    with pytest.raises(CorruptStoreError, match="not a SQLite database.*left untouched"):
+    with pytest.raises(CorruptStoreError, match=r"not a SQLite database.*left untouched"):
         RunStore(str(bogus))
     assert bogus.read_bytes().startswith(b"this is a csv")
     done = cli("runs", "ls", store=str(bogus))
@@ -103,7 +103,7 @@ def test_unwritable_store_folder(tmp_path: Path) -> None:
     folder = tmp_path / "locked"
     folder.mkdir()
     with unwritable(folder):
-        with pytest.raises(StoreUnavailableError, match="not writable.*MLOPS_JUPYTER_STORE"):
+        with pytest.raises(StoreUnavailableError, match=r"not writable.*MLOPS_JUPYTER_STORE"):
             RunStore(str(folder / "runs.db"))
         done = cli("runs", "ls", store=str(folder / "runs.db"))
     assert done.returncode == 2 and "is not writable" in done.stderr
@@ -123,7 +123,7 @@ def test_store_that_becomes_unwritable_keeps_its_runs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "http://example.org/store", "s3://b/runs.db"])
 def test_unsupported_store_url(url: str) -> None:
-    with pytest.raises(UnsupportedStoreURLError, match="unsupported store URL.*'postgresql://'"):
+    with pytest.raises(UnsupportedStoreURLError, match=r"unsupported store URL.*'postgresql://'"):
         RunStore(url)
     done = cli("store", "info", store=url)
     assert done.returncode == 2 and "unsupported store URL" in done.stderr

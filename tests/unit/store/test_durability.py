@@ -35,7 +35,7 @@ def test_eight_processes_log_5000_metrics_each_into_one_sqlite_store(store_url: 
         for i in range(8)
     ]
     results = [p.communicate(timeout=240) for p in procs]
-    for proc, (out, err) in zip(procs, results):
+    for proc, (_out, err) in zip(procs, results):
         assert proc.returncode == 0, err
         assert "locked" not in err and "busy" not in err.lower()
     store = RunStore(store_url)
@@ -93,7 +93,10 @@ def test_a_run_of_another_host_is_killed_only_after_its_heartbeat_goes_stale(
 
 
 def test_process_exit_ends_open_runs(store_url: str) -> None:
-    code = "import mlops_jupyter as mj; r = mj.start_run('open'); mj.log_metric('m', 1); print(r.run_id)"
+    code = (
+        "import mlops_jupyter as mj; r = mj.start_run('open'); mj.log_metric('m', 1); "
+        "print(r.run_id)"
+    )
     env = {**os.environ, "MLOPS_JUPYTER_STORE": store_url}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, text=True, capture_output=True, check=True

@@ -89,7 +89,7 @@ def test_a_newer_store_is_refused_untouched(tmp_path) -> None:
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         conn.execute(update(schema.schema_info).values(value="99"))
-    with pytest.raises(SchemaVersionError, match="version 99.*upgrade mlops-jupyter"):
+    with pytest.raises(SchemaVersionError, match=r"version 99.*upgrade mlops-jupyter"):
         RunStore(str(path), migrate=True)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM mlops_schema_info")).scalar() == "99"

@@ -158,7 +158,7 @@ def test_a_writer_killed_mid_blob_leaves_no_row_and_gc_removes_its_partial(tmp_p
     )
     assert done.returncode == -signal.SIGXFSZ, done.stderr
     assert not store.get_run(run_id).artifacts
-    partial = [p for p in Path(blobs).rglob(".tmp-*")]
+    partial = list(Path(blobs).rglob(".tmp-*"))
     assert len(partial) == 1 and partial[0].stat().st_size == 8 << 20
     assert list(store.blobs.iter_hashes()) == []
     result = store.gc(grace_seconds=0)

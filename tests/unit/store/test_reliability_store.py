@@ -157,7 +157,7 @@ def test_a_filesystem_shut_down_mid_run_is_a_disk_error_not_a_corrupt_store(tmp_
 def test_a_dead_filesystems_oserror_becomes_a_store_error() -> None:
     """A file that exists but cannot be read (a write-only sysfs attribute, which even root
     cannot read) stands in for a store on a filesystem that went away (EIO)."""
-    with pytest.raises(StoreUnavailableError, match="cannot read it .Permission denied"):
+    with pytest.raises(StoreUnavailableError, match=r"cannot read it .Permission denied"):
         RunStore("/sys/bus/pci/rescan")
 
 
@@ -209,7 +209,7 @@ def test_keys_and_values_have_the_same_limits_on_both_backends(store: RunStore) 
         lambda: store.create_run(experiment="e" * 300),
     ]
     for call in refused:
-        with pytest.raises(InvalidParameterError, match="the limit is|NUL"):
+        with pytest.raises(InvalidParameterError, match=r"the limit is|NUL"):
             call()
     record = store.get_run(run_id)
     assert record.params["p"] == "v" * limits.PARAM_VALUE_MAX
@@ -230,7 +230,7 @@ def test_a_run_is_started_without_its_unstorable_captured_values(store: RunStore
 
 def test_a_huge_int_param_is_refused_by_name(store: RunStore) -> None:
     run_id = store.create_run(name="h")
-    with pytest.raises(InvalidParameterError, match="'h'.*too large to store as a number"):
+    with pytest.raises(InvalidParameterError, match=r"'h'.*too large to store as a number"):
         store.log_params(run_id, {"h": 10**400})
     with pytest.raises(InvalidParameterError, match="'h'"):
         store.log_params(run_id, {"h": 10**5000})  # beyond Python's int-to-str limit too

@@ -89,7 +89,7 @@ def test_ambiguous_prefix_is_refused(store: RunStore, monkeypatch: pytest.Monkey
     monkeypatch.setattr("mlops_jupyter.store.store.uuid.uuid4", lambda: next(fixed))
     store.create_run()
     store.create_run()
-    with pytest.raises(RunNotFoundError, match="ambiguous .2 runs start with it"):
+    with pytest.raises(RunNotFoundError, match=r"ambiguous .2 runs start with it"):
         store.get_run("abcd")
     assert store.get_run("abcd1").run_id == "abcd" + "1" * 28
     with pytest.raises(RunNotFoundError, match="'ab' is too short: give at least 4"):

@@ -11,25 +11,25 @@ from mlops_jupyter.tracking.compare import compare_runs
 
 
 def record(run_id: str, params: dict, metrics: dict | None = None, **fields) -> RunRecord:
-    base = dict(
-        run_id=run_id,
-        name="train",
-        experiment="Default",
-        status="finished",
-        start_time=0.0,
-        end_time=1.0,
-        parent_run_id=None,
-        source_notebook=None,
-        cell_id=None,
-        pid=None,
-        host=None,
-        heartbeat=None,
-        updated_at=1.0,
-        error=None,
-        params=params,
-        metrics=metrics or {},
-        tags={},
-    )
+    base = {
+        "run_id": run_id,
+        "name": "train",
+        "experiment": "Default",
+        "status": "finished",
+        "start_time": 0.0,
+        "end_time": 1.0,
+        "parent_run_id": None,
+        "source_notebook": None,
+        "cell_id": None,
+        "pid": None,
+        "host": None,
+        "heartbeat": None,
+        "updated_at": 1.0,
+        "error": None,
+        "params": params,
+        "metrics": metrics or {},
+        "tags": {},
+    }
     base.update(fields)
     return RunRecord(**base)
 
