@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _r, _e = schema.runs, schema.experiments
-_RUN_COLUMNS = (
+#: The columns a run is shown with everywhere: the runs DataFrame's, and a RunRecord's first.
+_SHOWN_COLUMNS = (
     _r.c.run_id,
     _e.c.name.label("experiment"),
     _r.c.name,
@@ -27,6 +28,9 @@ _RUN_COLUMNS = (
     _r.c.parent_run_id,
     _r.c.source_notebook,
     _r.c.cell_id,
+)
+_RUN_COLUMNS = (
+    *_SHOWN_COLUMNS,
     _r.c.pid,
     _r.c.host,
     _r.c.heartbeat,
@@ -212,15 +216,4 @@ def runs_frame(
     return pd.concat(parts, axis=1)
 
 
-_FRAME_COLUMNS = (
-    _r.c.run_id,
-    _e.c.name.label("experiment"),
-    _r.c.name,
-    _r.c.status,
-    _r.c.start_time,
-    _r.c.end_time,
-    _r.c.parent_run_id,
-    _r.c.source_notebook,
-    _r.c.cell_id,
-    _r.c.updated_at,
-)
+_FRAME_COLUMNS = (*_SHOWN_COLUMNS, _r.c.updated_at)
