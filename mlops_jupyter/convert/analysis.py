@@ -1,84 +1,19 @@
-"""Dependency analysis: cells grouped into module code, parameters, steps and tests, with each
-step's inputs and outputs."""
+"""Planning a conversion: cells translated, grouped into module code, parameters, steps and
+tests, and checked for faithful step names (``dependencies`` then links the blocks)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from mlops_jupyter.convert.dependencies import resolve_dependencies
 from mlops_jupyter.convert.imports import split_leading_imports
-from mlops_jupyter.convert.magics import Translation, translate_cell
+from mlops_jupyter.convert.plan import Block, Finding, Part, Plan, source_line
+from mlops_jupyter.convert.translate import translate_cell
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
-from mlops_jupyter.notebook.names import BUILTINS, Usage, closure_reads, scan
+from mlops_jupyter.notebook.names import scan
 from mlops_jupyter.notebook.roles import Cell, read_cells
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem that makes a conversion unfaithful, located by cell and line."""
-
-    code: str
-    cell: int
-    line: int
-    message: str
-
-
-@dataclass
-class Part:
-    """One cell's translated code inside a block."""
-
-    cell: Cell
-    translation: Translation
-    usage: Usage
-    hoist: bool = False  # leading imports split off a cell: always module level
-
-
-@dataclass
-class Block:
-    """A unit of the converted program: ``module``, ``parameters``, ``step`` or ``test`` code."""
-
-    kind: str
-    name: str
-    parts: list[Part] = field(default_factory=list)
-    after: tuple[str, ...] = ()
-    inputs: list[str] = field(default_factory=list)
-    params: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    depends: list[str] = field(default_factory=list)
-    shadowed: list[str] = field(default_factory=list)  # module names read, then rebound
-
-    @property
-    def code(self) -> str:
-        """The block's code, cells joined in order."""
-        return "\n\n".join(p.translation.code for p in self.parts)
-
-    @property
-    def first_cell(self) -> int:
-        """Index of the block's first cell in the notebook."""
-        return self.parts[0].cell.index
-
-
-@dataclass
-class Plan:
-    """The whole notebook analysed: blocks in notebook order plus what they need."""
-
-    blocks: list[Block]
-    cells: list[Cell]
-    findings: list[Finding]
-    module_names: set[str]
-    requirements: list[str]
-    helpers: set[str]
-    imports: set[str]
-    immutable: set[str] = field(
-        default_factory=set
-    )  # parameters whose value cannot change in place
-    star_import: bool = False
-    deleted_by: dict[str, int] = field(default_factory=dict)
-
-    def steps(self) -> list[Block]:
-        """Step blocks in notebook order."""
-        return [b for b in self.blocks if b.kind == "step"]
+from mlops_jupyter.notebook.scopes import BUILTINS
 
 
 def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
@@ -136,7 +71,7 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
         plan.imports.add("from IPython.display import display")
         plan.module_names.add("display")
     plan.star_import = any(p.usage.star_import for p in parts)
-    _resolve(plan)
+    resolve_dependencies(plan)
     return plan
 
 
@@ -177,7 +112,9 @@ def _analyse_cell(
         return None
     deferred.update(usage.deferred)
     for line in usage.ipython_calls:
-        refused = UnsupportedMagicError("get_ipython()", cell.index, _line(cell, translation, line))
+        refused = UnsupportedMagicError(
+            "get_ipython()", cell.index, source_line(cell, translation, line)
+        )
         if not collect:
             raise refused
         findings.append(Finding("unsupported-magic", cell.index, refused.line, str(refused)))
@@ -186,7 +123,7 @@ def _analyse_cell(
             Finding(
                 "ambiguous-dependency",
                 cell.index,
-                _line(cell, translation, line),
+                source_line(cell, translation, line),
                 f"cell {cell.index}: {reason}",
             )
         )
@@ -202,12 +139,6 @@ def _analyse_cell(
             )
         )
     return Part(cell, translation, usage)
-
-
-def _line(cell: Cell, translation: Translation, line: int) -> int:
-    if 1 <= line <= len(translation.line_map):
-        line = translation.line_map[line - 1]
-    return cell.original_line(line)
 
 
 def _hoistable(parts: list[Part]) -> set[int]:
@@ -330,165 +261,3 @@ def _unique(name: str, taken: dict[str, Block]) -> str:
     while candidate in taken:
         candidate, number = f"{name}_{number}", number + 1
     return candidate
-
-
-def _resolve(plan: Plan) -> None:
-    """Fill each block's inputs, params, outputs and dependencies; record undefined names."""
-    producer: dict[str, Block] = {}
-    rebound: dict[str, Block] = {}
-    defined_anywhere = {n for b in plan.blocks for p in b.parts for n in p.usage.writes}
-    step_names = {b.name for b in plan.blocks if b.kind == "step"}
-    for block in plan.blocks:
-        for name in block.after:
-            if name not in step_names:
-                plan.findings.append(
-                    Finding(
-                        "unknown-step",
-                        block.first_cell,
-                        1,
-                        f"cell {block.first_cell}: `after:{name}` names no step; expected one of "
-                        f"{sorted(step_names) or 'no steps'}",
-                    )
-                )
-            elif name not in block.depends:
-                block.depends.append(name)
-        if block.kind == "module":
-            continue
-        for part in block.parts:
-            _resolve_part(plan, block, part, producer, defined_anywhere)
-        if block.kind == "test":
-            continue
-        for part in block.parts:
-            for name in part.usage.writes:
-                producer[name] = rebound[name] = block
-            for name in part.usage.modified:
-                source = producer.get(name)
-                immutable = (
-                    source is not None and source.kind == "parameters" and name in plan.immutable
-                )
-                if source is not None and name not in plan.module_names and not immutable:
-                    producer[name] = block
-            for name in part.usage.deleted:
-                producer.pop(name, None)
-                rebound.pop(name, None)
-                plan.deleted_by[name] = block.first_cell
-    for name in {n for b in plan.steps() for n in b.outputs}:  # the pipeline's final values
-        last = rebound.get(name)  # (in-place changes are already visible through the object)
-        if last is not None and last.kind == "step" and name not in last.outputs:
-            last.outputs.append(name)
-    _check_cycles(plan)
-
-
-def _check_cycles(plan: Plan) -> None:
-    """Report steps that depend on each other (through `after:` pointing down the notebook)."""
-    steps = {b.name: b for b in plan.steps()}
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> list[str] | None:
-        state[name] = 1
-        for dep in steps[name].depends:
-            if dep in steps and state.get(dep) == 1:
-                return [*path[path.index(dep) :], dep] if dep in path else [name, dep]
-            if dep in steps and dep not in state:
-                found = visit(dep, [*path, dep])
-                if found:
-                    return found
-        state[name] = 2
-        return None
-
-    for name in steps:
-        if name not in state:
-            cycle = visit(name, [name])
-            if cycle:
-                block = steps[cycle[0]]
-                plan.findings.append(
-                    Finding(
-                        "ambiguous-dependency",
-                        block.first_cell,
-                        1,
-                        f"cell {block.first_cell}: steps {' -> '.join(cycle)} depend on each other "
-                        "(an `after:` points to a step that needs this one); remove one `after:`",
-                    )
-                )
-                return
-
-
-def _resolve_part(
-    plan: Plan, block: Block, part: Part, producer: dict[str, Block], defined_anywhere: set[str]
-) -> None:
-    earlier: set[str] = set()
-    for previous in block.parts[: block.parts.index(part)]:
-        earlier = (earlier | set(previous.usage.writes)) - previous.usage.deleted
-    in_block = {n for p in block.parts for n in p.usage.writes}
-    reads = dict(part.usage.reads)
-    if block.kind == "step":  # a function defined in a step closes over the step's variables
-        for name in closure_reads(part.usage, plan.module_names | in_block | earlier):
-            reads.setdefault(name, 1)
-        for function, names in part.usage.deferred.items():
-            for name in sorted(names - plan.module_names - part.usage.global_writes):
-                later = [
-                    b
-                    for b in plan.blocks[plan.blocks.index(block) + 1 :]
-                    if b.kind != "test" and any(name in p.usage.writes for p in b.parts)
-                ]
-                if later:
-                    plan.findings.append(
-                        Finding(
-                            "ambiguous-dependency",
-                            part.cell.index,
-                            1,
-                            f"cell {part.cell.index}: function {function!r} reads the global "
-                            f"{name!r}, which cell {later[0].first_cell} reassigns later; "
-                            "pass it as an argument",
-                        )
-                    )
-    for name, line in reads.items():
-        if name in earlier:
-            continue
-        if name in plan.module_names and name not in producer:
-            if name in in_block and name not in block.shadowed:
-                block.shadowed.append(name)  # read from module level, then rebound locally
-            continue
-        source = producer.get(name)
-        if source is None:
-            if name in BUILTINS:
-                continue
-            _undefined(plan, part, name, line, name in defined_anywhere)
-            continue
-        if source is block:
-            continue
-        if source.kind == "parameters":
-            if name not in block.params:
-                block.params.append(name)
-        else:
-            if name not in block.inputs:
-                block.inputs.append(name)
-            if name not in source.outputs:
-                source.outputs.append(name)
-            if source.kind == "step" and source.name not in block.depends:
-                block.depends.append(source.name)
-
-
-def _undefined(plan: Plan, part: Part, name: str, line: int, later: bool) -> None:
-    if plan.star_import and not later:
-        return  # may come from `import *`, already reported as ambiguous
-    cell = part.cell
-    line = _line(cell, part.translation, line)
-    if name in plan.deleted_by:
-        message = (
-            f"cell {cell.index}, line {line}: {name!r} is used after cell "
-            f"{plan.deleted_by[name]} deletes it; remove the `del` or the use"
-        )
-        plan.findings.append(Finding("use-before-def", cell.index, line, message))
-    elif later:
-        message = (
-            f"cell {cell.index}, line {line}: {name!r} is used before the cell that "
-            "defines it (top-to-bottom order); move the defining cell up"
-        )
-        plan.findings.append(Finding("use-before-def", cell.index, line, message))
-    else:
-        message = (
-            f"cell {cell.index}, line {line}: {name!r} is never defined by the notebook "
-            "(hidden state from a deleted or skipped cell?); define it in a cell"
-        )
-        plan.findings.append(Finding("undefined-name", cell.index, line, message))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_jupyter.convert.analysis import Plan
+from mlops_jupyter.convert.plan import Plan
 from mlops_jupyter.errors import (
     KernelDiedError,
     NotebookExecutionError,

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mlops_jupyter.convert.analysis import Finding, plan_notebook
+from mlops_jupyter.convert.analysis import plan_notebook
+from mlops_jupyter.convert.plan import Finding
 from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 
 

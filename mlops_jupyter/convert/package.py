@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from mlops_jupyter.convert.analysis import Block, Plan
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code
+from mlops_jupyter.convert.plan import Block, Plan
 from mlops_jupyter.convert.script import cell_header, module_only_statements
 from mlops_jupyter.notebook.parameters import ParamSpec
 

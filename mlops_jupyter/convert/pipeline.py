@@ -10,11 +10,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlops_jupyter.convert.analysis import Finding, plan_notebook
+from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.capture import capture_values
 from mlops_jupyter.convert.check import out_of_order
 from mlops_jupyter.convert.codegen import is_identifier
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
+from mlops_jupyter.convert.plan import Finding
 from mlops_jupyter.convert.script import parameter_specs
 from mlops_jupyter.convert.target import PACKAGE_MARKER, check_replaceable, marker_text
 from mlops_jupyter.convert.testgen import (

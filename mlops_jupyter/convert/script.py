@@ -6,13 +6,14 @@ import ast
 import os
 from pathlib import Path
 
-from mlops_jupyter.convert.analysis import Block, Part, Plan, plan_notebook
+from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code, write_atomic
+from mlops_jupyter.convert.plan import Block, Part, Plan
 from mlops_jupyter.errors import NotebookError
-from mlops_jupyter.notebook.names import top_level_bindings
 from mlops_jupyter.notebook.parameters import ParamSpec, parse_parameters_source
 from mlops_jupyter.notebook.read import NotebookLike, read_notebook
+from mlops_jupyter.notebook.scopes import top_level_bindings
 
 _MARKER = '"""Script exported by mlops-jupyter'
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mlops_jupyter.convert.analysis import Block, Plan
 from mlops_jupyter.convert.capture import FINAL
 from mlops_jupyter.convert.codegen import indent_code
 from mlops_jupyter.convert.package import shadow_lines
+from mlops_jupyter.convert.plan import Block, Plan
 from mlops_jupyter.convert.script import module_only_statements
 
 SUPPORT = '''\

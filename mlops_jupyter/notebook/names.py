@@ -8,69 +8,13 @@ what a cell reads or assigns.
 from __future__ import annotations
 
 import ast
-import builtins
 import re
-import symtable
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-BUILTINS = frozenset(dir(builtins)) | {"display", "get_ipython", "In", "Out", "__file__"}
-# Builtins known not to modify their arguments; passing a value to any other call "may modify" it.
-_PURE_CALLS = frozenset(
-    {
-        "print",
-        "len",
-        "isinstance",
-        "issubclass",
-        "str",
-        "int",
-        "float",
-        "bool",
-        "repr",
-        "type",
-        "sorted",
-        "list",
-        "dict",
-        "tuple",
-        "set",
-        "frozenset",
-        "sum",
-        "min",
-        "max",
-        "abs",
-        "round",
-        "range",
-        "enumerate",
-        "zip",
-        "any",
-        "all",
-        "hasattr",
-        "getattr",
-        "id",
-        "hash",
-        "format",
-        "iter",
-        "reversed",
-        "map",
-        "filter",
-        "display",
-        "divmod",
-        "pow",
-        "chr",
-        "ord",
-        "bytes",
-        "hex",
-        "bin",
-        "oct",
-        "callable",
-        "vars",
-        "dir",
-        "ascii",
-        "complex",
-        "slice",
-        "open",
-    }
-)
+from mlops_jupyter.notebook.mutation import is_pure_call, modified_root, passed_variable
+from mlops_jupyter.notebook.scopes import assigned_globals, function_globals
+
 _DYNAMIC = frozenset({"globals", "locals", "vars", "exec", "eval"})
 # Runtime helpers that translated magics call (see codegen.RUNTIME_HELPERS).
 GENERATED = frozenset({"_sh", "_sh_lines", "_now", "_print_time", "_expand", "_write_file"})
@@ -114,7 +58,7 @@ def scan(code: str, known_deferred: dict[str, set[str]] | None = None) -> Usage:
     """
     tree = ast.parse(code)
     usage = Usage()
-    usage.deferred = _function_globals(code)
+    usage.deferred = function_globals(code)
     if "global" in code:
         usage.global_writes = set(assigned_globals(code))
     scanner = _Scanner(usage, {**(known_deferred or {}), **usage.deferred})
@@ -172,50 +116,6 @@ def _is_definition(node: ast.stmt) -> bool:
     )
 
 
-def _function_globals(code: str) -> dict[str, set[str]]:
-    table = symtable.symtable(code, "<cell>", "exec")
-    found: dict[str, set[str]] = {}
-    for child in table.get_children():
-        if child.get_type() in ("function", "class"):
-            names: set[str] = set()
-            _collect_globals(child, names, top=child.get_type() == "class")
-            found[child.get_name()] = names
-    return found
-
-
-def _collect_globals(table: symtable.SymbolTable, names: set[str], top: bool = False) -> None:
-    if not top:  # a class body runs at definition time; its reads are not deferred
-        for sym in table.get_symbols():
-            read = sym.is_referenced() or (sym.is_declared_global() and sym.is_assigned())
-            if sym.is_global() and read and sym.get_name() not in BUILTINS:
-                names.add(sym.get_name())
-    for child in table.get_children():
-        _collect_globals(child, names)
-
-
-def assigned_globals(code: str) -> list[str]:
-    """Names that functions in ``code`` assign with a ``global`` statement."""
-    found: list[str] = []
-
-    def walk(table: symtable.SymbolTable) -> None:
-        for child in table.get_children():
-            found.extend(
-                s.get_name()
-                for s in child.get_symbols()
-                if s.is_declared_global() and s.is_assigned()
-            )
-            walk(child)
-
-    walk(symtable.symtable(code, "<cell>", "exec"))
-    return found
-
-
-def top_level_bindings(code: str) -> list[str]:
-    """Every name that top-level ``code`` binds (assignment, import, def, class, del, for)."""
-    table = symtable.symtable(code, "<main>", "exec")
-    return [s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()]
-
-
 class _Scanner(ast.NodeVisitor):
     def __init__(self, usage: Usage, deferred: dict[str, set[str]]) -> None:
         self.usage = usage
@@ -239,10 +139,8 @@ class _Scanner(ast.NodeVisitor):
             self.usage.writes.append(name)
 
     def modify(self, node: ast.expr, line: int) -> None:
-        base = node
-        while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
-            base = base.func if isinstance(base, ast.Call) else base.value
-        if isinstance(base, ast.Name) and not any(base.id in s for s in self.local):
+        base = modified_root(node)
+        if base is not None and not any(base.id in s for s in self.local):
             self.load(base.id, line)
             self.usage.modified.setdefault(base.id, line)
 
@@ -318,12 +216,12 @@ class _Scanner(ast.NodeVisitor):
         elif isinstance(func, ast.Attribute):
             self.modify(func.value, node.lineno)
         self.visit(func)
-        pure = isinstance(func, ast.Name) and func.id in _PURE_CALLS
+        pure = is_pure_call(func)
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             self.visit(arg)
-            value = arg.value if isinstance(arg, ast.Starred) else arg
-            if not pure and isinstance(value, ast.Name):
-                self.modify(value, node.lineno)
+            passed = None if pure else passed_variable(arg)
+            if passed is not None:
+                self.modify(passed, node.lineno)
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_jupyter.convert.magics import POLICIES, policy, translate_cell
+from mlops_jupyter.convert.magics import POLICIES, policy
+from mlops_jupyter.convert.translate import translate_cell
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
 from mlops_jupyter.notebook.roles import read_cells
 

@@ -7,7 +7,7 @@ import pytest
 
 from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.notebook.names import BUILTINS
+from mlops_jupyter.notebook.scopes import BUILTINS
 
 # cell source, globals it reads (builtins left out), names its top-level assignments bind
 TABLE = [

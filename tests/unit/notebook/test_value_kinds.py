@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from mlops_jupyter.convert.magics import translate_cell
+from mlops_jupyter.convert.translate import translate_cell
 from mlops_jupyter.notebook.roles import read_cells
 from mlops_jupyter.value_kinds import as_metric, is_simple_param, logged_kind
 
