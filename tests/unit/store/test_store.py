@@ -86,7 +86,7 @@ def test_ambiguous_prefix_is_refused(store: RunStore, monkeypatch: pytest.Monkey
     import uuid
 
     fixed = iter([uuid.UUID("abcd" + "0" * 28), uuid.UUID("abcd" + "1" * 28)])
-    monkeypatch.setattr("mlops_jupyter.store.store.uuid.uuid4", lambda: next(fixed))
+    monkeypatch.setattr("mlops_jupyter.store.run_lifecycle.uuid.uuid4", lambda: next(fixed))
     store.create_run()
     store.create_run()
     with pytest.raises(RunNotFoundError, match=r"ambiguous .2 runs start with it"):
