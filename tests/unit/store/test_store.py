@@ -216,7 +216,7 @@ def test_blobs_on_an_fsspec_url_are_written_verified_and_collected(tmp_path) -> 
     store.log_artifact(run_id, "data.csv", b"replaced")  # the old blob is now unreferenced
     assert store.gc(grace_seconds=0)["removed"] == 1
     assert store.read_artifact(kept.sha256) == b"remote weights"
-    fs = store.blobs._fs
-    fs.pipe(f"{store.blobs._base}/{kept.sha256[:2]}/{kept.sha256[2:]}", b"tampered")
+    fs = store.blobs.files.fs
+    fs.pipe(f"{store.blobs.files.base}/{kept.sha256[:2]}/{kept.sha256[2:]}", b"tampered")
     with pytest.raises(ArtifactCorruptError):
         store.read_artifact(kept.sha256)
