@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from mlops_jupyter.store.blobs import HOST, INFLIGHT, BlobEntry, BlobStore
+from mlops_jupyter.store.blob_entries import HOST, INFLIGHT, BlobEntry
+from mlops_jupyter.store.blobs import BlobStore
 
 #: `gc` keeps unreferenced blobs and partial writes younger than this (seconds): a writer of an
 #: older version, which makes no markers, or on a clock-skewed host, is protected by age alone.

@@ -41,7 +41,8 @@ from mlops_jupyter.errors import StoreUnavailableError
 from mlops_jupyter.store.location import display_url, sqlite_path
 
 if TYPE_CHECKING:
-    from mlops_jupyter.store.store import MetricRow, RunStore
+    from mlops_jupyter.store.run_values import MetricRow
+    from mlops_jupyter.store.store import RunStore
 
 
 @dataclass

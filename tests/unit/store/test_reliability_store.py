@@ -318,7 +318,7 @@ def test_prefix_messages_give_the_true_count_and_the_minimum(
     store: RunStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = iter([uuid.UUID("abcd" + c * 28) for c in "0123"])
-    monkeypatch.setattr("mlops_jupyter.store.store.uuid.uuid4", lambda: next(ids))
+    monkeypatch.setattr("mlops_jupyter.store.run_lifecycle.uuid.uuid4", lambda: next(ids))
     store.create_run()
     store.create_run()
     with pytest.raises(RunNotFoundError, match=r"\(2 runs start with it\)"):

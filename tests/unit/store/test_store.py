@@ -86,7 +86,7 @@ def test_ambiguous_prefix_is_refused(store: RunStore, monkeypatch: pytest.Monkey
     import uuid
 
     fixed = iter([uuid.UUID("abcd" + "0" * 28), uuid.UUID("abcd" + "1" * 28)])
-    monkeypatch.setattr("mlops_jupyter.store.store.uuid.uuid4", lambda: next(fixed))
+    monkeypatch.setattr("mlops_jupyter.store.run_lifecycle.uuid.uuid4", lambda: next(fixed))
     store.create_run()
     store.create_run()
     with pytest.raises(RunNotFoundError, match=r"ambiguous .2 runs start with it"):
@@ -216,7 +216,7 @@ def test_blobs_on_an_fsspec_url_are_written_verified_and_collected(tmp_path) -> 
     store.log_artifact(run_id, "data.csv", b"replaced")  # the old blob is now unreferenced
     assert store.gc(grace_seconds=0)["removed"] == 1
     assert store.read_artifact(kept.sha256) == b"remote weights"
-    fs = store.blobs._fs
-    fs.pipe(f"{store.blobs._base}/{kept.sha256[:2]}/{kept.sha256[2:]}", b"tampered")
+    fs = store.blobs.files.fs
+    fs.pipe(f"{store.blobs.files.base}/{kept.sha256[:2]}/{kept.sha256[2:]}", b"tampered")
     with pytest.raises(ArtifactCorruptError):
         store.read_artifact(kept.sha256)
