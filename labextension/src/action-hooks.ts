@@ -5,7 +5,7 @@
 import * as React from 'react';
 
 import { ApiError, errorMessage } from './errors';
-import { describeDeleteFailures, SERVER_RESTARTED } from './format';
+import { describeDeleteFailures, isActiveJob, SERVER_RESTARTED } from './format';
 import { useServices } from './hooks';
 import { JOB_POLL_INTERVAL } from './tokens';
 import { IJob } from './types';
@@ -48,12 +48,12 @@ export function useJob(onEnd: () => void): IJobState {
   /** Take the server's latest record; when it says the job ended (whichever way), end it here. */
   const update = React.useCallback((next: IJob) => {
     const prev = jobRef.current;
-    if (prev?.job_id === next.job_id && prev.status !== 'running') {
+    if (prev?.job_id === next.job_id && !isActiveJob(prev)) {
       return; // ended already (a late poll reply after a cancel, say)
     }
     jobRef.current = next;
     setJob(next);
-    if (next.status !== 'running') {
+    if (!isActiveJob(next)) {
       onEndRef.current();
     }
   }, []);
@@ -73,7 +73,7 @@ export function useJob(onEnd: () => void): IJobState {
   );
 
   const jobId = job?.job_id ?? null;
-  const running = job?.status === 'running';
+  const running = job !== null && isActiveJob(job);
   React.useEffect(() => {
     if (jobId === null || !running) {
       return;

@@ -1,5 +1,5 @@
 /** Pure formatting helpers for run values (all output is plain text). */
-import { IJob, ParamValue } from './types';
+import { ACTIVE_JOB_STATUSES, IJob, ParamValue } from './types';
 
 export function formatTime(epochSeconds: number | null | undefined): string {
   if (epochSeconds === null || epochSeconds === undefined) {
@@ -124,6 +124,11 @@ export function parseParam(kind: ParamKind, raw: string | boolean, name: string)
 export const SERVER_RESTARTED = 'the server restarted';
 
 /** One line for a background job: "reproduce: finished — <result>", "rerun: failed: <why>". */
+/** Whether a background job has not ended yet (queued, running or being cancelled). */
+export function isActiveJob(job: IJob): boolean {
+  return ACTIVE_JOB_STATUSES.includes(job.status);
+}
+
 export function describeJob(job: IJob): string {
   let text = `${job.action}: ${job.status}`;
   if (job.status === 'failed') {

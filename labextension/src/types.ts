@@ -124,7 +124,10 @@ export interface ICapabilities {
   actions: IActions;
 }
 
-export type JobStatus = 'running' | 'finished' | 'failed' | 'cancelled';
+export type JobStatus = 'queued' | 'running' | 'cancelling' | 'finished' | 'failed' | 'cancelled';
+
+/** The states of a job that has not ended yet (the server's jobs.py ENDED are the others). */
+export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'cancelling'];
 
 export interface IJob {
   job_id: string;

@@ -19,11 +19,11 @@ async function advance(ms: number): Promise<void> {
   });
 }
 
-function startJob(client: Parameters<typeof fakeServices>[0]) {
+function startJob(client: Parameters<typeof fakeServices>[0], first = job()) {
   const onEnd = jest.fn();
   const { wrapper } = fakeServices(client);
   const hook = renderHook(() => useJob(onEnd), { wrapper });
-  act(() => hook.result.current.start(job()));
+  act(() => hook.result.current.start(first));
   return { ...hook, onEnd };
 }
 
@@ -42,6 +42,19 @@ describe('useJob', () => {
     expect(onEnd).toHaveBeenCalledTimes(1);
     await advance(JOB_POLL_INTERVAL * 5);
     expect(getJob).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps polling a queued job (the server answers 202 "queued") until it ends', async () => {
+    const getJob = jest
+      .fn()
+      .mockResolvedValueOnce(job({ status: 'queued' }))
+      .mockResolvedValueOnce(job())
+      .mockResolvedValueOnce(job({ status: 'finished', result: 'run 1234abcd finished' }));
+    const { result, onEnd } = startJob({ getJob }, job({ status: 'queued' }));
+    expect(describeJob(result.current.job!)).toBe('reproduce: queued');
+    await advance(JOB_POLL_INTERVAL * 3);
+    expect(describeJob(result.current.job!)).toBe('reproduce: finished — run 1234abcd finished');
+    expect(onEnd).toHaveBeenCalledTimes(1);
   });
 
   it('shows "failed: the server restarted" when the server no longer knows the job', async () => {

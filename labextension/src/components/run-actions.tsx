@@ -4,7 +4,7 @@ import { showErrorMessage } from '@jupyterlab/apputils';
 
 import { useJob, useRunDeletion } from '../action-hooks';
 import { askTag, confirmDelete } from '../dialogs';
-import { describeJob } from '../format';
+import { describeJob, isActiveJob } from '../format';
 import { useAsyncEffect, useServices } from '../hooks';
 import { IJob, IRunDetail, ParamValue } from '../types';
 import { RerunForm } from './rerun-form';
@@ -106,7 +106,7 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
       {job && (
         <div className={`jp-mlops-Job jp-mlops-job-${job.status}`} data-job-id={job.job_id}>
           <span className="jp-mlops-Job-text">{describeJob(job)}</span>
-          {job.status === 'running' && (
+          {isActiveJob(job) && job.status !== 'cancelling' && (
             <button
               className="jp-mlops-button jp-mlops-CancelJob"
               onClick={() => void jobs.cancel()}
