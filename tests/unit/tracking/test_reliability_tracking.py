@@ -54,7 +54,8 @@ def store_refused_row_is_dropped_alone(
     for i in range(1000):
         run.log_metric("good", float(i), step=i)
     bad_key, bad_step = poison
-    run._pending.append((run.run_id, bad_key, bad_step, 1.0, time.time()))  # bypasses checks
+    # bypasses the checks of log_metric
+    run.metric_buffer._pending.append((run.run_id, bad_key, bad_step, 1.0, time.time()))
     for i in range(1000, 1500):
         run.log_metric("good", float(i), step=i)
     run.flush()  # the refused row must not make the batch fail
