@@ -198,7 +198,8 @@ def _sweep_points(args: argparse.Namespace, schema: Any) -> list[dict[str, Any]]
 
 def _sweep(args: argparse.Namespace) -> int:
     from mlops_jupyter.execution.job import prepare_job
-    from mlops_jupyter.execution.sweep import progress_printer, sweep_notebook
+    from mlops_jupyter.execution.sweep import sweep_notebook
+    from mlops_jupyter.execution.sweep_report import progress_printer
 
     points: list[dict[str, Any]] = []
     base: dict[str, Any] = {}

@@ -17,7 +17,7 @@ _EXPORTS = {
     "KernelPool": "kernels",
     "notebook_schema": "parameters",
     "ReproduceResult": "reproduce",
-    "SweepResult": "sweep",
+    "SweepResult": "sweep_report",
 }
 
 __all__ = [
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from mlops_jupyter.execution.kernels import KernelPool
     from mlops_jupyter.execution.parameters import notebook_schema
     from mlops_jupyter.execution.reproduce import ReproduceResult, reproduce_run
-    from mlops_jupyter.execution.sweep import SweepResult, sweep_notebook
+    from mlops_jupyter.execution.sweep import sweep_notebook
+    from mlops_jupyter.execution.sweep_report import SweepResult
 
 
 def __getattr__(name: str) -> Any:

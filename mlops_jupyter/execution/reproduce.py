@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import NotebookExecutionError, RunStateError
-from mlops_jupyter.execution.executor import EXECUTED_ARTIFACT, SOURCE_ARTIFACT, check_cwd
+from mlops_jupyter.execution.executor import check_cwd
+from mlops_jupyter.execution.recording import EXECUTED_ARTIFACT, SOURCE_ARTIFACT
 from mlops_jupyter.formatting import fmt_value, table
 from mlops_jupyter.store import RunStore, open_store
 

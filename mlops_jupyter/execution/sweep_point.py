@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import tracking
 from mlops_jupyter.errors import MlopsJupyterError
-from mlops_jupyter.execution.executor import Outcome, execute_recorded, start_notebook_run
+from mlops_jupyter.execution.attempt import Outcome
+from mlops_jupyter.execution.executor import execute_recorded
 from mlops_jupyter.execution.job import NotebookJob
 from mlops_jupyter.execution.kernels import KernelPool
+from mlops_jupyter.execution.recording import start_notebook_run
 from mlops_jupyter.store import RunStore
 
 if TYPE_CHECKING:

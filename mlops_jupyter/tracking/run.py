@@ -1,17 +1,12 @@
-"""The active run, metric buffering, and run lifecycle: the Python tracking API.
+"""The Python tracking API: a Run (params, tags, artifacts, its end) and the active-run functions.
 
-Metrics are validated at the call, appended to an in-memory buffer (a lock and a list append:
-about a microsecond) and written in batches by a background thread every ~0.5 s, at run end and
-at interpreter exit, so a training loop never waits on the database. Tracking never raises a
-store failure into the loop: while the store is away the buffer grows up to a cap and then
-moves to a local spool file (store/spool.py), written into the store when it answers again.
+A run's metrics go through its MetricBuffer (tracking/metric_buffer.py), so logging them never
+waits on the database nor raises a store failure into the user's loop.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import threading
 import time
 import traceback
 from collections.abc import Mapping
@@ -20,25 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import env
 from mlops_jupyter.errors import RunStateError
-from mlops_jupyter.store import RunStore, open_store, spool
+from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.store.records import RunRecord
-from mlops_jupyter.store.values import check_metric
 from mlops_jupyter.tracking import context as run_context
 from mlops_jupyter.tracking import provenance
-from mlops_jupyter.tracking.context import health, replay_spool, warn
+from mlops_jupyter.tracking.context import replay_spool
+from mlops_jupyter.tracking.metric_buffer import MetricBuffer
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: Buffered points at which log_metric writes the buffer itself (while the store answers).
-_BUFFER_LIMIT = 50_000
-#: Buffered points at which, the store being away, the buffer moves to the spool file.
-_SPOOL_LIMIT = 200_000
-#: Seconds of outage after which the background flusher spools the buffer (a crash then loses
-#: nothing either).
-_SPOOL_AFTER_SECONDS = 5.0
-#: Seconds end() retries the store before it spools the run's last points and its end.
-_END_RETRY_SECONDS = 5.0
 
 
 class Run:
@@ -60,12 +45,8 @@ class Run:
         self.store, self.run_id, self.name = store, run_id, name
         self.experiment, self.parent_run_id = experiment, parent_run_id
         self.status = "running"
-        self._pending: list[tuple[str, str, int, float, float]] = []
-        self._lock = threading.Lock()  # guards the buffer: held for microseconds
-        self._flush_lock = threading.Lock()  # one flush at a time, so end() waits for in-flight
-        self._next_step: dict[str, int] = dict(next_steps or {})
+        self.metric_buffer = MetricBuffer(store, run_id, name, next_steps)
         self._inputs: list[dict[str, Any]] = []
-        self._spool_warned = False
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id[:8]} {self.name!r} {self.status}>"
@@ -111,20 +92,11 @@ class Run:
             InvalidMetricError: the key, value or step cannot be stored (checked now, on every
                 call, so one bad point cannot poison the batch it would have joined).
         """
-        value, step = check_metric(key, value, step)
-        with self._lock:
-            if step is None:
-                step = self._next_step.get(key, 0)
-            self._next_step[key] = max(step + 1, self._next_step.get(key, 0))
-            self._pending.append((self.run_id, key, step, value, timestamp or time.time()))
-            full = len(self._pending) >= _BUFFER_LIMIT
-        if full:
-            self._relieve()
+        self.metric_buffer.add(key, value, step, timestamp)
 
     def logged_metric_keys(self) -> set[str]:
         """The metric keys logged explicitly in this run so far (by this process)."""
-        with self._lock:
-            return set(self._next_step)
+        return self.metric_buffer.logged_keys()
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         """Buffer several metrics at one step (each key's next step when `step` is None)."""
@@ -193,95 +165,11 @@ class Run:
         Raises:
             StoreUnavailableError: the store is away; the metrics stay buffered (or spooled).
         """
-        with self._flush_lock:
-            self._write_pending()
-
-    def _write_pending(self) -> None:
-        """Write the buffer (the caller holds the flush lock); on failure it is put back. Then
-        write what the spool holds for this store (an empty buffer proves nothing about the
-        store, so then only a waiting spool is tried)."""
-        with self._lock:
-            batch, self._pending = self._pending, []
-        if batch:
-            try:
-                refused = spool.write_metrics(self.store, batch)
-            except BaseException:
-                with self._lock:
-                    self._pending[:0] = batch
-                raise
-            if refused:
-                print(spool.describe_refused(refused), file=sys.stderr)
-            self._store_answered()
-        elif not spool.pending(self.store.url):
-            return
-        replay_spool(self.store, quiet=False)
-        self._store_answered()
-
-    def _store_answered(self) -> None:
-        """The store took a write: the outage (if any) is over."""
-        if health.answered(self.store.url):
-            warn(f"the store at {self.store.location} answers again; writing what was kept")
-
-    def _store_failed(self, err: BaseException) -> None:
-        if health.failed(self.store.url):
-            warn(
-                f"cannot write metrics to the store yet ({err}). Your code goes on: metrics "
-                f"stay buffered, then spooled to {spool.spool_folder(self.store.url)}, and "
-                "are written when the store is back"
-            )
-
-    def _relieve(self) -> None:
-        """log_metric found the buffer full: write it while the store answers, else keep
-        buffering up to _SPOOL_LIMIT points and then move them to the spool. Never raises."""
-        if health.ok(self.store.url):
-            if self._flush_lock.acquire(timeout=5.0):
-                try:
-                    self._write_pending()
-                    return
-                except Exception as err:
-                    self._store_failed(err)
-                finally:
-                    self._flush_lock.release()
-            else:  # a write in flight for 5 s: a hung store; stop waiting on it
-                self._store_failed(TimeoutError("a write has not returned for 5 s"))
-        with self._lock:
-            full = len(self._pending) >= _SPOOL_LIMIT
-        if full:
-            self._spool_pending()
-
-    def _spool_pending(
-        self, end: dict[str, Any] | None = None, batch: list[Any] | None = None
-    ) -> bool:
-        """Move the buffer (or `batch`) and the run's `end` to its spool file; False (and the
-        points kept in memory) when the spool cannot be written either."""
-        if batch is None:
-            with self._lock:
-                batch, self._pending = self._pending, []
-        try:
-            spool.append(self.store.url, self.run_id, batch, end)
-            return True
-        except OSError as err:
-            with self._lock:
-                self._pending[:0] = batch
-            if not self._spool_warned:
-                self._spool_warned = True
-                warn(
-                    f"cannot spool metrics of run {self.run_id[:8]} either ({err}); they "
-                    "stay in memory until the store is back"
-                )
-            return False
+        self.metric_buffer.flush()
 
     def background_flush(self, heartbeat: bool) -> None:
-        """One tick of the background flusher: write, or note the outage and spool the buffer
-        once the store has been away for _SPOOL_AFTER_SECONDS. Never raises."""
-        try:
-            self.flush()
-            if heartbeat:
-                self.store.heartbeat([self.run_id])
-        except Exception as err:
-            self._store_failed(err)
-            if health.down_for(self.store.url) > _SPOOL_AFTER_SECONDS and self._pending:
-                self._spool_pending()
+        """One tick of the background flusher (see MetricBuffer.background_flush)."""
+        self.metric_buffer.background_flush(heartbeat)
 
     def end(self, status: str = "finished", error: str | None = None) -> None:
         """Write the last metrics and the final status; ends this run's open child runs first
@@ -293,50 +181,10 @@ class Run:
         for child in run_context.children_of(self.run_id):
             child.end(status, error)
         try:
-            with self._flush_lock:  # the last metrics and the status go in one transaction
-                with self._lock:
-                    batch, self._pending = self._pending, []
-                self._finish(batch, status, error)
+            self.metric_buffer.finish(status, error)  # last metrics and status: one transaction
         finally:  # even when the store is gone, this run stops being the active one
             self.status = status
             run_context.forget(self)
-
-    def _finish(self, batch: list[Any], status: str, error: str | None) -> None:
-        ended = time.time()
-        deadline, delay = time.monotonic() + _END_RETRY_SECONDS, 0.1
-        if not health.ok(self.store.url):
-            deadline = time.monotonic() + 1.0  # an outage already known: one short retry
-        while True:
-            try:
-                refused = spool.end_run(self.store, self.run_id, status, error, batch, ended)
-            except Exception as err:
-                self._store_failed(err)
-                if time.monotonic() + delay > deadline:
-                    break
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
-                continue
-            except BaseException:  # Ctrl-C while retrying: keep the points, then stop
-                self._spool_pending({"status": status, "error": error, "end_time": ended}, batch)
-                raise
-            if refused:
-                print(spool.describe_refused(refused), file=sys.stderr)
-            self._store_answered()
-            replay_spool(self.store)
-            return
-        end = {"status": status, "error": error, "end_time": ended}
-        if self._spool_pending(end, batch):
-            warn(
-                f"run {self.run_id[:8]} ({self.name}) ended while the store was away: its "
-                f"last {len(batch)} points and its end ({status}) were saved to "
-                f"{spool.spool_folder(self.store.url)} and are written when a run starts or "
-                "the store is read again"
-            )
-        else:
-            warn(
-                f"run {self.run_id[:8]} ({self.name}) could not be ended: the store and the "
-                f"spool are both unavailable; {len(batch)} points are lost"
-            )
 
     def record(self) -> RunRecord:
         """Everything stored for this run so far (flushes first)."""

@@ -54,7 +54,8 @@ def store_refused_row_is_dropped_alone(
     for i in range(1000):
         run.log_metric("good", float(i), step=i)
     bad_key, bad_step = poison
-    run._pending.append((run.run_id, bad_key, bad_step, 1.0, time.time()))  # bypasses checks
+    # bypasses the checks of log_metric
+    run.metric_buffer._pending.append((run.run_id, bad_key, bad_step, 1.0, time.time()))
     for i in range(1000, 1500):
         run.log_metric("good", float(i), step=i)
     run.flush()  # the refused row must not make the batch fail
@@ -209,14 +210,9 @@ def check():  # registered first, so it runs after mlops-jupyter's exit hook
     print("flusher alive at exit:", alive, file=sys.stderr)
 atexit.register(check)
 import mlops_jupyter as mj
-from mlops_jupyter.tracking import run as tracking
 from mlops_jupyter.store import RunStore
-try:
-    from mlops_jupyter import run_context
-    run_context._HEARTBEAT_SECONDS = 0.0
-except ImportError:  # the code before the fix
-    pass
-tracking._HEARTBEAT_SECONDS = 0.0
+from mlops_jupyter.tracking import context
+context._HEARTBEAT_SECONDS = 0.0  # a heartbeat on every flush tick
 beat = RunStore.heartbeat
 def slow_heartbeat(self, ids):  # a slow store: the flusher is busy when the process exits
     time.sleep(0.3)

@@ -16,7 +16,7 @@ import pytest
 
 import mlops_jupyter as mj
 from mlops_jupyter.store import RunStore, spool
-from mlops_jupyter.tracking import run as tracking
+from mlops_jupyter.tracking import metric_buffer
 from mlops_jupyter.tracking.context import replay_spool
 from tests.conftest import PostgresCluster
 from tests.unit.tracking.test_reliability_tracking import (
@@ -86,7 +86,7 @@ def test_server_restart_mid_loop_loses_nothing(
     Before: log_metric raised StoreUnavailableError at 50,000 buffered points and most points
     were lost. `spooled` lowers the spool cap so the outage goes through the spool file."""
     if spool_limit:
-        monkeypatch.setattr(tracking, "_SPOOL_LIMIT", spool_limit)
+        monkeypatch.setattr(metric_buffer, "_SPOOL_LIMIT", spool_limit)
     store = RunStore(own_db)
     midway = threading.Event()
     killer = _outage(cluster, midway, 3.0)

@@ -1,0 +1,173 @@
+"""One execution attempt of a job: papermill on a warm kernel, and how it ended (Outcome).
+
+A failing cell, a timeout or a dead kernel becomes a NotebookExecutionError indexed in the
+SOURCE notebook (the executed copy has papermill's injected cell), so the user finds the cell.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_jupyter import env
+from mlops_jupyter.errors import KernelDiedError, NotebookExecutionError, NotebookTimeoutError
+from mlops_jupyter.execution.job import NotebookJob
+from mlops_jupyter.execution.kernels import KernelPool
+from mlops_jupyter.notebook.read import fast_nbformat
+
+if TYPE_CHECKING:
+    from jupyter_client import AsyncKernelManager
+
+
+@dataclass
+class Outcome:
+    """How one execution attempt ended."""
+
+    status: str  # "finished" or "failed"
+    error: NotebookExecutionError | None
+    output_path: str
+    seconds: float
+    kernel_wait: float = 0.0  # seconds the point waited for a ready kernel
+
+
+def _notebook_for_kernel(job: NotebookJob, copy: Path) -> str:
+    """The file %%track cells compare their history with: the user's notebook when it is on
+    disk (so runs name it), else the copy being executed."""
+    return job.path if Path(job.path).is_file() else str(copy)
+
+
+def execute_job(
+    job: NotebookJob,
+    km: AsyncKernelManager,
+    pool: KernelPool,
+    *,
+    run_id: str,
+    output_path: str,
+    timeout: float | None = None,
+    progress_bar: bool = False,
+    shown_path: str | None = None,
+) -> Outcome:
+    """Execute `job` with papermill on the pre-started kernel `km`, then discard the kernel.
+
+    The kernel is told its run (MLOPS_JUPYTER_PARENT_RUN) so runs tracked inside become
+    children; a watchdog kills it when `timeout` seconds pass. The executed notebook is
+    written to `output_path` whatever happens; errors name `shown_path` (the user's output
+    file, None for a temporary one).
+    """
+    fast_nbformat()
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    from mlops_jupyter.execution.engine import register, setup_code
+
+    engine = register()
+    timed_out = threading.Event()
+
+    def on_timeout() -> None:
+        timed_out.set()
+        pool.kill_now(km)
+
+    watchdog = threading.Timer(timeout or 0, on_timeout)
+    if timeout:
+        watchdog.daemon = True
+        watchdog.start()
+    started = time.perf_counter()
+    error: NotebookExecutionError | None = None
+    with tempfile.TemporaryDirectory(prefix="mlops-nb-") as tmp:
+        source = Path(tmp) / Path(job.path).name
+        source.write_text(job.source, encoding="utf-8")
+        try:
+            papermill.execute_notebook(
+                str(source),
+                output_path,
+                parameters=job.parameters or None,
+                engine_name=engine,
+                kernel_name=job.kernel_name,
+                language=job.language,
+                progress_bar=progress_bar,
+                km=km,
+                setup_code=setup_code(
+                    {env.PARENT_RUN: run_id, env.NOTEBOOK: _notebook_for_kernel(job, source)}
+                ),
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as err:
+            error = _cell_error(job, output_path, err.ename, err.evalue, shown_path)
+        except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
+            if (
+                not timed_out.is_set()
+                and isinstance(err, RuntimeError)
+                and not isinstance(err, DeadKernelError)
+                and "Kernel died" not in str(err)
+            ):
+                raise
+            error = _kernel_error(
+                job,
+                getattr(err, "mlops_cell", None),
+                timeout,
+                timed_out.is_set() or isinstance(err, CellTimeoutError),
+            )
+        finally:
+            watchdog.cancel()
+            pool.discard(km)
+    _fix_input_path(output_path, job.path)
+    return Outcome(
+        "failed" if error else "finished", error, output_path, time.perf_counter() - started
+    )
+
+
+def _executed_cells(output_path: str) -> list[Any]:
+    import nbformat
+
+    try:
+        return list(nbformat.read(output_path, as_version=4).cells)
+    except Exception:
+        return []
+
+
+def _cell_error(
+    job: NotebookJob, output_path: str, ename: str, evalue: str, shown_path: str | None
+) -> NotebookExecutionError:
+    """The error of the first failing cell, indexed in the SOURCE notebook."""
+    for cell in _executed_cells(output_path):
+        error = next((o for o in cell.get("outputs", ()) if o.get("output_type") == "error"), None)
+        if error is not None:
+            index = job.source_cell_index(cell)
+            return NotebookExecutionError(
+                -1 if index is None else index,
+                ename,
+                evalue,
+                shown_path,
+                execution_count=cell.get("execution_count"),
+                source=cell.get("source", ""),
+                traceback="\n".join(error.get("traceback") or ()),
+            )
+    return NotebookExecutionError(-1, ename, evalue, shown_path)
+
+
+def _kernel_error(
+    job: NotebookJob, cell: Any, timeout: float | None, timed_out: bool
+) -> NotebookExecutionError:
+    """A timeout or a dead kernel, at the cell that was running (indexed in the source)."""
+    found = None if cell is None else job.source_cell_index(cell)
+    index = -1 if found is None else found
+    if timed_out and timeout:
+        return NotebookTimeoutError(timeout, index, output_path=None)
+    return KernelDiedError(index)
+
+
+def _fix_input_path(output_path: str, input_path: str) -> None:
+    """papermill recorded our temporary copy as the input; record the real source."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(output_path, as_version=4)
+    except Exception:
+        return
+    nb.metadata.setdefault("papermill", {})["input_path"] = input_path
+    nbformat.write(nb, output_path)
