@@ -76,10 +76,13 @@ def _row_count(text: str) -> int:
 
 def _store(args: argparse.Namespace, migrate: bool = False) -> Any:
     from mlops_jupyter.store import RunStore, open_store
+    from mlops_jupyter.tracking.context import replay_spool
 
     if migrate:
         return RunStore(args.store, migrate=True, force=getattr(args, "force", False))
-    return open_store(args.store)
+    store = open_store(args.store)
+    replay_spool(store)  # metrics spooled while the store was away are listed too
+    return store
 
 
 def runs_ls(args: argparse.Namespace) -> int:

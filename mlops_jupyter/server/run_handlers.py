@@ -10,6 +10,7 @@ from tornado import web
 from mlops_jupyter.server import actions, payloads
 from mlops_jupyter.server.base_handler import BaseHandler
 from mlops_jupyter.tracking.compare import compare_runs
+from mlops_jupyter.tracking.context import replay_spool
 
 
 class RunsHandler(BaseHandler):
@@ -22,6 +23,7 @@ class RunsHandler(BaseHandler):
             self.get_query_arguments("order_by"),
         )
         store = self.ctx.store
+        replay_spool(store)  # a listing away: what kernels spooled during an outage shows up
         runs = store.search_runs(
             filter=q.filter,
             order_by=q.order_by,

@@ -3,6 +3,7 @@ restarted under a running loop or at run end (issue 9: D3, D4; probe rows F11, F
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -199,3 +200,40 @@ def test_exit_while_the_server_is_down_spools_and_the_next_open_replays(
     mj.get_run(run_id, store=store)  # a read in any process writes the spool first
     assert len(store.metric_history(run_id, "loss")) == 5000
     assert store.get_run(run_id).status == "finished"
+
+
+@pytest.mark.slow
+def test_runs_ls_replays_the_spool_before_it_lists(cluster: PostgresCluster, own_db: str) -> None:
+    """`runs ls` after an outage lists what was spooled during it (the next open replays)."""
+    store = RunStore(own_db)
+    run = mj.start_run("listed-after-outage", store=store)
+    for i in range(500):
+        run.log_metric("loss", float(i), step=i)
+    cluster.stop()
+    try:
+        run.end("finished")  # the server is away: spooled
+        assert spool.pending(store.url)
+    finally:
+        cluster.start()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlops_jupyter.cli",
+            "--store",
+            own_db,
+            "runs",
+            "ls",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    listed = {r["run_id"]: r for r in json.loads(done.stdout)}
+    assert listed[run.run_id]["status"] == "finished"
+    assert listed[run.run_id]["metrics.loss"] == 499.0
+    assert spool.pending(store.url) == []
