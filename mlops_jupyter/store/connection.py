@@ -55,7 +55,7 @@ class StoreConnection:
         self._statements: dict[tuple[Any, ...], Any] = {}
         self._checked_at = time.monotonic()
         self._open_engines()
-        self._guard(lambda: self._prepare(migrate, force))
+        self._waiting(lambda: self._prepare(migrate, force))
         self._identity = file_identity(self._path)
 
     def _open_engines(self) -> None:
@@ -97,10 +97,15 @@ class StoreConnection:
         wait here: the tracking buffer keeps their points meanwhile."""
         if self._path is not None and time.monotonic() - self._checked_at > 0.5:
             self.check_identity()
+        return self._waiting(lambda: self._run(self._reader, fn, write=False))
+
+    def _waiting(self, fn: Callable[[], T]) -> T:
+        """`_guard(fn)`, retried with backoff while a PostgreSQL server restarts (up to the store
+        timeout), for reads and for opening a store, which change nothing if retried."""
         deadline, delay = time.monotonic() + self.timeout, 0.1
         while True:
             try:
-                return self._guard(lambda: self._run(self._reader, fn, write=False))
+                return self._guard(fn)
             except StoreUnavailableError as err:
                 if not _server_restarting(err) or time.monotonic() + delay > deadline:
                     raise
