@@ -115,16 +115,29 @@ def pg_restart(root: Path, spec: dict[str, Any], pg: Any) -> dict[str, Any]:
     )
 
 
+#: The store timeout the freeze scenario runs with: shorter than the freeze, so a run end
+#: that waits for the thaw instead of timing out (and spooling) is a failure.
+FREEZE_STORE_TIMEOUT = 5
+
+
 def pg_freeze(root: Path, spec: dict[str, Any], pg: Any) -> dict[str, Any]:
-    r = run_load(
-        LoadSpec(store=_pg_db(pg), workdir=root / "pg-freeze", **spec),
-        fault=freeze_at(pg, after=5.0, frozen=15.0),
-    )
+    previous = os.environ.get("MLOPS_JUPYTER_STORE_TIMEOUT")
+    os.environ["MLOPS_JUPYTER_STORE_TIMEOUT"] = str(FREEZE_STORE_TIMEOUT)  # the writers inherit it
+    try:
+        r = run_load(
+            LoadSpec(store=_pg_db(pg), workdir=root / "pg-freeze", **spec),
+            fault=freeze_at(pg, after=5.0, frozen=15.0),
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("MLOPS_JUPYTER_STORE_TIMEOUT", None)
+        else:
+            os.environ["MLOPS_JUPYTER_STORE_TIMEOUT"] = previous
     hung = sum(1 for w in r.writers if (w.get("end_s") or 0) > 5)
     frozen = r.fault.get("frozen_s", 15.0)
     longest = r.summary()["end_s_max"]
     row = _row(
-        "freeze (SIGSTOP at 5 s for 15 s)",
+        f"freeze (SIGSTOP at 5 s for 15 s; MLOPS_JUPYTER_STORE_TIMEOUT={FREEZE_STORE_TIMEOUT})",
         "PostgreSQL",
         _load_text(spec),
         r,

@@ -170,6 +170,17 @@ def spool_folder(url: str) -> Path:
     return root / hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
+def spool_folders(url: str) -> list[Path]:
+    """Every folder the spool of `url` may use, in the order `append` tries them: the store's
+    own (`spool_folder`), then the project's ``.mlops/spool`` when that is elsewhere, so a
+    SQLite store on a full disk can still spool into the project folder."""
+    folders = [spool_folder(url)]
+    fallback = env.project_root() / env.STORE_DIRNAME / "spool" / folders[0].name
+    if fallback != folders[0] and not env.get(env.SPOOL):
+        folders.append(fallback)
+    return folders
+
+
 def append(
     url: str, run_id: str, rows: Sequence[MetricRow] = (), end: dict[str, Any] | None = None
 ) -> Path:
@@ -177,9 +188,22 @@ def append(
     durably (fsync); returns the file.
 
     Raises:
-        OSError: the spool cannot be written either (e.g. the same full disk).
+        OSError: no spool folder can be written either (e.g. they are all on the same full
+            disk).
     """
-    folder = spool_folder(url)
+    error: OSError | None = None
+    for folder in spool_folders(url):
+        try:
+            return _append_in(folder, url, run_id, rows, end)
+        except OSError as err:  # this folder's disk is full or read-only: try the next one
+            error = err
+    assert error is not None
+    raise error
+
+
+def _append_in(
+    folder: Path, url: str, run_id: str, rows: Sequence[MetricRow], end: dict[str, Any] | None
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / "store.txt"
     if not marker.exists():
@@ -218,12 +242,14 @@ def append(
 
 def pending(url: str) -> list[Path]:
     """The spool files waiting to be written into the store at `url` (oldest first)."""
-    folder = spool_folder(url)
-    try:
-        names = [name for name in os.listdir(folder) if name.endswith(".jsonl")]
-    except OSError:
-        return []
-    return [path for _, path in sorted((_mtime(folder / n), folder / n) for n in names)]
+    found = []
+    for folder in spool_folders(url):
+        try:
+            names = [name for name in os.listdir(folder) if name.endswith(".jsonl")]
+        except OSError:
+            continue
+        found += [(_mtime(folder / name), folder / name) for name in names]
+    return [path for _, path in sorted(found)]
 
 
 def _mtime(path: Path) -> float:
