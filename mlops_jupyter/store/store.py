@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
+from mlops_jupyter.errors import StoreUnavailableError
 from mlops_jupyter.store import queries, schema
 from mlops_jupyter.store.artifacts import RunArtifacts
 from mlops_jupyter.store.blobs import BlobStore
@@ -39,7 +40,10 @@ class RunStore(RunLifecycle, RunArtifacts):
         super().__init__(url, migrate=migrate, force=force)
         self.blobs = BlobStore(blob_root or default_blob_root(self.url))
         if not self.read_only:
-            self._guard(lambda: self.reap_dead_runs(wait=False))
+            try:
+                self._guard(lambda: self.reap_dead_runs(wait=False))
+            except StoreUnavailableError:  # marking dead runs is a courtesy: a full disk (or
+                pass  # a store that cannot be written right now) must not stop a read
 
     # -- reads ----------------------------------------------------------------------------
 

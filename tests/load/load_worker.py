@@ -167,6 +167,7 @@ def verify(args: argparse.Namespace) -> dict[str, Any]:
     import mlops_jupyter as mj
 
     store = mj.RunStore(args.store)
+    mj.runs(store=store, limit=1)  # the user's first look (it writes what was spooled meanwhile)
     runs = []
     for record in store.search_runs(experiment=args.experiment):
         rec = store.get_run(record.run_id)
