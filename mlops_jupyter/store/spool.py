@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -173,12 +174,21 @@ def spool_folder(url: str) -> Path:
 def spool_folders(url: str) -> list[Path]:
     """Every folder the spool of `url` may use, in the order `append` tries them: the store's
     own (`spool_folder`), then the project's ``.mlops/spool`` when that is elsewhere, so a
-    SQLite store on a full disk can still spool into the project folder."""
+    SQLite store on a full disk can still spool into the project folder.
+
+    Asked at every run start and end, so it is cached per (URL, working directory, setting):
+    finding the project root walks the folders above.
+    """
+    return list(_spool_folders(url, os.getcwd(), env.get(env.SPOOL)))
+
+
+@functools.lru_cache(maxsize=64)
+def _spool_folders(url: str, cwd: str, configured: str | None) -> tuple[Path, ...]:
     folders = [spool_folder(url)]
-    fallback = env.project_root() / env.STORE_DIRNAME / "spool" / folders[0].name
-    if fallback != folders[0] and not env.get(env.SPOOL):
+    fallback = env.project_root(cwd) / env.STORE_DIRNAME / "spool" / folders[0].name
+    if fallback != folders[0] and not configured:
         folders.append(fallback)
-    return folders
+    return tuple(folders)
 
 
 def append(
