@@ -173,46 +173,29 @@ def _run_point(
     from jupyter_core.utils import ensure_event_loop
 
     try:
-        return _execute_on_worker(
-            store_url, blob_root, sweep_id, index, job, run_id, timeout, retries, cwd, output_dir
-        )
+        store = _worker_store(store_url, blob_root)
+        folder = cwd if os.path.isdir(cwd) else os.getcwd()
+        key, pool = _acquire_worker_pool(job.kernel_name, folder, store)
+        try:
+            result = execute_point(
+                store,
+                sweep_id,
+                index,
+                job,
+                pool,
+                run_id,
+                timeout=timeout,
+                retries=retries,
+                cwd=folder,
+                output_dir=output_dir,
+            )
+        finally:
+            _release_worker_pool(key)
+        return asdict(result)
     finally:
         loop = ensure_event_loop()  # the loop this context made (or a new one): close it
         if not loop.is_running():
             loop.close()
-
-
-def _execute_on_worker(
-    store_url: str,
-    blob_root: str,
-    sweep_id: str,
-    index: int,
-    job: NotebookJob,
-    run_id: str | None,
-    timeout: float | None,
-    retries: int,
-    cwd: str,
-    output_dir: str | None,
-) -> dict[str, Any]:
-    store = _worker_store(store_url, blob_root)
-    folder = cwd if os.path.isdir(cwd) else os.getcwd()
-    key, pool = _acquire_worker_pool(job.kernel_name, folder, store)
-    try:
-        result = execute_point(
-            store,
-            sweep_id,
-            index,
-            job,
-            pool,
-            run_id,
-            timeout=timeout,
-            retries=retries,
-            cwd=folder,
-            output_dir=output_dir,
-        )
-    finally:
-        _release_worker_pool(key)
-    return asdict(result)
 
 
 _PoolKey = tuple[str, str, str, str]

@@ -19,7 +19,6 @@ _DYNAMIC = frozenset({"globals", "locals", "vars", "exec", "eval"})
 # Runtime helpers that translated magics call (see codegen.RUNTIME_HELPERS).
 GENERATED = frozenset({"_sh", "_sh_lines", "_now", "_print_time", "_expand", "_write_file"})
 _SHELL_NAME = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)")
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 @dataclass

@@ -26,15 +26,6 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Largest LIMIT/OFFSET a query takes.
 ROW_COUNT_MAX = INT64_MAX
 
-LIMITS = {
-    "key characters": KEY_MAX,
-    "param value characters": PARAM_VALUE_MAX,
-    "tag value characters": TAG_VALUE_MAX,
-    "run name characters": RUN_NAME_MAX,
-    "experiment name characters": EXPERIMENT_NAME_MAX,
-    "integer range": (INT64_MIN, INT64_MAX),
-}
-
 
 def check_key(what: str, key: Any) -> str:
     """`key` as the stored string, or ValueLimitError when it is empty, too long or has NUL."""

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from mlops_jupyter.errors import InvalidMetricError, ValueLimitError
+from mlops_jupyter.store import limits
 
 
 def _plain(value: Any) -> Any:
@@ -85,9 +86,9 @@ def metric_value(key: str, value: Any) -> float:
         raise InvalidMetricError(key, value) from None
 
 
-#: Longest metric name every backend stores (MLflow's limit; PostgreSQL's column is varchar(256)).
-MAX_METRIC_KEY_LENGTH = 250
-_STEP_MIN, _STEP_MAX = -(2**63), 2**63 - 1
+#: Longest metric name every backend stores: the one key limit of store/limits.py.
+MAX_METRIC_KEY_LENGTH = limits.KEY_MAX
+_STEP_MIN, _STEP_MAX = limits.INT64_MIN, limits.INT64_MAX
 
 
 def check_metric(key: Any, value: Any, step: Any) -> tuple[float, int | None]:

@@ -130,11 +130,6 @@ def active() -> Any | None:
     return None
 
 
-def active_stack() -> tuple[Any, ...]:
-    """This thread's/task's runs not yet ended, outermost first."""
-    return tuple(r for r in _current() if r.status == "running")
-
-
 class _Registry:
     """Every open run of the process, the flusher thread, and the exit hook."""
 
