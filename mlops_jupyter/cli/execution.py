@@ -104,6 +104,13 @@ def register(subparsers: Any) -> None:
         metavar="tcp://HOST:PORT",
         help="Dask scheduler (default with --executor dask: a LocalCluster)",
     )
+    sweep.add_argument(
+        "--no-preimport",
+        dest="preimport",
+        action="store_false",
+        help="start every point's kernel fresh (default: fork kernels from a process that "
+        "ran the notebook's leading imports once)",
+    )
     _add_common_options(sweep)
     sweep.set_defaults(func=_sweep)
 
@@ -235,6 +242,8 @@ def _sweep(args: argparse.Namespace) -> int:
         on_point=progress_printer(total) if total else None,
         tags={"mlops.sweep.seed": args.seed} if args.random is not None else None,
         output_dir=args.output_dir,
+        preimport=args.preimport,
+        on_log=lambda line: print(f"sweep: {line}", file=sys.stderr, flush=True),
     )
     print(result.summary())
     return 1 if result.failed else 0

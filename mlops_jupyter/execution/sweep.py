@@ -58,6 +58,8 @@ def sweep_notebook(
     output_dir: str | os.PathLike[str] | None = None,
     top_level: bool = False,
     cancel: CancelToken | None = None,
+    preimport: bool = True,
+    on_log: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Execute a notebook once per point, `jobs` at a time, as children of one sweep run.
 
@@ -83,6 +85,10 @@ def sweep_notebook(
         top_level: The sweep run has no parent even inside another active run (server actions).
         cancel: A CancelToken; once cancelled no point starts, running kernels are killed,
             their runs and the sweep run end ``killed`` (resume it later).
+        preimport: Fork each point's kernel from a template process that ran the notebook's
+            leading imports once (local executor); False: every kernel starts fresh.
+        on_log: Called with lines for the sweep's log (how kernels start, and why); the line
+            is also recorded as the sweep run's ``mlops.sweep.kernels`` tag.
 
     Returns:
         The SweepResult (call ``summary()`` for the table).
@@ -114,6 +120,7 @@ def sweep_notebook(
         sweep_run = start_sweep_run(
             store, job, spec, experiment, name, jobs, executor, tags, top_level
         )
+    log = _sweep_log(sweep_run, on_log)
     try:
         results = _dispatch(
             store,
@@ -128,6 +135,8 @@ def sweep_notebook(
             scheduler=scheduler,
             on_point=on_point,
             cancel=cancel,
+            preimport=preimport,
+            on_log=log,
         )
     except BaseException as err:  # Ctrl-C or a store failure: never leave the sweep running
         sweep_run.end(
@@ -155,6 +164,8 @@ def _dispatch(
     scheduler: str | None,
     on_point: Callable[[PointResult], None] | None,
     cancel: CancelToken | None = None,
+    preimport: bool = True,
+    on_log: Callable[[str], None] | None = None,
 ) -> dict[int, PointResult]:
     if not jobs_by_point:
         return {}
@@ -187,7 +198,23 @@ def _dispatch(
         on_point=on_point,
         output_dir=spec.output_dir,
         cancel=cancel,
+        preimport=preimport,
+        on_log=on_log,
     )
+
+
+def _sweep_log(run: tracking.Run, on_log: Callable[[str], None] | None) -> Callable[[str], None]:
+    """A log line goes to `on_log` and onto the sweep run (tag ``mlops.sweep.kernels``)."""
+
+    def log(line: str) -> None:
+        try:
+            run.set_tags({"mlops.sweep.kernels": line})
+        except Exception:  # the log never stops a sweep
+            pass
+        if on_log is not None:
+            on_log(line)
+
+    return log
 
 
 def _all_results(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from mlops_jupyter.execution.executor import kernel_environment
 from mlops_jupyter.execution.job import NotebookJob
 from mlops_jupyter.execution.kernels import KernelPool
+from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.sweep_point import PointResult, execute_point
 from mlops_jupyter.store import RunStore
 
@@ -30,12 +31,25 @@ def run_points_locally(
     on_point: Callable[[PointResult], None] | None,
     output_dir: str | None = None,
     cancel: CancelToken | None = None,
+    preimport: bool = True,
+    on_log: Callable[[str], None] | None = None,
 ) -> dict[int, PointResult]:
-    """Execute the points on warm kernels, `jobs` at once; a cancel starts no further point."""
-    kernel = next(iter(jobs_by_point.values())).kernel_name
+    """Execute the points on warm kernels, `jobs` at once; a cancel starts no further point.
+
+    With `preimport`, kernels are forked from a template that ran the notebook's leading
+    imports (or start fresh, said through `on_log`, when those are unsafe to fork).
+    """
+    first = next(iter(jobs_by_point.values()))
     results: dict[int, PointResult] = {}
     lock = threading.Lock()
-    with KernelPool(kernel, warm_kernels(jobs), cwd=cwd, env=kernel_environment(store)) as pool:
+    with KernelPool(
+        first.kernel_name,
+        warm_kernels(jobs),
+        cwd=cwd,
+        env=kernel_environment(store),
+        preimports=leading_imports(first.source) if preimport else None,
+        on_note=on_log,
+    ) as pool:
         pool.expect(len(jobs_by_point))
 
         def work(index: int) -> None:
