@@ -139,11 +139,14 @@ def sweep_notebook(
             on_log=log,
         )
     except BaseException as err:  # Ctrl-C or a store failure: never leave the sweep running
+        interrupted = isinstance(err, KeyboardInterrupt)
         sweep_run.end(
-            "killed" if isinstance(err, KeyboardInterrupt) else "failed",
-            error=f"{type(err).__name__}: {err}; finish it with `mlops-jupyter sweep "
-            f"--resume {sweep_run.run_id[:8]}`",
+            "killed" if interrupted else "failed",
+            error=f"{'interrupted (Ctrl-C)' if interrupted else f'{type(err).__name__}: {err}'}"
+            f"; finish it with `mlops-jupyter sweep --resume {sweep_run.run_id[:8]}`",
         )
+        if interrupted and on_log is not None:
+            on_log(_interrupted_line(store, sweep_run.run_id, spec))
         raise
     all_points = _all_results(store, sweep_run.run_id, spec, results)
     _end_sweep_run(sweep_run, all_points, cancel)
@@ -215,6 +218,18 @@ def _sweep_log(run: tracking.Run, on_log: Callable[[str], None] | None) -> Calla
             on_log(line)
 
     return log
+
+
+def _interrupted_line(store: RunStore, sweep_id: str, spec: SweepSpec) -> str:
+    """What Ctrl-C left: finished points kept, killed ones, and how to finish the sweep."""
+    children = children_by_point(store, sweep_id).values()
+    done = sum(c.status == "finished" for c in children)
+    killed = sum(c.status == "killed" for c in children)
+    return (
+        f"interrupted: {done} finished point(s) kept, {killed} running point(s) killed, "
+        f"{len(spec.points) - done - killed} not started; finish with "
+        f"`mlops-jupyter sweep --resume {sweep_id[:8]}`"
+    )
 
 
 def _all_results(
