@@ -60,9 +60,9 @@ def cell_work(folder: Path) -> list[float]:
 def papermill_loop(out: Path, store: Path, points: int) -> float:
     start = time.perf_counter()
     for i in range(points):
+        command = [str(BIN / "papermill"), "-p", "seed", str(i), "--no-progress-bar"]
         subprocess.run(
-            [str(BIN / "papermill"), "-p", "seed", str(i), "--no-progress-bar", str(NOTEBOOK)]
-            + [str(out / f"loop-{i}.ipynb"), "--cwd", str(out)],
+            [*command, str(NOTEBOOK), str(out / f"loop-{i}.ipynb"), "--cwd", str(out)],
             check=True,
             capture_output=True,
             env=_env(store),
@@ -89,9 +89,20 @@ def papermill_pool(out: Path, store: Path, points: int) -> float:
 def ours(out: Path, store: Path, points: int, name: str, *extra: str) -> float:
     grid = "seed=" + ",".join(str(i) for i in range(points))
     start = time.perf_counter()
+    command = [sys.executable, "-m", "mlops_jupyter.cli", "sweep", str(NOTEBOOK), "--grid", grid]
     subprocess.run(
-        [sys.executable, "-m", "mlops_jupyter.cli", "sweep", str(NOTEBOOK), "--grid", grid]
-        + ["--jobs", "2", "--name", name, "--output-dir", str(out), "--cwd", str(out), *extra],
+        [
+            *command,
+            "--jobs",
+            "2",
+            "--name",
+            name,
+            "--output-dir",
+            str(out),
+            "--cwd",
+            str(out),
+            *extra,
+        ],
         check=True,
         capture_output=True,
         env=_env(store),

@@ -43,9 +43,9 @@ def test_ctrl_c_kills_running_points_and_keeps_finished_ones(tmp_path):
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(CHECKOUT), os.environ.get("PYTHONPATH", "")])
     )
+    command = [sys.executable, "-m", "mlops_jupyter.cli", "sweep", str(path)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "mlops_jupyter.cli", "sweep", str(path), "--grid", "x=0,1,2,3"]
-        + ["--jobs", "2", "--name", "interrupted"],
+        [*command, "--grid", "x=0,1,2,3", "--jobs", "2", "--name", "interrupted"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
