@@ -144,3 +144,28 @@ def test_pre_imported_kernels_give_the_results_fresh_kernels_give(tmp_path):
         close_templates()
     assert outputs[True] == outputs[False]
     assert len(set(map(tuple, outputs[True].values()))) == 2  # the points differ from each other
+
+
+def test_run_and_reproduce_fork_from_the_template_a_sweep_left_warm(tmp_path):
+    from mlops_jupyter.execution import reproduce_run, run_notebook
+
+    marker = tmp_path / "imported.txt"
+    (tmp_path / "counted.py").write_text(
+        f"import os\nwith open({str(marker)!r}, 'a') as f:\n    f.write(str(os.getpid()) + '\\n')\n"
+    )
+    nb = _notebook(
+        tmp_path / "warm.ipynb",
+        ["import counted", "x = 0", "import mlops_jupyter as mj\nmj.log_metric('y', x * 2.0)"],
+    )
+    try:
+        cold = run_notebook(nb, {"x": 1}, cwd=tmp_path)  # nothing warm yet: a fresh kernel
+        assert len(marker.read_text().split()) == 1
+        sweep_notebook(nb, [{"x": 2}], cwd=tmp_path)  # its template stays warm
+        assert len(marker.read_text().split()) == 2  # the template imported it
+        warm = run_notebook(nb, {"x": 3}, cwd=tmp_path)
+        verdict = reproduce_run(warm.run_id)
+    finally:
+        close_templates()
+    assert len(marker.read_text().split()) == 2  # run and reproduce imported nothing anew
+    assert cold.metrics["y"] == 2.0 and warm.metrics["y"] == 6.0
+    assert verdict.reproduced
