@@ -218,6 +218,8 @@ def execute_recorded(
         outcome.kernel_wait = waited
         if cancel is not None and cancel.cancelled:
             cell = outcome.error.cell_index if outcome.error is not None else -1
-            outcome.status, outcome.error = "killed", RunCancelledError(cell)
+            outcome.status, outcome.error = cancel.status, RunCancelledError(cell)
+            if cancel.status != "killed":  # stopped on purpose (pruned): say why, not "cancelled"
+                outcome.error.args = (f"{cancel.status}: {cancel.reason}",)
         record_outcome(run, outcome, attempt)
     return outcome

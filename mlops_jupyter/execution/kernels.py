@@ -350,6 +350,18 @@ class KernelPool:
             except OSError:
                 pass
 
+    @staticmethod
+    def interrupt_now(km: AsyncKernelManager) -> None:
+        """SIGINT a kernel from any thread: a KeyboardInterrupt in its running cell."""
+        import signal
+
+        process = getattr(km.provisioner, "process", None)
+        if process is not None:
+            try:
+                process.send_signal(signal.SIGINT)
+            except OSError:
+                pass
+
     def close(self) -> None:
         """Kill every kernel still ready or shutting down, and stop the pool thread."""
         if self._closed:
