@@ -143,3 +143,46 @@ def changed_inputs(inputs: Sequence[dict[str, Any]], root: Path | None = None) -
         if not same:
             found.append(f"input {entry.get('path')} changed since the run")
     return found
+
+
+def inputs_with_children(store: Any, record: Any) -> list[dict[str, Any]]:
+    """A run's inputs and those of its child runs (a `run` notebook's ``%%track`` cells), each
+    with the ``run_id`` it was recorded on; a path read by several runs is listed once."""
+    found: dict[str, dict[str, Any]] = {}
+    for run in [record, *store.search_runs(parent_run_id=record.run_id, details=False)]:
+        full = run if run is record else store.get_run(run.run_id)
+        for entry in full.inputs:
+            found.setdefault(str(entry.get("path")), {**entry, "run_id": full.run_id})
+    return list(found.values())
+
+
+def restore_inputs(
+    store: Any, entries: Sequence[dict[str, Any]], folder: str | os.PathLike[str], force: bool
+) -> list[tuple[dict[str, Any], Path | None]]:
+    """Write every snapshotted input under `folder` (at its project-relative path); returns
+    each entry with where it went (None: no snapshot). Blobs are verified as they are read.
+
+    Raises:
+        RestoreConflictError: a different file is in the way (and `force` is not given).
+        ArtifactCorruptError: a snapshot no longer matches its hash.
+    """
+    from mlops_jupyter.errors import RestoreConflictError
+
+    base = Path(folder).resolve()
+    done: list[tuple[dict[str, Any], Path | None]] = []
+    for entry in entries:
+        if not entry.get("snapshot"):
+            done.append((entry, None))
+            continue
+        target = (base / snapshot_name(entry)).resolve()
+        if base not in target.parents:  # nothing is written outside the folder asked for
+            target = base / Path(snapshot_name(entry)).name
+        if target.is_file() and not force and sha256_of(target) != entry["snapshot"]:
+            raise RestoreConflictError(str(target))
+        data = store.read_artifact(entry["snapshot"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.restoring")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+        done.append((entry, target))
+    return done
