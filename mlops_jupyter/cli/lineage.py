@@ -100,7 +100,7 @@ def runs_diff(args: argparse.Namespace) -> int:
 
     store = _store(args)
     a, b = store.get_run(args.run_a), store.get_run(args.run_b)
-    differences = diff_runs(a, b)
+    differences = diff_runs(a, b, store.read_artifact)
     if args.format == "json":
         print_json(
             {"a": a.run_id, "b": b.run_id, "differences": [d.to_dict() for d in differences]}

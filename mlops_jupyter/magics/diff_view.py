@@ -15,4 +15,4 @@ def diff_magic(words: list[str]) -> None:
 
     store = open_store()
     a, b = store.get_run(words[0]), store.get_run(words[1])
-    print(diff_text(diff_runs(a, b), a, b))
+    print(diff_text(diff_runs(a, b, store.read_artifact), a, b))

@@ -8,6 +8,7 @@ and the cell's own result and exception stand.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,7 +80,7 @@ def input_cells(cell: Any) -> list[dict[str, Any]]:
     for entry in reversed(executed[:-1]):  # the last one is this cell
         if not wanted:
             break
-        assigned = wanted.intersection(analyse_cell(entry.source).assigns)
+        assigned = wanted.intersection(_assigns(entry.source))
         if assigned:
             wanted -= assigned
             found[entry.execution_count] = {
@@ -89,3 +90,10 @@ def input_cells(cell: Any) -> list[dict[str, Any]]:
                 "source": entry.source,
             }
     return [found[n] for n in sorted(found)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _assigns(source: str) -> frozenset[str]:
+    """The names a cell's source assigns (parsed once per distinct source: the history is
+    searched again at every tracked execution)."""
+    return frozenset(analyse_cell(source).assigns)

@@ -23,5 +23,9 @@ class DiffHandler(BaseHandler):
         store = self.ctx.store
         a, b = store.get_run(ids[0]), store.get_run(ids[1])
         self.write_json(
-            {"a": a.run_id, "b": b.run_id, "differences": [d.to_dict() for d in diff_runs(a, b)]}
+            {
+                "a": a.run_id,
+                "b": b.run_id,
+                "differences": [d.to_dict() for d in diff_runs(a, b, store.read_artifact)],
+            }
         )

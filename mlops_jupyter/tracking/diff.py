@@ -11,7 +11,8 @@ which values differ.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,8 @@ KINDS = (
     "seed",
     "hidden_state",
 )
+#: The notebook a `run` / `sweep` run keeps as it was before execution (execution/recording.py).
+SOURCE_NOTEBOOK = "source.ipynb"
 _ENVIRONMENT = (
     ("python", "version"),
     ("python", "implementation"),
@@ -59,11 +62,18 @@ class Difference:
         return out
 
 
-def diff_runs(a: RunRecord, b: RunRecord) -> list[Difference]:
-    """Every difference between run `a` and run `b`, grouped by kind in `KINDS` order."""
+def diff_runs(
+    a: RunRecord, b: RunRecord, read_artifact: Callable[[str], bytes] | None = None
+) -> list[Difference]:
+    """Every difference between run `a` and run `b`, grouped by kind in `KINDS` order.
+
+    With `read_artifact` (a store's, by sha256) the code cells of two runs' recorded notebooks
+    (``source.ipynb`` of `run` and `sweep`) are compared too.
+    """
     found = [
         *_params_and_metrics(a, b),
         *_code(a.provenance, b.provenance),
+        *_notebook_code(a, b, read_artifact),
         *_inputs(a.provenance, b.provenance),
         *_mapping("package", a.provenance.get("packages"), b.provenance.get("packages")),
         *_environment(a.provenance, b.provenance),
@@ -117,6 +127,31 @@ def _code(pa: dict[str, Any], pb: dict[str, Any]) -> Iterator[Difference]:
         sb = (cells_b.get(key) or {}).get("source")
         if (sa or "").rstrip() != (sb or "").rstrip():
             yield _code_difference(f"input cell {key}", sa, sb)
+
+
+def _notebook_code(
+    a: RunRecord, b: RunRecord, read_artifact: Callable[[str], bytes] | None
+) -> Iterator[Difference]:
+    sa, sb = a.artifact(SOURCE_NOTEBOOK), b.artifact(SOURCE_NOTEBOOK)
+    if read_artifact is None or sa is None or sb is None or sa.sha256 == sb.sha256:
+        return
+    ca, cb = (_code_cells(read_artifact(x.sha256)) for x in (sa, sb))
+    if ca != cb:
+        yield _code_difference("notebook", ca, cb)
+
+
+def _code_cells(raw: bytes) -> str:
+    """A notebook's code cells as one text, each headed ``# In[n]`` (outputs are not code)."""
+    try:
+        cells = json.loads(raw).get("cells", [])
+    except (ValueError, AttributeError):
+        return ""
+    code = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+    parts = []
+    for i, cell in enumerate(code):
+        source = cell.get("source", "")
+        parts.append(f"# In[{i + 1}]\n" + ("".join(source) if isinstance(source, list) else source))
+    return "\n".join(p.rstrip("\n") + "\n" for p in parts)
 
 
 def _cell_key(cell: dict[str, Any]) -> str:

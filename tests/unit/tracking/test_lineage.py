@@ -113,3 +113,40 @@ def test_runs_diff_of_a_run_with_itself_exits_0(capsys):
     with pytest.raises(SystemExit):
         main(["runs", "diff", run.run_id])
     assert os.environ["MLOPS_JUPYTER_STORE"]
+
+
+def _notebook(*sources: str) -> bytes:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    return nbformat.writes(nb).encode()
+
+
+def test_diff_names_git_seed_environment_hidden_state_and_notebook_code():
+    from mlops_jupyter.tracking.diff import diff_runs
+
+    def run(commit, seed, host, hidden, code):
+        extra = {
+            "git": {"available": True, "commit": commit, "dirty": False, "diff": ""},
+            "seeds": {"numpy": seed},
+            "host": {"hostname": host, "os": "Linux"},
+            "cell": {"source": "x = 1", "hidden_state": hidden, "hidden_state_reason": "edited"},
+        }
+        with mj.start_run("r", extra_provenance=extra) as r:
+            r.log_artifact(_notebook("import x", code), name="source.ipynb")
+        return mj.get_run(r.run_id)
+
+    a = run("c1", 1, "h1", False, "acc = 0.1")
+    b = run("c2", 2, "h2", True, "acc = 0.2")
+    store = mj.open_store()
+    found = {(d.kind, d.key): d for d in diff_runs(a, b, store.read_artifact)}
+    assert set(found) == {
+        ("code", "notebook"),
+        ("environment", "host.hostname"),
+        ("git", "commit"),
+        ("seed", "numpy"),
+        ("hidden_state", "hidden_state"),
+    }
+    assert "-acc = 0.1\n+acc = 0.2" in found[("code", "notebook")].extra["diff"]
+    assert found[("hidden_state", "hidden_state")].b == "edited"
+    assert diff_runs(a, a, store.read_artifact) == []
