@@ -36,7 +36,8 @@
     │   ├── NotebookTimeoutError         the run exceeded its per-run timeout
     │   └── RunCancelledError            the job was cancelled and its kernel stopped
     ├── KernelStartError                 a kernel could not be started, even after retries
-    └── UnknownKernelError               (LookupError) no installed kernelspec has that name
+    ├── UnknownKernelError               (LookupError) no installed kernelspec has that name
+    └── RestoreConflictError             (ValueError) `runs inputs --restore` would overwrite
 
 Subclasses also inherit the matching builtin so callers can catch ``ValueError`` or
 ``LookupError`` without knowing this module; the server maps ValueError -> 400, LookupError -> 404,
@@ -483,3 +484,15 @@ class RunIdTooShortError(RunNotFoundError):
 
 class MigrationRefusedError(StoreError):
     """`store migrate` refused because processes of the older version are still writing."""
+
+
+class RestoreConflictError(MlopsJupyterError, ValueError):
+    """`runs inputs --restore` would replace a different file already in the folder."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        ValueError.__init__(
+            self,
+            f"{path} already exists with other content; restore into an empty folder, or give "
+            "--force to replace it",
+        )
