@@ -50,8 +50,18 @@ def _v2_to_v3(conn: Connection) -> None:
     docs.refresh_metrics(conn, run_ids, time.time())
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """Version 4 adds the model registry: models, versions, tags, aliases and alias moves."""
+    for table in schema.REGISTRY_TABLES:
+        table.create(conn)
+
+
 #: version N -> function upgrading N to N+1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+}
 
 
 def _tables_of(version: int) -> list[Table]:

@@ -1,0 +1,1 @@
+"""SERVICE models: log, load, register, promote and serve the models a notebook trains."""
