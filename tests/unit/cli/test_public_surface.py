@@ -84,6 +84,13 @@ COMMANDS = [
     "export script",
     "convert",
     "check",
+    "models",
+    "models ls",
+    "models show",
+    "models register",
+    "models alias",
+    "models predict",
+    "models serve",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
 CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
