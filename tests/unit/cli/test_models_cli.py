@@ -4,10 +4,10 @@ code), predict to CSV, Parquet and JSON, and `serve` answering over real HTTP.""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
