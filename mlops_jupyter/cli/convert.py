@@ -79,6 +79,9 @@ def _export_script(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     from mlops_jupyter.convert.pipeline import convert_notebook
 
+    def progress(k: int, n: int, index: int) -> None:
+        print(f"capturing: cell {k} of {n} (notebook cell {index})", file=sys.stderr, flush=True)
+
     result = convert_notebook(
         args.notebook,
         args.output,
@@ -86,6 +89,7 @@ def _convert(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         kernel_name=args.kernel,
         verify=args.verify,
+        progress=progress,
     )
     for finding in result.warnings:
         print(f"warning: [{finding.code}] {finding.message}", file=sys.stderr)

@@ -3,12 +3,14 @@ tests, and checked for faithful step names (``dependencies`` then links the bloc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from mlops_jupyter.convert.dependencies import resolve_dependencies
 from mlops_jupyter.convert.imports import split_leading_imports
 from mlops_jupyter.convert.plan import Block, Finding, Part, Plan, source_line
+from mlops_jupyter.convert.rewrite import cut_at_exit, lift_future, split_parameters
 from mlops_jupyter.convert.translate import translate_cell
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
 from mlops_jupyter.notebook.names import scan
@@ -34,25 +36,20 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
     findings: list[Finding] = []
     parts: list[Part] = []
     deferred: dict[str, set[str]] = {}
+    future: list[str] = []
     for cell in cells:
         if cell.skip or not cell.source.strip():
             continue
-        part = _analyse_cell(cell, deferred, findings, collect)
+        part = _analyse_cell(cell, deferred, findings, collect, future)
         if part is None:
             continue
-        split = (
-            None
-            if cell.test or cell.parameters or part.usage.only_definitions
-            else split_leading_imports(part.translation)
-        )
-        if split:
-            head, rest = split
-            parts.append(Part(cell, head, scan(head.code), hoist=True))
-            part = Part(cell, rest, scan(rest.code, deferred))
-        parts.append(part)
+        parts += _split_part(part, deferred)
+        if part.translation.ends_notebook:
+            break  # papermill stops at a successful sys.exit(): later cells never run
     module_names = _hoistable(parts)
     blocks = _group(parts, module_names, findings)
     plan = Plan(blocks, cells, findings, set(), [], set(), set())
+    plan.future = list(dict.fromkeys(future))
     for part in parts:
         plan.requirements += [
             r for r in part.translation.requirements if r not in plan.requirements
@@ -75,6 +72,34 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
     return plan
 
 
+def _split_part(part: Part, deferred: dict[str, set[str]]) -> list[Part]:
+    """A cell's part, or two: leading imports (module level) and the rest; a parameters cell's
+    parameters and its computed lines (which stay in the body, as papermill reads the cell)."""
+    cell = part.cell
+    if cell.parameters:
+        halves = split_parameters(part.translation)
+        if halves is None:
+            return [part]
+        params, rest = halves
+        body_cell = dataclasses.replace(cell, parameters=False)
+        return [
+            Part(cell, params, scan(params.code, deferred)),
+            Part(body_cell, rest, scan(rest.code, deferred)),
+        ]
+    split = (
+        None
+        if cell.test or part.usage.only_definitions
+        else split_leading_imports(part.translation)
+    )
+    if not split:
+        return [part]
+    head, rest = split
+    return [
+        Part(cell, head, scan(head.code), hoist=True),
+        Part(cell, rest, scan(rest.code, deferred)),
+    ]
+
+
 def _immutable_parameters(blocks: list[Block]) -> set[str]:
     from mlops_jupyter.notebook.parameters import parse_parameters_source
 
@@ -88,9 +113,19 @@ def _immutable_parameters(blocks: list[Block]) -> set[str]:
 
 
 def _analyse_cell(
-    cell: Cell, deferred: dict[str, set[str]], findings: list[Finding], collect: bool
+    cell: Cell,
+    deferred: dict[str, set[str]],
+    findings: list[Finding],
+    collect: bool,
+    future: list[str],
 ) -> Part | None:
     translation = translate_cell(cell, collect=collect)
+    translation, lifted = lift_future(translation)
+    future += lifted
+    cut = cut_at_exit(translation)
+    if cut is not None:
+        translation = cut
+        translation.ends_notebook = True
     for err in translation.refused:
         findings.append(Finding("unsupported-magic", cell.index, err.line, str(err)))
     try:

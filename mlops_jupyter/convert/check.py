@@ -9,6 +9,7 @@ from typing import Any
 
 from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.plan import Finding
+from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 
 
@@ -55,11 +56,19 @@ def check_notebook(notebook: NotebookLike) -> CheckReport:
     Returns:
         The report; nothing is written.
 
+    A notebook that cannot be converted at all (invalid JSON, nbformat 3, not Python) is
+    reported as a ``not-convertible`` finding, not raised.
+
     Raises:
-        NotebookError: the notebook cannot be read at all (bad JSON, nbformat 3, not Python).
+        NotebookError: the notebook file does not exist.
     """
-    nb = read_notebook(notebook, python_only=True)
     name = os.fspath(notebook) if isinstance(notebook, (str, os.PathLike)) else "notebook"
+    try:
+        nb = read_notebook(notebook, python_only=True)
+    except NotebookError as err:  # a verdict, like any other: this notebook cannot be converted
+        if isinstance(notebook, (str, os.PathLike)) and not os.path.exists(notebook):
+            raise
+        return CheckReport(name, [Finding("not-convertible", 0, 0, f"cannot be converted: {err}")])
     findings = out_of_order(nb)
     findings += plan_notebook(nb, collect=True).findings
     findings.sort(key=lambda f: (f.cell, f.line, f.code))

@@ -86,3 +86,4 @@ class Translation:
     imports: set[str] = field(default_factory=set)
     magics: list[tuple[int, str, str]] = field(default_factory=list)  # (line, magic, action)
     refused: list[UnsupportedMagicError] = field(default_factory=list)
+    ends_notebook: bool = False  # the cell ends with a successful sys.exit() (see rewrite.py)

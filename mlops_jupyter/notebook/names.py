@@ -250,11 +250,8 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         for alias in node.names:
-            if alias.name == "*":
+            if alias.name == "*":  # its names are module-level; unknown names may come from it
                 self.usage.star_import = True
-                self.usage.ambiguous.append(
-                    (node.lineno, "`from ... import *` binds names that static analysis cannot see")
-                )
             else:
                 self.store(alias.asname or alias.name.split(".")[0])
 
