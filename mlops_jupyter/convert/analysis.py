@@ -38,7 +38,7 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
     deferred: dict[str, set[str]] = {}
     future: list[str] = []
     for cell in cells:
-        if cell.skip or not cell.source.strip():
+        if cell.skip or cell.no_eval or not cell.source.strip():
             continue
         part = _analyse_cell(cell, deferred, findings, collect, future)
         if part is None:

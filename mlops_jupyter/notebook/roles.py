@@ -44,7 +44,7 @@ ROLE_SOURCES: tuple[RoleSource, ...] = (
     RoleSource("prev", "after", frozenset({"tag"}), "Kale", takes_names=True),
     RoleSource("injected-parameters", "injected", frozenset({"tag"}), "papermill"),
     # nbdev (and Quarto): a cell not evaluated is not run by export, convert or run either
-    RoleSource("eval", "skip", frozenset({"comment"}), "nbdev, Quarto", expects="false"),
+    RoleSource("eval", "no_eval", frozenset({"comment"}), "nbdev, Quarto", expects="false"),
     RoleSource("export", "export", frozenset({"comment"}), "nbdev"),
     RoleSource("exporti", "export", frozenset({"comment"}), "nbdev"),
     RoleSource("exports", "export", frozenset({"comment"}), "nbdev"),
@@ -69,6 +69,7 @@ class Roles:
     test: bool = False
     step: str | None = None
     after: tuple[str, ...] = ()
+    no_eval: bool = False  # `#| eval: false`: not run by export, convert or run (nbdev, Quarto)
     export: bool = False  # nbdev's `#| export`: the cell goes to the notebook's module
     hide: bool = False  # nbdev's `#| hide`: runs, but is not part of the documentation
     module: str | None = None  # nbdev's `#| default_exp NAME`: the module exported cells form

@@ -51,13 +51,13 @@ CORPUS["magics_policy"] = (counted([
 
 CORPUS["refused_magic"] = (counted([
     code("import math"),
-    code("%timeit math.sqrt(2)"),
+    code("%prun math.sqrt(2)"),
     code("x = 1\n%run helper.py"),
-    code("%%capture captured\nprint('hidden')"),
+    code("%%ruby\nputs 'hidden'"),
     code("math.sqrt?"),
 ]), {"check": [["unsupported-magic", 1], ["unsupported-magic", 2], ["unsupported-magic", 3],
                ["unsupported-magic", 4]],
-     "script": "refuse", "convert": "refuse", "error": "cell 1, line 1: the magic '%timeit'"})
+     "script": "refuse", "convert": "refuse", "error": "cell 1, line 1: the magic '%prun'"})
 
 CORPUS["track_magic"] = (counted([
     code("%load_ext mlops_jupyter"),

@@ -20,7 +20,7 @@ BAD = CORPUS_DIR / "bad"
         (BAD / "r_kernel.ipynb", r"uses a 'R' kernel; expected a Python kernel"),
         (
             CORPUS_DIR / "refused_magic.ipynb",
-            r"cell 1, line 1: the magic '%timeit' has no plain-Python",
+            r"cell 1, line 1: the magic '%prun' has no plain-Python",
         ),
         (BAD / "missing.ipynb", r"missing.ipynb does not exist; check the path"),
     ],

@@ -7,8 +7,8 @@ from tests.support.nbhelpers import make_notebook
 
 
 def test_nbdev_directives_are_roles():
-    assert roles_of("#| eval: false\nx = 1").skip
-    assert not roles_of("#| eval: true\nx = 1").skip
+    assert roles_of("#| eval: false\nx = 1").no_eval
+    assert not roles_of("#| eval: true\nx = 1").no_eval
     assert roles_of("#|export\ndef f(): ...").export
     assert roles_of("#| exporti\ndef _g(): ...").export
     assert roles_of("#| hide\nimport os").hide
