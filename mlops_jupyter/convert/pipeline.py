@@ -14,6 +14,7 @@ from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.capture import Progress, capture_values
 from mlops_jupyter.convert.check import out_of_order
 from mlops_jupyter.convert.codegen import is_identifier
+from mlops_jupyter.convert.determinism import determinism_findings
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
 from mlops_jupyter.convert.plan import Finding
 from mlops_jupyter.convert.script import parameter_specs
@@ -29,7 +30,14 @@ from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 
 # Findings after which the generated package could not reproduce the notebook.
 BLOCKING = frozenset(
-    {"use-before-def", "undefined-name", "unknown-step", "duplicate-step", "ambiguous-dependency"}
+    {
+        "use-before-def",
+        "undefined-name",
+        "unknown-step",
+        "duplicate-step",
+        "ambiguous-dependency",
+        "nondeterministic",  # the generated tests could not pass: refused before running
+    }
 )
 
 
@@ -99,6 +107,7 @@ def convert_notebook(
     check_replaceable(target, source, protected)
     nb = read_notebook(notebook, python_only=True)
     plan = plan_notebook(nb)
+    plan.findings += determinism_findings(plan)  # the same analysis as `check`
     blocking = [f for f in plan.findings if f.code in BLOCKING]
     if blocking:
         details = "; ".join(f.message for f in blocking[:5])
