@@ -54,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_false",
         help="write the package without running its generated tests first",
     )
+    convert.add_argument(
+        "--single-step",
+        action="store_true",
+        help="without step tags or headings, keep one function instead of splitting the "
+        "notebook where its dataflow allows",
+    )
     convert.set_defaults(func=_convert)
 
     check = subparsers.add_parser(
@@ -90,6 +96,7 @@ def _convert(args: argparse.Namespace) -> int:
         kernel_name=args.kernel,
         verify=args.verify,
         progress=progress,
+        single_step=args.single_step,
     )
     for finding in result.warnings:
         print(f"warning: [{finding.code}] {finding.message}", file=sys.stderr)

@@ -62,6 +62,7 @@ def convert_notebook(
     verify: bool = True,
     protected: tuple[str | os.PathLike[str], ...] = (),
     progress: Progress | None = None,
+    single_step: bool = False,
 ) -> ConversionResult:
     """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
 
@@ -85,6 +86,8 @@ def convert_notebook(
         verify: Run the generated tests (in the notebook's folder) before writing the package.
         protected: Further folders never to be replaced (the server passes its root).
         progress: Called as each notebook cell starts executing, with ``(k, n, cell index)``.
+        single_step: Without step roles or headings, keep the notebook as one step instead of
+            splitting it where the dataflow allows.
 
     The capture and the generated tests run against a temporary store (``MLOPS_JUPYTER_STORE``
     set to a file in the scratch folder), so runs a notebook tracks never reach the user's store.
@@ -106,7 +109,7 @@ def convert_notebook(
     package = _check_name(target)
     check_replaceable(target, source, protected)
     nb = read_notebook(notebook, python_only=True)
-    plan = plan_notebook(nb)
+    plan = plan_notebook(nb, single_step=single_step)
     plan.findings += determinism_findings(plan)  # the same analysis as `check`
     blocking = [f for f in plan.findings if f.code in BLOCKING]
     if blocking:
