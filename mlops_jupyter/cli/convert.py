@@ -1,4 +1,4 @@
-"""The `export script`, `convert` and `check` subcommands of the `mlops-jupyter` command line."""
+"""The `export script|module`, `convert` and `check` subcommands of the `mlops-jupyter` CLI."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="overwrite an output file that mlops-jupyter did not write",
     )
     script.set_defaults(func=_export_script)
+    module = formats.add_parser(
+        "module", help="an nbdev notebook's `#| export` cells as the module `#| default_exp` names"
+    )
+    module.add_argument("notebook", help="the .ipynb file")
+    module.add_argument("-o", "--output", default=".", help="the library folder (default: .)")
+    module.set_defaults(func=_export_module)
 
     convert = subparsers.add_parser(
         "convert", help="convert a notebook into a package of step functions, a pipeline and tests"
@@ -79,6 +85,13 @@ def _export_script(args: argparse.Namespace) -> int:
     output = args.output or str(Path(args.notebook).with_suffix(".py"))
     export_script(args.notebook, output, overwrite=args.force)
     print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def _export_module(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.nbdev import export_module
+
+    print(f"wrote {export_module(args.notebook, args.output)}", file=sys.stderr)
     return 0
 
 

@@ -49,7 +49,8 @@ def dataflow_breaks(parts: list[Part], hoisted: set[int]) -> set[int]:
 
 
 def step_name(parts: list[Part], produced: list[str], taken: set[str]) -> str:
-    """A name for the step: verb from what produces its first output, noun from the output.
+    """A name for the step: verb from what last produced its first output (``model.fit``),
+    noun from the output.
 
     A step that produces nothing later steps use is named from what it does (a ``%%track``
     cell's run name, else its calls: ``plot``, ``evaluate``, ``report``).
@@ -57,8 +58,8 @@ def step_name(parts: list[Part], produced: list[str], taken: set[str]) -> str:
     statements = [(p, node) for p in parts for node in _body(p)]
     name = ""
     for output in produced:
-        producer = next((n for _, n in statements if output in _bound(n)), None)
-        verb = _verb(producer) if producer is not None else None
+        producers = [n for _, n in statements if output in _bound(n)]  # the last one decides
+        verb = next((v for n in reversed(producers) if (v := _verb(n))), None)
         name = f"{verb or 'make'}_{_noun(output)}"
         break
     if not name:

@@ -46,7 +46,7 @@ ROLE_SOURCES: tuple[RoleSource, ...] = (
     # nbdev (and Quarto): a cell not evaluated is not run by export, convert or run either
     RoleSource("eval", "no_eval", frozenset({"comment"}), "nbdev, Quarto", expects="false"),
     RoleSource("export", "export", frozenset({"comment"}), "nbdev"),
-    RoleSource("exporti", "export", frozenset({"comment"}), "nbdev"),
+    RoleSource("exporti", "exporti", frozenset({"comment"}), "nbdev"),
     RoleSource("exports", "export", frozenset({"comment"}), "nbdev"),
     RoleSource("hide", "hide", frozenset({"comment"}), "nbdev"),
     RoleSource("default_exp", "module", frozenset({"comment"}), "nbdev", takes_text=True),
@@ -71,6 +71,7 @@ class Roles:
     after: tuple[str, ...] = ()
     no_eval: bool = False  # `#| eval: false`: not run by export, convert or run (nbdev, Quarto)
     export: bool = False  # nbdev's `#| export`: the cell goes to the notebook's module
+    exporti: bool = False  # nbdev's `#| exporti`: exported, but kept out of `__all__`
     hide: bool = False  # nbdev's `#| hide`: runs, but is not part of the documentation
     module: str | None = None  # nbdev's `#| default_exp NAME`: the module exported cells form
 

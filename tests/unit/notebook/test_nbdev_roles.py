@@ -10,7 +10,7 @@ def test_nbdev_directives_are_roles():
     assert roles_of("#| eval: false\nx = 1").no_eval
     assert not roles_of("#| eval: true\nx = 1").no_eval
     assert roles_of("#|export\ndef f(): ...").export
-    assert roles_of("#| exporti\ndef _g(): ...").export
+    assert roles_of("#| exporti\ndef _g(): ...").exporti
     assert roles_of("#| hide\nimport os").hide
     assert roles_of("#| hide\n#| default_exp core").module == "core"
     assert {s.tool for s in ROLE_SOURCES} >= {"nbdev"}
