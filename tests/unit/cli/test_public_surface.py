@@ -84,6 +84,7 @@ COMMANDS = [
     "reproduce",
     "export",
     "export script",
+    "export module",
     "convert",
     "check",
     "models",
@@ -95,7 +96,12 @@ COMMANDS = [
     "models serve",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
-CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
+CONVERT_COMMANDS = [
+    "export script",
+    "export module",
+    "convert",
+    "check",
+]  # what `python -m ...convert` offers
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
