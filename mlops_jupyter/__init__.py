@@ -16,6 +16,8 @@ _EXPORTS = {
     "RunStore": "store",
     "open_store": "store",
     "RunRecord": "store.records",
+    "drift": "monitoring.drift",
+    "check_metrics": "monitoring.gates",
     **dict.fromkeys(("Run", "active_run", "end_run", "start_run"), "tracking.run"),
     **dict.fromkeys(("run_notebook", "sweep_notebook", "reproduce_run"), "execution"),
     **dict.fromkeys(
@@ -42,6 +44,8 @@ __all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension", "unload_i
 if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from mlops_jupyter.errors import MlopsJupyterError
     from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
+    from mlops_jupyter.monitoring.drift import drift
+    from mlops_jupyter.monitoring.gates import check_metrics
     from mlops_jupyter.store import RunStore, open_store
     from mlops_jupyter.store.records import RunRecord
     from mlops_jupyter.tracking.fluent import (

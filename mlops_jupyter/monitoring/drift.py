@@ -116,8 +116,8 @@ def drift(
     """
     import pandas as pd
 
-    opened = _store_of(run, store)
-    report = drift_report(opened, _run_id(run), _run_id(baseline), method, threshold)
+    opened = store_of(run, store)
+    report = drift_report(opened, run_id_of(run), run_id_of(baseline), method, threshold)
     frame = pd.DataFrame(
         report["columns"],
         columns=["table", "column", "kind", "method", "statistic", "threshold", "drifted"],
@@ -249,7 +249,7 @@ def _check_options(method: str | None, threshold: float | None) -> None:
         raise InvalidArgumentError(f"drift threshold {threshold!r} must be a positive number")
 
 
-def _run_id(run: Any) -> str:
+def run_id_of(run: Any) -> str:
     """A run id from a Run, a RunRecord or text; a live Run is flushed first."""
     if isinstance(run, str):
         return run
@@ -262,7 +262,7 @@ def _run_id(run: Any) -> str:
     return str(run.run_id)
 
 
-def _store_of(run: Any, store: RunStore | str | None) -> RunStore:
+def store_of(run: Any, store: RunStore | str | None) -> RunStore:
     from mlops_jupyter.store import RunStore, open_store
 
     if isinstance(store, RunStore):

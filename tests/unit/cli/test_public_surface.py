@@ -28,6 +28,8 @@ PUBLIC_NAMES = [
     "RunStore",
     "__version__",
     "active_run",
+    "check_metrics",
+    "drift",
     "end_run",
     "get_run",
     "load_ipython_extension",
@@ -58,6 +60,7 @@ COMMANDS = [
     "runs show",
     "runs compare",
     "runs rm",
+    "runs drift",
     "store",
     "store info",
     "store migrate",
@@ -70,6 +73,8 @@ COMMANDS = [
     "export script",
     "convert",
     "check",
+    "check-metrics",
+    "report",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
 CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
