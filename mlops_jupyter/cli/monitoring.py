@@ -28,6 +28,12 @@ def register(subparsers: Any) -> None:
     gate.add_argument(
         "--no-record", action="store_true", help="do not tag the run with the verdict"
     )
+    gate.add_argument(
+        "--promote",
+        action="store_true",
+        help="with --baseline models:/NAME@ALIAS: move the alias to RUN when it passes "
+        "(or when no run holds it yet)",
+    )
     gate.add_argument("--format", choices=("text", "json"), default="text")
     gate.set_defaults(func=_check_metrics)
 
@@ -122,6 +128,7 @@ def _check_metrics(args: argparse.Namespace) -> int:
         min=args.min,
         max=args.max,
         record=not args.no_record,
+        promote=args.promote,
         store=_store(args),
     )
     if args.format == "json":

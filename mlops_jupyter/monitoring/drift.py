@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import InvalidArgumentError, InvalidBaselineError, NoProfilesError
+from mlops_jupyter.monitoring.aliases import MODEL_PREFIX, alias_run, parse_model_ref
 from mlops_jupyter.monitoring.artifacts import TableProfile, run_profiles
 from mlops_jupyter.monitoring.stattests import METHODS, ColumnData, default_method, run_test
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from mlops_jupyter.store import RunStore
 
 DRIFT_SHARE = 0.5  # Evidently's DataDriftPreset(drift_share=0.5)
-MODEL_PREFIX = "models:/"
 _TESTED_KINDS = ("numerical", "categorical")
 _NUMERICAL_ONLY = ("ks", "wasserstein")
 _CATEGORICAL_ONLY = ("chisquare", "z")
@@ -30,19 +30,22 @@ _CATEGORICAL_ONLY = ("chisquare", "z")
 
 def resolve_baseline(store: RunStore, baseline: str) -> str:
     """The full run id a baseline names: a run id or unique prefix (always), or
-    ``models:/NAME@ALIAS``, the run that produced that model version.
+    ``models:/NAME@ALIAS``, the run holding that alias (monitoring/aliases.py).
 
     Raises:
-        InvalidBaselineError: a model reference this store cannot resolve.
+        InvalidBaselineError: a model reference no run holds.
         RunNotFoundError: no run (or several runs) match the id.
     """
     if baseline.startswith(MODEL_PREFIX):
-        resolve = getattr(store, "resolve_model_run", None)  # the model registry, if installed
-        if resolve is None:
+        name, alias = parse_model_ref(baseline)
+        run_id = alias_run(store, name, alias)
+        if run_id is None:
             raise InvalidBaselineError(
-                baseline, "this store has no model registry to resolve aliases with"
+                baseline,
+                f"no run holds alias {alias!r} of {name!r} yet (`check-metrics ... --promote` "
+                "gives it to a run that passes)",
             )
-        return str(resolve(baseline))
+        return run_id
     return store.resolve_run_id(baseline)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import InvalidGateError, MetricNotFoundError
 from mlops_jupyter.formatting import fmt_value
+from mlops_jupyter.monitoring.aliases import MODEL_PREFIX, alias_run, parse_model_ref, set_alias
 from mlops_jupyter.monitoring.drift import resolve_baseline, run_id_of, store_of
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def check_metrics(
     min: float | None = None,
     max: float | None = None,
     record: bool = True,
+    promote: bool = False,
     store: RunStore | str | None = None,
 ) -> GateResult:
     """Check one metric of `run`: against `baseline` (it may drop by at most `max_drop`, or
@@ -60,6 +62,8 @@ def check_metrics(
         metric: The metric's name; its latest value is checked.
         baseline: A run, run id or ``models:/NAME@ALIAS`` (needed by max_drop / max_rise).
         record: Also set the tag ``gate.<metric>`` on the run (the panel's badge).
+        promote: With a ``models:/NAME@ALIAS`` baseline, move the alias to `run` when it
+            passes, or when no run holds the alias yet (the first champion).
         store: A RunStore or URL (default: the run's own store, else the project store).
 
     Returns:
@@ -79,13 +83,25 @@ def check_metrics(
     opened = store_of(run, store)
     record_ = opened.get_run(run_id_of(run))
     value = _metric(record_.run_id, record_.metrics, metric)
-    base_value = base_id = None
-    if baseline is not None:
-        base_id = resolve_baseline(opened, run_id_of(baseline))
-        base_value = _metric(base_id, opened.get_run(base_id).metrics, metric)
-    failures = _failures(metric, value, base_value, bounds)
-    reason = "; ".join(failures) if failures else _passing(metric, value, base_value, bounds)
-    result = GateResult(not failures, reason, metric, value, base_value, record_.run_id, base_id)
+    base_ref = None if baseline is None else run_id_of(baseline)
+    if promote and (base_ref is None or not base_ref.startswith(MODEL_PREFIX)):
+        raise InvalidGateError("--promote moves a model alias: give --baseline models:/NAME@ALIAS")
+    if promote and alias_run(opened, *parse_model_ref(str(base_ref))) is None:
+        failures: list[str] = []
+        reason = f"{metric} {fmt_value(value)}: first holder of {base_ref}"
+        result = GateResult(True, reason, metric, value, None, record_.run_id, None)
+    else:
+        base_value = base_id = None
+        if base_ref is not None:
+            base_id = resolve_baseline(opened, base_ref)
+            base_value = _metric(base_id, opened.get_run(base_id).metrics, metric)
+        failures = _failures(metric, value, base_value, bounds)
+        reason = "; ".join(failures) if failures else _passing(metric, value, base_value, bounds)
+        result = GateResult(
+            not failures, reason, metric, value, base_value, record_.run_id, base_id
+        )
+    if promote and result.passed:
+        set_alias(opened, record_.run_id, *parse_model_ref(str(base_ref)))
     if record:
         verdict = "passed" if result.passed else "failed"
         opened.set_tags(record_.run_id, {f"{GATE_TAG_PREFIX}{metric}": f"{verdict}: {reason}"})
