@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   ICapabilities,
   ICompareReply,
+  IDriftReport,
   IJob,
   IMetricsReply,
   IOutputReply,
@@ -57,6 +58,10 @@ export class MlopsClient {
 
   compareRuns(runIds: string[]): Promise<ICompareReply> {
     return this._json<ICompareReply>('compare', { query: { run_ids: runIds.join(',') } });
+  }
+
+  getDrift(runId: string, baseline: string): Promise<IDriftReport> {
+    return this._json<IDriftReport>(`runs/${runId}/drift`, { query: { baseline } });
   }
 
   async getArtifactBlob(runId: string, sha256: string): Promise<Blob> {

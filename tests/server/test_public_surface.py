@@ -41,6 +41,7 @@ ROUTES = [
     "conversions",
     "jobs/{job_id}",
     "compare",
+    "runs/{run_id}/drift",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -51,6 +52,9 @@ INTERFACES = [
     "ICapabilities",
     "ICompareField",
     "ICompareReply",
+    "IDriftColumn",
+    "IDriftReport",
+    "IDriftTable",
     "IJob",
     "IMetricSeries",
     "IMetricsReply",
@@ -62,6 +66,7 @@ INTERFACES = [
     "IRunDetail",
     "IRunsPage",
     "IRunsQuery",
+    "ISchemaChange",
     "ITablePreview",
 ]
 
@@ -213,6 +218,16 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     compared = await expect("compare", "GET", "compare", 200, run_ids=f"{run},{other}")
     assert_fields(compared, "ICompareReply")
     assert_fields(compared["fields"][0], "ICompareField")
+    drift = await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 200, baseline=run)
+    assert_fields(drift, "IDriftReport")
+    assert_fields(drift["columns"][0], "IDriftColumn")
+    assert_fields(drift["tables"][0], "IDriftTable")
+    assert drift["columns"][0]["drifted"] is False  # a run against itself
+    no_profile = await expect(
+        "runs/{run_id}/drift", "GET", f"runs/{other}/drift", 404, baseline=run
+    )
+    assert "has no data profiles" in no_profile["message"]
+    await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 400)  # no baseline
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
     assert seen == set(ROUTES), sorted(set(ROUTES) - seen)
