@@ -50,10 +50,16 @@ def log_profile(store: RunStore, run_id: str, frame: pd.DataFrame, name: str) ->
     """Profile `frame` and store its profile and sample as artifacts of the run; returns the
     profile. Called by `Run.log_table` for every logged or displayed DataFrame."""
     doc, sample = profile_frame(frame, name)
+    store_profile(store, run_id, doc, sample)
+    return doc
+
+
+def store_profile(store: RunStore, run_id: str, doc: dict[str, Any], sample: bytes) -> None:
+    """Store a profile made by `profile_frame` (named by its ``name``) and its sample."""
+    name = doc["name"]
     store.log_artifact(run_id, f"{name}{SAMPLE_SUFFIX}", sample, SAMPLE_MEDIA_TYPE)
     text = json.dumps(doc, allow_nan=False, default=str)
     store.log_artifact(run_id, f"{name}{PROFILE_SUFFIX}", text.encode(), PROFILE_MEDIA_TYPE)
-    return doc
 
 
 def run_profiles(store: RunStore, run_id: str) -> dict[str, TableProfile]:
