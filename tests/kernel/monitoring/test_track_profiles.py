@@ -15,8 +15,7 @@ def test_track_profiles_input_and_shown_frames_and_drift_compares_two_executions
     run_cells(
         [
             LOAD,
-            "import numpy as np, pandas as pd\nrng = np.random.default_rng(0)\n"
-            "shift = 0.0",
+            "import numpy as np, pandas as pd\nrng = np.random.default_rng(0)\nshift = 0.0",
             "frame = pd.DataFrame(rng.normal(size=(3000, 3)), columns=list('abc'))\n"
             "frame['a'] += shift",
             "%%track --name fit\nsummary = frame.describe()\nmean_a = float(frame['a'].mean())\n"
