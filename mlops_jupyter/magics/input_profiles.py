@@ -41,8 +41,11 @@ def _profile(frame: Any, name: str) -> tuple[dict[str, Any], bytes]:
     if cached is not None and cached[0]() is frame and cached[1] == shape:
         return cached[2]
     result = profile_frame(frame, name)
+    def forget(_ref: Any) -> None:
+        _cache.pop(key, None)
+
     try:
-        ref = weakref.ref(frame, lambda _ref, key=key: _cache.pop(key, None))
+        ref = weakref.ref(frame, forget)
     except TypeError:
         return result
     _cache[key] = (ref, shape, result)
