@@ -41,6 +41,7 @@ def _profile(frame: Any, name: str) -> tuple[dict[str, Any], bytes]:
     if cached is not None and cached[0]() is frame and cached[1] == shape:
         return cached[2]
     result = profile_frame(frame, name)
+
     def forget(_ref: Any) -> None:
         _cache.pop(key, None)
 
