@@ -66,6 +66,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="without step tags or headings, keep one function instead of splitting the "
         "notebook where its dataflow allows",
     )
+    convert.add_argument(
+        "--ci",
+        choices=("github",),
+        help="also write .github/workflows/ci.yml and ct.yml at the root of the output's folder",
+    )
+    convert.add_argument(
+        "--ci-metric", default="accuracy", help="the metric ct.yml gates (default accuracy)"
+    )
+    convert.add_argument(
+        "--ci-max-drop", type=float, default=0.01, help="how far ct.yml lets it drop (0.01)"
+    )
+    convert.add_argument(
+        "--check-sync",
+        action="store_true",
+        help="convert nothing: exit 1 when the notebook changed since the package was converted",
+    )
     convert.set_defaults(func=_convert)
 
     check = subparsers.add_parser(
@@ -96,11 +112,16 @@ def _export_module(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.ci import sync_problem, write_github_workflows
     from mlops_jupyter.convert.pipeline import convert_notebook
 
     def progress(k: int, n: int, index: int) -> None:
         print(f"capturing: cell {k} of {n} (notebook cell {index})", file=sys.stderr, flush=True)
 
+    if args.check_sync:
+        problem = sync_problem(args.notebook, Path(args.output))
+        print(f"out of sync: {problem}" if problem else f"{args.output} is in sync")
+        return 1 if problem else 0
     result = convert_notebook(
         args.notebook,
         args.output,
@@ -119,6 +140,11 @@ def _convert(args: argparse.Namespace) -> int:
         f"PYTHONPATH={result.path.parent} python -m pytest {result.path / 'tests'}",
         file=sys.stderr,
     )
+    if args.ci == "github":
+        for path in write_github_workflows(
+            args.notebook, result.path, args.ci_metric, args.ci_max_drop
+        ):
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -23,6 +23,7 @@ from mlops_jupyter.convert.testgen import (
     SUPPORT,
     render_cell_tests,
     render_pipeline_tests,
+    render_schema_tests,
     render_step_tests,
 )
 from mlops_jupyter.errors import NotebookError
@@ -240,6 +241,9 @@ def _write_package(
     cell_tests = render_cell_tests(plan, package)
     if cell_tests:
         files["tests/test_cells.py"] = cell_tests
+    schema_tests = render_schema_tests(order, capture, package)
+    if schema_tests:
+        files["tests/test_schemas.py"] = schema_tests
     if plan.requirements:
         files["requirements.txt"] = "\n".join(plan.requirements) + "\n"
     files["README.md"] = _readme(plan, package, name, order)

@@ -28,6 +28,8 @@ PUBLIC_NAMES = [
     "RunStore",
     "__version__",
     "active_run",
+    "check_metrics",
+    "drift",
     "end_run",
     "get_run",
     "load_ipython_extension",
@@ -74,6 +76,7 @@ COMMANDS = [
     "runs rm",
     "runs inputs",
     "runs diff",
+    "runs drift",
     "store",
     "store info",
     "store migrate",
@@ -94,6 +97,8 @@ COMMANDS = [
     "models alias",
     "models predict",
     "models serve",
+    "check-metrics",
+    "report",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
 CONVERT_COMMANDS = [
