@@ -26,13 +26,17 @@ from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import (
     KernelHistory,
     find_notebook_path,
-    hidden_state,
     parameter_names,
     read_code_cells,
+    saved_time,
     source_hash,
 )
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
+from mlops_jupyter.notebook.dataflow import Verdict, judge
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
+
+#: Tag set on a run whose cell read hidden state; its value is the reason.
+HIDDEN_STATE_TAG = "mlops.hidden_state"
 
 
 @dataclass
@@ -88,6 +92,7 @@ class TrackedCell:
         self.magic_line = magic_line
         self.names = analyse_cell(source)
         self.run: tracking.Run | None = None
+        self.verdict = Verdict(None)
 
     # -- before ---------------------------------------------------------------------------
 
@@ -107,7 +112,8 @@ class TrackedCell:
         return params
 
     def _provenance(self, executed: list[Any], cells: list[Any], notebook: Any) -> dict[str, Any]:
-        flag, reason = hidden_state(executed, cells, self.names.reads)
+        verdict = judge(executed, cells, saved_time(notebook))
+        self.verdict = verdict
         current = executed[-1] if executed else None
         return {
             "cell_id": current.cell_id if current else None,
@@ -124,8 +130,10 @@ class TrackedCell:
                 }
                 for e in executed
             ],
-            "hidden_state": flag,
-            "hidden_state_reason": reason,
+            "hidden_state": verdict.flag,
+            "hidden_state_reason": verdict.reason,
+            "hidden_state_variable": verdict.variable,
+            "hidden_state_cell": verdict.cell,
         }
 
     def start(self) -> None:
@@ -148,7 +156,7 @@ class TrackedCell:
                 or _default_name(notebook, executed[-1].execution_count if executed else 0),
                 self.options.experiment,
                 params=params or {},
-                tags=self.options.tags,
+                tags={**self.options.tags, **hidden_state_tags(self.verdict)},
                 source_notebook=str(notebook) if notebook else None,
                 cell_id=cell.get("cell_id"),
                 extra_provenance={"cell": cell},
@@ -282,6 +290,11 @@ async def _run(code: CodeType, ns: dict[str, Any]) -> Any:
     if code.co_flags & inspect.CO_COROUTINE:
         return await eval(code, ns)  # the user's own cell
     return eval(code, ns)
+
+
+def hidden_state_tags(verdict: Verdict) -> dict[str, str]:
+    """The tag the runs list shows a hidden-state badge for: HIDDEN_STATE_TAG -> the reason."""
+    return {HIDDEN_STATE_TAG: verdict.reason} if verdict.flag else {}
 
 
 def _is_dataframe(value: Any) -> bool:
