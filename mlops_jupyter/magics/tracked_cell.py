@@ -14,14 +14,14 @@ import asyncio
 import contextlib
 import functools
 import inspect
-import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from types import CodeType
+from types import CodeType, TracebackType
 from typing import Any
 
 from mlops_jupyter import tracking
+from mlops_jupyter.magics import tracebacks
 from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import (
     KernelHistory,
@@ -93,6 +93,10 @@ class TrackedCell:
         self.names = analyse_cell(source)
         self.run: tracking.Run | None = None
         self.verdict = Verdict(None)
+        # IPython has already counted this cell: shell.execution_count is the NEXT count
+        self.count = max(int(getattr(shell, "execution_count", 1)) - 1, 0)
+        self.filename = ""
+        self.user_tb: TracebackType | None = None
 
     # -- before ---------------------------------------------------------------------------
 
@@ -167,11 +171,18 @@ class TrackedCell:
 
     def _compile(self, allow_await: bool) -> tuple[CodeType, CodeType | None]:
         """The cell's statements and its last expression (if any), compiled by the shell's own
-        compiler, so that ``from __future__`` imports carry across cells as without tracking."""
+        compiler, so that ``from __future__`` imports carry across cells as without tracking.
+
+        Compiled under the cell's own execution count with the ``%%track`` line as line 1, so
+        a traceback says ``Cell In[N], line L`` with the line numbers the user sees.
+        """
         code = self.shell.transform_cell(self.source)
         tree = ast.parse(code)
+        ast.increment_lineno(tree, 1)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        filename = self.shell.compile.cache(code, self.shell.execution_count, raw_code=self.source)
+        shown = f"{self.magic_line.splitlines()[0] if self.magic_line else '%%track'}\n{code}"
+        filename = self.shell.compile.cache(shown, self.count, raw_code=f"%%track\n{self.source}")
+        self.filename = filename
         compiler = self.shell.compile
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if allow_await else 0
         with compiler.extra_flags(flags):
@@ -186,15 +197,23 @@ class TrackedCell:
         """
         body, tail = self._compile(allow_await=False)
         ns = self.shell.user_ns
-        exec(body, ns)
-        return eval(tail, ns) if tail is not None else None
+        try:
+            exec(body, ns)
+            return eval(tail, ns) if tail is not None else None
+        except BaseException as exc:
+            self.user_tb = tracebacks.attach(self.shell, exc, self.filename)
+            raise
 
     async def execute_async(self) -> Any:
         """`execute` for a cell with top-level ``await``, awaited on the shell's running loop."""
         body, tail = self._compile(allow_await=True)
         ns = self.shell.user_ns
-        await _run(body, ns)
-        return await _run(tail, ns) if tail is not None else None
+        try:
+            await _run(body, ns)
+            return await _run(tail, ns) if tail is not None else None
+        except BaseException as exc:
+            self.user_tb = tracebacks.attach(self.shell, exc, self.filename)
+            raise
 
     @contextlib.contextmanager
     def _tracking(self) -> Iterator[list[Any]]:
@@ -231,12 +250,12 @@ class TrackedCell:
         run = self.run
         if run is None:
             return
+        tb = self.user_tb or exc.__traceback__
+        text = tracebacks.format_traceback(self.shell, exc, tb)
         if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
             # ipykernel turns Ctrl-C during an awaiting cell into a CancelledError
-            reason = type(exc).__name__
-            guarded("marking the run killed", lambda: run.end("killed", reason))
+            guarded("marking the run killed", lambda: run.end("killed", text))
         else:
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             guarded("marking the run failed", lambda: run.end("failed", text))
 
     # -- after ----------------------------------------------------------------------------

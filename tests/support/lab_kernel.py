@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import queue
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +82,10 @@ class FrontEnd:
         self.nb.cells.insert(index, cell)
         self.editor.insert(index, source)
 
-    def run(self, index: int) -> dict[str, Any]:
+    def run(self, index: int, interrupt_after: float | None = None) -> dict[str, Any]:
         """Execute the cell at `index` as the editor shows it; returns the reply content plus
-        ``outputs`` (the iopub messages' contents of this request)."""
+        ``outputs`` (the iopub messages' contents of this request). `interrupt_after`: seconds
+        after which to interrupt the kernel, as the stop button does."""
         cell = self.nb.cells[index]
         content = {
             "code": self.editor[index],
@@ -97,6 +99,9 @@ class FrontEnd:
         msg = self.kc.session.msg("execute_request", content, metadata=metadata)
         self.kc.shell_channel.send(msg)
         msg_id = msg["header"]["msg_id"]
+        if interrupt_after is not None:
+            time.sleep(interrupt_after)
+            self.km.interrupt_kernel()
         outputs = self._outputs(msg_id)
         reply = self.kc.get_shell_msg(timeout=60)
         while reply["parent_header"].get("msg_id") != msg_id:
