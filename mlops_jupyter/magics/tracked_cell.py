@@ -31,6 +31,7 @@ from mlops_jupyter.magics.history import (
     saved_time,
     source_hash,
 )
+from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.notebook.dataflow import Verdict, judge
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
@@ -230,8 +231,16 @@ class TrackedCell:
                 yield result
         except BaseException as exc:
             self.fail(exc)
+            self.announce("killed" if _interrupted(exc) else "failed")
             raise
         self.finish(result[0] if result else None, capture)
+        self.announce("finished")
+
+    def announce(self, status: str) -> None:
+        """The one output line after the cell: the run, a link to it, any hidden state."""
+        run = self.run
+        if run is not None:
+            guarded("showing the run", lambda: show_run_line(run, status, self.verdict))
 
     def run_tracked(self) -> Any:
         """Start the run, execute the cell, record what it did; the cell's value is returned."""
@@ -252,8 +261,7 @@ class TrackedCell:
             return
         tb = self.user_tb or exc.__traceback__
         text = tracebacks.format_traceback(self.shell, exc, tb)
-        if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
-            # ipykernel turns Ctrl-C during an awaiting cell into a CancelledError
+        if _interrupted(exc):
             guarded("marking the run killed", lambda: run.end("killed", text))
         else:
             guarded("marking the run failed", lambda: run.end("failed", text))
@@ -309,6 +317,11 @@ async def _run(code: CodeType, ns: dict[str, Any]) -> Any:
     if code.co_flags & inspect.CO_COROUTINE:
         return await eval(code, ns)  # the user's own cell
     return eval(code, ns)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C; ipykernel turns it into a CancelledError during an awaiting cell."""
+    return isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
 
 
 def hidden_state_tags(verdict: Verdict) -> dict[str, str]:

@@ -51,6 +51,12 @@ def test_lab_run_all_records_each_cell_id_and_count(tmp_path: Path) -> None:
         lab.run(2)
     cells_by_count = _runs_by_count(RunStore(_store()))
     assert sorted(cells_by_count) == [3, 4, 5]
+    # one line after each tracked cell: the run, and a button that opens it in the panel
+    (line,) = [o["data"] for o in replies[2]["outputs"] if o["output_type"] == "display_data"]
+    run = RunStore(_store()).search_runs(filter="name == 'nb[3]'")
+    assert line["text/plain"] == f"mlops-jupyter: run {run[0].run_id[:8]} (nb[3]) finished"
+    assert 'data-commandlinker-command="mlops-jupyter:open-run"' in line["text/html"]
+    assert run[0].run_id in line["text/html"]
     assert replies[2]["execution_count"] == 3
     for count, index in ((3, 2), (4, 3), (5, 2)):
         cell = cells_by_count[count]

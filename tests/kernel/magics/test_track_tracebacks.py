@@ -38,6 +38,8 @@ def test_tracebacks_begin_at_the_users_line(tmp_path: Path) -> None:
     assert "----> 3 check(rows)" in shown and "Cell In[2], line 3, in check" in shown
     assert "mlops_jupyter" not in shown and "run_cell_magic" not in shown
     assert shown.rstrip().endswith("ValueError: only 2 rows")
+    lines = [o["data"]["text/plain"] for o in failed["outputs"] if o["output_type"] != "error"]
+    assert len(lines) == 1 and lines[0].endswith("(boom) failed")
 
     assert interrupted["execution_count"] == 4 and interrupted["ename"] == "KeyboardInterrupt"
     stopped = _shown(interrupted)
