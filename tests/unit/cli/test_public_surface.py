@@ -47,6 +47,7 @@ PUBLIC_NAMES = [
     "set_tags",
     "start_run",
     "sweep_notebook",
+    "track_cell",
     "unload_ipython_extension",
 ]
 JUPYTER_HOOKS = ["_jupyter_labextension_paths", "_jupyter_server_extension_points"]
