@@ -54,6 +54,7 @@ export interface IProvenance {
     hidden_state_variable?: string | null;
     hidden_state_cell?: number | null;
     history?: { execution_count?: number; cell_id?: string | null; source_sha256?: string }[];
+    lineage?: { execution_count?: number; source?: string }[];
     [key: string]: unknown;
   };
   [key: string]: unknown;

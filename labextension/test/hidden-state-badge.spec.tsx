@@ -5,6 +5,7 @@ import * as React from 'react';
 import { baseColumns } from '../src/components/runs-table';
 import { ExecutionHistory, HiddenStateBadge, HIDDEN_STATE_TAG } from '../src/components/hidden-state-badge';
 import { ProvenanceView } from '../src/components/provenance-view';
+import { reproduceBlocker } from '../src/components/reproduce-reason';
 import { run, runDetail } from './fakes';
 
 const REASON = "'x' was set by cell 5 ('x = 100'), which is below the cell that reads it. Fix: restart and run all.";
@@ -49,5 +50,18 @@ describe('the run page', () => {
   it('has no history section without a recorded history', () => {
     const { container } = render(<ExecutionHistory cell={{}} />);
     expect(container.textContent).toBe('');
+  });
+});
+
+describe('reproduceBlocker', () => {
+  it('allows notebook runs, child runs and %%track runs with a lineage, and says why otherwise', () => {
+    const notebookRun = runDetail(5, {
+      artifacts: [{ name: 'source.ipynb', media_type: 'application/json', sha256: '0'.repeat(64), size: 1 }]
+    });
+    expect(reproduceBlocker(notebookRun)).toBeNull();
+    expect(reproduceBlocker(runDetail(6, { parent_run_id: 'f'.repeat(32) }))).toBeNull();
+    expect(reproduceBlocker(runDetail(7, { provenance: { cell: { source: 'x = 1', lineage: [] } } }))).toBeNull();
+    expect(reproduceBlocker(runDetail(8, { provenance: { cell: { source: 'x = 1' } } }))).toMatch(/lineage/);
+    expect(reproduceBlocker(runDetail(9))).toMatch(/no recorded notebook or cell/);
   });
 });

@@ -34,7 +34,7 @@ from mlops_jupyter.magics.history import (
 from mlops_jupyter.magics.lineage_cell import recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.notebook.dataflow import Verdict, judge
+from mlops_jupyter.notebook.dataflow import Verdict, judge, lineage
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
 #: Tag set on a run whose cell read hidden state; its value is the reason.
@@ -137,6 +137,7 @@ class TrackedCell:
                 }
                 for e in executed
             ],
+            "lineage": _lineage_cells(executed),
             "hidden_state": verdict.flag,
             "hidden_state_reason": verdict.reason,
             "hidden_state_variable": verdict.variable,
@@ -329,6 +330,22 @@ async def _run(code: CodeType, ns: dict[str, Any]) -> Any:
     if code.co_flags & inspect.CO_COROUTINE:
         return await eval(code, ns)  # the user's own cell
     return eval(code, ns)
+
+
+#: At most this many characters of source are recorded for a cell's lineage.
+LINEAGE_CHARS = 1_000_000
+
+
+def _lineage_cells(executed: list[Any]) -> list[dict[str, Any]]:
+    """The executions the cell's inputs came from, with their code, for `reproduce`."""
+    cells, size = [], 0
+    for at in lineage(executed):
+        item = executed[at]
+        size += len(item.source)
+        if size > LINEAGE_CHARS:
+            return []  # too much to re-execute faithfully: reproduce says why
+        cells.append({"execution_count": item.execution_count, "source": item.source})
+    return cells
 
 
 def _interrupted(exc: BaseException) -> bool:

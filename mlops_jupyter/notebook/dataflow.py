@@ -346,3 +346,35 @@ def judge(
         if problem is not None:
             return problem
     return Verdict(False)
+
+
+def lineage(history: list[Executed], reads: list[str] | None = None) -> list[int]:
+    """Positions in `history` of the executions the current cell's values came from (what
+    bound or changed them, and transitively their inputs), in execution order; the current cell
+    (the last entry) is not included. Re-executing them in that order, then the current cell,
+    rebuilds the values it read."""
+    if not history:
+        return []
+    index = _Judge(history, [], [Placed(None, "current", UNKNOWN)] * len(history))
+    current = len(history) - 1
+    fact = index.facts[current]
+    wanted: list[tuple[str, int]] = [
+        (n, current) for n in (reads if reads is not None else [*fact.reads, *fact.closure])
+    ]
+    found: set[int] = set()
+    seen: set[tuple[str, int]] = set()
+    while wanted:
+        name, at = wanted.pop()
+        if (name, at) in seen:
+            continue
+        seen.add((name, at))
+        bound = [p for p in index.binders.get(name, ()) if p < at]
+        if not bound:
+            continue
+        changed = [p for p in index.modifiers.get(name, ()) if bound[-1] < p < at]
+        for p in [bound[-1], *changed]:
+            if p not in found:
+                found.add(p)
+                wanted += [(n, p) for n in index.facts[p].reads]
+                wanted += [(n, at) for n in index.facts[p].closure]
+    return sorted(found)
