@@ -51,6 +51,10 @@ export interface IProvenance {
     source?: string;
     hidden_state?: boolean;
     hidden_state_reason?: string;
+    hidden_state_variable?: string | null;
+    hidden_state_cell?: number | null;
+    history?: { execution_count?: number; cell_id?: string | null; source_sha256?: string }[];
+    lineage?: { execution_count?: number; source?: string }[];
     [key: string]: unknown;
   };
   [key: string]: unknown;

@@ -10,6 +10,7 @@ import { MetricChart } from './metric-chart';
 import { ProvenanceView } from './provenance-view';
 import { RunActions } from './run-actions';
 import { GateBadge } from './gate-badge';
+import { HiddenStateBadge } from './hidden-state-badge';
 import { StatusBadge } from './status-badge';
 
 export interface IRunDetailProps {
@@ -63,6 +64,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
       <div className="jp-mlops-RunDetail-header">
         <StatusBadge status={r.status} />
         <GateBadge tags={r.tags} />
+        <HiddenStateBadge run={r} />
         <h2 className="jp-mlops-RunDetail-name">{r.name}</h2>
         <span className="jp-mlops-muted">{r.run_id}</span>
       </div>

@@ -4,6 +4,7 @@ import * as React from 'react';
 import { basename, formatDuration, formatNumber, formatTime, formatValue } from '../format';
 import { IRun } from '../types';
 import { GateBadge } from './gate-badge';
+import { HiddenStateBadge } from './hidden-state-badge';
 import { StatusBadge } from './status-badge';
 
 export const ROW_HEIGHT = 26;
@@ -28,6 +29,7 @@ export function baseColumns(): IColumn[] {
         <>
           <StatusBadge status={r.status} />
           <GateBadge tags={r.tags} />
+          <HiddenStateBadge run={r} compact />
         </>
       )
     },

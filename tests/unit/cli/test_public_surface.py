@@ -49,6 +49,7 @@ PUBLIC_NAMES = [
     "set_tags",
     "start_run",
     "sweep_notebook",
+    "track_cell",
     "unload_ipython_extension",
     # models (issue 13)
     "alias_history",
