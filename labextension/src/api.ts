@@ -8,6 +8,7 @@ import {
   ICapabilities,
   ICompareReply,
   IJob,
+  IKeysReply,
   IMetricsReply,
   IOutputReply,
   IParametersReply,
@@ -33,6 +34,11 @@ export class MlopsClient {
 
   listRuns(query: IRunsQuery): Promise<IRunsPage> {
     return this._json<IRunsPage>('runs', { query: { ...query } });
+  }
+
+  /** The param / metric / tag keys and experiment names in the store (the filter box's suggestions). */
+  getKeys(): Promise<IKeysReply> {
+    return this._json<IKeysReply>('keys');
   }
 
   getRun(runId: string): Promise<IRunDetail> {

@@ -168,3 +168,13 @@ export interface IParametersReply {
   notebook_path: string | null;
   parameters: IParameterSpec[];
 }
+
+/** GET /keys: every key the store knows, for autocomplete and column choices. */
+export interface IKeysReply {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+  experiments: string[];
+  /** The fields the filter language accepts besides params.* / metrics.* / tags.* */
+  fields: string[];
+}

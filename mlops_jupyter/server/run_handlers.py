@@ -7,8 +7,10 @@ from typing import Any
 
 from tornado import web
 
+from mlops_jupyter.errors import InvalidFilterError
 from mlops_jupyter.server import actions, payloads
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.key_handlers import explain_filter
 from mlops_jupyter.tracking.compare import compare_runs
 from mlops_jupyter.tracking.context import replay_spool
 
@@ -24,14 +26,21 @@ class RunsHandler(BaseHandler):
         )
         store = self.ctx.store
         replay_spool(store)  # a listing away: what kernels spooled during an outage shows up
-        runs = store.search_runs(
-            filter=q.filter,
-            order_by=q.order_by,
-            limit=q.limit,
-            offset=q.offset,
-            experiment=q.experiment,
-        )
-        total = store.count_runs(filter=q.filter, experiment=q.experiment)
+        try:
+            runs = store.search_runs(
+                filter=q.filter,
+                order_by=q.order_by,
+                limit=q.limit,
+                offset=q.offset,
+                experiment=q.experiment,
+            )
+            total = store.count_runs(filter=q.filter, experiment=q.experiment)
+        except InvalidFilterError as err:
+            # "unknown field 'learning_rate'; did you mean 'params.learning_rate'?"
+            explain_filter(store, q.filter or "", err)
+            raise
+        if total == 0 and q.filter:
+            explain_filter(store, q.filter)  # a typo in a key matches nothing: say so
         self.write_json(
             {
                 "runs": [payloads.run_summary(r) for r in runs],

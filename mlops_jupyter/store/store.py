@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from mlops_jupyter.errors import StoreUnavailableError
-from mlops_jupyter.store import queries, schema
+from mlops_jupyter.store import key_queries, queries, schema
 from mlops_jupyter.store.artifacts import RunArtifacts
 from mlops_jupyter.store.blobs import BlobStore
 from mlops_jupyter.store.location import default_blob_root, sqlite_path
@@ -94,6 +94,10 @@ class RunStore(RunLifecycle, RunArtifacts):
                 ).scalars()
             )
         )
+
+    def known_keys(self) -> dict[str, list[str]]:
+        """Every param, metric and tag key and experiment name (the filter box's suggestions)."""
+        return self._read(key_queries.known_keys)
 
     def list_experiments(self) -> list[ExperimentRecord]:
         """Every experiment with its number of runs."""

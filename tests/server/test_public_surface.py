@@ -41,6 +41,7 @@ ROUTES = [
     "conversions",
     "jobs/{job_id}",
     "compare",
+    "keys",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -52,6 +53,7 @@ INTERFACES = [
     "ICompareField",
     "ICompareReply",
     "IJob",
+    "IKeysReply",
     "IMetricSeries",
     "IMetricsReply",
     "IOutputReply",
@@ -213,6 +215,8 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     compared = await expect("compare", "GET", "compare", 200, run_ids=f"{run},{other}")
     assert_fields(compared, "ICompareReply")
     assert_fields(compared["fields"][0], "ICompareField")
+    keys = await expect("keys", "GET", "keys", 200)
+    assert_fields(keys, "IKeysReply")
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
     assert seen == set(ROUTES), sorted(set(ROUTES) - seen)
