@@ -16,6 +16,7 @@ export function nameColumn(varying: string[], headline: string | null): IColumn 
     label: 'Name',
     width: 190,
     pinned: true,
+    grow: true,
     render: (r: IRun) => {
       const text = summaryText(summaryParts(r, varying, headline));
       return (
@@ -62,7 +63,7 @@ export function useShownColumns(rows: (IRun | undefined)[], layout: IColumnLayou
     ];
     const shown = all
       .filter(c => c.pinned || !layout.hidden.includes(c.id))
-      .map(c => (layout.widths[c.id] ? { ...c, width: layout.widths[c.id] } : c))
+      .map(c => (layout.widths[c.id] ? { ...c, width: layout.widths[c.id], grow: false } : c))
       .map(c => (c.description ? c : { ...c, description: headerDescription(c.id, c.label) }));
     return applyOrder(shown, layout.order);
   }, [base, chosen, layout]);

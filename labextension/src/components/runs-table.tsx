@@ -22,6 +22,18 @@ export interface IColumn {
   pinned?: boolean;
   /** The header's tooltip (default: the label). */
   description?: string;
+  /** Widen to fill a narrow panel (up to GROW_MAX px): the name column, until the user sizes it. */
+  grow?: boolean;
+}
+
+export const GROW_MAX = 320;
+
+/** Columns with `grow` widened so the pinned part fills a panel `viewportWidth` px wide. */
+export function fitColumns(columns: IColumn[], viewportWidth: number): IColumn[] {
+  const fixed = SELECT_WIDTH + columns.filter(c => c.pinned && !c.grow).reduce((sum, c) => sum + c.width, 0);
+  return columns.map(c =>
+    c.grow ? { ...c, width: Math.max(c.width, Math.min(GROW_MAX, viewportWidth - fixed - 2)) } : c
+  );
 }
 
 export const SELECT_WIDTH = 24;
@@ -182,6 +194,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
   const scroller = React.useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = React.useState(0);
   const [viewport, setViewport] = React.useState(600);
+  const [viewportWidth, setViewportWidth] = React.useState(0);
   const frame = React.useRef(0);
 
   React.useEffect(() => {
@@ -189,9 +202,13 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     if (!node) {
       return;
     }
-    const observer = new ResizeObserver(() => setViewport(node.clientHeight || 600));
+    const measure = () => {
+      setViewport(node.clientHeight || 600);
+      setViewportWidth(node.clientWidth);
+    };
+    const observer = new ResizeObserver(measure);
     observer.observe(node);
-    setViewport(node.clientHeight || 600);
+    measure();
     return () => observer.disconnect();
   }, []);
 
@@ -210,8 +227,9 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
   const { onRangeChange } = props;
   React.useEffect(() => onRangeChange(first, Math.max(last, first + 1)), [onRangeChange, first, last]);
 
-  const width = SELECT_WIDTH + props.columns.reduce((sum, c) => sum + c.width, 0);
-  const offsets = pinnedOffsets(props.columns);
+  const columns = fitColumns(props.columns, viewportWidth);
+  const width = SELECT_WIDTH + columns.reduce((sum, c) => sum + c.width, 0);
+  const offsets = pinnedOffsets(columns);
   const rows: JSX.Element[] = [];
   for (let i = first; i < last; i++) {
     const run = props.rowAt(i);
@@ -275,7 +293,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
             onChange={e => !(e.nativeEvent as MouseEvent).shiftKey && props.onToggle(run, i)}
           />
         </span>
-        {props.columns.map(c => (
+        {columns.map(c => (
           <span
             key={c.id}
             className={`jp-mlops-cell${offsets.has(c.id) ? ' jp-mlops-pinned' : ''}`}
@@ -305,7 +323,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
             />
           )}
         </span>
-        {props.columns.map(c => (
+        {columns.map(c => (
           <HeaderCell
             key={c.id}
             column={c}

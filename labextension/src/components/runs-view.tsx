@@ -260,8 +260,8 @@ export function RunsView(): JSX.Element {
       )}
       {deletion.error && <div className="jp-mlops-error jp-mlops-ActionError">{deletion.error}</div>}
       {win.error && (
-        <div className="jp-mlops-error jp-mlops-FilterError" role="alert">
-          {win.error}
+        <div className="jp-mlops-error jp-mlops-FilterError" role="alert" title={win.error}>
+          {win.error.split(' Write comparisons such as')[0]}
           {win.stale && <div className="jp-mlops-muted">Showing the last results that matched.</div>}
         </div>
       )}
