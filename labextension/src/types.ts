@@ -68,6 +68,20 @@ export interface IRunsPage {
   total: number;
   offset: number;
   limit: number;
+  /** run id -> number of live child runs, for the parents on this page (GET /runs only) */
+  child_counts?: { [run_id: string]: number };
+}
+
+/** A run in the trash (GET /trash). */
+export interface ITrashedRun extends IRun {
+  deleted_at: number | null;
+}
+
+export interface ITrashPage {
+  runs: ITrashedRun[];
+  total: number;
+  offset: number;
+  limit: number;
 }
 
 /** [step, value] */

@@ -21,6 +21,7 @@ from mlops_jupyter.server.run_handlers import (
     RunsHandler,
     RunTagsHandler,
 )
+from mlops_jupyter.server.trash_handlers import RestoreHandler, TrashHandler
 
 NAMESPACE = "mlops-jupyter"
 RUN_ID = r"(?P<run_id>[0-9a-f]{32})"
@@ -81,5 +82,7 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/jobs/(?P<job_id>[0-9a-f]{{32}})", JobHandler),
         (f"{ns}/compare", CompareHandler),
         (f"{ns}/keys", KeysHandler),
+        (f"{ns}/trash", TrashHandler),
+        (f"{ns}/trash/restore", RestoreHandler),
         (f"{ns}/.*", NotFoundHandler),
     ]

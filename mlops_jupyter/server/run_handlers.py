@@ -47,12 +47,15 @@ class RunsHandler(BaseHandler):
                 "total": total,
                 "offset": q.offset,
                 "limit": q.limit,
+                # the tree view's "▸ 4" on parents: one grouped count over this page
+                "child_counts": store.child_counts(r.run_id for r in runs),
             }
         )
 
 
 class RunHandler(BaseHandler):
-    """GET /runs/{run_id}: one full run; DELETE removes it."""
+    """GET /runs/{run_id}: one full run; DELETE[?children=1] moves it (and with `children`, the
+    runs below it) to the trash, from where POST /trash/restore brings it back until gc."""
 
     @web.authenticated
     def get(self, run_id: str) -> None:
@@ -60,8 +63,8 @@ class RunHandler(BaseHandler):
 
     @web.authenticated
     def delete(self, run_id: str) -> None:
-        self.ctx.store.get_run(run_id)
-        self.ctx.store.delete_run(run_id)
+        children = (self.query("children") or "").lower() in ("1", "true", "yes")
+        self.ctx.store.trash_runs([run_id], children=children)
         self.set_status(204)
         self.finish()
 

@@ -50,12 +50,18 @@ def _v2_to_v3(conn: Connection) -> None:
     docs.refresh_metrics(conn, run_ids, time.time())
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """Version 4 adds `runs.deleted_at`: deleting a run moves it to the trash until `store gc`."""
+    conn.execute(text("ALTER TABLE runs ADD COLUMN deleted_at FLOAT"))
+    conn.execute(text("CREATE INDEX ix_runs_deleted_at ON runs (deleted_at)"))
+
+
 #: version N -> function upgrading N to N+1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def _tables_of(version: int) -> list[Table]:
-    """The tables as `version` had them (runs without the version-3 documents)."""
+    """The tables as `version` had them (runs without the columns later versions added)."""
     md = MetaData()
     names = _V1_TABLES + (("latest_metrics",) if version >= 2 else ()) + ("mlops_schema_info",)
     tables = []
@@ -63,7 +69,11 @@ def _tables_of(version: int) -> list[Table]:
         if name == "runs":
             # SQLAlchemy has no public Column copy (Table.to_metadata copies every column),
             # so the private Column._copy() cannot be avoided here
-            columns = [c._copy() for c in schema.runs.c if c.name not in schema.DOC_COLUMNS]  # noqa: SLF001
+            columns = [
+                c._copy()  # noqa: SLF001
+                for c in schema.runs.c
+                if schema.ADDED_COLUMNS.get(c.name, 1) <= version
+            ]
             tables.append(Table("runs", md, *columns))
         else:
             tables.append(schema.metadata.tables[name].to_metadata(md))

@@ -57,9 +57,12 @@ def test_at_sidebar_width_same_named_runs_read_differently(page, lab, sgd_runs):
     page.locator(f"{PANEL} .jp-mlops-RunsTable").evaluate("el => { el.scrollLeft = 400; }")
     page.wait_for_timeout(200)
     assert abs(names.first.bounding_box()["x"] - x_before) < 1
-    expect(page.locator(f'{ROWS}[data-run-id="{sgd_runs[0]}"] .jp-mlops-StatusBadge')).to_be_visible()
+    expect(
+        page.locator(f'{ROWS}[data-run-id="{sgd_runs[0]}"] .jp-mlops-StatusBadge')
+    ).to_be_visible()
     # full header text on hover, and a visible sort indicator
-    header = page.locator(f'{PANEL} .jp-mlops-RunsHeader [data-column="metrics.test_accuracy"]')
+    head = f"{PANEL} .jp-mlops-RunsHeader"
+    header = page.locator(f'{head} [data-column="metrics.test_accuracy"]')
     assert "metric test_accuracy" in header.get_attribute("title")
     # bring the header out from under the pinned columns, as a user scrolling right does
     header.evaluate(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.server.test_routes import fetch_error, get_json
 
 
@@ -29,3 +31,29 @@ async def test_mlflow_syntax_and_dates_list_runs(jp_fetch, runs) -> None:
     # a known key that matches nothing is an empty list, not an error
     page = await get_json(jp_fetch, "runs", filter="metrics.acc > 5")
     assert page["total"] == 0
+
+
+async def test_delete_is_soft_with_children_trash_and_restore(jp_fetch, lab_store_url) -> None:
+    import mlops_jupyter as mj
+
+    store = mj.open_store(lab_store_url)
+    parent = store.create_run(name="sweep-x")
+    points = [store.create_run(name=f"x[{i}]", parent_run_id=parent) for i in range(4)]
+    page = await get_json(jp_fetch, "runs")
+    assert page["child_counts"] == {parent: 4}
+    await jp_fetch("mlops-jupyter", "runs", parent, method="DELETE", params={"children": "1"})
+    assert (await get_json(jp_fetch, "runs"))["total"] == 0
+    trash = await get_json(jp_fetch, "trash")
+    assert trash["total"] == 5 and {r["run_id"] for r in trash["runs"]} == {parent, *points}
+    assert all(r["deleted_at"] for r in trash["runs"])
+    detail = await get_json(jp_fetch, "runs", parent)  # a trashed run still opens
+    assert detail["name"] == "sweep-x"
+    response = await jp_fetch(
+        "mlops-jupyter", "trash", "restore", method="POST", body=json.dumps({"run_ids": [parent]})
+    )
+    assert len(json.loads(response.body)["restored"]) == 5
+    assert (await get_json(jp_fetch, "runs"))["total"] == 5
+    code, body = await fetch_error(
+        jp_fetch, "trash", "restore", method="POST", body={"run_ids": ["nope"]}
+    )
+    assert code == 400 and "bad run id 'nope'" in body["message"]

@@ -42,6 +42,8 @@ ROUTES = [
     "jobs/{job_id}",
     "compare",
     "keys",
+    "trash",
+    "trash/restore",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -65,6 +67,8 @@ INTERFACES = [
     "IRunsPage",
     "IRunsQuery",
     "ITablePreview",
+    "ITrashPage",
+    "ITrashedRun",
 ]
 
 
@@ -219,6 +223,10 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     assert_fields(keys, "IKeysReply")
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
+    trash = await expect("trash", "GET", "trash", 200)
+    assert_fields(trash, "ITrashPage")
+    assert_fields(trash["runs"][0], "IRun", "ITrashedRun")
+    await expect("trash/restore", "POST", "trash/restore", 200, {"run_ids": [other]})
     assert seen == set(ROUTES), sorted(set(ROUTES) - seen)
 
 
