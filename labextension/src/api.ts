@@ -16,6 +16,7 @@ import {
   IRunsPage,
   IRunsQuery,
   ITablePreview,
+  ITrashPage,
   ParamValue
 } from './types';
 import { NAMESPACE } from './tokens';
@@ -45,8 +46,17 @@ export class MlopsClient {
     return this._json<IRunDetail>(`runs/${runId}`);
   }
 
-  deleteRun(runId: string): Promise<void> {
-    return this._json<void>(`runs/${runId}`, { method: 'DELETE' });
+  /** Move a run to the trash (with `children`, every run below it too). */
+  deleteRun(runId: string, children = false): Promise<void> {
+    return this._json<void>(`runs/${runId}`, { method: 'DELETE', query: { children: children ? 1 : undefined } });
+  }
+
+  listTrash(query: IRunsQuery = {}): Promise<ITrashPage> {
+    return this._json<ITrashPage>('trash', { query: { ...query } });
+  }
+
+  restoreRuns(runIds: string[]): Promise<{ restored: string[] }> {
+    return this._json<{ restored: string[] }>('trash/restore', { method: 'POST', body: { run_ids: runIds } });
   }
 
   setTags(runId: string, tags: { [key: string]: string }): Promise<IRunDetail> {

@@ -113,6 +113,8 @@ export interface IRunsWindow {
   version: number;
   /** The rows shown are the last good results of an earlier query (the new one failed or is loading). */
   stale: boolean;
+  /** How many child runs a listed run has (0 when none or unknown). */
+  childCount: (runId: string) => number;
 }
 
 /**
@@ -144,6 +146,7 @@ export function useRunsWindow(
   // when it fails: a typo never empties the list.
   const [stale, setStale] = React.useState(false);
   const staleRef = React.useRef(false);
+  const [counts, setCounts] = React.useState<ReadonlyMap<string, number>>(() => new Map());
 
   const fetchPage = React.useCallback(
     (page: number) => {
@@ -164,6 +167,14 @@ export function useRunsWindow(
             staleRef.current = false;
             setStale(false);
             setPages(prev => new Map(fresh ? [] : prev).set(page, reply.runs));
+            if (reply.child_counts) {
+              const got = reply.child_counts;
+              setCounts(prev => {
+                const next = new Map(prev);
+                reply.runs.forEach(r => next.set(r.run_id, got[r.run_id] ?? 0));
+                return next;
+              });
+            }
             setTotal(reply.total);
             setError(null);
             setVersion(v => v + 1);
@@ -233,7 +244,8 @@ export function useRunsWindow(
     (index: number) => pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE],
     [pages]
   );
-  return { total, rowAt, error, version, stale };
+  const childCount = React.useCallback((runId: string) => counts.get(runId) ?? 0, [counts]);
+  return { total, rowAt, error, version, stale, childCount };
 }
 
 /** An object URL for an artifact blob, fetched with the server's auth; revoked on unmount. */

@@ -115,6 +115,42 @@ export interface IRunsTableProps {
   onRowKey?: (event: React.KeyboardEvent, index: number, run: IRun) => void;
   /** A slot for small badges after a row's name (other views add theirs here). */
   rowBadges?: (run: IRun) => React.ReactNode;
+  /** Tree rows: the depth and child count of display row `index` (parent/child runs). */
+  rowInfo?: (index: number) => { depth: number; childCount: number; expanded: boolean } | undefined;
+  onExpand?: (run: IRun, index: number) => void;
+}
+
+function Expander(props: {
+  info: { depth: number; childCount: number; expanded: boolean } | undefined;
+  onClick: () => void;
+}): JSX.Element | null {
+  const { info } = props;
+  if (!info) {
+    return null;
+  }
+  const indent = <span className="jp-mlops-TreeIndent" style={{ width: info.depth * 12 }} />;
+  if (info.childCount === 0) {
+    return info.depth > 0 ? indent : null;
+  }
+  const verb = info.expanded ? 'collapse' : 'expand';
+  return (
+    <>
+      {indent}
+      <button
+        className="jp-mlops-Expander"
+        aria-expanded={info.expanded}
+        aria-label={`${verb} ${info.childCount} child runs`}
+        title={`${verb} ${info.childCount} child runs`}
+        onClick={e => {
+          e.stopPropagation();
+          props.onClick();
+        }}
+      >
+        {info.expanded ? '\u25BE' : '\u25B8'}
+        {info.childCount}
+      </button>
+    </>
+  );
 }
 
 /** Left offsets of the pinned columns (the select box comes first). */
@@ -301,6 +337,9 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
             title={c.title?.(run)}
             data-column={c.id}
           >
+            {c.id === 'name' && props.rowInfo && (
+              <Expander info={props.rowInfo(i)} onClick={() => props.onExpand?.(run, i)} />
+            )}
             {c.render(run)}
             {c.id === 'name' && props.rowBadges?.(run)}
           </span>

@@ -4,15 +4,17 @@ import { showErrorMessage } from '@jupyterlab/apputils';
 
 import { useRunDeletion } from '../action-hooks';
 import { DEFAULT_LAYOUT, IColumnLayout, moveColumn, parseLayout, resizeColumn, toggleHidden } from '../column-layout';
-import { askTag, confirmDelete } from '../dialogs';
+import { askDeleteChildren, askTag, confirmDelete } from '../dialogs';
 import { composeFilter, IQuickFilters, NO_QUICK_FILTERS, parseQuickFilters } from '../filter-suggest';
 import { PAGE_SIZE, useAsyncEffect, useRunsWindow, useServices } from '../hooks';
+import { useRunTree } from '../run-tree';
 import { useShownColumns } from '../runs-columns';
 import { IKeysReply, IRun } from '../types';
 import { usePersistentState } from '../view-state';
 import { ColumnPicker } from './column-picker';
 import { FilterBox, QuickFilters } from './filter-box';
 import { ISort, RunsTable } from './runs-table';
+import { TrashView } from './trash-view';
 
 /** Everything about the list a user sets up once and expects back after a reload. */
 export interface IRunsViewState {
@@ -20,13 +22,16 @@ export interface IRunsViewState {
   sort: ISort;
   filter: string;
   quick: IQuickFilters;
+  /** Parent runs with their children folded below them (when no filter is typed). */
+  nested: boolean;
 }
 
 export const DEFAULT_VIEW: IRunsViewState = {
   layout: DEFAULT_LAYOUT,
   sort: { column: 'start_time', descending: true },
   filter: '',
-  quick: NO_QUICK_FILTERS
+  quick: NO_QUICK_FILTERS,
+  nested: true
 };
 
 export function parseView(value: unknown): IRunsViewState {
@@ -39,7 +44,8 @@ export function parseView(value: unknown): IRunsViewState {
         ? { column: sort.column, descending: sort.descending }
         : DEFAULT_VIEW.sort,
     filter: typeof v.filter === 'string' ? v.filter : '',
-    quick: parseQuickFilters(v.quick)
+    quick: parseQuickFilters(v.quick),
+    nested: typeof v.nested === 'boolean' ? v.nested : true
   };
 }
 
@@ -132,23 +138,33 @@ export function RunsView(): JSX.Element {
   const [view, setView, loaded] = usePersistentState<IRunsViewState>('runs-view', DEFAULT_VIEW, parseView);
   const [draft, setDraft] = React.useState('');
   React.useEffect(() => setDraft(view.filter), [loaded]); // eslint-disable-line react-hooks/exhaustive-deps
-  const [range, setRange] = React.useState({ start: 0, end: 60 });
   const [picking, setPicking] = React.useState(false);
   const { sort, layout } = view;
   // The store's default order is newest first; sending none lets it use its start_time index.
   const isDefault = sort.column === 'start_time' && sort.descending;
   const orderBy = isDefault ? '' : `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
-  const query = composeFilter(view.filter, view.quick);
-  const win = useRunsWindow(query, orderBy, range.start, range.end, loaded);
+  const [displayRange, setDisplayRange] = React.useState({ start: 0, end: 60 });
+  // nested: the top level lists runs without a parent; a typed filter lists every match flat
+  const nested = view.nested && !view.filter.trim();
+  const query = [composeFilter(view.filter, view.quick), nested ? 'parent_run_id is None' : '']
+    .filter(Boolean)
+    .join(' and ');
+  // expanded children shift the list down: the server rows needed start a little earlier
+  const [added, setAdded] = React.useState(0);
+  const win = useRunsWindow(query, orderBy, Math.max(0, displayRange.start - added), displayRange.end, loaded);
+  const tree = useRunTree(win);
+  const treeAdded = tree.total - (win.total ?? 0);
+  React.useEffect(() => setAdded(treeAdded), [treeAdded]);
+  const [showTrash, setShowTrash] = React.useState(false);
   const onRangeChange = React.useCallback(
     (start: number, end: number) =>
-      setRange(prev => (prev.start === start && prev.end === end ? prev : { start, end })),
+      setDisplayRange(prev => (prev.start === start && prev.end === end ? prev : { start, end })),
     []
   );
-  const { rowAt, total } = win;
+  const { rowAt, total } = tree;
   const firstRows = React.useMemo(
-    () => Array.from({ length: Math.min(total ?? 0, PAGE_SIZE) }, (_, i) => rowAt(i)),
-    [rowAt, total]
+    () => Array.from({ length: Math.min(win.total ?? 0, PAGE_SIZE) }, (_, i) => win.rowAt(i)),
+    [win]
   );
   const { columns, base, chosen, keys: rowKeys } = useShownColumns(firstRows, layout);
   const storeKeys = useAsyncEffect<IKeysReply | null>(
@@ -177,11 +193,24 @@ export function RunsView(): JSX.Element {
   const deletion = useRunDeletion();
   const deleteRuns = async (runs: IRun[]) => {
     const n = runs.length;
-    if (!(await confirmDelete(`Delete ${n} run${n > 1 ? 's' : ''}?`, `${n} selected`))) {
+    const children = runs.reduce((sum, r) => sum + win.childCount(r.run_id), 0);
+    let withChildren = false;
+    if (children > 0) {
+      const answer = await askDeleteChildren(n, children);
+      if (answer === null) {
+        return;
+      }
+      withChildren = answer === 'all';
+    } else if (!(await confirmDelete(`Delete ${n} run${n > 1 ? 's' : ''}?`, `${n} selected`))) {
       return;
     }
     // the runs that could not be deleted stay selected, next to the message saying why
-    const deleted = new Set(await deletion.remove(runs.map(r => r.run_id)));
+    const deleted = new Set(
+      await deletion.remove(
+        runs.map(r => r.run_id),
+        withChildren
+      )
+    );
     sel.setSelected(prev => new Map([...prev].filter(([id]) => !deleted.has(id))));
   };
   const onTag = async () => {
@@ -242,7 +271,24 @@ export function RunsView(): JSX.Element {
         <button className="jp-mlops-button" onClick={() => setPicking(p => !p)} title="Choose, hide and reset columns">
           Columns
         </button>
+        <button
+          className="jp-mlops-button"
+          aria-pressed={view.nested}
+          onClick={() => setView(prev => ({ ...prev, nested: !prev.nested }))}
+          title="Fold child runs (sweep points, tracked cells) under their parent"
+        >
+          {view.nested ? 'Nested' : 'Flat'}
+        </button>
+        <button
+          className="jp-mlops-button"
+          aria-pressed={showTrash}
+          onClick={() => setShowTrash(t => !t)}
+          title="Deleted runs: restore them until `mlops-jupyter store gc`"
+        >
+          Trash
+        </button>
       </div>
+      {showTrash && <TrashView onClose={() => setShowTrash(false)} />}
       {picking && (
         <ColumnPicker
           paramKeys={rowKeys.params}
@@ -259,6 +305,7 @@ export function RunsView(): JSX.Element {
         />
       )}
       {deletion.error && <div className="jp-mlops-error jp-mlops-ActionError">{deletion.error}</div>}
+      {tree.error && <div className="jp-mlops-error">{tree.error}</div>}
       {win.error && (
         <div className="jp-mlops-error jp-mlops-FilterError" role="alert" title={win.error}>
           {win.error.split(' Write comparisons such as')[0]}
@@ -267,8 +314,8 @@ export function RunsView(): JSX.Element {
       )}
       <RunsTable
         columns={columns}
-        total={win.total ?? 0}
-        rowAt={win.rowAt}
+        total={tree.total}
+        rowAt={tree.rowAt}
         version={win.version}
         selected={new Set(ids)}
         sort={sort}
@@ -290,6 +337,8 @@ export function RunsView(): JSX.Element {
         onSelectRange={sel.selectRange}
         onSelectAll={sel.selectAll}
         onRowKey={rowKeyHandler(sel, runs => void deleteRuns(runs), rowAt)}
+        rowInfo={tree.infoAt}
+        onExpand={tree.toggle}
       />
     </div>
   );
