@@ -83,3 +83,18 @@ describe('the run tree', () => {
     expect(askDeleteChildren).toHaveBeenCalled();
   });
 });
+
+describe('a sweep run page', () => {
+  it('lists its points and compares the points through their tracked children', async () => {
+    const { RunFamily } = await import('../src/components/run-family');
+    const openCompare = jest.fn();
+    const { wrapper } = fakeServices({ listRuns: jest.fn(listRuns) }, { openCompare });
+    const detail = { ...sweep, provenance: {}, notebook_path: null };
+    const { container } = render(<RunFamily run={detail} />, { wrapper });
+    await waitFor(() => expect(container.querySelectorAll('.jp-mlops-PointsTable tbody tr')).toHaveLength(4));
+    expect(screen.getByText('Child runs (4)')).toBeTruthy();
+    fireEvent.click(screen.getByText('Compare all points'));
+    await waitFor(() => expect(openCompare).toHaveBeenCalled());
+    expect(openCompare.mock.calls[0][0]).toEqual([tracked.run_id, ...points.slice(1).map(p => p.run_id)]);
+  });
+});

@@ -148,3 +148,35 @@ def test_keyboard_range_selection(page, lab, sgd_runs):
     expect(page.locator(f"{PANEL} .jp-mlops-count")).to_have_text("3 runs · 3 selected")
     assert page.evaluate("() => String(window.getSelection())") == ""
     screenshot(page, "panel-selection")
+
+
+def test_a_2x2_sweep_is_one_row_that_expands_to_4(page, lab, sgd_runs):
+    import mlops_jupyter as mj
+
+    store = mj.open_store(lab.store_url)
+    parent = store.create_run(name="sweep-train", experiment="sweeps")
+    for i, (lr, alpha) in enumerate([(0.01, 1e-4), (0.01, 1e-2), (0.1, 1e-4), (0.1, 1e-2)]):
+        point = store.create_run(
+            name=f"train[{i}]",
+            experiment="sweeps",
+            parent_run_id=parent,
+            params={"learning_rate": lr, "alpha": alpha},
+        )
+        store.end_run(point, "finished")
+    store.end_run(parent, "finished")
+    open_panel(page)
+    pick_experiment(page, "sweeps")
+    expect(page.locator(ROWS)).to_have_count(1)
+    expander = page.locator(f'{PANEL} button[aria-label="expand 4 child runs"]')
+    expect(expander).to_be_visible()
+    expander.click()
+    expect(page.locator(ROWS)).to_have_count(5)
+    expect(page.locator(f"{ROWS} .jp-mlops-RunName").nth(1)).to_have_text("train[0]")
+    screenshot(page, "panel-sweep-expanded")
+    # the sweep's run page lists its points, with links
+    page.locator(f'{ROWS}[data-run-id="{parent}"] .jp-mlops-RunName').click()
+    detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{parent}"]')
+    expect(detail.locator(".jp-mlops-PointsTable tbody tr")).to_have_count(4, timeout=15_000)
+    expect(detail.locator("button", has_text="Compare all points")).to_be_enabled()
+    screenshot(page, "sweep-page")
+    assert not page.errors

@@ -9,6 +9,7 @@ import { KeyValueTable } from './kv-table';
 import { MetricChart } from './metric-chart';
 import { ProvenanceView } from './provenance-view';
 import { RunActions } from './run-actions';
+import { RunFamily } from './run-family';
 import { StatusBadge } from './status-badge';
 
 export interface IRunDetailProps {
@@ -66,6 +67,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
       </div>
       <RunActions run={r} onChanged={run.reload} onDeleted={props.onDeleted} />
       {r.error && <pre className="jp-mlops-error jp-mlops-RunError">{r.error}</pre>}
+      <RunFamily run={r} />
       <section>
         <h3>Overview</h3>
         <KeyValueTable rows={overviewRows(r)} />
