@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   ICapabilities,
   ICompareReply,
+  IImportanceReply,
   IJob,
   IKeysReply,
   IMetricsReply,
@@ -69,6 +70,11 @@ export class MlopsClient {
 
   getParameters(runId: string): Promise<IParametersReply> {
     return this._json<IParametersReply>(`runs/${runId}/parameters`);
+  }
+
+  /** A random forest's parameter importance for `metric` over these runs (the server fits it). */
+  getImportance(runIds: string[], metric: string): Promise<IImportanceReply> {
+    return this._json<IImportanceReply>('importance', { query: { run_ids: runIds.join(','), metric } });
   }
 
   compareRuns(runIds: string[]): Promise<ICompareReply> {

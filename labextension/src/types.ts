@@ -192,3 +192,11 @@ export interface IKeysReply {
   /** The fields the filter language accepts besides params.* / metrics.* / tags.* */
   fields: string[];
 }
+
+/** GET /importance: how much each param explains `metric` across the runs (0..1, summing to 1). */
+export interface IImportanceReply {
+  metric: string;
+  importance: { [param: string]: number };
+  /** e.g. "random forest (200 trees) over 12 runs" */
+  method: string;
+}

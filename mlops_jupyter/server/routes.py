@@ -12,6 +12,7 @@ from mlops_jupyter.server.artifact_handlers import (
     TablePreviewHandler,
 )
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.importance_handlers import ImportanceHandler
 from mlops_jupyter.server.key_handlers import KeysHandler
 from mlops_jupyter.server.run_handlers import (
     CompareHandler,
@@ -84,5 +85,6 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/keys", KeysHandler),
         (f"{ns}/trash", TrashHandler),
         (f"{ns}/trash/restore", RestoreHandler),
+        (f"{ns}/importance", ImportanceHandler),
         (f"{ns}/.*", NotFoundHandler),
     ]

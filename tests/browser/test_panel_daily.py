@@ -180,3 +180,67 @@ def test_a_2x2_sweep_is_one_row_that_expands_to_4(page, lab, sgd_runs):
     expect(detail.locator("button", has_text="Compare all points")).to_be_enabled()
     screenshot(page, "sweep-page")
     assert not page.errors
+
+
+def select_and_compare(page, run_ids):
+    for run_id in run_ids:
+        page.locator(f'{ROWS}[data-run-id="{run_id}"] input[type="checkbox"]').check()
+    page.locator(f"{PANEL} button", has_text="Compare").click()
+    view = page.locator(".jp-mlops-CompareView")
+    expect(view.locator("h2")).to_have_text(f"Compare {len(run_ids)} runs", timeout=15_000)
+    return view
+
+
+def test_compare_3_runs_parallel_coordinates_scatter_importance(page, lab, sgd_runs):
+    open_panel(page)
+    pick_experiment(page, "sgd")
+    expect(page.locator(ROWS)).to_have_count(3)
+    view = select_and_compare(page, sgd_runs)
+    # metric rows mark the best value; legends name each run with its id and differing param
+    best = view.locator('tr[data-metric="test_accuracy"] td.jp-mlops-best')
+    expect(best).to_have_text("0.958")
+    expect(view.locator('tr[data-metric="test_loss"] td.jp-mlops-best')).to_have_count(1)
+    view.locator('[role="tab"]', has_text="Parallel coordinates").click()
+    chart = view.locator('[aria-label="parallel coordinates"]')
+    expect(chart.locator(".mark-line path")).to_have_count(3, timeout=15_000)
+    expect(chart).to_contain_text("params.learning_rate")
+    screenshot(page, "compare-parallel")
+    view.locator('[role="tab"]', has_text="Scatter").click()
+    scatter = view.locator('[aria-label^="scatter of"]')
+    expect(scatter.locator(".mark-symbol path")).to_have_count(3, timeout=15_000)
+    screenshot(page, "compare-scatter")
+    view.locator('[role="tab"]', has_text="Importance").click()
+    importance = view.locator('[aria-label^="parameter importance"]')
+    expect(importance.locator(".mark-rect path").first).to_be_visible(timeout=15_000)
+    assert not page.errors
+
+
+def test_xss_in_legends_tooltips_and_new_views(page, lab, sgd_runs):
+    import mlops_jupyter as mj
+
+    xss = "<img src=x onerror=alert(1)>"
+    ids = []
+    for lr in (0.5, 0.7):
+        with mj.start_run(name=xss, experiment="xss-views", store=lab.store_url) as run:
+            run.log_params({"learning_rate": lr, "note": xss})
+            for step in range(5):
+                run.log_metric("loss", 1 / (step + 1 + lr), step=step)
+            run.log_metric("test_accuracy", lr)
+            run.set_tags({"mlops.note": xss})
+            ids.append(run.run_id)
+    open_panel(page)
+    pick_experiment(page, "xss-views")
+    expect(page.locator(ROWS)).to_have_count(2)
+    view = select_and_compare(page, ids)
+    chart = view.locator('.jp-mlops-RunChart[data-metric="loss"]')
+    expect(chart.locator(".mark-line path")).to_have_count(2, timeout=15_000)
+    expect(chart.locator(".role-legend")).to_contain_text(xss)  # SVG text, not markup
+    chart.locator(".mark-symbol path").first.hover()
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_contain_text(xss, timeout=5_000)
+    for tab in ("Parallel coordinates", "Scatter", "Importance"):
+        view.locator('[role="tab"]', has_text=tab).click()
+        expect(view.locator('[role="tabpanel"] .jp-mlops-VegaView-host svg')).to_be_visible()
+    page.wait_for_timeout(500)  # give an injected onerror handler every chance to fire
+    assert page.dialogs == [] and page.locator('img[src="x"]').count() == 0
+    assert not page.errors

@@ -57,3 +57,19 @@ async def test_delete_is_soft_with_children_trash_and_restore(jp_fetch, lab_stor
         jp_fetch, "trash", "restore", method="POST", body={"run_ids": ["nope"]}
     )
     assert code == 400 and "bad run id 'nope'" in body["message"]
+
+
+async def test_importance_ranks_the_param_that_drives_the_metric(jp_fetch, lab_store_url) -> None:
+    import mlops_jupyter as mj
+
+    store = mj.open_store(lab_store_url)
+    ids = []
+    for i in range(12):
+        run_id = store.create_run(name=f"hp{i}", params={"lr": 0.01 * (i + 1), "seed": i % 3})
+        store.log_metrics([(run_id, "acc", 0, 0.5 + 0.03 * i, 1.0)])  # acc follows lr only
+        ids.append(run_id)
+    reply = await get_json(jp_fetch, "importance", run_ids=",".join(ids), metric="acc")
+    assert reply["importance"]["lr"] > 0.8 > reply["importance"]["seed"]
+    assert "random forest" in reply["method"]
+    code, body = await fetch_error(jp_fetch, "importance", params={"run_ids": ",".join(ids[:2])})
+    assert code == 400 and "needs ?metric=NAME" in body["message"]

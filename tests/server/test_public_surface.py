@@ -44,6 +44,7 @@ ROUTES = [
     "keys",
     "trash",
     "trash/restore",
+    "importance",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -54,6 +55,7 @@ INTERFACES = [
     "ICapabilities",
     "ICompareField",
     "ICompareReply",
+    "IImportanceReply",
     "IJob",
     "IKeysReply",
     "IMetricSeries",
@@ -219,6 +221,8 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     compared = await expect("compare", "GET", "compare", 200, run_ids=f"{run},{other}")
     assert_fields(compared, "ICompareReply")
     assert_fields(compared["fields"][0], "ICompareField")
+    # run and other have no params in common with a metric both have: a clear 400
+    await expect("importance", "GET", "importance", 400, run_ids=f"{run},{other}", metric="nope")
     keys = await expect("keys", "GET", "keys", 200)
     assert_fields(keys, "IKeysReply")
     await expect("{anything else}", "GET", "no-such-route", 404)
