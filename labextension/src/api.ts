@@ -8,6 +8,8 @@ import {
   ICapabilities,
   ICompareReply,
   IImportanceReply,
+  IDiffReply,
+  IDriftReport,
   IJob,
   IKeysReply,
   IMetricsReply,
@@ -79,6 +81,14 @@ export class MlopsClient {
 
   compareRuns(runIds: string[]): Promise<ICompareReply> {
     return this._json<ICompareReply>('compare', { query: { run_ids: runIds.join(',') } });
+  }
+
+  diffRuns(runA: string, runB: string): Promise<IDiffReply> {
+    return this._json<IDiffReply>('diff', { query: { run_ids: `${runA},${runB}` } });
+  }
+
+  getDrift(runId: string, baseline: string): Promise<IDriftReport> {
+    return this._json<IDriftReport>(`runs/${runId}/drift`, { query: { baseline } });
   }
 
   async getArtifactBlob(runId: string, sha256: string): Promise<Blob> {

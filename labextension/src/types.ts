@@ -118,6 +118,26 @@ export interface ICompareReply {
   histories: { [key: string]: { [run_id: string]: MetricPoint[] } };
 }
 
+/** One difference between two runs (tracking/diff.py): what differs, in A and in B. */
+export interface IDifference {
+  kind: 'param' | 'metric' | 'code' | 'input' | 'package' | 'environment' | 'git' | 'seed' | 'hidden_state';
+  key: string;
+  a: unknown;
+  b: unknown;
+  /** metric: B minus A */
+  delta?: number | null;
+  /** code and git: a unified diff */
+  diff?: string;
+  /** input: what changed (hash, schema, rows, column statistics) */
+  changes?: string[];
+}
+
+export interface IDiffReply {
+  a: string;
+  b: string;
+  differences: IDifference[];
+}
+
 export interface ITablePreview {
   columns: string[];
   rows: unknown[][];
@@ -199,4 +219,43 @@ export interface IImportanceReply {
   importance: { [param: string]: number };
   /** e.g. "random forest (200 trees) over 12 runs" */
   method: string;
+}
+
+/** One column's drift test (monitoring/drift.py; Evidently's default method per column). */
+export interface IDriftColumn {
+  table: string;
+  column: string;
+  kind: 'numerical' | 'categorical';
+  method: string;
+  /** null when the test gave no finite number */
+  statistic: number | null;
+  threshold: number;
+  drifted: boolean;
+}
+
+/** A table or column that is new, missing or retyped in the run against the baseline. */
+export interface ISchemaChange {
+  table: string;
+  column: string | null;
+  change: string;
+  baseline: string | null;
+  current: string | null;
+}
+
+/** Per table: how many columns were tested and drifted, and the dataset-drift verdict. */
+export interface IDriftTable {
+  table: string;
+  tested: number;
+  drifted: number;
+  share: number;
+  dataset_drift: boolean;
+}
+
+export interface IDriftReport {
+  run_id: string;
+  baseline_run_id: string;
+  columns: IDriftColumn[];
+  schema: ISchemaChange[];
+  skipped: { table: string; column: string; reason: string }[];
+  tables: IDriftTable[];
 }

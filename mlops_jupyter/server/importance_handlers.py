@@ -31,9 +31,7 @@ def param_matrix(runs: list[Any], keys: list[str]) -> list[list[float]]:
         row = []
         for k in keys:
             v = r.params.get(k)
-            if isinstance(v, bool):
-                row.append(float(v))
-            elif isinstance(v, (int, float)):
+            if isinstance(v, (bool, int, float)):  # booleans as 0/1
                 row.append(float(v))
             elif isinstance(v, str):
                 row.append(float(ranks[k][v]))

@@ -12,8 +12,10 @@ from mlops_jupyter.server.artifact_handlers import (
     TablePreviewHandler,
 )
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.diff_handlers import DiffHandler
 from mlops_jupyter.server.importance_handlers import ImportanceHandler
 from mlops_jupyter.server.key_handlers import KeysHandler
+from mlops_jupyter.server.monitoring_handlers import DriftHandler
 from mlops_jupyter.server.run_handlers import (
     CompareHandler,
     MetricsHandler,
@@ -86,5 +88,7 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/trash", TrashHandler),
         (f"{ns}/trash/restore", RestoreHandler),
         (f"{ns}/importance", ImportanceHandler),
+        (f"{ns}/diff", DiffHandler),
+        (f"{run}/drift", DriftHandler),
         (f"{ns}/.*", NotFoundHandler),
     ]

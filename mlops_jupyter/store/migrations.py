@@ -51,17 +51,29 @@ def _v2_to_v3(conn: Connection) -> None:
 
 
 def _v3_to_v4(conn: Connection) -> None:
-    """Version 4 adds `runs.deleted_at`: deleting a run moves it to the trash until `store gc`."""
+    """Version 4 adds the model registry: models, versions, tags, aliases and alias moves."""
+    for table in schema.REGISTRY_TABLES:
+        table.create(conn)
+
+
+def _v4_to_v5(conn: Connection) -> None:
+    """Version 5 adds `runs.deleted_at`: deleting a run moves it to the trash until `store gc`."""
     conn.execute(text("ALTER TABLE runs ADD COLUMN deleted_at FLOAT"))
     conn.execute(text("CREATE INDEX ix_runs_deleted_at ON runs (deleted_at)"))
 
 
 #: version N -> function upgrading N to N+1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+}
 
 
 def _tables_of(version: int) -> list[Table]:
-    """The tables as `version` had them (runs without the columns later versions added)."""
+    """The tables as `version` had them (runs without the columns later versions added; before
+    4, no registry)."""
     md = MetaData()
     names = _V1_TABLES + (("latest_metrics",) if version >= 2 else ()) + ("mlops_schema_info",)
     tables = []
@@ -77,6 +89,8 @@ def _tables_of(version: int) -> list[Table]:
             tables.append(Table("runs", md, *columns))
         else:
             tables.append(schema.metadata.tables[name].to_metadata(md))
+    if version >= 4:
+        tables += [t.to_metadata(md) for t in schema.REGISTRY_TABLES]
     return tables
 
 

@@ -9,6 +9,9 @@ import { formatNumber, formatValue } from '../format';
 import { useAsyncEffect, useServices } from '../hooks';
 import { ICompareReply } from '../types';
 import { ArtifactImage } from './artifact-view';
+import { DifferencesView } from './differences-view';
+import { DriftView } from './drift-view';
+import { GateBadge } from './gate-badge';
 import { IHpViewProps, ParallelCoordinates, ParamImportance, ParamScatter } from './hp-views';
 import { RunChart } from './run-chart';
 import { StatusBadge } from './status-badge';
@@ -23,6 +26,8 @@ export interface ICompareTab {
   id: string;
   label: string;
   render: (props: ICompareTabProps) => JSX.Element;
+  /** Shown only for comparisons this accepts (default: all). */
+  only?: (comparison: ICompareReply) => boolean;
 }
 
 function hpProps(p: ICompareTabProps): IHpViewProps {
@@ -35,7 +40,13 @@ function hpProps(p: ICompareTabProps): IHpViewProps {
 export const COMPARE_TABS: ICompareTab[] = [
   { id: 'parallel', label: 'Parallel coordinates', render: p => <ParallelCoordinates {...hpProps(p)} /> },
   { id: 'scatter', label: 'Scatter', render: p => <ParamScatter {...hpProps(p)} /> },
-  { id: 'importance', label: 'Importance', render: p => <ParamImportance {...hpProps(p)} /> }
+  { id: 'importance', label: 'Importance', render: p => <ParamImportance {...hpProps(p)} /> },
+  {
+    id: 'differences',
+    label: 'Differences',
+    only: c => c.runs.length === 2,
+    render: p => <DifferencesView runA={p.comparison.runs[0].run_id} runB={p.comparison.runs[1].run_id} />
+  }
 ];
 
 export interface ICompareViewProps {
@@ -61,12 +72,13 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   }
   const c = state.data;
   const labels = c.runs.map(r => lineLabel(r.name, r.run_id, r.params, c.differing_params));
-  const active = COMPARE_TABS.find(t => t.id === tab);
+  const tabs = COMPARE_TABS.filter(t => !t.only || t.only(c));
+  const active = tabs.find(t => t.id === tab);
   return (
     <div className="jp-mlops-CompareView">
       <h2>Compare {c.runs.length} runs</h2>
       <div className="jp-mlops-Tabs" role="tablist" aria-label="compare views">
-        {[{ id: 'overview', label: 'Overview' }, ...COMPARE_TABS].map(t => (
+        {[{ id: 'overview', label: 'Side by side' }, ...tabs].map(t => (
           <button
             key={t.id}
             role="tab"
@@ -112,7 +124,7 @@ function Overview(props: ICompareTabProps & { onlyDiff: boolean; setOnlyDiff: (v
               <th />
               {c.runs.map(r => (
                 <th key={r.run_id} data-run-id={r.run_id}>
-                  <StatusBadge status={r.status} /> {r.name}
+                  <StatusBadge status={r.status} /> <GateBadge tags={r.tags} /> {r.name}
                   <div className="jp-mlops-muted">{r.run_id.slice(0, 8)}</div>
                 </th>
               ))}
@@ -205,6 +217,10 @@ function Overview(props: ICompareTabProps & { onlyDiff: boolean; setOnlyDiff: (v
           ))}
         </section>
       )}
+      <section>
+        <h3>Drift</h3>
+        <DriftView runs={c.runs} />
+      </section>
     </>
   );
 }

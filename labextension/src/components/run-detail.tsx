@@ -10,6 +10,7 @@ import { RunChart } from './run-chart';
 import { ProvenanceView } from './provenance-view';
 import { RunActions } from './run-actions';
 import { RunFamily } from './run-family';
+import { GateBadge } from './gate-badge';
 import { StatusBadge } from './status-badge';
 
 export interface IRunDetailProps {
@@ -62,6 +63,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
     <div className="jp-mlops-RunDetail" data-run-id={r.run_id}>
       <div className="jp-mlops-RunDetail-header">
         <StatusBadge status={r.status} />
+        <GateBadge tags={r.tags} />
         <h2 className="jp-mlops-RunDetail-name">{r.name}</h2>
         <span className="jp-mlops-muted">{r.run_id}</span>
       </div>

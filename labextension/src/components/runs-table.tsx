@@ -6,6 +6,7 @@ import * as React from 'react';
 
 import { basename, formatDuration, formatNumber, formatTime, formatValue } from '../format';
 import { IRun } from '../types';
+import { GateBadge } from './gate-badge';
 import { StatusBadge } from './status-badge';
 
 export const ROW_HEIGHT = 26;
@@ -341,6 +342,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
               <Expander info={props.rowInfo(i)} onClick={() => props.onExpand?.(run, i)} />
             )}
             {c.render(run)}
+            {c.id === 'name' && <GateBadge tags={run.tags} />}
             {c.id === 'name' && props.rowBadges?.(run)}
           </span>
         ))}

@@ -47,9 +47,9 @@ def _old_store(url: str, version: int) -> None:
                     run_id="a" * 32, key="loss", step=2, value=0.2, timestamp=1.0
                 )
             )
-        if version >= 3:  # and a version-3 store its documents
+        if version >= 3:  # a real version-3 store keeps each run's documents up to date
             docs.rebuild(conn, ["a" * 32], params=True, tags=True)
-            docs.refresh_metrics(conn, ["a" * 32], 2.0)
+            docs.refresh_metrics(conn, ["a" * 32], 1.0)
     engine.dispose()
 
 
