@@ -72,6 +72,20 @@ export interface IRunsPage {
   total: number;
   offset: number;
   limit: number;
+  /** run id -> number of live child runs, for the parents on this page (GET /runs only) */
+  child_counts?: { [run_id: string]: number };
+}
+
+/** A run in the trash (GET /trash). */
+export interface ITrashedRun extends IRun {
+  deleted_at: number | null;
+}
+
+export interface ITrashPage {
+  runs: ITrashedRun[];
+  total: number;
+  offset: number;
+  limit: number;
 }
 
 /** [step, value] */
@@ -191,6 +205,24 @@ export interface IParametersReply {
   source: 'notebook' | 'recorded';
   notebook_path: string | null;
   parameters: IParameterSpec[];
+}
+
+/** GET /keys: every key the store knows, for autocomplete and column choices. */
+export interface IKeysReply {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+  experiments: string[];
+  /** The fields the filter language accepts besides params.* / metrics.* / tags.* */
+  fields: string[];
+}
+
+/** GET /importance: how much each param explains `metric` across the runs (0..1, summing to 1). */
+export interface IImportanceReply {
+  metric: string;
+  importance: { [param: string]: number };
+  /** e.g. "random forest (200 trees) over 12 runs" */
+  method: string;
 }
 
 /** One column's drift test (monitoring/drift.py; Evidently's default method per column). */
