@@ -68,11 +68,13 @@ COMMANDS = [
     "reproduce",
     "export",
     "export script",
+    "export dvc",
+    "export airflow",
     "convert",
     "check",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
-CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
+CONVERT_COMMANDS = ["export script", "export dvc", "export airflow", "convert", "check"]  # what `python -m ...convert` offers
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
