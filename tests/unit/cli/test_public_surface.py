@@ -74,7 +74,8 @@ COMMANDS = [
     "check",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
-CONVERT_COMMANDS = ["export script", "export dvc", "export airflow", "convert", "check"]  # what `python -m ...convert` offers
+# what `python -m ...convert` offers
+CONVERT_COMMANDS = ["export script", "export dvc", "export airflow", "convert", "check"]
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
