@@ -43,7 +43,7 @@ def test_an_output_that_cannot_be_materialised_is_an_export_error(case, tmp_path
     ) as err:
         export(notebook, out, verify=False)
     assert "open file, a generator" in str(err.value)  # and what to do instead
-    assert not out.exists() or not [p for p in out.iterdir()]  # nothing half-written
+    assert not out.exists() or not list(out.iterdir())  # nothing half-written
 
 
 CELLS = [
