@@ -21,7 +21,7 @@ from mlops_jupyter.notebook.parameters import ParamSpec
 #: The first line of every file an export writes; only such a file is ever replaced.
 MARKER = "written by mlops-jupyter export"
 #: Runtime options the stage and task commands pass; a parameter of that name would shadow one.
-STAGE_OPTIONS = ("step", "data", "params", "inputs")
+STAGE_OPTIONS = ("step", "data", "params", "inputs", "check")
 
 
 @dataclass
@@ -118,23 +118,20 @@ def convert_for_export(
 
 
 def check_materialisable(root: Path, package: str, workdir: Path, kind: str, timeout: int) -> None:
-    """Run the package once with a throw-away step cache: every output gets pickled, so an
-    unmaterialisable one fails here, with the runtime's message, and not inside DVC or Airflow."""
-    cache = Path(tempfile.mkdtemp(prefix="mlops-export-cache-"))
+    """Run the package once with ``--check``: every output gets pickled, so an unmaterialisable
+    one fails here, with the runtime's message, and not inside DVC or Airflow; so does a step
+    that changes an input in place without returning it (a stage would lose the change)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", package, "--cache", str(cache)],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout * 10,
-            check=False,
-        )
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
+    done = subprocess.run(
+        [sys.executable, "-m", package, "--check"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout * 10,
+        check=False,
+    )
     if done.returncode != 0:
         errors = [ln for ln in done.stderr.splitlines() if ln.startswith("error: ")]
         detail = errors[-1].removeprefix("error: ") if errors else done.stderr.strip()[-600:]

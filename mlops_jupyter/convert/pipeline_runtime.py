@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
-import inspect
+import importlib
+import importlib.util
 import json
 import os
 import pickle
@@ -26,7 +27,11 @@ from pathlib import Path
 from typing import Any
 
 #: Keyword arguments of ``run()`` that are runtime options, not notebook parameters.
-OPTIONS = ("cache", "force", "executor", "scheduler", "report")
+OPTIONS = ("cache", "force", "executor", "scheduler", "report", "check", "load_outputs")
+# Values whose pickles change when merely shown or saved (renderer caches, canvases): a step
+# that draws or saves a figure is not taken to change it (the generated tests compare them by
+# type only, for the same reason).
+_STATEFUL = {"matplotlib", "seaborn", "PIL", "IPython", "ipywidgets"}
 #: What ``run_alone`` writes for a step without outputs (so later stages can depend on it).
 DONE_FILE = "done.json"
 
@@ -40,7 +45,7 @@ class Step:
     """One step of the pipeline: its function and what flows in and out of it."""
 
     name: str
-    function: Callable[..., Any]
+    function: str  # "package.steps.name", imported when the step runs (not when it is cached)
     inputs: tuple[tuple[str, str], ...] = ()  # (name, the step that produces it)
     params: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
@@ -89,9 +94,15 @@ def materialise(step: Step, values: Mapping[str, Any]) -> tuple[dict[str, bytes]
     return blobs, {name: _sha(blob) for name, blob in blobs.items()}
 
 
+def function_of(step: Step) -> Callable[..., Any]:
+    """The step's function (importing the steps module, and the notebook's libraries)."""
+    module, _, attribute = step.function.rpartition(".")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def call(step: Step, arguments: Mapping[str, Any]) -> dict[str, Any]:
     """Call the step's function and name its results."""
-    result = step.function(
+    result = function_of(step)(
         **{n: arguments[n] for n in [i for i, _ in step.inputs] + [*step.params]}
     )
     if not step.outputs:
@@ -101,31 +112,32 @@ def call(step: Step, arguments: Mapping[str, Any]) -> dict[str, Any]:
     return dict(zip(step.outputs, result))
 
 
-def graph(steps: Iterable[Step]) -> tuple[Step, ...]:
-    """The steps with their source hashes: each step's function and the module code around it
-    (imports, helpers, classes) but not the other steps, so editing one step re-runs only that
-    step and what comes after it."""
+def graph(module: str, steps: Iterable[Step]) -> tuple[Step, ...]:
+    """The steps of ``module`` (their functions as dotted paths) with their source hashes: each
+    step's function and the module code around it (imports, helpers, classes) but not the other
+    steps, so editing one step re-runs only that step and what comes after it. The module's file
+    is parsed, not imported: a fully cached run never imports the notebook's libraries."""
     steps = list(steps)
-    names = {s.function.__name__ for s in steps}
-    done = []
-    hashes: dict[str, dict[str, str]] = {}
-    for step in steps:
-        module = step.function.__module__
-        if module not in hashes:
-            tree = ast.parse(inspect.getsource(sys.modules[module]))
-            common = [
-                ast.dump(node)
-                for node in tree.body
-                if not (isinstance(node, ast.FunctionDef) and node.name in names)
-            ]
-            shared = _sha("\n".join(common).encode())
-            hashes[module] = {
-                node.name: _sha(f"{shared}\n{ast.dump(node)}".encode())
-                for node in tree.body
-                if isinstance(node, ast.FunctionDef)
-            }
-        done.append(replace(step, source=hashes[module][step.function.__name__]))
-    return tuple(done)
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise PipelineError(f"cannot find the steps module {module!r}")
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    names = {s.function for s in steps}
+    common = [
+        ast.dump(node)
+        for node in tree.body
+        if not (isinstance(node, ast.FunctionDef) and node.name in names)
+    ]
+    shared = _sha("\n".join(common).encode())
+    functions = {
+        node.name: _sha(f"{shared}\n{ast.dump(node)}".encode())
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+    return tuple(
+        replace(s, function=f"{module}.{s.function}", source=functions.get(s.function, shared))
+        for s in steps
+    )
 
 
 def _value_hash(value: Any) -> str:
@@ -218,6 +230,7 @@ def run_step(
         hit = cache.load(step.name, key)
         if hit is not None:
             return hit
+    function_of(step)  # imported before the clock starts: the line reports the step's own time
     start = time.perf_counter()
     values = call(step, arguments)
     seconds = time.perf_counter() - start
@@ -226,6 +239,24 @@ def run_step(
     if cache is not None:
         cache.save(outcome, key)
     return outcome
+
+
+def check_inputs_unchanged(
+    step: Step, arguments: Mapping[str, Any], hashes: Mapping[str, str]
+) -> None:
+    """Fail when ``step`` changed an input in place without returning it: run from files (a DVC
+    stage, an Airflow task, a cached step) the steps after it would not see the change."""
+    for name, producer in step.inputs:
+        value = arguments[name]
+        if name in step.outputs or type(value).__module__.split(".")[0] in _STATEFUL:
+            continue
+        if _sha(_dumps(step.name, name, value)) != hashes[name]:
+            raise PipelineError(
+                f"step {step.name!r} changes its input {name!r} (from step {producer!r}) in place "
+                "without returning it, so when steps run from files (a DVC stage, an Airflow "
+                "task, a cached step) the steps after it would not see the change; make the "
+                f"change in step {producer!r}, or merge the two steps"
+            )
 
 
 def report_line(outcome: Outcome) -> None:
@@ -243,10 +274,15 @@ def execute(
     executor: str = "local",
     scheduler: str | None = None,
     report: bool | None = None,
+    check: bool = False,
+    load_outputs: bool = True,
 ) -> dict[str, Any]:
     """Run the graph on the namespace ``ns`` (the parameters); return it with every output.
 
-    Without a cache, an executor or ``force`` the steps are plain calls, as in the notebook.
+    Without a cache, an executor, ``force`` or ``check`` the steps are plain calls, as in the
+    notebook. ``check`` fails on a step that changes an input in place without returning it.
+    ``load_outputs=False`` leaves cached outputs no later step needs out of ``ns`` (the command
+    line, which returns nothing, so a fully cached run imports none of the notebook's libraries).
     """
     forced = downstream(graph, force)
     if executor not in ("local", "dask"):
@@ -255,7 +291,7 @@ def execute(
         report = cache is not None or executor != "local" or bool(forced)
     if executor == "dask":
         return _execute_dask(graph, ns, cache, forced, scheduler, report)
-    if cache is None and not forced and not report:
+    if cache is None and not forced and not report and not check:
         for step in graph:
             if step.name == stop_before:
                 return ns
@@ -263,17 +299,34 @@ def execute(
         return ns
     store = Cache(cache) if cache is not None else None
     outcomes: dict[str, Outcome] = {}
+    pending: dict[
+        str, bytes
+    ] = {}  # cached outputs, unpickled only when a step or caller needs them
     for step in graph:
         if step.name == stop_before:
-            return ns
+            break
         hashes = {n: outcomes[p].hashes[n] for n, p in step.inputs}
-        outcome = run_step(step, ns, hashes, store, step.name in forced)
+        hit = None
+        if store is not None and step.name not in forced:
+            hit = store.load(step.name, step_key(step, ns, hashes))
+        if hit is None:
+            for name, _ in step.inputs:  # unpickled only for a step that runs
+                if name in pending:
+                    ns[name] = pickle.loads(pending.pop(name))
+        outcome = hit or run_step(step, ns, hashes, store, True)
+        if check and outcome.values is not None:
+            check_inputs_unchanged(step, ns, hashes)
         outcomes[step.name] = outcome
         if outcome.values is None:
-            outcome.values = {n: pickle.loads(b) for n, b in outcome.blobs.items()}
-        ns.update(outcome.values)
+            pending.update(outcome.blobs)
+        else:
+            ns.update(outcome.values)
+            for name in outcome.values:
+                pending.pop(name, None)
         if report:
             report_line(outcome)
+    if load_outputs:
+        ns.update({n: pickle.loads(b) for n, b in pending.items()})
     return ns
 
 
@@ -435,6 +488,12 @@ def option_parser(parameters: Iterable[str], prog: str | None = None) -> argpars
         "the Dask scheduler, e.g. tcp://host:8786 (default: a local cluster)",
         metavar="ADDRESS",
     )
+    option(
+        "check",
+        "run every step, materialise every output and fail on a step that changes an input in "
+        "place without returning it (what export does before writing a DVC or Airflow pipeline)",
+        action="store_true",
+    )
     option("step", "run only step NAME, reading and writing files under --data", metavar="NAME")
     option(
         "data",
@@ -471,8 +530,9 @@ def main(argv: list[str] | None, pipeline: Any, parse_params: Callable[..., dict
             return 0
         for name in ("step", "data", "params", "inputs"):
             opts.pop(name, None)
-        report = {} if "report" in pipeline.PARAMETERS else {"report": True}
-        pipeline.run(**params, **opts, **report)
+        extra = {"report": True, "load_outputs": False}  # unless a parameter has the name
+        extra = {k: v for k, v in extra.items() if k not in pipeline.PARAMETERS}
+        pipeline.run(**params, **opts, **extra)
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -34,9 +34,9 @@ def producers(plan: Plan) -> dict[str, dict[str, str]]:
 def graph_source(plan: Plan, order: list[Block]) -> str:
     """``GRAPH``: one ``runtime.Step`` per step, in dependency order."""
     made = producers(plan)
-    lines = ["GRAPH = runtime.graph(", "    ["]
+    lines = ["GRAPH = runtime.graph(", '    __package__ + ".steps",', "    ["]
     for block in order:
-        args = [repr(block.name), f"steps.{block.name}"]
+        args = [repr(block.name), repr(block.name)]
         inputs = tuple((n, made[block.name][n]) for n in block.inputs if n in made[block.name])
         for field, value in (
             ("inputs", inputs),

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from mlops_jupyter.convert.export_dvc import export_dvc
+from mlops_jupyter.errors import NotebookError
 from tests.support.corpus import CORPUS_DIR
 from tests.support.pipelines import (
     CONVERTING,
@@ -26,7 +27,12 @@ from tests.support.pipelines import (
     step_lines,
 )
 
-FAST = {"multi_io"}  # the rest of the corpus runs with -m slow
+FAST = {"multi_io", "classes"}  # the rest of the corpus runs with -m slow
+# Notebooks that convert but cannot run from files: the export says why, and writes nothing.
+REFUSED = {
+    "classes": "step 'transact' changes its input 'alice' (from step 'open_accounts') in place "
+    "without returning it",
+}
 NOTEBOOKS = [pytest.param(n, marks=[] if n in FAST else [pytest.mark.slow]) for n in CONVERTING]
 
 
@@ -36,6 +42,8 @@ def dvc_export(tmp_path_factory):
     made = {}
 
     def get(name):
+        if isinstance(made.get(name), Exception):
+            raise made[name]
         if name not in made:
             root = tmp_path_factory.mktemp(f"dvc-{name}")
             (root / "notebooks").mkdir()
@@ -45,7 +53,12 @@ def dvc_export(tmp_path_factory):
             repo.mkdir()
             git(repo, "init", "-q")
             assert dvc(repo, "init", "-q").returncode == 0
-            made[name] = (repo, export_dvc(notebook, repo))
+            try:
+                made[name] = (repo, export_dvc(notebook, repo))
+            except NotebookError as err:
+                made[name] = err
+                assert not (repo / "dvc.yaml").exists() and not (repo / name).exists()
+                raise
         return made[name]
 
     return get
@@ -62,6 +75,10 @@ def _set_param(repo, param, value):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_dvc_repro_reproduces_the_notebook_and_reruns_only_downstream_stages(name, dvc_export):
+    if name in REFUSED:
+        with pytest.raises(NotebookError, match=re.escape(REFUSED[name])):
+            dvc_export(name)
+        return
     repo, result = dvc_export(name)
     assert (repo / "dvc.yaml").read_text().startswith("# written by mlops-jupyter export dvc")
     assert "dvc repro" in (repo / "README.md").read_text()
@@ -104,7 +121,7 @@ def _experiment(repo, package):
     assert alpha.stdout.strip() == "0.9", alpha.stderr
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", [p for p in NOTEBOOKS if p.values[0] not in REFUSED])
 def test_step_cache_skips_every_step_then_reruns_exactly_the_downstream_ones(
     name, dvc_export, tmp_path
 ):
