@@ -91,10 +91,10 @@ def _register_pipeline_exports(
 
 
 def _export_pipeline(args: argparse.Namespace) -> int:
-    from mlops_jupyter.convert import export_airflow, export_dvc
+    from mlops_jupyter.convert.export_airflow import export_airflow
+    from mlops_jupyter.convert.export_dvc import export_dvc
 
-    export = export_dvc.export_dvc if args.tool == "dvc" else export_airflow.export_airflow
-    result = export(
+    result = (export_dvc if args.tool == "dvc" else export_airflow)(
         args.notebook,
         args.output,
         package=args.package,

@@ -36,32 +36,16 @@ REFUSED = {
 NOTEBOOKS = [pytest.param(n, marks=[] if n in FAST else [pytest.mark.slow]) for n in CONVERTING]
 
 
-@pytest.fixture(scope="session")
-def dvc_export(tmp_path_factory):
-    """``get(name)``: the notebook exported into a fresh git + DVC repository (made once)."""
-    made = {}
-
-    def get(name):
-        if isinstance(made.get(name), Exception):
-            raise made[name]
-        if name not in made:
-            root = tmp_path_factory.mktemp(f"dvc-{name}")
-            (root / "notebooks").mkdir()
-            notebook = root / "notebooks" / f"{name}.ipynb"
-            shutil.copy(CORPUS_DIR / f"{name}.ipynb", notebook)
-            repo = root / "repo"
-            repo.mkdir()
-            git(repo, "init", "-q")
-            assert dvc(repo, "init", "-q").returncode == 0
-            try:
-                made[name] = (repo, export_dvc(notebook, repo))
-            except NotebookError as err:
-                made[name] = err
-                assert not (repo / "dvc.yaml").exists() and not (repo / name).exists()
-                raise
-        return made[name]
-
-    return get
+def _export(name, root):
+    """The notebook exported into a fresh git + DVC repository under ``root``."""
+    (root / "notebooks").mkdir()
+    notebook = root / "notebooks" / f"{name}.ipynb"
+    shutil.copy(CORPUS_DIR / f"{name}.ipynb", notebook)
+    repo = root / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    assert dvc(repo, "init", "-q").returncode == 0
+    return repo, export_dvc(notebook, repo)
 
 
 def _set_param(repo, param, value):
@@ -74,12 +58,25 @@ def _set_param(repo, param, value):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_dvc_repro_reproduces_the_notebook_and_reruns_only_downstream_stages(name, dvc_export):
+def test_export_dvc_reproduces_the_notebook_and_both_caches_rerun_only_downstream_steps(
+    name, tmp_path
+):
     if name in REFUSED:
         with pytest.raises(NotebookError, match=re.escape(REFUSED[name])):
-            dvc_export(name)
+            _export(name, tmp_path)
+        assert not (tmp_path / "repo" / "dvc.yaml").exists()
+        assert not (tmp_path / "repo" / name).exists()
         return
-    repo, result = dvc_export(name)
+    repo, result = _export(name, tmp_path)  # one export serves every assertion below
+    _step_cache(name, repo, result, tmp_path / "cache")
+    if name == "multi_io":
+        _inside_the_export(repo, result, tmp_path)
+    _dvc(name, repo, result)
+
+
+def _dvc(name, repo, result):
+    """dvc repro gives the notebook's values, dvc status is clean, a parameter change re-runs
+    exactly the stages downstream of it."""
     assert (repo / "dvc.yaml").read_text().startswith("# written by mlops-jupyter export dvc")
     assert "dvc repro" in (repo / "README.md").read_text()
     done = dvc(repo, "repro")
@@ -121,16 +118,14 @@ def _experiment(repo, package):
     assert alpha.stdout.strip() == "0.9", alpha.stderr
 
 
-@pytest.mark.parametrize("name", [p for p in NOTEBOOKS if p.values[0] not in REFUSED])
-def test_step_cache_skips_every_step_then_reruns_exactly_the_downstream_ones(
-    name, dvc_export, tmp_path
-):
-    repo, result = dvc_export(name)
-    cache = tmp_path / "cache"
+def _step_cache(name, repo, result, cache):
+    """The package's own cache skips every step on a second run and re-runs exactly the
+    downstream ones after a parameter change."""
+    cache.mkdir()
 
     def package(*args):
         command = [sys.executable, "-m", result.package, "--cache", str(cache), *args]
-        done = run(command, tmp_path, repo)
+        done = run(command, cache, repo)
         assert done.returncode == 0, done.stderr
         return step_lines(done.stderr)
 
@@ -149,8 +144,8 @@ def test_step_cache_skips_every_step_then_reruns_exactly_the_downstream_ones(
         assert first in ran and ran <= set(result.stages)
 
 
-def test_generated_tests_pass_inside_the_export_and_run_accepts_a_cache(dvc_export, tmp_path):
-    repo, result = dvc_export("multi_io")
+def _inside_the_export(repo, result, tmp_path):
+    """The generated tests pass inside the export; run(cache=DIR) caches from Python too."""
     tests = run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{result.package}/tests"],
         repo,
