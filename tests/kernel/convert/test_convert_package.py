@@ -56,6 +56,7 @@ def test_steps_are_typed_functions_with_explicit_returns(package):
         "__init__.py",
         "__main__.py",
         "pipeline.py",
+        "runtime.py",
         "steps.py",
         "tests/__init__.py",
         "tests/_support.py",

@@ -89,6 +89,8 @@ COMMANDS = [
     "export",
     "export script",
     "export module",
+    "export dvc",
+    "export airflow",
     "convert",
     "check",
     "models",
@@ -102,12 +104,15 @@ COMMANDS = [
     "report",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
+# what `python -m ...convert` offers
 CONVERT_COMMANDS = [
     "export script",
     "export module",
+    "export dvc",
+    "export airflow",
     "convert",
     "check",
-]  # what `python -m ...convert` offers
+]
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
