@@ -9,6 +9,9 @@ import {
   ICompareReply,
   IJob,
   IMetricsReply,
+  IModelDetail,
+  IRegisteredModel,
+  IRunModel,
   IOutputReply,
   IParametersReply,
   IRunDetail,
@@ -33,6 +36,25 @@ export class MlopsClient {
 
   listRuns(query: IRunsQuery): Promise<IRunsPage> {
     return this._json<IRunsPage>('runs', { query: { ...query } });
+  }
+
+  listModels(): Promise<{ models: IRegisteredModel[] }> {
+    return this._json<{ models: IRegisteredModel[] }>('models');
+  }
+
+  getModel(name: string): Promise<IModelDetail> {
+    return this._json<IModelDetail>(`models/${encodeURIComponent(name)}`);
+  }
+
+  setModelAlias(name: string, alias: string, version: number, force = false): Promise<IModelDetail> {
+    return this._json<IModelDetail>(`models/${encodeURIComponent(name)}/aliases`, {
+      method: 'POST',
+      body: { alias, version, force }
+    });
+  }
+
+  runModels(runId: string): Promise<{ models: IRunModel[] }> {
+    return this._json<{ models: IRunModel[] }>(`runs/${runId}/models`);
   }
 
   getRun(runId: string): Promise<IRunDetail> {

@@ -8,7 +8,7 @@ import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { MlopsClient } from './api';
-import { CompareWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
+import { CompareWidget, ModelsWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
 import { CommandIDs, PANEL_ID, PLUGIN_ID } from './tokens';
 
 const runsIcon = new LabIcon({
@@ -75,6 +75,10 @@ function addRunCommands(app: JupyterFrontEnd, model: PanelModel, labShell: ILabS
       const content = new RunDetailWidget(model, runId, () => close());
       close = openView(`run-${runId}`, `Run: ${String(args.name ?? runId.slice(0, 8))}`, content);
     }
+  });
+  app.commands.addCommand(CommandIDs.openModels, {
+    label: 'Show Registered Models',
+    execute: () => void openView('models', 'Models', new ModelsWidget(model))
   });
   app.commands.addCommand(CommandIDs.compare, {
     label: 'Compare Runs',
@@ -176,6 +180,7 @@ function activate(
   addNotebookActions(app, model, tracker, palette);
   palette?.addItem({ command: CommandIDs.openRuns, category });
   palette?.addItem({ command: CommandIDs.refresh, category });
+  palette?.addItem({ command: CommandIDs.openModels, category });
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {

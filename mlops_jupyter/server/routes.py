@@ -12,6 +12,12 @@ from mlops_jupyter.server.artifact_handlers import (
     TablePreviewHandler,
 )
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.model_handlers import (
+    ModelAliasHandler,
+    ModelHandler,
+    ModelsHandler,
+    RunModelsHandler,
+)
 from mlops_jupyter.server.run_handlers import (
     CompareHandler,
     MetricsHandler,
@@ -24,6 +30,7 @@ from mlops_jupyter.server.run_handlers import (
 NAMESPACE = "mlops-jupyter"
 RUN_ID = r"(?P<run_id>[0-9a-f]{32})"
 SHA256 = r"(?P<sha256>[0-9a-f]{64})"
+MODEL = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.%\- ]*)"  # a registered model name, URL-quoted
 
 
 class CapabilitiesHandler(BaseHandler):
@@ -79,5 +86,10 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/conversions", action_handler("convert")),
         (f"{ns}/jobs/(?P<job_id>[0-9a-f]{{32}})", JobHandler),
         (f"{ns}/compare", CompareHandler),
+        (f"{ns}/models", ModelsHandler),
+        (f"{ns}/models/{MODEL}", ModelHandler),
+        (f"{ns}/models/{MODEL}/aliases", ModelAliasHandler),
+        (f"{ns}/models/{MODEL}/aliases/(?P<alias>[A-Za-z][A-Za-z0-9_%-]*)", ModelAliasHandler),
+        (f"{run}/models", RunModelsHandler),
         (f"{ns}/.*", NotFoundHandler),
     ]
