@@ -7,6 +7,7 @@ import re
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code
+from mlops_jupyter.convert.model_hook import main_source
 from mlops_jupyter.convert.plan import Block, Plan
 from mlops_jupyter.convert.script import cell_header, module_only_statements
 from mlops_jupyter.notebook.parameters import ParamSpec
@@ -151,9 +152,7 @@ def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str, package: 
             f"Run the pipeline converted from {notebook}.",
             prog=f"python -m {package}" if package else None,
         ),
-        "def main(argv: list[str] | None = None) -> int:\n"
-        '    """Command-line entry: parse the parameters, run the pipeline, return 0."""\n'
-        "    run(**_parse_args(argv))\n    return 0",
+        main_source([n for b in order for n in b.outputs], f"pipeline {package or notebook}"),
         'if __name__ == "__main__":\n    raise SystemExit(main())',
     ]
     return "\n\n\n".join(s.strip("\n") for s in out) + "\n"
