@@ -37,6 +37,7 @@
     │   └── RunCancelledError            the job was cancelled and its kernel stopped
     ├── KernelStartError                 a kernel could not be started, even after retries
     ├── UnknownKernelError               (LookupError) no installed kernelspec has that name
+    ├── RestoreConflictError             (ValueError) `runs inputs --restore` would overwrite
     ├── ModelNotFoundError               (LookupError) unknown model, version, alias or run model
     ├── ModelURIError                    (ValueError) a model URI we cannot parse
     ├── ModelFlavorError                 (ValueError) an object no flavour can log
@@ -489,6 +490,18 @@ class RunIdTooShortError(RunNotFoundError):
 
 class MigrationRefusedError(StoreError):
     """`store migrate` refused because processes of the older version are still writing."""
+
+
+class RestoreConflictError(MlopsJupyterError, ValueError):
+    """`runs inputs --restore` would replace a different file already in the folder."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        ValueError.__init__(
+            self,
+            f"{path} already exists with other content; restore into an empty folder, or give "
+            "--force to replace it",
+        )
 
 
 class ModelNotFoundError(MlopsJupyterError, LookupError):

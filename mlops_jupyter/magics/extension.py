@@ -206,7 +206,8 @@ class TrackingMagics(Magics):
 
     @line_magic
     def runs(self, line: str) -> Any:
-        """%runs [--experiment E] [--filter F] [--limit N] | %runs show ID | %runs compare A B."""
+        """%runs [--experiment E] [--filter F] [--limit N] | %runs show ID | %runs compare A B |
+        %runs diff A B."""
         from mlops_jupyter.errors import MlopsJupyterError
         from mlops_jupyter.magics import widgets
 

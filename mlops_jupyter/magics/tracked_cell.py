@@ -31,6 +31,7 @@ from mlops_jupyter.magics.history import (
     read_code_cells,
     source_hash,
 )
+from mlops_jupyter.magics.lineage_cell import recorded_inputs
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
@@ -200,7 +201,10 @@ class TrackedCell:
         capture = OutputCapture(self.shell) if self.options.capture and self.run else None
         result: list[Any] = []
         try:
-            with capture if capture is not None else contextlib.nullcontext():
+            with (
+                capture if capture is not None else contextlib.nullcontext(),
+                recorded_inputs(self, capture, result),  # data lineage: magics/lineage_cell.py
+            ):
                 yield result
         except BaseException as exc:
             self.fail(exc)

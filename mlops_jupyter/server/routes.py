@@ -12,6 +12,7 @@ from mlops_jupyter.server.artifact_handlers import (
     TablePreviewHandler,
 )
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.diff_handlers import DiffHandler
 from mlops_jupyter.server.model_handlers import (
     ModelAliasHandler,
     ModelHandler,
@@ -86,6 +87,7 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/conversions", action_handler("convert")),
         (f"{ns}/jobs/(?P<job_id>[0-9a-f]{{32}})", JobHandler),
         (f"{ns}/compare", CompareHandler),
+        (f"{ns}/diff", DiffHandler),
         (f"{ns}/models", ModelsHandler),
         (f"{ns}/models/{MODEL}", ModelHandler),
         (f"{ns}/models/{MODEL}/aliases", ModelAliasHandler),

@@ -41,6 +41,7 @@ ROUTES = [
     "conversions",
     "jobs/{job_id}",
     "compare",
+    "diff",
     "models",
     "models/{name}",
     "models/{name}/aliases",
@@ -57,6 +58,8 @@ INTERFACES = [
     "ICapabilities",
     "ICompareField",
     "ICompareReply",
+    "IDiffReply",
+    "IDifference",
     "IJob",
     "IMetricSeries",
     "IMetricsReply",
@@ -234,6 +237,9 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     compared = await expect("compare", "GET", "compare", 200, run_ids=f"{run},{other}")
     assert_fields(compared, "ICompareReply")
     assert_fields(compared["fields"][0], "ICompareField")
+    diffed = await expect("diff", "GET", "diff", 200, run_ids=f"{run},{other}")
+    assert_fields(diffed, "IDiffReply")
+    assert_fields(diffed["differences"][0], "IDifference")
     listed_models = await expect("models", "GET", "models", 200)
     assert_fields(listed_models["models"][0], "IRegisteredModel")
     detail = await expect("models/{name}", "GET", "models/churn", 200)

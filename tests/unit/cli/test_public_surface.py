@@ -73,6 +73,8 @@ COMMANDS = [
     "runs show",
     "runs compare",
     "runs rm",
+    "runs inputs",
+    "runs diff",
     "store",
     "store info",
     "store migrate",
@@ -83,6 +85,7 @@ COMMANDS = [
     "reproduce",
     "export",
     "export script",
+    "export module",
     "convert",
     "check",
     "models",
@@ -94,7 +97,12 @@ COMMANDS = [
     "models serve",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
-CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
+CONVERT_COMMANDS = [
+    "export script",
+    "export module",
+    "convert",
+    "check",
+]  # what `python -m ...convert` offers
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
@@ -103,9 +111,11 @@ ENV_VARIABLES = [
     "MLOPS_JUPYTER_EXPERIMENT",
     "MLOPS_JUPYTER_FLUSH_INTERVAL",
     "MLOPS_JUPYTER_HEARTBEAT_TIMEOUT",
+    "MLOPS_JUPYTER_INPUT_HASH_MAX",
     "MLOPS_JUPYTER_KERNEL_DEBUGGER",
     "MLOPS_JUPYTER_NOTEBOOK",
     "MLOPS_JUPYTER_PARENT_RUN",
+    "MLOPS_JUPYTER_SNAPSHOT_MAX",
     "MLOPS_JUPYTER_SPOOL",
     "MLOPS_JUPYTER_STORE",
     "MLOPS_JUPYTER_STORE_TIMEOUT",
