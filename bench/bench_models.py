@@ -147,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--write", help="also write the tables to this markdown file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -162,7 +163,7 @@ def main() -> None:
                 True,
             )
         ]
-        print_table("Log, register, load", rows, "MLflow (SQLite store)")
+        life = print_table("Log, register, load", rows, "MLflow (SQLite store)")
         env = {
             **os.environ,
             "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
@@ -237,9 +238,20 @@ def main() -> None:
                     False,
                 ),
             ]
-        print_table(
+        serving = print_table(
             "Serving (same model, same machine)", srows, "mlflow models serve --env-manager local"
         )
+    if args.write:
+        import platform
+
+        import mlflow
+
+        footer = (
+            f"One `python bench/bench_models.py --repeat {args.repeat} --requests "
+            f"{args.requests}` run; Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+            f"mlflow {mlflow.__version__}. Ratio > 1: mlops-jupyter is better."
+        )
+        Path(args.write).write_text(f"{life}\n\n{serving}\n\n{footer}\n")
 
 
 if __name__ == "__main__":
