@@ -58,6 +58,7 @@ PUBLIC_NAMES = [
     "get_model_version",
     "get_registered_model",
     "load_model",
+    "log_fitted_models",
     "log_model",
     "model_versions",
     "models",
