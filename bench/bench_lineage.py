@@ -250,6 +250,11 @@ def main() -> None:
     raw = "raw (ms): " + ", ".join(
         f"{k}={v:.2f}" for k, v in rerun.items() if k not in ("rerun_read_mb",)
     )
+    raw += (
+        f"; bytes the re-run read: {rerun['rerun_read_mb'] * 1e6:,.0f} (shown as at least 0.001"
+        f" MB); sha256sum ran at {big_mb / sum_hash:,.0f} MB/s (the machine's load: compare"
+        " ratios)"
+    )
     print(raw)
     if write:
         write.write_text(

@@ -9,3 +9,4 @@ py=${PYTHON:-.venv/bin/python}
 "$py" bench/bench_export.py --markdown-out bench/EXPORT.md
 "$py" bench/bench_sweep.py --write bench/SWEEP.md
 "$py" bench/bench_panel.py --out bench/PANEL.md
+"$py" bench/bench_lineage.py --gib 1 --write bench/LINEAGE.md
