@@ -46,6 +46,7 @@ class TrackOptions:
     metrics: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     capture: bool = True
+    models: bool = True  # log fitted models the cell assigns (--no-models: off)
 
 
 def warn(message: str) -> None:
@@ -243,6 +244,8 @@ class TrackedCell:
         if run is None:
             return
         guarded("recording metrics", lambda: self._log_metrics(run))
+        if self.options.models:
+            guarded("logging models", lambda: self._log_models(run))
         if capture is not None:
             if _is_dataframe(result):
                 capture.add_table(result)
@@ -264,6 +267,11 @@ class TrackedCell:
                     f"--metrics {name}: {type(ns[name]).__name__} {ns[name]!r:.60} is not a "
                     "number; it was not recorded (log text with set_tag)"
                 )
+
+    def _log_models(self, run: tracking.Run) -> None:
+        from mlops_jupyter.models.autolog import log_assigned_models
+
+        log_assigned_models(run, self.shell.user_ns, self.names.assigns)
 
     def _log_outputs(self, run: tracking.Run, capture: OutputCapture) -> None:
         for i, figure in enumerate(capture.figures):

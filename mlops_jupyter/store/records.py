@@ -6,7 +6,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-RUN_STATUSES = ("running", "finished", "failed", "killed")
+#: "pruned": stopped early by an adaptive search (sweep --optuna --prune); no schema change
+#: (the status column is free text of up to 16 characters)
+RUN_STATUSES = ("running", "finished", "failed", "killed", "pruned")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,20 @@ PUBLIC_NAMES = [
     "start_run",
     "sweep_notebook",
     "unload_ipython_extension",
+    # models (issue 13)
+    "alias_history",
+    "delete_model_alias",
+    "delete_model_tag",
+    "get_model_version",
+    "get_registered_model",
+    "load_model",
+    "log_model",
+    "model_versions",
+    "models",
+    "register_model",
+    "set_model_alias",
+    "set_model_description",
+    "set_model_tag",
 ]
 JUPYTER_HOOKS = ["_jupyter_labextension_paths", "_jupyter_server_extension_points"]
 COMMANDS = [
@@ -70,6 +84,13 @@ COMMANDS = [
     "export script",
     "convert",
     "check",
+    "models",
+    "models ls",
+    "models show",
+    "models register",
+    "models alias",
+    "models predict",
+    "models serve",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
 CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
