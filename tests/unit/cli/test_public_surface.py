@@ -72,6 +72,8 @@ COMMANDS = [
     "runs show",
     "runs compare",
     "runs rm",
+    "runs inputs",
+    "runs diff",
     "store",
     "store info",
     "store migrate",
