@@ -313,6 +313,6 @@ def test_differences_tab_lists_what_differs_between_two_runs(page, lab):
     table = view.locator(".jp-mlops-DifferencesView")
     expect(table.locator('tr[data-kind="param"][data-key="lr"]')).to_be_visible(timeout=15_000)
     expect(table.locator('tr[data-kind="metric"]').first).to_contain_text("Δ")
+    screenshot(page, "differences")
     view.locator('button[role="tab"]', has_text="Side by side").click()
     expect(view.locator('tr.jp-mlops-differs[data-param="lr"]')).to_be_visible()
-    screenshot(page, "differences")
