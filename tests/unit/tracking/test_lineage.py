@@ -163,3 +163,29 @@ def test_a_cell_reading_very_many_files_keeps_the_first_and_says_so(monkeypatch)
         problems = record_reads(run, reads)
     assert [i["path"] for i in mj.get_run(run.run_id).inputs] == ["f0.txt", "f1.txt"]
     assert problems == ["more than 2 files read: the first are kept"]
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_inputs_and_snapshots_round_trip_on_both_backends(
+    backend, request, tmp_path, capsys, monkeypatch
+):
+    from mlops_jupyter.store import RunStore
+
+    url = (
+        str(tmp_path / "s" / "runs.db")
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    monkeypatch.setenv("MLOPS_JUPYTER_BLOBS", str(tmp_path / "blobs"))  # the CLI's blobs too
+    store = RunStore(url)
+    data = _csv(Path("data/train.csv"), "x\n1\n")
+    with mj.start_run("rt", store=store) as run:
+        run.log_input(data, snapshot=True)
+    (entry,) = store.get_run(run.run_id).inputs
+    assert entry["path"] == "data/train.csv" and entry["snapshot"] == entry["sha256"]
+    assert store.read_artifact(entry["snapshot"]) == b"x\n1\n"
+    assert main(["--store", url, "runs", "inputs", run.run_id, "--restore", "out"]) == 0
+    assert Path("out/data/train.csv").read_bytes() == b"x\n1\n"
+    store.dispose()
