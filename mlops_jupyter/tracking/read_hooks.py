@@ -107,8 +107,8 @@ class Reads:
                 read = self.files[path] = Read(path, reader)
             elif read.reader == "open" and reader != "open":
                 read.reader = reader  # the specific reader names the format better
-            fingerprint = fingerprint_if_frame(result)
-            if fingerprint is not None:
+            fingerprint = None if read.frames else fingerprint_if_frame(result)
+            if fingerprint is not None:  # once per file: a loop re-reading it pays once
                 read.frames.append(fingerprint)
         except Exception as err:
             self.problems.append(f"{reader}: {type(err).__name__}: {err}")
