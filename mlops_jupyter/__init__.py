@@ -16,6 +16,8 @@ _EXPORTS = {
     "RunStore": "store",
     "open_store": "store",
     "RunRecord": "store.records",
+    "drift": "monitoring.drift",
+    "check_metrics": "monitoring.gates",
     **dict.fromkeys(("Run", "active_run", "end_run", "start_run"), "tracking.run"),
     **dict.fromkeys(("run_notebook", "sweep_notebook", "reproduce_run"), "execution"),
     **dict.fromkeys(
@@ -75,6 +77,8 @@ if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
         set_model_tag,
     )
     from mlops_jupyter.models.saving import log_model
+    from mlops_jupyter.monitoring.drift import drift
+    from mlops_jupyter.monitoring.gates import check_metrics
     from mlops_jupyter.store import RunStore, open_store
     from mlops_jupyter.store.records import RunRecord
     from mlops_jupyter.tracking.fluent import (

@@ -8,6 +8,7 @@ import {
   ICapabilities,
   ICompareReply,
   IDiffReply,
+  IDriftReport,
   IJob,
   IMetricsReply,
   IOutputReply,
@@ -62,6 +63,10 @@ export class MlopsClient {
 
   diffRuns(runA: string, runB: string): Promise<IDiffReply> {
     return this._json<IDiffReply>('diff', { query: { run_ids: `${runA},${runB}` } });
+  }
+
+  getDrift(runId: string, baseline: string): Promise<IDriftReport> {
+    return this._json<IDriftReport>(`runs/${runId}/drift`, { query: { baseline } });
   }
 
   async getArtifactBlob(runId: string, sha256: string): Promise<Blob> {

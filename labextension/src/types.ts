@@ -188,3 +188,42 @@ export interface IParametersReply {
   notebook_path: string | null;
   parameters: IParameterSpec[];
 }
+
+/** One column's drift test (monitoring/drift.py; Evidently's default method per column). */
+export interface IDriftColumn {
+  table: string;
+  column: string;
+  kind: 'numerical' | 'categorical';
+  method: string;
+  /** null when the test gave no finite number */
+  statistic: number | null;
+  threshold: number;
+  drifted: boolean;
+}
+
+/** A table or column that is new, missing or retyped in the run against the baseline. */
+export interface ISchemaChange {
+  table: string;
+  column: string | null;
+  change: string;
+  baseline: string | null;
+  current: string | null;
+}
+
+/** Per table: how many columns were tested and drifted, and the dataset-drift verdict. */
+export interface IDriftTable {
+  table: string;
+  tested: number;
+  drifted: number;
+  share: number;
+  dataset_drift: boolean;
+}
+
+export interface IDriftReport {
+  run_id: string;
+  baseline_run_id: string;
+  columns: IDriftColumn[];
+  schema: ISchemaChange[];
+  skipped: { table: string; column: string; reason: string }[];
+  tables: IDriftTable[];
+}

@@ -42,6 +42,7 @@ ROUTES = [
     "jobs/{job_id}",
     "compare",
     "diff",
+    "runs/{run_id}/drift",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -54,6 +55,9 @@ INTERFACES = [
     "ICompareReply",
     "IDiffReply",
     "IDifference",
+    "IDriftColumn",
+    "IDriftReport",
+    "IDriftTable",
     "IJob",
     "IMetricSeries",
     "IMetricsReply",
@@ -65,6 +69,7 @@ INTERFACES = [
     "IRunDetail",
     "IRunsPage",
     "IRunsQuery",
+    "ISchemaChange",
     "ITablePreview",
 ]
 
@@ -219,6 +224,16 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     diffed = await expect("diff", "GET", "diff", 200, run_ids=f"{run},{other}")
     assert_fields(diffed, "IDiffReply")
     assert_fields(diffed["differences"][0], "IDifference")
+    drift = await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 200, baseline=run)
+    assert_fields(drift, "IDriftReport")
+    assert_fields(drift["columns"][0], "IDriftColumn")
+    assert_fields(drift["tables"][0], "IDriftTable")
+    assert drift["columns"][0]["drifted"] is False  # a run against itself
+    no_profile = await expect(
+        "runs/{run_id}/drift", "GET", f"runs/{other}/drift", 404, baseline=run
+    )
+    assert "has no data profiles" in no_profile["message"]
+    await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 400)  # no baseline
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
     assert seen == set(ROUTES), sorted(set(ROUTES) - seen)

@@ -5,6 +5,8 @@ import { formatNumber, formatValue } from '../format';
 import { useAsyncEffect, useServices } from '../hooks';
 import { ArtifactImage } from './artifact-view';
 import { CompareTabs, DifferencesView } from './differences-view';
+import { DriftView } from './drift-view';
+import { GateBadge } from './gate-badge';
 import { MetricChart } from './metric-chart';
 import { StatusBadge } from './status-badge';
 
@@ -64,7 +66,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
               <th />
               {c.runs.map(r => (
                 <th key={r.run_id} data-run-id={r.run_id}>
-                  <StatusBadge status={r.status} /> {r.name}
+                  <StatusBadge status={r.status} /> <GateBadge tags={r.tags} /> {r.name}
                   <div className="jp-mlops-muted">{r.run_id.slice(0, 8)}</div>
                 </th>
               ))}
@@ -139,6 +141,10 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
           ))}
         </section>
       )}
+      <section>
+        <h3>Drift</h3>
+        <DriftView runs={c.runs} />
+      </section>
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { KeyValueTable } from './kv-table';
 import { MetricChart } from './metric-chart';
 import { ProvenanceView } from './provenance-view';
 import { RunActions } from './run-actions';
+import { GateBadge } from './gate-badge';
 import { StatusBadge } from './status-badge';
 
 export interface IRunDetailProps {
@@ -61,6 +62,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
     <div className="jp-mlops-RunDetail" data-run-id={r.run_id}>
       <div className="jp-mlops-RunDetail-header">
         <StatusBadge status={r.status} />
+        <GateBadge tags={r.tags} />
         <h2 className="jp-mlops-RunDetail-name">{r.name}</h2>
         <span className="jp-mlops-muted">{r.run_id}</span>
       </div>

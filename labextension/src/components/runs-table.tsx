@@ -3,6 +3,7 @@ import * as React from 'react';
 
 import { basename, formatDuration, formatNumber, formatTime, formatValue } from '../format';
 import { IRun } from '../types';
+import { GateBadge } from './gate-badge';
 import { StatusBadge } from './status-badge';
 
 export const ROW_HEIGHT = 26;
@@ -19,7 +20,17 @@ export interface IColumn {
 
 export function baseColumns(): IColumn[] {
   return [
-    { id: 'status', label: 'Status', width: 76, render: r => <StatusBadge status={r.status} /> },
+    {
+      id: 'status',
+      label: 'Status',
+      width: 76,
+      render: r => (
+        <>
+          <StatusBadge status={r.status} />
+          <GateBadge tags={r.tags} />
+        </>
+      )
+    },
     { id: 'name', label: 'Name', width: 140, render: r => r.name, title: r => r.name },
     { id: 'experiment', label: 'Experiment', width: 90, render: r => r.experiment, title: r => r.experiment },
     {

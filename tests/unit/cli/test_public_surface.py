@@ -28,6 +28,8 @@ PUBLIC_NAMES = [
     "RunStore",
     "__version__",
     "active_run",
+    "check_metrics",
+    "drift",
     "end_run",
     "get_run",
     "load_ipython_extension",
@@ -74,6 +76,7 @@ COMMANDS = [
     "runs rm",
     "runs inputs",
     "runs diff",
+    "runs drift",
     "store",
     "store info",
     "store migrate",
@@ -84,6 +87,7 @@ COMMANDS = [
     "reproduce",
     "export",
     "export script",
+    "export module",
     "convert",
     "check",
     "models",
@@ -93,9 +97,16 @@ COMMANDS = [
     "models alias",
     "models predict",
     "models serve",
+    "check-metrics",
+    "report",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
-CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
+CONVERT_COMMANDS = [
+    "export script",
+    "export module",
+    "convert",
+    "check",
+]  # what `python -m ...convert` offers
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
