@@ -11,3 +11,4 @@ py=${PYTHON:-.venv/bin/python}
 "$py" bench/bench_panel.py --out bench/PANEL.md
 "$py" bench/bench_pipelines.py --write bench/PIPELINES.md
 "$py" bench/bench_models.py --write bench/MODELS.md
+"$py" bench/bench_lineage.py --gib 1 --write bench/LINEAGE.md

@@ -67,6 +67,9 @@ READERS: dict[str, Sequence[str]] = {
         "scan_ndjson",
     ],
 }
+#: At most this many files are noted per cell (a cell walking an image folder would otherwise
+#: make a provenance document of a million entries); the rest are counted in one warning.
+MAX_FILES = 1000
 _PATH_KEYWORDS = ("filepath_or_buffer", "path", "path_or_buf", "io", "file", "fname", "source")
 _MARK = "__mlops_read_hook__"
 
@@ -86,6 +89,7 @@ class Reads:
 
     files: dict[str, Read] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    skipped: int = 0
 
     def note(self, target: Any, reader: str, result: Any = None) -> None:
         """Note one read; never raises (a failure is kept in `problems`)."""
@@ -94,12 +98,17 @@ class Reads:
             if path is None or _ignored(path):
                 return
             read = self.files.get(path)
+            if read is None and len(self.files) >= MAX_FILES:
+                self.skipped += 1
+                if self.skipped == 1:
+                    self.problems.append(f"more than {MAX_FILES} files read: the first are kept")
+                return
             if read is None:
                 read = self.files[path] = Read(path, reader)
             elif read.reader == "open" and reader != "open":
                 read.reader = reader  # the specific reader names the format better
-            fingerprint = fingerprint_if_frame(result)
-            if fingerprint is not None:
+            fingerprint = None if read.frames else fingerprint_if_frame(result)
+            if fingerprint is not None:  # once per file: a loop re-reading it pays once
                 read.frames.append(fingerprint)
         except Exception as err:
             self.problems.append(f"{reader}: {type(err).__name__}: {err}")
