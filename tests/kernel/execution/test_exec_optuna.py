@@ -53,7 +53,7 @@ def test_optuna_study_tells_every_trial_and_records_the_best(tmp_path, capsys):
         )
     finally:
         close_templates()
-    out, err = capsys.readouterr()
+    err = capsys.readouterr().err
     assert code == 0, err
     store, sweep, children = _sweep("sweep-optuna_objective")
     assert sweep.status == "finished" and sorted(children) == list(range(6))
