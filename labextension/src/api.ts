@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   ICapabilities,
   ICompareReply,
+  IDiffReply,
   IJob,
   IMetricsReply,
   IOutputReply,
@@ -57,6 +58,10 @@ export class MlopsClient {
 
   compareRuns(runIds: string[]): Promise<ICompareReply> {
     return this._json<ICompareReply>('compare', { query: { run_ids: runIds.join(',') } });
+  }
+
+  diffRuns(runA: string, runB: string): Promise<IDiffReply> {
+    return this._json<IDiffReply>('diff', { query: { run_ids: `${runA},${runB}` } });
   }
 
   async getArtifactBlob(runId: string, sha256: string): Promise<Blob> {

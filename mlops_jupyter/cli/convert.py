@@ -1,4 +1,4 @@
-"""The `export script`, `convert` and `check` subcommands of the `mlops-jupyter` command line."""
+"""The `export script|module`, `convert` and `check` subcommands of the `mlops-jupyter` CLI."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="overwrite an output file that mlops-jupyter did not write",
     )
     script.set_defaults(func=_export_script)
+    module = formats.add_parser(
+        "module", help="an nbdev notebook's `#| export` cells as the module `#| default_exp` names"
+    )
+    module.add_argument("notebook", help="the .ipynb file")
+    module.add_argument("-o", "--output", default=".", help="the library folder (default: .)")
+    module.set_defaults(func=_export_module)
 
     convert = subparsers.add_parser(
         "convert", help="convert a notebook into a package of step functions, a pipeline and tests"
@@ -54,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_false",
         help="write the package without running its generated tests first",
     )
+    convert.add_argument(
+        "--single-step",
+        action="store_true",
+        help="without step tags or headings, keep one function instead of splitting the "
+        "notebook where its dataflow allows",
+    )
     convert.set_defaults(func=_convert)
 
     check = subparsers.add_parser(
@@ -76,8 +88,18 @@ def _export_script(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_module(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.nbdev import export_module
+
+    print(f"wrote {export_module(args.notebook, args.output)}", file=sys.stderr)
+    return 0
+
+
 def _convert(args: argparse.Namespace) -> int:
     from mlops_jupyter.convert.pipeline import convert_notebook
+
+    def progress(k: int, n: int, index: int) -> None:
+        print(f"capturing: cell {k} of {n} (notebook cell {index})", file=sys.stderr, flush=True)
 
     result = convert_notebook(
         args.notebook,
@@ -86,6 +108,8 @@ def _convert(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         kernel_name=args.kernel,
         verify=args.verify,
+        progress=progress,
+        single_step=args.single_step,
     )
     for finding in result.warnings:
         print(f"warning: [{finding.code}] {finding.message}", file=sys.stderr)

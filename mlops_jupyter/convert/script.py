@@ -100,6 +100,7 @@ def render_script(plan: Plan, notebook_name: str) -> str:
         f'"""Script exported by mlops-jupyter from {notebook_name}: edit the notebook, then '
         're-export."""'
     ]
+    out += plan.future  # `from __future__` imports must come first (after the docstring)
     if plan.requirements:
         out.append("# requirements: " + " ".join(plan.requirements))
     out += [i if i.startswith("from ") else f"import {i}" for i in sorted(plan.imports)]

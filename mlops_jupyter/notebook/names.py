@@ -17,7 +17,9 @@ from mlops_jupyter.notebook.scopes import assigned_globals, function_globals
 
 _DYNAMIC = frozenset({"globals", "locals", "vars", "exec", "eval"})
 # Runtime helpers that translated magics call (see codegen.RUNTIME_HELPERS).
-GENERATED = frozenset({"_sh", "_sh_lines", "_now", "_print_time", "_expand", "_write_file"})
+GENERATED = frozenset(
+    {"_sh", "_sh_lines", "_now", "_print_time", "_expand", "_write_file", "_timeit", "_capture"}
+)
 _SHELL_NAME = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -198,6 +200,8 @@ class _Scanner(ast.NodeVisitor):
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 for name in _SHELL_NAME.findall(first.value):
                     self.load(name, node.lineno)
+            for arg in node.args[2:]:  # `_timeit(code, namespace, (names it reads))`
+                self.visit(arg)
             return
         if isinstance(func, ast.Name):
             if func.id == "get_ipython" and "get_ipython" not in self.defined:
@@ -250,11 +254,8 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         for alias in node.names:
-            if alias.name == "*":
+            if alias.name == "*":  # its names are module-level; unknown names may come from it
                 self.usage.star_import = True
-                self.usage.ambiguous.append(
-                    (node.lineno, "`from ... import *` binds names that static analysis cannot see")
-                )
             else:
                 self.store(alias.asname or alias.name.split(".")[0])
 

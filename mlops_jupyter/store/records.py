@@ -71,6 +71,11 @@ class RunRecord:
         end = self.end_time if self.end_time is not None else self.heartbeat
         return None if end is None else max(0.0, end - self.start_time)
 
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        """The run's input files (path, sha256, size, kind, schema, ...; tracking/inputs.py)."""
+        return list(self.provenance.get("inputs") or [])
+
     def artifact(self, name: str) -> ArtifactRecord | None:
         """The artifact called `name`, if the run has one."""
         return next((a for a in self.artifacts if a.name == name), None)

@@ -41,6 +41,7 @@ ROUTES = [
     "conversions",
     "jobs/{job_id}",
     "compare",
+    "diff",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -51,6 +52,8 @@ INTERFACES = [
     "ICapabilities",
     "ICompareField",
     "ICompareReply",
+    "IDiffReply",
+    "IDifference",
     "IJob",
     "IMetricSeries",
     "IMetricsReply",
@@ -213,6 +216,9 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     compared = await expect("compare", "GET", "compare", 200, run_ids=f"{run},{other}")
     assert_fields(compared, "ICompareReply")
     assert_fields(compared["fields"][0], "ICompareField")
+    diffed = await expect("diff", "GET", "diff", 200, run_ids=f"{run},{other}")
+    assert_fields(diffed, "IDiffReply")
+    assert_fields(diffed["differences"][0], "IDifference")
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
     assert seen == set(ROUTES), sorted(set(ROUTES) - seen)

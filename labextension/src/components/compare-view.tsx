@@ -4,6 +4,7 @@ import * as React from 'react';
 import { formatNumber, formatValue } from '../format';
 import { useAsyncEffect, useServices } from '../hooks';
 import { ArtifactImage } from './artifact-view';
+import { CompareTabs, DifferencesView } from './differences-view';
 import { MetricChart } from './metric-chart';
 import { StatusBadge } from './status-badge';
 
@@ -14,6 +15,7 @@ export interface ICompareViewProps {
 export function CompareView(props: ICompareViewProps): JSX.Element {
   const { client } = useServices();
   const [onlyDiff, setOnlyDiff] = React.useState(false);
+  const [tab, setTab] = React.useState<'side' | 'differences'>('side');
   // one key for the ids, so a new array with the same runs does not refetch
   const key = props.runIds.join(',');
   const state = useAsyncEffect(
@@ -34,10 +36,21 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const figureNames = [
     ...new Set(c.runs.flatMap(r => r.artifacts.filter(a => a.media_type === 'image/png').map(a => a.name)))
   ].sort();
+  const tabs = c.runs.length === 2 ? <CompareTabs tab={tab} onChange={setTab} /> : null;
+  if (tabs && tab === 'differences') {
+    return (
+      <div className="jp-mlops-CompareView">
+        <h2>Compare {c.runs.length} runs</h2>
+        {tabs}
+        <DifferencesView runA={c.runs[0].run_id} runB={c.runs[1].run_id} />
+      </div>
+    );
+  }
 
   return (
     <div className="jp-mlops-CompareView">
       <h2>Compare {c.runs.length} runs</h2>
+      {tabs}
       <section>
         <h3>
           Parameters{' '}

@@ -48,6 +48,20 @@ PUBLIC_NAMES = [
     "start_run",
     "sweep_notebook",
     "unload_ipython_extension",
+    # models (issue 13)
+    "alias_history",
+    "delete_model_alias",
+    "delete_model_tag",
+    "get_model_version",
+    "get_registered_model",
+    "load_model",
+    "log_model",
+    "model_versions",
+    "models",
+    "register_model",
+    "set_model_alias",
+    "set_model_description",
+    "set_model_tag",
 ]
 JUPYTER_HOOKS = ["_jupyter_labextension_paths", "_jupyter_server_extension_points"]
 COMMANDS = [
@@ -58,6 +72,8 @@ COMMANDS = [
     "runs show",
     "runs compare",
     "runs rm",
+    "runs inputs",
+    "runs diff",
     "store",
     "store info",
     "store migrate",
@@ -68,11 +84,24 @@ COMMANDS = [
     "reproduce",
     "export",
     "export script",
+    "export module",
     "convert",
     "check",
+    "models",
+    "models ls",
+    "models show",
+    "models register",
+    "models alias",
+    "models predict",
+    "models serve",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
-CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
+CONVERT_COMMANDS = [
+    "export script",
+    "export module",
+    "convert",
+    "check",
+]  # what `python -m ...convert` offers
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
@@ -81,9 +110,11 @@ ENV_VARIABLES = [
     "MLOPS_JUPYTER_EXPERIMENT",
     "MLOPS_JUPYTER_FLUSH_INTERVAL",
     "MLOPS_JUPYTER_HEARTBEAT_TIMEOUT",
+    "MLOPS_JUPYTER_INPUT_HASH_MAX",
     "MLOPS_JUPYTER_KERNEL_DEBUGGER",
     "MLOPS_JUPYTER_NOTEBOOK",
     "MLOPS_JUPYTER_PARENT_RUN",
+    "MLOPS_JUPYTER_SNAPSHOT_MAX",
     "MLOPS_JUPYTER_SPOOL",
     "MLOPS_JUPYTER_STORE",
     "MLOPS_JUPYTER_STORE_TIMEOUT",

@@ -153,8 +153,8 @@ def test_track_cell_is_unwrapped_into_api_calls():
 @pytest.mark.parametrize(
     "source, magic, line",
     [
-        ("x = 1\n%timeit x + 1", "%timeit", 2),
-        ("%%capture out\nprint(1)", "%%capture", 1),
+        ("x = 1\n%prun x + 1", "%prun", 2),
+        ("%%ruby\nputs 1", "%%ruby", 1),
         ("%%writefile a.txt b.txt\nhello", "%%writefile a.txt b.txt", 1),
         ("%run other.py", "%run", 1),
         ("a = 1\n\nlen?", "?", 3),
