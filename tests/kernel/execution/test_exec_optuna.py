@@ -173,3 +173,15 @@ def test_tpe_24_reaches_the_best_of_64_random_points_in_the_median_of_5_seeds(tm
     finally:
         close_templates()
     assert statistics.median(gaps) <= 0.005, gaps
+
+
+def test_optuna_asks_and_tells_on_dask_workers(tmp_path, capsys):
+    nb = copy_notebook("optuna_objective.ipynb", tmp_path)
+    args = _args(nb, "--optuna", "3", "--jobs", "2", "--executor", "dask", "--seed", "5")
+    assert main([*args, "--name", "on-dask", "-p", "epochs", "2"]) == 0, capsys.readouterr().err
+    store, sweep, children = _sweep("on-dask")
+    assert sweep.status == "finished" and sweep.params["sweep.executor"] == "dask"
+    trials = _study(store, sweep.run_id).get_trials()
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 3
+    for trial in trials:
+        assert trial.value == pytest.approx(children[trial.number].metrics["val_acc"])

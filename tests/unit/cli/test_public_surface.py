@@ -47,6 +47,7 @@ PUBLIC_NAMES = [
     "set_tags",
     "start_run",
     "sweep_notebook",
+    "optuna_sweep",
     "unload_ipython_extension",
     # models (issue 13)
     "alias_history",
