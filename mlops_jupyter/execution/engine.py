@@ -114,7 +114,8 @@ class _PooledClient(PapermillNotebookClient):
 
 
 class PooledEngine(NBClientEngine):
-    """papermill's NBClientEngine on a pre-started kernel (pass ``km=`` and ``setup_code=``)."""
+    """papermill's NBClientEngine on a pre-started kernel (pass ``km=`` and ``setup_code=``,
+    and ``source_path=`` for the notebook the executed copy records as its input)."""
 
     @classmethod
     def execute_managed_notebook(
@@ -129,6 +130,7 @@ class PooledEngine(NBClientEngine):
         **kwargs: Any,
     ) -> Any:
         kwargs.pop("input_path", None)
+        source_path = kwargs.pop("source_path", None)
         save, last = nb_man.save, [0.0]
 
         def throttled(**save_kwargs: Any) -> None:
@@ -151,6 +153,8 @@ class PooledEngine(NBClientEngine):
             ).execute()
         finally:
             nb_man.save = save
+            if source_path:  # papermill recorded our temporary copy: record the real source
+                nb_man.nb.metadata.setdefault("papermill", {})["input_path"] = source_path
 
 
 def register() -> str:
