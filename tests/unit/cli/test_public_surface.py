@@ -50,6 +50,7 @@ PUBLIC_NAMES = [
     "start_run",
     "sweep_notebook",
     "track_cell",
+    "optuna_sweep",
     "unload_ipython_extension",
     # models (issue 13)
     "alias_history",
