@@ -37,6 +37,24 @@ _EXPORTS = {
         ),
         "tracking.fluent",
     ),
+    "log_model": "models.saving",
+    "load_model": "models.loading",
+    **dict.fromkeys(
+        (
+            "alias_history",
+            "delete_model_alias",
+            "delete_model_tag",
+            "get_model_version",
+            "get_registered_model",
+            "model_versions",
+            "models",
+            "register_model",
+            "set_model_alias",
+            "set_model_description",
+            "set_model_tag",
+        ),
+        "models.registry",
+    ),
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension", "unload_ipython_extension"]
@@ -44,6 +62,21 @@ __all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension", "unload_i
 if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from mlops_jupyter.errors import MlopsJupyterError
     from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
+    from mlops_jupyter.models.loading import load_model
+    from mlops_jupyter.models.registry import (
+        alias_history,
+        delete_model_alias,
+        delete_model_tag,
+        get_model_version,
+        get_registered_model,
+        model_versions,
+        models,
+        register_model,
+        set_model_alias,
+        set_model_description,
+        set_model_tag,
+    )
+    from mlops_jupyter.models.saving import log_model
     from mlops_jupyter.monitoring.drift import drift
     from mlops_jupyter.monitoring.gates import check_metrics
     from mlops_jupyter.store import RunStore, open_store

@@ -37,6 +37,12 @@ KERNEL_DEBUGGER = "MLOPS_JUPYTER_KERNEL_DEBUGGER"
 #: Seconds a PostgreSQL store may take to connect or to answer one statement (default 20); a
 #: frozen or unreachable server then gives StoreUnavailableError instead of a hang.
 STORE_TIMEOUT = "MLOPS_JUPYTER_STORE_TIMEOUT"
+#: Bytes above which an input file a tracked cell reads is recorded by stat only, not hashed
+#: (default 8 GiB).
+INPUT_HASH_MAX = "MLOPS_JUPYTER_INPUT_HASH_MAX"
+#: Bytes up to which an input file a tracked cell reads is also kept as a snapshot blob, so
+#: `runs inputs RUN --restore DIR` can bring it back (default 0: only `log_input(snapshot=True)`).
+SNAPSHOT_MAX = "MLOPS_JUPYTER_SNAPSHOT_MAX"
 
 DEFAULT_EXPERIMENT = "Default"
 STORE_DIRNAME = ".mlops"

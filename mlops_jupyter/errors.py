@@ -41,7 +41,14 @@
     ├── NoProfilesError                  (LookupError) drift asked of a run with no profile
     ├── InvalidBaselineError             (ValueError) a baseline that names no run
     ├── MetricNotFoundError              (LookupError) a gated metric the run did not record
-    └── InvalidGateError                 (ValueError) a metric gate without a usable bound
+    ├── InvalidGateError                 (ValueError) a metric gate without a usable bound
+    ├── RestoreConflictError             (ValueError) `runs inputs --restore` would overwrite
+    ├── ModelNotFoundError               (LookupError) unknown model, version, alias or run model
+    ├── ModelURIError                    (ValueError) a model URI we cannot parse
+    ├── ModelFlavorError                 (ValueError) an object no flavour can log
+    ├── ModelInputError                  (ValueError) input that does not match the signature
+    ├── ModelLoadError                   a model that cannot be loaded here (missing package)
+    └── PromotionRefusedError            (RunStateError) the promotion gate refused an alias move
 
 Subclasses also inherit the matching builtin so callers can catch ``ValueError`` or
 ``LookupError`` without knowing this module; the server maps ValueError -> 400, LookupError -> 404,
@@ -538,3 +545,60 @@ class MetricNotFoundError(MlopsJupyterError, LookupError):
 
 class InvalidGateError(MlopsJupyterError, ValueError):
     """A metric gate without a bound, or a bound it cannot check."""
+
+
+class RestoreConflictError(MlopsJupyterError, ValueError):
+    """`runs inputs --restore` would replace a different file already in the folder."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        ValueError.__init__(
+            self,
+            f"{path} already exists with other content; restore into an empty folder, or give "
+            "--force to replace it",
+        )
+
+
+class ModelNotFoundError(MlopsJupyterError, LookupError):
+    """A registered model, version, alias or run model that does not exist."""
+
+    def __init__(self, message: str, known: list[str] | None = None) -> None:
+        hint = (
+            f" (registered: {', '.join(known[:10])})"
+            if known
+            else " (`mlops-jupyter models ls` lists them)"
+            if known is not None
+            else ""
+        )
+        LookupError.__init__(self, message + hint)
+
+
+class ModelURIError(MlopsJupyterError, ValueError):
+    """A model URI that is not runs:/RUN_ID/NAME, models:/NAME/VERSION or models:/NAME@ALIAS."""
+
+    def __init__(self, uri: str, problem: str) -> None:
+        self.uri = uri
+        super().__init__(
+            f"model URI {uri!r:.200}: {problem}; write runs:/RUN_ID/NAME, models:/NAME/VERSION "
+            "or models:/NAME@ALIAS"
+        )
+
+
+class ModelFlavorError(MlopsJupyterError, ValueError):
+    """An object that no model flavour can log (it has no `predict`)."""
+
+
+class ModelInputError(MlopsJupyterError, ValueError):
+    """Input to a model's `predict` that does not match its signature; names the column."""
+
+    def __init__(self, message: str, column: str | None = None) -> None:
+        self.column = column
+        super().__init__(message)
+
+
+class ModelLoadError(MlopsJupyterError):
+    """A model that cannot be loaded in this environment (a package it needs is missing)."""
+
+
+class PromotionRefusedError(RunStateError):
+    """The promotion gate refused to move an alias to a version (the reason and `force=True`)."""

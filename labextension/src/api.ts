@@ -8,6 +8,7 @@ import {
   ICapabilities,
   ICompareReply,
   IDriftReport,
+  IDiffReply,
   IJob,
   IMetricsReply,
   IOutputReply,
@@ -62,6 +63,10 @@ export class MlopsClient {
 
   getDrift(runId: string, baseline: string): Promise<IDriftReport> {
     return this._json<IDriftReport>(`runs/${runId}/drift`, { query: { baseline } });
+  }
+
+  diffRuns(runA: string, runB: string): Promise<IDiffReply> {
+    return this._json<IDiffReply>('diff', { query: { run_ids: `${runA},${runB}` } });
   }
 
   async getArtifactBlob(runId: string, sha256: string): Promise<Blob> {

@@ -104,6 +104,26 @@ export interface ICompareReply {
   histories: { [key: string]: { [run_id: string]: MetricPoint[] } };
 }
 
+/** One difference between two runs (tracking/diff.py): what differs, in A and in B. */
+export interface IDifference {
+  kind: 'param' | 'metric' | 'code' | 'input' | 'package' | 'environment' | 'git' | 'seed' | 'hidden_state';
+  key: string;
+  a: unknown;
+  b: unknown;
+  /** metric: B minus A */
+  delta?: number | null;
+  /** code and git: a unified diff */
+  diff?: string;
+  /** input: what changed (hash, schema, rows, column statistics) */
+  changes?: string[];
+}
+
+export interface IDiffReply {
+  a: string;
+  b: string;
+  differences: IDifference[];
+}
+
 export interface ITablePreview {
   columns: string[];
   rows: unknown[][];

@@ -104,6 +104,28 @@ def register(subparsers: Any) -> None:
         metavar="tcp://HOST:PORT",
         help="Dask scheduler (default with --executor dask: a LocalCluster)",
     )
+    adaptive = sweep.add_argument_group("adaptive search (needs mlops-jupyter[optuna])")
+    adaptive.add_argument(
+        "--optuna",
+        type=whole_number(1, MAX_SWEEP_POINTS),
+        metavar="N",
+        help="N trials of an Optuna study over --range (ask-and-tell on the kernels)",
+    )
+    adaptive.add_argument("--metric", help="the metric the study optimises (with --optuna)")
+    adaptive.add_argument("--direction", choices=("maximize", "minimize"), default="maximize")
+    adaptive.add_argument("--sampler", choices=("tpe", "cmaes", "random"), default="tpe")
+    adaptive.add_argument(
+        "--prune",
+        choices=("median",),
+        help="stop points whose step metrics trail the median of earlier trials (status pruned)",
+    )
+    sweep.add_argument(
+        "--no-preimport",
+        dest="preimport",
+        action="store_false",
+        help="start every point's kernel fresh (default: fork kernels from a process that "
+        "ran the notebook's leading imports once)",
+    )
     _add_common_options(sweep)
     sweep.set_defaults(func=_sweep)
 
@@ -201,6 +223,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from mlops_jupyter.execution.sweep import sweep_notebook
     from mlops_jupyter.execution.sweep_report import progress_printer
 
+    if args.optuna is not None or (args.resume and _is_adaptive(args)):
+        return _optuna_sweep(args)
     points: list[dict[str, Any]] = []
     base: dict[str, Any] = {}
     if not args.resume:
@@ -235,9 +259,68 @@ def _sweep(args: argparse.Namespace) -> int:
         on_point=progress_printer(total) if total else None,
         tags={"mlops.sweep.seed": args.seed} if args.random is not None else None,
         output_dir=args.output_dir,
+        preimport=args.preimport,
+        on_log=lambda line: print(f"sweep: {line}", file=sys.stderr, flush=True),
     )
     print(result.summary())
     return 1 if result.failed else 0
+
+
+def _is_adaptive(args: argparse.Namespace) -> bool:
+    from mlops_jupyter.execution.sweep_spec import is_adaptive
+    from mlops_jupyter.store import open_store
+
+    store = open_store(args.store)
+    return is_adaptive(store, store.resolve_run_id(args.resume))
+
+
+def _optuna_sweep(args: argparse.Namespace) -> int:
+    """``sweep --optuna N --metric M``: Optuna's search (imported only here)."""
+    from mlops_jupyter.execution.optuna_sweep import optuna_sweep
+    from mlops_jupyter.execution.sweep_report import progress_printer
+
+    if args.grid or args.points or args.random is not None:
+        raise InvalidParameterError("--optuna searches --range: drop --grid, --points, --random")
+    result = optuna_sweep(
+        args.notebook,
+        args.optuna or 0,
+        metric=args.metric or "",
+        direction=args.direction,
+        sampler=args.sampler,
+        ranges=args.range,
+        seed=args.seed,
+        prune=args.prune,
+        parameters=_values(args),
+        jobs=args.jobs,
+        timeout=args.timeout,
+        cwd=args.cwd,
+        store=args.store,
+        experiment=args.experiment,
+        name=args.name,
+        resume=args.resume,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        kernel_name=args.kernel,
+        output_dir=args.output_dir,
+        on_point=progress_printer(args.optuna) if args.optuna else None,
+        on_log=lambda line: print(f"sweep: {line}", file=sys.stderr, flush=True),
+    )
+    print(result.summary())
+    return 0 if result.best is not None else 1
+
+
+def _values(args: argparse.Namespace) -> dict[str, Any]:
+    """The common parameter values (-p/-f) of a new adaptive sweep (none on resume)."""
+    if args.resume:
+        return {}
+    from mlops_jupyter.execution.job import prepare_job
+
+    if not args.notebook:
+        raise InvalidParameterError("sweep --optuna needs a NOTEBOOK (or --resume SWEEP_RUN)")
+    job = prepare_job(
+        args.notebook, files=args.parameters_file, pairs=args.parameter, kernel_name=args.kernel
+    )
+    return dict(job.parameters)
 
 
 def _reproduce(args: argparse.Namespace) -> int:

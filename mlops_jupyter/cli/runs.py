@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from mlops_jupyter.cli import monitoring
+from mlops_jupyter.cli.lineage import register_runs
 from mlops_jupyter.cli.output import print_json
 from mlops_jupyter.formatting import fmt_duration, fmt_time, table
 
@@ -37,6 +38,7 @@ def register(subparsers: Any) -> None:
     rm.add_argument("run_ids", nargs="+", metavar="RUN_ID")
     rm.set_defaults(func=_rm)
     monitoring.register_runs(sub)  # runs drift
+    register_runs(sub)  # `runs inputs`, `runs diff`: cli/lineage.py
 
     store = subparsers.add_parser("store", help="store location, migration and clean-up")
     ssub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
@@ -189,7 +191,8 @@ def _print_provenance(prov: dict[str, Any]) -> None:
     if prov.get("seeds"):
         print("  seeds " + ", ".join(f"{k}={v}" for k, v in prov["seeds"].items()))
     for item in prov.get("inputs", []):
-        print(f"  input {item['name']}  sha256={item['sha256'][:16]}  {item['size']} bytes")
+        sha = (item.get("sha256") or "stat only")[:16]
+        print(f"  input {item.get('name')}  sha256={sha}  {item.get('size')} bytes")
     cell = prov.get("cell")
     if cell and cell.get("hidden_state"):
         print(f"  HIDDEN STATE: {cell.get('hidden_state_reason')}")

@@ -20,6 +20,7 @@ from mlops_jupyter.errors import NotebookError, RunCancelledError
 from mlops_jupyter.execution.attempt import Outcome, execute_job
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
 from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.recording import record_outcome, start_notebook_run
 from mlops_jupyter.store import RunStore, open_store
 from mlops_jupyter.store.records import RunRecord
@@ -66,6 +67,10 @@ def run_notebook(
     cancel: CancelToken | None = None,
 ) -> RunRecord:
     """Execute a notebook with papermill in a fresh kernel and record it as a run.
+
+    When a sweep of the same notebook (same imports, folder and environment) left its kernel
+    template warm in this process, the kernel is forked from it: a fresh process that starts
+    with the notebook's modules already imported.
 
     Parameters are validated against the notebook's ``parameters`` cell before any kernel
     starts. The source notebook is never modified; the executed notebook is stored as the
@@ -136,7 +141,14 @@ def run_job(
     check_kernel(job.kernel_name)
     store = store if isinstance(store, RunStore) else open_store(store)
     show_bar = sys.stderr.isatty() if progress_bar is None else progress_bar
-    with KernelPool(job.kernel_name, 1, cwd=folder, env=kernel_environment(store)) as pool:
+    with KernelPool(
+        job.kernel_name,
+        1,
+        cwd=folder,
+        env=kernel_environment(store),
+        preimports=leading_imports(job.source),
+        start_template=False,  # a template a sweep of this notebook left warm, else fresh
+    ) as pool:
         pool.expect(1)  # the kernel boots while the run is recorded
         run = start_notebook_run(
             store,
@@ -206,6 +218,8 @@ def execute_recorded(
         outcome.kernel_wait = waited
         if cancel is not None and cancel.cancelled:
             cell = outcome.error.cell_index if outcome.error is not None else -1
-            outcome.status, outcome.error = "killed", RunCancelledError(cell)
+            outcome.status, outcome.error = cancel.status, RunCancelledError(cell)
+            if cancel.status != "killed":  # stopped on purpose (pruned): say why, not "cancelled"
+                outcome.error.args = (f"{cancel.status}: {cancel.reason}",)
         record_outcome(run, outcome, attempt)
     return outcome

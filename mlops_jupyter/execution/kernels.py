@@ -5,6 +5,11 @@ kernels in a background thread (its own asyncio loop) while earlier points execu
 over local IPC sockets (on POSIX), so there are no TCP ports to collide. A kernel
 runs exactly one notebook and is then killed, so no state leaks between points. A kernel that
 fails to start (port collision, start timeout, crash at boot) is retried with fresh ports.
+
+Given the notebook's leading imports (``preimports=``), the pool forks its kernels from a warm
+template process that ran them once (fork_template.py, through the ForkProvisioner), or says in
+``kernel_note`` why it starts them fresh (a module unsafe to fork, a kernelspec that is not
+ipykernel).
 """
 
 from __future__ import annotations
@@ -13,15 +18,19 @@ import asyncio
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import KernelStartError, UnknownKernelError
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
+
+    from mlops_jupyter.execution.fork_template import ForkTemplate
 
 
 #: Same as ``python -m ipykernel_launcher``, without importing debugpy (0.1-0.3 s per boot,
@@ -60,6 +69,27 @@ def _manager_class() -> Any:
 
         _MANAGER = HeadlessKernelManager
     return _MANAGER
+
+
+def template_python(kernel_name: str) -> tuple[str | None, str]:
+    """The interpreter a kernel template runs for this kernelspec, or None and the reason.
+
+    Only a standard ipykernel spec (``python -m ipykernel_launcher``) can be forked from a
+    template; with the debugger kept on (MLOPS_JUPYTER_KERNEL_DEBUGGER) kernels start fresh.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from mlops_jupyter import env
+
+    if env.get(env.KERNEL_DEBUGGER, "0") not in ("0", "false", "no"):
+        return None, "the kernel debugger is on (MLOPS_JUPYTER_KERNEL_DEBUGGER)"
+    argv = list(KernelSpecManager().get_kernel_spec(kernel_name).argv)
+    if argv[1:3] != ["-m", "ipykernel_launcher"]:
+        return None, f"kernelspec {kernel_name!r} does not run ipykernel_launcher"
+    major, minor = sys.version_info[:2]
+    if argv[0] in ("python", f"python{major}", f"python{major}.{minor}"):
+        return sys.executable, ""
+    return argv[0], ""
 
 
 def check_kernel(name: str) -> None:
@@ -121,6 +151,9 @@ class KernelPool:
         env: Extra environment variables for the kernels (on top of ``os.environ``).
         start_timeout: Seconds a kernel may take to answer ``kernel_info`` once started.
         start_attempts: Tries per kernel before `acquire` raises KernelStartError.
+        preimports: Import statements for a kernel template (None: plain fresh kernels).
+        start_template: Start a template when none is warm (False: use one only if warm).
+        on_note: Called once with `kernel_note` when it is known (the sweep's log).
     """
 
     def __init__(
@@ -132,6 +165,9 @@ class KernelPool:
         env: Mapping[str, str] | None = None,
         start_timeout: float = 60.0,
         start_attempts: int = 3,
+        preimports: Sequence[str] | None = None,
+        start_template: bool = True,
+        on_note: Callable[[str], None] | None = None,
     ) -> None:
         self.kernel_name, self.size = kernel_name, max(1, size)
         self.cwd = os.path.abspath(cwd or os.getcwd())
@@ -152,6 +188,11 @@ class KernelPool:
         self._closed = False
         self._count = 0
         self._ipc_dir = None if os.name == "nt" else tempfile.mkdtemp(prefix="mlops-kernels-")
+        self._preimports = None if preimports is None else tuple(preimports)
+        self._start_template, self._on_note = start_template, on_note
+        self._template_task: asyncio.Future[ForkTemplate | None] | None = None
+        self.kernel_note = ""  # how kernels start, for the sweep's log ("" without preimports)
+        self.forked = 0  # kernels forked from a template (the others booted fresh)
 
     def __enter__(self) -> KernelPool:
         return self
@@ -196,10 +237,48 @@ class KernelPool:
 
     # -- lifecycle of one kernel ----------------------------------------------------------
 
+    async def _template(self) -> ForkTemplate | None:
+        """The pool's template, started once in a worker thread (its imports take seconds)."""
+        if self._preimports is None:
+            return None
+        if self._template_task is None:
+            self._template_task = self._loop.run_in_executor(None, self._make_template)
+        return await asyncio.shield(self._template_task)
+
+    def _make_template(self) -> ForkTemplate | None:
+        template = self._find_template()
+        if self._on_note is not None and self.kernel_note:
+            self._on_note(self.kernel_note)
+        return template
+
+    def _find_template(self) -> ForkTemplate | None:
+        from mlops_jupyter.execution.fork_template import warm_template
+
+        python, reason = template_python(self.kernel_name)
+        template = None
+        if python is not None:
+            template = warm_template(
+                python, self._preimports or (), self.cwd, self.env, start=self._start_template
+            )
+            reason = template.reason if template is not None else ""
+        if template is not None and template.usable:
+            self.kernel_note = (
+                f"kernels forked from a template that pre-imported "
+                f"{len(template.imports)} import statement(s) in {template.seconds:.1f}s"
+            )
+            return template
+        if reason:
+            self.kernel_note = f"kernels start fresh, without pre-imports: {reason}"
+        return None
+
     async def _boot(self) -> None:
         reason = ""
+        try:
+            template = await self._template()
+        except Exception as err:  # a template that cannot start: fresh kernels, said in the log
+            template, self.kernel_note = None, f"kernels start fresh: template failed: {err}"
         for _attempt in range(self.start_attempts):
-            km = self._new_manager()
+            km = self._new_manager(template if _attempt == 0 else None)
             try:
                 await km.start_kernel(cwd=self.cwd, env=self.env)
                 client = km.client()
@@ -209,6 +288,7 @@ class KernelPool:
                 finally:
                     client.stop_channels()
                 self.started += 1
+                self.forked += bool(getattr(km.provisioner, "forked", False))
                 self._ready.put(km)
                 return
             except Exception as err:
@@ -227,11 +307,20 @@ class KernelPool:
                 raise RuntimeError("the kernel process exited while starting")
         ready.result()
 
-    def _new_manager(self) -> AsyncKernelManager:
+    def _new_manager(self, template: ForkTemplate | None = None) -> AsyncKernelManager:
         km = _manager_class()(kernel_name=self.kernel_name)
         if self._ipc_dir is not None:  # local sockets: no TCP ports to collide, no warning
             self._count += 1
             km.transport, km.ip = "ipc", os.path.join(self._ipc_dir, f"k{self._count}")
+        if template is not None and template.usable:  # jupyter_client's provisioner hook
+            from mlops_jupyter.execution.fork_provisioner import ForkProvisioner
+
+            km.kernel_id = str(uuid.uuid4())
+            provisioner = ForkProvisioner(
+                kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km
+            )
+            provisioner.template = template
+            km.provisioner = provisioner
         return km
 
     @staticmethod
@@ -258,6 +347,18 @@ class KernelPool:
         if process is not None:
             try:
                 process.kill()
+            except OSError:
+                pass
+
+    @staticmethod
+    def interrupt_now(km: AsyncKernelManager) -> None:
+        """SIGINT a kernel from any thread: a KeyboardInterrupt in its running cell."""
+        import signal
+
+        process = getattr(km.provisioner, "process", None)
+        if process is not None:
+            try:
+                process.send_signal(signal.SIGINT)
             except OSError:
                 pass
 

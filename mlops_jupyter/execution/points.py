@@ -12,6 +12,7 @@ import math
 import os
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,24 @@ def random_points(
     return [{name: draw(rng) for name, draw in axes} for _ in range(count)]
 
 
-def _parse_range(option: str, types: dict[str, str]) -> tuple[str, Any]:
+@dataclass(frozen=True)
+class Range:
+    """One ``--range NAME=LO:HI[:log]`` of an int or float parameter."""
+
+    name: str
+    kind: str  # "int" or "float"
+    low: float
+    high: float
+    log: bool
+
+
+def parse_range(option: str, types: dict[str, str]) -> Range:
+    """Parse ``NAME=LO:HI[:log]`` against the parameter types (name -> "int"/"float"/...).
+
+    Raises:
+        InvalidParameterError: a malformed range, or a parameter that is not int/float.
+        UnknownParameterError: no parameter of that name.
+    """
     name, text = parse_assignment(option, "--range")
     if name not in types:
         from mlops_jupyter.errors import UnknownParameterError
@@ -174,9 +192,15 @@ def _parse_range(option: str, types: dict[str, str]) -> tuple[str, Any]:
     log = len(pieces) == 3
     if low > high or (log and low <= 0):
         raise InvalidParameterError(f"--range {option!r}: need LO <= HI (and LO > 0 for log)")
-    if kind == "int":
+    return Range(name, kind, low, high, log)
+
+
+def _parse_range(option: str, types: dict[str, str]) -> tuple[str, Any]:
+    axis = parse_range(option, types)
+    name, low, high = axis.name, axis.low, axis.high
+    if axis.kind == "int":
         return name, lambda rng: rng.randint(math.ceil(low), math.floor(high))
-    if log:
+    if axis.log:
         return name, lambda rng: math.exp(rng.uniform(math.log(low), math.log(high)))
     return name, lambda rng: rng.uniform(low, high)
 

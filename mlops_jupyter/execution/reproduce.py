@@ -146,13 +146,28 @@ def reproduce_run(
     folder = check_cwd(
         cwd or (recorded_cwd if recorded_cwd and os.path.isdir(recorded_cwd) else None)
     )
+    changed = changed_inputs_of(store, original, folder)  # before the re-execution reads them
     new_id, reason = _execute(job, store, original, folder, timeout, top_level, cancel)
     new = store.get_run(new_id)
     checks = compare_metrics(original.metrics, new.metrics, rtol, atol)
     verdict, reason = _verdict(new.status, checks, reason)
+    if changed:  # the data is not the run's any more: say so first
+        verdict, reason = NOT_REPRODUCED, "; ".join([*changed, *([reason] if reason else [])])
     result = ReproduceResult(original.run_id, new_id, verdict, checks, reason)
     _record(store, result, rtol)
     return result
+
+
+def changed_inputs_of(store: RunStore, original: Any, folder: str) -> list[str]:
+    """The run's recorded inputs (and its child runs') that differ on disk now, as sentences
+    (``input data/train.csv changed since the run``); paths are relative to the project of
+    `folder`."""
+    from pathlib import Path
+
+    from mlops_jupyter.env import project_root
+    from mlops_jupyter.tracking.inputs import changed_inputs, inputs_with_children
+
+    return changed_inputs(inputs_with_children(store, original), Path(project_root(folder)))
 
 
 def _execute(

@@ -58,6 +58,8 @@ def sweep_notebook(
     output_dir: str | os.PathLike[str] | None = None,
     top_level: bool = False,
     cancel: CancelToken | None = None,
+    preimport: bool = True,
+    on_log: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Execute a notebook once per point, `jobs` at a time, as children of one sweep run.
 
@@ -83,6 +85,10 @@ def sweep_notebook(
         top_level: The sweep run has no parent even inside another active run (server actions).
         cancel: A CancelToken; once cancelled no point starts, running kernels are killed,
             their runs and the sweep run end ``killed`` (resume it later).
+        preimport: Fork each point's kernel from a template process that ran the notebook's
+            leading imports once (local executor); False: every kernel starts fresh.
+        on_log: Called with lines for the sweep's log (how kernels start, and why); the line
+            is also recorded as the sweep run's ``mlops.sweep.kernels`` tag.
 
     Returns:
         The SweepResult (call ``summary()`` for the table).
@@ -114,6 +120,7 @@ def sweep_notebook(
         sweep_run = start_sweep_run(
             store, job, spec, experiment, name, jobs, executor, tags, top_level
         )
+    log = _sweep_log(sweep_run, on_log)
     try:
         results = _dispatch(
             store,
@@ -128,13 +135,18 @@ def sweep_notebook(
             scheduler=scheduler,
             on_point=on_point,
             cancel=cancel,
+            preimport=preimport,
+            on_log=log,
         )
     except BaseException as err:  # Ctrl-C or a store failure: never leave the sweep running
+        interrupted = isinstance(err, KeyboardInterrupt)
         sweep_run.end(
-            "killed" if isinstance(err, KeyboardInterrupt) else "failed",
-            error=f"{type(err).__name__}: {err}; finish it with `mlops-jupyter sweep "
-            f"--resume {sweep_run.run_id[:8]}`",
+            "killed" if interrupted else "failed",
+            error=f"{'interrupted (Ctrl-C)' if interrupted else f'{type(err).__name__}: {err}'}"
+            f"; finish it with `mlops-jupyter sweep --resume {sweep_run.run_id[:8]}`",
         )
+        if interrupted and on_log is not None:
+            on_log(_interrupted_line(store, sweep_run.run_id, spec))
         raise
     all_points = _all_results(store, sweep_run.run_id, spec, results)
     _end_sweep_run(sweep_run, all_points, cancel)
@@ -155,6 +167,8 @@ def _dispatch(
     scheduler: str | None,
     on_point: Callable[[PointResult], None] | None,
     cancel: CancelToken | None = None,
+    preimport: bool = True,
+    on_log: Callable[[str], None] | None = None,
 ) -> dict[int, PointResult]:
     if not jobs_by_point:
         return {}
@@ -187,6 +201,34 @@ def _dispatch(
         on_point=on_point,
         output_dir=spec.output_dir,
         cancel=cancel,
+        preimport=preimport,
+        on_log=on_log,
+    )
+
+
+def _sweep_log(run: tracking.Run, on_log: Callable[[str], None] | None) -> Callable[[str], None]:
+    """A log line goes to `on_log` and onto the sweep run (tag ``mlops.sweep.kernels``)."""
+
+    def log(line: str) -> None:
+        try:
+            run.set_tags({"mlops.sweep.kernels": line})
+        except Exception:  # the log never stops a sweep
+            pass
+        if on_log is not None:
+            on_log(line)
+
+    return log
+
+
+def _interrupted_line(store: RunStore, sweep_id: str, spec: SweepSpec) -> str:
+    """What Ctrl-C left: finished points kept, killed ones, and how to finish the sweep."""
+    children = children_by_point(store, sweep_id).values()
+    done = sum(c.status == "finished" for c in children)
+    killed = sum(c.status == "killed" for c in children)
+    return (
+        f"interrupted: {done} finished point(s) kept, {killed} running point(s) killed, "
+        f"{len(spec.points) - done - killed} not started; finish with "
+        f"`mlops-jupyter sweep --resume {sweep_id[:8]}`"
     )
 
 

@@ -31,7 +31,8 @@ _worker_lock = threading.Lock()
 _worker_stores: dict[tuple[str, str], RunStore] = {}
 
 
-def _client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
+def open_client(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
+    """A Dask client on `scheduler`, else on a LocalCluster of `jobs` workers (and the cluster)."""
     try:
         from distributed import Client, LocalCluster
     except ImportError as err:
@@ -78,7 +79,7 @@ def run_points_on_dask(
             "PostgreSQL (and MLOPS_JUPYTER_BLOBS at shared storage) for remote workers",
             stacklevel=3,
         )
-    client, cluster = _client(scheduler, jobs)
+    client, cluster = open_client(scheduler, jobs)
     try:
         futures = [
             client.submit(

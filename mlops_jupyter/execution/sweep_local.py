@@ -5,16 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
+from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.execution.executor import kernel_environment
 from mlops_jupyter.execution.job import NotebookJob
 from mlops_jupyter.execution.kernels import KernelPool
+from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.sweep_point import PointResult, execute_point
 from mlops_jupyter.store import RunStore
-
-if TYPE_CHECKING:
-    from mlops_jupyter.execution.cancel import CancelToken
 
 
 def run_points_locally(
@@ -30,16 +28,34 @@ def run_points_locally(
     on_point: Callable[[PointResult], None] | None,
     output_dir: str | None = None,
     cancel: CancelToken | None = None,
+    preimport: bool = True,
+    on_log: Callable[[str], None] | None = None,
 ) -> dict[int, PointResult]:
-    """Execute the points on warm kernels, `jobs` at once; a cancel starts no further point."""
-    kernel = next(iter(jobs_by_point.values())).kernel_name
+    """Execute the points on warm kernels, `jobs` at once; a cancel starts no further point.
+
+    With `preimport`, kernels are forked from a template that ran the notebook's leading
+    imports (or start fresh, said through `on_log`, when those are unsafe to fork).
+
+    Ctrl-C (KeyboardInterrupt) cancels: the running points' kernels are killed at once and
+    their runs end ``killed``, points not started are dropped, finished ones stay; then the
+    KeyboardInterrupt goes on to the caller.
+    """
+    token = cancel if cancel is not None else CancelToken()
+    first = next(iter(jobs_by_point.values()))
     results: dict[int, PointResult] = {}
     lock = threading.Lock()
-    with KernelPool(kernel, warm_kernels(jobs), cwd=cwd, env=kernel_environment(store)) as pool:
+    with KernelPool(
+        first.kernel_name,
+        warm_kernels(jobs),
+        cwd=cwd,
+        env=kernel_environment(store),
+        preimports=leading_imports(first.source) if preimport else None,
+        on_note=on_log,
+    ) as pool:
         pool.expect(len(jobs_by_point))
 
         def work(index: int) -> None:
-            if cancel is not None and cancel.cancelled:  # cancelled: start no further point
+            if token.cancelled:  # cancelled: start no further point
                 return
             result = execute_point(
                 store,
@@ -52,7 +68,7 @@ def run_points_locally(
                 retries=retries,
                 cwd=cwd,
                 output_dir=output_dir,
-                cancel=cancel,
+                cancel=token,
             )
             with lock:
                 results[index] = result
@@ -63,6 +79,9 @@ def run_points_locally(
         try:
             for future in [ex.submit(work, i) for i in jobs_by_point]:
                 future.result()
+        except KeyboardInterrupt:  # kill the running kernels now rather than wait for them
+            token.cancel("interrupted (Ctrl-C)")
+            raise
         finally:  # on Ctrl-C or an error, points not started yet are dropped
             ex.shutdown(wait=True, cancel_futures=True)
     return results

@@ -18,6 +18,7 @@ class SweepResult:
     sweep_run_id: str
     points: list[PointResult]
     skipped: int = 0  # points already finished before a resume
+    best: PointResult | None = None  # an adaptive sweep's best trial
 
     @property
     def failed(self) -> list[PointResult]:

@@ -20,6 +20,8 @@ from mlops_jupyter.execution.sweep_point import POINT_TAG
 from mlops_jupyter.store import RunStore
 
 SWEEP_ARTIFACT = "sweep.json"
+#: The artifact an adaptive sweep (``--optuna``) records its search in (optuna_study.py).
+SEARCH_ARTIFACT = "optuna.json"
 
 
 @dataclass
@@ -135,3 +137,8 @@ def children_by_point(store: RunStore, sweep_id: str) -> dict[int, Any]:
         if POINT_TAG in child.tags:
             found[int(child.tags[POINT_TAG])] = child
     return found
+
+
+def is_adaptive(store: RunStore, sweep_id: str) -> bool:
+    """Whether a sweep run is an adaptive one (``--optuna``): its resume goes through Optuna."""
+    return store.get_run(sweep_id).artifact(SEARCH_ARTIFACT) is not None

@@ -24,7 +24,7 @@ from mlops_jupyter.value_kinds import logged_kind
 
 _TRACK_USAGE = (
     "%%track [--name N] [--experiment E] [--params a,b] [--metrics x,y] "
-    "[--tag k=v] [--no-capture]   |   %track start NAME | stop | status | "
+    "[--tag k=v] [--no-capture] [--no-models]   |   %track start NAME | stop | status | "
     "log key=value ..."
 )
 
@@ -64,6 +64,7 @@ class TrackingMagics(Magics):
     @argument("--metrics", help="extra variables to record as metrics, comma-separated")
     @argument("--tag", action="append", default=[], help="key=value, repeatable")
     @argument("--no-capture", action="store_true", help="do not record figures/tables/output")
+    @argument("--no-models", action="store_true", help="do not log the fitted models assigned")
     @line_cell_magic
     def track(self, line: str, cell: str | None = None) -> Any:
         """%%track: run this cell as a recorded run. %track start|stop|status|log: see usage.
@@ -83,6 +84,7 @@ class TrackingMagics(Magics):
                 _split(args.metrics),
                 _tags(args.tag),
                 not args.no_capture,
+                models=not args.no_models,
             )
         except UsageError as err:
             warn(
@@ -204,7 +206,8 @@ class TrackingMagics(Magics):
 
     @line_magic
     def runs(self, line: str) -> Any:
-        """%runs [--experiment E] [--filter F] [--limit N] | %runs show ID | %runs compare A B."""
+        """%runs [--experiment E] [--filter F] [--limit N] | %runs show ID | %runs compare A B |
+        %runs diff A B."""
         from mlops_jupyter.errors import MlopsJupyterError
         from mlops_jupyter.magics import widgets
 

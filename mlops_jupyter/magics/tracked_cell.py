@@ -32,6 +32,7 @@ from mlops_jupyter.magics.history import (
     source_hash,
 )
 from mlops_jupyter.magics.input_profiles import log_input_profiles
+from mlops_jupyter.magics.lineage_cell import recorded_inputs
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
@@ -46,6 +47,7 @@ class TrackOptions:
     metrics: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     capture: bool = True
+    models: bool = True  # log fitted models the cell assigns (--no-models: off)
 
 
 def warn(message: str) -> None:
@@ -206,7 +208,10 @@ class TrackedCell:
         capture = OutputCapture(self.shell) if self.options.capture and self.run else None
         result: list[Any] = []
         try:
-            with capture if capture is not None else contextlib.nullcontext():
+            with (
+                capture if capture is not None else contextlib.nullcontext(),
+                recorded_inputs(self, capture, result),  # data lineage: magics/lineage_cell.py
+            ):
                 yield result
         except BaseException as exc:
             self.fail(exc)
@@ -246,6 +251,8 @@ class TrackedCell:
         if run is None:
             return
         guarded("recording metrics", lambda: self._log_metrics(run))
+        if self.options.models:
+            guarded("logging models", lambda: self._log_models(run))
         if capture is not None:
             if _is_dataframe(result):
                 capture.add_table(result)
@@ -267,6 +274,11 @@ class TrackedCell:
                     f"--metrics {name}: {type(ns[name]).__name__} {ns[name]!r:.60} is not a "
                     "number; it was not recorded (log text with set_tag)"
                 )
+
+    def _log_models(self, run: tracking.Run) -> None:
+        from mlops_jupyter.models.autolog import log_assigned_models
+
+        log_assigned_models(run, self.shell.user_ns, self.names.assigns)
 
     def _log_outputs(self, run: tracking.Run, capture: OutputCapture) -> None:
         for i, figure in enumerate(capture.figures):

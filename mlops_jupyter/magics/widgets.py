@@ -16,6 +16,7 @@ from IPython.core.error import UsageError
 from IPython.display import display
 
 from mlops_jupyter.formatting import fmt_duration, fmt_time, fmt_value
+from mlops_jupyter.magics.diff_view import diff_magic
 from mlops_jupyter.store import open_store
 
 _BASE_COLUMNS = ("run_id", "name", "status", "experiment", "start_time", "duration")
@@ -194,13 +195,15 @@ def runs_magic(line: str) -> None:
         return show_run(words[1])
     if words[:1] == ["compare"]:
         return compare_runs(words[1:])
+    if words[:1] == ["diff"]:  # magics/diff_view.py
+        return diff_magic(words[1:])
     options = {"--experiment": None, "--filter": None, "--limit": "20"}
     while words:
         flag = words.pop(0)
         if flag not in options or not words:
             raise UsageError(
                 "usage: %runs [--experiment E] [--filter EXPR] [--limit N] | "
-                "%runs show ID | %runs compare ID ID ..."
+                "%runs show ID | %runs compare ID ID ... | %runs diff A B"
             )
         options[flag] = words.pop(0)
     try:

@@ -12,6 +12,7 @@ from mlops_jupyter.server.artifact_handlers import (
     TablePreviewHandler,
 )
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.diff_handlers import DiffHandler
 from mlops_jupyter.server.monitoring_handlers import DriftHandler
 from mlops_jupyter.server.run_handlers import (
     CompareHandler,
@@ -81,5 +82,6 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/jobs/(?P<job_id>[0-9a-f]{{32}})", JobHandler),
         (f"{ns}/compare", CompareHandler),
         (f"{run}/drift", DriftHandler),
+        (f"{ns}/diff", DiffHandler),
         (f"{ns}/.*", NotFoundHandler),
     ]

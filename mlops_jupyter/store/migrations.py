@@ -50,17 +50,28 @@ def _v2_to_v3(conn: Connection) -> None:
     docs.refresh_metrics(conn, run_ids, time.time())
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """Version 4 adds the model registry: models, versions, tags, aliases and alias moves."""
+    for table in schema.REGISTRY_TABLES:
+        table.create(conn)
+
+
 #: version N -> function upgrading N to N+1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+}
 
 
 def _tables_of(version: int) -> list[Table]:
-    """The tables as `version` had them (runs without the version-3 documents)."""
+    """The tables as `version` had them (before 3, runs without the documents; before 4, no
+    registry)."""
     md = MetaData()
     names = _V1_TABLES + (("latest_metrics",) if version >= 2 else ()) + ("mlops_schema_info",)
     tables = []
     for name in names:
-        if name == "runs":
+        if name == "runs" and version < 3:
             # SQLAlchemy has no public Column copy (Table.to_metadata copies every column),
             # so the private Column._copy() cannot be avoided here
             columns = [c._copy() for c in schema.runs.c if c.name not in schema.DOC_COLUMNS]  # noqa: SLF001

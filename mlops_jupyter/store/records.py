@@ -6,7 +6,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-RUN_STATUSES = ("running", "finished", "failed", "killed")
+#: "pruned": stopped early by an adaptive search (sweep --optuna --prune); no schema change
+#: (the status column is free text of up to 16 characters)
+RUN_STATUSES = ("running", "finished", "failed", "killed", "pruned")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class RunRecord:
         """Seconds from start to end (to the last heartbeat while running)."""
         end = self.end_time if self.end_time is not None else self.heartbeat
         return None if end is None else max(0.0, end - self.start_time)
+
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        """The run's input files (path, sha256, size, kind, schema, ...; tracking/inputs.py)."""
+        return list(self.provenance.get("inputs") or [])
 
     def artifact(self, name: str) -> ArtifactRecord | None:
         """The artifact called `name`, if the run has one."""

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 
 #: The version this code reads and writes; migrations.py upgrades older stores to it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -136,3 +136,73 @@ DOC_COLUMNS = ("params_doc", "metrics_doc", "tags_doc")
 
 #: Every table that holds per-run rows, for deletes.
 RUN_CHILD_TABLES = (params, metrics, latest_metrics, tags, artifacts, run_provenance)
+
+# -- the model registry (added in version 4) ---------------------------------------------------
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("description", Text),
+    Column("created", Float, nullable=False),
+    Column("updated", Float, nullable=False),
+)
+
+#: One registered version of a model: the run artifact it points at, numbered 1, 2, ... per name.
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("name", String(256), ForeignKey("registered_models.name"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("run_id", String(32), nullable=False),
+    Column("model_path", String(512), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("description", Text),
+    Column("created", Float, nullable=False),
+    Column("created_by", String(256)),
+    Index("ix_model_versions_run", "run_id"),
+)
+
+#: Tags on a registered model (version 0) or on one of its versions.
+model_tags = Table(
+    "model_tags",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("alias", String(256), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated", Float, nullable=False),
+)
+
+#: Every alias move (the audit trail): when, by whom, from which version to which, and why.
+model_alias_events = Table(
+    "model_alias_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False),
+    Column("alias", String(256), nullable=False),
+    Column("from_version", Integer),
+    Column("to_version", Integer),
+    Column("at", Float, nullable=False),
+    Column("by_user", String(256)),
+    Column("forced", Integer, nullable=False),
+    Column("reason", Text),
+    Index("ix_alias_events_name", "name", "at"),
+)
+
+#: The registry tables, in creation order (added in version 4).
+REGISTRY_TABLES = (
+    registered_models,
+    model_versions,
+    model_tags,
+    model_aliases,
+    model_alias_events,
+)

@@ -13,20 +13,21 @@ from mlops_jupyter.store.artifacts import RunArtifacts
 from mlops_jupyter.store.blobs import BlobStore
 from mlops_jupyter.store.location import default_blob_root, sqlite_path
 from mlops_jupyter.store.records import ExperimentRecord, MetricPoint, RunRecord
+from mlops_jupyter.store.registry import ModelRegistryRows
 from mlops_jupyter.store.run_lifecycle import RunLifecycle
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class RunStore(RunLifecycle, RunArtifacts):
+class RunStore(RunLifecycle, RunArtifacts, ModelRegistryRows):
     """A run store at a SQLite file or PostgreSQL URL, plus its artifact blob store.
 
     Opening it creates the schema in an empty database, refuses a foreign or newer one, and
     marks runs whose process died as killed. The writes come by concern from its bases:
     `RunLifecycle` (create, end, reopen, heartbeat, reap, delete), `RunValues` (params, tags,
-    metrics, provenance) and `RunArtifacts` (artifacts, gc); `StoreConnection` runs every
-    transaction.
+    metrics, provenance), `RunArtifacts` (artifacts, gc) and `ModelRegistryRows` (the model
+    registry); `StoreConnection` runs every transaction.
     """
 
     def __init__(

@@ -61,9 +61,12 @@ def log_table(frame: pd.DataFrame, name: str = "table") -> str:
     return _run_for_logging().log_table(frame, name)
 
 
-def log_input(path: str | os.PathLike[str], name: str | None = None) -> str:
-    """Record an input data file's hash on the active run."""
-    return _run_for_logging().log_input(path, name)
+def log_input(
+    path: str | os.PathLike[str], name: str | None = None, snapshot: bool = False
+) -> str | None:
+    """Record an input data file (its hash, schema; its content with `snapshot`) on the active
+    run; files a ``%%track`` cell reads are recorded without this call."""
+    return _run_for_logging().log_input(path, name, snapshot)
 
 
 def set_tag(key: str, value: Any) -> None:

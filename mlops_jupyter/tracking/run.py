@@ -46,7 +46,7 @@ class Run:
         self.experiment, self.parent_run_id = experiment, parent_run_id
         self.status = "running"
         self.metric_buffer = MetricBuffer(store, run_id, name, next_steps)
-        self._inputs: list[dict[str, Any]] = []
+        self.inputs: list[dict[str, Any]] = []  #: the inputs document (tracking/inputs.py)
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id[:8]} {self.name!r} {self.status}>"
@@ -159,19 +159,16 @@ class Run:
                 f"mlops-jupyter: no data profile for table {name!r} ({err})", stacklevel=3
             )
 
-    def log_input(self, path: str | os.PathLike[str], name: str | None = None) -> str:
-        """Record the sha256 of an input data file (not its content) in the run's provenance."""
-        from mlops_jupyter.errors import ArtifactSourceError
-        from mlops_jupyter.store.blobs import sha256_file
+    def log_input(
+        self, path: str | os.PathLike[str], name: str | None = None, snapshot: bool = False
+    ) -> str | None:
+        """Record an input data file (path, size, sha256, kind, schema) in the run's provenance;
+        `snapshot` also keeps its content, so `runs inputs RUN --restore DIR` brings it back.
+        Returns its sha256 (None for a file recorded by stat only: outside the project or over
+        MLOPS_JUPYTER_INPUT_HASH_MAX)."""
+        from mlops_jupyter.tracking.inputs import log_input
 
-        if not Path(path).is_file():
-            raise ArtifactSourceError(os.fspath(path), "log_input")
-        sha, size = sha256_file(path)
-        self._inputs.append(
-            {"name": name or Path(path).name, "path": os.fspath(path), "sha256": sha, "size": size}
-        )
-        self.store.set_provenance(self.run_id, {"inputs": self._inputs})
-        return sha
+        return log_input(self, path, name, snapshot)
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ ROUTES = [
     "jobs/{job_id}",
     "compare",
     "runs/{run_id}/drift",
+    "diff",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -52,6 +53,8 @@ INTERFACES = [
     "ICapabilities",
     "ICompareField",
     "ICompareReply",
+    "IDiffReply",
+    "IDifference",
     "IDriftColumn",
     "IDriftReport",
     "IDriftTable",
@@ -228,6 +231,9 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     )
     assert "has no data profiles" in no_profile["message"]
     await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 400)  # no baseline
+    diffed = await expect("diff", "GET", "diff", 200, run_ids=f"{run},{other}")
+    assert_fields(diffed, "IDiffReply")
+    assert_fields(diffed["differences"][0], "IDifference")
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
     assert seen == set(ROUTES), sorted(set(ROUTES) - seen)

@@ -6,6 +6,7 @@ import { useAsyncEffect, useServices } from '../hooks';
 import { ArtifactImage } from './artifact-view';
 import { DriftView } from './drift-view';
 import { GateBadge } from './gate-badge';
+import { CompareTab, CompareTabs, DifferencesView } from './differences-view';
 import { MetricChart } from './metric-chart';
 import { StatusBadge } from './status-badge';
 
@@ -16,6 +17,7 @@ export interface ICompareViewProps {
 export function CompareView(props: ICompareViewProps): JSX.Element {
   const { client } = useServices();
   const [onlyDiff, setOnlyDiff] = React.useState(false);
+  const [tab, setTab] = React.useState<CompareTab>('side');
   // one key for the ids, so a new array with the same runs does not refetch
   const key = props.runIds.join(',');
   const state = useAsyncEffect(
@@ -36,10 +38,30 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const figureNames = [
     ...new Set(c.runs.flatMap(r => r.artifacts.filter(a => a.media_type === 'image/png').map(a => a.name)))
   ].sort();
+  const tabs = c.runs.length === 2 ? <CompareTabs tab={tab} onChange={setTab} /> : null;
+  if (tabs && tab === 'differences') {
+    return (
+      <div className="jp-mlops-CompareView">
+        <h2>Compare {c.runs.length} runs</h2>
+        {tabs}
+        <DifferencesView runA={c.runs[0].run_id} runB={c.runs[1].run_id} />
+      </div>
+    );
+  }
+  if (tabs && tab === 'drift') {
+    return (
+      <div className="jp-mlops-CompareView">
+        <h2>Compare {c.runs.length} runs</h2>
+        {tabs}
+        <DriftView runs={c.runs} />
+      </div>
+    );
+  }
 
   return (
     <div className="jp-mlops-CompareView">
       <h2>Compare {c.runs.length} runs</h2>
+      {tabs}
       <section>
         <h3>
           Parameters{' '}
@@ -128,10 +150,12 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
           ))}
         </section>
       )}
-      <section>
-        <h3>Drift</h3>
-        <DriftView runs={c.runs} />
-      </section>
+      {!tabs && (
+        <section>
+          <h3>Drift</h3>
+          <DriftView runs={c.runs} />
+        </section>
+      )}
     </div>
   );
 }

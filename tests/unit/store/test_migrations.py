@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, insert, text, update
 
 from mlops_jupyter.errors import SchemaVersionError
-from mlops_jupyter.store import RunStore, migrations, schema
+from mlops_jupyter.store import RunStore, docs, migrations, schema
 
 
 def _old_store(url: str, version: int) -> None:
@@ -47,6 +47,9 @@ def _old_store(url: str, version: int) -> None:
                     run_id="a" * 32, key="loss", step=2, value=0.2, timestamp=1.0
                 )
             )
+        if version >= 3:  # a real version-3 store keeps each run's documents up to date
+            docs.rebuild(conn, ["a" * 32], params=True, tags=True)
+            docs.refresh_metrics(conn, ["a" * 32], 1.0)
     engine.dispose()
 
 

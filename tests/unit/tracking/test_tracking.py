@@ -155,9 +155,10 @@ def test_figures_tables_files_and_inputs(tmp_path) -> None:
     assert [f["name"] for f in table["schema"]["fields"]] == ["index", "a", "b"]
     assert table["data"][1]["b"] == "y"
     assert names["train.csv"].media_type == "text/csv"
-    assert record.provenance["inputs"] == [
-        {"name": "train.csv", "path": str(data), "sha256": sha, "size": 8}
-    ]
+    (entry,) = record.inputs
+    assert entry["name"] == "train.csv" and entry["sha256"] == sha and entry["size"] == 8
+    assert entry["kind"] == "csv" and entry["source"] == "log_input"
+    assert entry["path"] in (str(data), "train.csv")  # relative when inside the project
 
 
 def test_log_artifact_of_bytes_needs_a_name() -> None:

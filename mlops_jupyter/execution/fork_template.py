@@ -1,0 +1,197 @@
+"""Kernel templates: a process that imported a notebook's modules once, forking one kernel a point.
+
+A fresh kernel of a realistic notebook spends seconds importing pandas, scikit-learn and
+matplotlib before sub-second work. A template process runs those imports once, decides by
+testing whether forking after them is safe (no thread started, no GPU context opened: see
+fork_template_main.py), and then forks a fresh ipykernel per request: each point still runs in
+a process no other point touched, but starts with its modules already in memory.
+
+Templates are kept warm per (python, working directory, imports, environment) for the life of
+the process, so that a `run` or `reproduce` after a sweep of the same notebook starts the same
+way (`warm_template`); they are closed at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import select
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+_PROGRAM = Path(__file__).with_name("fork_template_main.py")
+
+#: Seconds a template may take to run its imports before it is given up (fresh kernels then).
+IMPORT_TIMEOUT = 120.0
+
+
+class ForkTemplate:
+    """One template process (see the module docstring); `usable` says whether it forks kernels.
+
+    Args:
+        python: The interpreter of the kernelspec.
+        imports: Import statements to run once (from notebook/... via preimports.py).
+        cwd: Working directory (modules next to the notebook are importable).
+        env: The template's environment (the kernels get their own at each fork).
+    """
+
+    def __init__(
+        self, python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]
+    ) -> None:
+        self.imports = tuple(imports)
+        self.reason = ""  # why the template forks no kernels (empty while usable)
+        self.seconds = 0.0  # time its imports took
+        self.forked = 0
+        self._lock = threading.Lock()
+        to_template, self._to_template = os.pipe()
+        self._from_template, from_template = os.pipe()
+        self._process = subprocess.Popen(
+            [
+                python,
+                "-c",
+                _PROGRAM.read_text(encoding="utf-8"),
+                str(to_template),
+                str(from_template),
+            ],
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            pass_fds=(to_template, from_template),
+            start_new_session=True,  # Ctrl-C in the terminal is for the controller
+        )
+        os.close(to_template)
+        os.close(from_template)
+        self._buffer = b""
+        try:
+            self._send({"imports": list(self.imports), "cwd": cwd})
+            verdict = self._receive(IMPORT_TIMEOUT)
+        except (OSError, ValueError, TimeoutError) as err:
+            verdict = {"unsafe": f"the template process did not start: {err}"}
+        self.seconds = float(verdict.get("seconds", 0.0))
+        self.failed: list[str] = list(verdict.get("failed", []))
+        if verdict.get("unsafe"):
+            self.reason = str(verdict["unsafe"])
+            self.close()
+
+    @property
+    def usable(self) -> bool:
+        """True while the template forks kernels (safe imports, process alive)."""
+        return not self.reason and self._process.poll() is None
+
+    def fork(
+        self, connection_file: str, cwd: str, env: Mapping[str, str], args: Sequence[str]
+    ) -> int:
+        """Fork one kernel on `connection_file`; returns its pid (a grandchild of ours).
+
+        Raises:
+            RuntimeError: the template is gone (the caller starts a fresh kernel instead).
+        """
+        request = {
+            "connection_file": connection_file,
+            "cwd": cwd,
+            "env": dict(env),
+            "args": list(args),
+        }
+        with self._lock:
+            if not self.usable:
+                raise RuntimeError(f"the kernel template is not usable: {self.reason or 'exited'}")
+            try:
+                self._send(request)
+                pid = int(self._receive(10.0)["pid"])
+            except (OSError, ValueError, TimeoutError, KeyError) as err:
+                self.reason = f"the template process failed: {err}"
+                raise RuntimeError(self.reason) from err
+            self.forked += 1
+            return pid
+
+    def _send(self, message: Mapping[str, Any]) -> None:
+        os.write(self._to_template, (json.dumps(message) + "\n").encode())
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no answer within {timeout:g}s")
+            ready, _, _ = select.select([self._from_template], [], [], min(left, 0.5))
+            if ready:
+                chunk = os.read(self._from_template, 65536)
+                if not chunk:
+                    raise ValueError("the template process exited")
+                self._buffer += chunk
+            elif self._process.poll() is not None:
+                raise ValueError(f"the template process exited (code {self._process.returncode})")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        """End the template (its kernels live on until their own pool kills them)."""
+        with self._lock:
+            for fd in (self._to_template, self._from_template):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._to_template = self._from_template = -1
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=5)
+
+
+_WARM: dict[str, ForkTemplate] = {}
+_WARM_LOCK = threading.Lock()
+#: Most templates kept warm at once (each holds a notebook's imported modules, ~100-300 MB).
+MAX_WARM = 2
+
+
+def template_key(python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]) -> str:
+    """What makes two templates interchangeable: the interpreter, imports, folder, environment."""
+    text = json.dumps([python, list(imports), cwd, sorted(env.items())])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def warm_template(
+    python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str], *, start: bool
+) -> ForkTemplate | None:
+    """The warm template for these imports (started when `start`), else None.
+
+    `run` and `reproduce` pass ``start=False``: they use a template only when a sweep of the
+    same notebook left one warm, since starting one costs what a fresh kernel costs.
+    """
+    key = template_key(python, imports, cwd, env)
+    with _WARM_LOCK:
+        found = _WARM.get(key)
+        if found is not None and found.usable:
+            _WARM[key] = _WARM.pop(key)  # most recently used last
+            return found
+        if found is not None:
+            del _WARM[key]
+        if not start:
+            return None
+    template = ForkTemplate(python, imports, cwd, env)  # seconds: outside the lock
+    with _WARM_LOCK:
+        if template.usable:
+            _WARM[key] = template
+            while len(_WARM) > MAX_WARM:
+                _WARM.pop(next(iter(_WARM))).close()
+    return template
+
+
+def close_templates() -> None:
+    """Close every warm template (at exit, and in tests)."""
+    with _WARM_LOCK:
+        templates = list(_WARM.values())
+        _WARM.clear()
+    for template in templates:
+        template.close()
+
+
+atexit.register(close_templates)

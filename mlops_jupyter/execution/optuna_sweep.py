@@ -1,0 +1,414 @@
+"""Adaptive sweeps (``sweep --optuna N``): Optuna's ask-and-tell over points on the kernel pool
+or on Dask, pruning points from the step metrics they log, and ``--resume`` after a crash.
+
+Each trial is a sweep point: asked when a job is free, executed into its child run like any
+point (sweep_point), told when it ends. With ``prune="median"`` the controller reads each
+running point's step metrics from the store, reports them to the trial, and stops a point the
+pruner cuts: its kernel gets a KeyboardInterrupt (so its tracked runs write their curves),
+and its run ends ``pruned``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict
+from typing import Any
+
+from mlops_jupyter import tracking
+from mlops_jupyter.execution import optuna_study as studies
+from mlops_jupyter.execution.cancel import CancelToken
+from mlops_jupyter.execution.executor import check_cwd, kernel_environment
+from mlops_jupyter.execution.job import NotebookJob, prepare_job
+from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.points import check_sweep_size
+from mlops_jupyter.execution.preimports import leading_imports
+from mlops_jupyter.execution.sweep_local import warm_kernels
+from mlops_jupyter.execution.sweep_point import PointResult, execute_point
+from mlops_jupyter.execution.sweep_report import SweepResult
+from mlops_jupyter.execution.sweep_spec import (
+    SweepSpec,
+    children_by_point,
+    load_resume,
+    start_sweep_run,
+)
+from mlops_jupyter.store import RunStore, open_store
+
+#: Seconds a pruned kernel has to end its cell after the KeyboardInterrupt, before SIGKILL.
+PRUNE_GRACE = 3.0
+_POLL = 0.2
+
+
+def optuna_sweep(
+    path: str | os.PathLike[str] | None,
+    trials: int = 0,
+    *,
+    metric: str = "",
+    direction: str = "maximize",
+    sampler: str = "tpe",
+    ranges: Sequence[str] = (),
+    seed: int | None = None,
+    prune: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    timeout: float | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    store: RunStore | str | None = None,
+    experiment: str | None = None,
+    name: str | None = None,
+    resume: str | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    kernel_name: str | None = None,
+    output_dir: str | os.PathLike[str] | None = None,
+    on_point: Callable[[PointResult], None] | None = None,
+    on_log: Callable[[str], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> SweepResult:
+    """Search `ranges` for the best `metric` in `trials` points of a notebook, with Optuna.
+
+    Args:
+        path: The notebook (None with `resume`).
+        trials: Trials to finish (complete, pruned or failed by the notebook).
+        metric: The metric each point reports (its final value is the trial's value).
+        direction: "maximize" or "minimize".
+        sampler: "tpe", "cmaes" or "random".
+        ranges: ``NAME=LO:HI[:log]`` per searched int/float parameter.
+        seed: Seed of the sampler (recorded).
+        prune: "median" stops points whose step metrics trail the median (local executor).
+        resume: Id of an adaptive sweep to continue after its controller was killed: trials
+            already told are kept, trials cut short are failed and replaced, none runs twice.
+        Others: as for `sweep_notebook`.
+
+    Returns:
+        The SweepResult: one point per trial; ``best`` holds the best trial's point.
+
+    Raises:
+        InvalidParameterError: a bad setting or range (nothing recorded, no kernel started).
+    """
+    store = store if isinstance(store, RunStore) else open_store(store)
+    if resume:
+        spec, job, run, search = _load(store, resume, jobs, executor)
+        study = studies.open_study(search, create=False)
+        _recover(store, study, run.run_id, search.metric, on_log)
+    else:
+        studies.check_search(trials, metric, direction, sampler, prune, executor)
+        check_sweep_size(trials, jobs, executor == "local")
+        job = prepare_job(path or "", parameters, kernel_name=kernel_name)
+        studies.search_space(ranges, job.schema)  # refuse bad ranges before recording
+        if executor == "local":
+            check_kernel(job.kernel_name)
+        folder = check_cwd(cwd)
+        out = os.path.abspath(output_dir) if output_dir else None
+        spec = SweepSpec(job.path, [], dict(job.parameters), job.kernel_name, folder, out)
+        tags = {"mlops.sweep.search": "optuna", "mlops.sweep.seed": seed}
+        run = start_sweep_run(store, job, spec, experiment, name, jobs, executor, tags)
+        storage = studies.storage_url(store, folder)
+        search = studies.SearchSpec(
+            trials, metric, direction, sampler, list(ranges), seed, prune, storage, run.run_id
+        )
+        payload = json.dumps(asdict(search)).encode()
+        run.log_artifact(payload, studies.SEARCH_ARTIFACT, "application/json")
+        study = studies.open_study(search, create=True)
+    space = studies.search_space(search.ranges, job.schema)
+    loop = _Search(store, run.run_id, spec, job, space, search, study, jobs, timeout, on_log)
+    try:
+        loop.run(executor, scheduler, on_point, cancel)
+    except BaseException as err:
+        run.end(
+            "killed" if isinstance(err, KeyboardInterrupt) else "failed",
+            error=f"{type(err).__name__}: {err}; continue it with `mlops-jupyter sweep "
+            f"--resume {run.run_id[:8]}`",
+        )
+        raise
+    return _finish(store, run, study, search, on_log, cancel)
+
+
+def _load(
+    store: RunStore, sweep_id: str, jobs: int, executor: str
+) -> tuple[SweepSpec, NotebookJob, tracking.Run, studies.SearchSpec]:
+    record = store.get_run(sweep_id)
+    artifact = record.artifact(studies.SEARCH_ARTIFACT)
+    if artifact is None:
+        from mlops_jupyter.errors import RunStateError
+
+        raise RunStateError(
+            f"run {record.run_id[:8]} is not an adaptive sweep (no {studies.SEARCH_ARTIFACT}); "
+            "resume it without --optuna"
+        )
+    search = studies.SearchSpec(**json.loads(store.read_artifact(artifact.sha256)))
+    check_sweep_size(search.trials, jobs, executor == "local")
+    spec, job, run, _todo, _done = load_resume(store, record.run_id, 1, executor == "local")
+    return spec, job, run, search
+
+
+def _recover(
+    store: RunStore, study: Any, sweep_id: str, metric: str, on_log: Callable[[str], None] | None
+) -> None:
+    """Trials left running by a killed controller: told from their run when it ended, else
+    failed for good (their run ends killed) and replaced by new trials; none runs again."""
+    import optuna
+
+    children = children_by_point(store, sweep_id)
+    cut = []
+    for trial in study.get_trials(states=(optuna.trial.TrialState.RUNNING,)):
+        child = children.get(trial.number)
+        if child is not None and child.status != "running":
+            result = PointResult(
+                trial.number, {}, child.run_id, child.status, 1, child.error, 0.0, child.metrics
+            )
+            studies.tell(study, trial, result, metric)
+            continue
+        if child is not None:
+            store.end_run(
+                child.run_id, "killed", error="the sweep's controller was killed during this trial"
+            )
+        cut.append(trial.number)
+    studies.mark_interrupted(study, cut)
+    if cut and on_log is not None:
+        on_log(
+            f"resume: trial(s) {', '.join(map(str, cut))} were cut short; new trials replace them"
+        )
+
+
+class _Search:
+    """The ask-and-tell loop: `jobs` trials in flight, pruning checks between completions."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        sweep_id: str,
+        spec: SweepSpec,
+        job: NotebookJob,
+        space: dict[str, Any],
+        search: studies.SearchSpec,
+        study: Any,
+        jobs: int,
+        timeout: float | None,
+        on_log: Callable[[str], None] | None,
+    ) -> None:
+        self.store, self.sweep_id, self.spec, self.job = store, sweep_id, spec, job
+        self.space, self.search, self.study, self.jobs = space, search, study, jobs
+        self.timeout, self.on_log = timeout, on_log
+        self.in_flight: dict[Future[PointResult], tuple[Any, CancelToken]] = {}
+        self.reported: dict[int, int] = {}  # trial -> last step reported
+
+    def log(self, line: str) -> None:
+        if line and self.on_log is not None:
+            self.on_log(line)
+
+    def run(
+        self,
+        executor: str,
+        scheduler: str | None,
+        on_point: Callable[[PointResult], None] | None,
+        cancel: CancelToken | None,
+    ) -> None:
+        submit, close = self._backend(executor, scheduler)
+        try:
+            self._loop(submit, on_point, cancel)
+        except KeyboardInterrupt:  # stop the running trials now; they are failed, not lost
+            for _trial, token in self.in_flight.values():
+                token.cancel("interrupted (Ctrl-C)")
+            wait(list(self.in_flight), timeout=30)
+            studies.mark_interrupted(self.study, [t.number for t, _ in self.in_flight.values()])
+            raise
+        finally:
+            close()
+
+    def _loop(
+        self,
+        submit: Callable[[int, NotebookJob, CancelToken], Future[PointResult]],
+        on_point: Callable[[PointResult], None] | None,
+        cancel: CancelToken | None,
+    ) -> None:
+        while True:
+            stopping = cancel is not None and cancel.cancelled
+            left = self.search.trials - studies.counted(self.study) - len(self.in_flight)
+            while not stopping and left > 0 and len(self.in_flight) < self.jobs:
+                trial = self.study.ask(self.space)
+                point = self.job.with_parameters(trial.params, origin=f"trial {trial.number}")
+                token = CancelToken()
+                self.in_flight[submit(trial.number, point, token)] = (trial, token)
+                left -= 1
+            if not self.in_flight:
+                return
+            if stopping:
+                for _trial, token in self.in_flight.values():
+                    token.cancel(cancel.reason if cancel else "cancelled")
+            done, _ = wait(list(self.in_flight), timeout=_POLL, return_when=FIRST_COMPLETED)
+            for future in done:
+                trial, _token = self.in_flight.pop(future)
+                result = future.result()
+                self.log(studies.tell(self.study, trial, result, self.search.metric))
+                if on_point is not None:
+                    on_point(result)
+            if self.search.prune:
+                self._prune()
+
+    def _prune(self) -> None:
+        """Report new step values of running trials; stop the ones the pruner cuts."""
+        children = children_by_point(self.store, self.sweep_id)
+        for trial, token in list(self.in_flight.values()):
+            child = children.get(trial.number)
+            if child is None or token.cancelled:
+                continue
+            last = self.reported.get(trial.number, -1)
+            for step, value in self._steps(child.run_id):
+                if step > last:
+                    trial.report(value, step)
+                    self.reported[trial.number] = last = step
+            if last >= 0 and trial.should_prune():
+                token.cancel(
+                    f"at step {last} by the median pruner "
+                    f"({self.search.metric} trailed the median of earlier trials)",
+                    status="pruned",
+                    grace=PRUNE_GRACE,
+                )
+
+    def _steps(self, run_id: str) -> list[tuple[int, float]]:
+        """The step values of the metric on the point's run and the runs tracked inside it."""
+        runs = [run_id, *(r.run_id for r in self.store.search_runs(parent_run_id=run_id))]
+        steps: dict[int, float] = {}
+        for rid in runs:
+            for point in self.store.metric_history(rid, self.search.metric):
+                steps[point.step] = point.value
+        return sorted(steps.items())
+
+    def _backend(
+        self, executor: str, scheduler: str | None
+    ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
+        threads = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mlops-trial")
+        if executor == "dask":
+            return self._dask_backend(threads, scheduler)
+        pool = KernelPool(
+            self.job.kernel_name,
+            warm_kernels(self.jobs),
+            cwd=self.spec.cwd,
+            env=kernel_environment(self.store),
+            preimports=leading_imports(self.job.source),
+            on_note=self.on_log,
+        )
+
+        def submit(index: int, job: NotebookJob, token: CancelToken) -> Future[PointResult]:
+            pool.expect(1)
+            return threads.submit(
+                execute_point,
+                self.store,
+                self.sweep_id,
+                index,
+                job,
+                pool,
+                timeout=self.timeout,
+                retries=0,
+                cwd=self.spec.cwd,
+                output_dir=self.spec.output_dir,
+                cancel=token,
+            )
+
+        def close() -> None:
+            threads.shutdown(wait=True, cancel_futures=True)
+            pool.close()
+
+        return submit, close
+
+    def _dask_backend(
+        self, threads: ThreadPoolExecutor, scheduler: str | None
+    ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
+        """Trials as Dask tasks: each of our threads waits for one task's result."""
+        from mlops_jupyter.execution.sweep_dask import open_client, run_point_task
+
+        client, cluster = open_client(scheduler, self.jobs)
+        lock = threading.Lock()
+
+        def one(index: int, job: NotebookJob, token: CancelToken) -> PointResult:
+            with lock:
+                future = client.submit(
+                    run_point_task,
+                    self.store.url,
+                    self.store.blobs.root,
+                    self.sweep_id,
+                    index,
+                    job,
+                    None,
+                    self.timeout,
+                    0,
+                    self.spec.cwd,
+                    self.spec.output_dir,
+                    key=f"mlops-trial-{self.sweep_id[:8]}-{index}",
+                    pure=False,
+                )
+            return PointResult(**future.result())
+
+        def submit(index: int, job: NotebookJob, token: CancelToken) -> Future[PointResult]:
+            return threads.submit(one, index, job, token)
+
+        def close() -> None:
+            threads.shutdown(wait=True, cancel_futures=True)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+        return submit, close
+
+
+def _finish(
+    store: RunStore,
+    run: tracking.Run,
+    study: Any,
+    search: studies.SearchSpec,
+    on_log: Callable[[str], None] | None,
+    cancel: CancelToken | None,
+) -> SweepResult:
+    """End the sweep run with the study's best trial recorded on it; the result per trial."""
+    import optuna
+
+    children = children_by_point(store, run.run_id)
+    trials = study.get_trials(deepcopy=False)
+    points = []
+    for trial in trials:
+        child = children.get(trial.number)
+        points.append(
+            PointResult(
+                trial.number,
+                dict(trial.params),
+                child.run_id if child else None,
+                child.status if child else "missing",
+                1 if child else 0,
+                child.error if child else None,
+                (child.duration or 0.0) if child else 0.0,
+                dict(child.metrics) if child else {},
+            )
+        )
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    states = [p.status for p in points]
+    tags: dict[str, Any] = {
+        "mlops.sweep.finished": states.count("finished"),
+        "mlops.sweep.pruned": states.count("pruned"),
+        "mlops.sweep.failed": len(states) - states.count("finished") - states.count("pruned"),
+    }
+    best = study.best_trial if complete else None
+    if best is not None:
+        best_run = children.get(best.number)
+        tags.update({"mlops.optuna.best_trial": best.number, "mlops.optuna.best_value": best.value})
+        if best_run is not None:
+            tags["mlops.optuna.best_run"] = best_run.run_id
+        run.log_metrics({f"best_{search.metric}": float(best.value)}, step=0)
+        if on_log is not None:
+            on_log(
+                f"best {search.metric} = {best.value:.6g} at trial {best.number} "
+                f"({', '.join(f'{k}={v:.6g}' for k, v in best.params.items())})"
+            )
+    run.set_tags(tags)
+    if cancel is not None and cancel.cancelled:
+        run.end("killed", error=f"{cancel.reason}; continue with --resume {run.run_id[:8]}")
+    elif best is None:
+        run.end("failed", error=f"no trial reported {search.metric!r}")
+    else:
+        run.end("finished")
+    result = SweepResult(run.run_id, points)
+    result.best = next((p for p in points if best is not None and p.index == best.number), None)
+    return result

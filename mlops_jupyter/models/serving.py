@@ -1,0 +1,168 @@
+"""`models serve`: a tornado HTTP server speaking MLflow's scoring protocol for one model.
+
+tornado, not starlette + uvicorn: it is already installed with jupyter_server (no new
+dependency), its HTTP server is mature and single-threaded, which suits scoring (the model's
+``predict`` holds the GIL anyway, so an async framework would add layers and no throughput).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import warnings
+from typing import Any
+
+from tornado import httpserver, web
+from tornado.netutil import bind_sockets
+
+from mlops_jupyter.errors import ModelInputError
+from mlops_jupyter.models.loading import PyFuncModel
+from mlops_jupyter.models.scoring import error_json, parse_request, predictions_json
+from mlops_jupyter.version import __version__
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class _Base(web.RequestHandler):
+    def initialize(self, model: PyFuncModel) -> None:
+        self.model = model
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error as MLflow's JSON, never tornado's HTML page."""
+        self.finish(
+            error_json(self._reason, code="BAD_REQUEST" if status_code < 500 else "INTERNAL_ERROR")
+        )
+
+
+class PingHandler(_Base):
+    """GET /ping and /health: 200 while the model is loaded."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain")
+        self.finish("\n")
+
+
+class VersionHandler(_Base):
+    """GET /version: the serving software's version, as text."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain")
+        self.finish(__version__)
+
+
+class InvocationsHandler(_Base):
+    """POST /invocations: predictions for the rows in the body; 400 naming the column."""
+
+    def post(self) -> None:
+        try:
+            data = parse_request(self.request.body, self.request.headers.get("Content-Type"))
+            predictions = self.model.predict(data)
+        except ModelInputError as err:
+            self._fail(400, str(err), err.column)
+            return
+        except (ValueError, TypeError, KeyError, IndexError) as err:
+            self._fail(400, f"the model could not predict this input: {type(err).__name__}: {err}")
+            return
+        except Exception as err:  # the model itself broke: this request fails, the server stays
+            self._fail(500, f"the model failed: {type(err).__name__}: {err}", code="INTERNAL_ERROR")
+            return
+        self.finish(predictions_json(predictions))
+
+    def _fail(
+        self, status: int, message: str, column: str | None = None, code: str = "BAD_REQUEST"
+    ) -> None:
+        self.set_status(status)
+        self.finish(error_json(message, column, code))
+
+
+def make_app(model: PyFuncModel) -> web.Application:
+    """The scoring application for `model`."""
+    args = {"model": model}
+    return web.Application(
+        [
+            (r"/ping", PingHandler, args),
+            (r"/health", PingHandler, args),
+            (r"/version", VersionHandler, args),
+            (r"/invocations", InvocationsHandler, args),
+        ],
+        default_handler_class=_NotFound,
+        default_handler_args=args,
+    )
+
+
+class _NotFound(_Base):
+    def prepare(self) -> None:
+        self.set_status(404)
+        self.finish(
+            error_json(
+                f"no route {self.request.path!r}: use GET /ping, /health, /version or "
+                "POST /invocations",
+                code="NOT_FOUND",
+            )
+        )
+
+
+class ModelServer:
+    """A scoring server on its own thread and event loop (for `serve` and for tests)."""
+
+    def __init__(self, model: PyFuncModel, host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in LOOPBACK:
+            warnings.warn(
+                f"mlops-jupyter: serving on {host}: anyone who can reach this address can call the "
+                "model (the scoring protocol has no authentication); the default is 127.0.0.1",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        self.model, self.host = model, host
+        self.sockets = bind_sockets(port, host)
+        self.port = int(self.sockets[0].getsockname()[1])
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _serve(self, ready: threading.Event) -> None:
+        async def main() -> None:
+            server = httpserver.HTTPServer(make_app(self.model))
+            server.add_sockets(self.sockets)
+            self._loop = asyncio.get_running_loop()
+            stop = asyncio.Event()
+            self._stop_event = stop
+            ready.set()
+            await stop.wait()
+            server.stop()
+            await server.close_all_connections()
+
+        asyncio.run(main())
+        self._stopped.set()
+
+    def start(self) -> ModelServer:
+        """Serve in a background thread; returns once the server accepts connections."""
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (Ctrl-C)."""
+        self.start()
+        try:
+            while not self._stopped.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and close the sockets."""
+        if self._loop is not None and not self._stopped.is_set():
+            self._loop.call_soon_threadsafe(self._stop_event.set)
+            self._stopped.wait(10)

@@ -1,0 +1,171 @@
+"""Pre-imported kernels: forked from a template that ran the notebook's leading imports once.
+
+Real kernels, a real template process, a real store: no state leaks between points, a module
+unsafe to fork makes the sweep fall back (and say so), and the results equal fresh kernels'.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from mlops_jupyter.execution import sweep_notebook
+from mlops_jupyter.execution.fork_template import close_templates
+from mlops_jupyter.store import open_store
+
+
+def _notebook(path: Path, cells: list[str]) -> Path:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [new_code_cell(c) for c in cells]
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _outputs(folder: Path) -> dict[str, list[str]]:
+    """Each executed notebook's text outputs, by file name."""
+    found = {}
+    for file in sorted(folder.iterdir()):
+        nb = json.loads(file.read_text())
+        found[file.name] = [
+            "".join(out.get("text") or out.get("data", {}).get("text/plain") or "")
+            for cell in nb["cells"]
+            for out in cell.get("outputs", ())
+        ]
+    return found
+
+
+def test_points_share_no_state_and_each_runs_in_an_untouched_process(tmp_path):
+    (tmp_path / "leaky.py").write_text(
+        "import os\ncounter = 0\n"
+        f"with open({str(tmp_path / 'imported.txt')!r}, 'a') as f:\n"
+        "    f.write(str(os.getpid()) + '\\n')\n"
+    )
+    nb = _notebook(
+        tmp_path / "leak.ipynb",
+        [
+            "import os\nimport leaky",
+            "x = 0",
+            "print(leaky.counter, getattr(leaky, 'mutated', None), 'G' in globals(), os.getpid())",
+            "leaky.counter += 1\nleaky.mutated = x\nG = x\nos.environ['LEAK'] = 'yes'",
+            "print(os.environ.get('LEAK'))",
+        ],
+    )
+    lines: list[str] = []
+    try:
+        result = sweep_notebook(
+            nb,
+            [{"x": i} for i in range(3)],
+            jobs=1,
+            cwd=tmp_path,
+            output_dir=tmp_path / "out",
+            on_log=lines.append,
+        )
+    finally:
+        close_templates()
+    assert [p.status for p in result.points] == ["finished"] * 3
+    assert lines and "forked from a template" in lines[0], lines
+    imported_in = (tmp_path / "imported.txt").read_text().split()
+    assert len(imported_in) == 1  # imported once, in the template, not per point
+    pids = set()
+    for outputs in _outputs(tmp_path / "out").values():
+        counter, mutated, has_global, pid = outputs[0].split()
+        assert (counter, mutated, has_global) == ("0", "None", "False")  # nothing leaked
+        assert outputs[1].strip() == "yes"
+        pids.add(pid)
+    assert len(pids) == 3 and imported_in[0] not in pids  # a fresh process per point
+    sweep = open_store().get_run(result.sweep_run_id)
+    assert "forked from a template" in sweep.tags["mlops.sweep.kernels"]
+
+
+def test_a_module_unsafe_to_fork_falls_back_to_fresh_kernels_and_says_so(tmp_path):
+    (tmp_path / "threaded.py").write_text(
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(60,), name='poller', daemon=True).start()\n"
+    )
+    nb = _notebook(
+        tmp_path / "unsafe.ipynb",
+        ["import json\nimport threaded", "x = 0", "print(json.dumps({'x': x}))"],
+    )
+    lines: list[str] = []
+    try:
+        result = sweep_notebook(
+            nb,
+            [{"x": 1}, {"x": 2}],
+            jobs=1,
+            cwd=tmp_path,
+            output_dir=tmp_path / "out",
+            on_log=lines.append,
+        )
+    finally:
+        close_templates()
+    assert [p.status for p in result.points] == ["finished"] * 2
+    assert len(lines) == 1
+    assert "start fresh" in lines[0] and "`import threaded` started thread(s) poller" in lines[0]
+    assert "unsafe" in lines[0]
+    outs = _outputs(tmp_path / "out")
+    assert [o[0].strip() for o in outs.values()] == ['{"x": 1}', '{"x": 2}']
+    sweep = open_store().get_run(result.sweep_run_id)
+    assert "started thread(s) poller" in sweep.tags["mlops.sweep.kernels"]
+
+
+def test_pre_imported_kernels_give_the_results_fresh_kernels_give(tmp_path):
+    nb = _notebook(
+        tmp_path / "same.ipynb",
+        [
+            "import random\nimport numpy as np\nfrom fractions import Fraction",
+            "seed = 0",
+            "random.seed(seed)\nrng = np.random.default_rng(seed)\n"
+            "print(random.random(), rng.normal(size=3).round(12).tolist(), Fraction(seed, 7))",
+            "np.random.seed(seed)\nnp.arange(5) * np.random.rand(5).round(12)",
+        ],
+    )
+    points = [{"seed": s} for s in range(2)]
+    outputs = {}
+    try:
+        for preimport in (True, False):
+            folder = tmp_path / f"out-{preimport}"
+            lines: list[str] = []
+            result = sweep_notebook(
+                nb, points, jobs=2, preimport=preimport, output_dir=folder, on_log=lines.append
+            )
+            assert [p.status for p in result.points] == ["finished"] * 2
+            assert bool(lines) == preimport  # fresh kernels: no template, nothing to say
+            outputs[preimport] = _outputs(folder)
+    finally:
+        close_templates()
+    assert outputs[True] == outputs[False]
+    assert len(set(map(tuple, outputs[True].values()))) == 2  # the points differ from each other
+
+
+def test_run_and_reproduce_fork_from_the_template_a_sweep_left_warm(tmp_path):
+    from mlops_jupyter.execution import reproduce_run, run_notebook
+
+    marker = tmp_path / "imported.txt"
+    (tmp_path / "counted.py").write_text(
+        f"import os\nwith open({str(marker)!r}, 'a') as f:\n    f.write(str(os.getpid()) + '\\n')\n"
+    )
+    nb = _notebook(
+        tmp_path / "warm.ipynb",
+        ["import counted", "x = 0", "import mlops_jupyter as mj\nmj.log_metric('y', x * 2.0)"],
+    )
+    try:
+        cold = run_notebook(nb, {"x": 1}, cwd=tmp_path)  # nothing warm yet: a fresh kernel
+        assert len(marker.read_text().split()) == 1
+        sweep_notebook(nb, [{"x": 2}], cwd=tmp_path)  # its template stays warm
+        assert len(marker.read_text().split()) == 2  # the template imported it
+        warm = run_notebook(nb, {"x": 3}, cwd=tmp_path)
+        verdict = reproduce_run(warm.run_id)
+    finally:
+        close_templates()
+    assert len(marker.read_text().split()) == 2  # run and reproduce imported nothing anew
+    assert cold.metrics["y"] == 2.0 and warm.metrics["y"] == 6.0
+    assert verdict.reproduced
