@@ -167,3 +167,20 @@ def test_a_registry_alias_is_a_baseline(store_url: str, two_runs: tuple[str, str
         cur, "acc", baseline="models:/clf@champion", max_drop=0.05, store=store
     )
     assert result and result.baseline_run_id == base
+
+
+def test_promote_moves_the_alias_only_through_a_passing_gate(
+    store_url: str, two_runs: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, cur = two_runs  # acc 0.90, then 0.86
+    gate = ["--store", store_url, "check-metrics", "--metric", "acc", "--max-drop", "0.01"]
+    champion = ["--baseline", "models:/pkg@champion", "--promote"]
+    assert main([*gate[:3], base, *gate[3:], *champion]) == 0  # no champion yet: the first
+    assert "first holder of models:/pkg@champion" in capsys.readouterr().out
+    assert main([*gate[:3], cur, *gate[3:], *champion]) == 1  # dropped 0.04: stays with base
+    store = open_store(store_url)
+    assert store.get_run(base).tags["alias.pkg"] == "champion"
+    assert "alias.pkg" not in store.get_run(cur).tags
+    assert main([*gate[:3], cur, "--metric", "acc", "--max-drop", "0.05", *champion]) == 0
+    assert store.get_run(cur).tags["alias.pkg"] == "champion"
+    assert store.get_run(base).tags["alias.pkg"] == "was champion"
