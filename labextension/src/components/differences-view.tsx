@@ -10,9 +10,11 @@ export interface IDifferencesViewProps {
   runB: string;
 }
 
+export type CompareTab = 'side' | 'differences' | 'drift';
+
 export interface ICompareTabsProps {
-  tab: 'side' | 'differences';
-  onChange: (tab: 'side' | 'differences') => void;
+  tab: CompareTab;
+  onChange: (tab: CompareTab) => void;
 }
 
 /** The two tabs of comparing two runs: side by side, and the list of differences. */
@@ -24,6 +26,9 @@ export function CompareTabs(props: ICompareTabsProps): JSX.Element {
       </button>
       <button role="tab" aria-selected={props.tab === 'differences'} onClick={() => props.onChange('differences')}>
         Differences
+      </button>
+      <button role="tab" aria-selected={props.tab === 'drift'} onClick={() => props.onChange('drift')}>
+        Drift
       </button>
     </div>
   );

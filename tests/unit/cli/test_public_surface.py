@@ -80,6 +80,8 @@ COMMANDS = [
     "runs inputs",
     "runs diff",
     "runs drift",
+    "runs inputs",
+    "runs diff",
     "store",
     "store info",
     "store migrate",
