@@ -69,6 +69,43 @@ def _case_export(path: Path) -> tuple[bool, str]:
     return True, "compiles"
 
 
+def _missing_module(path: Path) -> str | None:
+    """A module the notebook imports that is not installed here: it cannot run here (found
+    without starting a kernel)."""
+    import ast
+    import importlib.util
+
+    from mlops_jupyter.notebook.cell_analysis import python_source
+    from mlops_jupyter.notebook.read import read_notebook
+    from mlops_jupyter.notebook.roles import read_cells
+
+    try:
+        cells = read_cells(read_notebook(path, python_only=True))
+    except Exception:  # check and convert report these themselves
+        return None
+    for cell in cells:
+        if cell.skip or cell.no_eval:
+            continue
+        try:
+            tree = ast.parse(python_source(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            for name in names:
+                try:
+                    found = importlib.util.find_spec(name.split(".")[0])
+                except (ImportError, ValueError):
+                    found = None
+                if found is None:
+                    return name
+    return None
+
+
 def _convert(path: Path, work: Path) -> tuple[str, str, float]:
     """``ok`` (tests pass), ``refused`` (a conversion reason) or ``cannot-run``."""
     from mlops_jupyter.convert import convert_notebook
@@ -77,6 +114,9 @@ def _convert(path: Path, work: Path) -> tuple[str, str, float]:
     copy = work / path.name
     shutil.copy(path, copy)
     started = time.perf_counter()
+    missing = _missing_module(path)
+    if missing is not None:
+        return "cannot-run", f"ModuleNotFoundError: {missing} is not installed here", 0.0
     try:
         convert_notebook(copy, work / "pkg_out", timeout=120)
     except NotebookExecutionError as err:
@@ -116,9 +156,12 @@ def _soorgeon(path: Path, work: Path) -> str:
     return "ok" if build.returncode == 0 else "build-fails"
 
 
-def survey(folder: Path, with_soorgeon: bool) -> list[dict]:
+def survey(folder: Path, with_soorgeon: bool, done: dict[str, dict]) -> list[dict]:
     rows = []
     for path in sorted(folder.glob("*/*.ipynb")):
+        if f"{path.parent.name}/{path.name}" in done:
+            rows.append(done[f"{path.parent.name}/{path.name}"])
+            continue
         row: dict = {"peer": path.parent.name, "notebook": path.name}
         crashed_not, ok, findings = _case_check(path)
         row["check"] = crashed_not
@@ -178,8 +221,15 @@ def main() -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--soorgeon", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--resume", type=Path, help="JSON lines of an earlier, interrupted run")
     args = parser.parse_args()
-    rows = survey(args.folder, args.soorgeon)
+    done = {}
+    if args.resume and args.resume.exists():
+        for line in args.resume.read_text(encoding="utf-8").splitlines():
+            if line.startswith("{"):
+                row = json.loads(line)
+                done[f"{row['peer']}/{row['notebook']}"] = row
+    rows = survey(args.folder, args.soorgeon, done)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(summary(rows))
