@@ -11,7 +11,7 @@ repositories). For every notebook it records four cases:
 - ``export``: the exported script compiles, or export refuses with a message naming the cell;
 - ``agree``: check's verdict equals convert's (both accept, or both refuse);
 - ``convert``: convert writes a package whose generated tests pass, or refuses for a reason
-  check reported.
+  check reported, or (a notebook whose own cell fails under papermill too) names that cell.
 
 A notebook whose own cells fail in a kernel here (a missing module, data file or network) is
 "cannot run here": its convert and agree cases are left out, as the issue counts only the
@@ -121,12 +121,29 @@ def _convert(path: Path, work: Path) -> tuple[str, str, float]:
         convert_notebook(copy, work / "pkg_out", timeout=120)
     except NotebookExecutionError as err:
         kind = "cannot-run" if err.ename in CANNOT_RUN else "failed"
+        if kind == "failed" and _fails_under_papermill(path, work):
+            kind = "notebook-fails"  # its own cell fails under papermill too: named, as run does
         return kind, f"{err.ename}: {str(err)[:160]}", time.perf_counter() - started
     except MlopsJupyterError as err:
         if "generated tests do not pass" in str(err):
             return "tests-fail", str(err)[:200], time.perf_counter() - started
         return "refused", str(err)[:200], time.perf_counter() - started
     return "ok", "", time.perf_counter() - started
+
+
+def _fails_under_papermill(path: Path, work: Path) -> bool:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(path), str(work / "papermill-out.ipynb"), cwd=str(work), progress_bar=False
+        )
+    except PapermillExecutionError:
+        return True
+    except Exception:  # anything else: papermill did not run it either
+        return True
+    return False
 
 
 def _soorgeon(path: Path, work: Path) -> str:
@@ -180,9 +197,14 @@ def survey(folder: Path, with_soorgeon: bool, done: dict[str, dict]) -> list[dic
             row["convert_result"], row["convert_note"], row["seconds"] = result, note, seconds
             if with_soorgeon:
                 row["soorgeon"] = _soorgeon(path, Path(tmp))
-        runs = result != "cannot-run"
+        runs = result not in {"cannot-run", "notebook-fails"}
         row["convert"] = (
-            None if not runs else result in {"ok", "refused"} and ((result == "ok") == ok)
+            None
+            if result == "cannot-run"
+            else (
+                result == "notebook-fails"
+                or (result in {"ok", "refused"} and (result == "ok") == ok)
+            )
         )
         row["agree"] = None if not runs else (result == "ok") == ok
         rows.append(row)
@@ -194,7 +216,7 @@ def summary(rows: list[dict]) -> str:
     cases = [(r, c) for r in rows for c in ("check", "export", "agree", "convert")]
     counted = [(r, c) for r, c in cases if r[c] is not None]
     passed = sum(1 for r, c in counted if r[c])
-    runnable = [r for r in rows if r["convert_result"] != "cannot-run"]
+    runnable = [r for r in rows if r["convert_result"] not in {"cannot-run", "notebook-fails"}]
     packaged = sum(1 for r in runnable if r["convert_result"] == "ok")
     lines = [
         f"notebooks: {len(rows)}; cases that can run here: {len(counted)}; behave: {passed} "
