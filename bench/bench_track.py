@@ -100,6 +100,7 @@ def _notebook(folder: str) -> str:
     nbformat.write(nb, path)
     return path
 
+
 LOOP = "for i in range(1000):\n    {log}"
 
 
