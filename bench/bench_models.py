@@ -119,16 +119,23 @@ def _load(url: str, body: bytes, n: int, threads: int) -> tuple[float, float, fl
 
 
 def serve_and_load(cmd: list[str], env: dict[str, str], port: int, n: int) -> dict[str, float]:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     url = f"http://127.0.0.1:{port}"
     out: dict[str, float] = {}
     try:
         _wait(url, proc)
         for rows in (1, 100):
             frame = X[:rows]
-            body = json.dumps({"dataframe_split": {"columns": list(frame.columns),
-                                                   "data": frame.to_numpy().tolist()}}).encode()
+            body = json.dumps(
+                {
+                    "dataframe_split": {
+                        "columns": list(frame.columns),
+                        "data": frame.to_numpy().tolist(),
+                    }
+                }
+            ).encode()
             out[f"p50_{rows}"], out[f"p99_{rows}"], out[f"rps_{rows}"] = _load(url, body, n, 4)
     finally:
         proc.terminate()
@@ -145,34 +152,94 @@ def main() -> None:
         root = Path(tmp)
         ours_s = ours_lifecycle(root, args.repeat)
         theirs_s = mlflow_lifecycle(root, args.repeat)
-        rows = [("log_model + register_model + load_model (sklearn pipeline)", "ms",
-                 ours_s * 1000, theirs_s * 1000, ">= 10x faster", True)]
+        rows = [
+            (
+                "log_model + register_model + load_model (sklearn pipeline)",
+                "ms",
+                ours_s * 1000,
+                theirs_s * 1000,
+                ">= 10x faster",
+                True,
+            )
+        ]
         life = print_table("Log, register, load", rows, "MLflow (SQLite store)")
-        env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-               "PYTHONWARNINGS": "ignore",
-               # mlflow serve starts `uvicorn` by name: the venv's bin must be on PATH
-               "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+        env = {
+            **os.environ,
+            "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+            "PYTHONWARNINGS": "ignore",
+            # mlflow serve starts `uvicorn` by name: the venv's bin must be on PATH
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        }
         port = _free_port()
         ours = serve_and_load(
-            [sys.executable, "-m", "mlops_jupyter.cli", "--store", str(root / "ours.db"),
-             "models", "serve", "models:/bench/1", "--port", str(port)], env, port, args.requests)
+            [
+                sys.executable,
+                "-m",
+                "mlops_jupyter.cli",
+                "--store",
+                str(root / "ours.db"),
+                "models",
+                "serve",
+                "models:/bench/1",
+                "--port",
+                str(port),
+            ],
+            env,
+            port,
+            args.requests,
+        )
         port = _free_port()
         theirs = serve_and_load(
-            [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/bench/1",
-             "--env-manager", "local", "-p", str(port), "-h", "127.0.0.1"], env, port,
-            args.requests)
+            [
+                sys.executable,
+                "-m",
+                "mlflow",
+                "models",
+                "serve",
+                "-m",
+                "models:/bench/1",
+                "--env-manager",
+                "local",
+                "-p",
+                str(port),
+                "-h",
+                "127.0.0.1",
+            ],
+            env,
+            port,
+            args.requests,
+        )
         srows = []
         for n in (1, 100):
             srows += [
-                (f"{n}-row request, p50 latency", "ms", ours[f"p50_{n}"], theirs[f"p50_{n}"],
-                 "<= 1/3 of MLflow's", True),
-                (f"{n}-row request, p99 latency", "ms", ours[f"p99_{n}"], theirs[f"p99_{n}"],
-                 "lower", True),
-                (f"{n}-row requests/s (4 clients)", "req/s", ours[f"rps_{n}"], theirs[f"rps_{n}"],
-                 ">= 3x MLflow's", False),
+                (
+                    f"{n}-row request, p50 latency",
+                    "ms",
+                    ours[f"p50_{n}"],
+                    theirs[f"p50_{n}"],
+                    "<= 1/3 of MLflow's",
+                    True,
+                ),
+                (
+                    f"{n}-row request, p99 latency",
+                    "ms",
+                    ours[f"p99_{n}"],
+                    theirs[f"p99_{n}"],
+                    "lower",
+                    True,
+                ),
+                (
+                    f"{n}-row requests/s (4 clients)",
+                    "req/s",
+                    ours[f"rps_{n}"],
+                    theirs[f"rps_{n}"],
+                    ">= 3x MLflow's",
+                    False,
+                ),
             ]
-        serving = print_table("Serving (same model, same machine)", srows,
-                              "mlflow models serve --env-manager local")
+        serving = print_table(
+            "Serving (same model, same machine)", srows, "mlflow models serve --env-manager local"
+        )
     (Path(__file__).parent / "MODELS.last.md").write_text(life + "\n\n" + serving + "\n")
 
 

@@ -16,8 +16,11 @@ _EXPORTS = {
     "RunStore": "store",
     "open_store": "store",
     "RunRecord": "store.records",
+    "drift": "monitoring.drift",
+    "check_metrics": "monitoring.gates",
     **dict.fromkeys(("Run", "active_run", "end_run", "start_run"), "tracking.run"),
     **dict.fromkeys(("run_notebook", "sweep_notebook", "reproduce_run"), "execution"),
+    "track_cell": "tracking.cell_run",
     **dict.fromkeys(
         (
             "get_run",
@@ -75,8 +78,11 @@ if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
         set_model_tag,
     )
     from mlops_jupyter.models.saving import log_model
+    from mlops_jupyter.monitoring.drift import drift
+    from mlops_jupyter.monitoring.gates import check_metrics
     from mlops_jupyter.store import RunStore, open_store
     from mlops_jupyter.store.records import RunRecord
+    from mlops_jupyter.tracking.cell_run import track_cell
     from mlops_jupyter.tracking.fluent import (
         get_run,
         log_artifact,

@@ -3,6 +3,7 @@ import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/a
 import { Dialog, ICommandPalette, MainAreaWidget, Notification, ToolbarButton } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IStateDB } from '@jupyterlab/statedb';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
@@ -73,7 +74,7 @@ function addRunCommands(app: JupyterFrontEnd, model: PanelModel, labShell: ILabS
       const runId = String(args.run_id);
       let close = () => {};
       const content = new RunDetailWidget(model, runId, () => close());
-      close = openView(`run-${runId}`, `Run: ${String(args.name ?? runId.slice(0, 8))}`, content);
+      close = openView(`run-${runId}`, `${runId.slice(0, 8)} ${String(args.name ?? '')}`.trim(), content);
     }
   });
   app.commands.addCommand(CommandIDs.compare, {
@@ -159,13 +160,18 @@ function activate(
   app: JupyterFrontEnd,
   palette: ICommandPalette | null,
   tracker: INotebookTracker | null,
-  labShell: ILabShell | null
+  labShell: ILabShell | null,
+  state: IStateDB | null
 ): void {
-  const model = new PanelModel(new MlopsClient(), {
-    openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
-    openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
-    openPath: path => void app.commands.execute('docmanager:open', { path })
-  });
+  const model = new PanelModel(
+    new MlopsClient(),
+    {
+      openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
+      openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
+      openPath: path => void app.commands.execute('docmanager:open', { path })
+    },
+    state
+  );
   const panel = new RunsPanel(model);
   panel.id = PANEL_ID;
   panel.title.icon = runsIcon;
@@ -182,7 +188,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Experiment runs: list, detail, compare, re-run, export (mlops-jupyter)',
   autoStart: true,
-  optional: [ICommandPalette, INotebookTracker, ILabShell],
+  optional: [ICommandPalette, INotebookTracker, ILabShell, IStateDB],
   activate
 };
 

@@ -11,6 +11,7 @@ import { RunsView } from './components/runs-view';
 import { ServerMissing } from './components/server-missing';
 import { IPanelServices, ServicesContext } from './hooks';
 import { ICapabilities } from './types';
+import type { IViewStateStore } from './view-state';
 
 export interface INavigation {
   openRun: (runId: string, name: string) => void;
@@ -30,7 +31,8 @@ export class PanelModel {
 
   constructor(
     readonly client: MlopsClient,
-    readonly navigation: INavigation
+    readonly navigation: INavigation,
+    readonly viewState: IViewStateStore | null = null
   ) {
     this.ready = this.probe();
   }
@@ -82,7 +84,8 @@ function Provider(props: { model: PanelModel; children: (model: PanelModel) => R
     ...model.navigation,
     notifyChanged: () => model.notifyChanged(),
     changeCount: model.changeCount,
-    visible: model.visible
+    visible: model.visible,
+    viewState: model.viewState
   };
   return <ServicesContext.Provider value={services}>{props.children(model)}</ServicesContext.Provider>;
 }

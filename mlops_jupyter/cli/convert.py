@@ -1,4 +1,4 @@
-"""The `export script`, `convert` and `check` subcommands of the `mlops-jupyter` command line."""
+"""The `export script|module`, `convert` and `check` subcommands of the `mlops-jupyter` CLI."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="overwrite an output file that mlops-jupyter did not write",
     )
     script.set_defaults(func=_export_script)
+    module = formats.add_parser(
+        "module", help="an nbdev notebook's `#| export` cells as the module `#| default_exp` names"
+    )
+    module.add_argument("notebook", help="the .ipynb file")
+    module.add_argument("-o", "--output", default=".", help="the library folder (default: .)")
+    module.set_defaults(func=_export_module)
     _register_pipeline_exports(formats)
 
     convert = subparsers.add_parser(
@@ -54,6 +60,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         dest="verify",
         action="store_false",
         help="write the package without running its generated tests first",
+    )
+    convert.add_argument(
+        "--single-step",
+        action="store_true",
+        help="without step tags or headings, keep one function instead of splitting the "
+        "notebook where its dataflow allows",
+    )
+    convert.add_argument(
+        "--ci",
+        choices=("github",),
+        help="also write .github/workflows/ci.yml and ct.yml at the root of the output's folder",
+    )
+    convert.add_argument(
+        "--ci-metric", default="accuracy", help="the metric ct.yml gates (default accuracy)"
+    )
+    convert.add_argument(
+        "--ci-max-drop", type=float, default=0.01, help="how far ct.yml lets it drop (0.01)"
+    )
+    convert.add_argument(
+        "--check-sync",
+        action="store_true",
+        help="convert nothing: exit 1 when the notebook changed since the package was converted",
     )
     convert.set_defaults(func=_convert)
 
@@ -122,9 +150,24 @@ def _export_script(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_module(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.nbdev import export_module
+
+    print(f"wrote {export_module(args.notebook, args.output)}", file=sys.stderr)
+    return 0
+
+
 def _convert(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.ci import sync_problem, write_github_workflows
     from mlops_jupyter.convert.pipeline import convert_notebook
 
+    def progress(k: int, n: int, index: int) -> None:
+        print(f"capturing: cell {k} of {n} (notebook cell {index})", file=sys.stderr, flush=True)
+
+    if args.check_sync:
+        problem = sync_problem(args.notebook, Path(args.output))
+        print(f"out of sync: {problem}" if problem else f"{args.output} is in sync")
+        return 1 if problem else 0
     result = convert_notebook(
         args.notebook,
         args.output,
@@ -132,6 +175,8 @@ def _convert(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         kernel_name=args.kernel,
         verify=args.verify,
+        progress=progress,
+        single_step=args.single_step,
     )
     for finding in result.warnings:
         print(f"warning: [{finding.code}] {finding.message}", file=sys.stderr)
@@ -141,6 +186,11 @@ def _convert(args: argparse.Namespace) -> int:
         f"PYTHONPATH={result.path.parent} python -m pytest {result.path / 'tests'}",
         file=sys.stderr,
     )
+    if args.ci == "github":
+        for path in write_github_workflows(
+            args.notebook, result.path, args.ci_metric, args.ci_max_drop
+        ):
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -50,7 +50,7 @@ def render_steps(plan: Plan, capture: Capture, specs: list[ParamSpec], notebook:
     ]
     out = [
         f'"""Steps converted by mlops-jupyter from {notebook}: one function per notebook step."""',
-        "from __future__ import annotations"
+        "\n".join(dict.fromkeys(["from __future__ import annotations", *plan.future]))
         + (f"\n\nfrom typing import {', '.join(typing)}" if typing else ""),
     ]
     if modules:

@@ -41,7 +41,12 @@ ROUTES = [
     "conversions",
     "jobs/{job_id}",
     "compare",
+    "keys",
+    "trash",
+    "trash/restore",
+    "importance",
     "diff",
+    "runs/{run_id}/drift",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -54,7 +59,12 @@ INTERFACES = [
     "ICompareReply",
     "IDiffReply",
     "IDifference",
+    "IDriftColumn",
+    "IDriftReport",
+    "IDriftTable",
+    "IImportanceReply",
     "IJob",
+    "IKeysReply",
     "IMetricSeries",
     "IMetricsReply",
     "IOutputReply",
@@ -65,7 +75,10 @@ INTERFACES = [
     "IRunDetail",
     "IRunsPage",
     "IRunsQuery",
+    "ISchemaChange",
     "ITablePreview",
+    "ITrashPage",
+    "ITrashedRun",
 ]
 
 
@@ -216,11 +229,29 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     compared = await expect("compare", "GET", "compare", 200, run_ids=f"{run},{other}")
     assert_fields(compared, "ICompareReply")
     assert_fields(compared["fields"][0], "ICompareField")
+    # run and other have no params in common with a metric both have: a clear 400
+    await expect("importance", "GET", "importance", 400, run_ids=f"{run},{other}", metric="nope")
+    keys = await expect("keys", "GET", "keys", 200)
+    assert_fields(keys, "IKeysReply")
     diffed = await expect("diff", "GET", "diff", 200, run_ids=f"{run},{other}")
     assert_fields(diffed, "IDiffReply")
     assert_fields(diffed["differences"][0], "IDifference")
+    drift = await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 200, baseline=run)
+    assert_fields(drift, "IDriftReport")
+    assert_fields(drift["columns"][0], "IDriftColumn")
+    assert_fields(drift["tables"][0], "IDriftTable")
+    assert drift["columns"][0]["drifted"] is False  # a run against itself
+    no_profile = await expect(
+        "runs/{run_id}/drift", "GET", f"runs/{other}/drift", 404, baseline=run
+    )
+    assert "has no data profiles" in no_profile["message"]
+    await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 400)  # no baseline
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
+    trash = await expect("trash", "GET", "trash", 200)
+    assert_fields(trash, "ITrashPage")
+    assert_fields(trash["runs"][0], "IRun", "ITrashedRun")
+    await expect("trash/restore", "POST", "trash/restore", 200, {"run_ids": [other]})
     assert seen == set(ROUTES), sorted(set(ROUTES) - seen)
 
 

@@ -64,6 +64,7 @@ def test_steps_are_typed_functions_with_explicit_returns(package):
         "tests/_support.py",
         "tests/test_cells.py",
         "tests/test_pipeline.py",
+        "tests/test_schemas.py",
         "tests/test_steps.py",
     ]
 

@@ -28,6 +28,8 @@ PUBLIC_NAMES = [
     "RunStore",
     "__version__",
     "active_run",
+    "check_metrics",
+    "drift",
     "end_run",
     "get_run",
     "load_ipython_extension",
@@ -47,6 +49,7 @@ PUBLIC_NAMES = [
     "set_tags",
     "start_run",
     "sweep_notebook",
+    "track_cell",
     "unload_ipython_extension",
     # models (issue 13)
     "alias_history",
@@ -72,6 +75,9 @@ COMMANDS = [
     "runs show",
     "runs compare",
     "runs rm",
+    "runs inputs",
+    "runs diff",
+    "runs drift",
     "store",
     "store info",
     "store migrate",
@@ -82,6 +88,7 @@ COMMANDS = [
     "reproduce",
     "export",
     "export script",
+    "export module",
     "export dvc",
     "export airflow",
     "convert",
@@ -93,10 +100,19 @@ COMMANDS = [
     "models alias",
     "models predict",
     "models serve",
+    "check-metrics",
+    "report",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
 # what `python -m ...convert` offers
-CONVERT_COMMANDS = ["export script", "export dvc", "export airflow", "convert", "check"]
+CONVERT_COMMANDS = [
+    "export script",
+    "export module",
+    "export dvc",
+    "export airflow",
+    "convert",
+    "check",
+]
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
