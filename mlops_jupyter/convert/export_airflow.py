@@ -179,7 +179,10 @@ def _run_step(name: str, inputs: dict[str, str]) -> dict[str, str]:
         os.environ.get("{env}_PYTHON") or sys.executable, "-m", PACKAGE, "--step", name,
         "--data", str(run_dir), "--params", str(params_file), "--inputs", json.dumps(inputs),
     ]
-    done = subprocess.run(command, cwd=HERE, env=env, capture_output=True, text=True)
+    env["PYTHONUTF8"] = "1"  # the step's output is UTF-8 whatever the worker's locale
+    done = subprocess.run(
+        command, cwd=HERE, env=env, capture_output=True, encoding="utf-8", errors="replace"
+    )
     print(done.stdout, end="")
     print(done.stderr, end="", file=sys.stderr)
     if done.returncode != 0:

@@ -17,7 +17,7 @@ from mlops_jupyter.convert.export_common import (
     stage_table,
     write_files,
 )
-from mlops_jupyter.convert.pipeline_runtime import DONE_FILE
+from mlops_jupyter.convert.package_runtime.runtime import DONE_FILE
 from mlops_jupyter.convert.plan import Block
 
 DATA = "data"

@@ -144,7 +144,8 @@ def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str, package: 
     out = [
         f'"""Pipeline converted by mlops-jupyter from {notebook}: the steps in dependency '
         'order."""',
-        "from __future__ import annotations\n\nfrom typing import Any\n\nfrom . import runtime",
+        "from __future__ import annotations\n\nfrom typing import Any\n\n"
+        "from . import runner, runtime",
         f"PARAMETERS = {tuple(s.name for s in specs)!r}\nSTEPS = {tuple(b.name for b in order)!r}",
         graph_source(plan, order),
         _defaults_source(plan, param_names),

@@ -7,17 +7,14 @@ from importlib import resources
 
 from mlops_jupyter.convert.plan import Block, Plan
 
-#: The runtime module copied into every package (``PACKAGE/runtime.py``).
-RUNTIME_FILE = "runtime.py"
+#: The runtime modules copied into every package, from ``convert/package_runtime/``.
+RUNTIME_FILES = ("runtime.py", "runtime_dask.py", "runner.py")
 
 
-def runtime_source() -> str:
-    """The text of ``runtime.py``: ``pipeline_runtime`` as mlops-jupyter ships it."""
-    return (
-        resources.files("mlops_jupyter.convert")
-        .joinpath("pipeline_runtime.py")
-        .read_text(encoding="utf-8")
-    )
+def runtime_files() -> dict[str, str]:
+    """The runtime's files by name, as mlops-jupyter ships them (``package_runtime/``)."""
+    folder = resources.files("mlops_jupyter.convert.package_runtime")
+    return {name: folder.joinpath(name).read_text(encoding="utf-8") for name in RUNTIME_FILES}
 
 
 def producers(plan: Plan) -> dict[str, dict[str, str]]:
@@ -75,12 +72,12 @@ def _run(params: dict[str, Any], stop_before: str | None = None, **options: Any)
                         f"{', '.join(PARAMETERS) or '(none)'}")
     ns = defaults()
     ns.update(params)
-    return runtime.execute(GRAPH, ns, stop_before=stop_before, **options)'''
+    return runner.execute(GRAPH, ns, stop_before=stop_before, **options)'''
 
 
 def main_source() -> str:
     """``main(argv)``: ``--track`` / ``--register NAME`` (model_hook.py), then the runtime
-    options and the parameters, through ``runtime.main``."""
+    options and the parameters, through ``runner.main``."""
     return '''def main(argv: list[str] | None = None) -> int:
     """Command-line entry: runtime options (--cache, --force, --executor, --step ...) and the
     parameters; run the pipeline and return the exit code. ``--track`` records the run and the
@@ -93,8 +90,8 @@ def main_source() -> str:
     hooks.add_argument("--track", action="store_true")
     hooks.add_argument("--register", metavar="NAME")
     options, rest = hooks.parse_known_args(sys.argv[1:] if argv is None else argv)
-    runner = None
+    tracked = None
     if options.track or options.register:
-        def runner(**params: Any) -> dict[str, Any]:
+        def tracked(**params: Any) -> dict[str, Any]:
             return _run_tracked(params, options.register)
-    return runtime.main(rest, sys.modules[__name__], _parse_args, runner=runner)'''
+    return runner.main(rest, sys.modules[__name__], _parse_args, run_pipeline=tracked)'''

@@ -27,6 +27,8 @@ from tests.support.pipelines import (
     step_lines,
 )
 
+# An export, three dvc repro and an experiment: minutes on a busy 2-core machine.
+pytestmark = pytest.mark.timeout(1200)
 FAST = {"multi_io", "classes"}  # the rest of the corpus runs with -m slow
 # Notebooks that convert but cannot run from files: the export says why, and writes nothing.
 REFUSED = {

@@ -12,7 +12,7 @@ from pathlib import Path
 from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.package import render_pipeline, render_steps
-from mlops_jupyter.convert.runtime_render import RUNTIME_FILE, runtime_source
+from mlops_jupyter.convert.runtime_render import runtime_files
 from mlops_jupyter.convert.script import parameter_specs
 from tests.support.corpus import env_with_path
 from tests.support.nbhelpers import make_notebook
@@ -36,7 +36,7 @@ def _package(root: Path) -> Path:
         "__main__.py": "from .pipeline import main\n\nraise SystemExit(main())\n",
         "steps.py": render_steps(plan, Capture(Path("."), {}), specs, "nb"),
         "pipeline.py": render_pipeline(plan, specs, "nb", "upkg"),
-        RUNTIME_FILE: runtime_source(),
+        **runtime_files(),
     }
     for name, text in files.items():
         (package / name).write_text(text, encoding="utf-8")

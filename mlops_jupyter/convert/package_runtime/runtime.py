@@ -1,15 +1,12 @@
-"""The runtime every converted package carries as ``runtime.py``: steps in dependency order,
-cached by the hash of their source, parameters and inputs, run alone (a DVC stage, an Airflow
-task) or in parallel on a Dask cluster.
+"""The runtime of a converted package: steps in dependency order, cached by the hash of their
+source, parameters and inputs, or run alone from and to files (a DVC stage, an Airflow task).
 
-This file is copied verbatim into each package mlops-jupyter writes, so it imports only the
-standard library (cloudpickle, PyYAML and dask.distributed when present or asked for) and never
-``mlops_jupyter``: a converted package runs where mlops-jupyter is not installed.
+Copied verbatim into each package (see the folder's docstring): standard library only
+(cloudpickle when installed), never ``mlops_jupyter``.
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import hashlib
 import importlib
@@ -20,7 +17,6 @@ import pickle
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -264,33 +260,24 @@ def report_line(outcome: Outcome) -> None:
     print(f"step {outcome.name}: {outcome.status}", file=sys.stderr, flush=True)
 
 
-def execute(
+def execute_local(
     graph: tuple[Step, ...],
     ns: dict[str, Any],
     *,
-    stop_before: str | None = None,
-    cache: str | os.PathLike[str] | None = None,
-    force: str | Iterable[str] = (),
-    executor: str = "local",
-    scheduler: str | None = None,
-    report: bool | None = None,
-    check: bool = False,
-    load_outputs: bool = True,
+    stop_before: str | None,
+    cache: str | os.PathLike[str] | None,
+    forced: set[str],
+    report: bool,
+    check: bool,
+    load_outputs: bool,
 ) -> dict[str, Any]:
-    """Run the graph on the namespace ``ns`` (the parameters); return it with every output.
+    """Run the graph here, in dependency order, on the namespace ``ns``; return it.
 
-    Without a cache, an executor, ``force`` or ``check`` the steps are plain calls, as in the
+    Without a cache, ``forced``, ``report`` or ``check`` the steps are plain calls, as in the
     notebook. ``check`` fails on a step that changes an input in place without returning it.
     ``load_outputs=False`` leaves cached outputs no later step needs out of ``ns`` (the command
     line, which returns nothing, so a fully cached run imports none of the notebook's libraries).
     """
-    forced = downstream(graph, force)
-    if executor not in ("local", "dask"):
-        raise PipelineError(f"executor {executor!r} is not known; expected 'local' or 'dask'")
-    if report is None:
-        report = cache is not None or executor != "local" or bool(forced)
-    if executor == "dask":
-        return _execute_dask(graph, ns, cache, forced, scheduler, report)
     if cache is None and not forced and not report and not check:
         for step in graph:
             if step.name == stop_before:
@@ -299,9 +286,7 @@ def execute(
         return ns
     store = Cache(cache) if cache is not None else None
     outcomes: dict[str, Outcome] = {}
-    pending: dict[
-        str, bytes
-    ] = {}  # cached outputs, unpickled only when a step or caller needs them
+    pending: dict[str, bytes] = {}  # cached outputs: unpickled when a step or the caller needs them
     for step in graph:
         if step.name == stop_before:
             break
@@ -327,80 +312,6 @@ def execute(
             report_line(outcome)
     if load_outputs:
         ns.update({n: pickle.loads(b) for n, b in pending.items()})
-    return ns
-
-
-def dask_task(
-    step: Step,
-    params: Mapping[str, Any],
-    cache: str | None,
-    forced: bool,
-    *upstream: Outcome,
-) -> Outcome:
-    """One step on a Dask worker: inputs unpickled afresh from the producers' bytes (so steps
-    running side by side never share, nor mutate, one object)."""
-    producers = {o.name: o for o in upstream}
-    arguments = dict(params)
-    hashes = {}
-    for name, producer in step.inputs:
-        arguments[name] = pickle.loads(producers[producer].blobs[name])
-        hashes[name] = producers[producer].hashes[name]
-    outcome = run_step(step, arguments, hashes, Cache(cache) if cache else None, forced)
-    outcome.values = None  # only the bytes travel back
-    return outcome
-
-
-def _execute_dask(
-    graph: tuple[Step, ...],
-    ns: dict[str, Any],
-    cache: str | os.PathLike[str] | None,
-    forced: set[str],
-    scheduler: str | None,
-    report: bool,
-) -> dict[str, Any]:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError as err:
-        raise PipelineError(
-            "--executor dask needs dask.distributed: pip install 'dask[distributed]'"
-        ) from err
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(
-            n_workers=1,
-            threads_per_worker=os.cpu_count() or 2,
-            processes=False,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
-    root = str(Path(cache).absolute()) if cache is not None else None
-    try:
-        futures: dict[str, Any] = {}
-        for step in graph:
-            futures[step.name] = client.submit(
-                dask_task,
-                step,
-                {p: ns[p] for p in step.params},
-                root,
-                step.name in forced,
-                *[futures[d] for d in step.after if d in futures],
-                key=f"step-{step.name}-{uuid.uuid4().hex[:8]}",
-                pure=False,
-            )
-        outcomes = {}
-        for future in as_completed(list(futures.values())):
-            outcome = future.result()
-            outcomes[outcome.name] = outcome
-            if report:
-                report_line(outcome)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    for step in graph:
-        ns.update({n: pickle.loads(b) for n, b in outcomes[step.name].blobs.items()})
     return ns
 
 
@@ -439,107 +350,3 @@ def run_alone(
         scratch.write_bytes(blob)
         os.replace(scratch, folder / file)
     return outcome
-
-
-def read_params(path: str | os.PathLike[str], known: Iterable[str]) -> dict[str, Any]:
-    """The notebook parameters in a YAML or JSON file (``params.yaml``); other keys ignored."""
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        import yaml
-
-        values = yaml.safe_load(text) or {}
-    except ImportError:
-        values = json.loads(text or "{}")
-    if not isinstance(values, dict):
-        raise PipelineError(f"{path}: expected a mapping of parameter names to values")
-    return {k: v for k, v in values.items() if k in set(known)}
-
-
-def option_parser(parameters: Iterable[str], prog: str | None = None) -> argparse.ArgumentParser:
-    """The runtime's command-line options (those not shadowed by a notebook parameter)."""
-    taken = set(parameters)
-    parser = argparse.ArgumentParser(prog=prog, add_help=False)
-    group = parser.add_argument_group("pipeline options")
-
-    def option(name: str, help: str, **spec: Any) -> None:
-        if name not in taken:
-            group.add_argument(f"--{name}", dest=f"runtime_{name}", help=help, **spec)
-
-    option(
-        "cache",
-        "skip the steps whose source, parameters and inputs hash as in a run cached in DIR",
-        metavar="DIR",
-    )
-    option(
-        "force",
-        "re-run STEP and every step after it (repeatable)",
-        metavar="STEP",
-        action="append",
-        default=[],
-    )
-    option(
-        "executor",
-        "run independent steps in parallel on Dask (default: local)",
-        choices=("local", "dask"),
-        default="local",
-    )
-    option(
-        "scheduler",
-        "the Dask scheduler, e.g. tcp://host:8786 (default: a local cluster)",
-        metavar="ADDRESS",
-    )
-    option(
-        "check",
-        "run every step, materialise every output and fail on a step that changes an input in "
-        "place without returning it (what export does before writing a DVC or Airflow pipeline)",
-        action="store_true",
-    )
-    option("step", "run only step NAME, reading and writing files under --data", metavar="NAME")
-    option(
-        "data",
-        "with --step: the folder of step outputs (default: data)",
-        metavar="DIR",
-        default="data",
-    )
-    option("params", "read parameter values from a YAML or JSON file", metavar="FILE")
-    option(
-        "inputs", "with --step: the input files, as a JSON object of name to path", metavar="JSON"
-    )
-    return parser
-
-
-def main(
-    argv: list[str] | None,
-    pipeline: Any,
-    parse_params: Callable[..., dict[str, Any]],
-    runner: Callable[..., dict[str, Any]] | None = None,
-) -> int:
-    """The package's command line: the runtime options, then the notebook's parameters;
-    `runner` (default ``pipeline.run``) runs the whole pipeline (``--track`` wraps it in a run)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = option_parser(pipeline.PARAMETERS, prog=f"python -m {pipeline.__package__}")
-    if "-h" in argv or "--help" in argv:
-        parser.print_help()
-        print()
-    known, rest = parser.parse_known_args(argv)
-    opts = {k.removeprefix("runtime_"): v for k, v in vars(known).items()}
-    params: dict[str, Any] = {}
-    if opts.get("params"):
-        params.update(read_params(opts["params"], pipeline.PARAMETERS))
-    params.update(parse_params(rest))
-    try:
-        if opts.get("step"):
-            ns = pipeline.defaults()
-            ns.update(params)
-            inputs = json.loads(opts["inputs"]) if opts.get("inputs") else None
-            report_line(run_alone(pipeline.GRAPH, opts["step"], ns, opts["data"], inputs))
-            return 0
-        for name in ("step", "data", "params", "inputs"):
-            opts.pop(name, None)
-        extra = {"report": True, "load_outputs": False}  # unless a parameter has the name
-        extra = {k: v for k, v in extra.items() if k not in pipeline.PARAMETERS}
-        (runner or pipeline.run)(**params, **opts, **extra)
-    except PipelineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
