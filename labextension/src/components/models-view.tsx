@@ -2,8 +2,7 @@
 import * as React from 'react';
 import { Dialog, InputDialog, showDialog } from '@jupyterlab/apputils';
 
-import { ApiError } from '../api';
-import { errorMessage } from '../errors';
+import { ApiError, errorMessage } from '../errors';
 import { useAsyncEffect, useServices } from '../hooks';
 import { IModelDetail, IModelVersion, IRegisteredModel } from '../types';
 
