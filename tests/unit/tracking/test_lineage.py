@@ -189,3 +189,15 @@ def test_inputs_and_snapshots_round_trip_on_both_backends(
     assert main(["--store", url, "runs", "inputs", run.run_id, "--restore", "out"]) == 0
     assert Path("out/data/train.csv").read_bytes() == b"x\n1\n"
     store.dispose()
+
+
+def test_hooked_readers_still_pickle_by_reference():
+    import pickle
+
+    import numpy as np
+
+    with read_hooks.recording():
+        pass  # installs the hooks
+    for function in (pd.read_csv, np.load, open, Path.read_text):
+        assert getattr(function, "__mlops_read_hook__", False), function
+        assert pickle.loads(pickle.dumps(function)) is function
