@@ -145,11 +145,12 @@ def install() -> None:
             found |= {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))}
             _skip_prefixes = tuple(os.path.realpath(p) + os.sep for p in found)
         if not getattr(builtins.open, _MARK, False):
-            builtins.open = hook_open(builtins.open)
+            builtins.open = _where(hook_open(builtins.open), "builtins", "open")
         for name in ("read_text", "read_bytes", "open"):
             method = getattr(pathlib.Path, name)
             if not getattr(method, _MARK, False):
-                setattr(pathlib.Path, name, _wrap(f"Path.{name}", method))
+                wrapper = _where(_wrap(f"Path.{name}", method), "pathlib", f"Path.{name}")
+                setattr(pathlib.Path, name, wrapper)
         for module_name in READERS:
             if module_name in sys.modules:
                 wrap_module(sys.modules[module_name])
@@ -162,7 +163,16 @@ def wrap_module(module: ModuleType) -> None:
     for attr in READERS.get(module.__name__, ()):
         original = getattr(module, attr, None)
         if callable(original) and not getattr(original, _MARK, False):
-            setattr(module, attr, _wrap(f"{module.__name__}.{attr}", original))
+            wrapper = _wrap(f"{module.__name__}.{attr}", original)
+            setattr(module, attr, _where(wrapper, module.__name__, attr))
+
+
+def _where(wrapper: Callable[..., Any], module: str, qualname: str) -> Callable[..., Any]:
+    """Name a wrapper by where it is installed, so pickle (which finds a function by its module
+    and qualified name) finds the wrapper itself: ``pickle.dumps(pandas.read_csv)`` keeps
+    working, and loads as the plain function in a process without the hooks."""
+    wrapper.__module__, wrapper.__qualname__ = module, qualname
+    return wrapper
 
 
 def _wrap(label: str, original: Callable[..., Any]) -> Callable[..., Any]:

@@ -96,13 +96,32 @@ def test_hooks_note_reads_in_process_and_snapshot_small_files(monkeypatch):
 
 
 def test_a_fingerprint_changes_with_any_single_value():
-    frame = pd.DataFrame({"a": range(1000), "b": [0.5] * 1000, "c": ["x"] * 1000})
+    frame = pd.DataFrame(
+        {
+            "a": range(1000),
+            "b": [0.5] * 1000,
+            "c": ["x"] * 1000,
+            "d": pd.to_datetime(["2020-01-01"] * 1000),
+            "e": pd.Categorical(["p", "q"] * 500),
+            "f": [[1]] * 1000,  # unhashable cells
+        }
+    )
     base = frame_fingerprint(frame)["fingerprint"]
-    for column, value in (("a", -1), ("b", 0.5000001), ("c", "y")):
+    assert frame_fingerprint(frame.copy())["fingerprint"] == base
+    changes = (
+        ("a", -1),
+        ("b", 0.5000001),
+        ("c", "y"),
+        ("d", pd.Timestamp("2021-01-01")),
+        ("e", "p"),  # row 637 is "q"
+        ("f", [2]),
+    )
+    for column, value in changes:
         changed = frame.copy()
-        changed.loc[637, column] = value
+        changed.at[637, column] = value
         assert frame_fingerprint(changed)["fingerprint"] != base, column
     assert frame_fingerprint(frame.rename(columns={"a": "A"}))["fingerprint"] != base
+    assert frame_fingerprint(frame.rename(index={637: 10_000}))["fingerprint"] != base
 
 
 def test_runs_diff_of_a_run_with_itself_exits_0(capsys):
@@ -189,3 +208,15 @@ def test_inputs_and_snapshots_round_trip_on_both_backends(
     assert main(["--store", url, "runs", "inputs", run.run_id, "--restore", "out"]) == 0
     assert Path("out/data/train.csv").read_bytes() == b"x\n1\n"
     store.dispose()
+
+
+def test_hooked_readers_still_pickle_by_reference():
+    import pickle
+
+    import numpy as np
+
+    with read_hooks.recording():
+        pass  # installs the hooks
+    for function in (pd.read_csv, np.load, open, Path.read_text):
+        assert getattr(function, "__mlops_read_hook__", False), function
+        assert pickle.loads(pickle.dumps(function)) is function
