@@ -164,10 +164,12 @@ class InvalidFilterError(MlopsJupyterError, ValueError):
 
     def __init__(self, expression: str, problem: str) -> None:
         self.expression, self.problem = expression, problem
+        end = " " if problem.endswith("?") else ". "
         super().__init__(
-            f"bad filter {expression!r}: {problem}. Write comparisons such as "
+            f"bad filter {expression!r}: {problem}{end}Write comparisons such as "
             "\"metrics.acc > 0.9 and params.model == 'rf'\" (fields: metrics.*, params.*, tags.*, "
-            "run_id, name, status, experiment, notebook, start_time, end_time, duration)"
+            "run_id, name, status, experiment, notebook, start_time, end_time, duration, "
+            "parent_run_id)"
         )
 
 

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     module.add_argument("notebook", help="the .ipynb file")
     module.add_argument("-o", "--output", default=".", help="the library folder (default: .)")
     module.set_defaults(func=_export_module)
+    _register_pipeline_exports(formats)
 
     convert = subparsers.add_parser(
         "convert", help="convert a notebook into a package of step functions, a pipeline and tests"
@@ -90,6 +91,51 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument("notebook", help="the .ipynb file")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=_check)
+
+
+def _register_pipeline_exports(
+    formats: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``export dvc`` and ``export airflow``: the package plus a pipeline for those tools."""
+    for name, help_text in (
+        ("dvc", "the package plus dvc.yaml (a stage per step) and params.yaml"),
+        ("airflow", "the package plus an Airflow DAG (a TaskFlow task per step)"),
+    ):
+        sub = formats.add_parser(name, help=help_text)
+        sub.add_argument("notebook", help="the .ipynb file")
+        sub.add_argument("-o", "--output", required=True, help="the folder to write into")
+        sub.add_argument("--package", help="the package's name (default: the notebook's name)")
+        sub.add_argument(
+            "--timeout", type=int, default=600, help="seconds allowed per cell while capturing"
+        )
+        sub.add_argument("--kernel", default="python3", help="kernel used to capture (python3)")
+        sub.add_argument(
+            "--no-verify",
+            dest="verify",
+            action="store_false",
+            help="write the export without running the package's generated tests first",
+        )
+        sub.set_defaults(func=_export_pipeline, tool=name)
+
+
+def _export_pipeline(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.export_airflow import export_airflow
+    from mlops_jupyter.convert.export_dvc import export_dvc
+
+    result = (export_dvc if args.tool == "dvc" else export_airflow)(
+        args.notebook,
+        args.output,
+        package=args.package,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        verify=args.verify,
+    )
+    print(
+        f"wrote {', '.join(result.files)} and the package {result.package}/ in "
+        f"{result.directory} ({len(result.stages)} steps); see {result.directory / 'README.md'}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _export_script(args: argparse.Namespace) -> int:

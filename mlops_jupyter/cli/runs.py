@@ -253,6 +253,7 @@ def _seconds(text: str) -> float:
 def _gc(args: argparse.Namespace) -> int:
     result = _store(args).gc(dry_run=args.dry_run, grace_seconds=args.grace)
     verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {result.get('trashed_runs', 0)} runs from the trash")
     print(
         f"{verb} {result['removed']} unreferenced blobs ({result['bytes']} bytes) and "
         f"{result['partial']} partial blobs of interrupted writes "
