@@ -80,8 +80,6 @@ COMMANDS = [
     "runs inputs",
     "runs diff",
     "runs drift",
-    "runs inputs",
-    "runs diff",
     "store",
     "store info",
     "store migrate",
