@@ -1,4 +1,4 @@
-"""The `export script`, `convert` and `check` subcommands of the `mlops-jupyter` command line."""
+"""The `export script|module`, `convert` and `check` subcommands of the `mlops-jupyter` CLI."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="overwrite an output file that mlops-jupyter did not write",
     )
     script.set_defaults(func=_export_script)
+    module = formats.add_parser(
+        "module", help="an nbdev notebook's `#| export` cells as the module `#| default_exp` names"
+    )
+    module.add_argument("notebook", help="the .ipynb file")
+    module.add_argument("-o", "--output", default=".", help="the library folder (default: .)")
+    module.set_defaults(func=_export_module)
+    _register_pipeline_exports(formats)
 
     convert = subparsers.add_parser(
         "convert", help="convert a notebook into a package of step functions, a pipeline and tests"
@@ -53,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         dest="verify",
         action="store_false",
         help="write the package without running its generated tests first",
+    )
+    convert.add_argument(
+        "--single-step",
+        action="store_true",
+        help="without step tags or headings, keep one function instead of splitting the "
+        "notebook where its dataflow allows",
     )
     convert.add_argument(
         "--ci",
@@ -80,6 +93,51 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.set_defaults(func=_check)
 
 
+def _register_pipeline_exports(
+    formats: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``export dvc`` and ``export airflow``: the package plus a pipeline for those tools."""
+    for name, help_text in (
+        ("dvc", "the package plus dvc.yaml (a stage per step) and params.yaml"),
+        ("airflow", "the package plus an Airflow DAG (a TaskFlow task per step)"),
+    ):
+        sub = formats.add_parser(name, help=help_text)
+        sub.add_argument("notebook", help="the .ipynb file")
+        sub.add_argument("-o", "--output", required=True, help="the folder to write into")
+        sub.add_argument("--package", help="the package's name (default: the notebook's name)")
+        sub.add_argument(
+            "--timeout", type=int, default=600, help="seconds allowed per cell while capturing"
+        )
+        sub.add_argument("--kernel", default="python3", help="kernel used to capture (python3)")
+        sub.add_argument(
+            "--no-verify",
+            dest="verify",
+            action="store_false",
+            help="write the export without running the package's generated tests first",
+        )
+        sub.set_defaults(func=_export_pipeline, tool=name)
+
+
+def _export_pipeline(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.export_airflow import export_airflow
+    from mlops_jupyter.convert.export_dvc import export_dvc
+
+    result = (export_dvc if args.tool == "dvc" else export_airflow)(
+        args.notebook,
+        args.output,
+        package=args.package,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        verify=args.verify,
+    )
+    print(
+        f"wrote {', '.join(result.files)} and the package {result.package}/ in "
+        f"{result.directory} ({len(result.stages)} steps); see {result.directory / 'README.md'}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _export_script(args: argparse.Namespace) -> int:
     from mlops_jupyter.convert.script import export_script
 
@@ -92,9 +150,19 @@ def _export_script(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_module(args: argparse.Namespace) -> int:
+    from mlops_jupyter.convert.nbdev import export_module
+
+    print(f"wrote {export_module(args.notebook, args.output)}", file=sys.stderr)
+    return 0
+
+
 def _convert(args: argparse.Namespace) -> int:
     from mlops_jupyter.convert.ci import sync_problem, write_github_workflows
     from mlops_jupyter.convert.pipeline import convert_notebook
+
+    def progress(k: int, n: int, index: int) -> None:
+        print(f"capturing: cell {k} of {n} (notebook cell {index})", file=sys.stderr, flush=True)
 
     if args.check_sync:
         problem = sync_problem(args.notebook, Path(args.output))
@@ -107,6 +175,8 @@ def _convert(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         kernel_name=args.kernel,
         verify=args.verify,
+        progress=progress,
+        single_step=args.single_step,
     )
     for finding in result.warnings:
         print(f"warning: [{finding.code}] {finding.message}", file=sys.stderr)

@@ -3,12 +3,15 @@ tests, and checked for faithful step names (``dependencies`` then links the bloc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from mlops_jupyter.convert.dependencies import resolve_dependencies
-from mlops_jupyter.convert.imports import split_leading_imports
+from mlops_jupyter.convert.imports import setup_only, split_leading_imports
 from mlops_jupyter.convert.plan import Block, Finding, Part, Plan, source_line
+from mlops_jupyter.convert.rewrite import cut_at_exit, lift_future, split_parameters
+from mlops_jupyter.convert.splitter import dataflow_breaks, is_step_part, step_name
 from mlops_jupyter.convert.translate import translate_cell
 from mlops_jupyter.errors import NotebookError, UnsupportedMagicError
 from mlops_jupyter.notebook.names import scan
@@ -16,12 +19,16 @@ from mlops_jupyter.notebook.roles import Cell, read_cells
 from mlops_jupyter.notebook.scopes import BUILTINS
 
 
-def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
+def plan_notebook(nb: Mapping[str, Any], collect: bool = False, single_step: bool = False) -> Plan:
     """Translate, group and analyse a notebook's cells.
+
+    Steps come from ``step`` roles; without any, from markdown headings between code cells;
+    without those either, from the dataflow (``splitter``), unless ``single_step``.
 
     Args:
         nb: A validated notebook dict (see ``read_notebook``).
         collect: Report refused magics and invalid cells as findings instead of raising.
+        single_step: Keep a notebook without step roles or headings as one step.
 
     Returns:
         The plan, with step inputs/outputs resolved and findings listed.
@@ -34,25 +41,20 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
     findings: list[Finding] = []
     parts: list[Part] = []
     deferred: dict[str, set[str]] = {}
+    future: list[str] = []
     for cell in cells:
-        if cell.skip or not cell.source.strip():
+        if cell.skip or cell.no_eval or not cell.source.strip():
             continue
-        part = _analyse_cell(cell, deferred, findings, collect)
+        part = _analyse_cell(cell, deferred, findings, collect, future)
         if part is None:
             continue
-        split = (
-            None
-            if cell.test or cell.parameters or part.usage.only_definitions
-            else split_leading_imports(part.translation)
-        )
-        if split:
-            head, rest = split
-            parts.append(Part(cell, head, scan(head.code), hoist=True))
-            part = Part(cell, rest, scan(rest.code, deferred))
-        parts.append(part)
+        parts += _split_part(part, deferred)
+        if part.translation.ends_notebook:
+            break  # papermill stops at a successful sys.exit(): later cells never run
     module_names = _hoistable(parts)
-    blocks = _group(parts, module_names, findings)
+    blocks = _group(parts, module_names, findings, single_step)
     plan = Plan(blocks, cells, findings, set(), [], set(), set())
+    plan.future = list(dict.fromkeys(future))
     for part in parts:
         plan.requirements += [
             r for r in part.translation.requirements if r not in plan.requirements
@@ -75,6 +77,37 @@ def plan_notebook(nb: Mapping[str, Any], collect: bool = False) -> Plan:
     return plan
 
 
+def _split_part(part: Part, deferred: dict[str, set[str]]) -> list[Part]:
+    """A cell's part, or two: leading imports (module level) and the rest; a parameters cell's
+    parameters and its computed lines (which stay in the body, as papermill reads the cell)."""
+    cell = part.cell
+    if cell.parameters:
+        halves = split_parameters(part.translation)
+        if halves is None:
+            return [part]
+        params, rest = halves
+        body_cell = dataclasses.replace(cell, parameters=False)
+        return [
+            Part(cell, params, scan(params.code, deferred)),
+            Part(body_cell, rest, scan(rest.code, deferred)),
+        ]
+    if not (cell.test or cell.step or cell.after) and setup_only(part.translation.code):
+        part.usage.only_definitions = True  # imports and their configuration: module level
+        return [part]
+    split = (
+        None
+        if cell.test or part.usage.only_definitions
+        else split_leading_imports(part.translation)
+    )
+    if not split:
+        return [part]
+    head, rest = split
+    return [
+        Part(cell, head, scan(head.code), hoist=True),
+        Part(cell, rest, scan(rest.code, deferred)),
+    ]
+
+
 def _immutable_parameters(blocks: list[Block]) -> set[str]:
     from mlops_jupyter.notebook.parameters import parse_parameters_source
 
@@ -88,9 +121,19 @@ def _immutable_parameters(blocks: list[Block]) -> set[str]:
 
 
 def _analyse_cell(
-    cell: Cell, deferred: dict[str, set[str]], findings: list[Finding], collect: bool
+    cell: Cell,
+    deferred: dict[str, set[str]],
+    findings: list[Finding],
+    collect: bool,
+    future: list[str],
 ) -> Part | None:
     translation = translate_cell(cell, collect=collect)
+    translation, lifted = lift_future(translation)
+    future += lifted
+    cut = cut_at_exit(translation)
+    if cut is not None:
+        translation = cut
+        translation.ends_notebook = True
     for err in translation.refused:
         findings.append(Finding("unsupported-magic", cell.index, err.line, str(err)))
     try:
@@ -170,21 +213,31 @@ def _hoistable(parts: list[Part]) -> set[int]:
             del candidates[key]
 
 
-def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> list[Block]:
-    """Group cells into blocks; without any `step` role, markdown headings start steps."""
+def _group(
+    parts: list[Part], hoisted: set[int], findings: list[Finding], single_step: bool = False
+) -> list[Block]:
+    """Group cells into blocks; without any `step` role, markdown headings between code cells
+    start steps, and without those, the dataflow does (see ``splitter``)."""
     blocks: list[Block] = []
     names: dict[str, Block] = {}
     current: Block | None = None
     by_heading = not any(p.cell.step for p in parts)
+    step_parts = [p for p in parts if is_step_part(p, hoisted)]
+    by_dataflow = by_heading and not single_step and not any(p.cell.heading for p in step_parts[1:])
+    breaks = dataflow_breaks(parts, hoisted) if by_dataflow else set()
+    split_here = False
     for part in parts:
         cell = part.cell
         implicit = None
         if (
             by_heading
+            and not by_dataflow
             and cell.heading
             and not (cell.test or cell.parameters or id(part) in hoisted)
         ):
             implicit = _unique(_slug(cell.heading), names)
+        elif split_here and is_step_part(part, hoisted):
+            implicit, split_here = f"step_{cell.index}", False
         if cell.test:
             blocks.append(Block("test", f"cell_{cell.index}", [part]))
         elif cell.parameters:
@@ -211,7 +264,23 @@ def _group(parts: list[Part], hoisted: set[int], findings: list[Finding]) -> lis
         else:
             current.parts.append(part)
             current.after = tuple(dict.fromkeys(current.after + cell.after))
+        split_here = split_here or id(part) in breaks
+    if by_dataflow:
+        _name_by_dataflow(blocks, parts)
     return blocks
+
+
+def _name_by_dataflow(blocks: list[Block], parts: list[Part]) -> None:
+    """Name each step after what it produces for later steps (see ``splitter.step_name``)."""
+    taken = set(_RESERVED) | {n for p in parts for n in p.usage.writes}
+    taken |= {h for p in parts for h in p.translation.helpers}
+    for position, block in enumerate(blocks):
+        if block.kind != "step":
+            continue
+        later = {n for b in blocks[position + 1 :] for p in b.parts for n in p.usage.reads}
+        written = [n for p in block.parts for n in p.usage.writes]
+        produced = [n for n in dict.fromkeys(written) if n in later]
+        block.name = step_name(block.parts, produced, taken)
 
 
 _RESERVED = frozenset({"annotations", "TYPE_CHECKING", "Any", "Callable"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,9 @@ class Capture:
         return "Any"
 
 
+Progress = Callable[[int, int, int], None]  # (k, n, notebook cell index): cell k of n starts
+
+
 def capture_values(
     nb: Mapping[str, Any],
     plan: Plan,
@@ -141,8 +144,17 @@ def capture_values(
     workdir: Path,
     timeout: int = 600,
     kernel_name: str = "python3",
+    *,
+    progress: Progress | None = None,
+    kernel_env: Mapping[str, str] | None = None,
 ) -> Capture:
     """Execute the notebook's cells (skip and test cells left out) and save step values.
+
+    Each cell runs once, in notebook order, as the kernel ran it: a cell split into module-level
+    imports and step code, and a definition cell moved to module level in the middle of a step,
+    run where they are in the notebook. A step's inputs are saved before its first cell and its
+    outputs after its last one. ``sys.exit()`` / ``raise SystemExit`` (status 0) ends the
+    notebook successfully, as under papermill.
 
     Args:
         nb: The notebook dict.
@@ -152,6 +164,8 @@ def capture_values(
         workdir: Working directory of the kernel (the notebook's folder).
         timeout: Seconds allowed per cell.
         kernel_name: Jupyter kernel to run.
+        progress: Called as each notebook cell starts, with ``(k, n, cell index)``.
+        kernel_env: The kernel's environment (default: this process's).
 
     Returns:
         The manifests of what was captured.
@@ -171,16 +185,25 @@ def capture_values(
         cells.append(nbformat.v4.new_code_cell(call))
         origin.append(None)
 
+    starts: dict[int, list[str]] = {}
+    ends: dict[int, list[str]] = {}
+    order: list[int] = []
     for block in plan.blocks:
         if block.kind == "test":
             continue
+        indices = [p.cell.index for p in block.parts]
+        order += indices
         if block.kind == "step":
-            add_capture(block.inputs + block.params, directory / block.name / "inputs")
-        for part in block.parts:
-            cells.append(nbformat.v4.new_code_cell(nb["cells"][part.cell.index]["source"]))
-            origin.append(part.cell.index)
-        if block.kind == "step":
-            add_capture(block.outputs, directory / block.name / "outputs")
+            starts.setdefault(min(indices), []).append(block.name)
+            ends.setdefault(max(indices), []).append(block.name)
+    steps = {b.name: b for b in plan.steps()}
+    for index in sorted(set(order)):
+        for name in starts.get(index, ()):
+            add_capture(steps[name].inputs + steps[name].params, directory / name / "inputs")
+        cells.append(nbformat.v4.new_code_cell(nb["cells"][index]["source"]))
+        origin.append(index)
+        for name in ends.get(index, ()):
+            add_capture(steps[name].outputs, directory / name / "outputs")
     final = list(dict.fromkeys(n for b in plan.steps() for n in b.outputs))
     add_capture(final, directory / FINAL / "outputs")
     run_nb = nbformat.v4.new_notebook(cells=cells)
@@ -194,19 +217,62 @@ def capture_values(
         timeout=timeout,
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(workdir)}},
+        allow_error_names=["SystemExit"],  # checked below: only a successful exit is allowed
+        on_cell_start=_progress_hook(progress, origin),
     )
-    _execute(client, run_nb, origin, timeout, kernel_name)
+    _execute(client, run_nb, origin, timeout, kernel_name, kernel_env)
+    _check_exit(run_nb, origin)
     return _read_manifests(directory)
 
 
+def _progress_hook(progress: Progress | None, origin: list[int | None]) -> Any:
+    if progress is None:
+        return None
+    numbered = {i: k for k, i in enumerate((i for i in origin if i is not None), start=1)}
+    total = len(numbered)
+
+    def hook(cell: Any, cell_index: int) -> None:
+        index = origin[cell_index] if cell_index < len(origin) else None
+        if index is not None:
+            progress(numbered[index], total, index)
+
+    return hook
+
+
+def _check_exit(run_nb: Any, origin: list[int | None]) -> None:
+    """A ``SystemExit`` with a non-zero status is a failure, as papermill reports it."""
+    for cell, index in zip(run_nb.cells, origin):
+        for output in cell.get("outputs", []):
+            failed = str(output.get("evalue", "")) not in ("", "0", "None")
+            if (
+                output.get("output_type") == "error"
+                and output.get("ename") == "SystemExit"
+                and failed
+            ):
+                raise NotebookExecutionError(
+                    -1 if index is None else index,
+                    "SystemExit",
+                    str(output.get("evalue")),
+                    source=cell.get("source", ""),
+                )
+
+
 def _execute(
-    client: Any, run_nb: Any, origin: list[int | None], timeout: int, kernel_name: str
+    client: Any,
+    run_nb: Any,
+    origin: list[int | None],
+    timeout: int,
+    kernel_name: str,
+    kernel_env: Mapping[str, str] | None,
 ) -> None:
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     try:  # the kernel's own log (e.g. ipykernel's TCP warning) is not the user's business
-        client.execute(stderr=subprocess.DEVNULL)
+        if kernel_env is None:
+            client.execute(stderr=subprocess.DEVNULL)
+        else:
+            client.execute(stderr=subprocess.DEVNULL, env=dict(kernel_env))
     except CellExecutionError as err:
         index = _failed_cell(run_nb, origin)
         raise NotebookExecutionError(

@@ -8,8 +8,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mlops_jupyter.convert.analysis import plan_notebook
+from mlops_jupyter.convert.determinism import determinism_findings
 from mlops_jupyter.convert.plan import Finding
+from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.notebook.read import NotebookLike, read_notebook
+
+ADVISORY = frozenset({"undecided"})  # listed, but not a reason to refuse
 
 
 @dataclass
@@ -21,8 +25,9 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing was found."""
-        return not self.findings
+        """True when nothing was found that makes the conversion unfaithful (what could not be
+        decided statically is listed, but does not decide the verdict)."""
+        return not any(f.code not in ADVISORY for f in self.findings)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view of the report."""
@@ -35,11 +40,17 @@ class CheckReport:
     def format(self) -> str:
         """The report as text, one line per finding and a verdict."""
         lines = [f"{self.notebook}: [{f.code}] {f.message}" for f in self.findings]
-        if self.ok:
+        if self.ok and self.findings:
+            lines.append(
+                f"{self.notebook}: conversion will be faithful as far as static analysis can "
+                "decide; the generated tests will check the rest"
+            )
+        elif self.ok:
             lines.append(f"{self.notebook}: no problems found; conversion will be faithful")
         else:
             lines.append(
-                f"{self.notebook}: {len(self.findings)} problem(s); conversion would not "
+                f"{self.notebook}: {sum(f.code not in ADVISORY for f in self.findings)} "
+                "problem(s); conversion would not "
                 "be faithful until they are fixed"
             )
         return "\n".join(lines)
@@ -55,13 +66,22 @@ def check_notebook(notebook: NotebookLike) -> CheckReport:
     Returns:
         The report; nothing is written.
 
+    A notebook that cannot be converted at all (invalid JSON, nbformat 3, not Python) is
+    reported as a ``not-convertible`` finding, not raised.
+
     Raises:
-        NotebookError: the notebook cannot be read at all (bad JSON, nbformat 3, not Python).
+        NotebookError: the notebook file does not exist.
     """
-    nb = read_notebook(notebook, python_only=True)
     name = os.fspath(notebook) if isinstance(notebook, (str, os.PathLike)) else "notebook"
+    try:
+        nb = read_notebook(notebook, python_only=True)
+    except NotebookError as err:  # a verdict, like any other: this notebook cannot be converted
+        if isinstance(notebook, (str, os.PathLike)) and not os.path.exists(notebook):
+            raise
+        return CheckReport(name, [Finding("not-convertible", 0, 0, f"cannot be converted: {err}")])
     findings = out_of_order(nb)
-    findings += plan_notebook(nb, collect=True).findings
+    plan = plan_notebook(nb, collect=True)
+    findings += plan.findings + determinism_findings(plan)
     findings.sort(key=lambda f: (f.cell, f.line, f.code))
     return CheckReport(name, findings)
 

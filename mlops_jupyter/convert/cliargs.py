@@ -31,7 +31,24 @@ def _json(kind):
     convert.__name__ = kind.__name__
     return convert
 '''
+_ANY = '''\
+def _any(text):
+    """Parse a value whose default is None as papermill reads -p: bool, None, int, float, text."""
+    named = {"True": True, "False": False, "None": None}
+    if text.strip() in named:
+        return named[text.strip()]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+_any.__name__ = "value"
+'''
 _TYPES = {
+    "any": "_any",
     "int": "int",
     "float": "float",
     "str": "str",
@@ -75,7 +92,9 @@ def argparse_source(specs: list[ParamSpec], description: str, prog: str | None =
         )
     lines.append("    return vars(parser.parse_args(argv))")
     kinds = {s.type for s in specs}
-    converters = ([_BOOL] if "bool" in kinds else []) + (
-        [_JSON] if kinds & {"list", "dict"} else []
+    converters = (
+        ([_BOOL] if "bool" in kinds else [])
+        + ([_ANY] if "any" in kinds else [])
+        + ([_JSON] if kinds & {"list", "dict"} else [])
     )
     return "\n\n".join([*converters, "\n".join(lines) + "\n"])

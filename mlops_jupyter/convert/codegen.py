@@ -88,6 +88,82 @@ def _print_time(start):
     print(f"CPU times: user {fmt(user)}, sys: {fmt(system)}, total: {fmt(user + system)}")
     print(f"Wall time: {fmt(wall)}")
 ''',
+    "_cd": '''\
+def _cd(path):
+    """Change directory like IPython's `%cd`: print the folder, or the error and go on."""
+    import os
+
+    try:
+        os.chdir(os.path.expanduser(path))
+    except OSError as err:
+        print(err)
+    else:
+        print(os.getcwd())
+''',
+    "_timeit": '''\
+def _timeit(code, namespace, reads=(), number=0, repeat=7):
+    """Time a statement the way IPython's `%timeit` does (``reads``: the names it uses)."""
+    import statistics
+    import timeit
+
+    timer = timeit.Timer(code, globals=namespace)
+    if not number:
+        number = timer.autorange()[0]
+    per_loop = [t / number for t in timer.repeat(repeat=repeat, number=number)]
+
+    def fmt(seconds):
+        for unit, scale in (("s", 1.0), ("ms", 1e-3), ("\u00b5s", 1e-6)):
+            if seconds >= scale:
+                return f"{seconds / scale:.3g} {unit}"
+        return f"{seconds * 1e9:.3g} ns"
+
+    spread = statistics.stdev(per_loop) if len(per_loop) > 1 else 0.0
+    runs = "run" if repeat == 1 else "runs"
+    loops = "loop" if number == 1 else "loops"
+    print(f"{fmt(statistics.mean(per_loop))} \u00b1 {fmt(spread)} per loop (mean \u00b1 std. dev. "
+          f"of {repeat} {runs}, {number:,} {loops} each)")
+''',
+    "_capture": '''\
+class _capture:
+    """Capture a block's output the way IPython's `%%capture` does (``.stdout``, ``.show()``)."""
+
+    def __init__(self, stdout=True, stderr=True):
+        import io
+
+        self._out = io.StringIO() if stdout else None
+        self._err = io.StringIO() if stderr else None
+        self.outputs = []
+
+    def __enter__(self):
+        import contextlib
+
+        self._stack = contextlib.ExitStack()
+        if self._out is not None:
+            self._stack.enter_context(contextlib.redirect_stdout(self._out))
+        if self._err is not None:
+            self._stack.enter_context(contextlib.redirect_stderr(self._err))
+        return self
+
+    def __exit__(self, *exc):
+        self._stack.close()
+        return False
+
+    @property
+    def stdout(self):
+        return "" if self._out is None else self._out.getvalue()
+
+    @property
+    def stderr(self):
+        return "" if self._err is None else self._err.getvalue()
+
+    def show(self):
+        import sys
+
+        sys.stdout.write(self.stdout)
+        sys.stderr.write(self.stderr)
+
+    __call__ = show
+''',
 }
 HELPER_DEPENDENCIES = {"_sh": ("_expand",), "_sh_lines": ("_expand",), "_print_time": ("_now",)}
 

@@ -48,3 +48,34 @@ def _plain_import(node: ast.stmt) -> bool:
         and node.module != "__future__"
         and all(alias.name != "*" for alias in node.names)
     )
+
+
+def setup_only(code: str) -> bool:
+    """True for a cell of imports and calls configuring what it imports
+    (``matplotlib.use('agg')``, ``pd.set_option(...)``, ``warnings.filterwarnings(...)``):
+    module-level code, like the imports themselves. Seeding calls are not setup (a step must
+    re-seed each time it runs) and neither is anything that binds a value."""
+    if "import" not in code:
+        return False
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return False
+    modules: set[str] = set()
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(a.name == "*" for a in node.names) or (
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"
+            ):
+                return False
+            modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            root = node.value.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            calls_module = isinstance(root, ast.Name) and root.id in modules
+            if not calls_module or "seed" in ast.unparse(node.value.func):
+                return False
+        elif not isinstance(node, ast.Pass):
+            return False
+    return bool(modules)

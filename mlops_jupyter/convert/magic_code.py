@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from mlops_jupyter.convert.codegen import indent_code
 from mlops_jupyter.convert.magics import Translation
+from mlops_jupyter.convert.track_code import track_cell_lines
 from mlops_jupyter.value_kinds import logged_kind
 
 CellLines = list[tuple[int, str]]  # (line number in the cell, code) pairs
@@ -96,8 +97,9 @@ def _env_line(args: str, out: Translation) -> list[str] | None:
 
 
 def _cd_line(args: str, out: Translation) -> list[str]:
-    out.imports.add("os")
-    return [f"os.chdir(os.path.expanduser({args.strip() or '~'!r}))"]
+    """``%cd``: a folder that does not exist is an error IPython prints and goes on from."""
+    out.helpers.add("_cd")
+    return [f"_cd({args.strip() or '~'!r})"]
 
 
 def _system_line(args: str, out: Translation) -> list[str]:
@@ -124,7 +126,7 @@ def _track_line(args: str, out: Translation) -> list[str] | None:
     if command == "stop" and not rest:
         return ["mlops_jupyter.end_run()"]
     if command == "status":
-        return ["pass  # %track status"]
+        return []  # housekeeping: nothing in a script
     if command == "log":
         return [_log_call(pair) for pair in rest] or None
     return None
@@ -141,7 +143,57 @@ def _log_call(pair: str) -> str:
     return f"mlops_jupyter.log_{logged_kind(value)}({key!r}, {value!r})"
 
 
+def _timeit_call(code: str, options: str, out: Translation) -> str | None:
+    """``_timeit(code, namespace, (names read), number=, repeat=)``: ``timeit`` as IPython
+    runs it; the names the code reads are listed so the analysis sees them."""
+    from mlops_jupyter.notebook.names import scan
+    from mlops_jupyter.notebook.scopes import BUILTINS
+
+    try:
+        words = shlex.split(options)
+        reads = [n for n in scan(code).reads if n not in BUILTINS]
+    except (ValueError, SyntaxError):
+        return None
+    settings = {"-n": "number", "-r": "repeat"}
+    kwargs, index = [], 0
+    while index < len(words):
+        word = words[index]
+        flag, value = word[:2], word[2:]
+        if flag in settings:
+            if not value and index + 1 < len(words):
+                index, value = index + 1, words[index + 1]
+            if not value.isdigit():
+                return None
+            kwargs.append(f", {settings[flag]}={int(value)}")
+        elif word not in {"-q", "-p"} and not word.startswith("-p"):
+            return None  # -o returns a result object; -t/-c/other options are not translated
+        index += 1
+    out.helpers.add("_timeit")
+    names = "(" + "".join(f"{n}, " for n in reads).rstrip(" ") + ")"
+    return f"_timeit({code!r}, {_NS}, {names}{''.join(kwargs)})"
+
+
+def _timeit_line(args: str, out: Translation) -> list[str] | None:
+    options, code = [], args.split()
+    while code and code[0].startswith("-"):  # `%timeit -n 10 -r 3 f(x)`
+        options.append(code.pop(0))
+        if options[-1] in {"-n", "-r"} and code:
+            options.append(code.pop(0))
+    call = _timeit_call(args[len(" ".join(options)) :].strip(), " ".join(options), out)
+    return None if call is None else [call]
+
+
+def _store_line(args: str, out: Translation) -> list[str] | None:
+    """``%store x`` keeps ``x`` for other notebooks (no effect here); ``%store -r`` reads
+    values another session stored, which the converted code cannot see: refused."""
+    if not args or args.split()[0].startswith("-r") or args.startswith("-"):
+        return None if args.split()[:1] != ["-d"] else [f"pass  # %store {args}"]
+    return [f"pass  # %store {args} (IPython's store, for other notebooks)"]
+
+
 LINE_TRANSLATORS: dict[str, Callable[[str, Translation], list[str] | None]] = {
+    "timeit": _timeit_line,
+    "store": _store_line,
     "time": _time_line,
     "env": _env_line,
     "set_env": _env_line,
@@ -184,14 +236,7 @@ def _track_cell(args: str, raw: str, body: CellLines, out: Translation) -> CellL
     if options is None:
         return None
     out.imports.add("mlops_jupyter")
-    lines = [(1, f"with {_start_run_call(options)}:")]
-    inner = [f"mlops_jupyter.log_param({p!r}, {p})" for p in options["params"]]
-    code = "\n".join([*inner, *(text for _, text in body)] or ["pass"])
-    code += "".join(f"\nmlops_jupyter.log_metric({m!r}, {m})" for m in options["metrics"])
-    numbers = [1] * len(inner) + [n for n, _ in body] + [1] * len(options["metrics"])
-    for number, text in zip(numbers or [1], indent_code(code).split("\n")):
-        lines.append((number, text))
-    return lines
+    return track_cell_lines(options, body, capture="--no-capture" not in words)
 
 
 def _track_options(words: list[str]) -> dict[str, list[str]] | None:
@@ -232,8 +277,33 @@ def _start_run_call(options: dict[str, list[str]]) -> str:
     return f"mlops_jupyter.start_run({', '.join(kwargs)})"
 
 
+def _timeit_cell(args: str, raw: str, body: CellLines, out: Translation) -> CellLines | None:
+    options = args.split()
+    setup = " ".join(w for w in options if not w.startswith("-") and not w.isdigit())
+    if setup:  # `%%timeit setup_statement`: not translated
+        return None
+    call = _timeit_call("\n".join(text for _, text in body), args, out)
+    return None if call is None else [(1, call)]
+
+
+def _capture_cell(args: str, raw: str, body: CellLines, out: Translation) -> CellLines | None:
+    words = args.split()
+    flags = {w for w in words if w.startswith("-")}
+    names = [w for w in words if not w.startswith("-")]
+    if flags - {"--no-stdout", "--no-stderr", "--no-display"} or len(names) > 1:
+        return None
+    out.helpers.add("_capture")
+    options = f"stdout={'--no-stdout' not in flags}, stderr={'--no-stderr' not in flags}"
+    target = f" as {names[0]}" if names else ""
+    code = indent_code("\n".join(text for _, text in body) or "pass").split("\n")
+    numbers = [n for n, _ in body] or [1]
+    return [(1, f"with _capture({options}){target}:"), *zip(numbers, code)]
+
+
 # Cell magic name -> translator(args, raw body, translated Python body, out).
 CELL_TRANSLATORS: dict[str, Callable[[str, str, CellLines, Translation], CellLines | None]] = {
+    "timeit": _timeit_cell,
+    "capture": _capture_cell,
     "time": _time_cell,
     "bash": _shell_cell("bash"),
     "sh": _shell_cell("sh"),

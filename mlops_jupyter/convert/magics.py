@@ -46,6 +46,10 @@ POLICIES: tuple[MagicPolicy, ...] = (
             "pprint",
         )
     ),
+    MagicPolicy("timeit", "line", TRANSLATE, "statement timed with timeit, as IPython does"),
+    MagicPolicy("timeit", "cell", TRANSLATE, "body timed with timeit, as IPython does"),
+    MagicPolicy("capture", "cell", TRANSLATE, "body run with its output captured"),
+    MagicPolicy("store", "line", TRANSLATE, "dropped (for other notebooks); `-r` refused"),
     MagicPolicy("time", "line", TRANSLATE, "statement timed with time.perf_counter"),
     MagicPolicy("time", "cell", TRANSLATE, "body timed with time.perf_counter"),
     MagicPolicy("env", "line", TRANSLATE, "os.environ"),
@@ -67,7 +71,9 @@ POLICIES: tuple[MagicPolicy, ...] = (
     MagicPolicy("mamba", "line", REQUIREMENTS, "moved to the requirements comment"),
 )
 _TABLE = {(p.kind, p.name): p for p in POLICIES}
-PYTHON_BODY = frozenset({"time", "track"})  # cell magics whose body is Python code
+PYTHON_BODY = frozenset(
+    {"time", "track", "timeit", "capture"}
+)  # cell magics whose body is Python code
 
 
 def policy(kind: str, name: str) -> MagicPolicy:
@@ -86,3 +92,4 @@ class Translation:
     imports: set[str] = field(default_factory=set)
     magics: list[tuple[int, str, str]] = field(default_factory=list)  # (line, magic, action)
     refused: list[UnsupportedMagicError] = field(default_factory=list)
+    ends_notebook: bool = False  # the cell ends with a successful sys.exit() (see rewrite.py)

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_jupyter.convert.analysis import plan_notebook
-from mlops_jupyter.convert.capture import capture_values
+from mlops_jupyter.convert.capture import Progress, capture_values
 from mlops_jupyter.convert.check import out_of_order
 from mlops_jupyter.convert.codegen import is_identifier
+from mlops_jupyter.convert.determinism import determinism_findings
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
 from mlops_jupyter.convert.plan import Finding
+from mlops_jupyter.convert.runtime_render import runtime_files
 from mlops_jupyter.convert.script import parameter_specs
 from mlops_jupyter.convert.target import PACKAGE_MARKER, check_replaceable, marker_text
 from mlops_jupyter.convert.testgen import (
@@ -30,7 +32,14 @@ from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 
 # Findings after which the generated package could not reproduce the notebook.
 BLOCKING = frozenset(
-    {"use-before-def", "undefined-name", "unknown-step", "duplicate-step", "ambiguous-dependency"}
+    {
+        "use-before-def",
+        "undefined-name",
+        "unknown-step",
+        "duplicate-step",
+        "ambiguous-dependency",
+        "nondeterministic",  # the generated tests could not pass: refused before running
+    }
 )
 
 
@@ -54,6 +63,8 @@ def convert_notebook(
     kernel_name: str = "python3",
     verify: bool = True,
     protected: tuple[str | os.PathLike[str], ...] = (),
+    progress: Progress | None = None,
+    single_step: bool = False,
 ) -> ConversionResult:
     """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
 
@@ -76,6 +87,12 @@ def convert_notebook(
         kernel_name: Jupyter kernel that executes the notebook.
         verify: Run the generated tests (in the notebook's folder) before writing the package.
         protected: Further folders never to be replaced (the server passes its root).
+        progress: Called as each notebook cell starts executing, with ``(k, n, cell index)``.
+        single_step: Without step roles or headings, keep the notebook as one step instead of
+            splitting it where the dataflow allows.
+
+    The capture and the generated tests run against a temporary store (``MLOPS_JUPYTER_STORE``
+    set to a file in the scratch folder), so runs a notebook tracks never reach the user's store.
 
     Returns:
         The package written, its steps and any non-blocking warnings from the analysis.
@@ -94,7 +111,8 @@ def convert_notebook(
     package = _check_name(target)
     check_replaceable(target, source, protected)
     nb = read_notebook(notebook, python_only=True)
-    plan = plan_notebook(nb)
+    plan = plan_notebook(nb, single_step=single_step)
+    plan.findings += determinism_findings(plan)  # the same analysis as `check`
     blocking = [f for f in plan.findings if f.code in BLOCKING]
     if blocking:
         details = "; ".join(f.message for f in blocking[:5])
@@ -110,9 +128,12 @@ def convert_notebook(
     staging = scratch / package
     try:
         staging.mkdir()
-        files = _write_package(nb, plan, staging, package, name, workdir, timeout, kernel_name)
+        environ = _scratch_environ(scratch)
+        files = _write_package(
+            nb, plan, staging, package, name, workdir, timeout, kernel_name, environ, progress
+        )
         if verify:
-            _verify(staging, workdir)
+            _verify(staging, workdir, environ)
         (staging / PACKAGE_MARKER).write_text(marker_text(name), encoding="utf-8")
         _install(staging, target, source, protected)
     finally:
@@ -131,9 +152,22 @@ def _check_name(target: Path) -> str:
     return package
 
 
-def _verify(staging: Path, workdir: Path) -> None:
+def _scratch_environ(scratch: Path) -> dict[str, str]:
+    """This process's environment pointed at a store in the scratch folder (deleted with it):
+    runs the notebook tracks while capturing or testing never reach the user's store."""
+    from mlops_jupyter import env
+
+    environ = dict(os.environ)
+    environ[env.STORE] = str(scratch / "store" / "runs.db")
+    environ[env.SPOOL] = str(scratch / "store" / "spool")
+    for name in (env.PARENT_RUN, env.BLOBS, env.BLOBS_OPTIONS):
+        environ.pop(name, None)
+    return environ
+
+
+def _verify(staging: Path, workdir: Path, environ: dict[str, str]) -> None:
     """Run the generated tests on the staged package; refuse the package if they fail."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(environ, PYTHONDONTWRITEBYTECODE="1")
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(staging.parent), env.get("PYTHONPATH")) if p
     )
@@ -177,6 +211,8 @@ def _write_package(
     workdir: Path,
     timeout: int,
     kernel_name: str,
+    environ: dict[str, str],
+    progress: Progress | None,
 ) -> list[str]:
     capture = capture_values(
         nb,
@@ -186,6 +222,8 @@ def _write_package(
         workdir,
         timeout=timeout,
         kernel_name=kernel_name,
+        progress=progress,
+        kernel_env=environ,
     )
     specs = parameter_specs(plan)
     order = step_order(plan)
@@ -196,6 +234,7 @@ def _write_package(
         "from .pipeline import main\n\nraise SystemExit(main())\n",
         "steps.py": render_steps(plan, capture, specs, name),
         "pipeline.py": render_pipeline(plan, specs, name, package),
+        **runtime_files(),
         "tests/__init__.py": "",
         "tests/_support.py": SUPPORT,
         "tests/test_steps.py": render_step_tests(plan, order, package),

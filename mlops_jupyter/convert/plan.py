@@ -71,6 +71,7 @@ class Plan:
     )  # parameters whose value cannot change in place
     star_import: bool = False
     deleted_by: dict[str, int] = field(default_factory=dict)
+    future: list[str] = field(default_factory=list)  # `from __future__` imports, for the top
 
     def steps(self) -> list[Block]:
         """Step blocks in notebook order."""

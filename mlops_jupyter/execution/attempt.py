@@ -80,7 +80,7 @@ def execute_job(
     error: NotebookExecutionError | None = None
     with tempfile.TemporaryDirectory(prefix="mlops-nb-") as tmp:
         source = Path(tmp) / Path(job.path).name
-        source.write_text(job.source, encoding="utf-8")
+        source.write_text(_evaluated_only(job.source), encoding="utf-8")
         try:
             papermill.execute_notebook(
                 str(source),
@@ -95,9 +95,10 @@ def execute_job(
                     {env.PARENT_RUN: run_id, env.NOTEBOOK: _notebook_for_kernel(job, source)}
                 ),
                 execution_timeout=timeout,
+                source_path=job.path,
             )
         except PapermillExecutionError as err:
-            error = _cell_error(job, output_path, err.ename, err.evalue, shown_path)
+            error = _cell_error(job, output_path, err, shown_path)
         except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
             if (
                 not timed_out.is_set()
@@ -115,10 +116,27 @@ def execute_job(
         finally:
             watchdog.cancel()
             pool.discard(km)
-    _fix_input_path(output_path, job.path)
     return Outcome(
         "failed" if error else "finished", error, output_path, time.perf_counter() - started
     )
+
+
+def _evaluated_only(source: str) -> str:
+    """The notebook with its `#| eval: false` cells (nbdev, Quarto) made raw: kept in place, so
+    cell indices hold, but not run, as nbdev_test and Quarto do not run them."""
+    import json
+
+    from mlops_jupyter.notebook.roles import cell_roles
+
+    nb = json.loads(source)
+    changed = False
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and cell_roles(cell).no_eval:
+            cell["cell_type"] = "raw"
+            for key in ("outputs", "execution_count"):
+                cell.pop(key, None)
+            changed = True
+    return json.dumps(nb) if changed else source
 
 
 def _executed_cells(output_path: str) -> list[Any]:
@@ -131,23 +149,62 @@ def _executed_cells(output_path: str) -> list[Any]:
 
 
 def _cell_error(
-    job: NotebookJob, output_path: str, ename: str, evalue: str, shown_path: str | None
+    job: NotebookJob, output_path: str, err: Any, shown_path: str | None
 ) -> NotebookExecutionError:
-    """The error of the first failing cell, indexed in the SOURCE notebook."""
-    for cell in _executed_cells(output_path):
-        error = next((o for o in cell.get("outputs", ()) if o.get("output_type") == "error"), None)
-        if error is not None:
-            index = job.source_cell_index(cell)
-            return NotebookExecutionError(
-                -1 if index is None else index,
-                ename,
-                evalue,
-                shown_path,
-                execution_count=cell.get("execution_count"),
-                source=cell.get("source", ""),
-                traceback="\n".join(error.get("traceback") or ()),
-            )
-    return NotebookExecutionError(-1, ename, evalue, shown_path)
+    """The error of the failing cell, indexed in the SOURCE notebook.
+
+    A cell that fails without an error output (an undefined line magic: IPython prints a
+    UsageError and the reply says "error") is found by papermill's own cell index, and its
+    message is read from the cell's stderr, so the error never names "cell -1" or no cause.
+    """
+    cells = _executed_cells(output_path)
+    found = next(
+        (
+            (cell, output)
+            for cell in cells
+            for output in cell.get("outputs", ())
+            if output.get("output_type") == "error"
+        ),
+        None,
+    )
+    if found is None:  # papermill's cell_index counts the warning cells it adds: match source
+        found = next(
+            (
+                (cell, None)
+                for cell in cells
+                if cell.get("cell_type") == "code"
+                and cell.get("source") == getattr(err, "source", None)
+                and cell.get("execution_count") == getattr(err, "exec_count", None)
+            ),
+            None,
+        )
+    if found is None:
+        return NotebookExecutionError(-1, err.ename, err.evalue, shown_path)
+    cell, output = found
+    index = job.source_cell_index(cell)
+    ename, evalue = err.ename, err.evalue
+    if output is None and ename == "CellExecutionError":
+        ename, evalue = _stderr_cause(cell) or (ename, evalue)
+    return NotebookExecutionError(
+        -1 if index is None else index,
+        ename,
+        evalue,
+        shown_path,
+        execution_count=cell.get("execution_count"),
+        source=cell.get("source", ""),
+        traceback="\n".join((output or {}).get("traceback") or ()),
+    )
+
+
+def _stderr_cause(cell: Any) -> tuple[str, str] | None:
+    """``("UsageError", "Line magic function `%x` not found.")`` from a cell's stderr."""
+    for output in cell.get("outputs", ()):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            for line in str(output.get("text", "")).splitlines():
+                name, sep, message = line.partition(": ")
+                if sep and name.isidentifier() and name[0].isupper():
+                    return name, message.strip()
+    return None
 
 
 def _kernel_error(
@@ -159,15 +216,3 @@ def _kernel_error(
     if timed_out and timeout:
         return NotebookTimeoutError(timeout, index, output_path=None)
     return KernelDiedError(index)
-
-
-def _fix_input_path(output_path: str, input_path: str) -> None:
-    """papermill recorded our temporary copy as the input; record the real source."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(output_path, as_version=4)
-    except Exception:
-        return
-    nb.metadata.setdefault("papermill", {})["input_path"] = input_path
-    nbformat.write(nb, output_path)

@@ -127,6 +127,23 @@ def _to_str(value: Any) -> str:
     raise TypeError(value)
 
 
+def _to_any(value: Any) -> Any:
+    """A parameter whose default is None: text is read as papermill reads ``-p NAME VALUE``
+    (True/False/None, an int, a float, else the text); other values pass as they are."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    named = {"True": True, "False": False, "None": None}
+    if text in named:
+        return named[text]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return value
+
+
 def _structured(kind: type) -> Any:
     def convert(value: Any) -> Any:
         if isinstance(value, str):
@@ -151,6 +168,7 @@ _CONVERTERS = {
     "int": _to_int,
     "float": _to_float,
     "str": _to_str,
+    "any": _to_any,
     "list": _structured(list),
     "dict": _structured(dict),
 }

@@ -17,7 +17,19 @@ from mlops_jupyter.notebook.scopes import assigned_globals, function_globals
 
 _DYNAMIC = frozenset({"globals", "locals", "vars", "exec", "eval"})
 # Runtime helpers that translated magics call (see codegen.RUNTIME_HELPERS).
-GENERATED = frozenset({"_sh", "_sh_lines", "_now", "_print_time", "_expand", "_write_file"})
+GENERATED = frozenset(
+    {
+        "_sh",
+        "_sh_lines",
+        "_now",
+        "_print_time",
+        "_expand",
+        "_write_file",
+        "_timeit",
+        "_capture",
+        "_cd",
+    }
+)
 _SHELL_NAME = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -99,6 +111,17 @@ def _assignment_names(node: ast.stmt) -> list[str]:
         elif isinstance(target, ast.Starred):
             targets.insert(0, target.value)
     return names
+
+
+def _generated_lookup(func: ast.expr) -> bool:
+    """``mlops_jupyter.track_cell([...], locals(), globals())`` or ``_track.metrics(...)``: the
+    calls a translated ``%%track`` cell makes (convert/track_code.py), which read the names
+    they list from the namespaces they are given."""
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and (func.value.id, func.attr) in {("mlops_jupyter", "track_cell"), ("_track", "metrics")}
+    )
 
 
 def _is_definition(node: ast.stmt) -> bool:
@@ -193,11 +216,19 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        if _generated_lookup(func):  # a translated %%track: its names are listed, not dynamic
+            names = node.args[0] if node.args else None
+            for element in names.elts if isinstance(names, ast.List) else []:
+                if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                    self.load(element.value, node.lineno)
+            return
         if isinstance(func, ast.Name) and func.id in GENERATED:
             first = node.args[0] if node.args else None
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 for name in _SHELL_NAME.findall(first.value):
                     self.load(name, node.lineno)
+            for arg in node.args[2:]:  # `_timeit(code, namespace, (names it reads))`
+                self.visit(arg)
             return
         if isinstance(func, ast.Name):
             if func.id == "get_ipython" and "get_ipython" not in self.defined:
@@ -250,11 +281,8 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         for alias in node.names:
-            if alias.name == "*":
+            if alias.name == "*":  # its names are module-level; unknown names may come from it
                 self.usage.star_import = True
-                self.usage.ambiguous.append(
-                    (node.lineno, "`from ... import *` binds names that static analysis cannot see")
-                )
             else:
                 self.store(alias.asname or alias.name.split(".")[0])
 

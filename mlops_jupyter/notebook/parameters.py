@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import io
+import re
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from mlops_jupyter.notebook.roles import cell_roles, cell_text
 _TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
 _ANNOTATIONS = {"bool", "int", "float", "str", "list", "dict"}
 _NO_DEFAULT = object()
+_TYPE_COMMENT = re.compile(r"^type:\s*(?P<type>[^\s]+)\s*(?P<help>.*)$")  # papermill's form
+_BUILTINS = frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,12 @@ def parameters_source(nb: Mapping[str, Any]) -> str | None:
 def parse_parameters_source(source: str) -> list[ParamSpec]:
     """Parse the source of a parameters cell into a schema, one entry per assigned name.
 
-    The type comes from the annotation if there is one, else from the default's type; a ``None``
-    default gives ``str``. The help text is the comment at the end of the assignment's line.
+    Read as papermill reads it: an assignment whose value is computed from another name
+    (``d = a == 3``, ``n = len(data)``) is not a parameter (it stays in the notebook's body, see
+    ``is_parameter_assignment``). The type comes from the annotation, else from a ``# type: X``
+    comment, else from the default's type; a ``None`` default gives ``any`` (a value given as
+    text is read as papermill reads ``-p``: int, float, bool, None, else text). The help text is
+    the comment at the end of the assignment's line, after any ``type: X``.
 
     Args:
         source: Python source of the parameters cell (``#|`` and magic lines are ignored).
@@ -79,15 +87,41 @@ def parse_parameters_source(source: str) -> list[ParamSpec]:
     comments = _line_comments(source)
     specs: dict[str, ParamSpec] = {}
     for node in tree.body:
+        if not is_parameter_assignment(node):
+            continue
+        comment = comments.get(node.end_lineno or node.lineno, "")
+        typed = _TYPE_COMMENT.match(comment)
         for name, annotation, value in _assignments(node):
             default = _literal(value)
+            if annotation is None and typed:
+                annotation = _parse_annotation(typed.group("type"))
             type_name = _type_name(annotation, default)
-            help_text = comments.get(node.end_lineno or node.lineno, "")
+            help_text = typed.group("help").strip() if typed else comment
             specs.pop(name, None)
             specs[name] = ParamSpec(
                 name, type_name, None if default is _NO_DEFAULT else default, help_text
             )
     return list(specs.values())
+
+
+def is_parameter_assignment(node: ast.stmt) -> bool:
+    """True for an assignment papermill treats as a parameter: its value reads no name but
+    builtins (a literal, ``None``, ``float("nan")``); ``d = a == 3`` is computed, not given."""
+    if not _assignments(node):
+        return False
+    value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+    if value is None:
+        return True
+    return all(n.id in _BUILTINS for n in ast.walk(value) if isinstance(n, ast.Name)) and not any(
+        isinstance(n, (ast.Lambda, ast.NamedExpr)) for n in ast.walk(value)
+    )
+
+
+def _parse_annotation(text: str) -> ast.expr | None:
+    try:
+        return ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
 
 
 def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | None]]:
@@ -147,7 +181,9 @@ def _type_name(annotation: ast.expr | None, default: Any) -> str:
             return "list"
         if base in {"Dict", "Mapping"}:
             return "dict"
-    if default is _NO_DEFAULT or default is None:
+    if default is None:
+        return "str" if annotation is not None else "any"
+    if default is _NO_DEFAULT:
         return "str"
     if isinstance(default, tuple):
         return "list"

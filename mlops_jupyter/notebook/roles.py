@@ -1,5 +1,5 @@
-"""Cell roles (parameters, injected, step, after, skip, test): one table of the ways tools mark
-them.
+"""Cell roles (parameters, injected, step, after, skip, test, and nbdev's export, hide and
+module): one table of the ways tools mark them.
 
 Every question about a cell's role, by every command, magic and route, is answered from
 ``ROLE_SOURCES``: cell tags, ``#| key: value`` comment lines at the top of a cell (Quarto/nbdev
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from mlops_jupyter.errors import NotebookError
@@ -29,6 +29,8 @@ class RoleSource:
     where: frozenset[Where]
     tool: str
     takes_names: bool = False  # ``word:NAME[,NAME]`` rather than a bare flag
+    expects: str = ""  # a flag set only by this value (``#| eval: false``), any other ignored
+    takes_text: bool = False  # ``word: TEXT`` stored as it is (nbdev's ``default_exp a.b``)
 
 
 ROLE_SOURCES: tuple[RoleSource, ...] = (
@@ -41,6 +43,14 @@ ROLE_SOURCES: tuple[RoleSource, ...] = (
     RoleSource("block", "step", frozenset({"tag"}), "Kale", takes_names=True),
     RoleSource("prev", "after", frozenset({"tag"}), "Kale", takes_names=True),
     RoleSource("injected-parameters", "injected", frozenset({"tag"}), "papermill"),
+    # nbdev (and Quarto): a cell not evaluated is not run by export, convert or run either
+    RoleSource("eval", "no_eval", frozenset({"comment"}), "nbdev, Quarto", expects="false"),
+    RoleSource("notest", "no_eval", frozenset({"comment"}), "nbdev"),  # its default tst_flags
+    RoleSource("export", "export", frozenset({"comment"}), "nbdev"),
+    RoleSource("exporti", "exporti", frozenset({"comment"}), "nbdev"),
+    RoleSource("exports", "export", frozenset({"comment"}), "nbdev"),
+    RoleSource("hide", "hide", frozenset({"comment"}), "nbdev"),
+    RoleSource("default_exp", "module", frozenset({"comment"}), "nbdev", takes_text=True),
     # papermill's injected cell begins with this comment: how kernel history, which has no tags,
     # recognises it
     RoleSource("# Parameters", "injected", frozenset({"first_line"}), "papermill"),
@@ -60,6 +70,11 @@ class Roles:
     test: bool = False
     step: str | None = None
     after: tuple[str, ...] = ()
+    no_eval: bool = False  # `#| eval: false`: not run by export, convert or run (nbdev, Quarto)
+    export: bool = False  # nbdev's `#| export`: the cell goes to the notebook's module
+    exporti: bool = False  # nbdev's `#| exporti`: exported, but kept out of `__all__`
+    hide: bool = False  # nbdev's `#| hide`: runs, but is not part of the documentation
+    module: str | None = None  # nbdev's `#| default_exp NAME`: the module exported cells form
 
 
 @dataclass
@@ -96,7 +111,7 @@ def roles_of(source: str, tags: Iterable[str] = ()) -> Roles:
     cell = Cell()
     _read_source(cell, source, strict=False)
     _read_tags(cell, tags, strict=False)
-    return Roles(cell.parameters, cell.injected, cell.skip, cell.test, cell.step, cell.after)
+    return Roles(**{f.name: getattr(cell, f.name) for f in fields(Roles)})
 
 
 def cell_roles(cell: Mapping[str, Any]) -> Roles:
@@ -170,7 +185,10 @@ def _read_source(cell: Cell, source: str, strict: bool) -> None:
         if in_header and number == 1 and stripped.startswith("%%"):
             cell.magic_line = stripped
         elif in_header and stripped.startswith("#|"):
-            key, _, value = stripped[2:].strip().partition(":")
+            text = stripped[2:].strip()
+            key, _, value = text.partition(":")
+            if _lookup(key.strip(), "comment") is None:  # nbdev: `#| default_exp core`
+                key, _, value = text.partition(" ")
             if _apply(cell, _lookup(key.strip(), "comment"), value, "comment", strict):
                 continue
         elif in_header and stripped:
@@ -186,6 +204,16 @@ def _apply(cell: Cell, source: RoleSource | None, value: str, where: str, strict
     if source is None:
         return False
     value = value.strip()
+    if source.takes_text:
+        if not value:
+            return False
+        setattr(cell, source.role, value.split()[0])
+        return True
+    if source.expects:
+        if value.lower() != source.expects:
+            return False
+        setattr(cell, source.role, True)
+        return True
     if not source.takes_names:
         if value:
             return False

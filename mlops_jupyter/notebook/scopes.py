@@ -7,6 +7,7 @@ resolved as the interpreter resolves them.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import symtable
 
@@ -16,11 +17,21 @@ BUILTINS = frozenset(dir(builtins)) | {"display", "get_ipython", "In", "Out", "_
 
 def function_globals(code: str) -> dict[str, set[str]]:
     """Globals each function or class defined at the top of ``code`` reads when it runs, by name;
-    a call to it reads them then, not where it is defined."""
+    a call to it reads them then, not where it is defined.
+
+    Comprehensions, generator expressions and lambdas have scopes of their own too, but run
+    where they are written (a lambda is almost always passed straight to a call), so their reads
+    are the cell's own reads, not deferred ones.
+    """
     table = symtable.symtable(code, "<cell>", "exec")
+    defined = {
+        node.name
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
     found: dict[str, set[str]] = {}
     for child in table.get_children():
-        if child.get_type() in ("function", "class"):
+        if child.get_type() in ("function", "class") and child.get_name() in defined:
             names: set[str] = set()
             _collect_globals(child, names, top=child.get_type() == "class")
             found[child.get_name()] = names

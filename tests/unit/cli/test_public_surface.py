@@ -49,6 +49,8 @@ PUBLIC_NAMES = [
     "set_tags",
     "start_run",
     "sweep_notebook",
+    "track_cell",
+    "optuna_sweep",
     "unload_ipython_extension",
     # models (issue 13)
     "alias_history",
@@ -57,6 +59,7 @@ PUBLIC_NAMES = [
     "get_model_version",
     "get_registered_model",
     "load_model",
+    "log_fitted_models",
     "log_model",
     "model_versions",
     "models",
@@ -74,9 +77,9 @@ COMMANDS = [
     "runs show",
     "runs compare",
     "runs rm",
-    "runs drift",
     "runs inputs",
     "runs diff",
+    "runs drift",
     "store",
     "store info",
     "store migrate",
@@ -87,6 +90,9 @@ COMMANDS = [
     "reproduce",
     "export",
     "export script",
+    "export module",
+    "export dvc",
+    "export airflow",
     "convert",
     "check",
     "models",
@@ -100,7 +106,15 @@ COMMANDS = [
     "report",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
-CONVERT_COMMANDS = ["export script", "convert", "check"]  # what `python -m ...convert` offers
+# what `python -m ...convert` offers
+CONVERT_COMMANDS = [
+    "export script",
+    "export module",
+    "export dvc",
+    "export airflow",
+    "convert",
+    "check",
+]
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [

@@ -20,7 +20,7 @@ BAD = CORPUS_DIR / "bad"
         (BAD / "r_kernel.ipynb", r"uses a 'R' kernel; expected a Python kernel"),
         (
             CORPUS_DIR / "refused_magic.ipynb",
-            r"cell 1, line 1: the magic '%timeit' has no plain-Python",
+            r"cell 1, line 1: the magic '%prun' has no plain-Python",
         ),
         (BAD / "missing.ipynb", r"missing.ipynb does not exist; check the path"),
     ],
@@ -73,8 +73,8 @@ def test_check_exit_codes_and_json(tmp_path):
         ("unsupported-magic", 3, 1),
         ("unsupported-magic", 4, 1),
     ]
-    broken = run_cli("check", str(BAD / "invalid_json.ipynb"))
-    assert broken.returncode == 2 and broken.stderr.startswith("error: ")
+    broken = run_cli("check", str(BAD / "invalid_json.ipynb"))  # a verdict, not an error
+    assert broken.returncode == 1 and "[not-convertible] cannot be converted: " in broken.stdout
 
 
 def test_export_default_output_and_stdout(tmp_path):

@@ -80,12 +80,11 @@ def test_bad_step_name_is_an_error_naming_the_cell():
 @pytest.mark.parametrize(
     "source, expected",
     [
-        ("%matplotlib inline\nx = 1", "pass  # %matplotlib inline\nx = 1"),
-        ("%load_ext mlops_jupyter", "pass  # %load_ext mlops_jupyter"),
-        (
-            "%config InlineBackend.figure_format = 'svg'",
-            "pass  # %config InlineBackend.figure_format = 'svg'",
-        ),
+        # housekeeping magics leave nothing behind; inside a block, a bare `pass`
+        ("%matplotlib inline\nx = 1", "x = 1"),
+        ("%load_ext mlops_jupyter", ""),
+        ("%config InlineBackend.figure_format = 'svg'", ""),
+        ("if x:\n    %matplotlib inline", "if x:\n    pass"),
         ("!ls -l", "_sh('ls -l', {**globals(), **locals()})"),
         ("files = !ls", "files = _sh_lines('ls', {**globals(), **locals()})"),
         ("out = %sx echo {x}", "out = _sh_lines('echo {x}', {**globals(), **locals()})"),
@@ -96,7 +95,7 @@ def test_bad_step_name_is_an_error_naming_the_cell():
         ),
         ("%env A=1", "os.environ['A'] = '1'\nprint('env: A=1')"),
         ("%env HOME", "os.environ['HOME']"),
-        ("%cd /tmp", "os.chdir(os.path.expanduser('/tmp'))"),
+        ("%cd /tmp", "_cd('/tmp')"),
         ("%time y = f()", "_time_start = _now()\ny = f()\n_print_time(_time_start)"),
         ("%%time\na = 1\nb = 2", "_time_start = _now()\na = 1\nb = 2\n_print_time(_time_start)"),
         (
@@ -104,14 +103,13 @@ def test_bad_step_name_is_an_error_naming_the_cell():
             "_sh('echo $HOME\\n%not a magic here\\n', shell='bash')",
         ),
         ("%%writefile -a out.txt\nline {x}", "_write_file('out.txt', 'line {x}\\n', append=True)"),
-        ("%%html\n<b>x</b>", "pass  # %%html cell (display only)"),
+        ("%%html\n<b>x</b>", ""),
         (
             "%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n"
             "%track log lr=0.1 opt=adam\n%track status\n%track stop",
-            "pass  # %load_ext mlops_jupyter\n"
             "mlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
             "mlops_jupyter.log_metric('lr', 0.1)\nmlops_jupyter.log_param('opt', 'adam')\n"
-            "pass  # %track status\nmlops_jupyter.end_run()",
+            "mlops_jupyter.end_run()",
         ),
         ("x = 1 % 2\ny = (3\n% 2)", "x = 1 % 2\ny = (3\n% 2)"),  # plain Python is left alone
         ("s = '''\n!not a command\n'''", "s = '''\n!not a command\n'''"),
@@ -136,16 +134,20 @@ def test_package_installs_move_to_requirements(source, requirements):
     assert result.code.startswith("pass  #")
 
 
-def test_track_cell_is_unwrapped_into_api_calls():
+def test_track_cell_records_what_the_magic_records():
+    """Params: the names the cell reads (+ --params); metrics: the names it assigns
+    (+ --metrics); the last expression is what the notebook shows (kept unless --no-capture)."""
     result = _translate(
-        "%%track --name base --experiment e1 --params lr,wd --metrics acc "
-        "--tag team=ml --no-capture\nacc = 1 - lr\ns = '''x\ny'''"
+        "%%track --name base --experiment e1 --params wd --metrics loss "
+        "--tag team=ml\nacc = 1 - lr\ns = '''x\ny'''\nframe.head(2)  # shown"
     )
     assert result.code == (
-        "with mlops_jupyter.start_run(name='base', experiment='e1', tags={'team': 'ml'}):\n"
-        "    mlops_jupyter.log_param('lr', lr)\n    mlops_jupyter.log_param('wd', wd)\n"
-        "    acc = 1 - lr\n    s = '''x\ny'''\n    mlops_jupyter.log_metric('acc', acc)"
+        "with mlops_jupyter.track_cell(['lr', 'frame', 'wd'], locals(), globals(), "
+        "name='base', experiment='e1', tags={'team': 'ml'}) as _track:\n"
+        "    acc = 1 - lr\n    s = '''x\ny'''\n    _track.shown(frame.head(2))  # shown\n"
+        "    _track.metrics(['acc', 's', 'loss'], locals(), globals())"
     )
+    assert "_track.shown" not in _translate("%%track --no-capture\nx").code
     assert result.imports == {"mlops_jupyter"}
     compile(result.code, "<cell>", "exec")
 
@@ -153,8 +155,8 @@ def test_track_cell_is_unwrapped_into_api_calls():
 @pytest.mark.parametrize(
     "source, magic, line",
     [
-        ("x = 1\n%timeit x + 1", "%timeit", 2),
-        ("%%capture out\nprint(1)", "%%capture", 1),
+        ("x = 1\n%prun x + 1", "%prun", 2),
+        ("%%ruby\nputs 1", "%%ruby", 1),
         ("%%writefile a.txt b.txt\nhello", "%%writefile a.txt b.txt", 1),
         ("%run other.py", "%run", 1),
         ("a = 1\n\nlen?", "?", 3),

@@ -59,6 +59,12 @@ def test_every_command_gives_the_same_one_line_message(
     out = tmp_path / "out"
     out.mkdir()
     for command, argv in COMMANDS.items():
+        if command == "check" and path.exists():  # a verdict: a finding, same message
+            assert main(argv(str(path), out)) == 1
+            captured = capsys.readouterr()
+            assert expected.removeprefix("error: ").strip() in captured.out
+            assert "[not-convertible] cannot be converted: " in captured.out
+            continue
         assert main(argv(str(path), out)) == 2, command
         captured = capsys.readouterr()
         assert (captured.out, captured.err) == ("", expected), command

@@ -309,7 +309,7 @@ def test_a_run_ending_on_a_full_disk_spools_into_the_project_and_loses_nothing(
     try:
         store = RunStore(url, blob_root=str(disk / "blobs"))
         run = mj.start_run("full-disk", store=store)
-        with open(disk / "filler", "wb") as fh:
+        with open(disk / "filler", "wb", buffering=0) as fh:  # unbuffered: close() cannot fail
             try:
                 while True:
                     fh.write(b"x" * 65536)

@@ -125,8 +125,13 @@ def test_server_down_at_run_end_back_a_second_later_loses_nothing(
     run.end()  # retries while the server comes back; never raises
     back.join()
     # On a loaded machine the restart can outlast end()'s retries: then the points wait in the
-    # spool, which the next open replays. Either way none may be missing afterwards.
+    # spool, which the next open replays (once the server answers: it may still be starting).
+    # Either way none may be missing afterwards.
+    deadline = time.monotonic() + 60
     replay_spool(store)
+    while spool.pending(store.url) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        replay_spool(store)
     assert spool.pending(store.url) == []
     assert len(store.metric_history(run.run_id, "loss")) == 28_500
     assert store.get_run(run.run_id).status == "finished"
