@@ -30,7 +30,10 @@ async function advance(ms: number): Promise<void> {
 function renderActions(client: FakeClient) {
   const onDeleted = jest.fn();
   const { wrapper } = fakeServices(client);
-  render(<RunActions run={runDetail(1)} onChanged={jest.fn()} onDeleted={onDeleted} />, { wrapper });
+  // a run made by `run`: it carries its notebook, so it can be reproduced
+  const notebook = { name: 'source.ipynb', media_type: 'application/json', sha256: '0'.repeat(64), size: 1 };
+  const run = runDetail(1, { artifacts: [notebook] });
+  render(<RunActions run={run} onChanged={jest.fn()} onDeleted={onDeleted} />, { wrapper });
   return { onDeleted };
 }
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from mlops_jupyter.convert.codegen import indent_code
 from mlops_jupyter.convert.magics import Translation
+from mlops_jupyter.convert.track_code import track_cell_lines
 from mlops_jupyter.value_kinds import logged_kind
 
 CellLines = list[tuple[int, str]]  # (line number in the cell, code) pairs
@@ -125,7 +126,7 @@ def _track_line(args: str, out: Translation) -> list[str] | None:
     if command == "stop" and not rest:
         return ["mlops_jupyter.end_run()"]
     if command == "status":
-        return ["pass  # %track status"]
+        return []  # housekeeping: nothing in a script
     if command == "log":
         return [_log_call(pair) for pair in rest] or None
     return None
@@ -235,14 +236,7 @@ def _track_cell(args: str, raw: str, body: CellLines, out: Translation) -> CellL
     if options is None:
         return None
     out.imports.add("mlops_jupyter")
-    lines = [(1, f"with {_start_run_call(options)}:")]
-    inner = [f"mlops_jupyter.log_param({p!r}, {p})" for p in options["params"]]
-    code = "\n".join([*inner, *(text for _, text in body)] or ["pass"])
-    code += "".join(f"\nmlops_jupyter.log_metric({m!r}, {m})" for m in options["metrics"])
-    numbers = [1] * len(inner) + [n for n, _ in body] + [1] * len(options["metrics"])
-    for number, text in zip(numbers or [1], indent_code(code).split("\n")):
-        lines.append((number, text))
-    return lines
+    return track_cell_lines(options, body, capture="--no-capture" not in words)
 
 
 def _track_options(words: list[str]) -> dict[str, list[str]] | None:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code, write_atomic
 from mlops_jupyter.convert.plan import Block, Part, Plan
+from mlops_jupyter.convert.track_code import TRACK_CALL
 from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.notebook.parameters import ParamSpec, parse_parameters_source
 from mlops_jupyter.notebook.read import NotebookLike, read_notebook
 from mlops_jupyter.notebook.scopes import top_level_bindings
 
 _MARKER = '"""Script exported by mlops-jupyter'
+# Code after which a later cell's imports may mean something else (a new sys.path or folder).
+_PATH_CHANGES = ("sys.path", "os.chdir", "site.addsitedir", "importlib")
+_GONE = "\x00moved"  # a line moved to module level (compared by identity)
 
 
 def export_script(
@@ -89,7 +94,11 @@ def render_script(plan: Plan, notebook_name: str) -> str:
     head, main_parts = [], []
     for block in plan.blocks:
         if block.kind == "module":
-            head += [f"{cell_header(p)}\n{p.translation.code}" for p in block.parts]
+            head += [
+                f"{cell_header(p)}\n{p.translation.code}"
+                for p in block.parts
+                if p.translation.code.strip()  # a cell of housekeeping magics leaves nothing
+            ]
         elif block.kind != "test":
             main_parts += [(block, p) for p in block.parts]
     hoisted, body = _main_body(main_parts)
@@ -122,30 +131,68 @@ def _main_body(parts: list[tuple[Block, Part]]) -> tuple[list[str], str]:
     if applied:
         chunks.append("_apply_parameters(params)")
     last_params = max((i for i, (b, _) in enumerate(parts) if b.kind == "parameters"), default=-1)
+    moves_path = False  # once a cell may change sys.path or the folder, imports stay put
+    rebound = frozenset(_assigned_names(p.translation.code for _, p in parts))
     for index, (_, part) in enumerate(parts):
-        code, moved = module_only_statements(_drop_annotations(part.translation.code))
-        hoisted += moved
+        code = part.translation.code.replace(TRACK_CALL, f"{TRACK_CALL}*_PARAMETERS, ")
+        code, moved = module_only_statements(
+            _drop_annotations(code), imports=not moves_path, rebound=rebound
+        )
+        moves_path = moves_path or any(word in code for word in _PATH_CHANGES)
+        if moved:
+            hoisted.append(f"{cell_header(part)} (imports)\n" + "\n".join(moved))
         chunks.append(f"{cell_header(part)}\n{code}")
         if index == last_params:
             chunks.append("_apply_parameters(params)")
     return hoisted, "\n\n".join(chunks)
 
 
-def module_only_statements(code: str) -> tuple[str, list[str]]:
-    """Move `from x import *` out of the function body and drop top-level `global`."""
+def _assigned_names(codes: Iterable[str]) -> set[str]:
+    """Names the code binds other than by importing (assignment, def, class, for, with)."""
+    names: set[str] = set()
+    for code in codes:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return names
+
+
+def module_only_statements(
+    code: str, imports: bool = False, rebound: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """Move `from x import *` (and, with `imports`, the cell's other top-level imports, kept
+    together) out of the function body to module level, and drop top-level `global`. An import
+    of a name that other code also binds (`rebound`) stays where it is."""
     if "import" not in code and "global" not in code and "nonlocal" not in code:
         return code, []
     lines = code.split("\n")
     moved = []
     for node in ast.parse(code).body:
         star = isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
-        if star or isinstance(node, (ast.Global, ast.Nonlocal)):
+        plain = (
+            imports
+            and isinstance(node, (ast.Import, ast.ImportFrom))
+            and not (isinstance(node, ast.ImportFrom) and node.level)
+            and not {(a.asname or a.name).split(".")[0] for a in node.names} & rebound
+        )
+        if star or plain or isinstance(node, (ast.Global, ast.Nonlocal)):
             start, end = node.lineno - 1, (node.end_lineno or node.lineno)
             text = "\n".join(lines[start:end])
-            if star:
+            if star or plain:
                 moved.append(text)
-            lines[start:end] = [""] * (end - start - 1) + [f"pass  # {text.strip()} (module level)"]
-    return "\n".join(lines), moved
+            if imports:  # the script: moved lines leave nothing behind
+                lines[start:end] = [_GONE] * (end - start)
+            else:  # the package keeps each step's line count
+                note = f"pass  # {text.strip()} (module level)"
+                lines[start:end] = [""] * (end - start - 1) + [note]
+    kept = "\n".join(line for line in lines if line is not _GONE)
+    return (kept if ast.parse(kept).body else kept + "\npass"), moved
 
 
 def _drop_annotations(code: str) -> str:

@@ -127,9 +127,8 @@ def _translate_line(
         return [indent + text for text in shell_lines(command, out)]
     if match := _LINE_MAGIC.match(line):
         indent, name, args = match.groups()
-        return [
-            indent + text for text in _line_magic(cell, name, args.strip(), number, out, collect)
-        ]
+        texts = _line_magic(cell, name, args.strip(), number, out, collect)
+        return [indent + text for text in texts or (["pass"] if indent else [])]
     if match := _ASSIGN.match(line):
         indent, target, kind, rest = match.groups()
         if kind == "!" and "=" not in target and not target.strip().endswith(("=", "!", "<", ">")):
@@ -155,8 +154,8 @@ def _line_magic(
 ) -> list[str]:
     rule = policy("line", name)
     out.magics.append((cell.original_line(number), "%" + name, rule.action))
-    if rule.action == DROP:
-        return [f"pass  # %{name} {args}".rstrip()]
+    if rule.action == DROP:  # housekeeping: nothing left behind (a `pass` keeps a block valid)
+        return []
     if rule.action == REQUIREMENTS:
         if args.split()[:1] == ["install"]:
             out.requirements += pip_packages(args.split(None, 1)[1] if " " in args else "")
@@ -179,7 +178,7 @@ def _cell_magic(cell: Cell, body: CellLines, out: Translation, collect: bool) ->
     out.magics.append((cell.original_line(1), "%%" + name, rule.action))
     raw = "\n".join(cell.source.split("\n")[1:]) + "\n"  # the body is not Python
     if rule.action == DROP:
-        return [(1, f"pass  # %%{name} cell ({rule.note})")]
+        return []
     translator = CELL_TRANSLATORS.get(name)
     if rule.action == REFUSE or translator is None:
         _refuse(cell, "%%" + name, 1, out, collect)

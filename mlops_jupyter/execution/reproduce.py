@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import NotebookExecutionError, RunStateError
 from mlops_jupyter.execution.executor import check_cwd
-from mlops_jupyter.execution.recording import EXECUTED_ARTIFACT, SOURCE_ARTIFACT
+from mlops_jupyter.execution.reproduce_cells import compared_run, plan_reproduction
 from mlops_jupyter.formatting import fmt_value, table
 from mlops_jupyter.store import RunStore, open_store
 
@@ -101,6 +101,9 @@ def reproduce_run(
 ) -> ReproduceResult:
     """Re-execute a run's recorded notebook with its recorded parameters in a fresh kernel.
 
+    A ``%%track`` run is reproduced from the cells its inputs came from (interactive), or
+    through its parent's notebook (inside `run`/`sweep`); see ``reproduce_cells``.
+
     Args:
         run_id: The run (or a unique prefix) recorded by `run`, a sweep point or `reproduce`.
         rtol: Relative tolerance of the metric comparison.
@@ -117,7 +120,7 @@ def reproduce_run(
 
     Raises:
         RunNotFoundError: no such run.
-        RunStateError: the run has no recorded notebook to re-execute.
+        RunStateError: nothing recorded allows a re-execution (the message says why).
     """
     from mlops_jupyter.execution.job import job_from_source
 
@@ -128,27 +131,15 @@ def reproduce_run(
             f"run {original.run_id[:8]} is a sweep; reproduce one of its points "
             "(its child runs: `mlops-jupyter runs ls`) instead"
         )
-    artifact = original.artifact(SOURCE_ARTIFACT) or original.artifact(EXECUTED_ARTIFACT)
-    if artifact is None:
-        raise RunStateError(
-            f"run {original.run_id[:8]} has no recorded notebook "
-            f"({SOURCE_ARTIFACT}); only runs made by `mlops-jupyter run` or "
-            "`sweep` can be reproduced"
-        )
-    path = original.source_notebook or f"{original.name}.ipynb"
-    job = job_from_source(
-        path,
-        store.read_artifact(artifact.sha256).decode("utf-8"),
-        original.params,
-        original.tags.get("mlops.kernel"),
-    )
+    plan = plan_reproduction(store, original)  # raises, saying why, before anything runs
+    job = job_from_source(plan.path, plan.source, plan.params, plan.kernel)
     recorded_cwd = original.tags.get("mlops.cwd")
     folder = check_cwd(
         cwd or (recorded_cwd if recorded_cwd and os.path.isdir(recorded_cwd) else None)
     )
     changed = changed_inputs_of(store, original, folder)  # before the re-execution reads them
     new_id, reason = _execute(job, store, original, folder, timeout, top_level, cancel)
-    new = store.get_run(new_id)
+    new = store.get_run(compared_run(store, plan, original, new_id))
     checks = compare_metrics(original.metrics, new.metrics, rtol, atol)
     verdict, reason = _verdict(new.status, checks, reason)
     if changed:  # the data is not the run's any more: say so first

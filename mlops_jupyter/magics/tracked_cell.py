@@ -14,26 +14,32 @@ import asyncio
 import contextlib
 import functools
 import inspect
-import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from types import CodeType
+from types import CodeType, TracebackType
 from typing import Any
 
 from mlops_jupyter import tracking
+from mlops_jupyter.magics import tracebacks
 from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import (
     KernelHistory,
     find_notebook_path,
-    hidden_state,
     parameter_names,
     read_code_cells,
+    saved_time,
     source_hash,
 )
+from mlops_jupyter.magics.input_profiles import log_input_profiles
 from mlops_jupyter.magics.lineage_cell import recorded_inputs
+from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
+from mlops_jupyter.notebook.dataflow import Verdict, judge, lineage
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
+
+#: Tag set on a run whose cell read hidden state; its value is the reason.
+HIDDEN_STATE_TAG = "mlops.hidden_state"
 
 
 @dataclass
@@ -90,6 +96,11 @@ class TrackedCell:
         self.magic_line = magic_line
         self.names = analyse_cell(source)
         self.run: tracking.Run | None = None
+        self.verdict = Verdict(None)
+        # IPython has already counted this cell: shell.execution_count is the NEXT count
+        self.count = max(int(getattr(shell, "execution_count", 1)) - 1, 0)
+        self.filename = ""
+        self.user_tb: TracebackType | None = None
 
     # -- before ---------------------------------------------------------------------------
 
@@ -109,7 +120,8 @@ class TrackedCell:
         return params
 
     def _provenance(self, executed: list[Any], cells: list[Any], notebook: Any) -> dict[str, Any]:
-        flag, reason = hidden_state(executed, cells, self.names.reads)
+        verdict = judge(executed, cells, saved_time(notebook))
+        self.verdict = verdict
         current = executed[-1] if executed else None
         return {
             "cell_id": current.cell_id if current else None,
@@ -126,8 +138,11 @@ class TrackedCell:
                 }
                 for e in executed
             ],
-            "hidden_state": flag,
-            "hidden_state_reason": reason,
+            "lineage": _lineage_cells(executed),
+            "hidden_state": verdict.flag,
+            "hidden_state_reason": verdict.reason,
+            "hidden_state_variable": verdict.variable,
+            "hidden_state_cell": verdict.cell,
         }
 
     def start(self) -> None:
@@ -150,22 +165,35 @@ class TrackedCell:
                 or _default_name(notebook, executed[-1].execution_count if executed else 0),
                 self.options.experiment,
                 params=params or {},
-                tags=self.options.tags,
+                tags={**self.options.tags, **hidden_state_tags(self.verdict)},
                 source_notebook=str(notebook) if notebook else None,
                 cell_id=cell.get("cell_id"),
                 extra_provenance={"cell": cell},
             ),
         )
+        run = self.run
+        if run is not None:  # the frames the cell reads, as they are before it runs
+            reads = list(self.names.reads)
+            guarded(
+                "profiling input frames", lambda: log_input_profiles(run, self.shell.user_ns, reads)
+            )
 
     # -- during ---------------------------------------------------------------------------
 
     def _compile(self, allow_await: bool) -> tuple[CodeType, CodeType | None]:
         """The cell's statements and its last expression (if any), compiled by the shell's own
-        compiler, so that ``from __future__`` imports carry across cells as without tracking."""
+        compiler, so that ``from __future__`` imports carry across cells as without tracking.
+
+        Compiled under the cell's own execution count with the ``%%track`` line as line 1, so
+        a traceback says ``Cell In[N], line L`` with the line numbers the user sees.
+        """
         code = self.shell.transform_cell(self.source)
         tree = ast.parse(code)
+        ast.increment_lineno(tree, 1)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        filename = self.shell.compile.cache(code, self.shell.execution_count, raw_code=self.source)
+        shown = f"{self.magic_line.splitlines()[0] if self.magic_line else '%%track'}\n{code}"
+        filename = self.shell.compile.cache(shown, self.count, raw_code=f"%%track\n{self.source}")
+        self.filename = filename
         compiler = self.shell.compile
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if allow_await else 0
         with compiler.extra_flags(flags):
@@ -180,15 +208,23 @@ class TrackedCell:
         """
         body, tail = self._compile(allow_await=False)
         ns = self.shell.user_ns
-        exec(body, ns)
-        return eval(tail, ns) if tail is not None else None
+        try:
+            exec(body, ns)
+            return eval(tail, ns) if tail is not None else None
+        except BaseException as exc:
+            self.user_tb = tracebacks.attach(self.shell, exc, self.filename)
+            raise
 
     async def execute_async(self) -> Any:
         """`execute` for a cell with top-level ``await``, awaited on the shell's running loop."""
         body, tail = self._compile(allow_await=True)
         ns = self.shell.user_ns
-        await _run(body, ns)
-        return await _run(tail, ns) if tail is not None else None
+        try:
+            await _run(body, ns)
+            return await _run(tail, ns) if tail is not None else None
+        except BaseException as exc:
+            self.user_tb = tracebacks.attach(self.shell, exc, self.filename)
+            raise
 
     @contextlib.contextmanager
     def _tracking(self) -> Iterator[list[Any]]:
@@ -208,8 +244,16 @@ class TrackedCell:
                 yield result
         except BaseException as exc:
             self.fail(exc)
+            self.announce("killed" if _interrupted(exc) else "failed")
             raise
         self.finish(result[0] if result else None, capture)
+        self.announce("finished")
+
+    def announce(self, status: str) -> None:
+        """The one output line after the cell: the run, a link to it, any hidden state."""
+        run = self.run
+        if run is not None:
+            guarded("showing the run", lambda: show_run_line(run, status, self.verdict))
 
     def run_tracked(self) -> Any:
         """Start the run, execute the cell, record what it did; the cell's value is returned."""
@@ -228,12 +272,11 @@ class TrackedCell:
         run = self.run
         if run is None:
             return
-        if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
-            # ipykernel turns Ctrl-C during an awaiting cell into a CancelledError
-            reason = type(exc).__name__
-            guarded("marking the run killed", lambda: run.end("killed", reason))
+        tb = self.user_tb or exc.__traceback__
+        text = tracebacks.format_traceback(self.shell, exc, tb)
+        if _interrupted(exc):
+            guarded("marking the run killed", lambda: run.end("killed", text))
         else:
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             guarded("marking the run failed", lambda: run.end("failed", text))
 
     # -- after ----------------------------------------------------------------------------
@@ -294,6 +337,32 @@ async def _run(code: CodeType, ns: dict[str, Any]) -> Any:
     if code.co_flags & inspect.CO_COROUTINE:
         return await eval(code, ns)  # the user's own cell
     return eval(code, ns)
+
+
+#: At most this many characters of source are recorded for a cell's lineage.
+LINEAGE_CHARS = 1_000_000
+
+
+def _lineage_cells(executed: list[Any]) -> list[dict[str, Any]]:
+    """The executions the cell's inputs came from, with their code, for `reproduce`."""
+    cells, size = [], 0
+    for at in lineage(executed):
+        item = executed[at]
+        size += len(item.source)
+        if size > LINEAGE_CHARS:
+            return []  # too much to re-execute faithfully: reproduce says why
+        cells.append({"execution_count": item.execution_count, "source": item.source})
+    return cells
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C; ipykernel turns it into a CancelledError during an awaiting cell."""
+    return isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+
+
+def hidden_state_tags(verdict: Verdict) -> dict[str, str]:
+    """The tag the runs list shows a hidden-state badge for: HIDDEN_STATE_TAG -> the reason."""
+    return {HIDDEN_STATE_TAG: verdict.reason} if verdict.flag else {}
 
 
 def _is_dataframe(value: Any) -> bool:

@@ -17,6 +17,7 @@ from IPython.display import display
 
 from mlops_jupyter.formatting import fmt_duration, fmt_time, fmt_value
 from mlops_jupyter.magics.diff_view import diff_magic
+from mlops_jupyter.magics.tracked_cell import HIDDEN_STATE_TAG
 from mlops_jupyter.store import open_store
 
 _BASE_COLUMNS = ("run_id", "name", "status", "experiment", "start_time", "duration")
@@ -56,11 +57,22 @@ def text_table(headers: list[str], rows: list[list[str]]) -> str:
     return table(headers, rows)
 
 
-def _frame_rows(frame: Any) -> tuple[list[str], list[list[str]]]:
+_HIDDEN = f"tags.{HIDDEN_STATE_TAG}"
+
+
+def frame_rows(frame: Any) -> tuple[list[str], list[list[str]]]:
     extra = [c for c in frame.columns if c.startswith(("params.", "metrics."))]
-    headers = [*_BASE_COLUMNS, *extra]
-    rows = [[_cell(record[c], c) for c in headers] for record in frame.to_dict("records")]
+    hidden = _HIDDEN in frame.columns
+    headers = [*_BASE_COLUMNS, *(["hidden state"] if hidden else []), *extra]
+    rows = []
+    for record in frame.to_dict("records"):
+        flag = "yes" if _flagged(record.get(_HIDDEN)) else ""
+        rows.append([flag if c == "hidden state" else _cell(record[c], c) for c in headers])
     return headers, rows
+
+
+def _flagged(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 def _show_bundle(widget: Any, html_text: str, plain: str) -> None:
@@ -76,7 +88,7 @@ def _show_bundle(widget: Any, html_text: str, plain: str) -> None:
 
 def runs_table(frame: Any) -> None:
     """Display runs as a sortable widget table (HTML + text fallback)."""
-    headers, rows = _frame_rows(frame)
+    headers, rows = frame_rows(frame)
     widget = None
     try:
         widget = _sortable_widget(headers, rows)
@@ -137,6 +149,16 @@ def show_run(run_id: str) -> None:
         warning = f"hidden state: {cell.get('hidden_state_reason')}"
         sections.append(f"<p><b>{html.escape(warning)}</b></p>")
         lines.append(warning)
+    history = cell.get("history") or []
+    if history:
+        rows = [
+            [f"[{h.get('execution_count')}]", str(h.get("cell_id") or "-")]
+            for h in history
+            if isinstance(h, dict)
+        ]
+        title = f"execution history ({len(rows)} executions, this cell last)"
+        sections.append(f"<b>{html.escape(title)}</b>" + html_table(["In", "cell id"], rows))
+        lines += [title, text_table(["In", "cell id"], rows)]
     _show_bundle(None, "".join(sections), "\n".join(lines))
 
 

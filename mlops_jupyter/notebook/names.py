@@ -113,6 +113,17 @@ def _assignment_names(node: ast.stmt) -> list[str]:
     return names
 
 
+def _generated_lookup(func: ast.expr) -> bool:
+    """``mlops_jupyter.track_cell([...], locals(), globals())`` or ``_track.metrics(...)``: the
+    calls a translated ``%%track`` cell makes (convert/track_code.py), which read the names
+    they list from the namespaces they are given."""
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and (func.value.id, func.attr) in {("mlops_jupyter", "track_cell"), ("_track", "metrics")}
+    )
+
+
 def _is_definition(node: ast.stmt) -> bool:
     if isinstance(
         node, (ast.Import, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
@@ -205,6 +216,12 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        if _generated_lookup(func):  # a translated %%track: its names are listed, not dynamic
+            names = node.args[0] if node.args else None
+            for element in names.elts if isinstance(names, ast.List) else []:
+                if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                    self.load(element.value, node.lineno)
+            return
         if isinstance(func, ast.Name) and func.id in GENERATED:
             first = node.args[0] if node.args else None
             if isinstance(first, ast.Constant) and isinstance(first.value, str):

@@ -2,6 +2,7 @@
 import * as React from 'react';
 
 import { IRunDetail } from '../types';
+import { ExecutionHistory } from './hidden-state-badge';
 import { KeyValueTable } from './kv-table';
 
 export interface IProvenanceViewProps {
@@ -28,6 +29,7 @@ export function ProvenanceView(props: IProvenanceViewProps): JSX.Element {
         </div>
       )}
       <KeyValueTable rows={rows.filter(r => r[1] !== '')} empty="no provenance recorded" />
+      <ExecutionHistory cell={cell} />
       {packages.length > 0 && (
         <details>
           <summary>{packages.length} packages</summary>

@@ -8,6 +8,7 @@ import { describeJob, isActiveJob } from '../format';
 import { useAsyncEffect, useServices } from '../hooks';
 import { IJob, IRunDetail, ParamValue } from '../types';
 import { RerunForm } from './rerun-form';
+import { reproduceBlocker } from './reproduce-reason';
 
 export interface IRunActionsProps {
   run: IRunDetail;
@@ -79,7 +80,12 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
           </button>
         )}
         {actions?.reproduce && (
-          <button className="jp-mlops-button" onClick={start('Reproduce', () => client.reproduceRun(r.run_id))}>
+          <button
+            className="jp-mlops-button"
+            onClick={start('Reproduce', () => client.reproduceRun(r.run_id))}
+            disabled={reproduceBlocker(r) !== null}
+            title={reproduceBlocker(r) ?? 'Re-execute in a fresh kernel and compare metrics'}
+          >
             Reproduce
           </button>
         )}

@@ -104,7 +104,9 @@ def test_clean_top_to_bottom_run_is_not_flagged(run_cells, store) -> None:
 def test_out_of_order_history_is_flagged(run_cells, store) -> None:
     run_cells([LOAD, "x = 1", "x = 100", "%%track\nz = x * 2"], [0, 2, 1, 3])
     cell = _only_run(store).provenance["cell"]
-    assert cell["hidden_state"] is True and "out of order" in cell["hidden_state_reason"]
+    # run top to bottom, cell 3 ('x = 100') would set the x this cell read
+    assert cell["hidden_state"] is True and "cell 3 ('x = 100')" in cell["hidden_state_reason"]
+    assert cell["hidden_state_variable"] == "x" and cell["hidden_state_cell"] == 3
 
 
 def test_value_from_an_edited_cell_is_flagged(run_cells, store) -> None:
@@ -117,7 +119,7 @@ def test_value_from_an_edited_cell_is_flagged(run_cells, store) -> None:
     run_cells([LOAD, "x = 1", "%%track\nz = x * 2"], [0, 1, edit, 2])
     cell = _only_run(store).provenance["cell"]
     assert cell["hidden_state"] is True
-    assert "'x' was last assigned by execution [2]" in cell["hidden_state_reason"]
+    assert "'x' was set by execution [2] ('x = 1')" in cell["hidden_state_reason"]
 
 
 def test_value_from_a_deleted_cell_is_flagged(run_cells, store) -> None:

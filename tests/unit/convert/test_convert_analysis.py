@@ -243,7 +243,7 @@ def test_leading_imports_of_a_code_cell_go_to_module_level():
         "#| step: late\nw = 1\nimport json",
     )
     assert [(b.kind, b.name, b.code) for b in plan.blocks] == [
-        ("module", "cell_0", "pass  # %matplotlib inline\nimport numpy as np"),
+        ("module", "cell_0", "import numpy as np"),  # the housekeeping magic leaves nothing
         ("step", "step_0", "np.random.seed(0)\nx = np.arange(3)"),
         ("module", "cell_1", "import math"),
         ("step", "use", "y = math.pi * x.sum()\n\nimport os; z = 1"),

@@ -80,12 +80,11 @@ def test_bad_step_name_is_an_error_naming_the_cell():
 @pytest.mark.parametrize(
     "source, expected",
     [
-        ("%matplotlib inline\nx = 1", "pass  # %matplotlib inline\nx = 1"),
-        ("%load_ext mlops_jupyter", "pass  # %load_ext mlops_jupyter"),
-        (
-            "%config InlineBackend.figure_format = 'svg'",
-            "pass  # %config InlineBackend.figure_format = 'svg'",
-        ),
+        # housekeeping magics leave nothing behind; inside a block, a bare `pass`
+        ("%matplotlib inline\nx = 1", "x = 1"),
+        ("%load_ext mlops_jupyter", ""),
+        ("%config InlineBackend.figure_format = 'svg'", ""),
+        ("if x:\n    %matplotlib inline", "if x:\n    pass"),
         ("!ls -l", "_sh('ls -l', {**globals(), **locals()})"),
         ("files = !ls", "files = _sh_lines('ls', {**globals(), **locals()})"),
         ("out = %sx echo {x}", "out = _sh_lines('echo {x}', {**globals(), **locals()})"),
@@ -104,14 +103,13 @@ def test_bad_step_name_is_an_error_naming_the_cell():
             "_sh('echo $HOME\\n%not a magic here\\n', shell='bash')",
         ),
         ("%%writefile -a out.txt\nline {x}", "_write_file('out.txt', 'line {x}\\n', append=True)"),
-        ("%%html\n<b>x</b>", "pass  # %%html cell (display only)"),
+        ("%%html\n<b>x</b>", ""),
         (
             "%load_ext mlops_jupyter\n%track start my run --experiment e\nx = 1\n"
             "%track log lr=0.1 opt=adam\n%track status\n%track stop",
-            "pass  # %load_ext mlops_jupyter\n"
             "mlops_jupyter.start_run(name='my run', experiment='e')\nx = 1\n"
             "mlops_jupyter.log_metric('lr', 0.1)\nmlops_jupyter.log_param('opt', 'adam')\n"
-            "pass  # %track status\nmlops_jupyter.end_run()",
+            "mlops_jupyter.end_run()",
         ),
         ("x = 1 % 2\ny = (3\n% 2)", "x = 1 % 2\ny = (3\n% 2)"),  # plain Python is left alone
         ("s = '''\n!not a command\n'''", "s = '''\n!not a command\n'''"),
@@ -136,16 +134,20 @@ def test_package_installs_move_to_requirements(source, requirements):
     assert result.code.startswith("pass  #")
 
 
-def test_track_cell_is_unwrapped_into_api_calls():
+def test_track_cell_records_what_the_magic_records():
+    """Params: the names the cell reads (+ --params); metrics: the names it assigns
+    (+ --metrics); the last expression is what the notebook shows (kept unless --no-capture)."""
     result = _translate(
-        "%%track --name base --experiment e1 --params lr,wd --metrics acc "
-        "--tag team=ml --no-capture\nacc = 1 - lr\ns = '''x\ny'''"
+        "%%track --name base --experiment e1 --params wd --metrics loss "
+        "--tag team=ml\nacc = 1 - lr\ns = '''x\ny'''\nframe.head(2)  # shown"
     )
     assert result.code == (
-        "with mlops_jupyter.start_run(name='base', experiment='e1', tags={'team': 'ml'}):\n"
-        "    mlops_jupyter.log_param('lr', lr)\n    mlops_jupyter.log_param('wd', wd)\n"
-        "    acc = 1 - lr\n    s = '''x\ny'''\n    mlops_jupyter.log_metric('acc', acc)"
+        "with mlops_jupyter.track_cell(['lr', 'frame', 'wd'], locals(), globals(), "
+        "name='base', experiment='e1', tags={'team': 'ml'}) as _track:\n"
+        "    acc = 1 - lr\n    s = '''x\ny'''\n    _track.shown(frame.head(2))  # shown\n"
+        "    _track.metrics(['acc', 's', 'loss'], locals(), globals())"
     )
+    assert "_track.shown" not in _translate("%%track --no-capture\nx").code
     assert result.imports == {"mlops_jupyter"}
     compile(result.code, "<cell>", "exec")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mlops_jupyter.magics.history import Executed, NotebookCell, hidden_state, parameter_names
+from mlops_jupyter.magics.history import Executed, NotebookCell, parameter_names
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
+from mlops_jupyter.notebook.dataflow import judge
 
 
 def test_magic_and_shell_lines_do_not_hide_the_python_lines() -> None:
@@ -35,8 +36,8 @@ def test_hidden_state_sees_names_bound_next_to_magic_lines() -> None:
     """The history side uses the same rule: `%pip` in a deleted cell no longer hides its `x`."""
     history = [Executed(1, None, "%pip install nothing\nx = 1"), Executed(2, None, "y = x + 1")]
     cells = [NotebookCell(0, None, "y = x + 1", ())]
-    flag, reason = hidden_state(history, cells, ["x"])
-    assert flag is True and "'x' was last assigned by execution [1]" in reason
+    verdict = judge(history, cells)
+    assert verdict.flag is True and "'x' was set by execution [1]" in verdict.reason
 
 
 def test_parameters_cell_with_a_magic_line_still_gives_its_names() -> None:

@@ -85,15 +85,7 @@ def _print_time(start):
 
 
 # %% cell 1, execution count 1
-pass  # %matplotlib inline
-pass  # %load_ext autoreload
-pass  # %autoreload 2
-pass  # %config InlineBackend.figure_format = 'retina'
 import os
-
-
-# %% cell 12, execution count 12
-pass  # %%html cell (display only)
 
 
 _PARAMETERS = ()
