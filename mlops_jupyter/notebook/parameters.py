@@ -19,6 +19,7 @@ _ANNOTATIONS = {"bool", "int", "float", "str", "list", "dict"}
 _NO_DEFAULT = object()
 _TYPE_COMMENT = re.compile(r"^type:\s*(?P<type>[^\s]+)\s*(?P<help>.*)$")  # papermill's form
 _BUILTINS = frozenset(dir(builtins))
+_NONE_TYPES = frozenset({"None", "NoneType", "Any", "typing.Any"})  # annotations saying nothing
 
 
 @dataclass(frozen=True)
@@ -78,15 +79,17 @@ def parse_parameters_source(source: str) -> list[ParamSpec]:
         "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
     )
     try:
-        tree = ast.parse(source)
+        tree: ast.Module | None = ast.parse(source)
     except SyntaxError as err:
-        raise NotebookError(
-            f"the parameters cell is not valid Python (line {err.lineno}: {err.msg}); "
-            "fix the cell so that it only assigns values, e.g. `lr = 0.1  # learning rate`"
-        ) from err
+        tree = _without_broken_lines(source)  # papermill skips a line it cannot read
+        if tree is None:
+            raise NotebookError(
+                f"the parameters cell is not valid Python (line {err.lineno}: {err.msg}); "
+                "fix the cell so that it only assigns values, e.g. `lr = 0.1  # learning rate`"
+            ) from err
     comments = _line_comments(source)
     specs: dict[str, ParamSpec] = {}
-    for node in tree.body:
+    for node in tree.body if tree is not None else ():
         if not is_parameter_assignment(node):
             continue
         comment = comments.get(node.end_lineno or node.lineno, "")
@@ -102,6 +105,22 @@ def parse_parameters_source(source: str) -> list[ParamSpec]:
                 name, type_name, None if default is _NO_DEFAULT else default, help_text
             )
     return list(specs.values())
+
+
+def _without_broken_lines(source: str, attempts: int = 5) -> ast.Module | None:
+    """The cell parsed with the lines Python cannot read blanked (papermill's
+    ``complex_parameters`` ends with ``= 2``), or None when nothing assigning is left."""
+    lines = source.split("\n")
+    for _ in range(attempts):
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError as err:
+            if not err.lineno or err.lineno > len(lines):
+                return None
+            lines[err.lineno - 1] = ""
+            continue
+        return tree if any(_assignments(n) for n in tree.body) else None
+    return None
 
 
 def is_parameter_assignment(node: ast.stmt) -> bool:
@@ -182,7 +201,8 @@ def _type_name(annotation: ast.expr | None, default: Any) -> str:
         if base in {"Dict", "Mapping"}:
             return "dict"
     if default is None:
-        return "str" if annotation is not None else "any"
+        untyped = annotation is None or ast.unparse(annotation).strip("'\"") in _NONE_TYPES
+        return "any" if untyped else "str"
     if default is _NO_DEFAULT:
         return "str"
     if isinstance(default, tuple):

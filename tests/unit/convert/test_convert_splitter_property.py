@@ -64,7 +64,7 @@ COUNTER = iter(range(10**9))
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(notebooks())
 def test_steps_in_order_give_the_notebooks_final_values(tmp_path_factory, cells):

@@ -18,15 +18,19 @@ b = [
 c: "NoneType" = None
 # Not introspectable line
 d = a == 3
+# Broken name definition
+= 2
 """
 
 
 def test_papermills_complex_parameters():
+    """papermill's own complex_parameters cell, its broken last line included (papermill's
+    parser skips it)."""
     specs = {s.name: s for s in parse_parameters_source(COMPLEX)}
     assert list(specs) == ["msg", "a", "b", "c"]  # `d = a == 3` is computed, not a parameter
     assert specs["b"] == ParamSpec("b", "list", ["Hello", "World"], "Nice list")
     assert specs["a"] == ParamSpec("a", "float", 2.25, "Variable a")
-    assert specs["msg"].type == "any"
+    assert specs["msg"].type == specs["c"].type == "any"
 
 
 def test_a_type_comment_gives_the_type_and_the_rest_is_help():
