@@ -17,6 +17,7 @@ import functools
 import importlib.abc
 import importlib.machinery
 import inspect
+import io
 import os
 import pathlib
 import sys
@@ -220,8 +221,9 @@ def hook_open(original: Callable[..., Any]) -> Callable[..., Any]:
 def install_namespace(namespace: dict[str, Any]) -> None:
     """Hook an ``open`` of a namespace's own (IPython puts one in the user's namespace)."""
     current = namespace.get("open")
-    if callable(current) and not getattr(current, _MARK, False):
-        namespace["open"] = hook_open(current)
+    is_open = current is io.open or getattr(current, "__wrapped__", None) is io.open
+    if is_open and current is not None and not getattr(current, _MARK, False):
+        namespace["open"] = hook_open(current)  # a user's own `open` function is left alone
 
 
 def _reading(mode: Any) -> bool:

@@ -17,7 +17,7 @@ from mlops_jupyter.store import open_store
 from tests.support import ROOT
 from tests.support.workflows import run_workflow
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # a conversion, 2 notebook runs
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

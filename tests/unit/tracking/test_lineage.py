@@ -220,3 +220,12 @@ def test_hooked_readers_still_pickle_by_reference():
     for function in (pd.read_csv, np.load, open, Path.read_text):
         assert getattr(function, "__mlops_read_hook__", False), function
         assert pickle.loads(pickle.dumps(function)) is function
+
+
+def test_a_users_own_open_function_is_not_wrapped():
+    def open(url):  # a user's own function that happens to be called open
+        return url
+
+    namespace = {"open": open}
+    read_hooks.install_namespace(namespace)
+    assert namespace["open"] is open and namespace["open"]("http://x") == "http://x"
