@@ -44,6 +44,10 @@ INPUT_HASH_MAX = "MLOPS_JUPYTER_INPUT_HASH_MAX"
 #: `runs inputs RUN --restore DIR` can bring it back (default 0: only `log_input(snapshot=True)`).
 SNAPSHOT_MAX = "MLOPS_JUPYTER_SNAPSHOT_MAX"
 
+#: The token `models serve` requires (``Authorization: Bearer TOKEN``) on every route but GET
+#: /ping and /health; without one it serves only a loopback address (``--token`` overrides it).
+SERVE_TOKEN = "MLOPS_JUPYTER_SERVE_TOKEN"
+
 DEFAULT_EXPERIMENT = "Default"
 STORE_DIRNAME = ".mlops"
 

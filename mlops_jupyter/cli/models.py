@@ -45,6 +45,17 @@ def register(subparsers: Any) -> None:
     serve.add_argument("uri")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="port (default 5000; 0 = any)")
+    auth = serve.add_mutually_exclusive_group()
+    auth.add_argument(
+        "--token",
+        help="require 'Authorization: Bearer TOKEN' on all but GET /ping, /health (default: "
+        "$MLOPS_JUPYTER_SERVE_TOKEN, which `ps` does not show; needed off 127.0.0.1)",
+    )
+    auth.add_argument(
+        "--generate-token",
+        action="store_true",
+        help="require a fresh random token, printed once on stderr",
+    )
     serve.set_defaults(func=_serve)
 
 
@@ -192,9 +203,14 @@ def _as_table(predictions: Any) -> Any:
 
 def _serve(args: argparse.Namespace) -> int:
     from mlops_jupyter.models.loading import load_model
+    from mlops_jupyter.models.serve_auth import serve_token
     from mlops_jupyter.models.serving import ModelServer
 
-    server = ModelServer(load_model(args.uri, store=args.store), args.host, args.port)
-    print(f"serving {args.uri} at {server.url} (POST /invocations; Ctrl-C stops)", flush=True)
+    token, generated = serve_token(args.host, args.token, args.generate_token)  # before loading
+    server = ModelServer(load_model(args.uri, store=args.store), args.host, args.port, token)
+    if generated:
+        print(f"serving token (shown once): {token}", file=sys.stderr, flush=True)
+    auth = "; send 'Authorization: Bearer TOKEN'" if token else ""
+    print(f"serving {args.uri} at {server.url} (POST /invocations{auth}; Ctrl-C stops)", flush=True)
     server.serve_forever()
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import warnings
 from typing import Any
 
 from tornado import httpserver, web
@@ -18,17 +17,41 @@ from tornado.netutil import bind_sockets
 from mlops_jupyter.errors import ModelInputError
 from mlops_jupyter.models.loading import PyFuncModel
 from mlops_jupyter.models.scoring import error_json, parse_request, predictions_json
+from mlops_jupyter.models.serve_auth import (
+    OPEN_ROUTES,
+    auth_failure,
+    checked_token,
+    require_token_off_loopback,
+)
 from mlops_jupyter.version import __version__
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class _Base(web.RequestHandler):
-    def initialize(self, model: PyFuncModel) -> None:
-        self.model = model
+    def initialize(self, model: PyFuncModel, token: str | None = None) -> None:
+        self.model, self.token = model, token
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json")
+
+    def prepare(self) -> None:
+        self.refused()
+
+    def refused(self) -> bool:
+        """With a token, every request but GET /ping and /health must carry it: else answer
+        401 (none) or 403 (wrong) as MLflow's JSON error and return True."""
+        if self.token is None or (
+            self.request.method == "GET" and self.request.path in OPEN_ROUTES
+        ):
+            return False
+        failure = auth_failure(self.request.headers.get("Authorization"), self.token)
+        if failure is None:
+            return False
+        status, code, message = failure
+        self.set_status(status)
+        if status == 401:
+            self.set_header("WWW-Authenticate", 'Bearer realm="mlops-jupyter"')
+        self.finish(error_json(message, code=code))
+        return True
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Every error as MLflow's JSON, never tornado's HTML page."""
@@ -78,9 +101,9 @@ class InvocationsHandler(_Base):
         self.finish(error_json(message, column, code))
 
 
-def make_app(model: PyFuncModel) -> web.Application:
-    """The scoring application for `model`."""
-    args = {"model": model}
+def make_app(model: PyFuncModel, token: str | None = None) -> web.Application:
+    """The scoring application for `model`; with `token`, requests must carry it."""
+    args = {"model": model, "token": token}
     return web.Application(
         [
             (r"/ping", PingHandler, args),
@@ -95,6 +118,8 @@ def make_app(model: PyFuncModel) -> web.Application:
 
 class _NotFound(_Base):
     def prepare(self) -> None:
+        if self.refused():  # unauthenticated callers learn nothing, not even the routes
+            return
         self.set_status(404)
         self.finish(
             error_json(
@@ -106,17 +131,20 @@ class _NotFound(_Base):
 
 
 class ModelServer:
-    """A scoring server on its own thread and event loop (for `serve` and for tests)."""
+    """A scoring server on its own thread and event loop (for `serve` and for tests).
 
-    def __init__(self, model: PyFuncModel, host: str = "127.0.0.1", port: int = 0) -> None:
-        if host not in LOOPBACK:
-            warnings.warn(
-                f"mlops-jupyter: serving on {host}: anyone who can reach this address can call the "
-                "model (the scoring protocol has no authentication); the default is 127.0.0.1",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        self.model, self.host = model, host
+    Without `token` it binds only a loopback address (InvalidArgumentError otherwise)."""
+
+    def __init__(
+        self,
+        model: PyFuncModel,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+    ) -> None:
+        token = checked_token(token)
+        require_token_off_loopback(host, token)
+        self.model, self.host, self.token = model, host, token
         self.sockets = bind_sockets(port, host)
         self.port = int(self.sockets[0].getsockname()[1])
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -131,7 +159,7 @@ class ModelServer:
 
     def _serve(self, ready: threading.Event) -> None:
         async def main() -> None:
-            server = httpserver.HTTPServer(make_app(self.model))
+            server = httpserver.HTTPServer(make_app(self.model, self.token))
             server.add_sockets(self.sockets)
             self._loop = asyncio.get_running_loop()
             stop = asyncio.Event()
