@@ -16,6 +16,8 @@ _EXPORTS = {
     "RunStore": "store",
     "open_store": "store",
     "RunRecord": "store.records",
+    "drift": "monitoring.drift",
+    "check_metrics": "monitoring.gates",
     **dict.fromkeys(("Run", "active_run", "end_run", "start_run"), "tracking.run"),
     **dict.fromkeys(("run_notebook", "sweep_notebook", "reproduce_run"), "execution"),
     "track_cell": "tracking.cell_run",
@@ -38,6 +40,8 @@ _EXPORTS = {
     ),
     "log_model": "models.saving",
     "load_model": "models.loading",
+    "log_fitted_models": "models.autolog",
+    "optuna_sweep": "execution.optuna_sweep",  # needs the optuna extra
     **dict.fromkeys(
         (
             "alias_history",
@@ -61,6 +65,8 @@ __all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension", "unload_i
 if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from mlops_jupyter.errors import MlopsJupyterError
     from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
+    from mlops_jupyter.execution.optuna_sweep import optuna_sweep
+    from mlops_jupyter.models.autolog import log_fitted_models
     from mlops_jupyter.models.loading import load_model
     from mlops_jupyter.models.registry import (
         alias_history,
@@ -76,6 +82,8 @@ if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
         set_model_tag,
     )
     from mlops_jupyter.models.saving import log_model
+    from mlops_jupyter.monitoring.drift import drift
+    from mlops_jupyter.monitoring.gates import check_metrics
     from mlops_jupyter.store import RunStore, open_store
     from mlops_jupyter.store.records import RunRecord
     from mlops_jupyter.tracking.cell_run import track_cell

@@ -43,7 +43,12 @@
     ├── ModelFlavorError                 (ValueError) an object no flavour can log
     ├── ModelInputError                  (ValueError) input that does not match the signature
     ├── ModelLoadError                   a model that cannot be loaded here (missing package)
-    └── PromotionRefusedError            (RunStateError) the promotion gate refused an alias move
+    ├── PromotionRefusedError            (RunStateError) the promotion gate refused an alias move
+    ├── MissingExtraError                (ImportError) an optional package is not installed
+    ├── NoProfilesError                  (LookupError) drift asked of a run with no profile
+    ├── InvalidBaselineError             (ValueError) a baseline that names no run
+    ├── MetricNotFoundError              (LookupError) a gated metric the run did not record
+    └── InvalidGateError                 (ValueError) a metric gate without a usable bound
 
 Subclasses also inherit the matching builtin so callers can catch ``ValueError`` or
 ``LookupError`` without knowing this module; the server maps ValueError -> 400, LookupError -> 404,
@@ -159,10 +164,12 @@ class InvalidFilterError(MlopsJupyterError, ValueError):
 
     def __init__(self, expression: str, problem: str) -> None:
         self.expression, self.problem = expression, problem
+        end = " " if problem.endswith("?") else ". "
         super().__init__(
-            f"bad filter {expression!r}: {problem}. Write comparisons such as "
+            f"bad filter {expression!r}: {problem}{end}Write comparisons such as "
             "\"metrics.acc > 0.9 and params.model == 'rf'\" (fields: metrics.*, params.*, tags.*, "
-            "run_id, name, status, experiment, notebook, start_time, end_time, duration)"
+            "run_id, name, status, experiment, notebook, start_time, end_time, duration, "
+            "parent_run_id)"
         )
 
 
@@ -547,3 +554,53 @@ class ModelLoadError(MlopsJupyterError):
 
 class PromotionRefusedError(RunStateError):
     """The promotion gate refused to move an alias to a version (the reason and `force=True`)."""
+
+
+class MissingExtraError(MlopsJupyterError, ImportError):
+    """A feature that needs an optional package which is not installed."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature, self.package, self.extra = feature, package, extra
+        super().__init__(
+            f"{feature} need the Python package {package!r}, which is not installed; "
+            f"install it with: pip install 'mlops-jupyter[{extra}]'"
+        )
+
+
+class NoProfilesError(MlopsJupyterError, LookupError):
+    """A run that holds no data profile, asked for drift."""
+
+    def __init__(self, run_id: str, role: str) -> None:
+        self.run_id, self.role = run_id, role
+        super().__init__(
+            f"the {role} run {run_id[:8]} has no data profiles; profiles are recorded for "
+            "every DataFrame logged with log_table() or shown by a %%track cell: log the "
+            "run's data that way, then compare again"
+        )
+
+
+class InvalidBaselineError(MlopsJupyterError, ValueError):
+    """A baseline that is neither a run id nor a model alias this store can resolve."""
+
+    def __init__(self, baseline: str, problem: str) -> None:
+        self.baseline = baseline
+        super().__init__(
+            f"baseline {baseline!r}: {problem}; give a run id (or a unique prefix of it, "
+            "`mlops-jupyter runs ls` lists them) or models:/NAME@ALIAS"
+        )
+
+
+class MetricNotFoundError(MlopsJupyterError, LookupError):
+    """A metric a gate checks that the run did not record."""
+
+    def __init__(self, run_id: str, metric: str, recorded: list[str]) -> None:
+        self.run_id, self.metric = run_id, metric
+        known = ", ".join(sorted(recorded)[:20]) or "none"
+        super().__init__(
+            f"run {run_id[:8]} has no metric {metric!r} (recorded: {known}); "
+            "give one of those with --metric"
+        )
+
+
+class InvalidGateError(MlopsJupyterError, ValueError):
+    """A metric gate without a bound, or a bound it cannot check."""

@@ -31,7 +31,17 @@ TIERS = {
 }
 #: tiers whose tests sit in a feature sub-folder, and the features (the package's folders)
 FEATURE_TIERS = {"unit", "kernel"}
-FEATURES = {"store", "tracking", "notebook", "execution", "convert", "magics", "cli", "models"}
+FEATURES = {
+    "store",
+    "tracking",
+    "notebook",
+    "execution",
+    "convert",
+    "magics",
+    "cli",
+    "models",
+    "monitoring",
+}
 
 
 def tier_of(path: Path) -> tuple[str, str | None]:

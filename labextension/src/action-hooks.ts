@@ -141,7 +141,7 @@ export function useJob(onEnd: () => void): IJobState {
 
 export interface IRunDeletion {
   /** Delete these runs (each is tried); resolves to the ids actually deleted. */
-  remove: (runIds: string[]) => Promise<string[]>;
+  remove: (runIds: string[], children?: boolean) => Promise<string[]>;
   /** What failed in the last remove, for the panel to show; null when it all worked. */
   error: string | null;
   busy: boolean;
@@ -152,14 +152,14 @@ export function useRunDeletion(): IRunDeletion {
   const { client, notifyChanged } = useServices();
   const [error, setError] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
-  const remove = async (runIds: string[]): Promise<string[]> => {
+  const remove = async (runIds: string[], children = false): Promise<string[]> => {
     setBusy(true);
     setError(null);
     const deleted: string[] = [];
     const failures: [string, string][] = [];
     for (const runId of runIds) {
       try {
-        await client.deleteRun(runId);
+        await (children ? client.deleteRun(runId, true) : client.deleteRun(runId));
         deleted.push(runId);
       } catch (err) {
         failures.push([runId, errorMessage(err)]);

@@ -7,15 +7,22 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   ICapabilities,
   ICompareReply,
+  IImportanceReply,
   IDiffReply,
+  IDriftReport,
   IJob,
+  IKeysReply,
   IMetricsReply,
+  IModelDetail,
+  IRegisteredModel,
+  IRunModel,
   IOutputReply,
   IParametersReply,
   IRunDetail,
   IRunsPage,
   IRunsQuery,
   ITablePreview,
+  ITrashPage,
   ParamValue
 } from './types';
 import { NAMESPACE } from './tokens';
@@ -36,12 +43,45 @@ export class MlopsClient {
     return this._json<IRunsPage>('runs', { query: { ...query } });
   }
 
+  /** The param / metric / tag keys and experiment names in the store (the filter box's suggestions). */
+  getKeys(): Promise<IKeysReply> {
+    return this._json<IKeysReply>('keys');
+  }
+
+  listModels(): Promise<{ models: IRegisteredModel[] }> {
+    return this._json<{ models: IRegisteredModel[] }>('models');
+  }
+
+  getModel(name: string): Promise<IModelDetail> {
+    return this._json<IModelDetail>(`models/${encodeURIComponent(name)}`);
+  }
+
+  setModelAlias(name: string, alias: string, version: number, force = false): Promise<IModelDetail> {
+    return this._json<IModelDetail>(`models/${encodeURIComponent(name)}/aliases`, {
+      method: 'POST',
+      body: { alias, version, force }
+    });
+  }
+
+  runModels(runId: string): Promise<{ models: IRunModel[] }> {
+    return this._json<{ models: IRunModel[] }>(`runs/${runId}/models`);
+  }
+
   getRun(runId: string): Promise<IRunDetail> {
     return this._json<IRunDetail>(`runs/${runId}`);
   }
 
-  deleteRun(runId: string): Promise<void> {
-    return this._json<void>(`runs/${runId}`, { method: 'DELETE' });
+  /** Move a run to the trash (with `children`, every run below it too). */
+  deleteRun(runId: string, children = false): Promise<void> {
+    return this._json<void>(`runs/${runId}`, { method: 'DELETE', query: { children: children ? 1 : undefined } });
+  }
+
+  listTrash(query: IRunsQuery = {}): Promise<ITrashPage> {
+    return this._json<ITrashPage>('trash', { query: { ...query } });
+  }
+
+  restoreRuns(runIds: string[]): Promise<{ restored: string[] }> {
+    return this._json<{ restored: string[] }>('trash/restore', { method: 'POST', body: { run_ids: runIds } });
   }
 
   setTags(runId: string, tags: { [key: string]: string }): Promise<IRunDetail> {
@@ -56,12 +96,21 @@ export class MlopsClient {
     return this._json<IParametersReply>(`runs/${runId}/parameters`);
   }
 
+  /** A random forest's parameter importance for `metric` over these runs (the server fits it). */
+  getImportance(runIds: string[], metric: string): Promise<IImportanceReply> {
+    return this._json<IImportanceReply>('importance', { query: { run_ids: runIds.join(','), metric } });
+  }
+
   compareRuns(runIds: string[]): Promise<ICompareReply> {
     return this._json<ICompareReply>('compare', { query: { run_ids: runIds.join(',') } });
   }
 
   diffRuns(runA: string, runB: string): Promise<IDiffReply> {
     return this._json<IDiffReply>('diff', { query: { run_ids: `${runA},${runB}` } });
+  }
+
+  getDrift(runId: string, baseline: string): Promise<IDriftReport> {
+    return this._json<IDriftReport>(`runs/${runId}/drift`, { query: { baseline } });
   }
 
   async getArtifactBlob(runId: string, sha256: string): Promise<Blob> {

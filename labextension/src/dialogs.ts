@@ -15,8 +15,27 @@ export async function askTag(title: string): Promise<{ [key: string]: string } |
 export async function confirmDelete(title: string, what: string): Promise<boolean> {
   const answer = await showDialog({
     title,
-    body: `${what}: parameters, metrics, tags and artifact references are removed from the store.`,
+    body: `${what}: they move to the trash (Trash view), from where they can be restored until \`mlops-jupyter store gc\`.`,
     buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
   });
   return answer.button.accept;
+}
+
+/** Deleting parents: with their child runs ('all'), only them ('only'), or not (null). */
+export async function askDeleteChildren(runs: number, children: number): Promise<'all' | 'only' | null> {
+  const answer = await showDialog({
+    title: `Delete ${runs} run${runs > 1 ? 's' : ''}?`,
+    body:
+      `${children} child run${children > 1 ? 's' : ''} (sweep points, tracked cells) hang below. ` +
+      'Deleted runs move to the trash and can be restored until `mlops-jupyter store gc`.',
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: 'Only the selected', ariaLabel: 'delete only the selected runs' }),
+      Dialog.warnButton({ label: `Delete with ${children} children`, ariaLabel: 'delete with children' })
+    ]
+  });
+  if (!answer.button.accept) {
+    return null;
+  }
+  return answer.button.label.startsWith('Only') ? 'only' : 'all';
 }

@@ -8,6 +8,7 @@ import type { MlopsClient } from './api';
 import { errorMessage } from './errors';
 import { POLL_INTERVAL } from './tokens';
 import { ICapabilities, IRun } from './types';
+import type { IViewStateStore } from './view-state';
 
 /** What the panel and its main-area views share: the client, capabilities, and navigation. */
 export interface IPanelServices {
@@ -22,6 +23,8 @@ export interface IPanelServices {
   changeCount: number;
   /** Whether the Runs sidebar is showing (it polls only then). */
   visible: boolean;
+  /** Where the panel keeps its columns, sort and filter across reloads (absent: not kept). */
+  viewState?: IViewStateStore | null;
 }
 
 export const ServicesContext = React.createContext<IPanelServices | null>(null);
@@ -108,13 +111,23 @@ export interface IRunsWindow {
   error: string | null;
   /** Bumped whenever rows change, so memoised children re-render. */
   version: number;
+  /** The rows shown are the last good results of an earlier query (the new one failed or is loading). */
+  stale: boolean;
+  /** How many child runs a listed run has (0 when none or unknown). */
+  childCount: (runId: string) => number;
 }
 
 /**
  * A window onto the (possibly huge) filtered, sorted run list: pages are fetched when the visible
  * range needs them, and the visible pages plus the total are polled for live updates.
  */
-export function useRunsWindow(filter: string, orderBy: string, start: number, end: number): IRunsWindow {
+export function useRunsWindow(
+  filter: string,
+  orderBy: string,
+  start: number,
+  end: number,
+  enabled: boolean = true
+): IRunsWindow {
   const { client, changeCount, visible } = useServices();
   const visibleRef = React.useRef(visible);
   visibleRef.current = visible;
@@ -129,6 +142,11 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
   const [version, setVersion] = React.useState(0);
   const range = React.useRef({ start, end });
   range.current = { start, end };
+  // A new query keeps showing the previous rows until its first page arrives, and keeps them
+  // when it fails: a typo never empties the list.
+  const [stale, setStale] = React.useState(false);
+  const staleRef = React.useRef(false);
+  const [counts, setCounts] = React.useState<ReadonlyMap<string, number>>(() => new Map());
 
   const fetchPage = React.useCallback(
     (page: number) => {
@@ -145,7 +163,18 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
             if (gen !== generation.current) {
               return;
             }
-            setPages(prev => new Map(prev).set(page, reply.runs));
+            const fresh = staleRef.current;
+            staleRef.current = false;
+            setStale(false);
+            setPages(prev => new Map(fresh ? [] : prev).set(page, reply.runs));
+            if (reply.child_counts) {
+              const got = reply.child_counts;
+              setCounts(prev => {
+                const next = new Map(prev);
+                reply.runs.forEach(r => next.set(r.run_id, got[r.run_id] ?? 0));
+                return next;
+              });
+            }
             setTotal(reply.total);
             setError(null);
             setVersion(v => v + 1);
@@ -172,33 +201,39 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
     return out;
   }, []);
 
-  // New query: drop every cached page, fetch what is visible.
+  // New query: the cached pages become stale (shown until the first new page replaces them).
   React.useEffect(() => {
+    if (!enabled) {
+      return; // e.g. the saved filter is still being read: do not fetch with the defaults first
+    }
     generation.current += 1;
-    setPages(new Map());
-    setTotal(null);
+    staleRef.current = generation.current > 1;
+    setStale(staleRef.current);
     setVersion(v => v + 1);
     visiblePages().forEach(fetchPage);
-  }, [fetchPage, visiblePages]);
+  }, [fetchPage, visiblePages, enabled]);
 
   // Explicit refresh (after delete / tag / refresh command): refetch visible pages.
   React.useEffect(() => {
-    if (changeCount > 0) {
+    if (changeCount > 0 && generation.current > 0) {
       visiblePages().forEach(fetchPage);
     }
   }, [changeCount, fetchPage, visiblePages]);
 
   // Scrolled to pages not loaded yet (those in flight are skipped by fetchPage).
   React.useEffect(() => {
+    if (generation.current === 0) {
+      return;
+    }
     visiblePages()
-      .filter(p => !pages.has(p))
+      .filter(p => staleRef.current || !pages.has(p))
       .forEach(fetchPage);
   }, [start, end, pages, fetchPage, visiblePages]);
 
   // Live updates: poll the visible pages (and so the total) while the panel is mounted.
   React.useEffect(() => {
     const timer = window.setInterval(() => {
-      if (!document.hidden && visibleRef.current && !errorRef.current) {
+      if (!document.hidden && visibleRef.current && !errorRef.current && generation.current > 0) {
         visiblePages().forEach(fetchPage);
       }
     }, POLL_INTERVAL);
@@ -209,7 +244,8 @@ export function useRunsWindow(filter: string, orderBy: string, start: number, en
     (index: number) => pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE],
     [pages]
   );
-  return { total, rowAt, error, version };
+  const childCount = React.useCallback((runId: string) => counts.get(runId) ?? 0, [counts]);
+  return { total, rowAt, error, version, stale, childCount };
 }
 
 /** An object URL for an artifact blob, fetched with the server's auth; revoked on unmount. */

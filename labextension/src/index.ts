@@ -3,12 +3,13 @@ import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/a
 import { Dialog, ICommandPalette, MainAreaWidget, Notification, ToolbarButton } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IStateDB } from '@jupyterlab/statedb';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { MlopsClient } from './api';
-import { CompareWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
+import { CompareWidget, ModelsWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
 import { CommandIDs, PANEL_ID, PLUGIN_ID } from './tokens';
 
 const runsIcon = new LabIcon({
@@ -73,8 +74,12 @@ function addRunCommands(app: JupyterFrontEnd, model: PanelModel, labShell: ILabS
       const runId = String(args.run_id);
       let close = () => {};
       const content = new RunDetailWidget(model, runId, () => close());
-      close = openView(`run-${runId}`, `Run: ${String(args.name ?? runId.slice(0, 8))}`, content);
+      close = openView(`run-${runId}`, `${runId.slice(0, 8)} ${String(args.name ?? '')}`.trim(), content);
     }
+  });
+  app.commands.addCommand(CommandIDs.openModels, {
+    label: 'Show Registered Models',
+    execute: () => void openView('models', 'Models', new ModelsWidget(model))
   });
   app.commands.addCommand(CommandIDs.compare, {
     label: 'Compare Runs',
@@ -159,13 +164,18 @@ function activate(
   app: JupyterFrontEnd,
   palette: ICommandPalette | null,
   tracker: INotebookTracker | null,
-  labShell: ILabShell | null
+  labShell: ILabShell | null,
+  state: IStateDB | null
 ): void {
-  const model = new PanelModel(new MlopsClient(), {
-    openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
-    openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
-    openPath: path => void app.commands.execute('docmanager:open', { path })
-  });
+  const model = new PanelModel(
+    new MlopsClient(),
+    {
+      openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
+      openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
+      openPath: path => void app.commands.execute('docmanager:open', { path })
+    },
+    state
+  );
   const panel = new RunsPanel(model);
   panel.id = PANEL_ID;
   panel.title.icon = runsIcon;
@@ -176,13 +186,14 @@ function activate(
   addNotebookActions(app, model, tracker, palette);
   palette?.addItem({ command: CommandIDs.openRuns, category });
   palette?.addItem({ command: CommandIDs.refresh, category });
+  palette?.addItem({ command: CommandIDs.openModels, category });
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Experiment runs: list, detail, compare, re-run, export (mlops-jupyter)',
   autoStart: true,
-  optional: [ICommandPalette, INotebookTracker, ILabShell],
+  optional: [ICommandPalette, INotebookTracker, ILabShell, IStateDB],
   activate
 };
 

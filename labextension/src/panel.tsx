@@ -6,11 +6,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, MlopsClient } from './api';
 import { CompareView } from './components/compare-view';
+import { ModelsView } from './components/models-view';
 import { RunDetail } from './components/run-detail';
 import { RunsView } from './components/runs-view';
 import { ServerMissing } from './components/server-missing';
 import { IPanelServices, ServicesContext } from './hooks';
 import { ICapabilities } from './types';
+import type { IViewStateStore } from './view-state';
 
 export interface INavigation {
   openRun: (runId: string, name: string) => void;
@@ -30,7 +32,8 @@ export class PanelModel {
 
   constructor(
     readonly client: MlopsClient,
-    readonly navigation: INavigation
+    readonly navigation: INavigation,
+    readonly viewState: IViewStateStore | null = null
   ) {
     this.ready = this.probe();
   }
@@ -82,7 +85,8 @@ function Provider(props: { model: PanelModel; children: (model: PanelModel) => R
     ...model.navigation,
     notifyChanged: () => model.notifyChanged(),
     changeCount: model.changeCount,
-    visible: model.visible
+    visible: model.visible,
+    viewState: model.viewState
   };
   return <ServicesContext.Provider value={services}>{props.children(model)}</ServicesContext.Provider>;
 }
@@ -153,5 +157,17 @@ export class CompareWidget extends ReactWidget {
 
   render(): JSX.Element {
     return <Provider model={this.model}>{() => <CompareView runIds={this.runIds} />}</Provider>;
+  }
+}
+
+/** Main-area content: the registered models (the Models view). */
+export class ModelsWidget extends ReactWidget {
+  constructor(readonly model: PanelModel) {
+    super();
+    this.addClass('jp-mlops-MainView');
+  }
+
+  render(): JSX.Element {
+    return <Provider model={this.model}>{() => <ModelsView />}</Provider>;
   }
 }

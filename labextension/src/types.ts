@@ -72,6 +72,20 @@ export interface IRunsPage {
   total: number;
   offset: number;
   limit: number;
+  /** run id -> number of live child runs, for the parents on this page (GET /runs only) */
+  child_counts?: { [run_id: string]: number };
+}
+
+/** A run in the trash (GET /trash). */
+export interface ITrashedRun extends IRun {
+  deleted_at: number | null;
+}
+
+export interface ITrashPage {
+  runs: ITrashedRun[];
+  total: number;
+  offset: number;
+  limit: number;
 }
 
 /** [step, value] */
@@ -191,4 +205,126 @@ export interface IParametersReply {
   source: 'notebook' | 'recorded';
   notebook_path: string | null;
   parameters: IParameterSpec[];
+}
+
+/** GET /keys: every key the store knows, for autocomplete and column choices. */
+export interface IKeysReply {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+  experiments: string[];
+  /** The fields the filter language accepts besides params.* / metrics.* / tags.* */
+  fields: string[];
+}
+
+/** GET /importance: how much each param explains `metric` across the runs (0..1, summing to 1). */
+export interface IImportanceReply {
+  metric: string;
+  importance: { [param: string]: number };
+  /** e.g. "random forest (200 trees) over 12 runs" */
+  method: string;
+}
+
+/** One column's drift test (monitoring/drift.py; Evidently's default method per column). */
+export interface IDriftColumn {
+  table: string;
+  column: string;
+  kind: 'numerical' | 'categorical';
+  method: string;
+  /** null when the test gave no finite number */
+  statistic: number | null;
+  threshold: number;
+  drifted: boolean;
+}
+
+/** A table or column that is new, missing or retyped in the run against the baseline. */
+export interface ISchemaChange {
+  table: string;
+  column: string | null;
+  change: string;
+  baseline: string | null;
+  current: string | null;
+}
+
+/** Per table: how many columns were tested and drifted, and the dataset-drift verdict. */
+export interface IDriftTable {
+  table: string;
+  tested: number;
+  drifted: number;
+  share: number;
+  dataset_drift: boolean;
+}
+
+export interface IDriftReport {
+  run_id: string;
+  baseline_run_id: string;
+  columns: IDriftColumn[];
+  schema: ISchemaChange[];
+  skipped: { table: string; column: string; reason: string }[];
+  tables: IDriftTable[];
+}
+
+/** A registered model (GET /models, and `model` in GET /models/{name}). */
+export interface IRegisteredModel {
+  name: string;
+  description: string | null;
+  created: number;
+  updated: number;
+  latest_version: number | null;
+  tags: { [key: string]: string };
+  aliases: { [alias: string]: number };
+}
+
+/** One registered version, with its run, flavour, signature and what the promotion gate says. */
+export interface IModelVersion {
+  name: string;
+  version: number;
+  run_id: string;
+  model_path: string;
+  source: string;
+  description: string | null;
+  created: number;
+  created_by: string | null;
+  tags: { [key: string]: string };
+  aliases: string[];
+  run_name: string | null;
+  run_status: string;
+  refusals: string[];
+  flavor: string | null;
+  model_class: string | null;
+  signature: { [key: string]: unknown } | null;
+  signature_text: string;
+  requirements: string[];
+  cell: { [key: string]: unknown };
+  input_example: { [key: string]: unknown } | null;
+}
+
+/** One alias move: the audit trail (a null version: the alias was set or deleted). */
+export interface IAliasEvent {
+  name: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  at: number;
+  by_user: string | null;
+  forced: boolean;
+  reason: string | null;
+}
+
+/** GET /models/{name}; POST /models/{name}/aliases adds the `event` it recorded. */
+export interface IModelDetail {
+  model: IRegisteredModel;
+  versions: IModelVersion[];
+  alias_history: IAliasEvent[];
+  event?: IAliasEvent;
+}
+
+/** A model a run logged (GET /runs/{run_id}/models). */
+export interface IRunModel {
+  name: string;
+  uri: string;
+  flavor: string | null;
+  model_class: string | null;
+  signature_text: string;
+  registered: { name: string; version: number }[];
 }

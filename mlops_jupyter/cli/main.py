@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from mlops_jupyter.cli import convert, execution, models, runs
+from mlops_jupyter.cli import convert, execution, models, monitoring, runs
 from mlops_jupyter.errors import MlopsJupyterError
 from mlops_jupyter.version import __version__
 
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = subparsers.add_parser("demo", help="record a few real runs and show them")
     demo.add_argument("--quick", action="store_true", help="skip executing example notebooks")
     demo.set_defaults(func=_demo)
-    for module in (runs, execution, convert, models):
+    for module in (runs, execution, convert, models, monitoring):
         module.register(subparsers)
     return parser
 

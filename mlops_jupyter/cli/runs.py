@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from mlops_jupyter.cli import monitoring
 from mlops_jupyter.cli.lineage import register_runs
 from mlops_jupyter.cli.output import print_json
 from mlops_jupyter.formatting import fmt_duration, fmt_time, table
@@ -37,6 +38,7 @@ def register(subparsers: Any) -> None:
     rm.add_argument("run_ids", nargs="+", metavar="RUN_ID")
     rm.set_defaults(func=_rm)
     register_runs(sub)  # `runs inputs`, `runs diff`: cli/lineage.py
+    monitoring.register_runs(sub)  # runs drift
 
     store = subparsers.add_parser("store", help="store location, migration and clean-up")
     ssub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
@@ -251,6 +253,7 @@ def _seconds(text: str) -> float:
 def _gc(args: argparse.Namespace) -> int:
     result = _store(args).gc(dry_run=args.dry_run, grace_seconds=args.grace)
     verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {result.get('trashed_runs', 0)} runs from the trash")
     print(
         f"{verb} {result['removed']} unreferenced blobs ({result['bytes']} bytes) and "
         f"{result['partial']} partial blobs of interrupted writes "

@@ -7,7 +7,9 @@ import re
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code
+from mlops_jupyter.convert.model_hook import tracking_source
 from mlops_jupyter.convert.plan import Block, Plan
+from mlops_jupyter.convert.runtime_render import graph_source, main_source, run_source
 from mlops_jupyter.convert.script import cell_header, module_only_statements
 from mlops_jupyter.notebook.parameters import ParamSpec
 
@@ -142,18 +144,19 @@ def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str, package: 
     out = [
         f'"""Pipeline converted by mlops-jupyter from {notebook}: the steps in dependency '
         'order."""',
-        "from __future__ import annotations\n\nfrom typing import Any\n\nfrom . import steps",
+        "from __future__ import annotations\n\nfrom typing import Any\n\n"
+        "from . import runner, runtime",
         f"PARAMETERS = {tuple(s.name for s in specs)!r}\nSTEPS = {tuple(b.name for b in order)!r}",
+        graph_source(plan, order),
         _defaults_source(plan, param_names),
-        _run_source(order),
+        run_source(),
         argparse_source(
             specs,
             f"Run the pipeline converted from {notebook}.",
             prog=f"python -m {package}" if package else None,
         ),
-        "def main(argv: list[str] | None = None) -> int:\n"
-        '    """Command-line entry: parse the parameters, run the pipeline, return 0."""\n'
-        "    run(**_parse_args(argv))\n    return 0",
+        tracking_source([n for b in order for n in b.outputs], f"pipeline {package or notebook}"),
+        main_source(),
         'if __name__ == "__main__":\n    raise SystemExit(main())',
     ]
     return "\n\n\n".join(s.strip("\n") for s in out) + "\n"
@@ -174,40 +177,3 @@ def _defaults_source(plan: Plan, names: list[str]) -> str:
         lines.append(indent_code(code))
     lines.append("    return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}")
     return "\n".join(hoisted + lines)
-
-
-def _run_source(order: list[Block]) -> str:
-    lines = [
-        "def run(**params: Any) -> dict[str, Any]:",
-        '    """Run every step in dependency order; keyword arguments override the parameters.',
-        "",
-        "    Returns:",
-        "        The namespace after the last step: parameters and every step output.",
-        '    """',
-        "    return _run(params)",
-        "",
-        "",
-        "def _run(params: dict[str, Any], stop_before: str | None = None) -> dict[str, Any]:",
-        "    unknown = sorted(set(params) - set(PARAMETERS))",
-        "    if unknown:",
-        "        raise TypeError(f\"unknown parameter(s) {', '.join(unknown)}; expected one of \"",
-        "                        f\"{', '.join(PARAMETERS) or '(none)'}\")",
-        "    ns = defaults()",
-        "    ns.update(params)",
-    ]
-    for block in order:
-        call = (
-            f"steps.{block.name}("
-            + ", ".join(f"{n}=ns[{n!r}]" for n in block.inputs + block.params)
-            + ")"
-        )
-        lines.append(f"    if stop_before == {block.name!r}:\n        return ns")
-        if not block.outputs:
-            lines.append(f"    {call}")
-        elif len(block.outputs) == 1:
-            lines.append(f"    ns[{block.outputs[0]!r}] = {call}")
-        else:
-            targets = ", ".join(f"ns[{n!r}]" for n in block.outputs)
-            lines.append(f"    {targets} = {call}")
-    lines.append("    return ns")
-    return "\n".join(lines)

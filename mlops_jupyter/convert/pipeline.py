@@ -17,12 +17,14 @@ from mlops_jupyter.convert.codegen import is_identifier
 from mlops_jupyter.convert.determinism import determinism_findings
 from mlops_jupyter.convert.package import render_pipeline, render_steps, step_order
 from mlops_jupyter.convert.plan import Finding
+from mlops_jupyter.convert.runtime_render import runtime_files
 from mlops_jupyter.convert.script import parameter_specs
 from mlops_jupyter.convert.target import PACKAGE_MARKER, check_replaceable, marker_text
 from mlops_jupyter.convert.testgen import (
     SUPPORT,
     render_cell_tests,
     render_pipeline_tests,
+    render_schema_tests,
     render_step_tests,
 )
 from mlops_jupyter.errors import NotebookError
@@ -232,6 +234,7 @@ def _write_package(
         "from .pipeline import main\n\nraise SystemExit(main())\n",
         "steps.py": render_steps(plan, capture, specs, name),
         "pipeline.py": render_pipeline(plan, specs, name, package),
+        **runtime_files(),
         "tests/__init__.py": "",
         "tests/_support.py": SUPPORT,
         "tests/test_steps.py": render_step_tests(plan, order, package),
@@ -240,6 +243,9 @@ def _write_package(
     cell_tests = render_cell_tests(plan, package)
     if cell_tests:
         files["tests/test_cells.py"] = cell_tests
+    schema_tests = render_schema_tests(order, capture, package)
+    if schema_tests:
+        files["tests/test_schemas.py"] = schema_tests
     if plan.requirements:
         files["requirements.txt"] = "\n".join(plan.requirements) + "\n"
     files["README.md"] = _readme(plan, package, name, order)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from mlops_jupyter.convert.capture import FINAL
+import pickle
+from typing import Any
+
+from mlops_jupyter.convert.capture import FINAL, Capture
 from mlops_jupyter.convert.codegen import indent_code
 from mlops_jupyter.convert.package import shadow_lines
 from mlops_jupyter.convert.plan import Block, Plan
@@ -217,3 +220,94 @@ def render_cell_tests(plan: Plan, package: str) -> str | None:
         lines.append(indent_code(code))
         out.append("\n".join(lines))
     return "\n\n\n".join(out) + "\n"
+
+
+_SCHEMA_TYPES = {"pandas.DataFrame", "pandas.Series", "numpy.ndarray"}
+_SCHEMA_HELPERS = '''
+
+def _schema(value):
+    """What a schema check compares: a DataFrame's columns and dtypes, a Series' name and dtype,
+    an array's dtype and shape past the first axis."""
+    if hasattr(value, "dtypes") and hasattr(value, "columns"):
+        return {"columns": [[str(c), str(t)] for c, t in value.dtypes.items()]}
+    if hasattr(value, "dtype") and hasattr(value, "index"):
+        return {"name": str(value.name), "dtype": str(value.dtype)}
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return {"dtype": str(value.dtype), "shape": list(value.shape[1:])}
+    return {"type": type(value).__name__}
+
+
+def _difference(actual, expected):
+    if "columns" not in expected or "columns" not in actual:
+        return f"{actual} != {expected}"
+    got, want = dict(actual["columns"]), dict(expected["columns"])
+    changes = [f"missing column {c!r}" for c in want if c not in got]
+    changes += [f"new column {c!r}" for c in got if c not in want]
+    changes += [f"column {c!r} is {got[c]}, was {t}" for c, t in want.items()
+                if c in got and got[c] != t]
+    return "; ".join(changes) or "the column order changed"
+
+
+def check_inputs(step, stop_before):
+    ns = pipeline._run({}, stop_before=stop_before)
+    for name, expected in SCHEMAS[step].items():
+        actual = _schema(ns[name])
+        assert actual == expected, (
+            f"step {step}: input {name!r} changed schema since the notebook run: "
+            f"{_difference(actual, expected)}")
+'''
+
+
+def render_schema_tests(order: list[Block], capture: Capture, package: str) -> str | None:
+    """Source of ``tests/test_schemas.py`` (None when no step reads a frame or an array): each
+    step's input DataFrames, Series and arrays keep the columns and dtypes captured from the
+    notebook run. The inputs are computed again by the pipeline, so a change in the data the
+    notebook reads (a new, missing or retyped column) fails here, before the values differ."""
+    schemas = {}
+    for block in order:
+        found = {
+            name: schema
+            for name in block.inputs
+            if (schema := _captured_schema(capture, block.name, name)) is not None
+        }
+        if found:
+            schemas[block.name] = found
+    if not schemas:
+        return None
+    out = [
+        '"""Each step\'s input data keeps the schema it had when the notebook ran (CI that '
+        'tests data schemas)."""',
+        f"from {package} import pipeline\n\nSCHEMAS = {schemas!r}" + _SCHEMA_HELPERS.rstrip(),
+    ]
+    for block in order:
+        if block.name in schemas:
+            out.append(
+                f"def test_input_schema_{block.name}():\n"
+                f'    """The inputs of step `{block.name}` (cell {block.first_cell}): names and '
+                'dtypes."""\n'
+                f"    check_inputs({block.name!r}, {block.name!r})"
+            )
+    return "\n\n\n".join(out) + "\n"
+
+
+def _captured_schema(capture: Capture, step: str, name: str) -> dict[str, Any] | None:
+    """The schema of a captured input, read from its saved file (parquet, or the pickle of a
+    pandas or NumPy object only), or None."""
+    entry = capture.manifests.get(step, {}).get("inputs", {}).get(name)
+    if not entry or entry.get("type") not in _SCHEMA_TYPES or "file" not in entry:
+        return None
+    path = capture.directory / step / "inputs" / entry["file"]
+    try:
+        if entry["format"] == "parquet":
+            import pandas as pd
+
+            value: Any = pd.read_parquet(path)
+        else:
+            value = pickle.loads(path.read_bytes())  # a pandas/NumPy value this run saved
+    except Exception:
+        return None
+    if entry["type"] == "pandas.DataFrame":
+        return {"columns": [[str(c), str(t)] for c, t in value.dtypes.items()]}
+    if entry["type"] == "pandas.Series":
+        return {"name": str(value.name), "dtype": str(value.dtype)}
+    return {"dtype": str(value.dtype), "shape": list(value.shape[1:])}

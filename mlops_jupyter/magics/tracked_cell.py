@@ -31,6 +31,7 @@ from mlops_jupyter.magics.history import (
     saved_time,
     source_hash,
 )
+from mlops_jupyter.magics.input_profiles import log_input_profiles
 from mlops_jupyter.magics.lineage_cell import recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
@@ -176,6 +177,12 @@ class TrackedCell:
                 extra_provenance={"cell": cell},
             ),
         )
+        run = self.run
+        if run is not None:  # the frames the cell reads, as they are before it runs
+            reads = list(self.names.reads)
+            guarded(
+                "profiling input frames", lambda: log_input_profiles(run, self.shell.user_ns, reads)
+            )
 
     # -- during ---------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from tornado import web
 
+from mlops_jupyter.errors import InvalidFilterError
 from mlops_jupyter.server import actions, payloads
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.key_handlers import explain_filter
 from mlops_jupyter.tracking.compare import compare_runs
 from mlops_jupyter.tracking.context import replay_spool
 
@@ -24,26 +26,36 @@ class RunsHandler(BaseHandler):
         )
         store = self.ctx.store
         replay_spool(store)  # a listing away: what kernels spooled during an outage shows up
-        runs = store.search_runs(
-            filter=q.filter,
-            order_by=q.order_by,
-            limit=q.limit,
-            offset=q.offset,
-            experiment=q.experiment,
-        )
-        total = store.count_runs(filter=q.filter, experiment=q.experiment)
+        try:
+            runs = store.search_runs(
+                filter=q.filter,
+                order_by=q.order_by,
+                limit=q.limit,
+                offset=q.offset,
+                experiment=q.experiment,
+            )
+            total = store.count_runs(filter=q.filter, experiment=q.experiment)
+        except InvalidFilterError as err:
+            # "unknown field 'learning_rate'; did you mean 'params.learning_rate'?"
+            explain_filter(store, q.filter or "", err)
+            raise
+        if total == 0 and q.filter:
+            explain_filter(store, q.filter)  # a typo in a key matches nothing: say so
         self.write_json(
             {
                 "runs": [payloads.run_summary(r) for r in runs],
                 "total": total,
                 "offset": q.offset,
                 "limit": q.limit,
+                # the tree view's "▸ 4" on parents: one grouped count over this page
+                "child_counts": store.child_counts(r.run_id for r in runs),
             }
         )
 
 
 class RunHandler(BaseHandler):
-    """GET /runs/{run_id}: one full run; DELETE removes it."""
+    """GET /runs/{run_id}: one full run; DELETE[?children=1] moves it (and with `children`, the
+    runs below it) to the trash, from where POST /trash/restore brings it back until gc."""
 
     @web.authenticated
     def get(self, run_id: str) -> None:
@@ -51,8 +63,8 @@ class RunHandler(BaseHandler):
 
     @web.authenticated
     def delete(self, run_id: str) -> None:
-        self.ctx.store.get_run(run_id)
-        self.ctx.store.delete_run(run_id)
+        children = (self.query("children") or "").lower() in ("1", "true", "yes")
+        self.ctx.store.trash_runs([run_id], children=children)
         self.set_status(204)
         self.finish()
 

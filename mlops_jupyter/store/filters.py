@@ -1,20 +1,23 @@
 """The run filter language: a safe subset of Python expressions compiled to SQL.
 
 ``metrics.acc > 0.9 and params.model == 'rf'``, ``tags.stage in ('prod', 'dev')``,
-``name.startswith('sweep')``, ``metrics["val/loss"] < 0.2``, ``end_time is None``. The same
-syntax serves ``runs(filter=...)``, the CLI's ``--filter`` and the server's ``filter`` query.
+``name.startswith('sweep')``, ``metrics["val/loss"] < 0.2``, ``end_time is None``,
+``start_time > '2026-12-01'``; MLflow's ``=``, ``AND`` and ``LIKE`` are accepted too
+(filter_syntax.py). The same syntax serves ``runs(filter=...)``, the CLI's ``--filter`` and the
+server's ``filter`` query.
 """
 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement as _Col
 
 from mlops_jupyter.errors import InvalidFilterError
-from mlops_jupyter.store import limits, schema
+from mlops_jupyter.store import filter_syntax, limits, schema
 
 #: Bounds on a filter: nesting depth of the parsed expression and number of comparisons. SQLite
 #: refuses SQL expressions deeper than 1,000 and Python's parser overflows long before deep input
@@ -38,6 +41,8 @@ _COLUMNS = {
     "host": _r.c.host,
 }
 _FAMILIES = ("metrics", "params", "tags")
+#: Columns holding epoch seconds: they also compare with a date text such as '2026-12-01'.
+_TIME_COLUMNS = ("start_time", "end_time", "updated_at")
 FIELD_NAMES = (*_COLUMNS, "experiment", "duration", *(f"{f}.*" for f in _FAMILIES))
 
 
@@ -152,6 +157,8 @@ class _Compiler:
             left, right, op = right, left, _FLIPPED.get(type(op), op)
         fam_key = self.field(left)
         value = self.literal(right)
+        if fam_key[0] is None and fam_key[1] in _TIME_COLUMNS and isinstance(value, str):
+            value = self._timestamp(fam_key[1], value)
         if isinstance(op, (ast.In, ast.NotIn)):
             if not isinstance(value, (list, tuple, set)):
                 raise self.fail("'in' needs a list or tuple, e.g. status in ('failed', 'killed')")
@@ -170,6 +177,17 @@ class _Compiler:
         if compare is None:
             raise self.fail(f"operator {type(op).__name__} is not supported")
         return compare(col, value)
+
+    def _timestamp(self, field: str, text: str) -> float:
+        """'2026-12-01' or '2026-12-01 20:35' (local time unless a zone is given) -> seconds."""
+        try:
+            when = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise self.fail(
+                f"{field} compares with a date such as '2026-12-01' or '2026-12-01 20:35', "
+                f"or with epoch seconds; {text!r} is neither"
+            ) from None
+        return when.timestamp()  # a naive datetime is read as local time, as the panel shows it
 
     def _call(self, node: ast.Call) -> ColumnElement[bool]:
         func = node.func
@@ -203,6 +221,9 @@ _STRING_METHODS = {
     "startswith": lambda c, t: c.startswith(t, autoescape=True),
     "endswith": lambda c, t: c.endswith(t, autoescape=True),
     "contains": lambda c, t: c.contains(t, autoescape=True),
+    # MLflow's LIKE / ILIKE (rewritten to these calls): % and _ are the SQL wildcards
+    "like": lambda c, t: c.like(t),
+    "ilike": lambda c, t: c.ilike(t),
 }
 
 
@@ -220,7 +241,7 @@ def compile_filter(expression: str | None) -> ColumnElement[bool] | None:
             f"the filter has {len(expression):,} characters, the limit is {MAX_LENGTH:,}",
         )
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        tree = ast.parse(filter_syntax.normalize(expression.strip()), mode="eval")
     except SyntaxError as err:
         raise InvalidFilterError(expression, f"syntax error ({err.msg})") from None
     except (RecursionError, MemoryError):

@@ -56,28 +56,41 @@ def _v3_to_v4(conn: Connection) -> None:
         table.create(conn)
 
 
+def _v4_to_v5(conn: Connection) -> None:
+    """Version 5 adds `runs.deleted_at`: deleting a run moves it to the trash until `store gc`."""
+    conn.execute(text("ALTER TABLE runs ADD COLUMN deleted_at FLOAT"))
+    conn.execute(text("CREATE INDEX ix_runs_deleted_at ON runs (deleted_at)"))
+
+
 #: version N -> function upgrading N to N+1
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
+    4: _v4_to_v5,
 }
 
 
 def _tables_of(version: int) -> list[Table]:
-    """The tables as `version` had them (before 3, runs without the documents; before 4, no
-    registry)."""
+    """The tables as `version` had them (runs without the columns later versions added; before
+    4, no registry)."""
     md = MetaData()
     names = _V1_TABLES + (("latest_metrics",) if version >= 2 else ()) + ("mlops_schema_info",)
     tables = []
     for name in names:
-        if name == "runs" and version < 3:
+        if name == "runs":
             # SQLAlchemy has no public Column copy (Table.to_metadata copies every column),
             # so the private Column._copy() cannot be avoided here
-            columns = [c._copy() for c in schema.runs.c if c.name not in schema.DOC_COLUMNS]  # noqa: SLF001
+            columns = [
+                c._copy()  # noqa: SLF001
+                for c in schema.runs.c
+                if schema.ADDED_COLUMNS.get(c.name, 1) <= version
+            ]
             tables.append(Table("runs", md, *columns))
         else:
             tables.append(schema.metadata.tables[name].to_metadata(md))
+    if version >= 4:
+        tables += [t.to_metadata(md) for t in schema.REGISTRY_TABLES]
     return tables
 
 

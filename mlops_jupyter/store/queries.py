@@ -45,8 +45,13 @@ def _base_query(
     experiment: str | None,
     parent_run_id: str | None,
     columns: Iterable[Any] = _RUN_COLUMNS,
+    trashed: bool | None = False,
 ) -> Select[Any]:
     query = select(*columns).select_from(_r.join(_e, _r.c.experiment_id == _e.c.experiment_id))
+    # runs in the trash are listed only when asked for (the trash view), and then only they are
+    deleted = _r.c.deleted_at
+    if trashed is not None:  # None: both (one run by id)
+        query = query.where(deleted.is_not(None) if trashed else deleted.is_(None))
     where = compile_filter(filter)
     if where is not None:
         query = query.where(where)
@@ -88,12 +93,16 @@ def search_runs(
     experiment: str | None = None,
     parent_run_id: str | None = None,
     details: bool = True,
+    trashed: bool | None = False,
 ) -> list[RunRecord]:
-    """Runs matching `filter`, sorted, one page; with `details`, params/metrics/tags filled."""
+    """Runs matching `filter`, sorted, one page; with `details`, params/metrics/tags filled.
+
+    Runs in the trash are left out; with `trashed`, only they are listed.
+    """
     limits.check_row_count("limit", limit)
     limits.check_row_count("offset", offset, allow_none=False)
     columns = (*_RUN_COLUMNS, *_DOCS) if details else _RUN_COLUMNS
-    query = _base_query(filter, experiment, parent_run_id, columns)
+    query = _base_query(filter, experiment, parent_run_id, columns, trashed)
     query = query.order_by(*compile_order(order_by))
     if limit is not None:
         query = query.limit(limit)
@@ -120,9 +129,10 @@ def count_runs(
     filter: str | None = None,
     experiment: str | None = None,
     parent_run_id: str | None = None,
+    trashed: bool = False,
 ) -> int:
-    """How many runs match."""
-    query = _base_query(filter, experiment, parent_run_id, columns=(func.count(),))
+    """How many runs match (outside the trash; with `trashed`, in it)."""
+    query = _base_query(filter, experiment, parent_run_id, (func.count(),), trashed)
     return int(conn.execute(query).scalar_one())
 
 
@@ -133,7 +143,7 @@ def _num(value: float | None) -> float:
 def get_run(conn: Connection, run_id: str) -> RunRecord:
     """One run with everything recorded about it."""
     run_id = resolve_run_id(conn, run_id)
-    (base,) = search_runs(conn, filter=f"run_id == {run_id!r}")
+    (base,) = search_runs(conn, filter=f"run_id == {run_id!r}", trashed=None)
     a = schema.artifacts
     artifacts = tuple(
         ArtifactRecord(*row)

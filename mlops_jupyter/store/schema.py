@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 
 #: The version this code reads and writes; migrations.py upgrades older stores to it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -58,10 +58,13 @@ runs = Table(
     Column("params_doc", Text),
     Column("metrics_doc", Text),
     Column("tags_doc", Text),
+    # When the run was moved to the trash (version 5); NULL for a live run. `store gc` purges.
+    Column("deleted_at", Float),
     Index("ix_runs_start_time", "start_time"),
     Index("ix_runs_updated_at", "updated_at"),
     Index("ix_runs_parent", "parent_run_id"),
     Index("ix_runs_status", "status"),
+    Index("ix_runs_deleted_at", "deleted_at"),
 )
 
 params = Table(
@@ -133,6 +136,9 @@ run_provenance = Table(
 
 #: The JSON document columns of runs (added in version 3).
 DOC_COLUMNS = ("params_doc", "metrics_doc", "tags_doc")
+
+#: Columns added after version 1, with the version that added them (for older-version stores).
+ADDED_COLUMNS = {**dict.fromkeys(DOC_COLUMNS, 3), "deleted_at": 5}
 
 #: Every table that holds per-run rows, for deletes.
 RUN_CHILD_TABLES = (params, metrics, latest_metrics, tags, artifacts, run_provenance)

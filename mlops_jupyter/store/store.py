@@ -8,26 +8,27 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from mlops_jupyter.errors import StoreUnavailableError
-from mlops_jupyter.store import queries, schema
+from mlops_jupyter.store import key_queries, queries, schema
 from mlops_jupyter.store.artifacts import RunArtifacts
 from mlops_jupyter.store.blobs import BlobStore
 from mlops_jupyter.store.location import default_blob_root, sqlite_path
 from mlops_jupyter.store.records import ExperimentRecord, MetricPoint, RunRecord
 from mlops_jupyter.store.registry import ModelRegistryRows
 from mlops_jupyter.store.run_lifecycle import RunLifecycle
+from mlops_jupyter.store.trash import RunTrash
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class RunStore(RunLifecycle, RunArtifacts, ModelRegistryRows):
+class RunStore(RunLifecycle, RunArtifacts, ModelRegistryRows, RunTrash):
     """A run store at a SQLite file or PostgreSQL URL, plus its artifact blob store.
 
     Opening it creates the schema in an empty database, refuses a foreign or newer one, and
     marks runs whose process died as killed. The writes come by concern from its bases:
     `RunLifecycle` (create, end, reopen, heartbeat, reap, delete), `RunValues` (params, tags,
-    metrics, provenance), `RunArtifacts` (artifacts, gc) and `ModelRegistryRows` (the model
-    registry); `StoreConnection` runs every transaction.
+    metrics, provenance), `RunArtifacts` (artifacts, gc), `ModelRegistryRows` (the model
+    registry) and `RunTrash` (soft delete, restore); `StoreConnection` runs every transaction.
     """
 
     def __init__(
@@ -96,11 +97,22 @@ class RunStore(RunLifecycle, RunArtifacts, ModelRegistryRows):
             )
         )
 
+    def known_keys(self) -> dict[str, list[str]]:
+        """Every param, metric and tag key and experiment name (the filter box's suggestions)."""
+        return self._read(key_queries.known_keys)
+
     def list_experiments(self) -> list[ExperimentRecord]:
         """Every experiment with its number of runs."""
         return self._read(queries.list_experiments)
 
     # -- maintenance ----------------------------------------------------------------------
+
+    def gc(self, dry_run: bool = False, grace_seconds: float | None = None) -> dict[str, int]:
+        """Purge the runs in the trash, then delete the blobs no run references (see
+        RunArtifacts.gc); the counts gain `trashed_runs`, the runs purged (or, dry, to purge)."""
+        trashed = self.purge_trash(dry_run=dry_run)
+        kwargs = {} if grace_seconds is None else {"grace_seconds": grace_seconds}
+        return {**super().gc(dry_run=dry_run, **kwargs), "trashed_runs": trashed}
 
     def info(self) -> dict[str, Any]:
         """Location, schema version, counts and size of the store."""

@@ -136,12 +136,28 @@ class Run:
         ]
 
     def log_table(self, frame: pd.DataFrame, name: str = "table") -> str:
-        """Store a DataFrame as ``name.table.json`` (Table Schema: column types + rows)."""
+        """Store a DataFrame as ``name.table.json`` (Table Schema: column types + rows) and its
+        data profile as ``name.profile.json`` + ``name.sample.npz`` (monitoring/profile.py);
+        a profile that cannot be made is one warning, never a failed log_table."""
         from mlops_jupyter.tracking.artifact_formats import TABLE_MEDIA_TYPE, table_json
 
-        return self.store.log_artifact(
+        sha = self.store.log_artifact(
             self.run_id, f"{name}.table.json", table_json(frame), TABLE_MEDIA_TYPE
         ).sha256
+        self._log_profile(frame, name)
+        return sha
+
+    def _log_profile(self, frame: pd.DataFrame, name: str) -> None:
+        import warnings
+
+        from mlops_jupyter.monitoring.artifacts import log_profile
+
+        try:
+            log_profile(self.store, self.run_id, frame, name)
+        except Exception as err:
+            warnings.warn(
+                f"mlops-jupyter: no data profile for table {name!r} ({err})", stacklevel=3
+            )
 
     def log_input(
         self, path: str | os.PathLike[str], name: str | None = None, snapshot: bool = False

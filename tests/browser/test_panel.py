@@ -53,16 +53,17 @@ def test_panel_lists_runs(page, lab):
     open_panel(page)
     expect(page.locator(ROWS)).to_have_count(5)
     expect(page.locator(f"{PANEL} .jp-mlops-count")).to_have_text("5 runs")
-    names = page.locator(f'{ROWS} [data-column="name"]').all_inner_texts()
+    names = page.locator(f"{ROWS} .jp-mlops-RunName").all_inner_texts()
     assert set(names) == {"train-rf-0", "train-svm-1", "train-rf-2", "train-svm-3", XSS}
     # chosen param + metric columns are present, and sorting by a metric works
     header = page.locator(f'{PANEL} .jp-mlops-RunsHeader [data-column="metrics.loss"]')
     expect(header).to_be_visible()
-    names = page.locator(f'{ROWS} [data-column="name"]')
-    header.click()  # loss DESC, runs without loss last
+    names = page.locator(f"{ROWS} .jp-mlops-RunName")
+    # (dispatched: at sidebar width the header sits under the pinned columns)
+    header.dispatch_event("click")  # loss DESC, runs without loss last
     expect(names.first).to_have_text("train-svm-1")
     expect(names.last).to_have_text(XSS)
-    header.click()  # loss ASC
+    header.dispatch_event("click")  # loss ASC
     expect(names.first).to_have_text("train-rf-0")
     widen_sidebar(page, 1060)
     page.locator(f"{PANEL} .jp-mlops-RunsTable").evaluate("el => { el.scrollLeft = 0; }")
@@ -74,7 +75,7 @@ def test_filter_and_bad_filter_message(page, lab):
     open_panel(page)
     apply_filter(page, "params.model == 'rf' and metrics.val_acc > 0.1")
     expect(page.locator(ROWS)).to_have_count(2)
-    assert set(page.locator(f'{ROWS} [data-column="name"]').all_inner_texts()) == {
+    assert set(page.locator(f"{ROWS} .jp-mlops-RunName").all_inner_texts()) == {
         "train-rf-0",
         "train-rf-2",
     }
@@ -90,9 +91,9 @@ def test_run_detail_shows_chart_figure_table_provenance(page, lab):
     detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{lab.ids["train-svm-1"]}"]')
     expect(detail).to_be_visible(timeout=15_000)
     expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text("train-svm-1")
-    chart = detail.locator('.jp-mlops-MetricChart[data-metric="loss"] path.jp-mlops-series')
-    expect(chart).to_have_count(1)
-    assert len(chart.get_attribute("d")) > 100  # 30 points drawn
+    chart = detail.locator('.jp-mlops-RunChart[data-metric="loss"] .mark-line path')
+    expect(chart).to_have_count(1, timeout=15_000)
+    assert len(chart.get_attribute("d")) > 100  # 30 points drawn (Vega-Lite, SVG)
     figure = detail.locator(
         '.jp-mlops-Artifact[data-artifact="learning_curve.png"] img.jp-mlops-Figure'
     )
@@ -129,9 +130,9 @@ def test_select_two_and_compare(page, lab):
     expect(view.locator('tr[data-param="epochs"]')).not_to_have_class(
         re.compile("jp-mlops-differs")
     )
-    expect(
-        view.locator('.jp-mlops-MetricChart[data-metric="val_acc"] path.jp-mlops-series')
-    ).to_have_count(2)
+    expect(view.locator('.jp-mlops-RunChart[data-metric="val_acc"] .mark-line path')).to_have_count(
+        2
+    )
     expect(view.locator(".jp-mlops-FigureCell img.jp-mlops-Figure")).to_have_count(2)
     view.locator("img.jp-mlops-Figure").last.scroll_into_view_if_needed()
     view.locator("h2").scroll_into_view_if_needed()
@@ -141,14 +142,14 @@ def test_select_two_and_compare(page, lab):
 def test_xss_run_is_text_and_no_script_runs(page, lab):
     open_panel(page)
     row = page.locator(f'{ROWS}[data-run-id="{lab.ids["xss"]}"]')
-    expect(row.locator('[data-column="name"]')).to_have_text(XSS)
+    expect(row.locator(".jp-mlops-RunName")).to_have_text(XSS)
     assert row.locator("img").count() == 0
     row.locator('[data-column="name"]').click()
     detail = page.locator(f'.jp-mlops-RunDetail[data-run-id="{lab.ids["xss"]}"]')
     expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text(XSS)
     expect(detail.locator(".jp-mlops-Params")).to_contain_text(XSS)
     expect(detail.locator(".jp-mlops-Metrics")).to_contain_text(XSS)  # metric key
-    expect(detail.locator(".jp-mlops-MetricChart-title").first).to_have_text(XSS)
+    expect(detail.locator(".jp-mlops-RunChart-title").first).to_have_text(XSS)
     expect(detail).to_contain_text(f"tag: {XSS}")  # tag key
     expect(detail).to_contain_text("tag: note")
     assert detail.locator('img[src="x"]').count() == 0
@@ -301,3 +302,18 @@ def test_columns_tag_and_delete_from_the_list(page, lab, keep_runs):
     page.locator(".jp-Dialog .jp-mod-warn").click()
     expect(row).to_have_count(0, timeout=10_000)
     assert run.run_id not in {r.run_id for r in store.search_runs()}
+
+
+def test_differences_tab_lists_what_differs_between_two_runs(page, lab):
+    open_panel(page)
+    for name in ("train-rf-0", "train-svm-3"):
+        page.locator(f'{ROWS}[data-run-id="{lab.ids[name]}"] input[type="checkbox"]').check()
+    page.locator(f"{PANEL} button", has_text="Compare").click()
+    view = page.locator(".jp-mlops-CompareView")
+    view.locator('button[role="tab"]', has_text="Differences").click()
+    table = view.locator(".jp-mlops-DifferencesView")
+    expect(table.locator('tr[data-kind="param"][data-key="lr"]')).to_be_visible(timeout=15_000)
+    expect(table.locator('tr[data-kind="metric"]').first).to_contain_text("Δ")
+    screenshot(page, "differences")
+    view.locator('button[role="tab"]', has_text="Side by side").click()
+    expect(view.locator('tr.jp-mlops-differs[data-param="lr"]')).to_be_visible()

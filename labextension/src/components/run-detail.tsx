@@ -6,9 +6,12 @@ import { useAsyncEffect, useServices } from '../hooks';
 import { IArtifact, IRunDetail } from '../types';
 import { ArtifactView } from './artifact-view';
 import { KeyValueTable } from './kv-table';
-import { MetricChart } from './metric-chart';
+import { RunChart } from './run-chart';
 import { ProvenanceView } from './provenance-view';
+import { RunModels } from './run-models';
 import { RunActions } from './run-actions';
+import { RunFamily } from './run-family';
+import { GateBadge } from './gate-badge';
 import { HiddenStateBadge } from './hidden-state-badge';
 import { StatusBadge } from './status-badge';
 
@@ -62,12 +65,14 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
     <div className="jp-mlops-RunDetail" data-run-id={r.run_id}>
       <div className="jp-mlops-RunDetail-header">
         <StatusBadge status={r.status} />
+        <GateBadge tags={r.tags} />
         <HiddenStateBadge run={r} />
         <h2 className="jp-mlops-RunDetail-name">{r.name}</h2>
         <span className="jp-mlops-muted">{r.run_id}</span>
       </div>
       <RunActions run={r} onChanged={run.reload} onDeleted={props.onDeleted} />
       {r.error && <pre className="jp-mlops-error jp-mlops-RunError">{r.error}</pre>}
+      <RunFamily run={r} />
       <section>
         <h3>Overview</h3>
         <KeyValueTable rows={overviewRows(r)} />
@@ -99,7 +104,11 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
           {(metrics.data?.metrics ?? [])
             .filter(m => m.points.length > 1)
             .map(m => (
-              <MetricChart key={m.key} title={m.key} series={[{ label: r.name, points: m.points }]} />
+              <RunChart
+                key={m.key}
+                metric={m.key}
+                lines={[{ id: r.run_id, label: `${r.name} \u00B7 ${r.run_id.slice(0, 8)}`, points: m.points }]}
+              />
             ))}
         </div>
       </section>
@@ -121,6 +130,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
           ))}
         </section>
       )}
+      <RunModels runId={r.run_id} />
       <section>
         <h3>Provenance</h3>
         <ProvenanceView run={r} />

@@ -3,84 +3,58 @@ import * as React from 'react';
 import { showErrorMessage } from '@jupyterlab/apputils';
 
 import { useRunDeletion } from '../action-hooks';
-import { askTag, confirmDelete } from '../dialogs';
-import { IRunsWindow, PAGE_SIZE, useRunsWindow, useServices } from '../hooks';
-import { IRun } from '../types';
+import { DEFAULT_LAYOUT, IColumnLayout, moveColumn, parseLayout, resizeColumn, toggleHidden } from '../column-layout';
+import { askDeleteChildren, askTag, confirmDelete } from '../dialogs';
+import { composeFilter, IQuickFilters, NO_QUICK_FILTERS, parseQuickFilters } from '../filter-suggest';
+import { PAGE_SIZE, useAsyncEffect, useRunsWindow, useServices } from '../hooks';
+import { useRunTree } from '../run-tree';
+import { useShownColumns } from '../runs-columns';
+import { IKeysReply, IRun } from '../types';
+import { usePersistentState } from '../view-state';
 import { ColumnPicker } from './column-picker';
-import { baseColumns, IColumn, ISort, metricColumn, paramColumn, RunsTable } from './runs-table';
+import { FilterBox, QuickFilters } from './filter-box';
+import { ISort, RunsTable } from './runs-table';
+import { TrashView } from './trash-view';
 
-/** The list's columns: fixed ones, then the chosen params/metrics (default: the most varying params). */
-function useColumns(
-  win: IRunsWindow,
-  extra: string[] | null
-): { columns: IColumn[]; chosen: string[]; seen: ISeenKeys } {
-  // Param / metric keys seen in the loaded rows; default columns: the params that vary most and
-  // the metrics most runs have.
-  const { rowAt, total } = win;
-  const seen: ISeenKeys = React.useMemo(() => {
-    const params = new Map<string, Set<string>>();
-    const metrics = new Map<string, number>();
-    const n = Math.min(total ?? 0, PAGE_SIZE);
-    for (let i = 0; i < n; i++) {
-      const run = rowAt(i);
-      for (const [k, v] of Object.entries(run?.params ?? {})) {
-        (params.get(k) ?? params.set(k, new Set()).get(k)!).add(JSON.stringify(v));
-      }
-      Object.keys(run?.metrics ?? {}).forEach(k => metrics.set(k, (metrics.get(k) ?? 0) + 1));
-    }
-    const byVariety = [...params.keys()].sort(
-      (a, b) => params.get(b)!.size - params.get(a)!.size || a.localeCompare(b)
-    );
-    const byUse = [...metrics.keys()].sort((a, b) => metrics.get(b)! - metrics.get(a)! || a.localeCompare(b));
-    return { params: [...params.keys()].sort(), metrics: [...metrics.keys()].sort(), varying: byVariety, used: byUse };
-  }, [rowAt, total]);
-  const chosen = React.useMemo(
-    () =>
-      extra ?? [...seen.varying.slice(0, 2).map(k => `params.${k}`), ...seen.used.slice(0, 2).map(k => `metrics.${k}`)],
-    [extra, seen]
-  );
-  const columns: IColumn[] = React.useMemo(
-    () => [
-      ...baseColumns(),
-      ...chosen.map(id => (id.startsWith('params.') ? paramColumn(id.slice(7)) : metricColumn(id.slice(8))))
-    ],
-    [chosen]
-  );
-
-  return { columns, chosen, seen };
+/** Everything about the list a user sets up once and expects back after a reload. */
+export interface IRunsViewState {
+  layout: IColumnLayout;
+  sort: ISort;
+  filter: string;
+  quick: IQuickFilters;
+  /** Parent runs with their children folded below them (when no filter is typed). */
+  nested: boolean;
 }
 
-interface ISeenKeys {
-  params: string[];
-  metrics: string[];
-  /** Param keys, most distinct values first. */
-  varying: string[];
-  /** Metric keys, logged by most runs first. */
-  used: string[];
+export const DEFAULT_VIEW: IRunsViewState = {
+  layout: DEFAULT_LAYOUT,
+  sort: { column: 'start_time', descending: true },
+  filter: '',
+  quick: NO_QUICK_FILTERS,
+  nested: true
+};
+
+export function parseView(value: unknown): IRunsViewState {
+  const v = (value && typeof value === 'object' ? value : {}) as { [k: string]: unknown };
+  const sort = v.sort as ISort | undefined;
+  return {
+    layout: parseLayout(v.layout),
+    sort:
+      sort && typeof sort.column === 'string' && typeof sort.descending === 'boolean'
+        ? { column: sort.column, descending: sort.descending }
+        : DEFAULT_VIEW.sort,
+    filter: typeof v.filter === 'string' ? v.filter : '',
+    quick: parseQuickFilters(v.quick),
+    nested: typeof v.nested === 'boolean' ? v.nested : true
+  };
 }
 
-export function RunsView(): JSX.Element {
-  const services = useServices();
-  const [draft, setDraft] = React.useState('');
-  const [filter, setFilter] = React.useState('');
-  const [sort, setSort] = React.useState<ISort>({ column: 'start_time', descending: true });
-  const [range, setRange] = React.useState({ start: 0, end: 60 });
+/** The selection: a map of run id -> run, with the index of the row toggled last (for shift-click). */
+function useSelection(rowAt: (i: number) => IRun | undefined, total: number) {
   const [selected, setSelected] = React.useState<Map<string, IRun>>(new Map());
-  const [picking, setPicking] = React.useState(false);
-  // The store's default order is newest first; sending none lets it use its start_time index.
-  const isDefault = sort.column === 'start_time' && sort.descending;
-  const orderBy = isDefault ? '' : `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
-  const win = useRunsWindow(filter, orderBy, range.start, range.end);
-  const onRangeChange = React.useCallback(
-    (start: number, end: number) =>
-      setRange(prev => (prev.start === start && prev.end === end ? prev : { start, end })),
-    []
-  );
-
-  const [extra, setExtra] = React.useState<string[] | null>(null);
-  const { columns, chosen, seen } = useColumns(win, extra);
-
-  const toggle = (run: IRun) =>
+  const anchor = React.useRef<number | null>(null);
+  const toggle = React.useCallback((run: IRun, index?: number) => {
+    anchor.current = index ?? anchor.current;
     setSelected(prev => {
       const next = new Map(prev);
       if (next.has(run.run_id)) {
@@ -90,18 +64,154 @@ export function RunsView(): JSX.Element {
       }
       return next;
     });
-  const onSort = (column: string) =>
-    setSort(prev => ({ column, descending: prev.column === column ? !prev.descending : true }));
+  }, []);
+  const selectRange = (index: number) => {
+    const from = anchor.current ?? index;
+    const next = new Map(selected);
+    for (let i = Math.min(from, index); i <= Math.max(from, index); i++) {
+      const run = rowAt(i);
+      if (run) {
+        next.set(run.run_id, run);
+      }
+    }
+    anchor.current = index;
+    setSelected(next);
+  };
+  const selectAll = (select: boolean) => {
+    const next = new Map<string, IRun>();
+    for (let i = 0; select && i < total; i++) {
+      const run = rowAt(i);
+      if (run) {
+        next.set(run.run_id, run);
+      }
+    }
+    setSelected(next);
+  };
+  return { selected, setSelected, toggle, selectRange, selectAll, anchor };
+}
 
-  const ids = [...selected.keys()];
+/** Arrow keys move between rows (Shift extends the selection); Delete deletes the selection. */
+function rowKeyHandler(
+  sel: ReturnType<typeof useSelection>,
+  onDelete: (runs: IRun[]) => void,
+  rowAt: (i: number) => IRun | undefined
+) {
+  return (event: React.KeyboardEvent, index: number, run: IRun) => {
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp' || event.key === 'j' || event.key === 'k') {
+      event.preventDefault();
+      const next = index + (event.key === 'ArrowDown' || event.key === 'j' ? 1 : -1);
+      const body = (event.currentTarget as HTMLElement).parentElement;
+      const target = body?.querySelector<HTMLElement>(`[data-index="${next}"]`);
+      if (!target) {
+        return;
+      }
+      if (event.shiftKey) {
+        if (sel.anchor.current === null) {
+          sel.anchor.current = index;
+        }
+        const nextRun = rowAt(next);
+        const from = sel.anchor.current;
+        sel.setSelected(prev => {
+          const out = new Map(prev);
+          for (let i = Math.min(from, next); i <= Math.max(from, next); i++) {
+            const r = rowAt(i);
+            if (r) {
+              out.set(r.run_id, r);
+            }
+          }
+          return nextRun ? out : prev;
+        });
+      } else {
+        sel.anchor.current = next;
+      }
+      target.focus();
+      target.scrollIntoView?.({ block: 'nearest' });
+    } else if (event.key === 'Delete' || event.key === 'Backspace') {
+      event.preventDefault();
+      onDelete(sel.selected.size > 0 ? [...sel.selected.values()] : [run]);
+    }
+  };
+}
+
+export function RunsView(): JSX.Element {
+  const services = useServices();
+  const [view, setView, loaded] = usePersistentState<IRunsViewState>('runs-view', DEFAULT_VIEW, parseView);
+  const [draft, setDraft] = React.useState('');
+  React.useEffect(() => setDraft(view.filter), [loaded]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [picking, setPicking] = React.useState(false);
+  const { sort, layout } = view;
+  // The store's default order is newest first; sending none lets it use its start_time index.
+  const isDefault = sort.column === 'start_time' && sort.descending;
+  const orderBy = isDefault ? '' : `${sort.column} ${sort.descending ? 'DESC' : 'ASC'}`;
+  const [displayRange, setDisplayRange] = React.useState({ start: 0, end: 60 });
+  // nested: the top level lists runs without a parent; a typed filter lists every match flat
+  const nested = view.nested && !view.filter.trim();
+  const query = [composeFilter(view.filter, view.quick), nested ? 'parent_run_id is None' : '']
+    .filter(Boolean)
+    .join(' and ');
+  // expanded children shift the list down: the server rows needed start a little earlier
+  const [added, setAdded] = React.useState(0);
+  const win = useRunsWindow(query, orderBy, Math.max(0, displayRange.start - added), displayRange.end, loaded);
+  const tree = useRunTree(win);
+  const treeAdded = tree.total - (win.total ?? 0);
+  React.useEffect(() => setAdded(treeAdded), [treeAdded]);
+  const [showTrash, setShowTrash] = React.useState(false);
+  const onRangeChange = React.useCallback(
+    (start: number, end: number) =>
+      setDisplayRange(prev => (prev.start === start && prev.end === end ? prev : { start, end })),
+    []
+  );
+  const { rowAt, total } = tree;
+  const firstRows = React.useMemo(
+    () => Array.from({ length: Math.min(win.total ?? 0, PAGE_SIZE) }, (_, i) => win.rowAt(i)),
+    [win]
+  );
+  const { columns, base, chosen, keys: rowKeys } = useShownColumns(firstRows, layout);
+  const storeKeys = useAsyncEffect<IKeysReply | null>(
+    () => services.client.getKeys(),
+    [services.client, services.changeCount],
+    () => services.visible,
+    15000
+  );
+  const keys: IKeysReply = storeKeys.data ?? {
+    ...rowKeys,
+    tags: [],
+    experiments: [],
+    fields: ['name', 'status', 'experiment', 'start_time', 'end_time', 'duration', 'parent_run_id', 'notebook']
+  };
+
+  const setLayout = (edit: (l: IColumnLayout) => IColumnLayout) =>
+    setView(prev => ({ ...prev, layout: edit(prev.layout) }));
+  const sel = useSelection(rowAt, total ?? 0);
+  const onSort = (column: string) =>
+    setView(prev => ({
+      ...prev,
+      sort: { column, descending: prev.sort.column === column ? !prev.sort.descending : true }
+    }));
+
+  const ids = [...sel.selected.keys()];
   const deletion = useRunDeletion();
-  const onDelete = async () => {
-    if (!(await confirmDelete(`Delete ${ids.length} run${ids.length > 1 ? 's' : ''}?`, `${ids.length} selected`))) {
+  const deleteRuns = async (runs: IRun[]) => {
+    const n = runs.length;
+    const children = runs.reduce((sum, r) => sum + win.childCount(r.run_id), 0);
+    let withChildren = false;
+    if (children > 0) {
+      const answer = await askDeleteChildren(n, children);
+      if (answer === null) {
+        return;
+      }
+      withChildren = answer === 'all';
+    } else if (!(await confirmDelete(`Delete ${n} run${n > 1 ? 's' : ''}?`, `${n} selected`))) {
       return;
     }
     // the runs that could not be deleted stay selected, next to the message saying why
-    const deleted = new Set(await deletion.remove(ids));
-    setSelected(prev => new Map([...prev].filter(([id]) => !deleted.has(id))));
+    const deleted = new Set(
+      await deletion.remove(
+        runs.map(r => r.run_id),
+        withChildren
+      )
+    );
+    sel.setSelected(prev => new Map([...prev].filter(([id]) => !deleted.has(id))));
   };
   const onTag = async () => {
     const tags = await askTag('Tag selected runs (key=value)');
@@ -121,15 +231,18 @@ export function RunsView(): JSX.Element {
   return (
     <div className="jp-mlops-RunsView">
       <div className="jp-mlops-Toolbar">
-        <input
-          className="jp-mlops-FilterBox jp-mod-styled"
-          placeholder="filter, e.g. metrics.acc > 0.9 and params.model == 'rf'"
-          value={draft}
-          onChange={e => setDraft(e.target.value)}
-          onKeyDown={e => e.key === 'Enter' && setFilter(draft.trim())}
-          title="Press Enter to apply. Fields: metrics.*, params.*, tags.*, name, status, experiment, start_time, duration"
+        <FilterBox
+          draft={draft}
+          onDraft={setDraft}
+          onApply={text => setView(prev => ({ ...prev, filter: text }))}
+          keys={keys}
         />
       </div>
+      <QuickFilters
+        value={view.quick}
+        onChange={quick => setView(prev => ({ ...prev, quick }))}
+        experiments={keys.experiments}
+      />
       <div className="jp-mlops-Toolbar">
         <span className="jp-mlops-count">
           {win.total === null ? 'loading…' : `${win.total} run${win.total === 1 ? '' : 's'}`}
@@ -150,41 +263,82 @@ export function RunsView(): JSX.Element {
         <button
           className="jp-mlops-button"
           disabled={ids.length === 0}
-          onClick={onDelete}
-          title="Delete the selected runs"
+          onClick={() => void deleteRuns([...sel.selected.values()])}
+          title="Delete the selected runs (Delete key)"
         >
           Delete
         </button>
-        <button
-          className="jp-mlops-button"
-          onClick={() => setPicking(p => !p)}
-          title="Choose parameter and metric columns"
-        >
+        <button className="jp-mlops-button" onClick={() => setPicking(p => !p)} title="Choose, hide and reset columns">
           Columns
         </button>
+        <button
+          className="jp-mlops-button"
+          aria-pressed={view.nested}
+          onClick={() => setView(prev => ({ ...prev, nested: !prev.nested }))}
+          title="Fold child runs (sweep points, tracked cells) under their parent"
+        >
+          {view.nested ? 'Nested' : 'Flat'}
+        </button>
+        <button
+          className="jp-mlops-button"
+          aria-pressed={showTrash}
+          onClick={() => setShowTrash(t => !t)}
+          title="Deleted runs: restore them until `mlops-jupyter store gc`"
+        >
+          Trash
+        </button>
       </div>
+      {showTrash && <TrashView onClose={() => setShowTrash(false)} />}
       {picking && (
         <ColumnPicker
-          paramKeys={seen.params}
-          metricKeys={seen.metrics}
+          paramKeys={rowKeys.params}
+          metricKeys={rowKeys.metrics}
           chosen={new Set(chosen)}
-          onToggle={id => setExtra(chosen.includes(id) ? chosen.filter(c => c !== id) : [...chosen, id])}
+          onToggle={id =>
+            setLayout(l => ({ ...l, extra: chosen.includes(id) ? chosen.filter(c => c !== id) : [...chosen, id] }))
+          }
           onClose={() => setPicking(false)}
+          baseColumns={base.filter(c => !c.pinned).map(c => ({ id: c.id, label: c.label }))}
+          hidden={new Set(layout.hidden)}
+          onToggleBase={id => setLayout(l => toggleHidden(l, id))}
+          onReset={() => setLayout(() => DEFAULT_LAYOUT)}
         />
       )}
       {deletion.error && <div className="jp-mlops-error jp-mlops-ActionError">{deletion.error}</div>}
-      {win.error && <div className="jp-mlops-error jp-mlops-FilterError">{win.error}</div>}
+      {tree.error && <div className="jp-mlops-error">{tree.error}</div>}
+      {win.error && (
+        <div className="jp-mlops-error jp-mlops-FilterError" role="alert" title={win.error}>
+          {win.error.split(' Write comparisons such as')[0]}
+          {win.stale && <div className="jp-mlops-muted">Showing the last results that matched.</div>}
+        </div>
+      )}
       <RunsTable
         columns={columns}
-        total={win.total ?? 0}
-        rowAt={win.rowAt}
+        total={tree.total}
+        rowAt={tree.rowAt}
         version={win.version}
         selected={new Set(ids)}
         sort={sort}
         onSort={onSort}
-        onToggle={toggle}
+        onToggle={sel.toggle}
         onOpen={run => services.openRun(run.run_id, run.name)}
         onRangeChange={onRangeChange}
+        onResize={(id, width) => setLayout(l => resizeColumn(l, id, width))}
+        onReorder={(from, to) =>
+          setLayout(l =>
+            moveColumn(
+              l,
+              columns.filter(c => !c.pinned).map(c => c.id),
+              from,
+              to
+            )
+          )
+        }
+        onSelectRange={sel.selectRange}
+        onSelectAll={sel.selectAll}
+        onRowKey={rowKeyHandler(sel, runs => void deleteRuns(runs), rowAt)}
+        rowInfo={tree.infoAt}
+        onExpand={tree.toggle}
       />
     </div>
   );

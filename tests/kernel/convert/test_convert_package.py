@@ -56,11 +56,15 @@ def test_steps_are_typed_functions_with_explicit_returns(package):
         "__init__.py",
         "__main__.py",
         "pipeline.py",
+        "runner.py",
+        "runtime.py",
+        "runtime_dask.py",
         "steps.py",
         "tests/__init__.py",
         "tests/_support.py",
         "tests/test_cells.py",
         "tests/test_pipeline.py",
+        "tests/test_schemas.py",
         "tests/test_steps.py",
     ]
 

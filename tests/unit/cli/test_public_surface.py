@@ -28,6 +28,8 @@ PUBLIC_NAMES = [
     "RunStore",
     "__version__",
     "active_run",
+    "check_metrics",
+    "drift",
     "end_run",
     "get_run",
     "load_ipython_extension",
@@ -48,6 +50,7 @@ PUBLIC_NAMES = [
     "start_run",
     "sweep_notebook",
     "track_cell",
+    "optuna_sweep",
     "unload_ipython_extension",
     # models (issue 13)
     "alias_history",
@@ -56,6 +59,7 @@ PUBLIC_NAMES = [
     "get_model_version",
     "get_registered_model",
     "load_model",
+    "log_fitted_models",
     "log_model",
     "model_versions",
     "models",
@@ -75,6 +79,7 @@ COMMANDS = [
     "runs rm",
     "runs inputs",
     "runs diff",
+    "runs drift",
     "store",
     "store info",
     "store migrate",
@@ -86,6 +91,8 @@ COMMANDS = [
     "export",
     "export script",
     "export module",
+    "export dvc",
+    "export airflow",
     "convert",
     "check",
     "models",
@@ -95,14 +102,19 @@ COMMANDS = [
     "models alias",
     "models predict",
     "models serve",
+    "check-metrics",
+    "report",
 ]
 MODULE_ENTRY_POINTS = ["mlops_jupyter.cli", "mlops_jupyter.convert"]
+# what `python -m ...convert` offers
 CONVERT_COMMANDS = [
     "export script",
     "export module",
+    "export dvc",
+    "export airflow",
     "convert",
     "check",
-]  # what `python -m ...convert` offers
+]
 CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [

@@ -17,6 +17,7 @@ from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.package import render_pipeline, render_steps
 from mlops_jupyter.convert.pipeline import BLOCKING
+from mlops_jupyter.convert.runtime_render import runtime_files
 from mlops_jupyter.convert.script import export_script, parameter_specs
 
 SETUP = [
@@ -116,6 +117,8 @@ def test_script_and_pipeline_reproduce_the_cells(tmp_path_factory, nb):
         render_steps(plan, Capture(Path("."), {}), specs, "nb")
     )
     (root / package / "pipeline.py").write_text(render_pipeline(plan, specs, "nb", package))
+    for runtime_name, text in runtime_files().items():
+        (root / package / runtime_name).write_text(text)
     sys.path.insert(0, str(root))
     try:
         pipeline = importlib.import_module(f"{package}.pipeline")
@@ -149,6 +152,8 @@ def test_a_test_cell_sees_values_as_they_were_at_its_position(tmp_path):
     (root / "cellpkg" / "__init__.py").write_text("")
     (root / "cellpkg" / "steps.py").write_text(render_steps(plan, Capture(Path("."), {}), [], "nb"))
     (root / "cellpkg" / "pipeline.py").write_text(render_pipeline(plan, [], "nb", "cellpkg"))
+    for runtime_name, text in runtime_files().items():
+        (root / "cellpkg" / runtime_name).write_text(text)
     source = render_cell_tests(plan, "cellpkg")
     assert "stop_before='b'" in source and "stop_before=None" in source
     sys.path.insert(0, str(root))

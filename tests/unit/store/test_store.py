@@ -179,6 +179,7 @@ def test_delete_removes_the_run_and_gc_its_blobs(store: RunStore) -> None:
         "young": 0,
         "partial": 0,
         "partial_bytes": 0,
+        "trashed_runs": 0,
     }
     assert store.read_artifact(kept.sha256) == b"keep me"
 

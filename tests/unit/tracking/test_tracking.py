@@ -147,7 +147,15 @@ def test_figures_tables_files_and_inputs(tmp_path) -> None:
         sha = mj.log_input(data)
     record = mj.get_run(run.run_id)
     names = {a.name: a for a in record.artifacts}
-    assert set(names) == {"curve.png", "curve.svg", "preds.table.json", "train.csv", "raw.bin"}
+    assert set(names) == {
+        "curve.png",
+        "curve.svg",
+        "preds.table.json",
+        "preds.profile.json",  # log_table also keeps the data profile (monitoring/profile.py)
+        "preds.sample.npz",
+        "train.csv",
+        "raw.bin",
+    }
     store = mj.open_store()
     assert store.read_artifact(names["curve.png"].sha256).startswith(b"\x89PNG")
     assert b"<svg" in store.read_artifact(names["curve.svg"].sha256)

@@ -1,0 +1,352 @@
+"""The runtime of a converted package: steps in dependency order, cached by the hash of their
+source, parameters and inputs, or run alone from and to files (a DVC stage, an Airflow task).
+
+Copied verbatim into each package (see the folder's docstring): standard library only
+(cloudpickle when installed), never ``mlops_jupyter``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import pickle
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+#: Keyword arguments of ``run()`` that are runtime options, not notebook parameters.
+OPTIONS = ("cache", "force", "executor", "scheduler", "report", "check", "load_outputs")
+# Values whose pickles change when merely shown or saved (renderer caches, canvases): a step
+# that draws or saves a figure is not taken to change it (the generated tests compare them by
+# type only, for the same reason).
+_STATEFUL = {"matplotlib", "seaborn", "PIL", "IPython", "ipywidgets"}
+#: What ``run_alone`` writes for a step without outputs (so later stages can depend on it).
+DONE_FILE = "done.json"
+
+
+class PipelineError(Exception):
+    """The pipeline cannot run as asked; the message names the step, the value and the fix."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the pipeline: its function and what flows in and out of it."""
+
+    name: str
+    function: str  # "package.steps.name", imported when the step runs (not when it is cached)
+    inputs: tuple[tuple[str, str], ...] = ()  # (name, the step that produces it)
+    params: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()  # every step it runs after: its inputs' producers and `after:`
+    source: str = ""  # the hash of its code, set by graph()
+
+
+@dataclass
+class Outcome:
+    """A step's result: its outputs as pickled bytes with their sha256, and how it was had."""
+
+    name: str
+    blobs: dict[str, bytes]
+    hashes: dict[str, str]
+    status: str  # "ran in 1.2 s" or "cached"
+    values: dict[str, Any] | None = None  # the live values, when run in this process
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _dumps(step: str, name: str, value: Any) -> bytes:
+    """Materialise one output; a value that cannot be written to a file is the user's error."""
+    try:
+        import cloudpickle  # functions and classes defined inside a step
+
+        dump: Callable[[Any], bytes] = cloudpickle.dumps
+    except ImportError:
+        dump = pickle.dumps
+    try:
+        return dump(value)
+    except Exception as err:
+        kind = f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
+        raise PipelineError(
+            f"step {step!r}: output {name!r} (a {kind}) cannot be materialised to a file "
+            f"({type(err).__name__}: {err}); return data (numbers, lists, frames, models) or a "
+            "path instead of an open file, a generator or a connection, or use it only inside "
+            "the step that creates it"
+        ) from err
+
+
+def materialise(step: Step, values: Mapping[str, Any]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Pickle each output of ``step``; return the bytes and their sha256 by output name."""
+    blobs = {name: _dumps(step.name, name, values[name]) for name in step.outputs}
+    return blobs, {name: _sha(blob) for name, blob in blobs.items()}
+
+
+def function_of(step: Step) -> Callable[..., Any]:
+    """The step's function (importing the steps module, and the notebook's libraries)."""
+    module, _, attribute = step.function.rpartition(".")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def call(step: Step, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """Call the step's function and name its results."""
+    result = function_of(step)(
+        **{n: arguments[n] for n in [i for i, _ in step.inputs] + [*step.params]}
+    )
+    if not step.outputs:
+        return {}
+    if len(step.outputs) == 1:
+        return {step.outputs[0]: result}
+    return dict(zip(step.outputs, result))
+
+
+def graph(module: str, steps: Iterable[Step]) -> tuple[Step, ...]:
+    """The steps of ``module`` (their functions as dotted paths) with their source hashes: each
+    step's function and the module code around it (imports, helpers, classes) but not the other
+    steps, so editing one step re-runs only that step and what comes after it. The module's file
+    is parsed, not imported: a fully cached run never imports the notebook's libraries."""
+    steps = list(steps)
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise PipelineError(f"cannot find the steps module {module!r}")
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    names = {s.function for s in steps}
+    common = [
+        ast.dump(node)
+        for node in tree.body
+        if not (isinstance(node, ast.FunctionDef) and node.name in names)
+    ]
+    shared = _sha("\n".join(common).encode())
+    functions = {
+        node.name: _sha(f"{shared}\n{ast.dump(node)}".encode())
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+    return tuple(
+        replace(s, function=f"{module}.{s.function}", source=functions.get(s.function, shared))
+        for s in steps
+    )
+
+
+def _value_hash(value: Any) -> str:
+    try:
+        return _sha(json.dumps(value, sort_keys=True).encode())
+    except (TypeError, ValueError):
+        return _sha(pickle.dumps(value))
+
+
+def step_key(step: Step, params: Mapping[str, Any], input_hashes: Mapping[str, str]) -> str:
+    """The cache key: source, parameter values and input contents (not their producers' keys,
+    so a re-run upstream step that gives the same outputs leaves the rest cached)."""
+    doc = {
+        "step": step.name,
+        "source": step.source,
+        "params": {p: _value_hash(params[p]) for p in step.params},
+        "inputs": {n: input_hashes[n] for n, _ in step.inputs},
+        "python": list(sys.version_info[:2]),
+    }
+    return _sha(json.dumps(doc, sort_keys=True).encode())[:32]
+
+
+class Cache:
+    """Step outputs by key under one folder: ``STEP/KEY/NAME.pkl`` and a manifest."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def load(self, step: str, key: str) -> Outcome | None:
+        """The cached outcome, or None when absent or damaged (then the step runs again)."""
+        folder = self.root / step / key
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            blobs = {n: (folder / f"{n}.pkl").read_bytes() for n in manifest["outputs"]}
+        except (OSError, ValueError, KeyError):
+            return None
+        hashes = {n: _sha(b) for n, b in blobs.items()}
+        if hashes != manifest["outputs"]:
+            return None
+        return Outcome(step, blobs, hashes, "cached")
+
+    def save(self, outcome: Outcome, key: str) -> None:
+        """Write the outcome atomically (a folder renamed into place)."""
+        parent = self.root / outcome.name
+        parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(dir=parent, prefix=".tmp-"))
+        for name, blob in outcome.blobs.items():
+            (scratch / f"{name}.pkl").write_bytes(blob)
+        manifest = {"step": outcome.name, "outputs": outcome.hashes}
+        (scratch / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        try:
+            os.replace(scratch, parent / key)
+        except OSError:  # another process cached the same key first
+            _remove(scratch)
+
+
+def _remove(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def downstream(graph: Iterable[Step], names: Iterable[str]) -> set[str]:
+    """``names`` and every step that runs after one of them, directly or not."""
+    steps = list(graph)
+    known = [s.name for s in steps]
+    wanted = [names] if isinstance(names, str) else list(names)
+    for name in wanted:
+        if name not in known:
+            raise PipelineError(
+                f"--force {name!r}: no such step; expected one of {', '.join(known) or '(none)'}"
+            )
+    found = set(wanted)
+    for step in steps:  # the graph is in dependency order
+        if found & set(step.after):
+            found.add(step.name)
+    return found
+
+
+def run_step(
+    step: Step,
+    arguments: Mapping[str, Any],
+    input_hashes: Mapping[str, str],
+    cache: Cache | None,
+    forced: bool,
+) -> Outcome:
+    """Run one step, or load it from the cache when its key is there (and it is not forced)."""
+    key = step_key(step, arguments, input_hashes) if cache is not None else ""
+    if cache is not None and not forced:
+        hit = cache.load(step.name, key)
+        if hit is not None:
+            return hit
+    function_of(step)  # imported before the clock starts: the line reports the step's own time
+    start = time.perf_counter()
+    values = call(step, arguments)
+    seconds = time.perf_counter() - start
+    blobs, hashes = materialise(step, values)
+    outcome = Outcome(step.name, blobs, hashes, f"ran in {seconds:.1f} s", values)
+    if cache is not None:
+        cache.save(outcome, key)
+    return outcome
+
+
+def check_inputs_unchanged(
+    step: Step, arguments: Mapping[str, Any], hashes: Mapping[str, str]
+) -> None:
+    """Fail when ``step`` changed an input in place without returning it: run from files (a DVC
+    stage, an Airflow task, a cached step) the steps after it would not see the change."""
+    for name, producer in step.inputs:
+        value = arguments[name]
+        if name in step.outputs or type(value).__module__.split(".")[0] in _STATEFUL:
+            continue
+        if _sha(_dumps(step.name, name, value)) != hashes[name]:
+            raise PipelineError(
+                f"step {step.name!r} changes its input {name!r} (from step {producer!r}) in place "
+                "without returning it, so when steps run from files (a DVC stage, an Airflow "
+                "task, a cached step) the steps after it would not see the change; make the "
+                f"change in step {producer!r}, or merge the two steps"
+            )
+
+
+def report_line(outcome: Outcome) -> None:
+    """The one line per step: ``step NAME: ran in 1.2 s`` or ``step NAME: cached``."""
+    print(f"step {outcome.name}: {outcome.status}", file=sys.stderr, flush=True)
+
+
+def execute_local(
+    graph: tuple[Step, ...],
+    ns: dict[str, Any],
+    *,
+    stop_before: str | None,
+    cache: str | os.PathLike[str] | None,
+    forced: set[str],
+    report: bool,
+    check: bool,
+    load_outputs: bool,
+) -> dict[str, Any]:
+    """Run the graph here, in dependency order, on the namespace ``ns``; return it.
+
+    Without a cache, ``forced``, ``report`` or ``check`` the steps are plain calls, as in the
+    notebook. ``check`` fails on a step that changes an input in place without returning it.
+    ``load_outputs=False`` leaves cached outputs no later step needs out of ``ns`` (the command
+    line, which returns nothing, so a fully cached run imports none of the notebook's libraries).
+    """
+    if cache is None and not forced and not report and not check:
+        for step in graph:
+            if step.name == stop_before:
+                return ns
+            ns.update(call(step, ns))
+        return ns
+    store = Cache(cache) if cache is not None else None
+    outcomes: dict[str, Outcome] = {}
+    pending: dict[str, bytes] = {}  # cached outputs: unpickled when a step or the caller needs them
+    for step in graph:
+        if step.name == stop_before:
+            break
+        hashes = {n: outcomes[p].hashes[n] for n, p in step.inputs}
+        hit = None
+        if store is not None and step.name not in forced:
+            hit = store.load(step.name, step_key(step, ns, hashes))
+        if hit is None:
+            for name, _ in step.inputs:  # unpickled only for a step that runs
+                if name in pending:
+                    ns[name] = pickle.loads(pending.pop(name))
+        outcome = hit or run_step(step, ns, hashes, store, True)
+        if check and outcome.values is not None:
+            check_inputs_unchanged(step, ns, hashes)
+        outcomes[step.name] = outcome
+        if outcome.values is None:
+            pending.update(outcome.blobs)
+        else:
+            ns.update(outcome.values)
+            for name in outcome.values:
+                pending.pop(name, None)
+        if report:
+            report_line(outcome)
+    if load_outputs:
+        ns.update({n: pickle.loads(b) for n, b in pending.items()})
+    return ns
+
+
+def run_alone(
+    graph: tuple[Step, ...],
+    name: str,
+    ns: dict[str, Any],
+    data: str | os.PathLike[str],
+    inputs: Mapping[str, str] | None = None,
+) -> Outcome:
+    """Run one step from files: inputs from ``DATA/PRODUCER/NAME.pkl`` (or the paths given),
+    outputs to ``DATA/STEP/NAME.pkl`` (``done.json`` when it has none). A DVC stage, an Airflow
+    task."""
+    steps = {s.name: s for s in graph}
+    if name not in steps:
+        raise PipelineError(f"--step {name!r}: no such step; expected one of {', '.join(steps)}")
+    step, root = steps[name], Path(data)
+    arguments = dict(ns)
+    for value, producer in step.inputs:
+        path = (
+            Path(inputs[value]) if inputs and value in inputs else root / producer / f"{value}.pkl"
+        )
+        if not path.is_file():
+            raise PipelineError(
+                f"step {name!r}: input {value!r} is missing ({path}); run step {producer!r} first"
+            )
+        arguments[value] = pickle.loads(path.read_bytes())
+    outcome = run_step(step, arguments, {}, None, True)
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {f"{n}.pkl": b for n, b in outcome.blobs.items()}
+    if not files:
+        files[DONE_FILE] = json.dumps({"step": name, "outputs": []}).encode()
+    for file, blob in files.items():
+        scratch = folder / f".{file}.{os.getpid()}"
+        scratch.write_bytes(blob)
+        os.replace(scratch, folder / file)
+    return outcome

@@ -1,0 +1,104 @@
+"""`convert --ci github` on the example notebook: the workflows validate against GitHub's
+schema (check-jsonschema's vendored copy, offline), their steps run locally in order and pass,
+CT promotes the first champion then gates the next run against it, and the sync check fails
+once the notebook is edited. (tests/support/workflows.py says which steps cannot run here.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlops_jupyter.store import open_store
+from tests.support import ROOT
+from tests.support.workflows import run_workflow
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # a conversion, 2 notebook runs
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_convert_ci_github_workflows_validate_run_and_catch_a_stale_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLOPS_JUPYTER_STORE")  # as in CI: the store is <repo>/.mlops (cached)
+    repo = tmp_path / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)  # the store goes at its root
+    notebook = repo / "notebooks" / "train.ipynb"
+    shutil.copy(ROOT / "example-notebooks" / "train_classifier.ipynb", notebook)
+    done = _cli(
+        "convert",
+        "notebooks/train.ipynb",
+        "-o",
+        "trainpkg",
+        "--ci",
+        "github",
+        "--ci-metric",
+        "test_accuracy",
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stderr
+    workflows = repo / ".github" / "workflows"
+    assert sorted(p.name for p in workflows.iterdir()) == ["ci.yml", "ct.yml"]
+
+    schema_check = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(workflows / "ci.yml"),
+            str(workflows / "ct.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert schema_check.returncode == 0, schema_check.stdout + schema_check.stderr
+
+    results, _ = run_workflow(workflows / "ci.yml", repo)
+    assert [r.name for r in results] == [
+        "The package is converted from this notebook (sync check)",
+        "Pre-flight check of the notebook",
+        "The package's tests (step values, input schemas, the pipeline)",
+    ]
+    assert all(r.returncode == 0 for r in results), [r.output[-800:] for r in results]
+
+    first, summary = run_workflow(workflows / "ct.yml", repo, run_number=1)
+    assert all(r.returncode == 0 for r in first), [r.output[-800:] for r in first]
+    assert "first holder of models:/trainpkg@champion" in first[1].output
+    second, summary = run_workflow(workflows / "ct.yml", repo, run_number=2)
+    assert all(r.returncode == 0 for r in second), [r.output[-800:] for r in second]
+    gate = json.loads(second[1].output[: second[1].output.rindex("}") + 1])
+    assert gate["passed"] and gate["baseline_run_id"]
+    store = open_store(str(repo / ".mlops" / "runs.db"))
+    assert store.get_run(gate["run_id"]).tags["alias.trainpkg"] == "champion"
+    assert store.get_run(gate["baseline_run_id"]).tags["alias.trainpkg"] == "was champion"
+    assert "## Metrics" in summary and "test_accuracy" in summary and "baseline: run" in summary
+    # the shown table of the notebook's %%track cell (a child run), profiled and compared
+    assert "## Data drift" in summary and "| sgd-classifier/table_1 | 1 | 0 | 0% | no |" in summary
+    assert "## Figures" in summary and "figure_1.png" in summary
+
+    nb = json.loads(notebook.read_text())
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code" and "tags" not in c["metadata"])
+    code["source"] = (
+        ["# an edit\n", *code["source"]]
+        if isinstance(code["source"], list)
+        else ("# an edit\n" + code["source"])
+    )
+    notebook.write_text(json.dumps(nb))
+    stale, _ = run_workflow(workflows / "ci.yml", repo)
+    assert stale[0].returncode == 1 and len(stale) == 1  # the later steps do not run
+    assert "train.ipynb changed since trainpkg was converted" in stale[0].output
