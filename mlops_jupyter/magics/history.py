@@ -17,6 +17,7 @@ from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.notebook.dataflow import (
     Executed,
     NotebookCell,
+    Placed,
     cell_roles,
     place,
     source_hash,
@@ -136,9 +137,12 @@ def is_parameters_source(source: str) -> bool:
     return cell_roles(source).injected
 
 
-def parameter_names(history: list[Executed], cells: list[NotebookCell]) -> list[str]:
-    """Names assigned by the notebook's `parameters` cell or papermill's injected cell, as run."""
-    placed = place(history, cells) if cells else []
+def parameter_names(
+    history: list[Executed], cells: list[NotebookCell], placed: list[Placed] | None = None
+) -> list[str]:
+    """Names assigned by the notebook's `parameters` cell or papermill's injected cell, as run
+    (`placed`: the executions' places, when the caller has them)."""
+    placed = placed if placed is not None else place(history, cells) if cells else []
     names: list[str] = []
     for at, item in enumerate(history):
         cell = placed[at].cell if placed else None

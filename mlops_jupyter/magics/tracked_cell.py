@@ -35,7 +35,7 @@ from mlops_jupyter.magics.input_profiles import log_input_profiles
 from mlops_jupyter.magics.lineage_cell import recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.notebook.dataflow import Verdict, judge, lineage
+from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge, lineage, place
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
 #: Tag set on a run whose cell read hidden state; its value is the reason.
@@ -97,6 +97,7 @@ class TrackedCell:
         self.names = analyse_cell(source)
         self.run: tracking.Run | None = None
         self.verdict = Verdict(None)
+        self.placed: list[Placed] | None = None
         # IPython has already counted this cell: shell.execution_count is the NEXT count
         self.count = max(int(getattr(shell, "execution_count", 1)) - 1, 0)
         self.filename = ""
@@ -106,7 +107,7 @@ class TrackedCell:
 
     def _params(self, executed: list[Any], cells: list[Any]) -> dict[str, Any]:
         ns = self.shell.user_ns
-        wanted = parameter_names(executed, cells) + [
+        wanted = parameter_names(executed, cells, self.placed) + [
             n for n in self.names.reads if not n.startswith("_")
         ]
         params = {n: ns[n] for n in wanted if n in ns and is_simple_param(ns[n])}
@@ -120,7 +121,7 @@ class TrackedCell:
         return params
 
     def _provenance(self, executed: list[Any], cells: list[Any], notebook: Any) -> dict[str, Any]:
-        verdict = judge(executed, cells, saved_time(notebook))
+        verdict = judge(executed, cells, placed=self.placed)
         self.verdict = verdict
         current = executed[-1] if executed else None
         return {
@@ -150,6 +151,11 @@ class TrackedCell:
         executed = self.history.executed()
         notebook = find_notebook_path(self.shell)
         cells = read_code_cells(notebook) if notebook else []
+        self.placed = (
+            guarded("placing the executions", lambda: place(executed, cells, saved_time(notebook)))
+            if cells
+            else None
+        )
         params = guarded("reading the cell's parameters", lambda: self._params(executed, cells))
         cell = (
             guarded(

@@ -331,6 +331,7 @@ def judge(
     cells: list[NotebookCell],
     saved_at: float | None = None,
     reads: list[str] | None = None,
+    placed: list[Placed] | None = None,
 ) -> Verdict:
     """The verdict for the current cell, the last entry of `history`.
 
@@ -339,12 +340,13 @@ def judge(
         cells: the saved notebook's code cells; empty when the file is unknown.
         saved_at: the file's modification time (executions after it may be unsaved).
         reads: the names the current cell reads (default: from its source).
+        placed: ``place(history, cells, saved_at)``, when the caller has it already.
     """
     if not cells:
         return Verdict(None, "the notebook file was not found, so the order could not be checked")
     if not history:
         return Verdict(False)
-    placed = place(history, cells, saved_at)
+    placed = placed if placed is not None else place(history, cells, saved_at)
     judge_ = _Judge(history, cells, placed)
     current = len(history) - 1
     fact = judge_.facts[current]

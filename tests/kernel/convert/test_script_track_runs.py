@@ -54,5 +54,5 @@ def test_script_runs_have_the_notebook_runs_keys(run_cells, store, tmp_path) -> 
     assert notebook_keys == _keys(store, script_run.run_id)
     params, metrics, artifacts = notebook_keys
     assert params == {"lr", "epochs", "model", "depth"} and metrics == {"loss", "acc"}
-    assert artifacts == {"figure_1.png", "figure_1.svg", "table_1.table.json"}
+    assert {"figure_1.png", "figure_1.svg", "table_1.table.json"} <= artifacts  # + profiles
     assert store.get_run(script_run.run_id).params["lr"] == 0.2
