@@ -51,7 +51,7 @@ def _dag_test(venv, tmp_path, export, conf=None):
     )
 
 
-@pytest.mark.parametrize("name", ["no_parameters", "non_ascii", "globals_functions"])
+@pytest.mark.parametrize("name", ["inplace_mutation", "non_ascii", "globals_functions"])
 def test_dag_test_runs_the_notebook_end_to_end(name, venv, tmp_path):
     notebook = tmp_path / f"{name}.ipynb"
     shutil.copy(CORPUS_DIR / f"{name}.ipynb", notebook)
