@@ -11,7 +11,7 @@ repositories). For every notebook it records four cases:
 - ``export``: the exported script compiles, or export refuses with a message naming the cell;
 - ``agree``: check's verdict equals convert's (both accept, or both refuse);
 - ``convert``: convert writes a package whose generated tests pass, or refuses for a reason
-  check reported.
+  check reported, or (a notebook whose own cell fails under papermill too) names that cell.
 
 A notebook whose own cells fail in a kernel here (a missing module, data file or network) is
 "cannot run here": its convert and agree cases are left out, as the issue counts only the
@@ -69,6 +69,43 @@ def _case_export(path: Path) -> tuple[bool, str]:
     return True, "compiles"
 
 
+def _missing_module(path: Path) -> str | None:
+    """A module the notebook imports that is not installed here: it cannot run here (found
+    without starting a kernel)."""
+    import ast
+    import importlib.util
+
+    from mlops_jupyter.notebook.cell_analysis import python_source
+    from mlops_jupyter.notebook.read import read_notebook
+    from mlops_jupyter.notebook.roles import read_cells
+
+    try:
+        cells = read_cells(read_notebook(path, python_only=True))
+    except Exception:  # check and convert report these themselves
+        return None
+    for cell in cells:
+        if cell.skip or cell.no_eval:
+            continue
+        try:
+            tree = ast.parse(python_source(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            for name in names:
+                try:
+                    found = importlib.util.find_spec(name.split(".")[0])
+                except (ImportError, ValueError):
+                    found = None
+                if found is None:
+                    return name
+    return None
+
+
 def _convert(path: Path, work: Path) -> tuple[str, str, float]:
     """``ok`` (tests pass), ``refused`` (a conversion reason) or ``cannot-run``."""
     from mlops_jupyter.convert import convert_notebook
@@ -77,16 +114,36 @@ def _convert(path: Path, work: Path) -> tuple[str, str, float]:
     copy = work / path.name
     shutil.copy(path, copy)
     started = time.perf_counter()
+    missing = _missing_module(path)
+    if missing is not None:
+        return "cannot-run", f"ModuleNotFoundError: {missing} is not installed here", 0.0
     try:
         convert_notebook(copy, work / "pkg_out", timeout=120)
     except NotebookExecutionError as err:
         kind = "cannot-run" if err.ename in CANNOT_RUN else "failed"
+        if kind == "failed" and _fails_under_papermill(path, work):
+            kind = "notebook-fails"  # its own cell fails under papermill too: named, as run does
         return kind, f"{err.ename}: {str(err)[:160]}", time.perf_counter() - started
     except MlopsJupyterError as err:
         if "generated tests do not pass" in str(err):
             return "tests-fail", str(err)[:200], time.perf_counter() - started
         return "refused", str(err)[:200], time.perf_counter() - started
     return "ok", "", time.perf_counter() - started
+
+
+def _fails_under_papermill(path: Path, work: Path) -> bool:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(path), str(work / "papermill-out.ipynb"), cwd=str(work), progress_bar=False
+        )
+    except PapermillExecutionError:
+        return True
+    except Exception:  # anything else: papermill did not run it either
+        return True
+    return False
 
 
 def _soorgeon(path: Path, work: Path) -> str:
@@ -116,9 +173,12 @@ def _soorgeon(path: Path, work: Path) -> str:
     return "ok" if build.returncode == 0 else "build-fails"
 
 
-def survey(folder: Path, with_soorgeon: bool) -> list[dict]:
+def survey(folder: Path, with_soorgeon: bool, done: dict[str, dict]) -> list[dict]:
     rows = []
     for path in sorted(folder.glob("*/*.ipynb")):
+        if f"{path.parent.name}/{path.name}" in done:
+            rows.append(done[f"{path.parent.name}/{path.name}"])
+            continue
         row: dict = {"peer": path.parent.name, "notebook": path.name}
         crashed_not, ok, findings = _case_check(path)
         row["check"] = crashed_not
@@ -137,9 +197,14 @@ def survey(folder: Path, with_soorgeon: bool) -> list[dict]:
             row["convert_result"], row["convert_note"], row["seconds"] = result, note, seconds
             if with_soorgeon:
                 row["soorgeon"] = _soorgeon(path, Path(tmp))
-        runs = result != "cannot-run"
+        runs = result not in {"cannot-run", "notebook-fails"}
         row["convert"] = (
-            None if not runs else result in {"ok", "refused"} and ((result == "ok") == ok)
+            None
+            if result == "cannot-run"
+            else (
+                result == "notebook-fails"
+                or (result in {"ok", "refused"} and (result == "ok") == ok)
+            )
         )
         row["agree"] = None if not runs else (result == "ok") == ok
         rows.append(row)
@@ -151,7 +216,7 @@ def summary(rows: list[dict]) -> str:
     cases = [(r, c) for r in rows for c in ("check", "export", "agree", "convert")]
     counted = [(r, c) for r, c in cases if r[c] is not None]
     passed = sum(1 for r, c in counted if r[c])
-    runnable = [r for r in rows if r["convert_result"] != "cannot-run"]
+    runnable = [r for r in rows if r["convert_result"] not in {"cannot-run", "notebook-fails"}]
     packaged = sum(1 for r in runnable if r["convert_result"] == "ok")
     lines = [
         f"notebooks: {len(rows)}; cases that can run here: {len(counted)}; behave: {passed} "
@@ -178,8 +243,15 @@ def main() -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--soorgeon", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--resume", type=Path, help="JSON lines of an earlier, interrupted run")
     args = parser.parse_args()
-    rows = survey(args.folder, args.soorgeon)
+    done = {}
+    if args.resume and args.resume.exists():
+        for line in args.resume.read_text(encoding="utf-8").splitlines():
+            if line.startswith("{"):
+                row = json.loads(line)
+                done[f"{row['peer']}/{row['notebook']}"] = row
+    rows = survey(args.folder, args.soorgeon, done)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(summary(rows))

@@ -221,7 +221,10 @@ def main() -> None:
         text = report(args.points, loop, pool, sweep, run, pm, check_recorded(store, args.points))
     print(text)
     if args.write:
-        Path(args.write).write_text(text + "\n", encoding="utf-8")
+        sys.path.insert(0, str(Path(__file__).parent))
+        from common import write_section  # keeps the other sections of SWEEP.md
+
+        write_section(args.write, text.splitlines()[0], text)
 
 
 if __name__ == "__main__":

@@ -208,10 +208,10 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        path = Path(args.write)
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-        old = old.split(HEADING)[0].rstrip()
-        path.write_text((old + "\n\n" if old else "") + text + "\n", encoding="utf-8")
+        sys.path.insert(0, str(Path(__file__).parent))
+        from common import write_section
+
+        write_section(args.write, HEADING, text)
 
 
 if __name__ == "__main__":

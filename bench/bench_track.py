@@ -3,7 +3,9 @@
     python bench/bench_track.py [--repeat 30]
 
 Runs inside one real IPython kernel: each variant of a cell is executed with the kernel's own
-run_cell machinery and timed there; overhead = median(variant) - median(plain cell).
+run_cell machinery and timed there; overhead = median(variant) - median(plain cell). The
+dataflow row saves a notebook, builds a 200-execution history, then times a tracked cell whose
+hidden-state verdict reads that history and the file (issue 11).
 """
 
 from __future__ import annotations
@@ -40,8 +42,64 @@ _MEASURE = textwrap.dedent("""
         return statistics.median(samples)
     for src, _n in cells.values():
         ip.run_cell(src)  # warm up: imports, first store open, first MLflow run
-    print(json.dumps({{k: median_time(src, n) for k, (src, n) in cells.items()}}))
+    times = {{k: median_time(src, n) for k, (src, n) in cells.items()}}
+    # the dataflow verdict: the saved notebook on disk and a 200-execution history first
+    os.environ["MLOPS_JUPYTER_NOTEBOOK"] = "{notebook}"
+    for i in range(200):
+        assert ip.run_cell({history!r}[i % len({history!r})], store_history=True).success
+    ip.run_cell({tracked!r})
+    times.update({{k: median_time(src, n) for k, (src, n) in {dataflow!r}.items()}})
+    last = mj.runs(limit=1).iloc[0]
+    times["history_length"] = len(ip.history_manager.input_hist_raw) - 1
+    times["hidden_state"] = str(last.get("tags.mlops.hidden_state", ""))
+    print(json.dumps(times))
 """)
+
+# 50 cells bound in a loop of 4: the tracked cell reads values that 200 executions made
+HISTORY = [f"v{i} = {i} * 2" for i in range(50)]
+TRACKED = "%%track --no-capture\nacc = (v3 + v49) / 100\nloss = 1 / (1 + v7)"
+
+
+def dataflow_cells(repeat: int) -> dict[str, tuple[str, int]]:
+    body = TRACKED.split("\n", 1)[1]
+    return {
+        "track_dataflow": (TRACKED, repeat),
+        "plain_dataflow": (body, repeat),
+        "mlflow_dataflow": (
+            "with mlflow.start_run():\n    " + body.replace("\n", "\n    "),
+            max(3, repeat // 10),
+        ),
+    }
+
+
+def verdict_alone(repeat: int) -> float:
+    """Median seconds of the dataflow verdict by itself: 200 executions, the saved cells."""
+    import statistics
+    import time
+
+    from mlops_jupyter.notebook.dataflow import Executed, NotebookCell, judge
+
+    cells = [NotebookCell(i, None, s) for i, s in enumerate([*HISTORY, TRACKED])]
+    history = [Executed(n + 1, None, HISTORY[n % len(HISTORY)]) for n in range(200)]
+    history.append(Executed(201, None, TRACKED))
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        assert judge(history, cells).flag is False
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _notebook(folder: str) -> str:
+    """The saved notebook the dataflow verdict reads: the history cells, then the tracked one."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in [*HISTORY, TRACKED]]
+    path = f"{folder}/bench.ipynb"
+    nbformat.write(nb, path)
+    return path
+
 
 LOOP = "for i in range(1000):\n    {log}"
 
@@ -80,7 +138,14 @@ def main() -> None:
         try:
             out: list[str] = []
             kc.execute_interactive(
-                _MEASURE.format(root=tmp, cells=cells(args.repeat)),
+                _MEASURE.format(
+                    root=tmp,
+                    cells=cells(args.repeat),
+                    notebook=_notebook(tmp),
+                    history=HISTORY,
+                    tracked=TRACKED,
+                    dataflow=dataflow_cells(args.repeat),
+                ),
                 timeout=1800,
                 output_hook=lambda m: out.append(
                     m["content"].get("text", "") if m["msg_type"] == "stream" else ""
@@ -90,7 +155,9 @@ def main() -> None:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
     times = json.loads("".join(out).strip().splitlines()[-1])
+    length, hidden = times.pop("history_length"), times.pop("hidden_state")
     ms = {k: v * 1e3 for k, v in times.items()}
+    ms["verdict_alone"] = verdict_alone(args.repeat) * 1e3
     table = print_table(
         "%%track overhead per cell execution (median, one real kernel)",
         [
@@ -100,6 +167,22 @@ def main() -> None:
                 ms["track_trivial"] - ms["plain_trivial"],
                 ms["mlflow_trivial"] - ms["plain_trivial"],
                 "< 5 ms",
+                True,
+            ),
+            (
+                f"cell after a {length}-execution history, dataflow verdict: added time",
+                "ms",
+                ms["track_dataflow"] - ms["plain_dataflow"],
+                ms["mlflow_dataflow"] - ms["plain_dataflow"],
+                "< 5 ms",
+                True,
+            ),
+            (
+                "the dataflow verdict alone (200 executions, 51 saved cells)",
+                "ms",
+                ms["verdict_alone"],
+                ms["mlflow_trivial"] - ms["plain_trivial"],
+                "a small share of the above",
                 True,
             ),
             (
@@ -114,6 +197,7 @@ def main() -> None:
         "MLflow start_run + log_metric",
     )
     raw = "raw medians (ms): " + ", ".join(f"{k}={v:.2f}" for k, v in ms.items())
+    raw += f"; the dataflow cell's verdict: {'hidden state' if hidden else 'no hidden state'}"
     print(raw)
     if args.write:
         Path(args.write).write_text(

@@ -51,3 +51,20 @@ def print_table(
     print(text)
     print()
     return text
+
+
+def write_section(path: str, heading: str, text: str) -> None:
+    """Replace the ``### heading`` section of a markdown file with `text` (or append it),
+    keeping every other section."""
+    from pathlib import Path
+
+    file = Path(path)
+    old = file.read_text(encoding="utf-8") if file.exists() else ""
+    if heading in old:
+        before, rest = old.split(heading, 1)
+        after = rest.split("\n### ", 1)
+        tail = "\n### " + after[1] if len(after) > 1 else ""
+        new = before + text + "\n" + tail
+    else:
+        new = (old.rstrip() + "\n\n" if old.strip() else "") + text + "\n"
+    file.write_text(new, encoding="utf-8")

@@ -8,5 +8,9 @@ py=${PYTHON:-.venv/bin/python}
 "$py" bench/bench_track.py --repeat 30 --write bench/TRACK.md
 "$py" bench/bench_export.py --markdown-out bench/EXPORT.md
 "$py" bench/bench_sweep.py --write bench/SWEEP.md
+"$py" bench/bench_sweep_imports.py --write bench/SWEEP.md
+"$py" bench/bench_optuna.py --write bench/SWEEP.md
 "$py" bench/bench_panel.py --out bench/PANEL.md
 "$py" bench/bench_pipelines.py --write bench/PIPELINES.md
+"$py" bench/bench_models.py --write bench/MODELS.md
+"$py" bench/bench_lineage.py --gib 1 --write bench/LINEAGE.md

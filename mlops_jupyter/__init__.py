@@ -40,6 +40,8 @@ _EXPORTS = {
     ),
     "log_model": "models.saving",
     "load_model": "models.loading",
+    "log_fitted_models": "models.autolog",
+    "optuna_sweep": "execution.optuna_sweep",  # needs the optuna extra
     **dict.fromkeys(
         (
             "alias_history",
@@ -63,6 +65,8 @@ __all__ = ["__version__", *sorted(_EXPORTS), "load_ipython_extension", "unload_i
 if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from mlops_jupyter.errors import MlopsJupyterError
     from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
+    from mlops_jupyter.execution.optuna_sweep import optuna_sweep
+    from mlops_jupyter.models.autolog import log_fitted_models
     from mlops_jupyter.models.loading import load_model
     from mlops_jupyter.models.registry import (
         alias_history,

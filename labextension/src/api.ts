@@ -13,6 +13,9 @@ import {
   IJob,
   IKeysReply,
   IMetricsReply,
+  IModelDetail,
+  IRegisteredModel,
+  IRunModel,
   IOutputReply,
   IParametersReply,
   IRunDetail,
@@ -43,6 +46,25 @@ export class MlopsClient {
   /** The param / metric / tag keys and experiment names in the store (the filter box's suggestions). */
   getKeys(): Promise<IKeysReply> {
     return this._json<IKeysReply>('keys');
+  }
+
+  listModels(): Promise<{ models: IRegisteredModel[] }> {
+    return this._json<{ models: IRegisteredModel[] }>('models');
+  }
+
+  getModel(name: string): Promise<IModelDetail> {
+    return this._json<IModelDetail>(`models/${encodeURIComponent(name)}`);
+  }
+
+  setModelAlias(name: string, alias: string, version: number, force = false): Promise<IModelDetail> {
+    return this._json<IModelDetail>(`models/${encodeURIComponent(name)}/aliases`, {
+      method: 'POST',
+      body: { alias, version, force }
+    });
+  }
+
+  runModels(runId: string): Promise<{ models: IRunModel[] }> {
+    return this._json<{ models: IRunModel[] }>(`runs/${runId}/models`);
   }
 
   getRun(runId: string): Promise<IRunDetail> {

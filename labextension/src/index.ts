@@ -9,7 +9,7 @@ import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { MlopsClient } from './api';
-import { CompareWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
+import { CompareWidget, ModelsWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
 import { CommandIDs, PANEL_ID, PLUGIN_ID } from './tokens';
 
 const runsIcon = new LabIcon({
@@ -76,6 +76,10 @@ function addRunCommands(app: JupyterFrontEnd, model: PanelModel, labShell: ILabS
       const content = new RunDetailWidget(model, runId, () => close());
       close = openView(`run-${runId}`, `${runId.slice(0, 8)} ${String(args.name ?? '')}`.trim(), content);
     }
+  });
+  app.commands.addCommand(CommandIDs.openModels, {
+    label: 'Show Registered Models',
+    execute: () => void openView('models', 'Models', new ModelsWidget(model))
   });
   app.commands.addCommand(CommandIDs.compare, {
     label: 'Compare Runs',
@@ -182,6 +186,7 @@ function activate(
   addNotebookActions(app, model, tracker, palette);
   palette?.addItem({ command: CommandIDs.openRuns, category });
   palette?.addItem({ command: CommandIDs.refresh, category });
+  palette?.addItem({ command: CommandIDs.openModels, category });
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {

@@ -6,6 +6,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, MlopsClient } from './api';
 import { CompareView } from './components/compare-view';
+import { ModelsView } from './components/models-view';
 import { RunDetail } from './components/run-detail';
 import { RunsView } from './components/runs-view';
 import { ServerMissing } from './components/server-missing';
@@ -156,5 +157,17 @@ export class CompareWidget extends ReactWidget {
 
   render(): JSX.Element {
     return <Provider model={this.model}>{() => <CompareView runIds={this.runIds} />}</Provider>;
+  }
+}
+
+/** Main-area content: the registered models (the Models view). */
+export class ModelsWidget extends ReactWidget {
+  constructor(readonly model: PanelModel) {
+    super();
+    this.addClass('jp-mlops-MainView');
+  }
+
+  render(): JSX.Element {
+    return <Provider model={this.model}>{() => <ModelsView />}</Provider>;
   }
 }

@@ -11,6 +11,7 @@ export namespace CommandIDs {
   export const compare = 'mlops-jupyter:compare-runs';
   export const exportScript = 'mlops-jupyter:export-script';
   export const convertNotebook = 'mlops-jupyter:convert-notebook';
+  export const openModels = 'mlops-jupyter:open-models';
 }
 
 /** How often the panel polls for new and changed runs (ms). */

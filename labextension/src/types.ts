@@ -263,3 +263,68 @@ export interface IDriftReport {
   skipped: { table: string; column: string; reason: string }[];
   tables: IDriftTable[];
 }
+
+/** A registered model (GET /models, and `model` in GET /models/{name}). */
+export interface IRegisteredModel {
+  name: string;
+  description: string | null;
+  created: number;
+  updated: number;
+  latest_version: number | null;
+  tags: { [key: string]: string };
+  aliases: { [alias: string]: number };
+}
+
+/** One registered version, with its run, flavour, signature and what the promotion gate says. */
+export interface IModelVersion {
+  name: string;
+  version: number;
+  run_id: string;
+  model_path: string;
+  source: string;
+  description: string | null;
+  created: number;
+  created_by: string | null;
+  tags: { [key: string]: string };
+  aliases: string[];
+  run_name: string | null;
+  run_status: string;
+  refusals: string[];
+  flavor: string | null;
+  model_class: string | null;
+  signature: { [key: string]: unknown } | null;
+  signature_text: string;
+  requirements: string[];
+  cell: { [key: string]: unknown };
+  input_example: { [key: string]: unknown } | null;
+}
+
+/** One alias move: the audit trail (a null version: the alias was set or deleted). */
+export interface IAliasEvent {
+  name: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  at: number;
+  by_user: string | null;
+  forced: boolean;
+  reason: string | null;
+}
+
+/** GET /models/{name}; POST /models/{name}/aliases adds the `event` it recorded. */
+export interface IModelDetail {
+  model: IRegisteredModel;
+  versions: IModelVersion[];
+  alias_history: IAliasEvent[];
+  event?: IAliasEvent;
+}
+
+/** A model a run logged (GET /runs/{run_id}/models). */
+export interface IRunModel {
+  name: string;
+  uri: string;
+  flavor: string | null;
+  model_class: string | null;
+  signature_text: string;
+  registered: { name: string; version: number }[];
+}

@@ -2,7 +2,7 @@
 import { render, screen } from '@testing-library/react';
 import * as React from 'react';
 
-import { baseColumns } from '../src/components/runs-table';
+import { nameBadges } from '../src/components/runs-table';
 import { ExecutionHistory, HiddenStateBadge, HIDDEN_STATE_TAG } from '../src/components/hidden-state-badge';
 import { ProvenanceView } from '../src/components/provenance-view';
 import { reproduceBlocker } from '../src/components/reproduce-reason';
@@ -19,10 +19,9 @@ describe('HiddenStateBadge', () => {
     expect(screen.getByLabelText('hidden state').textContent).toBe('⚠ hidden state');
   });
 
-  it('is in the runs list status cell, as text (never HTML)', () => {
-    const status = baseColumns().find(c => c.id === 'status');
+  it('is in the runs list after the name, as text (never HTML)', () => {
     const flagged = run(3, { tags: { [HIDDEN_STATE_TAG]: '<b>bold</b>' } });
-    render(<div>{status?.render(flagged)}</div>);
+    render(<div>{nameBadges(flagged)}</div>);
     const badge = screen.getByLabelText('hidden state');
     expect(badge.textContent).toBe('⚠');
     expect(badge.getAttribute('title')).toBe('Hidden state: <b>bold</b>');

@@ -90,7 +90,8 @@ def register(subparsers: Any) -> None:
     sweep.add_argument(
         "--resume",
         metavar="SWEEP_RUN",
-        help="re-run only the failed or missing points of this sweep",
+        help="re-run only the failed or missing points of this sweep (--optuna: continue its "
+        "study after a crash)",
     )
     sweep.add_argument("--output-dir", help="also write each executed notebook here")
     sweep.add_argument(

@@ -88,6 +88,18 @@ def _print_time(start):
     print(f"CPU times: user {fmt(user)}, sys: {fmt(system)}, total: {fmt(user + system)}")
     print(f"Wall time: {fmt(wall)}")
 ''',
+    "_cd": '''\
+def _cd(path):
+    """Change directory like IPython's `%cd`: print the folder, or the error and go on."""
+    import os
+
+    try:
+        os.chdir(os.path.expanduser(path))
+    except OSError as err:
+        print(err)
+    else:
+        print(os.getcwd())
+''',
     "_timeit": '''\
 def _timeit(code, namespace, reads=(), number=0, repeat=7):
     """Time a statement the way IPython's `%timeit` does (``reads``: the names it uses)."""

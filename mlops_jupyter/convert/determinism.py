@@ -67,6 +67,7 @@ class _Source:
     what: str
     fix: str
     decided: bool = True
+    library: str = ""  # the seeding that would make it deterministic ("" for the clock)
 
 
 def determinism_findings(plan: Plan) -> list[Finding]:
@@ -74,6 +75,7 @@ def determinism_findings(plan: Plan) -> list[Finding]:
     tests would fail) and ``undecided`` ones (a source whose effect static analysis cannot
     decide; the generated tests will tell)."""
     aliases = _aliases(plan)
+    functions = _random_functions(plan, aliases)
     seeded: set[str] = set()
     findings: list[Finding] = []
     for block in plan.blocks:
@@ -84,7 +86,7 @@ def determinism_findings(plan: Plan) -> list[Finding]:
             tree = _parse(part.translation.code)
             for node in tree:
                 seeded |= _seeds(node, aliases)
-                source = _source(node, aliases, seeded)
+                source = _source(node, aliases, seeded, functions)
                 reached = next((tainted[n] for n in _reads(node) if n in tainted), None)
                 origin = (part, source) if source is not None else reached
                 if origin is not None:
@@ -170,8 +172,35 @@ def _seeds(node: ast.stmt, aliases: dict[str, str]) -> set[str]:
     return found
 
 
-def _source(node: ast.stmt, aliases: dict[str, str], seeded: set[str]) -> _Source | None:
+def _random_functions(plan: Plan, aliases: dict[str, str]) -> dict[str, _Source]:
+    """Functions the notebook defines whose body draws from a source (Kale's candies:
+    ``get_handful`` calls ``random.randint``): calling one is calling the source."""
+    found: dict[str, _Source] = {}
+    for block in plan.blocks:
+        for part in block.parts:
+            for node in _parse(part.translation.code):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    inner = next(
+                        (s for n in node.body if (s := _source(n, aliases, set(), found))), None
+                    )
+                    if inner is not None and inner.decided:
+                        found[node.name] = inner
+    return found
+
+
+def _source(
+    node: ast.stmt,
+    aliases: dict[str, str],
+    seeded: set[str],
+    functions: dict[str, _Source] | None = None,
+) -> _Source | None:
     for call in _calls(node):
+        if isinstance(call.func, ast.Name) and call.func.id in (functions or {}):
+            inner = (functions or {})[call.func.id]
+            if inner.library and inner.library in seeded:
+                continue
+            what = f"{call.func.id}(), which uses {inner.what}"
+            return _Source(call.lineno, what, inner.fix, library=inner.library)
         name = _dotted(call.func, aliases)
         if name is None:
             continue
@@ -198,13 +227,21 @@ def _source(node: ast.stmt, aliases: dict[str, str], seeded: set[str]) -> _Sourc
                 continue
             what, seed = _RANDOM[library]
             return _Source(
-                call.lineno, f"{what} without a seed ({name}())", f"seed it first: {seed}(0)"
+                call.lineno,
+                f"{what} without a seed ({name}())",
+                f"seed it first: {seed}(0)",
+                library=library,
             )
         if name.split(".")[0] in _SEEDED_LIBRARIES and _takes_seed(name, call):
             if name.startswith("sklearn") and "numpy.random" in seeded:
                 continue  # random_state=None draws from numpy's seeded global generator
             if any(f".{family}" in name for family in _RANDOMISED):
-                return _Source(call.lineno, f"{name}() without random_state", "pass random_state=0")
+                return _Source(
+                    call.lineno,
+                    f"{name}() without random_state",
+                    "pass random_state=0",
+                    library="numpy.random",
+                )
     for sub in ast.walk(node):
         if isinstance(sub, (ast.For, ast.comprehension)) and _is_set(sub.iter):
             return _Source(

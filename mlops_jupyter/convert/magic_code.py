@@ -97,8 +97,9 @@ def _env_line(args: str, out: Translation) -> list[str] | None:
 
 
 def _cd_line(args: str, out: Translation) -> list[str]:
-    out.imports.add("os")
-    return [f"os.chdir(os.path.expanduser({args.strip() or '~'!r}))"]
+    """``%cd``: a folder that does not exist is an error IPython prints and goes on from."""
+    out.helpers.add("_cd")
+    return [f"_cd({args.strip() or '~'!r})"]
 
 
 def _system_line(args: str, out: Translation) -> list[str]:

@@ -7,6 +7,7 @@ import re
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.cliargs import argparse_source
 from mlops_jupyter.convert.codegen import helper_source, indent_code
+from mlops_jupyter.convert.model_hook import tracking_source
 from mlops_jupyter.convert.plan import Block, Plan
 from mlops_jupyter.convert.runtime_render import graph_source, main_source, run_source
 from mlops_jupyter.convert.script import cell_header, module_only_statements
@@ -154,6 +155,7 @@ def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str, package: 
             f"Run the pipeline converted from {notebook}.",
             prog=f"python -m {package}" if package else None,
         ),
+        tracking_source([n for b in order for n in b.outputs], f"pipeline {package or notebook}"),
         main_source(),
         'if __name__ == "__main__":\n    raise SystemExit(main())',
     ]

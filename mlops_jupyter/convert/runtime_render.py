@@ -76,10 +76,22 @@ def _run(params: dict[str, Any], stop_before: str | None = None, **options: Any)
 
 
 def main_source() -> str:
-    """``main(argv)``: the runtime options and the parameters, through ``runner.main``."""
+    """``main(argv)``: ``--track`` / ``--register NAME`` (model_hook.py), then the runtime
+    options and the parameters, through ``runner.main``."""
     return '''def main(argv: list[str] | None = None) -> int:
     """Command-line entry: runtime options (--cache, --force, --executor, --step ...) and the
-    parameters; run the pipeline and return the exit code."""
+    parameters; run the pipeline and return the exit code. ``--track`` records the run and the
+    fitted models its steps produce in the mlops-jupyter store (MLOPS_JUPYTER_STORE);
+    ``--register NAME`` does too, and registers the last model as the next version of NAME."""
+    import argparse
     import sys
 
-    return runner.main(argv, sys.modules[__name__], _parse_args)'''
+    hooks = argparse.ArgumentParser(add_help=False)
+    hooks.add_argument("--track", action="store_true")
+    hooks.add_argument("--register", metavar="NAME")
+    options, rest = hooks.parse_known_args(sys.argv[1:] if argv is None else argv)
+    tracked = None
+    if options.track or options.register:
+        def tracked(**params: Any) -> dict[str, Any]:
+            return _run_tracked(params, options.register)
+    return runner.main(rest, sys.modules[__name__], _parse_args, run_pipeline=tracked)'''

@@ -95,6 +95,7 @@ def execute_job(
                     {env.PARENT_RUN: run_id, env.NOTEBOOK: _notebook_for_kernel(job, source)}
                 ),
                 execution_timeout=timeout,
+                source_path=job.path,
             )
         except PapermillExecutionError as err:
             error = _cell_error(job, output_path, err, shown_path)
@@ -115,7 +116,6 @@ def execute_job(
         finally:
             watchdog.cancel()
             pool.discard(km)
-    _fix_input_path(output_path, job.path)
     return Outcome(
         "failed" if error else "finished", error, output_path, time.perf_counter() - started
     )
@@ -216,15 +216,3 @@ def _kernel_error(
     if timed_out and timeout:
         return NotebookTimeoutError(timeout, index, output_path=None)
     return KernelDiedError(index)
-
-
-def _fix_input_path(output_path: str, input_path: str) -> None:
-    """papermill recorded our temporary copy as the input; record the real source."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(output_path, as_version=4)
-    except Exception:
-        return
-    nb.metadata.setdefault("papermill", {})["input_path"] = input_path
-    nbformat.write(nb, output_path)

@@ -9,6 +9,7 @@ are written before the kernel is killed.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from jupyter_core.utils import ensure_async, run_sync
@@ -17,6 +18,12 @@ from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import Unicode
 
 ENGINE_NAME = "mlops-jupyter"
+
+#: Seconds between papermill's saves of the output notebook while it runs. papermill writes the
+#: whole notebook at every cell start and end (tens of writes a run, each a JSON dump with its
+#: images): nobody watches a sweep point's file fill up, so it is written at the start, at
+#: most this often meanwhile, and always at the end.
+SAVE_EVERY = 10.0
 
 _TEARDOWN = """\
 import sys as _mj_sys
@@ -107,7 +114,8 @@ class _PooledClient(PapermillNotebookClient):
 
 
 class PooledEngine(NBClientEngine):
-    """papermill's NBClientEngine on a pre-started kernel (pass ``km=`` and ``setup_code=``)."""
+    """papermill's NBClientEngine on a pre-started kernel (pass ``km=`` and ``setup_code=``,
+    and ``source_path=`` for the notebook the executed copy records as its input)."""
 
     @classmethod
     def execute_managed_notebook(
@@ -122,16 +130,31 @@ class PooledEngine(NBClientEngine):
         **kwargs: Any,
     ) -> Any:
         kwargs.pop("input_path", None)
-        return _PooledClient(
-            nb_man,
-            timeout=execution_timeout,
-            startup_timeout=start_timeout,
-            kernel_name=kernel_name,
-            log_output=log_output,
-            stdout_file=stdout_file,
-            stderr_file=stderr_file,
-            **kwargs,
-        ).execute()
+        source_path = kwargs.pop("source_path", None)
+        save, last = nb_man.save, [0.0]
+
+        def throttled(**save_kwargs: Any) -> None:
+            now = time.monotonic()
+            if now - last[0] >= SAVE_EVERY:
+                last[0] = now
+                save(**save_kwargs)
+
+        nb_man.save = throttled  # papermill's final save (notebook_complete) uses the original
+        try:
+            return _PooledClient(
+                nb_man,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            ).execute()
+        finally:
+            nb_man.save = save
+            if source_path:  # papermill recorded our temporary copy: record the real source
+                nb_man.nb.metadata.setdefault("papermill", {})["input_path"] = source_path
 
 
 def register() -> str:

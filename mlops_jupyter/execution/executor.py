@@ -219,7 +219,8 @@ def execute_recorded(
         if cancel is not None and cancel.cancelled:
             cell = outcome.error.cell_index if outcome.error is not None else -1
             outcome.status, outcome.error = cancel.status, RunCancelledError(cell)
-            if cancel.status != "killed":  # stopped on purpose (pruned): say why, not "cancelled"
+            if cancel.status != "killed" or cancel.reason.startswith("interrupted"):
+                # pruned, or Ctrl-C: say why, not "the job was cancelled"
                 outcome.error.args = (f"{cancel.status}: {cancel.reason}",)
         record_outcome(run, outcome, attempt)
     return outcome

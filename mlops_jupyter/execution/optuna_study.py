@@ -123,15 +123,17 @@ def storage_url(store: RunStore, cwd: str) -> str:
 def open_study(spec: SearchSpec, *, create: bool) -> Any:
     """The study of `spec` (created for a new sweep, loaded for ``--resume``)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = optuna.storages.RDBStorage(spec.storage)
+    seed = spec.seed
+    if seed is not None and not create:  # a resumed sampler must not replay the first draws
+        study_id = storage.get_study_id_from_name(spec.study)
+        seed += len(storage.get_all_trials(study_id, deepcopy=False))
     samplers = {
-        "tpe": lambda: optuna.samplers.TPESampler(seed=spec.seed),
-        "cmaes": lambda: optuna.samplers.CmaEsSampler(
-            seed=spec.seed, warn_independent_sampling=False
-        ),
-        "random": lambda: optuna.samplers.RandomSampler(seed=spec.seed),
+        "tpe": lambda: optuna.samplers.TPESampler(seed=seed),
+        "cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
+        "random": lambda: optuna.samplers.RandomSampler(seed=seed),
     }
     pruner = optuna.pruners.MedianPruner() if spec.prune else optuna.pruners.NopPruner()
-    storage = optuna.storages.RDBStorage(spec.storage)
     if create:
         return optuna.create_study(
             storage=storage,

@@ -118,11 +118,15 @@ def optuna_sweep(
     try:
         loop.run(executor, scheduler, on_point, cancel)
     except BaseException as err:
+        interrupted = isinstance(err, KeyboardInterrupt)
+        resume_hint = f"continue it with `mlops-jupyter sweep --resume {run.run_id[:8]}`"
         run.end(
-            "killed" if isinstance(err, KeyboardInterrupt) else "failed",
-            error=f"{type(err).__name__}: {err}; continue it with `mlops-jupyter sweep "
-            f"--resume {run.run_id[:8]}`",
+            "killed" if interrupted else "failed",
+            error=f"{'interrupted (Ctrl-C)' if interrupted else f'{type(err).__name__}: {err}'}"
+            f"; {resume_hint}",
         )
+        if interrupted and on_log is not None:
+            on_log(f"interrupted: {studies.counted(study)} trial(s) told are kept; {resume_hint}")
         raise
     return _finish(store, run, study, search, on_log, cancel)
 

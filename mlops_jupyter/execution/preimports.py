@@ -49,6 +49,9 @@ def _cell_imports(text: str) -> list[str] | None:
             isinstance(node, ast.ImportFrom) and node.level
         ):
             found.append(ast.unparse(node))
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            for name in names:  # tracking from the notebook: warm what its first run needs
+                found.extend(_EXTENSION_MODULES.get((name or "").split(".")[0], [])[1:])
     return found
 
 

@@ -176,7 +176,7 @@ def _run_point(
     try:
         store = _worker_store(store_url, blob_root)
         folder = cwd if os.path.isdir(cwd) else os.getcwd()
-        key, pool = _acquire_worker_pool(job.kernel_name, folder, store)
+        key, pool = _acquire_worker_pool(job.kernel_name, folder, store, job.source)
         try:
             result = execute_point(
                 store,
@@ -199,7 +199,7 @@ def _run_point(
             loop.close()
 
 
-_PoolKey = tuple[str, str, str, str]
+_PoolKey = tuple[str, str, str, str, tuple[str, ...]]
 _worker_pools: dict[_PoolKey, KernelPool] = {}
 _pool_users: dict[_PoolKey, int] = {}
 _idle_timers: dict[_PoolKey, threading.Timer] = {}
@@ -207,16 +207,21 @@ _idle_timers: dict[_PoolKey, threading.Timer] = {}
 POOL_IDLE_SECONDS = 60.0
 
 
-def _acquire_worker_pool(kernel: str, cwd: str, store: RunStore) -> tuple[_PoolKey, KernelPool]:
-    """This worker's warm pool for (kernel, cwd, store), with one more kernel expected.
+def _acquire_worker_pool(
+    kernel: str, cwd: str, store: RunStore, source: str
+) -> tuple[_PoolKey, KernelPool]:
+    """This worker's warm pool for (kernel, cwd, store, the notebook's leading imports), with
+    one more kernel expected; its kernels fork from a template that ran those imports.
 
     The pool keeps one spare kernel booted beyond the running tasks, so a worker's next point
     does not wait for a boot; it is closed after POOL_IDLE_SECONDS without tasks and at exit
     (and a kernel whose worker dies exits with it: ipykernel polls its parent process).
     """
     from mlops_jupyter.execution.executor import kernel_environment
+    from mlops_jupyter.execution.preimports import leading_imports
 
-    key = (kernel, cwd, store.url, store.blobs.root)
+    imports = tuple(leading_imports(source))
+    key = (kernel, cwd, store.url, store.blobs.root, imports)
     with _worker_lock:
         timer = _idle_timers.pop(key, None)
         if timer is not None:
@@ -224,7 +229,7 @@ def _acquire_worker_pool(kernel: str, cwd: str, store: RunStore) -> tuple[_PoolK
         pool = _worker_pools.get(key)
         if pool is None:
             pool = _worker_pools[key] = KernelPool(
-                kernel, 2, cwd=cwd, env=kernel_environment(store)
+                kernel, 2, cwd=cwd, env=kernel_environment(store), preimports=imports
             )
             pool.expect(1)  # the spare
             atexit.register(pool.close)

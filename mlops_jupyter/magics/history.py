@@ -14,9 +14,15 @@ from typing import Any
 from mlops_jupyter import env
 from mlops_jupyter.errors import NotebookError
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.notebook.dataflow import Executed, NotebookCell, place, source_hash
+from mlops_jupyter.notebook.dataflow import (
+    Executed,
+    NotebookCell,
+    cell_roles,
+    place,
+    source_hash,
+)
 from mlops_jupyter.notebook.read import read_notebook
-from mlops_jupyter.notebook.roles import cell_tags, roles_of
+from mlops_jupyter.notebook.roles import cell_tags
 
 __all__ = [
     "Executed",
@@ -127,7 +133,7 @@ def saved_time(path: Path | None) -> float | None:
 
 def is_parameters_source(source: str) -> bool:
     """papermill's injected-parameters cell, known by its first line (roles.ROLE_SOURCES)."""
-    return roles_of(source).injected
+    return cell_roles(source).injected
 
 
 def parameter_names(history: list[Executed], cells: list[NotebookCell]) -> list[str]:
@@ -136,7 +142,7 @@ def parameter_names(history: list[Executed], cells: list[NotebookCell]) -> list[
     names: list[str] = []
     for at, item in enumerate(history):
         cell = placed[at].cell if placed else None
-        roles = roles_of(item.source, cell.tags if cell is not None else ())
+        roles = cell_roles(item.source, tuple(cell.tags) if cell is not None else ())
         if roles.parameters or roles.injected:
             names += [n for n in analyse_cell(item.source).assigns if n not in names]
     return names

@@ -94,6 +94,7 @@ def input_cells(cell: Any) -> list[dict[str, Any]]:
 
 @functools.lru_cache(maxsize=1024)
 def _assigns(source: str) -> frozenset[str]:
-    """The names a cell's source assigns (parsed once per distinct source: the history is
-    searched again at every tracked execution)."""
-    return frozenset(analyse_cell(source).assigns)
+    """The names a cell's source binds: assignments, imports, definitions (parsed once per
+    distinct source: the history is searched again at every tracked execution)."""
+    names = analyse_cell(source)
+    return frozenset(names.assigns) | frozenset(names.binds)

@@ -43,3 +43,20 @@ def log_assigned_models(
         log_model(model, name, input_example=input_example_for(model, namespace), run=run)
         for name, model in fitted_models(namespace, names).items()
     ]
+
+
+def log_fitted_models(
+    namespace: Mapping[str, Any], names: Iterable[str] | None = None, *, run: Run | None = None
+) -> list[ModelInfo]:
+    """Log the fitted models of a known flavour among `namespace`'s values (only `names`, when
+    given), each named after its variable, into `run` (default: the active run, else a new one).
+
+    What `%%track` does for the models a cell assigns, for code outside a notebook (a converted
+    package's pipeline uses it for the outputs of its steps).
+    """
+    from mlops_jupyter.tracking.run import active_run, start_run
+
+    chosen = list(namespace) if names is None else list(names)
+    if not fitted_models(namespace, chosen):
+        return []
+    return log_assigned_models(run or active_run() or start_run(), namespace, chosen)

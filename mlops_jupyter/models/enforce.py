@@ -49,7 +49,8 @@ def _enforce_columns(data: Any, columns: list[dict[str, str]]) -> pd.DataFrame:
         data = pd.DataFrame(array, columns=names)
     frame = as_frame(data)
     given = [str(c) for c in frame.columns]
-    frame.columns = given
+    if list(frame.columns) != given:  # non-text names: matched as text, the caller's frame kept
+        frame = frame.set_axis(given, axis=1)
     missing = [n for n in names if n not in given]
     extra = [g for g in given if g not in names]
     if missing:
@@ -64,7 +65,14 @@ def _enforce_columns(data: Any, columns: list[dict[str, str]]) -> pd.DataFrame:
             f"{', '.join(names)}; drop them",
             extra[0],
         )
-    return pd.DataFrame({c["name"]: _column(frame[c["name"]], c) for c in columns})
+    ordered = frame if given == names else frame[names]
+    differ = [c for c in columns if str(ordered[c["name"]].dtype) != c["type"]]
+    if not differ:  # the common case (a server's JSON of floats): nothing to copy
+        return ordered
+    converted = ordered.copy(deep=False)
+    for column in differ:
+        converted[column["name"]] = _column(ordered[column["name"]], column)
+    return converted
 
 
 def _column(values: pd.Series, column: dict[str, str]) -> pd.Series:

@@ -55,12 +55,17 @@ def local_modules() -> list[str]:
         if top in sys.stdlib_module_names or top in sys.builtin_module_names:
             continue
         path = getattr(module, "__file__", None)
-        if not path or not isinstance(path, str):
-            continue
-        real = os.path.realpath(path)
-        if not real.startswith(roots) and real.endswith(".py"):
+        if path and isinstance(path, str) and _is_project_file(path, roots):
             found.append(name)
     return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_project_file(path: str, roots: tuple[str, ...]) -> bool:
+    """Whether a module file lies outside every installed root (cached: realpath costs a few
+    system calls, and a kernel has thousands of modules)."""
+    real = os.path.realpath(path)
+    return real.endswith(".py") and not real.startswith(roots)
 
 
 @contextlib.contextmanager

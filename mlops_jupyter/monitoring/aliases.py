@@ -1,8 +1,9 @@
-"""``models:/NAME@ALIAS`` baselines kept as run tags, until the model registry serves them.
+"""``models:/NAME@ALIAS`` baselines: the run that produced the version the model registry's
+alias points at, else the run holding the alias as a run tag.
 
-The alias is the tag ``alias.NAME`` = ALIAS on the run that holds it; `set_alias` moves it (the
-former holder keeps ``was ALIAS``), `alias_run` finds it. `check-metrics --promote` is the gate
-that moves it.
+The run tag (``alias.NAME`` = ALIAS) serves runs that register no model, such as the CT
+workflow's notebook runs: `check-metrics --promote` moves it (the former holder keeps
+``was ALIAS``). When the registry knows the alias, the registry wins.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from mlops_jupyter.errors import InvalidBaselineError
+from mlops_jupyter.errors import InvalidBaselineError, ModelNotFoundError
 
 if TYPE_CHECKING:
     from mlops_jupyter.store import RunStore
@@ -34,8 +35,18 @@ def parse_model_ref(text: str) -> tuple[str, str]:
     return found["name"], found["alias"]
 
 
+def registry_run(store: RunStore, name: str, alias: str) -> str | None:
+    """The run that produced the version the registry's `alias` of `name` points at, or None
+    when the registry has no such model or alias."""
+    try:
+        version = store.alias_version(name, alias)
+    except ModelNotFoundError:
+        return None
+    return store.get_model_version(name, version).run_id
+
+
 def alias_run(store: RunStore, name: str, alias: str) -> str | None:
-    """The id of the run holding alias `alias` of model `name`, if any run does."""
+    """The id of the run holding alias `alias` of model `name` as a run tag, if any does."""
     key = f"{ALIAS_TAG_PREFIX}{name}"
     found = store.search_runs(
         filter=f"tags[{key!r}] == {alias!r}", order_by="start_time DESC", limit=1, details=False

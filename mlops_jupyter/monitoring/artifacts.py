@@ -63,7 +63,16 @@ def store_profile(store: RunStore, run_id: str, doc: dict[str, Any], sample: byt
 
 
 def run_profiles(store: RunStore, run_id: str) -> dict[str, TableProfile]:
-    """Every table profile a run holds, by table name (empty when it has none)."""
+    """Every table profile a run holds, by table name, and those of its child runs (the
+    ``%%track`` cells of an executed notebook) as ``CHILD_NAME/TABLE``; empty when none."""
+    out = _own_profiles(store, run_id)
+    for child in store.search_runs(parent_run_id=run_id, order_by="start_time", details=False):
+        for name, profile in _own_profiles(store, child.run_id).items():
+            out.setdefault(f"{child.name}/{name}", profile)
+    return out
+
+
+def _own_profiles(store: RunStore, run_id: str) -> dict[str, TableProfile]:
     record = store.get_run(run_id)
     samples = {
         a.name[: -len(SAMPLE_SUFFIX)]: a.sha256

@@ -12,7 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import InvalidArgumentError, InvalidBaselineError, NoProfilesError
-from mlops_jupyter.monitoring.aliases import MODEL_PREFIX, alias_run, parse_model_ref
+from mlops_jupyter.monitoring.aliases import (
+    MODEL_PREFIX,
+    alias_run,
+    parse_model_ref,
+    registry_run,
+)
 from mlops_jupyter.monitoring.artifacts import TableProfile, run_profiles
 from mlops_jupyter.monitoring.stattests import METHODS, ColumnData, default_method, run_test
 
@@ -30,7 +35,8 @@ _CATEGORICAL_ONLY = ("chisquare", "z")
 
 def resolve_baseline(store: RunStore, baseline: str) -> str:
     """The full run id a baseline names: a run id or unique prefix (always), or
-    ``models:/NAME@ALIAS``, the run holding that alias (monitoring/aliases.py).
+    ``models:/NAME@ALIAS``: the run behind the registry's alias, else the run holding it as a
+    run tag (monitoring/aliases.py).
 
     Raises:
         InvalidBaselineError: a model reference no run holds.
@@ -38,7 +44,7 @@ def resolve_baseline(store: RunStore, baseline: str) -> str:
     """
     if baseline.startswith(MODEL_PREFIX):
         name, alias = parse_model_ref(baseline)
-        run_id = alias_run(store, name, alias)
+        run_id = registry_run(store, name, alias) or alias_run(store, name, alias)
         if run_id is None:
             raise InvalidBaselineError(
                 baseline,

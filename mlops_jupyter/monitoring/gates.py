@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import InvalidGateError, MetricNotFoundError
 from mlops_jupyter.formatting import fmt_value
-from mlops_jupyter.monitoring.aliases import MODEL_PREFIX, alias_run, parse_model_ref, set_alias
+from mlops_jupyter.monitoring.aliases import (
+    MODEL_PREFIX,
+    alias_run,
+    parse_model_ref,
+    registry_run,
+    set_alias,
+)
 from mlops_jupyter.monitoring.drift import resolve_baseline, run_id_of, store_of
 
 if TYPE_CHECKING:
@@ -86,26 +92,41 @@ def check_metrics(
     base_ref = None if baseline is None else run_id_of(baseline)
     if promote and (base_ref is None or not base_ref.startswith(MODEL_PREFIX)):
         raise InvalidGateError("--promote moves a model alias: give --baseline models:/NAME@ALIAS")
-    if promote and alias_run(opened, *parse_model_ref(str(base_ref))) is None:
-        failures: list[str] = []
-        reason = f"{metric} {fmt_value(value)}: first holder of {base_ref}"
-        result = GateResult(True, reason, metric, value, None, record_.run_id, None)
-    else:
-        base_value = base_id = None
-        if base_ref is not None:
-            base_id = resolve_baseline(opened, base_ref)
-            base_value = _metric(base_id, opened.get_run(base_id).metrics, metric)
-        failures = _failures(metric, value, base_value, bounds)
-        reason = "; ".join(failures) if failures else _passing(metric, value, base_value, bounds)
-        result = GateResult(
-            not failures, reason, metric, value, base_value, record_.run_id, base_id
-        )
+    result = _verdict(opened, record_.run_id, metric, value, base_ref, bounds, promote)
     if promote and result.passed:
         set_alias(opened, record_.run_id, *parse_model_ref(str(base_ref)))
     if record:
         verdict = "passed" if result.passed else "failed"
-        opened.set_tags(record_.run_id, {f"{GATE_TAG_PREFIX}{metric}": f"{verdict}: {reason}"})
+        tag = f"{verdict}: {result.reason}"
+        opened.set_tags(record_.run_id, {f"{GATE_TAG_PREFIX}{metric}": tag})
     return result
+
+
+def _verdict(
+    store: RunStore,
+    run_id: str,
+    metric: str,
+    value: float,
+    base_ref: str | None,
+    bounds: dict[str, float | None],
+    promote: bool,
+) -> GateResult:
+    if promote and base_ref and resolve_or_none(store, base_ref) is None:
+        reason = f"{metric} {fmt_value(value)}: first holder of {base_ref}"
+        return GateResult(True, reason, metric, value, None, run_id, None)
+    base_value = base_id = None
+    if base_ref is not None:
+        base_id = resolve_baseline(store, base_ref)
+        base_value = _metric(base_id, store.get_run(base_id).metrics, metric)
+    failures = _failures(metric, value, base_value, bounds)
+    reason = "; ".join(failures) if failures else _passing(metric, value, base_value, bounds)
+    return GateResult(not failures, reason, metric, value, base_value, run_id, base_id)
+
+
+def resolve_or_none(store: RunStore, ref: str) -> str | None:
+    """The run a ``models:/`` reference names, or None when no run holds it yet."""
+    name, alias = parse_model_ref(ref)
+    return registry_run(store, name, alias) or alias_run(store, name, alias)
 
 
 def _metric(run_id: str, metrics: dict[str, float], name: str) -> float:

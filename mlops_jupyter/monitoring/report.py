@@ -43,7 +43,11 @@ def build_report(store: RunStore, run_id: str, baseline: str | None = None) -> d
     ]
     if base is not None:
         title.append(f"baseline: run {base.run_id[:8]} {base.name!r}")
-    figures = [a for a in run.artifacts if a.media_type == "image/png"]
+    children = [  # the %%track cells of an executed notebook hold its figures
+        store.get_run(r.run_id)
+        for r in store.search_runs(parent_run_id=run.run_id, order_by="start_time", details=False)
+    ]
+    figures = [a for r in (run, *children) for a in r.artifacts if a.media_type == "image/png"]
     return {"run": run, "title": title, "sections": sections, "figures": figures}
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from mlops_jupyter.notebook.cell_analysis import python_source
 from mlops_jupyter.notebook.names import closure_reads, scan
-from mlops_jupyter.notebook.roles import roles_of
+from mlops_jupyter.notebook.roles import Roles, roles_of
 
 _IGNORED = frozenset({"In", "Out", "get_ipython", "exit", "quit", "display", "print"})
 # Method calls that change their object in place (lists, dicts, sets, estimators, frames).
@@ -33,6 +33,14 @@ _MUTATORS = frozenset(
 UNKNOWN = math.inf  # position of an execution whose cell cannot be placed in the notebook
 
 
+@functools.lru_cache(maxsize=8192)
+def cell_roles(source: str, tags: tuple[str, ...] = ()) -> Roles:
+    """``roles.roles_of``, cached: every tracked cell re-reads the whole history's roles.
+    The result is shared: do not change it."""
+    return roles_of(source, tags)
+
+
+@functools.lru_cache(maxsize=8192)
 def source_hash(source: str) -> str:
     """sha256 of a cell's source, ignoring trailing white space."""
     return hashlib.sha256(source.rstrip().encode()).hexdigest()
@@ -162,14 +170,14 @@ def place(
     by_hash: dict[str, list[NotebookCell]] = {}
     for candidate in cells:
         by_hash.setdefault(source_hash(candidate.source), []).append(candidate)
-    parameters = next((c.index for c in cells if roles_of(c.source, c.tags).parameters), -1.0)
+    parameters = next((c.index for c in cells if cell_roles(c.source, c.tags).parameters), -1.0)
     placed: list[Placed] = []
     previous = -1
     for item in history:
         after_save = item.started is not None and saved_at is not None and item.started >= saved_at
         digest = source_hash(item.source)
         cell = by_id.get(item.cell_id) if item.cell_id else None
-        if roles_of(item.source).injected and cell is None:
+        if cell is None and cell_roles(item.source).injected:
             placed.append(Placed(None, "injected", parameters + 0.5))
             continue
         if cell is None and not item.cell_id:

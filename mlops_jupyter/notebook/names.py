@@ -18,7 +18,17 @@ from mlops_jupyter.notebook.scopes import assigned_globals, function_globals
 _DYNAMIC = frozenset({"globals", "locals", "vars", "exec", "eval"})
 # Runtime helpers that translated magics call (see codegen.RUNTIME_HELPERS).
 GENERATED = frozenset(
-    {"_sh", "_sh_lines", "_now", "_print_time", "_expand", "_write_file", "_timeit", "_capture"}
+    {
+        "_sh",
+        "_sh_lines",
+        "_now",
+        "_print_time",
+        "_expand",
+        "_write_file",
+        "_timeit",
+        "_capture",
+        "_cd",
+    }
 )
 _SHELL_NAME = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)")
 

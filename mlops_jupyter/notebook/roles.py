@@ -45,6 +45,7 @@ ROLE_SOURCES: tuple[RoleSource, ...] = (
     RoleSource("injected-parameters", "injected", frozenset({"tag"}), "papermill"),
     # nbdev (and Quarto): a cell not evaluated is not run by export, convert or run either
     RoleSource("eval", "no_eval", frozenset({"comment"}), "nbdev, Quarto", expects="false"),
+    RoleSource("notest", "no_eval", frozenset({"comment"}), "nbdev"),  # its default tst_flags
     RoleSource("export", "export", frozenset({"comment"}), "nbdev"),
     RoleSource("exporti", "exporti", frozenset({"comment"}), "nbdev"),
     RoleSource("exports", "export", frozenset({"comment"}), "nbdev"),

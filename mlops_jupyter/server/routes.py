@@ -15,6 +15,12 @@ from mlops_jupyter.server.base_handler import BaseHandler
 from mlops_jupyter.server.diff_handlers import DiffHandler
 from mlops_jupyter.server.importance_handlers import ImportanceHandler
 from mlops_jupyter.server.key_handlers import KeysHandler
+from mlops_jupyter.server.model_handlers import (
+    ModelAliasHandler,
+    ModelHandler,
+    ModelsHandler,
+    RunModelsHandler,
+)
 from mlops_jupyter.server.monitoring_handlers import DriftHandler
 from mlops_jupyter.server.run_handlers import (
     CompareHandler,
@@ -29,6 +35,7 @@ from mlops_jupyter.server.trash_handlers import RestoreHandler, TrashHandler
 NAMESPACE = "mlops-jupyter"
 RUN_ID = r"(?P<run_id>[0-9a-f]{32})"
 SHA256 = r"(?P<sha256>[0-9a-f]{64})"
+MODEL = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.%\- ]*)"  # a registered model name, URL-quoted
 
 
 class CapabilitiesHandler(BaseHandler):
@@ -90,5 +97,10 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/importance", ImportanceHandler),
         (f"{ns}/diff", DiffHandler),
         (f"{run}/drift", DriftHandler),
+        (f"{ns}/models", ModelsHandler),
+        (f"{ns}/models/{MODEL}", ModelHandler),
+        (f"{ns}/models/{MODEL}/aliases", ModelAliasHandler),
+        (f"{ns}/models/{MODEL}/aliases/(?P<alias>[A-Za-z][A-Za-z0-9_%-]*)", ModelAliasHandler),
+        (f"{run}/models", RunModelsHandler),
         (f"{ns}/.*", NotFoundHandler),
     ]

@@ -1,9 +1,9 @@
 """Content fingerprints of DataFrames over every row, with schema, row count and column stats.
 
 MLflow's dataset digest hashes a sample of rows (mlflow#11560), so a change in one value can keep
-the digest; this one hashes every row with pandas' ``hash_pandas_object`` (values and index),
-then the row hashes, column names and dtypes together with sha256, so it changes when any
-single value, a column name or a dtype does.
+the digest; this one hashes every value of every row (numeric columns as their bytes, others
+with pandas' ``hash_pandas_object``), the index, the column names and dtypes with sha256, so it
+changes when any single value, a column name or a dtype does.
 """
 
 from __future__ import annotations
@@ -30,23 +30,45 @@ def fingerprint_if_frame(value: Any) -> dict[str, Any] | None:
 def frame_fingerprint(frame: Any) -> dict[str, Any]:
     """The fingerprint of a DataFrame: ``{"fingerprint", "rows", "columns", "stats"}``.
 
-    Columns pandas cannot hash (lists, dicts) are hashed through their text.
+    Numeric, boolean and datetime columns are hashed as their raw bytes (twice as fast as
+    ``hash_pandas_object`` and as complete); other columns through ``hash_pandas_object``
+    (their text when pandas cannot hash them: lists, dicts); the index likewise.
     """
-    import pandas as pd
-
-    try:
-        rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
-    except TypeError:  # unhashable cells
-        rows = pd.util.hash_pandas_object(frame.astype(str), index=True).to_numpy()
     columns = {str(c): str(t) for c, t in frame.dtypes.items()}
     digest = hashlib.sha256(json.dumps(list(columns.items())).encode())
-    digest.update(rows.tobytes())
+    digest.update(_index_bytes(frame.index))
+    for position in range(frame.shape[1]):
+        digest.update(_column_bytes(frame.iloc[:, position]))
     return {
         "fingerprint": digest.hexdigest(),
         "rows": len(frame),
         "columns": columns,
         "stats": column_stats(frame),
     }
+
+
+def _column_bytes(column: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufcmM":
+        values = np.ascontiguousarray(column.to_numpy())
+        return (values.view("int64") if column.dtype.kind in "mM" else values).data
+    try:
+        return pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes()
+    except TypeError:  # unhashable cells
+        return pd.util.hash_pandas_object(column.astype(str), index=False).to_numpy().tobytes()
+
+
+def _index_bytes(index: Any) -> bytes:
+    import pandas as pd
+
+    if isinstance(index, pd.RangeIndex):
+        return f"range({index.start},{index.stop},{index.step})".encode()
+    try:
+        return bytes(pd.util.hash_pandas_object(index).to_numpy().tobytes())
+    except TypeError:
+        return bytes(pd.util.hash_pandas_object(index.astype(str)).to_numpy().tobytes())
 
 
 def column_stats(frame: Any) -> dict[str, dict[str, Any]]:

@@ -67,6 +67,9 @@ READERS: dict[str, Sequence[str]] = {
         "scan_ndjson",
     ],
 }
+#: At most this many files are noted per cell (a cell walking an image folder would otherwise
+#: make a provenance document of a million entries); the rest are counted in one warning.
+MAX_FILES = 1000
 _PATH_KEYWORDS = ("filepath_or_buffer", "path", "path_or_buf", "io", "file", "fname", "source")
 _MARK = "__mlops_read_hook__"
 
@@ -86,6 +89,7 @@ class Reads:
 
     files: dict[str, Read] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    skipped: int = 0
 
     def note(self, target: Any, reader: str, result: Any = None) -> None:
         """Note one read; never raises (a failure is kept in `problems`)."""
@@ -94,12 +98,17 @@ class Reads:
             if path is None or _ignored(path):
                 return
             read = self.files.get(path)
+            if read is None and len(self.files) >= MAX_FILES:
+                self.skipped += 1
+                if self.skipped == 1:
+                    self.problems.append(f"more than {MAX_FILES} files read: the first are kept")
+                return
             if read is None:
                 read = self.files[path] = Read(path, reader)
             elif read.reader == "open" and reader != "open":
                 read.reader = reader  # the specific reader names the format better
-            fingerprint = fingerprint_if_frame(result)
-            if fingerprint is not None:
+            fingerprint = None if read.frames else fingerprint_if_frame(result)
+            if fingerprint is not None:  # once per file: a loop re-reading it pays once
                 read.frames.append(fingerprint)
         except Exception as err:
             self.problems.append(f"{reader}: {type(err).__name__}: {err}")
@@ -136,11 +145,12 @@ def install() -> None:
             found |= {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))}
             _skip_prefixes = tuple(os.path.realpath(p) + os.sep for p in found)
         if not getattr(builtins.open, _MARK, False):
-            builtins.open = hook_open(builtins.open)
+            builtins.open = _where(hook_open(builtins.open), "builtins", "open")
         for name in ("read_text", "read_bytes", "open"):
             method = getattr(pathlib.Path, name)
             if not getattr(method, _MARK, False):
-                setattr(pathlib.Path, name, _wrap(f"Path.{name}", method))
+                wrapper = _where(_wrap(f"Path.{name}", method), "pathlib", f"Path.{name}")
+                setattr(pathlib.Path, name, wrapper)
         for module_name in READERS:
             if module_name in sys.modules:
                 wrap_module(sys.modules[module_name])
@@ -153,7 +163,16 @@ def wrap_module(module: ModuleType) -> None:
     for attr in READERS.get(module.__name__, ()):
         original = getattr(module, attr, None)
         if callable(original) and not getattr(original, _MARK, False):
-            setattr(module, attr, _wrap(f"{module.__name__}.{attr}", original))
+            wrapper = _wrap(f"{module.__name__}.{attr}", original)
+            setattr(module, attr, _where(wrapper, module.__name__, attr))
+
+
+def _where(wrapper: Callable[..., Any], module: str, qualname: str) -> Callable[..., Any]:
+    """Name a wrapper by where it is installed, so pickle (which finds a function by its module
+    and qualified name) finds the wrapper itself: ``pickle.dumps(pandas.read_csv)`` keeps
+    working, and loads as the plain function in a process without the hooks."""
+    wrapper.__module__, wrapper.__qualname__ = module, qualname
+    return wrapper
 
 
 def _wrap(label: str, original: Callable[..., Any]) -> Callable[..., Any]:

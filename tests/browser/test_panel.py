@@ -302,3 +302,18 @@ def test_columns_tag_and_delete_from_the_list(page, lab, keep_runs):
     page.locator(".jp-Dialog .jp-mod-warn").click()
     expect(row).to_have_count(0, timeout=10_000)
     assert run.run_id not in {r.run_id for r in store.search_runs()}
+
+
+def test_differences_tab_lists_what_differs_between_two_runs(page, lab):
+    open_panel(page)
+    for name in ("train-rf-0", "train-svm-3"):
+        page.locator(f'{ROWS}[data-run-id="{lab.ids[name]}"] input[type="checkbox"]').check()
+    page.locator(f"{PANEL} button", has_text="Compare").click()
+    view = page.locator(".jp-mlops-CompareView")
+    view.locator('button[role="tab"]', has_text="Differences").click()
+    table = view.locator(".jp-mlops-DifferencesView")
+    expect(table.locator('tr[data-kind="param"][data-key="lr"]')).to_be_visible(timeout=15_000)
+    expect(table.locator('tr[data-kind="metric"]').first).to_contain_text("Δ")
+    screenshot(page, "differences")
+    view.locator('button[role="tab"]', has_text="Side by side").click()
+    expect(view.locator('tr.jp-mlops-differs[data-param="lr"]')).to_be_visible()

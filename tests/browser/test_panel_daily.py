@@ -244,3 +244,70 @@ def test_xss_in_legends_tooltips_and_new_views(page, lab, sgd_runs):
     page.wait_for_timeout(500)  # give an injected onerror handler every chance to fire
     assert page.dialogs == [] and page.locator('img[src="x"]').count() == 0
     assert not page.errors
+
+
+CONTRAST_JS = """el => {
+  const parse = s => {
+    let m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (m) {
+      const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    }
+    m = s.match(/color\\(srgb ([^)]+)\\)/);
+    if (m) {
+      const p = m[1].split(/[ \\/]+/).filter(Boolean).map(Number);
+      return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+    }
+    return null;
+  };
+  let bg = null;
+  for (let node = el; node; node = node.parentElement) {
+    const c = parse(getComputedStyle(node).backgroundColor);
+    if (c && c[3] > 0.99) { bg = c; break; }
+  }
+  const fg = parse(getComputedStyle(el).color);
+  const shown = [0, 1, 2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+  const lum = c => {
+    const lin = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    const [r, g, b] = c.map(lin);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const a = lum(shown), b = lum(bg);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def contrast(locator) -> float:
+    return locator.evaluate(CONTRAST_JS)
+
+
+def test_dark_theme_contrast_of_selected_rows_and_differences(page, lab, sgd_runs):
+    open_panel(page)
+    page.locator(".lm-MenuBar-item", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Dark").first.click()
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false", timeout=15_000)
+    try:
+        pick_experiment(page, "sgd")
+        expect(page.locator(ROWS)).to_have_count(3)
+        view = select_and_compare(page, sgd_runs[:2])
+        selected = page.locator(f"{ROWS}.jp-mod-selected").first
+        measured = {
+            "selected row name": contrast(selected.locator(".jp-mlops-RunName")),
+            "selected row summary": contrast(selected.locator(".jp-mlops-RunSummary")),
+            "run count": contrast(page.locator(f"{PANEL} .jp-mlops-count")),
+            "column header": contrast(
+                page.locator(f"{PANEL} .jp-mlops-RunsHeader .jp-mlops-HeaderLabel").first
+            ),
+        }
+        differing = view.locator('tr.jp-mlops-differs[data-param="learning_rate"]')
+        measured["differing param name"] = contrast(differing.locator("th"))
+        measured["differing param value"] = contrast(differing.locator("td").first)
+        measured["best metric"] = contrast(view.locator("td.jp-mlops-best").first)
+        screenshot(page, "dark-theme-contrast")
+        low = {k: round(v, 2) for k, v in measured.items() if v < 4.5}
+        assert not low, f"below WCAG AA 4.5:1 in the dark theme: {low} (all: {measured})"
+    finally:
+        page.locator(".lm-MenuBar-item", has_text="Settings").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+        page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Light").first.click()

@@ -19,7 +19,7 @@ import pytest
 import tornado.httpclient
 
 import mlops_jupyter as mj
-from mlops_jupyter.server.routes import RUN_ID, SHA256, route_table
+from mlops_jupyter.server.routes import MODEL, RUN_ID, SHA256, route_table
 from tests.server.test_routes import TYPES_TS, ts_fields
 
 NS = "mlops-jupyter"
@@ -47,12 +47,18 @@ ROUTES = [
     "importance",
     "diff",
     "runs/{run_id}/drift",
+    "models",
+    "models/{name}",
+    "models/{name}/aliases",
+    "models/{name}/aliases/{alias}",
+    "runs/{run_id}/models",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
 #: IRunsQuery is a request, so they are not replies)
 INTERFACES = [
     "IActions",
+    "IAliasEvent",
     "IArtifact",
     "ICapabilities",
     "ICompareField",
@@ -67,12 +73,16 @@ INTERFACES = [
     "IKeysReply",
     "IMetricSeries",
     "IMetricsReply",
+    "IModelDetail",
+    "IModelVersion",
     "IOutputReply",
     "IParameterSpec",
     "IParametersReply",
     "IProvenance",
+    "IRegisteredModel",
     "IRun",
     "IRunDetail",
+    "IRunModel",
     "IRunsPage",
     "IRunsQuery",
     "ISchemaChange",
@@ -86,6 +96,8 @@ def _template(pattern: str) -> str:
     path = pattern.removeprefix(f"/{NS}/")
     path = path.replace(RUN_ID, "{run_id}").replace(SHA256, "{sha256}")
     path = re.sub(r"\(\?P<job_id>[^)]*\)", "{job_id}", path)
+    path = path.replace(MODEL, "{name}")
+    path = re.sub(r"\(\?P<alias>[^)]*\)", "{alias}", path)
     return "{anything else}" if path == ".*" else path
 
 
@@ -138,6 +150,8 @@ def surface(jp_root_dir: Path, lab_store_url: str) -> dict[str, str]:
         )
     with mj.start_run("b", store=lab_store_url) as other:
         other.log_params({"lr": 0.2})
+        model = mj.log_model(_Constant(), "m", input_example=pd.DataFrame({"x": [1.0]}), run=other)
+    mj.register_model(model.model_uri, "churn", store=lab_store_url)
     record = mj.open_store(lab_store_url).get_run(run.run_id)
     names = {a.name: a.sha256 for a in record.artifacts}
     return {
@@ -146,6 +160,13 @@ def surface(jp_root_dir: Path, lab_store_url: str) -> dict[str, str]:
         "table": names["preds.table.json"],
         "notebook": names["executed.ipynb"],
     }
+
+
+class _Constant:
+    """A model with predict (the generic flavour), for the models routes."""
+
+    def predict(self, frame: Any) -> list[int]:
+        return [1] * len(frame)
 
 
 async def _call(jp_fetch, method: str, path: str, body: Any = None, **params: str):
@@ -246,6 +267,23 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     )
     assert "has no data profiles" in no_profile["message"]
     await expect("runs/{run_id}/drift", "GET", f"runs/{run}/drift", 400)  # no baseline
+    listed_models = await expect("models", "GET", "models", 200)
+    assert_fields(listed_models["models"][0], "IRegisteredModel")
+    detail = await expect("models/{name}", "GET", "models/churn", 200)
+    assert_fields(detail, "IModelDetail")
+    assert_fields(detail["versions"][0], "IModelVersion")
+    moved = await expect(
+        "models/{name}/aliases",
+        "POST",
+        "models/churn/aliases",
+        200,
+        {"alias": "champion", "version": 1},
+    )
+    assert_fields(moved["event"], "IAliasEvent")
+    assert moved["model"]["aliases"] == {"champion": 1}
+    await expect("models/{name}/aliases/{alias}", "DELETE", "models/churn/aliases/champion", 200)
+    run_models = await expect("runs/{run_id}/models", "GET", f"runs/{other}/models", 200)
+    assert_fields(run_models["models"][0], "IRunModel")
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
     trash = await expect("trash", "GET", "trash", 200)
@@ -258,7 +296,13 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
 async def test_every_route_refuses_a_request_without_a_token(
     http_server_client, jp_base_url, lab_store_url, surface
 ) -> None:
-    values = {"run_id": surface["run_id"], "sha256": surface["table"], "job_id": "0" * 32}
+    values = {
+        "run_id": surface["run_id"],
+        "sha256": surface["table"],
+        "job_id": "0" * 32,
+        "name": "churn",
+        "alias": "champion",
+    }
     for route in ROUTES:
         path = "nope" if route == "{anything else}" else route.format_map(values)
         refused = []

@@ -46,7 +46,8 @@ export const COMPARE_TABS: ICompareTab[] = [
     label: 'Differences',
     only: c => c.runs.length === 2,
     render: p => <DifferencesView runA={p.comparison.runs[0].run_id} runB={p.comparison.runs[1].run_id} />
-  }
+  },
+  { id: 'drift', label: 'Drift', render: p => <DriftView runs={p.comparison.runs} /> }
 ];
 
 export interface ICompareViewProps {
@@ -217,10 +218,6 @@ function Overview(props: ICompareTabProps & { onlyDiff: boolean; setOnlyDiff: (v
           ))}
         </section>
       )}
-      <section>
-        <h3>Drift</h3>
-        <DriftView runs={c.runs} />
-      </section>
     </>
   );
 }

@@ -10,25 +10,6 @@ export interface IDifferencesViewProps {
   runB: string;
 }
 
-export interface ICompareTabsProps {
-  tab: 'side' | 'differences';
-  onChange: (tab: 'side' | 'differences') => void;
-}
-
-/** The two tabs of comparing two runs: side by side, and the list of differences. */
-export function CompareTabs(props: ICompareTabsProps): JSX.Element {
-  return (
-    <div className="jp-mlops-Tabs" role="tablist">
-      <button role="tab" aria-selected={props.tab === 'side'} onClick={() => props.onChange('side')}>
-        Side by side
-      </button>
-      <button role="tab" aria-selected={props.tab === 'differences'} onClick={() => props.onChange('differences')}>
-        Differences
-      </button>
-    </div>
-  );
-}
-
 export function DifferencesView(props: IDifferencesViewProps): JSX.Element {
   const { client } = useServices();
   const state = useAsyncEffect(() => client.diffRuns(props.runA, props.runB), [client, props.runA, props.runB]);

@@ -8,6 +8,7 @@ import { ArtifactView } from './artifact-view';
 import { KeyValueTable } from './kv-table';
 import { RunChart } from './run-chart';
 import { ProvenanceView } from './provenance-view';
+import { RunModels } from './run-models';
 import { RunActions } from './run-actions';
 import { RunFamily } from './run-family';
 import { GateBadge } from './gate-badge';
@@ -129,6 +130,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
           ))}
         </section>
       )}
+      <RunModels runId={r.run_id} />
       <section>
         <h3>Provenance</h3>
         <ProvenanceView run={r} />

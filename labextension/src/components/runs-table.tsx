@@ -40,6 +40,16 @@ export function fitColumns(columns: IColumn[], viewportWidth: number): IColumn[]
 
 export const SELECT_WIDTH = 24;
 
+/** The badges every row shows after its name: hidden state and a failed metric gate. */
+export function nameBadges(run: IRun): React.ReactNode {
+  return (
+    <>
+      <HiddenStateBadge run={run} compact />
+      <GateBadge tags={run.tags} />
+    </>
+  );
+}
+
 export function baseColumns(): IColumn[] {
   return [
     {
@@ -343,8 +353,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
               <Expander info={props.rowInfo(i)} onClick={() => props.onExpand?.(run, i)} />
             )}
             {c.render(run)}
-            {c.id === 'name' && <HiddenStateBadge run={run} compact />}
-            {c.id === 'name' && <GateBadge tags={run.tags} />}
+            {c.id === 'name' && nameBadges(run)}
             {c.id === 'name' && props.rowBadges?.(run)}
           </span>
         ))}

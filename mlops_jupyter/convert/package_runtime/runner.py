@@ -120,8 +120,14 @@ def option_parser(parameters: Iterable[str], prog: str | None = None) -> argpars
     return parser
 
 
-def main(argv: list[str] | None, pipeline: Any, parse_params: Callable[..., dict[str, Any]]) -> int:
-    """The package's command line: the runtime options, then the notebook's parameters."""
+def main(
+    argv: list[str] | None,
+    pipeline: Any,
+    parse_params: Callable[..., dict[str, Any]],
+    run_pipeline: Callable[..., dict[str, Any]] | None = None,
+) -> int:
+    """The package's command line: the runtime options, then the notebook's parameters;
+    `run_pipeline` (default ``pipeline.run``) runs the whole pipeline (``--track`` wraps it)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = option_parser(pipeline.PARAMETERS, prog=f"python -m {pipeline.__package__}")
     if "-h" in argv or "--help" in argv:
@@ -144,7 +150,7 @@ def main(argv: list[str] | None, pipeline: Any, parse_params: Callable[..., dict
             opts.pop(name, None)
         extra = {"report": True, "load_outputs": False}  # unless a parameter has the name
         extra = {k: v for k, v in extra.items() if k not in pipeline.PARAMETERS}
-        pipeline.run(**params, **opts, **extra)
+        (run_pipeline or pipeline.run)(**params, **opts, **extra)
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

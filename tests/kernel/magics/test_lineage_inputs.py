@@ -35,6 +35,7 @@ matrix = np.loadtxt("data/matrix.txt")
 with open("data/labels.json") as fh:
     labels = json.load(fh)
 total = float(train.x.sum() + weights.sum())
+train.describe()
 """
     nb = run_cells([LOAD, cell])
     assert not [o for o in nb.cells[1].outputs if o.get("name") == "stderr"]
@@ -58,6 +59,10 @@ total = float(train.x.sum() + weights.sum())
     assert inputs["data/weights.npy"]["reader"] == "numpy.load"
     assert inputs["data/matrix.txt"]["reader"] == "numpy.loadtxt"
     assert inputs["data/labels.json"]["reader"] == "open"
+    (shown,) = run.provenance["frames"]  # the frame the cell displayed, fingerprinted
+    assert shown["rows"] == 8 and set(shown["columns"]) == {"x"}
+    (load,) = run.provenance["input_cells"]  # the cell that made `pd` and `np`
+    assert load["source"] == LOAD and load["names"] == ["np", "pd"]
 
 
 def test_one_changed_value_in_a_million_row_csv_changes_hash_and_fingerprint(

@@ -150,6 +150,10 @@ record("sklearn_pipeline", make_pipeline(StandardScaler(), SVC()).fit(X, y), X)
     """%%track --name autologged
 from sklearn.linear_model import Ridge
 ridge = make_pipeline(AddSquares(), Ridge()).fit(X, X.a)
+spare = Ridge()  # not fitted: not a model yet, not logged
+""",
+    """%%track --name unlogged --no-models
+opted_out = Ridge().fit(X, X.a)
 """,
     """
 run = mj.runs(filter="name == 'autologged'").iloc[0]
@@ -158,6 +162,8 @@ expected = ridge.predict(X)
 CASES["track_autolog"] = {"uri": uri, "X": X, "expected": expected, "native": expected}
 logged = [a.name for a in mj.get_run(run.run_id).artifacts if a.name.endswith("/MLmodel")]
 assert logged == ["models/ridge/MLmodel"], logged
+quiet = mj.runs(filter="name == 'unlogged'").iloc[0]
+assert not [a for a in mj.get_run(quiet.run_id).artifacts if a.name.startswith("models/")]
 pickle.dump(CASES, open("cases.pkl", "wb"))
 """,
 ]

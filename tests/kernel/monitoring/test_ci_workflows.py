@@ -87,6 +87,9 @@ def test_convert_ci_github_workflows_validate_run_and_catch_a_stale_package(
     assert store.get_run(gate["run_id"]).tags["alias.trainpkg"] == "champion"
     assert store.get_run(gate["baseline_run_id"]).tags["alias.trainpkg"] == "was champion"
     assert "## Metrics" in summary and "test_accuracy" in summary and "baseline: run" in summary
+    # the shown table of the notebook's %%track cell (a child run), profiled and compared
+    assert "## Data drift" in summary and "| sgd-classifier/table_1 | 1 | 0 | 0% | no |" in summary
+    assert "## Figures" in summary and "figure_1.png" in summary
 
     nb = json.loads(notebook.read_text())
     code = next(c for c in nb["cells"] if c["cell_type"] == "code" and "tags" not in c["metadata"])

@@ -50,6 +50,7 @@ PUBLIC_NAMES = [
     "start_run",
     "sweep_notebook",
     "track_cell",
+    "optuna_sweep",
     "unload_ipython_extension",
     # models (issue 13)
     "alias_history",
@@ -58,6 +59,7 @@ PUBLIC_NAMES = [
     "get_model_version",
     "get_registered_model",
     "load_model",
+    "log_fitted_models",
     "log_model",
     "model_versions",
     "models",

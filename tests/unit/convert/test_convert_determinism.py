@@ -79,3 +79,28 @@ def test_what_cannot_be_decided_is_listed_without_failing_the_verdict():
     assert report.ok
     assert [f.code for f in report.findings] == ["undecided"]
     assert "could not decide" in report.format() and "sorted(" in report.format()
+
+
+def test_randomness_inside_a_notebook_function_is_found_where_it_is_called():
+    """Kale's candies: `get_handful` (a module-level function) calls `random.randint`; `check`
+    said faithful and the generated tests failed."""
+    nb = _headed(
+        [
+            "import random",
+            "def get_handful(left):\n    return random.randint(1, left)",
+            "kid1 = get_handful(20)",
+            "print(kid1)",
+        ]
+    )
+    report = check_notebook(nb)
+    assert not report.ok
+    assert "get_handful(), which uses random without a seed" in report.format()
+    seeded = _headed(
+        [
+            "import random\nrandom.seed(0)",
+            "def get_handful(left):\n    return random.randint(1, left)",
+            "kid1 = get_handful(20)",
+            "print(kid1)",
+        ]
+    )
+    assert check_notebook(seeded).ok

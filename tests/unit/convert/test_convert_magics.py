@@ -95,7 +95,7 @@ def test_bad_step_name_is_an_error_naming_the_cell():
         ),
         ("%env A=1", "os.environ['A'] = '1'\nprint('env: A=1')"),
         ("%env HOME", "os.environ['HOME']"),
-        ("%cd /tmp", "os.chdir(os.path.expanduser('/tmp'))"),
+        ("%cd /tmp", "_cd('/tmp')"),
         ("%time y = f()", "_time_start = _now()\ny = f()\n_print_time(_time_start)"),
         ("%%time\na = 1\nb = 2", "_time_start = _now()\na = 1\nb = 2\n_print_time(_time_start)"),
         (

@@ -64,3 +64,10 @@ def test_the_policy_table_names_every_new_magic():
     assert {policy("cell", n).action for n in ("html", "markdown", "latex")} == {DROP}
     assert policy("line", "who").action == DROP
     assert policy("line", "prun").action == REFUSE
+
+
+def test_cd_to_a_missing_folder_is_printed_and_the_script_goes_on(tmp_path):
+    """IPython prints the error of `%cd missing` and runs the next line; the script stopped."""
+    nb = make_notebook(["%cd no_such_folder_here", "print('still running')"])
+    out = _run(export_script(nb))
+    assert "No such file or directory" in out and out.endswith("still running\n")

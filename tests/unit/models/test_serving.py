@@ -96,3 +96,15 @@ def test_bad_requests_are_4xx_json_naming_the_problem_and_serving_goes_on(server
     assert refused.status_code == 400 and "text/csv" in refused.json()["message"]
     again = _post(served, {"dataframe_records": [{"a": 3.0, "n": 4}]})
     assert again.status_code == 200 and again.json() == {"predictions": expected[-1:]}
+
+
+def test_mlflows_own_scoring_client_works_unchanged(server) -> None:
+    """MLflow's client of its scoring server (the one `mlflow models serve` is tested with)."""
+    from mlflow.pyfunc.scoring_server.client import ScoringServerClient
+
+    served, expected = server
+    client = ScoringServerClient(served.host, served.port)
+    client.wait_server_ready(timeout=10)
+    assert client.get_version() == mj.__version__
+    answer = client.invoke(X, params={"ignored": 1})
+    assert list(answer.get_predictions(predictions_format="ndarray")) == expected

@@ -151,3 +151,36 @@ def test_report_md_and_html_show_params_metrics_drift_and_figures(
     assert "<h2>Metrics</h2>" in text and "data:image/png;base64," in text
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script>" not in md
+
+
+def test_a_registry_alias_is_a_baseline(store_url: str, two_runs: tuple[str, str]) -> None:
+    """models:/NAME@ALIAS resolves through the model registry (the run behind the version)."""
+    from sklearn.dummy import DummyClassifier
+
+    base, cur = two_runs
+    store = open_store(store_url)
+    with mj.start_run(run_id=base, store=store):
+        mj.log_model(DummyClassifier().fit([[0], [1]], [0, 1]), "model")
+    version = mj.register_model(f"runs:/{base}/model", "clf", store=store)
+    mj.set_model_alias("clf", "champion", version.version, store=store)
+    result = mj.check_metrics(
+        cur, "acc", baseline="models:/clf@champion", max_drop=0.05, store=store
+    )
+    assert result and result.baseline_run_id == base
+
+
+def test_promote_moves_the_alias_only_through_a_passing_gate(
+    store_url: str, two_runs: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, cur = two_runs  # acc 0.90, then 0.86
+    gate = ["--store", store_url, "check-metrics", "--metric", "acc", "--max-drop", "0.01"]
+    champion = ["--baseline", "models:/pkg@champion", "--promote"]
+    assert main([*gate[:3], base, *gate[3:], *champion]) == 0  # no champion yet: the first
+    assert "first holder of models:/pkg@champion" in capsys.readouterr().out
+    assert main([*gate[:3], cur, *gate[3:], *champion]) == 1  # dropped 0.04: stays with base
+    store = open_store(store_url)
+    assert store.get_run(base).tags["alias.pkg"] == "champion"
+    assert "alias.pkg" not in store.get_run(cur).tags
+    assert main([*gate[:3], cur, "--metric", "acc", "--max-drop", "0.05", *champion]) == 0
+    assert store.get_run(cur).tags["alias.pkg"] == "champion"
+    assert store.get_run(base).tags["alias.pkg"] == "was champion"

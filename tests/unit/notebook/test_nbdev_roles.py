@@ -9,6 +9,7 @@ from tests.support.nbhelpers import make_notebook
 def test_nbdev_directives_are_roles():
     assert roles_of("#| eval: false\nx = 1").no_eval
     assert not roles_of("#| eval: true\nx = 1").no_eval
+    assert roles_of("#| notest\nassert 1 == 2").no_eval  # nbdev's default tst_flags skip it
     assert roles_of("#|export\ndef f(): ...").export
     assert roles_of("#| exporti\ndef _g(): ...").exporti
     assert roles_of("#| hide\nimport os").hide

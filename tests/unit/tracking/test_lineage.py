@@ -96,13 +96,32 @@ def test_hooks_note_reads_in_process_and_snapshot_small_files(monkeypatch):
 
 
 def test_a_fingerprint_changes_with_any_single_value():
-    frame = pd.DataFrame({"a": range(1000), "b": [0.5] * 1000, "c": ["x"] * 1000})
+    frame = pd.DataFrame(
+        {
+            "a": range(1000),
+            "b": [0.5] * 1000,
+            "c": ["x"] * 1000,
+            "d": pd.to_datetime(["2020-01-01"] * 1000),
+            "e": pd.Categorical(["p", "q"] * 500),
+            "f": [[1]] * 1000,  # unhashable cells
+        }
+    )
     base = frame_fingerprint(frame)["fingerprint"]
-    for column, value in (("a", -1), ("b", 0.5000001), ("c", "y")):
+    assert frame_fingerprint(frame.copy())["fingerprint"] == base
+    changes = (
+        ("a", -1),
+        ("b", 0.5000001),
+        ("c", "y"),
+        ("d", pd.Timestamp("2021-01-01")),
+        ("e", "p"),  # row 637 is "q"
+        ("f", [2]),
+    )
+    for column, value in changes:
         changed = frame.copy()
-        changed.loc[637, column] = value
+        changed.at[637, column] = value
         assert frame_fingerprint(changed)["fingerprint"] != base, column
     assert frame_fingerprint(frame.rename(columns={"a": "A"}))["fingerprint"] != base
+    assert frame_fingerprint(frame.rename(index={637: 10_000}))["fingerprint"] != base
 
 
 def test_runs_diff_of_a_run_with_itself_exits_0(capsys):
@@ -150,3 +169,54 @@ def test_diff_names_git_seed_environment_hidden_state_and_notebook_code():
     assert "-acc = 0.1\n+acc = 0.2" in found[("code", "notebook")].extra["diff"]
     assert found[("hidden_state", "hidden_state")].b == "edited"
     assert diff_runs(a, a, store.read_artifact) == []
+
+
+def test_a_cell_reading_very_many_files_keeps_the_first_and_says_so(monkeypatch):
+    monkeypatch.setattr(read_hooks, "MAX_FILES", 2)
+    for i in range(3):
+        Path(f"f{i}.txt").write_text(str(i))
+    with mj.start_run("many") as run, read_hooks.recording() as reads:
+        for i in range(3):
+            with open(f"f{i}.txt") as fh:
+                fh.read()
+        problems = record_reads(run, reads)
+    assert [i["path"] for i in mj.get_run(run.run_id).inputs] == ["f0.txt", "f1.txt"]
+    assert problems == ["more than 2 files read: the first are kept"]
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_inputs_and_snapshots_round_trip_on_both_backends(
+    backend, request, tmp_path, capsys, monkeypatch
+):
+    from mlops_jupyter.store import RunStore
+
+    url = (
+        str(tmp_path / "s" / "runs.db")
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    monkeypatch.setenv("MLOPS_JUPYTER_BLOBS", str(tmp_path / "blobs"))  # the CLI's blobs too
+    store = RunStore(url)
+    data = _csv(Path("data/train.csv"), "x\n1\n")
+    with mj.start_run("rt", store=store) as run:
+        run.log_input(data, snapshot=True)
+    (entry,) = store.get_run(run.run_id).inputs
+    assert entry["path"] == "data/train.csv" and entry["snapshot"] == entry["sha256"]
+    assert store.read_artifact(entry["snapshot"]) == b"x\n1\n"
+    assert main(["--store", url, "runs", "inputs", run.run_id, "--restore", "out"]) == 0
+    assert Path("out/data/train.csv").read_bytes() == b"x\n1\n"
+    store.dispose()
+
+
+def test_hooked_readers_still_pickle_by_reference():
+    import pickle
+
+    import numpy as np
+
+    with read_hooks.recording():
+        pass  # installs the hooks
+    for function in (pd.read_csv, np.load, open, Path.read_text):
+        assert getattr(function, "__mlops_read_hook__", False), function
+        assert pickle.loads(pickle.dumps(function)) is function
