@@ -115,13 +115,13 @@ def _tasks_source(exported: Exported) -> str:
     out = []
     for block in exported.order:
         upstream = [f"after_{d}" for d in block.depends]
-        signature = ", ".join(f"{u}: dict[str, str]" for u in upstream)
+        signature = ", ".join(f"{u}: str" for u in upstream)
         made = exported.producers.get(block.name, {})
-        merged = "{" + ", ".join(f"{n!r}: after_{p}[{n!r}]" for n, p in made.items()) + "}"
+        merged = "{" + ", ".join(f"{n!r}: _paths(after_{p})[{n!r}]" for n, p in made.items()) + "}"
         out.append(
             f"    @task(task_id={block.name!r})\n"
-            f"    def t_{block.name}({signature}) -> dict[str, str]:\n"
-            f'        """Step `{block.name}`: returns the paths of its outputs."""\n'
+            f"    def t_{block.name}({signature}) -> str:\n"
+            f'        """Step `{block.name}`: returns the paths of its outputs (JSON)."""\n'
             f"        return _run_step({block.name!r}, {merged})\n"
         )
     calls = []
@@ -164,8 +164,13 @@ PARAMETERS = {tuple(s.name for s in exported.specs)!r}
 OUTPUTS = {outputs!r}
 
 
-def _run_step(name: str, inputs: dict[str, str]) -> dict[str, str]:
-    """Run step ``name`` alone on the files ``inputs``; return its outputs' paths."""
+def _paths(text: str) -> dict[str, str]:
+    """An upstream task's output paths (XCom holds them as ASCII JSON, whatever the names)."""
+    return json.loads(text)
+
+
+def _run_step(name: str, inputs: dict[str, str]) -> str:
+    """Run step ``name`` alone on the files ``inputs``; return its outputs' paths as JSON."""
     context = get_current_context()
     base = Path(os.environ.get("{env}_DATA") or HERE / "data")
     run_dir = base / re.sub(r"[^A-Za-z0-9_.-]+", "_", str(context["run_id"]))
@@ -188,7 +193,7 @@ def _run_step(name: str, inputs: dict[str, str]) -> dict[str, str]:
     if done.returncode != 0:
         detail = done.stderr[-2000:]
         raise RuntimeError(f"step {{name}} failed (exit {{done.returncode}}): {{detail}}")
-    return {{out: str(run_dir / name / f"{{out}}.pkl") for out in OUTPUTS[name]}}
+    return json.dumps({{out: str(run_dir / name / f"{{out}}.pkl") for out in OUTPUTS[name]}})
 
 
 @dag(

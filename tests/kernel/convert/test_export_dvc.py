@@ -34,6 +34,10 @@ FAST = {"multi_io", "classes"}  # the rest of the corpus runs with -m slow
 REFUSED = {
     "classes": "step 'transact' changes its input 'alice' (from step 'open_accounts') in place "
     "without returning it",
+    "no_parameters": "step 'make_median' changes its input 'data' (from step 'make_data') in "
+    "place without returning it",
+    "out_of_order": "step 'report' changes its input 'values' (from step 'make_values') in place "
+    "without returning it",
 }
 NOTEBOOKS = [pytest.param(n, marks=[] if n in FAST else [pytest.mark.slow]) for n in CONVERTING]
 
@@ -96,7 +100,6 @@ def _dvc(name, repo, result):
     again = dvc(repo, "repro")
     assert again.returncode == 0, again.stdout + again.stderr
     assert set(ran_stages(again.stdout)) == downstream_of(name, param)
-    assert set(ran_stages(again.stdout)) < set(result.stages) or len(result.stages) == 1
     assert json.loads(dvc(repo, "status", "--json").stdout or "{}") == {}
     if name == "multi_io":
         _experiment(repo, result.package)

@@ -46,20 +46,26 @@ def test_an_output_that_cannot_be_materialised_is_an_export_error(case, tmp_path
     assert not out.exists() or not list(out.iterdir())  # nothing half-written
 
 
+# Each side leaves a mark, then waits for the other's: both see each other only when the two
+# steps run at the same time (run one after the other, the first gives up after `patience`).
 CELLS = [
-    ("pause = 1.0  # seconds each side sleeps", ["parameters"]),
-    "import time",
-    "#| step: left\nleft_start = time.time()\ntime.sleep(pause)\nleft_end = time.time()",
-    "#| step: right\nright_start = time.time()\ntime.sleep(pause)\nright_end = time.time()",
-    "#| step: join\nspans = [(left_start, left_end), (right_start, right_end)]",
-    ("assert len(spans) == 2", ["test"]),  # makes `spans` an output of `join`
+    ("patience = 0.5  # seconds each side waits for the other", ["parameters"]),
+    "import os\nimport time",
+    "def meet(me, other, patience):\n    open(me + '.ready', 'w').close()\n"
+    "    for _ in range(int(patience * 20)):\n        if os.path.exists(other + '.ready'):\n"
+    "            return True\n        time.sleep(0.05)\n"
+    "    return os.path.exists(other + '.ready')",
+    "#| step: left\nleft_met = meet('left', 'right', patience)",
+    "#| step: right\nright_met = meet('right', 'left', patience)",
+    "#| step: join\nboth = [left_met, right_met]",
+    ("assert len(both) == 2", ["test"]),  # makes `both` an output of `join`
 ]
 _RUN = """
 import json, sys
 from pkg_dask import run
 options = json.loads(sys.argv[1])
 ns = run(**options)
-print(json.dumps(ns["spans"]))
+print(json.dumps(ns["both"]))
 """
 
 
@@ -68,7 +74,7 @@ def dask_package(tmp_path_factory):
     root = tmp_path_factory.mktemp("dask")
     notebook = root / "nb.ipynb"
     nbformat.write(make_notebook(CELLS), notebook)
-    convert_notebook(notebook, root / "pkg_dask", verify=False)  # the clock: not reproducible
+    convert_notebook(notebook, root / "pkg_dask", verify=False)  # files decide: not reproducible
     return root
 
 
@@ -80,13 +86,12 @@ def _run(root, cwd, **options):
 
 def test_dask_runs_independent_steps_in_parallel_and_caches_them(dask_package, tmp_path):
     cache = str(tmp_path / "cache")
-    spans, lines = _run(dask_package, tmp_path, executor="dask", cache=cache)
+    spans, lines = _run(dask_package, tmp_path, executor="dask", cache=cache, patience=20.0)
     assert lines == {"left": "ran", "right": "ran", "join": "ran"}
-    (left_start, left_end), (right_start, right_end) = spans
-    assert left_start < right_end and right_start < left_end  # the two sleeps overlapped
-    again, lines = _run(dask_package, tmp_path, executor="dask", cache=cache)
+    assert spans == [True, True]  # left and right ran at the same time
+    again, lines = _run(dask_package, tmp_path, executor="dask", cache=cache, patience=20.0)
     assert lines == dict.fromkeys(["left", "right", "join"], "cached") and again == spans
-    local, lines = _run(dask_package, tmp_path, cache=cache)  # one cache for every executor
+    local, lines = _run(dask_package, tmp_path, cache=cache, patience=20.0)  # one cache for all
     assert set(lines.values()) == {"cached"} and local == spans
 
 
@@ -104,14 +109,24 @@ def test_dask_scheduler_address_runs_on_that_cluster(dask_package, tmp_path, mon
             executor="dask",
             scheduler=cluster.scheduler_address,
             cache=cache,
+            patience=20.0,
         )
-        assert lines == dict.fromkeys(["left", "right", "join"], "ran")
+        assert lines == dict.fromkeys(["left", "right", "join"], "ran") and spans == [True, True]
         assert (tmp_path / "cache" / "join").is_dir()
     done = run(
-        [sys.executable, "-m", "pkg_dask", "--cache", cache, "--force", "right"],
+        [
+            sys.executable,
+            "-m",
+            "pkg_dask",
+            "--cache",
+            cache,
+            "--force",
+            "right",
+            "--patience",
+            "20",
+        ],
         tmp_path,
         dask_package,
     )
     assert done.returncode == 0, done.stderr
     assert step_lines(done.stderr) == {"left": "cached", "right": "ran", "join": "ran"}
-    assert spans[0][0] < spans[1][1]
