@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mlops_jupyter.convert.analysis import plan_notebook
 from mlops_jupyter.convert.capture import Capture
 from mlops_jupyter.convert.package import render_pipeline, render_steps
+from mlops_jupyter.convert.runtime_render import runtime_files
 from mlops_jupyter.convert.script import parameter_specs
 from tests.support.nbhelpers import make_notebook
 
@@ -81,6 +82,8 @@ def test_steps_in_order_give_the_notebooks_final_values(tmp_path_factory, cells)
     (folder / "__init__.py").write_text("")
     (folder / "steps.py").write_text(render_steps(plan, Capture(Path("."), {}), specs, "nb"))
     (folder / "pipeline.py").write_text(render_pipeline(plan, specs, "nb", package))
+    for name, text in runtime_files().items():  # what every converted package carries
+        (folder / name).write_text(text)
     for name in ("steps.py", "pipeline.py"):
         compile((folder / name).read_text(), name, "exec")
     sys.path.insert(0, str(folder.parent))

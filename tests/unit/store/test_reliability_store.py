@@ -27,7 +27,7 @@ from mlops_jupyter.errors import (
     RunNotFoundError,
     StoreUnavailableError,
 )
-from mlops_jupyter.store import RunStore, limits
+from mlops_jupyter.store import RunStore, limits, schema
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -553,12 +553,12 @@ def test_migrate_is_refused_while_a_live_process_records_a_run(tmp_path: Path) -
         assert _version(path) == "2"
         forced = _cli("--store", str(forced_path), "store", "migrate", "--force")
         assert forced.returncode == 0, forced.stderr
-        assert _version(forced_path) == "3"
+        assert _version(forced_path) == str(schema.SCHEMA_VERSION)
         writer.kill()
         writer.wait()
         after = _cli("--store", str(path), "store", "migrate")  # the writer is gone now
         assert after.returncode == 0, after.stderr
-        assert _version(path) == "3"
+        assert _version(path) == str(schema.SCHEMA_VERSION)
     finally:
         writer.kill()
         writer.wait()
