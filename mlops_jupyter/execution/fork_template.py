@@ -131,7 +131,8 @@ class ForkTemplate:
         return dict(json.loads(line))
 
     def close(self) -> None:
-        """End the template (its kernels live on until their own pool kills them)."""
+        """End the template without waiting: it exits once the kernels it forked are gone
+        (their pools kill them), or at once kills them when this process has died."""
         with self._lock:
             for fd in (self._to_template, self._from_template):
                 try:
@@ -139,11 +140,10 @@ class ForkTemplate:
                 except OSError:
                     pass
             self._to_template = self._from_template = -1
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=5)
+        # reap it when it exits, so a long-lived process keeps no zombie
+        threading.Thread(
+            target=self._process.wait, name="mlops-template-reaper", daemon=True
+        ).start()
 
 
 _WARM: dict[str, ForkTemplate] = {}
@@ -183,6 +183,16 @@ def warm_template(
             while len(_WARM) > MAX_WARM:
                 _WARM.pop(next(iter(_WARM))).close()
     return template
+
+
+def discard_template(template: ForkTemplate) -> None:
+    """Close a template and forget it (a cancelled job leaves no process behind); the kernels
+    it forked run on until their pools end them."""
+    with _WARM_LOCK:
+        for key, found in list(_WARM.items()):
+            if found is template:
+                del _WARM[key]
+    template.close()
 
 
 def close_templates() -> None:

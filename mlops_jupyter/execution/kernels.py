@@ -243,7 +243,11 @@ class KernelPool:
             return None
         if self._template_task is None:
             self._template_task = self._loop.run_in_executor(None, self._make_template)
-        return await asyncio.shield(self._template_task)
+        while not self._template_task.done():  # a pool closed meanwhile stops waiting
+            await asyncio.wait({self._template_task}, timeout=0.05)
+            if self._closed:
+                return None
+        return self._template_task.result()
 
     def _make_template(self) -> ForkTemplate | None:
         template = self._find_template()
@@ -278,6 +282,8 @@ class KernelPool:
         except Exception as err:  # a template that cannot start: fresh kernels, said in the log
             template, self.kernel_note = None, f"kernels start fresh: template failed: {err}"
         for _attempt in range(self.start_attempts):
+            if self._closed:
+                break
             km = self._new_manager(template if _attempt == 0 else None)
             try:
                 await km.start_kernel(cwd=self.cwd, env=self.env)
@@ -295,6 +301,8 @@ class KernelPool:
                 self.start_failures += 1
                 reason = f"{type(err).__name__}: {err}"
                 await self._kill(km)
+                if self._closed:  # closing (Ctrl-C, cancel): no retry
+                    break
         self._ready.put(KernelStartError(self.kernel_name, self.start_attempts, reason))
 
     async def _wait_ready(self, km: AsyncKernelManager, client: Any) -> None:
@@ -305,6 +313,9 @@ class KernelPool:
             if not ready.done() and not await km.is_alive():
                 ready.cancel()
                 raise RuntimeError("the kernel process exited while starting")
+            if not ready.done() and self._closed:  # nobody will use it: kill it, do not wait
+                ready.cancel()
+                raise RuntimeError("the pool closed while the kernel was starting")
         ready.result()
 
     def _new_manager(self, template: ForkTemplate | None = None) -> AsyncKernelManager:
@@ -349,6 +360,17 @@ class KernelPool:
                 process.kill()
             except OSError:
                 pass
+
+    def drop_template(self) -> None:
+        """Close this pool's template instead of keeping it warm (after a cancelled sweep)."""
+        task = self._template_task
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return
+        template = task.result()
+        if template is not None:
+            from mlops_jupyter.execution.fork_template import discard_template
+
+            discard_template(template)
 
     @staticmethod
     def interrupt_now(km: AsyncKernelManager) -> None:
