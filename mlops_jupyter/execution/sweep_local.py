@@ -30,6 +30,7 @@ def run_points_locally(
     cancel: CancelToken | None = None,
     preimport: bool = True,
     on_log: Callable[[str], None] | None = None,
+    keep_warm: bool = False,
 ) -> dict[int, PointResult]:
     """Execute the points on warm kernels, `jobs` at once; a cancel starts no further point.
 
@@ -51,6 +52,7 @@ def run_points_locally(
         env=kernel_environment(store),
         preimports=leading_imports(first.source) if preimport else None,
         on_note=on_log,
+        keep_template=keep_warm,
     )
     try:
         with pool:
