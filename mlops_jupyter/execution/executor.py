@@ -68,9 +68,9 @@ def run_notebook(
 ) -> RunRecord:
     """Execute a notebook with papermill in a fresh kernel and record it as a run.
 
-    When a sweep of the same notebook (same imports, folder and environment) left its kernel
-    template warm in this process, the kernel is forked from it: a fresh process that starts
-    with the notebook's modules already imported.
+    When a sweep of the same notebook (same imports, folder and environment) kept its kernel
+    template warm in this process (``sweep_notebook(..., keep_warm=True)``), the kernel is
+    forked from it: a fresh process that starts with the notebook's modules already imported.
 
     Parameters are validated against the notebook's ``parameters`` cell before any kernel
     starts. The source notebook is never modified; the executed notebook is stored as the

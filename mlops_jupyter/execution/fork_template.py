@@ -6,9 +6,10 @@ testing whether forking after them is safe (no thread started, no GPU context op
 fork_template_main.py), and then forks a fresh ipykernel per request: each point still runs in
 a process no other point touched, but starts with its modules already in memory.
 
-Templates are kept warm per (python, working directory, imports, environment) for the life of
-the process, so that a `run` or `reproduce` after a sweep of the same notebook starts the same
-way (`warm_template`); they are closed at exit.
+Templates are registered per (python, working directory, imports, environment): a `run` or
+`reproduce` while a sweep of the same notebook runs, or after a sweep that kept its template
+warm (``keep_warm=True``), forks from it (`warm_template`). A template closes when the last pool
+using it closes, unless kept warm; kept ones close at exit.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class ForkTemplate:
         self, python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]
     ) -> None:
         self.imports = tuple(imports)
+        self.key = template_key(python, imports, cwd, env)
         self.reason = ""  # why the template forks no kernels (empty while usable)
         self.seconds = 0.0  # time its imports took
         self.forked = 0
@@ -131,7 +133,8 @@ class ForkTemplate:
         return dict(json.loads(line))
 
     def close(self) -> None:
-        """End the template (its kernels live on until their own pool kills them)."""
+        """End the template without waiting: it exits once the kernels it forked are gone
+        (their pools kill them), or at once kills them when this process has died."""
         with self._lock:
             for fd in (self._to_template, self._from_template):
                 try:
@@ -139,16 +142,17 @@ class ForkTemplate:
                 except OSError:
                     pass
             self._to_template = self._from_template = -1
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=5)
+        # reap it when it exits, so a long-lived process keeps no zombie
+        threading.Thread(
+            target=self._process.wait, name="mlops-template-reaper", daemon=True
+        ).start()
 
 
 _WARM: dict[str, ForkTemplate] = {}
+_USERS: dict[str, int] = {}  # pools using each registered template
+_KEEP: list[str] = []  # templates kept warm after their last pool closed (oldest first)
 _WARM_LOCK = threading.Lock()
-#: Most templates kept warm at once (each holds a notebook's imported modules, ~100-300 MB).
+#: Most templates kept warm once unused (each holds a notebook's imported modules, ~100-300 MB).
 MAX_WARM = 2
 
 
@@ -161,28 +165,65 @@ def template_key(python: str, imports: Sequence[str], cwd: str, env: Mapping[str
 def warm_template(
     python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str], *, start: bool
 ) -> ForkTemplate | None:
-    """The warm template for these imports (started when `start`), else None.
+    """A template for these imports, used until `release_template`: with `start`, a new one
+    of the caller's own (a sweep); else one a sweep kept warm, or None.
 
-    `run` and `reproduce` pass ``start=False``: they use a template only when a sweep of the
-    same notebook left one warm, since starting one costs what a fresh kernel costs.
+    `run` and `reproduce` pass ``start=False``: they use a template only when one is warm,
+    since starting one costs what a fresh kernel costs.
     """
+    if start:
+        return ForkTemplate(python, imports, cwd, env)  # seconds: no lock held
     key = template_key(python, imports, cwd, env)
     with _WARM_LOCK:
         found = _WARM.get(key)
         if found is not None and found.usable:
-            _WARM[key] = _WARM.pop(key)  # most recently used last
+            _USERS[key] = _USERS.get(key, 0) + 1
             return found
         if found is not None:
-            del _WARM[key]
-        if not start:
-            return None
-    template = ForkTemplate(python, imports, cwd, env)  # seconds: outside the lock
+            _forget(key)
+    return None
+
+
+def _forget(key: str) -> None:
+    _WARM.pop(key, None)
+    _USERS.pop(key, None)
+    if key in _KEEP:
+        _KEEP.remove(key)
+
+
+def release_template(template: ForkTemplate, *, keep: bool = False) -> None:
+    """A pool is done with `template`: a sweep's own closes now unless `keep` (then it stays
+    warm for later runs in this process, at most MAX_WARM); a warm one a run borrowed stays."""
+    closing = []
     with _WARM_LOCK:
-        if template.usable:
-            _WARM[key] = template
-            while len(_WARM) > MAX_WARM:
-                _WARM.pop(next(iter(_WARM))).close()
-    return template
+        key = next((k for k, t in _WARM.items() if t is template), None)
+        if key is not None:
+            _USERS[key] = max(0, _USERS.get(key, 0) - 1)
+        elif keep and template.usable:
+            key = template.key
+            if key in _WARM:
+                closing.append(_WARM[key])
+                _forget(key)
+            _WARM[key], _USERS[key] = template, 0
+            _KEEP.append(key)
+            for old in _KEEP[: max(0, len(_KEEP) - MAX_WARM)]:
+                if _USERS.get(old, 0) <= 0:
+                    closing.append(_WARM[old])
+                    _forget(old)
+        else:
+            closing.append(template)
+    for item in closing:
+        item.close()
+
+
+def discard_template(template: ForkTemplate) -> None:
+    """Close a template and forget it (a cancelled job leaves no process behind); the kernels
+    it forked run on until their pools end them."""
+    with _WARM_LOCK:
+        for key, found in list(_WARM.items()):
+            if found is template:
+                _forget(key)
+    template.close()
 
 
 def close_templates() -> None:
@@ -190,6 +231,8 @@ def close_templates() -> None:
     with _WARM_LOCK:
         templates = list(_WARM.values())
         _WARM.clear()
+        _USERS.clear()
+        _KEEP.clear()
     for template in templates:
         template.close()
 

@@ -154,6 +154,7 @@ class KernelPool:
         preimports: Import statements for a kernel template (None: plain fresh kernels).
         start_template: Start a template when none is warm (False: use one only if warm).
         on_note: Called once with `kernel_note` when it is known (the sweep's log).
+        keep_template: Keep the template warm after this pool closes (for later runs).
     """
 
     def __init__(
@@ -168,6 +169,7 @@ class KernelPool:
         preimports: Sequence[str] | None = None,
         start_template: bool = True,
         on_note: Callable[[str], None] | None = None,
+        keep_template: bool = False,
     ) -> None:
         self.kernel_name, self.size = kernel_name, max(1, size)
         self.cwd = os.path.abspath(cwd or os.getcwd())
@@ -190,6 +192,8 @@ class KernelPool:
         self._ipc_dir = None if os.name == "nt" else tempfile.mkdtemp(prefix="mlops-kernels-")
         self._preimports = None if preimports is None else tuple(preimports)
         self._start_template, self._on_note = start_template, on_note
+        self.keep_template = keep_template
+        self._held_template: ForkTemplate | None = None
         self._template_task: asyncio.Future[ForkTemplate | None] | None = None
         self.kernel_note = ""  # how kernels start, for the sweep's log ("" without preimports)
         self.forked = 0  # kernels forked from a template (the others booted fresh)
@@ -243,10 +247,23 @@ class KernelPool:
             return None
         if self._template_task is None:
             self._template_task = self._loop.run_in_executor(None, self._make_template)
-        return await asyncio.shield(self._template_task)
+        while not self._template_task.done():  # a pool closed meanwhile stops waiting
+            await asyncio.wait({self._template_task}, timeout=0.05)
+            if self._closed:
+                return None
+        return self._template_task.result()
 
     def _make_template(self) -> ForkTemplate | None:
         template = self._find_template()
+        with self._lock:  # a pool closed while the template imported releases it here
+            late = self._closed
+            if not late:
+                self._held_template = template
+        if late and template is not None:
+            from mlops_jupyter.execution.fork_template import release_template
+
+            release_template(template)
+            return None
         if self._on_note is not None and self.kernel_note:
             self._on_note(self.kernel_note)
         return template
@@ -278,6 +295,8 @@ class KernelPool:
         except Exception as err:  # a template that cannot start: fresh kernels, said in the log
             template, self.kernel_note = None, f"kernels start fresh: template failed: {err}"
         for _attempt in range(self.start_attempts):
+            if self._closed:
+                break
             km = self._new_manager(template if _attempt == 0 else None)
             try:
                 await km.start_kernel(cwd=self.cwd, env=self.env)
@@ -295,6 +314,8 @@ class KernelPool:
                 self.start_failures += 1
                 reason = f"{type(err).__name__}: {err}"
                 await self._kill(km)
+                if self._closed:  # closing (Ctrl-C, cancel): no retry
+                    break
         self._ready.put(KernelStartError(self.kernel_name, self.start_attempts, reason))
 
     async def _wait_ready(self, km: AsyncKernelManager, client: Any) -> None:
@@ -305,6 +326,9 @@ class KernelPool:
             if not ready.done() and not await km.is_alive():
                 ready.cancel()
                 raise RuntimeError("the kernel process exited while starting")
+            if not ready.done() and self._closed:  # nobody will use it: kill it, do not wait
+                ready.cancel()
+                raise RuntimeError("the pool closed while the kernel was starting")
         ready.result()
 
     def _new_manager(self, template: ForkTemplate | None = None) -> AsyncKernelManager:
@@ -350,6 +374,27 @@ class KernelPool:
             except OSError:
                 pass
 
+    def _obtained_template(self) -> ForkTemplate | None:
+        with self._lock:
+            template, self._held_template = self._held_template, None
+        return template
+
+    def drop_template(self) -> None:
+        """Close this pool's template now, even if kept warm (after a cancelled sweep)."""
+        template = self._obtained_template()
+        self.keep_template = False
+        if template is not None:
+            from mlops_jupyter.execution.fork_template import discard_template
+
+            discard_template(template)
+
+    def _release_template(self) -> None:
+        template = self._obtained_template()
+        if template is not None:
+            from mlops_jupyter.execution.fork_template import release_template
+
+            release_template(template, keep=self.keep_template)
+
     @staticmethod
     def interrupt_now(km: AsyncKernelManager) -> None:
         """SIGINT a kernel from any thread: a KeyboardInterrupt in its running cell."""
@@ -364,9 +409,10 @@ class KernelPool:
 
     def close(self) -> None:
         """Kill every kernel still ready or shutting down, and stop the pool thread."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
 
         async def drain() -> None:
             while self._tasks:  # boots finish (a cancelled boot could orphan a process)
@@ -382,5 +428,6 @@ class KernelPool:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop.close()
+            self._release_template()
             if self._ipc_dir is not None:
                 shutil.rmtree(self._ipc_dir, ignore_errors=True)

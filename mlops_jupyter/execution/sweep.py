@@ -60,6 +60,7 @@ def sweep_notebook(
     cancel: CancelToken | None = None,
     preimport: bool = True,
     on_log: Callable[[str], None] | None = None,
+    keep_warm: bool = False,
 ) -> SweepResult:
     """Execute a notebook once per point, `jobs` at a time, as children of one sweep run.
 
@@ -89,6 +90,8 @@ def sweep_notebook(
             leading imports once (local executor); False: every kernel starts fresh.
         on_log: Called with lines for the sweep's log (how kernels start, and why); the line
             is also recorded as the sweep run's ``mlops.sweep.kernels`` tag.
+        keep_warm: Keep the kernel template warm after the sweep, so that `run_notebook` and
+            `reproduce_run` of the same notebook in this process fork from it.
 
     Returns:
         The SweepResult (call ``summary()`` for the table).
@@ -137,6 +140,7 @@ def sweep_notebook(
             cancel=cancel,
             preimport=preimport,
             on_log=log,
+            keep_warm=keep_warm,
         )
     except BaseException as err:  # Ctrl-C or a store failure: never leave the sweep running
         interrupted = isinstance(err, KeyboardInterrupt)
@@ -169,6 +173,7 @@ def _dispatch(
     cancel: CancelToken | None = None,
     preimport: bool = True,
     on_log: Callable[[str], None] | None = None,
+    keep_warm: bool = False,
 ) -> dict[int, PointResult]:
     if not jobs_by_point:
         return {}
@@ -203,6 +208,7 @@ def _dispatch(
         cancel=cancel,
         preimport=preimport,
         on_log=on_log,
+        keep_warm=keep_warm,
     )
 
 

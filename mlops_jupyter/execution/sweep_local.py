@@ -30,6 +30,7 @@ def run_points_locally(
     cancel: CancelToken | None = None,
     preimport: bool = True,
     on_log: Callable[[str], None] | None = None,
+    keep_warm: bool = False,
 ) -> dict[int, PointResult]:
     """Execute the points on warm kernels, `jobs` at once; a cancel starts no further point.
 
@@ -44,46 +45,52 @@ def run_points_locally(
     first = next(iter(jobs_by_point.values()))
     results: dict[int, PointResult] = {}
     lock = threading.Lock()
-    with KernelPool(
+    pool = KernelPool(
         first.kernel_name,
         warm_kernels(jobs),
         cwd=cwd,
         env=kernel_environment(store),
         preimports=leading_imports(first.source) if preimport else None,
         on_note=on_log,
-    ) as pool:
-        pool.expect(len(jobs_by_point))
+        keep_template=keep_warm,
+    )
+    try:
+        with pool:
+            pool.expect(len(jobs_by_point))
 
-        def work(index: int) -> None:
-            if token.cancelled:  # cancelled: start no further point
-                return
-            result = execute_point(
-                store,
-                sweep_id,
-                index,
-                jobs_by_point[index],
-                pool,
-                existing.get(index),
-                timeout=timeout,
-                retries=retries,
-                cwd=cwd,
-                output_dir=output_dir,
-                cancel=token,
-            )
-            with lock:
-                results[index] = result
-            if on_point is not None:
-                on_point(result)
+            def work(index: int) -> None:
+                if token.cancelled:  # cancelled: start no further point
+                    return
+                result = execute_point(
+                    store,
+                    sweep_id,
+                    index,
+                    jobs_by_point[index],
+                    pool,
+                    existing.get(index),
+                    timeout=timeout,
+                    retries=retries,
+                    cwd=cwd,
+                    output_dir=output_dir,
+                    cancel=token,
+                )
+                with lock:
+                    results[index] = result
+                if on_point is not None:
+                    on_point(result)
 
-        ex = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mlops-point")
-        try:
-            for future in [ex.submit(work, i) for i in jobs_by_point]:
-                future.result()
-        except KeyboardInterrupt:  # kill the running kernels now rather than wait for them
-            token.cancel("interrupted (Ctrl-C)")
-            raise
-        finally:  # on Ctrl-C or an error, points not started yet are dropped
-            ex.shutdown(wait=True, cancel_futures=True)
+            ex = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mlops-point")
+            try:
+                for future in [ex.submit(work, i) for i in jobs_by_point]:
+                    future.result()
+            except KeyboardInterrupt:  # kill the running kernels now rather than wait for them
+                token.cancel("interrupted (Ctrl-C)")
+                raise
+            finally:  # on Ctrl-C or an error, points not started yet are dropped
+                ex.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if token.cancelled:  # a cancelled sweep leaves no template process behind
+            pool.drop_template()
     return results
 
 

@@ -160,7 +160,7 @@ def test_run_and_reproduce_fork_from_the_template_a_sweep_left_warm(tmp_path):
     try:
         cold = run_notebook(nb, {"x": 1}, cwd=tmp_path)  # nothing warm yet: a fresh kernel
         assert len(marker.read_text().split()) == 1
-        sweep_notebook(nb, [{"x": 2}], cwd=tmp_path)  # its template stays warm
+        sweep_notebook(nb, [{"x": 2}], cwd=tmp_path, keep_warm=True)  # its template stays warm
         assert len(marker.read_text().split()) == 2  # the template imported it
         warm = run_notebook(nb, {"x": 3}, cwd=tmp_path)
         verdict = reproduce_run(warm.run_id)
