@@ -3,7 +3,7 @@
  * (snake_case, mirroring mlops_jupyter/store records and server/payloads.py).
  */
 
-export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
+export type RunStatus = 'running' | 'finished' | 'failed' | 'killed' | 'pruned';
 
 export type ParamValue = string | number | boolean | null | ParamValue[] | { [key: string]: ParamValue };
 
