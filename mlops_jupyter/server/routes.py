@@ -12,8 +12,8 @@ from mlops_jupyter.server.artifact_handlers import (
     TablePreviewHandler,
 )
 from mlops_jupyter.server.base_handler import BaseHandler
-from mlops_jupyter.server.diff_handlers import DiffHandler
 from mlops_jupyter.server.csv_handlers import RunsCsvHandler
+from mlops_jupyter.server.diff_handlers import DiffHandler
 from mlops_jupyter.server.importance_handlers import ImportanceHandler
 from mlops_jupyter.server.key_handlers import KeysHandler
 from mlops_jupyter.server.monitoring_handlers import DriftHandler
