@@ -367,13 +367,16 @@ def panel_paint_times(
                 "el => { el.scrollTop = el.scrollHeight / 2; "
                 "el.dispatchEvent(new Event('scroll')); }"
             )
-            page.wait_for_function(
-                "n => [...document.querySelectorAll("
-                "'#mlops-jupyter-runs .jp-mlops-RunRow[data-run-id]')]"
-                ".some(r => Number(r.dataset.index) > n)",
-                arg=n // 4,
-                timeout=10_000,
-            )
+            try:  # the window must fill in from the server (reported, not required)
+                page.wait_for_function(
+                    "n => [...document.querySelectorAll("
+                    "'#mlops-jupyter-runs .jp-mlops-RunRow[data-run-id]')]"
+                    ".some(r => Number(r.dataset.index) > n)",
+                    arg=n // 4,
+                    timeout=10_000,
+                )
+            except Exception:  # noqa: BLE001  (a bench: note it and go on)
+                print("note: the middle of the list did not fill in within 10 s", file=sys.stderr)
             page.close()
         browser.close()
     return paint, ready, rows
