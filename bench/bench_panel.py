@@ -375,7 +375,7 @@ def panel_paint_times(
                     arg=n // 4,
                     timeout=10_000,
                 )
-            except Exception:  # noqa: BLE001  (a bench: note it and go on)
+            except Exception:  # a bench: note it and go on
                 print("note: the middle of the list did not fill in within 10 s", file=sys.stderr)
             page.close()
         browser.close()
