@@ -43,6 +43,12 @@ export class MlopsClient {
     return this._json<IRunsPage>('runs', { query: { ...query } });
   }
 
+  /** The listed runs (same filter and sort) as a CSV file. */
+  async runsCsv(filter: string, orderBy: string): Promise<Blob> {
+    const response = await this._fetch('runs.csv', { query: { filter, order_by: orderBy } });
+    return response.blob();
+  }
+
   /** The param / metric / tag keys and experiment names in the store (the filter box's suggestions). */
   getKeys(): Promise<IKeysReply> {
     return this._json<IKeysReply>('keys');

@@ -15,7 +15,7 @@ from mlops_jupyter.errors import MlopsJupyterError
 RUN_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
-MAX_COMPARE = 20
+MAX_COMPARE = 100  # the panel compares up to 100 runs (curves, parallel coordinates)
 #: Longest tag value POST /runs/{id}/tags accepts (MLflow's limit for tag values).
 MAX_TAG_VALUE = 8000
 #: Longest param or tag value shown in the runs list; the run page has the whole value.

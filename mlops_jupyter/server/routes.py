@@ -12,6 +12,7 @@ from mlops_jupyter.server.artifact_handlers import (
     TablePreviewHandler,
 )
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.csv_handlers import RunsCsvHandler
 from mlops_jupyter.server.diff_handlers import DiffHandler
 from mlops_jupyter.server.importance_handlers import ImportanceHandler
 from mlops_jupyter.server.key_handlers import KeysHandler
@@ -95,6 +96,7 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/trash", TrashHandler),
         (f"{ns}/trash/restore", RestoreHandler),
         (f"{ns}/importance", ImportanceHandler),
+        (f"{ns}/runs.csv", RunsCsvHandler),
         (f"{ns}/diff", DiffHandler),
         (f"{run}/drift", DriftHandler),
         (f"{ns}/models", ModelsHandler),

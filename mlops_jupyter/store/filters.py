@@ -13,7 +13,7 @@ import ast
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement as _Col
 
 from mlops_jupyter.errors import InvalidFilterError
@@ -169,6 +169,11 @@ class _Compiler:
             if value is not None:
                 raise self.fail("'is' only compares with None")
             col = field_column(*fam_key)
+            if fam_key == (None, "parent_run_id"):
+                # the panel's "top-level runs": an expression, so SQLite keeps walking
+                # ix_runs_start_time instead of ix_runs_parent (+ a sort of every root run)
+                col = func.coalesce(col, "")
+                return col == "" if isinstance(op, ast.Is) else col != ""
             return col.is_(None) if isinstance(op, ast.Is) else col.is_not(None)
         col = self._column_for(fam_key, value)
         if fam_key[0] == "metrics" and not isinstance(value, (int, float)):

@@ -59,7 +59,6 @@ def _v3_to_v4(conn: Connection) -> None:
 def _v4_to_v5(conn: Connection) -> None:
     """Version 5 adds `runs.deleted_at`: deleting a run moves it to the trash until `store gc`."""
     conn.execute(text("ALTER TABLE runs ADD COLUMN deleted_at FLOAT"))
-    conn.execute(text("CREATE INDEX ix_runs_deleted_at ON runs (deleted_at)"))
 
 
 #: version N -> function upgrading N to N+1

@@ -59,12 +59,13 @@ runs = Table(
     Column("metrics_doc", Text),
     Column("tags_doc", Text),
     # When the run was moved to the trash (version 5); NULL for a live run. `store gc` purges.
+    # Not indexed: SQLite would pick an index on it for "deleted_at IS NULL" (every live run)
+    # over ix_runs_start_time and sort the whole table (178 ms vs 0.4 ms at 100,000 runs).
     Column("deleted_at", Float),
     Index("ix_runs_start_time", "start_time"),
     Index("ix_runs_updated_at", "updated_at"),
     Index("ix_runs_parent", "parent_run_id"),
     Index("ix_runs_status", "status"),
-    Index("ix_runs_deleted_at", "deleted_at"),
 )
 
 params = Table(

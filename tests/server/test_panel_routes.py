@@ -73,3 +73,17 @@ async def test_importance_ranks_the_param_that_drives_the_metric(jp_fetch, lab_s
     assert "random forest" in reply["method"]
     code, body = await fetch_error(jp_fetch, "importance", params={"run_ids": ",".join(ids[:2])})
     assert code == 400 and "needs ?metric=NAME" in body["message"]
+
+
+async def test_runs_csv_lists_the_filtered_runs(jp_fetch, runs) -> None:
+    import csv
+    import io
+
+    response = await jp_fetch(
+        "mlops-jupyter", "runs.csv", params={"filter": "params.model == 'rf'", "order_by": "name"}
+    )
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.body.decode())))
+    assert [r["name"] for r in rows] == ["run-0", "run-2"]
+    assert rows[0]["params.model"] == "rf" and float(rows[1]["metrics.acc"]) == 0.8

@@ -45,6 +45,7 @@ ROUTES = [
     "trash",
     "trash/restore",
     "importance",
+    "runs.csv",
     "diff",
     "runs/{run_id}/drift",
     "models",
@@ -252,6 +253,8 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     assert_fields(compared["fields"][0], "ICompareField")
     # run and other have no params in common with a metric both have: a clear 400
     await expect("importance", "GET", "importance", 400, run_ids=f"{run},{other}", metric="nope")
+    csv_text = await expect("runs.csv", "GET", "runs.csv", 200)
+    assert csv_text.splitlines()[0].startswith("run_id,")
     keys = await expect("keys", "GET", "keys", 200)
     assert_fields(keys, "IKeysReply")
     diffed = await expect("diff", "GET", "diff", 200, run_ids=f"{run},{other}")

@@ -165,7 +165,7 @@ async def test_compare_diffs_params_and_overlays_metrics(jp_fetch, runs):
     assert set(data) == ts_fields("ICompareReply")
 
 
-@pytest.mark.parametrize("run_ids, needle", [("", "2 to 20"), ("abc,def", "bad run id")])
+@pytest.mark.parametrize("run_ids, needle", [("", "2 to 100"), ("abc,def", "bad run id")])
 async def test_compare_bad_ids_400(jp_fetch, runs, run_ids, needle):
     code, body = await fetch_error(jp_fetch, "compare", params={"run_ids": run_ids})
     assert code == 400 and needle in body["message"]

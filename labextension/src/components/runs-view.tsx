@@ -281,6 +281,24 @@ export function RunsView(): JSX.Element {
         </button>
         <button
           className="jp-mlops-button"
+          title="Download the listed runs (this filter and sort) as CSV"
+          onClick={() =>
+            services.client.runsCsv(query, orderBy).then(
+              blob => {
+                const a = document.createElement('a');
+                a.href = URL.createObjectURL(blob);
+                a.download = 'runs.csv';
+                a.click();
+                window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+              },
+              err => void showErrorMessage('CSV download failed', (err as Error).message)
+            )
+          }
+        >
+          CSV
+        </button>
+        <button
+          className="jp-mlops-button"
           aria-pressed={showTrash}
           onClick={() => setShowTrash(t => !t)}
           title="Deleted runs: restore them until `mlops-jupyter store gc`"
