@@ -72,7 +72,7 @@ export function applySuggestion(text: string, s: ISuggestions, item: string): { 
   return { text: next, caret: s.start + item.length };
 }
 
-export type StatusChoice = '' | 'running' | 'finished' | 'failed' | 'killed';
+export type StatusChoice = '' | 'running' | 'finished' | 'failed' | 'killed' | 'pruned';
 
 export interface IQuickFilters {
   status: StatusChoice;
@@ -114,7 +114,7 @@ export function composeFilter(filter: string, quick: IQuickFilters, now: number 
 
 export function parseQuickFilters(value: unknown): IQuickFilters {
   const v = (value && typeof value === 'object' ? value : {}) as { [k: string]: unknown };
-  const statuses = ['', 'running', 'finished', 'failed', 'killed'];
+  const statuses = ['', 'running', 'finished', 'failed', 'killed', 'pruned'];
   return {
     status: (typeof v.status === 'string' && statuses.includes(v.status) ? v.status : '') as StatusChoice,
     sinceHours: typeof v.sinceHours === 'number' && v.sinceHours >= 0 ? v.sinceHours : 0,

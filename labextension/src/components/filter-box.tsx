@@ -131,7 +131,7 @@ export function QuickFilters(props: IQuickFiltersProps): JSX.Element {
         onChange={e => onChange({ ...value, status: e.target.value as StatusChoice })}
       >
         <option value="">any status</option>
-        {['running', 'finished', 'failed', 'killed'].map(s => (
+        {['running', 'finished', 'failed', 'killed', 'pruned'].map(s => (
           <option key={s} value={s}>
             {s}
           </option>
