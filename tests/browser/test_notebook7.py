@@ -66,8 +66,8 @@ def test_panel_and_detail_in_notebook7(browser, nb7):
     rows.locator('[data-column="name"]', has_text="train-svm-1").click()
     detail = page.locator(".jp-mlops-Dialog .jp-mlops-RunDetail")
     expect(detail.locator(".jp-mlops-RunDetail-name")).to_have_text("train-svm-1")
-    expect(
-        detail.locator('.jp-mlops-MetricChart[data-metric="loss"] path.jp-mlops-series')
-    ).to_have_count(1)
+    expect(detail.locator('.jp-mlops-RunChart[data-metric="loss"] .mark-line path')).to_have_count(
+        1, timeout=15_000
+    )  # the Vega-Lite chart, drawn as SVG
     screenshot(page, "notebook7")
     page.close()
