@@ -119,8 +119,13 @@ def _load(url: str, body: bytes, n: int, threads: int) -> tuple[float, float, fl
 
 
 def serve_and_load(cmd: list[str], env: dict[str, str], port: int, n: int) -> dict[str, float]:
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    proc = subprocess.Popen(  # in a scratch folder: `mlflow models serve` leaves mlruns/ behind
+        cmd,
+        env=env,
+        cwd=tempfile.mkdtemp(prefix="bench-serve-"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     out: dict[str, float] = {}
