@@ -131,11 +131,26 @@ def _check_metrics(args: argparse.Namespace) -> int:
         promote=args.promote,
         store=_store(args),
     )
+    promoted = _promote(args, result.run_id) if args.promote and result.passed else None
     if args.format == "json":
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "promoted_version": promoted})
     else:
         print(("passed: " if result.passed else "failed: ") + result.reason)
     return 0 if result.passed else 1
+
+
+def _promote(args: argparse.Namespace, run_id: str) -> int | None:
+    """Move the registry's alias too, through the models' promotion gate, when the run (or a
+    child) logged a model: register it as the next version, then set the alias."""
+    from mlops_jupyter.models.promotion import promote_run_model
+    from mlops_jupyter.monitoring.aliases import parse_model_ref
+
+    name, alias = parse_model_ref(args.baseline)
+    version = promote_run_model(run_id, name, alias, store=_store(args))
+    if version is None:
+        return None
+    print(f"promoted models:/{name}@{alias} to version {version.version}", file=sys.stderr)
+    return version.version
 
 
 def _report(args: argparse.Namespace) -> int:

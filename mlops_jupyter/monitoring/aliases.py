@@ -37,12 +37,15 @@ def parse_model_ref(text: str) -> tuple[str, str]:
 
 def registry_run(store: RunStore, name: str, alias: str) -> str | None:
     """The run that produced the version the registry's `alias` of `name` points at, or None
-    when the registry has no such model or alias."""
+    when the registry has no such model or alias. A model logged by a `%%track` cell of an
+    executed notebook lives in a child run: the notebook's run (its parent, which holds the
+    rolled-up metrics and every child's tables) is the one to compare with."""
     try:
         version = store.alias_version(name, alias)
     except ModelNotFoundError:
         return None
-    return store.get_model_version(name, version).run_id
+    logged_by = store.get_run(store.get_model_version(name, version).run_id)
+    return logged_by.parent_run_id or logged_by.run_id
 
 
 def alias_run(store: RunStore, name: str, alias: str) -> str | None:

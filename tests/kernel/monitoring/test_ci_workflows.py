@@ -86,6 +86,13 @@ def test_convert_ci_github_workflows_validate_run_and_catch_a_stale_package(
     store = open_store(str(repo / ".mlops" / "runs.db"))
     assert store.get_run(gate["run_id"]).tags["alias.trainpkg"] == "champion"
     assert store.get_run(gate["baseline_run_id"]).tags["alias.trainpkg"] == "was champion"
+    # the registry's champion moved through the promotion gate: version 2 is the model this CT
+    # run's %%track cell logged (a child run); the gate compared with version 1's notebook run
+    champion = store.get_model_version("trainpkg", store.alias_version("trainpkg", "champion"))
+    assert champion.version == 2
+    assert store.get_run(champion.run_id).parent_run_id == gate["run_id"]
+    first_model = store.get_model_version("trainpkg", 1)
+    assert store.get_run(first_model.run_id).parent_run_id == gate["baseline_run_id"]
     assert "## Metrics" in summary and "test_accuracy" in summary and "baseline: run" in summary
     # the shown table of the notebook's %%track cell (a child run), profiled and compared
     assert "## Data drift" in summary and "| sgd-classifier/table_1 | 1 | 0 | 0% | no |" in summary
