@@ -212,29 +212,32 @@ def capture_values(
         "language": "python",
         "display_name": kernel_name,
     }
+    started: list[int] = []  # the notebook cells nbclient started, in order
     client = NotebookClient(
         run_nb,
         timeout=timeout,
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(workdir)}},
         allow_error_names=["SystemExit"],  # checked below: only a successful exit is allowed
-        on_cell_start=_progress_hook(progress, origin),
+        on_cell_start=_start_hook(progress, origin, started),
     )
-    _execute(client, run_nb, origin, timeout, kernel_name, kernel_env)
+    _execute(client, run_nb, origin, started, timeout, kernel_name, kernel_env)
     _check_exit(run_nb, origin)
     return _read_manifests(directory)
 
 
-def _progress_hook(progress: Progress | None, origin: list[int | None]) -> Any:
-    if progress is None:
-        return None
+def _start_hook(progress: Progress | None, origin: list[int | None], started: list[int]) -> Any:
+    """nbclient's on_cell_start: note each notebook cell as it starts (a kernel that dies at
+    once may never report the cell's execution count) and report the progress."""
     numbered = {i: k for k, i in enumerate((i for i in origin if i is not None), start=1)}
     total = len(numbered)
 
     def hook(cell: Any, cell_index: int) -> None:
         index = origin[cell_index] if cell_index < len(origin) else None
         if index is not None:
-            progress(numbered[index], total, index)
+            started.append(index)
+            if progress is not None:
+                progress(numbered[index], total, index)
 
     return hook
 
@@ -261,6 +264,7 @@ def _execute(
     client: Any,
     run_nb: Any,
     origin: list[int | None],
+    started: list[int],
     timeout: int,
     kernel_name: str,
     kernel_env: Mapping[str, str] | None,
@@ -283,25 +287,15 @@ def _execute(
             traceback=str(err.traceback or ""),
         ) from err
     except CellTimeoutError as err:  # the same errors as `run`, so every face says the same
-        raise NotebookTimeoutError(timeout, _running_cell(run_nb, origin)) from err
+        raise NotebookTimeoutError(timeout, started[-1] if started else -1) from err
     except DeadKernelError as err:
-        raise KernelDiedError(_running_cell(run_nb, origin)) from err
+        raise KernelDiedError(started[-1] if started else -1) from err
     except NoSuchKernel as err:
         from jupyter_client.kernelspec import KernelSpecManager
 
         raise UnknownKernelError(
             kernel_name, sorted(KernelSpecManager().find_kernel_specs())
         ) from err
-
-
-def _running_cell(run_nb: Any, origin: list[int | None]) -> int:
-    """The source index of the last cell that started (the one running when it stopped)."""
-    started = [
-        index
-        for cell, index in zip(run_nb.cells, origin)
-        if index is not None and cell.get("execution_count") is not None
-    ]
-    return started[-1] if started else -1
 
 
 def _source(run_nb: Any, origin: list[int | None], index: int) -> str:
