@@ -80,6 +80,7 @@ COMMANDS = [
     "runs inputs",
     "runs diff",
     "runs drift",
+    "runs note",
     "store",
     "store info",
     "store migrate",
