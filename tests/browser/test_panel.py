@@ -150,8 +150,9 @@ def test_xss_run_is_text_and_no_script_runs(page, lab):
     expect(detail.locator(".jp-mlops-Params")).to_contain_text(XSS)
     expect(detail.locator(".jp-mlops-Metrics")).to_contain_text(XSS)  # metric key
     expect(detail.locator(".jp-mlops-RunChart-title").first).to_have_text(XSS)
-    expect(detail).to_contain_text(f"tag: {XSS}")  # tag key
-    expect(detail).to_contain_text("tag: note")
+    tags = detail.locator(".jp-mlops-UserTags")  # the run page's tag editor (run-tags-editor.tsx)
+    expect(tags.locator(f'tr[data-tag="{XSS}"] th')).to_have_text(XSS)  # tag key
+    expect(tags.locator('tr[data-tag="note"] .jp-mlops-TagText')).to_have_text(XSS)
     assert detail.locator('img[src="x"]').count() == 0
     assert page.locator('img[src="x"]').count() == 0
     # compare renders the same values in table headers and cells
