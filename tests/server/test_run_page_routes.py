@@ -111,3 +111,14 @@ async def test_table_previews_keep_the_dataframe_index(jp_fetch, lab_store_url):
         jp_fetch, "runs", run.run_id, "artifacts", shas["nested.table.json"], "preview"
     )
     assert two["index_columns"] == ["g", ""] and two["index"] == [["a", 1], ["b", 2]]
+
+
+async def test_the_tag_dialog_route_refuses_system_tags_too(jp_fetch, lab_store_url):
+    """POST /runs/{id}/tags (the panel's Tag dialogs) cannot forge a `mlops.*` tag either."""
+    run_id = _run(lab_store_url)
+    code, data = await fetch_error(
+        jp_fetch, "runs", run_id, "tags", method="POST", body={"tags": {"mlops.gate": "pass"}}
+    )
+    assert code == 400 and "'mlops.gate' is a system tag" in data["message"]
+    tagged = await post_json(jp_fetch, "runs", run_id, "tags", body={"tags": {"owner": "ana"}})
+    assert tagged["tags"]["owner"] == "ana"
