@@ -174,7 +174,8 @@ function activate(
       openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
       openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
       openPath: path => void app.commands.execute('docmanager:open', { path }),
-      openCell: (path, target) => openNotebookAtCell(app, path, target)
+      // Notebook 7 opens documents in another browser tab, where this page cannot select a cell
+      openCell: labShell ? (path, target) => openNotebookAtCell(app, path, target) : undefined
     },
     state
   );
