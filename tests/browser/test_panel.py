@@ -106,6 +106,7 @@ def test_run_detail_shows_chart_figure_table_provenance(page, lab):
     ).to_contain_text("pred")
     expect(detail.locator(".jp-mlops-Params")).to_contain_text("0.01")
     expect(detail.locator(".jp-mlops-Provenance")).to_contain_text("packages")
+    expect(detail.locator(".jp-mlops-Environment")).to_contain_text("CPython")  # python, host
     expect(detail.locator(".jp-mlops-HiddenState")).to_contain_text("edited since it ran")
     expect(detail.locator(".jp-mlops-CellSource")).to_contain_text("model.fit(X, y)")
     # action buttons exist only for the APIs this installation has (never faked)
