@@ -39,14 +39,15 @@ export function RunNotes(props: IRunNotesProps): JSX.Element {
       <h3>Note</h3>
       {draft === null ? (
         <>
-          {note ? (
-            <div className="jp-mlops-Note">{note}</div>
-          ) : (
-            <div className="jp-mlops-muted">No note yet: what did this run try, and what did you learn?</div>
-          )}
-          <button className="jp-mlops-button jp-mlops-EditNote" onClick={() => setDraft(note)}>
-            {note ? 'Edit note' : 'Add note'}
-          </button>
+          {note && <div className="jp-mlops-Note">{note}</div>}
+          <div className="jp-mlops-NoteBar">
+            {!note && (
+              <span className="jp-mlops-muted">No note yet: what did this run try, and what did you learn?</span>
+            )}
+            <button className="jp-mlops-button jp-mlops-EditNote" onClick={() => setDraft(note)}>
+              {note ? 'Edit note' : 'Add note'}
+            </button>
+          </div>
         </>
       ) : (
         <div className="jp-mlops-NoteEditor">
