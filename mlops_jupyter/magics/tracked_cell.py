@@ -23,19 +23,12 @@ from typing import Any
 from mlops_jupyter import tracking
 from mlops_jupyter.magics import tracebacks
 from mlops_jupyter.magics.capture import OutputCapture
-from mlops_jupyter.magics.history import (
-    KernelHistory,
-    find_notebook_path,
-    parameter_names,
-    read_code_cells,
-    saved_time,
-    source_hash,
-)
+from mlops_jupyter.magics.history import KernelHistory, parameter_names, source_hash
 from mlops_jupyter.magics.input_profiles import log_input_profiles
-from mlops_jupyter.magics.lineage_cell import recorded_inputs
+from mlops_jupyter.magics.lineage_cell import lineage_docs, recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge, lineage, place
+from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
 #: Tag set on a run whose cell read hidden state; its value is the reason.
@@ -139,7 +132,6 @@ class TrackedCell:
                 }
                 for e in executed
             ],
-            "lineage": _lineage_cells(executed),
             "hidden_state": verdict.flag,
             "hidden_state_reason": verdict.reason,
             "hidden_state_variable": verdict.variable,
@@ -149,10 +141,10 @@ class TrackedCell:
     def start(self) -> None:
         """Open the run; on any failure the cell still runs, untracked, after one warning."""
         executed = self.history.executed()
-        notebook = find_notebook_path(self.shell)
-        cells = read_code_cells(notebook) if notebook else []
+        state = self.history.notebook()
+        notebook, cells = state.path, state.cells
         self.placed = (
-            guarded("placing the executions", lambda: place(executed, cells, saved_time(notebook)))
+            guarded("placing the executions", lambda: self.history.placed(executed, state))
             if cells
             else None
         )
@@ -164,6 +156,11 @@ class TrackedCell:
             )
             or {}
         )
+        found = guarded("finding the cells the inputs came from", lambda: lineage_docs(executed))
+        lineage, inputs = found if found is not None else (None, None)
+        if cell and lineage is not None:
+            cell["lineage"] = lineage
+        documents = {"cell": cell, **({"input_cells": inputs} if inputs is not None else {})}
         self.run = guarded(
             "starting the run (the cell runs untracked)",
             lambda: tracking.start_run(
@@ -174,7 +171,7 @@ class TrackedCell:
                 tags={**self.options.tags, **hidden_state_tags(self.verdict)},
                 source_notebook=str(notebook) if notebook else None,
                 cell_id=cell.get("cell_id"),
-                extra_provenance={"cell": cell},
+                extra_provenance=documents,
             ),
         )
         run = self.run
@@ -343,22 +340,6 @@ async def _run(code: CodeType, ns: dict[str, Any]) -> Any:
     if code.co_flags & inspect.CO_COROUTINE:
         return await eval(code, ns)  # the user's own cell
     return eval(code, ns)
-
-
-#: At most this many characters of source are recorded for a cell's lineage.
-LINEAGE_CHARS = 1_000_000
-
-
-def _lineage_cells(executed: list[Any]) -> list[dict[str, Any]]:
-    """The executions the cell's inputs came from, with their code, for `reproduce`."""
-    cells, size = [], 0
-    for at in lineage(executed):
-        item = executed[at]
-        size += len(item.source)
-        if size > LINEAGE_CHARS:
-            return []  # too much to re-execute faithfully: reproduce says why
-        cells.append({"execution_count": item.execution_count, "source": item.source})
-    return cells
 
 
 def _interrupted(exc: BaseException) -> bool:
