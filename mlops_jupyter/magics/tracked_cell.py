@@ -69,9 +69,34 @@ def needs_await(shell: Any, source: str) -> bool:
     same cell without ``%%track`` would be; False when the cell does not even transform.
     """
     try:
-        return bool(shell.should_run_async(source, transformed_cell=shell.transform_cell(source)))
+        return bool(shell.should_run_async(source, transformed_cell=transformed(shell, source)))
     except Exception:
         return False
+
+
+#: The last cells transformed: (shell id, source, the shell's transformers) -> Python code.
+_TRANSFORMED: dict[tuple[Any, ...], str] = {}
+
+
+def transformed(shell: Any, source: str) -> str:
+    """``shell.transform_cell(source)``, done once per cell: the input transformer, the magic
+    and the compiler each need it. Keyed by the shell's transformers too, so one a user adds
+    in between is applied."""
+    manager = shell.input_transformer_manager
+    key = (
+        id(shell),
+        source,
+        *map(id, manager.cleanup_transforms),
+        *map(id, manager.line_transforms),
+        *map(id, shell.input_transformers_post),
+    )
+    code = _TRANSFORMED.get(key)
+    if code is None:
+        code = shell.transform_cell(source)
+        if len(_TRANSFORMED) >= 8:
+            _TRANSFORMED.clear()
+        _TRANSFORMED[key] = code
+    return code
 
 
 class TrackedCell:
@@ -190,7 +215,7 @@ class TrackedCell:
         Compiled under the cell's own execution count with the ``%%track`` line as line 1, so
         a traceback says ``Cell In[N], line L`` with the line numbers the user sees.
         """
-        code = self.shell.transform_cell(self.source)
+        code = transformed(self.shell, self.source)
         tree = ast.parse(code)
         ast.increment_lineno(tree, 1)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
