@@ -31,9 +31,9 @@ from mlops_jupyter.magics.history import (
     saved_time,
     source_hash,
 )
-from mlops_jupyter.magics.input_profiles import log_input_profiles
 from mlops_jupyter.magics.lineage_cell import recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
+from mlops_jupyter.monitoring.input_profiles import log_input_profiles
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge, lineage, place
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
