@@ -24,9 +24,9 @@ from mlops_jupyter import tracking
 from mlops_jupyter.magics import tracebacks
 from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import KernelHistory, parameter_names, source_hash
-from mlops_jupyter.magics.input_profiles import log_input_profiles
 from mlops_jupyter.magics.lineage_cell import lineage_docs, recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
+from mlops_jupyter.monitoring.input_profiles import log_input_profiles
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
