@@ -71,6 +71,8 @@ INTERFACES = [
     "IDriftTable",
     "IImportanceReply",
     "IJob",
+    "IJobLinks",
+    "IJobProgress",
     "IKeysReply",
     "IMetricSeries",
     "IMetricsReply",
