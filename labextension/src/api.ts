@@ -168,8 +168,15 @@ export class MlopsClient {
     return this._json<IOutputReply>('exports', { method: 'POST', body: { notebook_path: notebookPath } });
   }
 
-  convertNotebook(notebookPath: string): Promise<IOutputReply> {
-    return this._json<IOutputReply>('conversions', { method: 'POST', body: { notebook_path: notebookPath } });
+  /** Convert a notebook into a package: a background job (its progress: cell k of n, then tests). */
+  convertNotebook(notebookPath: string): Promise<IJob> {
+    return this._json<IJob>('conversions', { method: 'POST', body: { notebook_path: notebookPath } });
+  }
+
+  /** Sweep a notebook over `points` (a background job); `originalRunId` is the run it started from. */
+  sweepNotebook(notebookPath: string, points: { [key: string]: ParamValue }[], originalRunId?: string): Promise<IJob> {
+    const body = { notebook_path: notebookPath, points, ...(originalRunId ? { original_run_id: originalRunId } : {}) };
+    return this._json<IJob>('sweeps', { method: 'POST', body });
   }
 
   private async _json<T>(path: string, options: { method?: string; query?: Query; body?: unknown } = {}): Promise<T> {

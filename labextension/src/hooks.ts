@@ -5,6 +5,7 @@
 import * as React from 'react';
 
 import type { MlopsClient } from './api';
+import type { JobBoard } from './job-board';
 import { errorMessage } from './errors';
 import type { ICellTarget } from './open-cell';
 import { POLL_INTERVAL } from './tokens';
@@ -28,6 +29,10 @@ export interface IPanelServices {
   visible: boolean;
   /** Where the panel keeps its columns, sort and filter across reloads (absent: not kept). */
   viewState?: IViewStateStore | null;
+  /** Show a folder in the file browser (absent: openPath is used). */
+  openFolder?: (path: string) => void;
+  /** Jobs started outside a run page (conversions), shown as job lines in the sidebar. */
+  jobBoard?: JobBoard;
 }
 
 export const ServicesContext = React.createContext<IPanelServices | null>(null);

@@ -266,9 +266,12 @@ def test_convert_notebook_to_pipeline_from_toolbar(page, lab):
     button = page.locator(".jp-mlops-ConvertButton").first
     expect(button).to_be_visible(timeout=30_000)
     button.click()
-    expect(page.locator(".jp-Notification-Toast-success")).to_contain_text(
-        "train_pipeline", timeout=120_000
-    )
+    # a background job: its line in the Runs panel ends with a link to the folder written
+    line = page.locator(f"{PANEL} .jp-mlops-BoardJobs .jp-mlops-Job")
+    expect(line).to_contain_text("convert: finished", timeout=120_000)
+    expect(line).to_contain_text("converted into train_pipeline")
+    line.locator("button", has_text="open train_pipeline").click()
+    expect(page.locator(".jp-FileBrowser-crumbs")).to_contain_text("train_pipeline")
     assert (lab.root / "train_pipeline").is_dir()
 
 

@@ -73,6 +73,8 @@ INTERFACES = [
     "IDriftTable",
     "IImportanceReply",
     "IJob",
+    "IJobLinks",
+    "IJobProgress",
     "IKeysReply",
     "IMetricSeries",
     "IMetricsReply",
