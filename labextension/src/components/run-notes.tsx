@@ -58,6 +58,14 @@ export function RunNotes(props: IRunNotesProps): JSX.Element {
             rows={Math.min(20, Math.max(4, draft.split('\n').length + 1))}
             maxLength={8000}
             onChange={e => setDraft(e.target.value)}
+            onKeyDown={e => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                void save();
+              } else if (e.key === 'Escape') {
+                setDraft(null);
+              }
+            }}
+            title="Ctrl/⌘+Enter saves, Escape cancels"
             autoFocus
           />
           <div className="jp-mlops-Toolbar">
