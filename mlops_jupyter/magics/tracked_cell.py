@@ -219,6 +219,7 @@ class TrackedCell:
         tree = ast.parse(code)
         ast.increment_lineno(tree, 1)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        assert last is None or isinstance(last, ast.Expr)
         shown = f"{self.magic_line.splitlines()[0] if self.magic_line else '%%track'}\n{code}"
         filename = self.shell.compile.cache(shown, self.count, raw_code=f"%%track\n{self.source}")
         self.filename = filename
