@@ -29,6 +29,7 @@ from mlops_jupyter.magics.lineage_cell import lineage_docs, recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge
+from mlops_jupyter.store.doc_blocks import split_list
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
 #: Tag set on a run whose cell read hidden state; its value is the reason.
@@ -185,7 +186,9 @@ class TrackedCell:
         lineage, inputs = found if found is not None else (None, None)
         if cell and lineage is not None:
             cell["lineage"] = lineage
-        documents = {"cell": cell, **({"input_cells": inputs} if inputs is not None else {})}
+        documents = split_list({"cell": cell}, "cell", "history")  # store/doc_blocks.py
+        if inputs is not None:
+            documents["input_cells"] = inputs
         self.run = guarded(
             "starting the run (the cell runs untracked)",
             lambda: tracking.start_run(
