@@ -24,9 +24,9 @@ from mlops_jupyter import tracking
 from mlops_jupyter.magics import tracebacks
 from mlops_jupyter.magics.capture import OutputCapture
 from mlops_jupyter.magics.history import KernelHistory, parameter_names, source_hash
-from mlops_jupyter.magics.input_profiles import log_input_profiles
 from mlops_jupyter.magics.lineage_cell import lineage_docs, recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
+from mlops_jupyter.monitoring.input_profiles import log_input_profiles
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge
 from mlops_jupyter.store.doc_blocks import split_list
@@ -221,8 +221,11 @@ class TrackedCell:
         code = transformed(self.shell, self.source)
         tree = ast.parse(code)
         ast.increment_lineno(tree, 1)
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        assert last is None or isinstance(last, ast.Expr)
+        last = tree.body[-1] if tree.body else None
+        if isinstance(last, ast.Expr):
+            tree.body.pop()
+        else:
+            last = None
         shown = f"{self.magic_line.splitlines()[0] if self.magic_line else '%%track'}\n{code}"
         filename = self.shell.compile.cache(shown, self.count, raw_code=f"%%track\n{self.source}")
         self.filename = filename
