@@ -10,6 +10,7 @@ a run joins the blocks back, so its record shows the document as it was given.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,9 +30,25 @@ def split_list(provenance: Mapping[str, Any], kind: str, field: str) -> dict[str
         return out
     full = len(items) // BLOCK * BLOCK
     for start in range(0, full, BLOCK):
-        out[f"{kind}{_SEP}{field}{_SEP}{start // BLOCK:06d}"] = items[start : start + BLOCK]
+        name = f"{kind}{_SEP}{field}{_SEP}{start // BLOCK:06d}"
+        out[name] = _same_block(name, items[start : start + BLOCK])
     out[kind] = {**doc, field: items[full:]}
     return out
+
+
+#: The last block given under each name, to hand out the same list again for the same items.
+_LAST: dict[str, list[Any]] = {}
+
+
+def _same_block(name: str, block: list[Any]) -> list[Any]:
+    """`block`, or the equal list given before under `name` when it holds the very same items:
+    the store encodes a document object once (``RunValues.encode_provenance``), so a block
+    repeated run after run is not encoded and hashed again."""
+    last = _LAST.get(name)
+    if last is not None and len(last) == len(block) and all(map(operator.is_, last, block)):
+        return last
+    _LAST[name] = block
+    return block
 
 
 def join_lists(provenance: dict[str, Any]) -> dict[str, Any]:
