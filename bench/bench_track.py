@@ -2,10 +2,13 @@
 
     python bench/bench_track.py [--repeat 30]
 
-Runs inside one real IPython kernel: each variant of a cell is executed with the kernel's own
+Runs inside real IPython kernels: each variant of a cell is executed with the kernel's own
 run_cell machinery and timed there; overhead = median(variant) - median(plain cell). The
 dataflow row saves a notebook, builds a 200-execution history, then times a tracked cell whose
-hidden-state verdict reads that history and the file (issue 11).
+hidden-state verdict reads that history and the file (issue 11). It is measured three ways: in
+the default kernel; in one whose IPython history file is in memory (IPython's history thread
+otherwise commits each input with an fsync that the next cell may wait for); and with each cell
+sent from a client as JupyterLab sends it (see TRACK.md).
 """
 
 from __future__ import annotations
@@ -224,7 +227,7 @@ def main() -> None:
     ms = {k: v * 1e3 for k, v in times.items()}
     ms["verdict_alone"] = verdict_alone(args.repeat) * 1e3
     table = print_table(
-        "%%track overhead per cell execution (median, one real kernel)",
+        "%%track overhead per cell execution (median, real kernels)",
         [
             (
                 "trivial cell (x = 1): added time",
@@ -283,8 +286,9 @@ def main() -> None:
     print(raw)
     if args.write:
         Path(args.write).write_text(
-            f"{table}\n\nOne `python bench/bench_track.py --repeat {args.repeat}` run in one real "
-            f"IPython kernel; overhead = median(variant) - median(plain cell). {raw}.\n"
+            f"{table}\n\nOne `python bench/bench_track.py --repeat {args.repeat}` run in "
+            "three real IPython kernels (the rows below say which); "
+            f"overhead = median(variant) - median(plain cell). {raw}.\n"
         )
 
 
