@@ -81,15 +81,15 @@ def _dumps(step: str, name: str, value: Any, refs: Mapping[int, str] | None = No
     references to the step's other output files, so loading keeps them one object."""
     base = _pickler_class()
 
-    class _Pickler(base):  # type: ignore[valid-type,misc]
+    class _Linked(base):  # type: ignore[valid-type,misc]
         def persistent_id(self, obj: Any) -> str | None:
-            if refs and obj is not value:
-                return refs.get(id(obj))
-            return None
+            return refs.get(id(obj)) if refs and obj is not value else None
+
+    pickler = _Linked if refs else base  # persistent_id costs a call per object: only if needed
 
     try:
         buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
         return buffer.getvalue()
     except Exception as err:
         kind = f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")

@@ -118,3 +118,9 @@ def test_code_hashes_change_only_for_the_edited_step(tmp_path):
     assert _run(tmp_path, "--code", "code").returncode == 0
     after = {p.name: p.read_text() for p in (tmp_path / "code").iterdir()}
     assert [n for n in before if before[n] != after[n]] == ["transact.sha256"]
+
+
+def test_a_value_already_read_is_taken_from_the_step_that_changed_what_it_shares():
+    cells = [*BANK[:3], "#| step: transact\nprint(len(bank.accounts))\nalice.deposit(100)", BANK[4]]
+    plan = plan_notebook(make_notebook(cells))
+    assert producers(plan)["totals"] == {"bank": "transact"}
