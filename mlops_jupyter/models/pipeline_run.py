@@ -7,10 +7,13 @@ check against a notebook run (or ``models:/NAME@ALIAS`` from either) compares li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlops_jupyter import env
 from mlops_jupyter.models.autolog import log_fitted_models
 from mlops_jupyter.models.promotion import register_run_model
 from mlops_jupyter.models.saving import ModelInfo
@@ -62,9 +65,26 @@ def track_pipeline(
     )
     with run:
         try:
-            namespace = pipeline()
+            with _parent_for_other_threads(run.run_id):
+                namespace = pipeline()
             logged = log_fitted_models(namespace, list(outputs), run=run)
         finally:  # a failed pipeline's run keeps what its finished steps measured
             guarded("rolling up the steps' metrics", lambda: rollup_child_metrics(run.store, run))
     version = register_run_model(run.run_id, register, store=run.store) if register else None
     return PipelineRun(run.run_id, namespace, logged, version)
+
+
+@contextlib.contextmanager
+def _parent_for_other_threads(run_id: str) -> Iterator[None]:
+    """Steps run on other threads (``--executor dask``'s local cluster) or in subprocesses see
+    no active run: MLOPS_JUPYTER_PARENT_RUN makes their tracked steps children of the pipeline's
+    run too, as a notebook's kernel is told its run."""
+    before = os.environ.get(env.PARENT_RUN)
+    os.environ[env.PARENT_RUN] = run_id
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(env.PARENT_RUN, None)
+        else:
+            os.environ[env.PARENT_RUN] = before

@@ -4,6 +4,8 @@ registry and drift compare it with a notebook run like with like."""
 
 from __future__ import annotations
 
+import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -98,3 +100,22 @@ def test_a_failing_model_logger_is_a_warning_never_the_steps_error() -> None:
     assert done and any("logging models failed: disk full" in str(w.message) for w in caught)
     (run,) = open_store().search_runs()
     assert run.status == "finished"
+
+
+def test_steps_on_other_threads_are_children_of_the_pipeline_run(tmp_path: Path) -> None:
+    """`--executor dask`'s local cluster runs steps on worker threads, where no run is active."""
+    labels = tmp_path / "labels.csv"
+    labels.write_text("y\n0\n1\n0\n1\n0\n1\n")
+
+    def on_a_worker_thread() -> dict[str, Any]:
+        worker = threading.Thread(target=_fit_step, args=(TRAIN, str(labels), 1.0))
+        worker.start()
+        worker.join()
+        return {}
+
+    tracked = mj.track_pipeline(on_a_worker_thread, "pipeline pkg", params={})
+    store = open_store()
+    (child,) = store.search_runs(filter="name == 'fit'")
+    assert child.parent_run_id == tracked.run_id
+    assert "accuracy" in store.get_run(tracked.run_id).metrics
+    assert "MLOPS_JUPYTER_PARENT_RUN" not in os.environ
