@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mlops_jupyter.execution.preimports import LATER
+
 _PROGRAM = Path(__file__).with_name("fork_template_main.py")
 
 #: Seconds a template may take to run its imports before it is given up (fresh kernels then).
@@ -48,9 +50,30 @@ class ForkTemplate:
         self.imports = tuple(imports)
         self.key = template_key(python, imports, cwd, env)
         self.reason = ""  # why the template forks no kernels (empty while usable)
+        self.skipped = ""  # a later cell's import left to the kernels: unsafe to fork after
         self.seconds = 0.0  # time its imports took
         self.forked = 0
         self._lock = threading.Lock()
+        verdict = self._start(python, self.imports, cwd, env)
+        at = verdict.get("unsafe_at")
+        at = at if isinstance(at, int) and 0 <= at < len(self.imports) else -1
+        if verdict.get("unsafe") and at >= 0 and self.imports[at].startswith(LATER):
+            self.close()  # a later cell's import: drop it and what follows, and retry
+            self.skipped = str(verdict["unsafe"])
+            self.imports = self.imports[:at]
+            first = float(verdict.get("seconds", 0.0))
+            verdict = self._start(python, self.imports, cwd, env)
+            verdict["seconds"] = first + float(verdict.get("seconds", 0.0))
+        self.seconds = float(verdict.get("seconds", 0.0))
+        self.failed: list[str] = list(verdict.get("failed", []))
+        if verdict.get("unsafe"):
+            self.reason = str(verdict["unsafe"])
+            self.close()
+
+    def _start(
+        self, python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """Start the template process and run `imports` in it; returns its verdict."""
         to_template, self._to_template = os.pipe()
         self._from_template, from_template = os.pipe()
         self._process = subprocess.Popen(
@@ -71,15 +94,10 @@ class ForkTemplate:
         os.close(from_template)
         self._buffer = b""
         try:
-            self._send({"imports": list(self.imports), "cwd": cwd})
-            verdict = self._receive(IMPORT_TIMEOUT)
+            self._send({"imports": list(imports), "cwd": cwd})
+            return self._receive(IMPORT_TIMEOUT)
         except (OSError, ValueError, TimeoutError) as err:
-            verdict = {"unsafe": f"the template process did not start: {err}"}
-        self.seconds = float(verdict.get("seconds", 0.0))
-        self.failed: list[str] = list(verdict.get("failed", []))
-        if verdict.get("unsafe"):
-            self.reason = str(verdict["unsafe"])
-            self.close()
+            return {"unsafe": f"the template process did not start: {err}"}
 
     @property
     def usable(self) -> bool:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import KernelStartError, UnknownKernelError
+from mlops_jupyter.execution.preimports import LATER
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
@@ -279,10 +280,15 @@ class KernelPool:
             )
             reason = template.reason if template is not None else ""
         if template is not None and template.usable:
+            later = sum(s.startswith(LATER) for s in template.imports)
             self.kernel_note = (
                 f"kernels forked from a template that pre-imported "
                 f"{len(template.imports)} import statement(s) in {template.seconds:.1f}s"
+                f" ({later} from later cells or warm-ups)"
             )
+            if template.skipped:
+                self.kernel_note += "; a later cell's import is left to the kernels: "
+                self.kernel_note += template.skipped
             return template
         if reason:
             self.kernel_note = f"kernels start fresh, without pre-imports: {reason}"

@@ -10,6 +10,7 @@ and its run ends ``pruned``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -18,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
 from typing import Any
 
-from mlops_jupyter import tracking
+from mlops_jupyter import env, tracking
 from mlops_jupyter.execution import optuna_study as studies
 from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.execution.executor import check_cwd, kernel_environment
@@ -26,6 +27,7 @@ from mlops_jupyter.execution.job import NotebookJob, prepare_job
 from mlops_jupyter.execution.kernels import KernelPool, check_kernel
 from mlops_jupyter.execution.points import check_sweep_size
 from mlops_jupyter.execution.preimports import leading_imports
+from mlops_jupyter.execution.sweep_dask import FAST_FLUSH
 from mlops_jupyter.execution.sweep_local import warm_kernels
 from mlops_jupyter.execution.sweep_point import PointResult, execute_point
 from mlops_jupyter.execution.sweep_report import SweepResult
@@ -39,7 +41,9 @@ from mlops_jupyter.store import RunStore, open_store
 
 #: Seconds a pruned kernel has to end its cell after the KeyboardInterrupt, before SIGKILL.
 PRUNE_GRACE = 3.0
-_POLL = 0.2
+#: Seconds between the controller's pruning checks; a pruning sweep's kernels flush their
+#: metrics every FAST_FLUSH s: a trailing point is stopped within ~0.2 s of its step metric.
+_POLL = 0.1
 
 
 def optuna_sweep(
@@ -78,7 +82,7 @@ def optuna_sweep(
         sampler: "tpe", "cmaes" or "random".
         ranges: ``NAME=LO:HI[:log]`` per searched int/float parameter.
         seed: Seed of the sampler (recorded).
-        prune: "median" stops points whose step metrics trail the median (local executor).
+        prune: "median" stops points whose step metrics trail the median (local or Dask).
         resume: Id of an adaptive sweep to continue after its controller was killed: trials
             already told are kept, trials cut short are failed and replaced, none runs twice.
         Others: as for `sweep_notebook`.
@@ -288,11 +292,14 @@ class _Search:
         threads = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mlops-trial")
         if executor == "dask":
             return self._dask_backend(threads, scheduler)
+        kernel_env = kernel_environment(self.store)
+        if self.search.prune:  # step metrics reach the store (and the pruner) within 0.1 s
+            kernel_env[env.FLUSH_INTERVAL] = str(FAST_FLUSH)
         pool = KernelPool(
             self.job.kernel_name,
             warm_kernels(self.jobs),
             cwd=self.spec.cwd,
-            env=kernel_environment(self.store),
+            env=kernel_env,
             preimports=leading_imports(self.job.source),
             on_note=self.on_log,
         )
@@ -323,12 +330,15 @@ class _Search:
         self, threads: ThreadPoolExecutor, scheduler: str | None
     ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
         """Trials as Dask tasks: each of our threads waits for one task's result."""
+        from distributed import Event, Variable
+
         from mlops_jupyter.execution.sweep_dask import open_client, run_point_task
 
         client, cluster = open_client(scheduler, self.jobs)
         lock = threading.Lock()
 
         def one(index: int, job: NotebookJob, token: CancelToken) -> PointResult:
+            stop = f"mlops-stop-{self.sweep_id}-{index}"
             with lock:
                 future = client.submit(
                     run_point_task,
@@ -342,10 +352,16 @@ class _Search:
                     0,
                     self.spec.cwd,
                     self.spec.output_dir,
+                    stop,
                     key=f"mlops-trial-{self.sweep_id[:8]}-{index}",
                     pure=False,
                 )
-            return PointResult(**future.result())
+            try:
+                return PointResult(**_dask_result(client, future, token, stop))
+            finally:
+                with contextlib.suppress(Exception):
+                    Variable(stop, client=client).delete()
+                    Event(stop, client=client).clear()
 
         def submit(index: int, job: NotebookJob, token: CancelToken) -> Future[PointResult]:
             return threads.submit(one, index, job, token)
@@ -357,6 +373,24 @@ class _Search:
                 cluster.close()
 
         return submit, close
+
+
+def _dask_result(client: Any, future: Any, token: CancelToken, stop: str) -> dict[str, Any]:
+    """Wait for a trial's Dask task; when `token` is cancelled meanwhile (pruned, Ctrl-C), tell
+    the worker through the Event and Variable `stop` (sweep_dask.run_point_task watches)."""
+    from distributed import Event, Variable
+
+    told = False
+    while True:
+        if token.cancelled and not told:
+            order = {"reason": token.reason, "status": token.status, "grace": PRUNE_GRACE}
+            Variable(stop, client=client).set(order)
+            Event(stop, client=client).set()
+            told = True
+        try:
+            return dict(future.result(timeout=_POLL))
+        except TimeoutError:
+            continue
 
 
 def _finish(

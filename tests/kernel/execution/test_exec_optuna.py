@@ -184,3 +184,33 @@ def test_optuna_asks_and_tells_on_dask_workers(tmp_path, capsys):
     assert [t.state.name for t in trials] == ["COMPLETE"] * 3
     for trial in trials:
         assert trial.value == pytest.approx(children[trial.number].metrics["val_acc"])
+
+
+def test_median_pruning_on_dask_stops_the_trailing_points_on_their_workers(tmp_path, capsys):
+    """A real LocalCluster: step metrics reach the controller through the shared store, and a
+    pruned trial's worker is told through a Dask Variable to interrupt its kernel."""
+    nb = copy_notebook("optuna_objective.ipynb", tmp_path)
+    args = _args(nb, "--optuna", "9", "--jobs", "2", "--seed", "0", "--prune", "median")
+    args += ["--executor", "dask", "--sampler", "random", "--name", "dask-pruned"]
+    started = time.monotonic()
+    try:
+        code = main([*args, "-p", "epochs", "8", "-p", "pause", "0.3"])
+    finally:
+        close_templates()
+    assert code == 0, capsys.readouterr().err
+    store, sweep, children = _sweep("dask-pruned")
+    assert sweep.params["sweep.executor"] == "dask" and sorted(children) == list(range(9))
+    pruned = [c for c in children.values() if c.status == "pruned"]
+    assert pruned, {i: c.status for i, c in children.items()}
+    states = {t.number: t.state.name for t in _study(store, sweep.run_id).get_trials()}
+    early = 0
+    for child in pruned:
+        assert states[int(child.tags["mlops.sweep.point"])] == "PRUNED"
+        step = int(re.search(r"at step (\d+) by the median pruner", child.error or "")[1])
+        (inner,) = store.search_runs(parent_run_id=child.run_id)
+        curve = store.metric_history(inner.run_id, "val_acc")
+        assert len(curve) >= step + 1  # its partial curve is kept
+        # stopped before its last epoch, interrupted rather than left to run out
+        early += len(curve) < 8 and (child.duration or 0) < 8 * 0.3
+    assert early, [(c.error, c.duration) for c in pruned]
+    assert time.monotonic() - started < 120

@@ -82,6 +82,7 @@ COMMANDS = [
     "runs inputs",
     "runs diff",
     "runs drift",
+    "runs note",
     "store",
     "store info",
     "store migrate",
