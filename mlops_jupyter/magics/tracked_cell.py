@@ -218,7 +218,11 @@ class TrackedCell:
         code = transformed(self.shell, self.source)
         tree = ast.parse(code)
         ast.increment_lineno(tree, 1)
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        last = tree.body[-1] if tree.body else None
+        if isinstance(last, ast.Expr):
+            tree.body.pop()
+        else:
+            last = None
         shown = f"{self.magic_line.splitlines()[0] if self.magic_line else '%%track'}\n{code}"
         filename = self.shell.compile.cache(shown, self.count, raw_code=f"%%track\n{self.source}")
         self.filename = filename
