@@ -1,14 +1,16 @@
 """A converted package's ``--track`` run (``python -m PKG --track [--register NAME]``), recorded
-like the notebook's ``mlops-jupyter run``: one parent run with the notebook's parameters and,
-rolled up from its tracked steps, their metrics; each ``%%track`` step a child run with its
-params, metrics, figures, tables, inputs and models (tracking/cell_run.py). A gate or a drift
-check against a notebook run (or ``models:/NAME@ALIAS`` from either) compares like with like.
+like the notebook's ``mlops-jupyter run``: one parent run with the notebook's parameters, the
+files its untracked steps read and, rolled up from its tracked steps, their metrics; each
+``%%track`` step a child run with its params, metrics, figures, tables, inputs and models
+(tracking/cell_run.py). A gate or a drift check against a notebook run (or
+``models:/NAME@ALIAS`` from either) compares like with like.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +20,12 @@ from mlops_jupyter.models.autolog import log_fitted_models
 from mlops_jupyter.models.promotion import register_run_model
 from mlops_jupyter.models.saving import ModelInfo
 from mlops_jupyter.store.model_records import ModelVersionRecord
+from mlops_jupyter.tracking.cell_inputs import noting_reads
 from mlops_jupyter.tracking.cell_run import guarded
+from mlops_jupyter.tracking.inputs import record_reads
+from mlops_jupyter.tracking.read_hooks import Reads
 from mlops_jupyter.tracking.rollup import rollup_child_metrics
-from mlops_jupyter.tracking.run import start_run
+from mlops_jupyter.tracking.run import Run, start_run
 
 #: The ``mlops.kind`` tag of a pipeline's run (a notebook's run has ``notebook``).
 PIPELINE_KIND = "pipeline"
@@ -64,14 +69,27 @@ def track_pipeline(
         name, params=dict(params), tags={"mlops.kind": PIPELINE_KIND, **dict(tags or {})}
     )
     with run:
+        reads = None
         try:
-            with _parent_for_other_threads(run.run_id):
+            with _parent_for_other_threads(run.run_id), noting_reads() as reads:
                 namespace = pipeline()
             logged = log_fitted_models(namespace, list(outputs), run=run)
-        finally:  # a failed pipeline's run keeps what its finished steps measured
+        finally:  # a failed pipeline's run keeps what its finished steps measured and read
             guarded("rolling up the steps' metrics", lambda: rollup_child_metrics(run.store, run))
+            if reads is not None:
+                _record_reads(run, reads)
     version = register_run_model(run.run_id, register, store=run.store) if register else None
     return PipelineRun(run.run_id, namespace, logged, version)
+
+
+def _record_reads(run: Run, reads: Reads) -> None:
+    """The files the untracked steps read (a tracked step's go on its own run), on the
+    pipeline's run: what CT trained on, for `runs inputs` and `reproduce`."""
+    problems = guarded("recording inputs", lambda: record_reads(run, reads)) or []
+    if problems:
+        warnings.warn(
+            f"mlops-jupyter: recording the pipeline's inputs: {problems[0]}", stacklevel=3
+        )
 
 
 @contextlib.contextmanager

@@ -39,8 +39,11 @@ def _pipeline(tmp_path: Path, C: float = 1.0, fail: bool = False) -> Any:
     labels = tmp_path / "labels.csv"
     labels.write_text("y\n0\n1\n0\n1\n0\n1\n")
 
+    (tmp_path / "features.csv").write_text(TRAIN.to_csv(index=False))
+
     def steps() -> dict[str, Any]:
-        _fit_step(TRAIN, str(labels), C)
+        train = pd.read_csv(tmp_path / "features.csv")  # an untracked step reads the features
+        _fit_step(train, str(labels), C)
         if fail:
             raise RuntimeError("the evaluation step broke")
         return {"train": TRAIN, "C": C}
@@ -65,6 +68,7 @@ def test_the_pipeline_run_is_the_notebook_runs_shape_and_registers_its_steps_mod
     assert parent.metrics == child.metrics == {"accuracy": child.metrics["accuracy"]}
     names = {a.name for a in child.artifacts}
     assert {"models/model/MLmodel", "table_1.profile.json", "input.train.profile.json"} <= names
+    assert [i["name"] for i in parent.inputs] == ["features.csv"]  # the untracked step's read
     (read,) = child.provenance["inputs"]
     assert read["name"] == "labels.csv" and read["reader"] == "pandas.read_csv"
     assert child.provenance["frames"][0]["name"] == "table_1"
