@@ -21,11 +21,10 @@ def _run_tracked(params: dict[str, Any], register: str | None) -> dict[str, Any]
 
     params.pop("load_outputs", None)  # the models are among the outputs: load them
     given = {{**defaults(), **{{k: v for k, v in params.items() if k in PARAMETERS}}}}
-    simple = {{k: v for k, v in given.items() if isinstance(v, (bool, int, float, str))}}
     tracked = mlops_jupyter.track_pipeline(
         lambda: run(**params),
         {title!r},
-        params=simple,
+        params=given,
         outputs=STEP_OUTPUTS,
         register=register,
         tags={{"mlops.package": __package__}},

@@ -26,6 +26,7 @@ from mlops_jupyter.tracking.inputs import record_reads
 from mlops_jupyter.tracking.read_hooks import Reads
 from mlops_jupyter.tracking.rollup import rollup_child_metrics
 from mlops_jupyter.tracking.run import Run, start_run
+from mlops_jupyter.value_kinds import is_simple_param
 
 #: The ``mlops.kind`` tag of a pipeline's run (a notebook's run has ``notebook``).
 PIPELINE_KIND = "pipeline"
@@ -55,7 +56,8 @@ def track_pipeline(
     Args:
         pipeline: Runs the steps; returns the namespace (parameters and step outputs).
         name: The run's name.
-        params: The notebook parameters' values (the simple ones are recorded).
+        params: The notebook parameters' values (the simple ones are recorded, as
+            ``value_kinds.is_simple_param`` says: lists of numbers and None too).
         outputs: The step outputs to log as models when they are fitted models.
         register: Register the run's last model (a step output's, else the one its last
             tracked step logged) as the next version of this name.
@@ -65,9 +67,8 @@ def track_pipeline(
         The run's id, the namespace, the models logged and the version registered (None when
         `register` is not given or no model was logged: the caller says so).
     """
-    run = start_run(
-        name, params=dict(params), tags={"mlops.kind": PIPELINE_KIND, **dict(tags or {})}
-    )
+    simple = {k: v for k, v in params.items() if is_simple_param(v)}  # the notebook's rule
+    run = start_run(name, params=simple, tags={"mlops.kind": PIPELINE_KIND, **dict(tags or {})})
     with run:
         reads = None
         try:

@@ -54,15 +54,16 @@ def _pipeline(tmp_path: Path, C: float = 1.0, fail: bool = False) -> Any:
 def test_the_pipeline_run_is_the_notebook_runs_shape_and_registers_its_steps_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tracked = mj.track_pipeline(
-        _pipeline(tmp_path), "pipeline pkg", params={"C": 1.0}, register="clf"
-    )
+    given = {"C": 1.0, "features": ["a", "b"], "limit": None, "scaler": object()}
+    tracked = mj.track_pipeline(_pipeline(tmp_path), "pipeline pkg", params=given, register="clf")
     store = open_store()
     parent = store.get_run(tracked.run_id)
     (child,) = store.search_runs(parent_run_id=parent.run_id)
     child = store.get_run(child.run_id)
     assert parent.status == child.status == "finished"
-    assert parent.tags["mlops.kind"] == "pipeline" and parent.params == {"C": 1.0}
+    assert parent.tags["mlops.kind"] == "pipeline"
+    # the notebook run's rule for params: simple values (lists of them and None too)
+    assert parent.params == {"C": 1.0, "features": ["a", "b"], "limit": None}
     assert child.name == "fit" and child.params["C"] == 1.0
     # the step's metric rolled up onto the pipeline's run: what check-metrics reads
     assert parent.metrics == child.metrics == {"accuracy": child.metrics["accuracy"]}
