@@ -17,9 +17,15 @@ def _run_tracked(params: dict[str, Any], register: str | None) -> dict[str, Any]
     """Run the pipeline as a recorded mlops-jupyter run (one child run per tracked step), log
     the fitted models its steps produce (named after the step output), and register the last
     model (a step output's, else the one a tracked step logged) as `register` when given."""
+    import sys
+
     import mlops_jupyter
 
     params.pop("load_outputs", None)  # the models are among the outputs: load them
+    if params.get("cache") and "cache" not in PARAMETERS:
+        print("note: --track with --cache: a tracked step the cache skips records no run, so "
+              "its metrics are not on this run (gate a run made without --cache)",
+              file=sys.stderr)
     given = {{**defaults(), **{{k: v for k, v in params.items() if k in PARAMETERS}}}}
     tracked = mlops_jupyter.track_pipeline(
         lambda: run(**params),
