@@ -150,16 +150,11 @@ def _package_run_compares_with_the_notebook_run(
         cwd=repo,
     )
     assert gate.returncode == 0 and gate.stdout.startswith("passed: "), gate.stdout + gate.stderr
-    drift = _cli(
-        "runs",
-        "drift",
-        package_run_id,
-        "--baseline",
-        notebook_run.run_id,
-        "--format",
-        "json",
-        cwd=repo,
-    )
-    report = json.loads(drift.stdout)
-    assert report["columns"] and not any(c["drifted"] for c in report["columns"])
-    assert report["schema"] == []
+    for current, baseline in (
+        (package_run_id, notebook_run.run_id),
+        (notebook_run.run_id, "models:/trainpkg@champion"),  # the package run CT promoted
+    ):
+        drift = _cli("runs", "drift", current, "--baseline", baseline, "--format", "json", cwd=repo)
+        report = json.loads(drift.stdout)
+        assert report["columns"] and not any(c["drifted"] for c in report["columns"])
+        assert report["schema"] == [] and report["baseline_run_id"] != current, report
