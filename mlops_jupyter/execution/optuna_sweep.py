@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
@@ -44,6 +45,7 @@ PRUNE_GRACE = 3.0
 #: Seconds between the controller's pruning checks; a pruning sweep's kernels flush their
 #: metrics every FAST_FLUSH s: a trailing point is stopped within ~0.2 s of its step metric.
 _POLL = 0.1
+_INNER_EVERY = 1.0
 
 
 def optuna_sweep(
@@ -203,6 +205,8 @@ class _Search:
         self.timeout, self.on_log = timeout, on_log
         self.in_flight: dict[Future[PointResult], tuple[Any, CancelToken]] = {}
         self.reported: dict[int, int] = {}  # trial -> last step reported
+        self.child_of: dict[int, str] = {}  # trial -> its point's run
+        self.inner_runs: dict[str, tuple[list[str], float]] = {}  # run -> runs inside, when
 
     def log(self, line: str) -> None:
         if line and self.on_log is not None:
@@ -236,7 +240,7 @@ class _Search:
         while True:
             stopping = cancel is not None and cancel.cancelled
             left = self.search.trials - studies.counted(self.study) - len(self.in_flight)
-            while not stopping and left > 0 and len(self.in_flight) < self.jobs:
+            while not stopping and left > 0 and self._busy() < self.jobs:
                 trial = self.study.ask(self.space)
                 point = self.job.with_parameters(trial.params, origin=f"trial {trial.number}")
                 token = CancelToken()
@@ -257,15 +261,23 @@ class _Search:
             if self.search.prune:
                 self._prune()
 
+    def _busy(self) -> int:
+        """Trials holding a job: a pruned one frees its job at once (its kernel stops while
+        the next trial starts, so the stop's latency is not the next trial's wait)."""
+        return sum(not token.cancelled for _trial, token in self.in_flight.values())
+
     def _prune(self) -> None:
         """Report new step values of running trials; stop the ones the pruner cuts."""
-        children = children_by_point(self.store, self.sweep_id)
-        for trial, token in list(self.in_flight.values()):
-            child = children.get(trial.number)
-            if child is None or token.cancelled:
+        running = [(t, k) for t, k in self.in_flight.values() if not k.cancelled]
+        if any(t.number not in self.child_of for t, _ in running):  # a point's run is new
+            for number, child in children_by_point(self.store, self.sweep_id).items():
+                self.child_of.setdefault(number, child.run_id)
+        for trial, token in running:
+            child_id = self.child_of.get(trial.number)
+            if child_id is None:
                 continue
             last = self.reported.get(trial.number, -1)
-            for step, value in self._steps(child.run_id):
+            for step, value in self._steps(child_id):
                 if step > last:
                     trial.report(value, step)
                     self.reported[trial.number] = last = step
@@ -278,10 +290,15 @@ class _Search:
                 )
 
     def _steps(self, run_id: str) -> list[tuple[int, float]]:
-        """The step values of the metric on the point's run and the runs tracked inside it."""
-        runs = [run_id, *(r.run_id for r in self.store.search_runs(parent_run_id=run_id))]
+        """The step values of the metric on the point's run and the runs tracked inside it
+        (those are looked up again at most every _INNER_EVERY seconds: polls stay cheap)."""
+        now = time.monotonic()
+        inner, asked = self.inner_runs.get(run_id, ([], -_INNER_EVERY))
+        if now - asked >= _INNER_EVERY or not inner:
+            inner = [r.run_id for r in self.store.search_runs(parent_run_id=run_id)]
+            self.inner_runs[run_id] = (inner, now)
         steps: dict[int, float] = {}
-        for rid in runs:
+        for rid in [run_id, *inner]:
             for point in self.store.metric_history(rid, self.search.metric):
                 steps[point.step] = point.value
         return sorted(steps.items())
@@ -289,7 +306,8 @@ class _Search:
     def _backend(
         self, executor: str, scheduler: str | None
     ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
-        threads = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mlops-trial")
+        # twice the jobs: a pruned trial's thread may still be ending while its successor runs
+        threads = ThreadPoolExecutor(max_workers=2 * self.jobs, thread_name_prefix="mlops-trial")
         if executor == "dask":
             return self._dask_backend(threads, scheduler)
         kernel_env = kernel_environment(self.store)
