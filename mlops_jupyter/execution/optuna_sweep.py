@@ -25,7 +25,7 @@ from mlops_jupyter.execution import optuna_study as studies
 from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.execution.executor import check_cwd, kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
-from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.kernels import KernelPool, check_kernel, prestart_template
 from mlops_jupyter.execution.points import check_sweep_size
 from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.sweep_dask import FAST_FLUSH
@@ -105,9 +105,15 @@ def optuna_sweep(
         check_sweep_size(trials, jobs, executor == "local")
         job = prepare_job(path or "", parameters, kernel_name=kernel_name)
         studies.search_space(ranges, job.schema)  # refuse bad ranges before recording
+        folder = check_cwd(cwd)
         if executor == "local":
             check_kernel(job.kernel_name)
-        folder = check_cwd(cwd)
+            prestart_template(
+                job.kernel_name,
+                folder,
+                _kernel_env(store, bool(prune)),
+                leading_imports(job.source),
+            )
         out = os.path.abspath(output_dir) if output_dir else None
         spec = SweepSpec(job.path, [], dict(job.parameters), job.kernel_name, folder, out)
         tags = {"mlops.sweep.search": "optuna", "mlops.sweep.seed": seed}
@@ -310,9 +316,7 @@ class _Search:
         threads = ThreadPoolExecutor(max_workers=2 * self.jobs, thread_name_prefix="mlops-trial")
         if executor == "dask":
             return self._dask_backend(threads, scheduler)
-        kernel_env = kernel_environment(self.store)
-        if self.search.prune:  # step metrics reach the store (and the pruner) within 0.1 s
-            kernel_env[env.FLUSH_INTERVAL] = str(FAST_FLUSH)
+        kernel_env = _kernel_env(self.store, bool(self.search.prune))
         pool = KernelPool(
             self.job.kernel_name,
             warm_kernels(self.jobs),
@@ -391,6 +395,15 @@ class _Search:
                 cluster.close()
 
         return submit, close
+
+
+def _kernel_env(store: RunStore, prune: bool) -> dict[str, str]:
+    """The kernels' environment: the store, and with pruning a metric flush every FAST_FLUSH s
+    (step metrics reach the store, and the pruner, at once)."""
+    kernel_env = kernel_environment(store)
+    if prune:
+        kernel_env[env.FLUSH_INTERVAL] = str(FAST_FLUSH)
+    return kernel_env
 
 
 def _dask_result(client: Any, future: Any, token: CancelToken, stop: str) -> dict[str, Any]:
