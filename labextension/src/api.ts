@@ -94,6 +94,21 @@ export class MlopsClient {
     return this._json<IRunDetail>(`runs/${runId}/tags`, { method: 'POST', body: { tags } });
   }
 
+  /** Replace the run's note (the `mlops.note` tag; "" removes it). */
+  setNote(runId: string, note: string): Promise<IRunDetail> {
+    return this._json<IRunDetail>(`runs/${runId}/note`, { method: 'POST', body: { note } });
+  }
+
+  /** Set and remove user tags in one transaction (a rename is both); `mlops.*` keys are refused. */
+  editUserTags(runId: string, set: { [key: string]: string }, remove: string[] = []): Promise<IRunDetail> {
+    return this._json<IRunDetail>(`runs/${runId}/user-tags`, { method: 'POST', body: { set, remove } });
+  }
+
+  /** A text artifact (stdout.txt, ...) as a string. */
+  async getArtifactText(runId: string, sha256: string): Promise<string> {
+    return (await this.getArtifactBlob(runId, sha256)).text();
+  }
+
   getMetrics(runId: string, maxPoints?: number): Promise<IMetricsReply> {
     return this._json<IMetricsReply>(`runs/${runId}/metrics`, { query: { max_points: maxPoints } });
   }
@@ -153,8 +168,15 @@ export class MlopsClient {
     return this._json<IOutputReply>('exports', { method: 'POST', body: { notebook_path: notebookPath } });
   }
 
-  convertNotebook(notebookPath: string): Promise<IOutputReply> {
-    return this._json<IOutputReply>('conversions', { method: 'POST', body: { notebook_path: notebookPath } });
+  /** Convert a notebook into a package: a background job (its progress: cell k of n, then tests). */
+  convertNotebook(notebookPath: string): Promise<IJob> {
+    return this._json<IJob>('conversions', { method: 'POST', body: { notebook_path: notebookPath } });
+  }
+
+  /** Sweep a notebook over `points` (a background job); `originalRunId` is the run it started from. */
+  sweepNotebook(notebookPath: string, points: { [key: string]: ParamValue }[], originalRunId?: string): Promise<IJob> {
+    const body = { notebook_path: notebookPath, points, ...(originalRunId ? { original_run_id: originalRunId } : {}) };
+    return this._json<IJob>('sweeps', { method: 'POST', body });
   }
 
   private async _json<T>(path: string, options: { method?: string; query?: Query; body?: unknown } = {}): Promise<T> {

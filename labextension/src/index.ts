@@ -9,6 +9,7 @@ import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { MlopsClient } from './api';
+import { openNotebookAtCell } from './open-cell';
 import { CompareWidget, ModelsWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
 import { CommandIDs, PANEL_ID, PLUGIN_ID } from './tokens';
 
@@ -106,10 +107,16 @@ function addNotebookActions(
     const label = kind === 'export_script' ? 'Export' : 'Conversion';
     try {
       await tracker?.currentWidget?.context.save();
-      const reply =
-        kind === 'export_script' ? await model.client.exportScript(path) : await model.client.convertNotebook(path);
+      if (kind === 'convert') {
+        // a background job: its line (cell k of n, then the tests, then the folder) is in the panel
+        model.jobBoard.add(await model.client.convertNotebook(path));
+        app.shell.activateById(PANEL_ID);
+        Notification.info(`Converting ${path}: follow it in the Runs panel`, { autoClose: 3000 });
+        return;
+      }
+      const reply = await model.client.exportScript(path);
       Notification.success(`${label} of ${path} written to ${reply.output_path}`, { autoClose: 5000 });
-      if (kind === 'export_script' && reply.output_path) {
+      if (reply.output_path) {
         void app.commands.execute('docmanager:open', { path: reply.output_path });
       }
     } catch (err) {
@@ -172,7 +179,10 @@ function activate(
     {
       openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
       openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
-      openPath: path => void app.commands.execute('docmanager:open', { path })
+      openPath: path => void app.commands.execute('docmanager:open', { path }),
+      // Notebook 7 opens documents in another browser tab, where this page cannot select a cell
+      openCell: labShell ? (path, target) => openNotebookAtCell(app, path, target) : undefined,
+      openFolder: path => void app.commands.execute('filebrowser:go-to-path', { path })
     },
     state
   );

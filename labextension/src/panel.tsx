@@ -11,6 +11,8 @@ import { RunDetail } from './components/run-detail';
 import { RunsView } from './components/runs-view';
 import { ServerMissing } from './components/server-missing';
 import { IPanelServices, ServicesContext } from './hooks';
+import type { ICellTarget } from './open-cell';
+import { JobBoard } from './job-board';
 import { ICapabilities } from './types';
 import type { IViewStateStore } from './view-state';
 
@@ -18,6 +20,9 @@ export interface INavigation {
   openRun: (runId: string, name: string) => void;
   openCompare: (runIds: string[]) => void;
   openPath: (path: string) => void;
+  /** Open a notebook and select the run's cell (resolves false when the cell is not found). */
+  openCell?: (path: string, target: ICellTarget) => Promise<boolean>;
+  openFolder?: (path: string) => void;
 }
 
 /** State shared by every mlops-jupyter view: client, capabilities (from the probe), change counter. */
@@ -29,6 +34,8 @@ export class PanelModel {
   visible = false;
   everShown = false;
   readonly ready: Promise<ICapabilities | null>;
+  /** Conversions (and other jobs started outside a run page) the sidebar shows as job lines. */
+  readonly jobBoard = new JobBoard();
 
   constructor(
     readonly client: MlopsClient,
@@ -86,7 +93,8 @@ function Provider(props: { model: PanelModel; children: (model: PanelModel) => R
     notifyChanged: () => model.notifyChanged(),
     changeCount: model.changeCount,
     visible: model.visible,
-    viewState: model.viewState
+    viewState: model.viewState,
+    jobBoard: model.jobBoard
   };
   return <ServicesContext.Provider value={services}>{props.children(model)}</ServicesContext.Provider>;
 }

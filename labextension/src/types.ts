@@ -146,6 +146,10 @@ export interface ITablePreview {
   columns: string[];
   rows: unknown[][];
   total_rows: number;
+  /** the DataFrame index's level names ("" when unnamed), shown as the first columns */
+  index_columns: string[];
+  /** one list of index values (one per level) for each row */
+  index: unknown[][];
 }
 
 export interface IActions {
@@ -177,6 +181,22 @@ export interface IJob {
   result: string | null;
   /** for a failed job: the HTTP status the same failure gets from a foreground call */
   http_status: number | null;
+  /** how far the job is (its latest report), null before the first */
+  progress: IJobProgress | null;
+  /** what an ended job made: the new run, the run it started from, the folder it wrote */
+  links: IJobLinks;
+}
+
+export interface IJobProgress {
+  text: string;
+  done: number | null;
+  total: number | null;
+}
+
+export interface IJobLinks {
+  run_id?: string;
+  original_run_id?: string;
+  output_path?: string;
 }
 
 export interface IOutputReply {

@@ -60,6 +60,8 @@ export function job(overrides: Partial<IJob> = {}): IJob {
     message: null,
     result: null,
     http_status: null,
+    progress: null,
+    links: {},
     ...overrides
   };
 }

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def convert_notebook(
     protected: tuple[str | os.PathLike[str], ...] = (),
     progress: Progress | None = None,
     single_step: bool = False,
+    on_stage: Callable[[str], None] | None = None,
 ) -> ConversionResult:
     """Convert a notebook into a package: ``steps.py``, ``pipeline.py`` and ``tests/``.
 
@@ -90,6 +92,8 @@ def convert_notebook(
         progress: Called as each notebook cell starts executing, with ``(k, n, cell index)``.
         single_step: Without step roles or headings, keep the notebook as one step instead of
             splitting it where the dataflow allows.
+        on_stage: Called with a line as each later stage starts (``running the generated
+            tests``), so a caller showing the capture's progress can show what follows it.
 
     The capture and the generated tests run against a temporary store (``MLOPS_JUPYTER_STORE``
     set to a file in the scratch folder), so runs a notebook tracks never reach the user's store.
@@ -133,7 +137,11 @@ def convert_notebook(
             nb, plan, staging, package, name, workdir, timeout, kernel_name, environ, progress
         )
         if verify:
+            if on_stage is not None:
+                on_stage("running the generated tests")
             _verify(staging, workdir, environ)
+        if on_stage is not None:
+            on_stage("generated tests passed" if verify else "package written")
         (staging / PACKAGE_MARKER).write_text(marker_text(name), encoding="utf-8")
         _install(staging, target, source, protected)
     finally:

@@ -40,6 +40,7 @@ def graph_source(plan: Plan, order: list[Block]) -> str:
             ("params", tuple(block.params)),
             ("outputs", tuple(block.outputs)),
             ("after", tuple(block.depends)),
+            ("shared", tuple(block.shared)),
         ):
             if value:
                 args.append(f"{field}={value!r}")

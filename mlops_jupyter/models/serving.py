@@ -15,6 +15,7 @@ from tornado import httpserver, web
 from tornado.netutil import bind_sockets
 
 from mlops_jupyter.errors import ModelInputError
+from mlops_jupyter.models.fast_scoring import Scorer
 from mlops_jupyter.models.loading import PyFuncModel
 from mlops_jupyter.models.scoring import error_json, parse_request, predictions_json
 from mlops_jupyter.models.serve_auth import (
@@ -27,8 +28,8 @@ from mlops_jupyter.version import __version__
 
 
 class _Base(web.RequestHandler):
-    def initialize(self, model: PyFuncModel, token: str | None = None) -> None:
-        self.model, self.token = model, token
+    def initialize(self, scorer: Scorer, token: str | None = None) -> None:
+        self.scorer, self.token = scorer, token
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json")
@@ -81,8 +82,9 @@ class InvocationsHandler(_Base):
 
     def post(self) -> None:
         try:
-            data = parse_request(self.request.body, self.request.headers.get("Content-Type"))
-            predictions = self.model.predict(data)
+            fast = self.scorer.decode if self.scorer.fast else None
+            data = parse_request(self.request.body, self.request.headers.get("Content-Type"), fast)
+            predictions = self.scorer.predict(data)
         except ModelInputError as err:
             self._fail(400, str(err), err.column)
             return
@@ -103,7 +105,7 @@ class InvocationsHandler(_Base):
 
 def make_app(model: PyFuncModel, token: str | None = None) -> web.Application:
     """The scoring application for `model`; with `token`, requests must carry it."""
-    args = {"model": model, "token": token}
+    args = {"scorer": Scorer(model), "token": token}
     return web.Application(
         [
             (r"/ping", PingHandler, args),

@@ -10,6 +10,7 @@ from tornado import web
 from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.server import actions, payloads
 from mlops_jupyter.server.base_handler import BaseHandler
+from mlops_jupyter.server.jobs import JobProgress
 
 
 class ActionHandler(BaseHandler):
@@ -24,12 +25,12 @@ class ActionHandler(BaseHandler):
         if run_id is not None:
             body["run"] = self.ctx.store.get_run(run_id)
         if spec.background:
-            token = CancelToken()
-            call = spec.prepare(self.ctx, body, token)
-            job = self.ctx.jobs.submit(self.action, lambda: call().summary, token)
+            token, progress = CancelToken(), JobProgress()
+            call = spec.prepare(self.ctx, body, token, progress)
+            job = self.ctx.jobs.submit(self.action, lambda: call().outcome(), token, progress)
             self.write_json(job, status=202)
             return
-        call = spec.prepare(self.ctx, body, None)
+        call = spec.prepare(self.ctx, body, None, None)
         result = await asyncio.get_running_loop().run_in_executor(self.ctx.actions, call)
         self.write_json(result.to_json())
 

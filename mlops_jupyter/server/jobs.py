@@ -1,9 +1,12 @@
-"""Background jobs of the server (sweeps, re-runs): their own pool, records, cancel and pruning.
+"""Background jobs of the server (sweeps, re-runs, conversions): their own pool, records,
+progress, cancel and pruning.
 
 Background jobs never share threads with foreground calls (export, convert), so two long sweeps
 cannot make an export wait. Each job gets a CancelToken: ``DELETE /jobs/{id}`` or the server's
 shutdown sets it, which stops a sweep from starting points and kills the kernels in use.
-Ended jobs are kept for KEEP_SECONDS, and at most MAX_ENDED of them.
+Ended jobs are kept for KEEP_SECONDS, and at most MAX_ENDED of them. A job reports its progress
+through a JobProgress (``progress``: text, done, total) and ends with its links (``links``: the
+run it made, the run it started from, the folder it wrote), which the panel shows as links.
 """
 
 from __future__ import annotations
@@ -30,6 +33,29 @@ MAX_ENDED = 200
 ENDED = ("finished", "failed", "cancelled")
 
 
+class JobProgress:
+    """Where a running job says how far it is: the latest line, and done / total when countable.
+
+    Written from the job's thread, read by the handlers' polls: each report replaces the whole
+    snapshot at once, so a reader never sees half of one."""
+
+    def __init__(self) -> None:
+        self._snapshot: dict[str, Any] | None = None
+
+    def report(self, text: str, done: int | None = None, total: int | None = None) -> None:
+        """Say what the job is doing now (e.g. ``capturing: cell 2 of 5``, done=2, total=5)."""
+        self._snapshot = {"text": text, "done": done, "total": total}
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """The latest report (None before the first)."""
+        return None if self._snapshot is None else dict(self._snapshot)
+
+
+#: What a job's call returns: its one-line summary, or that and its links (run_id,
+#: original_run_id, output_path; any may be missing).
+JobOutcome = str | tuple[str, dict[str, str]]
+
+
 class JobRegistry:
     """Records of the server's background jobs and the pool they run on."""
 
@@ -39,11 +65,18 @@ class JobRegistry:
         self._jobs: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, CancelToken] = {}
         self._futures: dict[str, Future[None]] = {}
+        self._progress: dict[str, JobProgress] = {}
         self._closed = False
 
-    def submit(self, action: str, call: Callable[[], str], token: CancelToken) -> dict[str, Any]:
-        """Queue `call` (which honours `token` and returns a one-line summary); answer the job's
-        record at once."""
+    def submit(
+        self,
+        action: str,
+        call: Callable[[], JobOutcome],
+        token: CancelToken,
+        progress: JobProgress | None = None,
+    ) -> dict[str, Any]:
+        """Queue `call` (which honours `token`, reports to `progress` and returns its summary and
+        links); answer the job's record at once."""
         job_id = uuid.uuid4().hex
         record: dict[str, Any] = {
             "job_id": job_id,
@@ -54,23 +87,27 @@ class JobRegistry:
             "message": None,
             "result": None,
             "http_status": None,
+            "progress": None,
+            "links": {},
         }
         with self._lock:
             if self._closed:
                 raise RunStateError("the server is shutting down; no new jobs are started")
             self._prune()
             self._jobs[job_id], self._tokens[job_id] = record, token
+            self._progress[job_id] = progress or JobProgress()
             self._futures[job_id] = self._pool.submit(self._run, job_id, call, token)
             return dict(record)
 
-    def _run(self, job_id: str, call: Callable[[], str], token: CancelToken) -> None:
+    def _run(self, job_id: str, call: Callable[[], JobOutcome], token: CancelToken) -> None:
         with self._lock:
             if token.cancelled:
                 return
             self._jobs[job_id]["status"] = "running"
         try:
-            result = call()
-            update: dict[str, Any] = {"status": "finished", "result": result}
+            outcome = call()
+            result, links = (outcome, {}) if isinstance(outcome, str) else outcome
+            update: dict[str, Any] = {"status": "finished", "result": result, "links": links}
         except RunCancelledError:
             update = {"status": "cancelled", "message": token.reason or "cancelled"}
         except Exception as err:
@@ -92,7 +129,12 @@ class JobRegistry:
         with self._lock:
             self._prune()
             record = self._jobs.get(job_id)
-            return None if record is None else dict(record)
+            return None if record is None else self._view(job_id, record)
+
+    def _view(self, job_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        """The record as answered: with the job's latest progress report."""
+        progress = self._progress.get(job_id)
+        return {**record, "progress": None if progress is None else progress.snapshot()}
 
     def cancel(
         self, job_id: str, reason: str = "cancelled from the panel"
@@ -116,7 +158,7 @@ class JobRegistry:
                 record.update(status="cancelled", message=reason, ended=time.time())
             else:
                 record["status"] = "cancelling"
-            return dict(record)
+            return self._view(job_id, record)
 
     def _prune(self) -> None:
         """Forget ended jobs older than KEEP_SECONDS, and all but the newest MAX_ENDED."""
@@ -130,6 +172,7 @@ class JobRegistry:
         for record in drop:
             self._jobs.pop(record["job_id"], None)
             self._tokens.pop(record["job_id"], None)
+            self._progress.pop(record["job_id"], None)
 
     def shutdown(self) -> None:
         """Cancel every job (kernels killed, runs ended killed) and stop the pool without

@@ -57,9 +57,10 @@ async def test_a_dead_kernel_is_422_in_convert_and_in_a_rerun(
         raise_error=False,
         body=json.dumps({"notebook_path": "dies.ipynb"}),
     )
-    convert_message = json.loads(response.body)["message"]
-    assert response.code == 422, response.body
-    assert "kernel died while running cell 2" in convert_message
+    assert response.code == 202, response.body  # convert is a background job
+    converting = await finished_job(jp_fetch, json.loads(response.body)["job_id"])
+    assert converting["status"] == "failed" and converting["http_status"] == 422, converting
+    assert "kernel died while running cell 2" in converting["message"]
 
     with mj.start_run(name="src", store=lab_store_url, source_notebook=str(notebook)) as run:
         run.log_params({"steps": 3})

@@ -104,20 +104,33 @@ async def test_convert_into_the_server_root_is_refused(jp_fetch, jp_root_dir, ma
     assert snapshot(jp_root_dir) == before
 
 
+async def converted(jp_fetch, body: dict) -> dict:
+    """POST a conversion (a background job) and wait for its job to end."""
+    response = await post(jp_fetch, "conversions", body=body)
+    assert response.code == 202, response.body
+    job_id = json.loads(response.body)["job_id"]
+    for _ in range(600):
+        job = json.loads((await jp_fetch("mlops-jupyter", "jobs", job_id)).body)
+        if job["status"] not in ("queued", "running", "cancelling"):
+            return job
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"conversion still running: {job}")
+
+
 @pytest.mark.kernel
 async def test_convert_again_replaces_the_package_it_wrote(jp_fetch, jp_root_dir):
     write_notebook(jp_root_dir / "nb" / "train.ipynb")
     body = {"notebook_path": "nb/train.ipynb"}
-    first = await post(jp_fetch, "conversions", body=body)
-    assert first.code == 200, first.body
+    first = await converted(jp_fetch, body)
+    assert first["status"] == "finished", first
     package = jp_root_dir / "nb" / "train_pipeline"
     marker = json.loads((package / ".mlops-jupyter-package").read_text())
     assert marker["tool"] == "mlops-jupyter" and marker["notebook"] == "train.ipynb"
     assert marker["version"] == mj.__version__
     (package / "stale.txt").write_text("from an older conversion")
-    again = await post(jp_fetch, "conversions", body=body)
-    assert again.code == 200, again.body
-    assert json.loads(again.body) == {"output_path": "nb/train_pipeline"}
+    again = await converted(jp_fetch, body)
+    assert again["status"] == "finished", again
+    assert again["links"] == {"output_path": "nb/train_pipeline"}
     assert (package / "pipeline.py").is_file() and not (package / "stale.txt").exists()
     assert sorted(p.name for p in (jp_root_dir / "nb").iterdir()) == [
         "train.ipynb",

@@ -4,10 +4,11 @@ import { showErrorMessage } from '@jupyterlab/apputils';
 
 import { useJob, useRunDeletion } from '../action-hooks';
 import { askTag, confirmDelete } from '../dialogs';
-import { describeJob, isActiveJob } from '../format';
 import { useAsyncEffect, useServices } from '../hooks';
 import { IJob, IRunDetail, ParamValue } from '../types';
+import { JobLine } from './job-line';
 import { RerunForm } from './rerun-form';
+import { SweepLoader } from './sweep-form';
 import { reproduceBlocker } from './reproduce-reason';
 
 export interface IRunActionsProps {
@@ -40,14 +41,15 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
   const actions = services.capabilities?.actions;
   const r = props.run;
   const [rerunning, setRerunning] = React.useState(false);
+  const [sweeping, setSweeping] = React.useState(false);
   const jobs = useJob(() => services.notifyChanged());
-  const job = jobs.job;
   const deletion = useRunDeletion();
 
   const start = (label: string, call: () => Promise<IJob>) => async () => {
     try {
       jobs.start(await call());
       setRerunning(false);
+      setSweeping(false);
     } catch (err) {
       void showErrorMessage(`${label} failed`, (err as Error).message);
     }
@@ -77,6 +79,15 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
         {actions?.rerun && (
           <button className="jp-mlops-button" onClick={() => setRerunning(x => !x)}>
             Re-run with parameters…
+          </button>
+        )}
+        {actions?.sweep && (
+          <button
+            className="jp-mlops-button jp-mlops-SweepButton"
+            onClick={() => setSweeping(x => !x)}
+            title="Run the notebook over a grid of parameter values"
+          >
+            Sweep…
           </button>
         )}
         {actions?.reproduce && (
@@ -109,22 +120,14 @@ export function RunActions(props: IRunActionsProps): JSX.Element {
           onCancel={() => setRerunning(false)}
         />
       )}
-      {job && (
-        <div className={`jp-mlops-Job jp-mlops-job-${job.status}`} data-job-id={job.job_id}>
-          <span className="jp-mlops-Job-text">{describeJob(job)}</span>
-          {isActiveJob(job) && job.status !== 'cancelling' && (
-            <button
-              className="jp-mlops-button jp-mlops-CancelJob"
-              onClick={() => void jobs.cancel()}
-              disabled={jobs.cancelling}
-              title="Stop this background job"
-            >
-              {jobs.cancelling ? 'Cancelling…' : 'Cancel'}
-            </button>
-          )}
-          {jobs.error && <div className="jp-mlops-error">{jobs.error}</div>}
-        </div>
+      {sweeping && (
+        <SweepLoader
+          run={r}
+          onSubmit={(path, points) => void start('Sweep', () => client.sweepNotebook(path, points, r.run_id))()}
+          onCancel={() => setSweeping(false)}
+        />
       )}
+      <JobLine jobs={jobs} />
     </>
   );
 }

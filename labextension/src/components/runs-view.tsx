@@ -13,6 +13,8 @@ import { IKeysReply, IRun } from '../types';
 import { usePersistentState } from '../view-state';
 import { ColumnPicker } from './column-picker';
 import { FilterBox, QuickFilters } from './filter-box';
+import { BoardJobs } from './job-line';
+import { SavedViews } from './saved-views';
 import { ISort, RunsTable } from './runs-table';
 import { TrashView } from './trash-view';
 
@@ -236,6 +238,17 @@ export function RunsView(): JSX.Element {
           onDraft={setDraft}
           onApply={text => setView(prev => ({ ...prev, filter: text }))}
           keys={keys}
+        />
+      </div>
+      <BoardJobs />
+      <div className="jp-mlops-Toolbar">
+        <SavedViews
+          current={view}
+          parse={parseView}
+          onApply={saved => {
+            setView(saved);
+            setDraft(saved.filter);
+          }}
         />
       </div>
       <QuickFilters

@@ -11,6 +11,7 @@ import ast
 import hashlib
 import importlib
 import importlib.util
+import io
 import json
 import os
 import pickle
@@ -46,6 +47,7 @@ class Step:
     params: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     after: tuple[str, ...] = ()  # every step it runs after: its inputs' producers and `after:`
+    shared: tuple[str, ...] = ()  # outputs that may share objects: written with references
     source: str = ""  # the hash of its code, set by graph()
 
 
@@ -64,16 +66,31 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _dumps(step: str, name: str, value: Any) -> bytes:
-    """Materialise one output; a value that cannot be written to a file is the user's error."""
+def _pickler_class() -> type[pickle.Pickler]:
     try:
         import cloudpickle  # functions and classes defined inside a step
 
-        dump: Callable[[Any], bytes] = cloudpickle.dumps
+        return cloudpickle.Pickler
     except ImportError:
-        dump = pickle.dumps
+        return pickle.Pickler
+
+
+def _dumps(step: str, name: str, value: Any, refs: Mapping[int, str] | None = None) -> bytes:
+    """Materialise one output; a value that cannot be written to a file is the user's error.
+    ``refs`` (object id -> output name) writes those objects, when reached inside ``value``, as
+    references to the step's other output files, so loading keeps them one object."""
+    base = _pickler_class()
+
+    class _Pickler(base):  # type: ignore[valid-type,misc]
+        def persistent_id(self, obj: Any) -> str | None:
+            if refs and obj is not value:
+                return refs.get(id(obj))
+            return None
+
     try:
-        return dump(value)
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        return buffer.getvalue()
     except Exception as err:
         kind = f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
         raise PipelineError(
@@ -85,9 +102,53 @@ def _dumps(step: str, name: str, value: Any) -> bytes:
 
 
 def materialise(step: Step, values: Mapping[str, Any]) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Pickle each output of ``step``; return the bytes and their sha256 by output name."""
+    """Pickle each output of ``step``; return the bytes and their hashes by output name.
+
+    Outputs that may share objects (``step.shared``: ``alice`` inside ``bank``) are written
+    smallest first, each later one referring to the earlier ones it contains, and get one hash
+    for them all (a change to ``alice`` is a change to ``bank``)."""
     blobs = {name: _dumps(step.name, name, values[name]) for name in step.outputs}
-    return blobs, {name: _sha(blob) for name, blob in blobs.items()}
+    hashes = {name: _sha(blob) for name, blob in blobs.items()}
+    shared = [n for n in step.outputs if n in step.shared]
+    if len(shared) > 1:
+        refs: dict[int, str] = {}
+        for name in sorted(shared, key=lambda n: len(blobs[n])):
+            blobs[name] = _dumps(step.name, name, values[name], refs)
+            refs[id(values[name])] = name
+        together = _sha(b"".join(blobs[n] for n in sorted(shared)))
+        hashes.update(dict.fromkeys(shared, together))
+    return blobs, hashes
+
+
+def _loads(blob: bytes, resolve: Callable[[str], Any]) -> Any:
+    unpickler = pickle.Unpickler(io.BytesIO(blob))
+    unpickler.persistent_load = resolve  # type: ignore[method-assign]
+    return unpickler.load()
+
+
+def load_blobs(blobs: Mapping[str, bytes], names: Iterable[str]) -> dict[str, Any]:
+    """Unpickle ``names`` from one step's output bytes, references between them resolved (the
+    values that were one object in the step are one object again)."""
+    memo: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in memo:
+            memo[name] = _loads(blobs[name], get)
+        return memo[name]
+
+    return {name: get(name) for name in names}
+
+
+def load_file(path: str | os.PathLike[str], memo: dict[Path, Any] | None = None) -> Any:
+    """Unpickle one output file (``DATA/STEP/NAME.pkl``), references to the step's other
+    outputs read from their files beside it. Pass one ``memo`` to load several outputs of a
+    step as the step left them (one object where they shared one)."""
+    memo = {} if memo is None else memo
+    file = Path(path).absolute()
+    if file not in memo:
+        sibling = file.with_name  # a reference names an output of the same step
+        memo[file] = _loads(file.read_bytes(), lambda ref: load_file(sibling(f"{ref}.pkl"), memo))
+    return memo[file]
 
 
 def function_of(step: Step) -> Callable[..., Any]:
@@ -136,6 +197,24 @@ def graph(module: str, steps: Iterable[Step]) -> tuple[Step, ...]:
     )
 
 
+def write_code_hashes(graph: Iterable[Step], folder: str | os.PathLike[str]) -> list[Path]:
+    """Write each step's source hash (its function and the module code around it) to
+    ``FOLDER/STEP.sha256``, the file its DVC stage depends on: editing one step's code changes
+    only that step's file. A file whose hash is unchanged is left as it is."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    written = []
+    for step in graph:
+        path = root / f"{step.name}.sha256"
+        text = f"{step.source}\n"
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            scratch = path.with_name(f".{path.name}.{os.getpid()}")
+            scratch.write_text(text, encoding="utf-8")
+            os.replace(scratch, path)
+        written.append(path)
+    return written
+
+
 def _value_hash(value: Any) -> str:
     try:
         return _sha(json.dumps(value, sort_keys=True).encode())
@@ -168,12 +247,12 @@ class Cache:
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
             blobs = {n: (folder / f"{n}.pkl").read_bytes() for n in manifest["outputs"]}
+            files = manifest["files"]
         except (OSError, ValueError, KeyError):
             return None
-        hashes = {n: _sha(b) for n, b in blobs.items()}
-        if hashes != manifest["outputs"]:
+        if {n: _sha(b) for n, b in blobs.items()} != files:
             return None
-        return Outcome(step, blobs, hashes, "cached")
+        return Outcome(step, blobs, manifest["outputs"], "cached")
 
     def save(self, outcome: Outcome, key: str) -> None:
         """Write the outcome atomically (a folder renamed into place)."""
@@ -182,7 +261,8 @@ class Cache:
         scratch = Path(tempfile.mkdtemp(dir=parent, prefix=".tmp-"))
         for name, blob in outcome.blobs.items():
             (scratch / f"{name}.pkl").write_bytes(blob)
-        manifest = {"step": outcome.name, "outputs": outcome.hashes}
+        files = {n: _sha(b) for n, b in outcome.blobs.items()}
+        manifest = {"step": outcome.name, "outputs": outcome.hashes, "files": files}
         (scratch / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         try:
             os.replace(scratch, parent / key)
@@ -237,16 +317,26 @@ def run_step(
     return outcome
 
 
+def input_hashes(step: Step, arguments: Mapping[str, Any]) -> dict[str, str]:
+    """The sha256 of each input the step does not return, pickled alone (``--check``)."""
+    return {
+        name: _sha(_dumps(step.name, name, arguments[name]))
+        for name, _ in step.inputs
+        if name not in step.outputs
+        and type(arguments[name]).__module__.split(".")[0] not in _STATEFUL
+    }
+
+
 def check_inputs_unchanged(
-    step: Step, arguments: Mapping[str, Any], hashes: Mapping[str, str]
+    step: Step, arguments: Mapping[str, Any], before: Mapping[str, str]
 ) -> None:
-    """Fail when ``step`` changed an input in place without returning it: run from files (a DVC
-    stage, an Airflow task, a cached step) the steps after it would not see the change."""
+    """Fail when ``step`` changed an input in place without returning it (``before``: the
+    inputs' ``input_hashes`` before it ran): run from files (a DVC stage, an Airflow task, a
+    cached step) the steps after it would not see the change."""
     for name, producer in step.inputs:
-        value = arguments[name]
-        if name in step.outputs or type(value).__module__.split(".")[0] in _STATEFUL:
+        if name not in before:
             continue
-        if _sha(_dumps(step.name, name, value)) != hashes[name]:
+        if _sha(_dumps(step.name, name, arguments[name])) != before[name]:
             raise PipelineError(
                 f"step {step.name!r} changes its input {name!r} (from step {producer!r}) in place "
                 "without returning it, so when steps run from files (a DVC stage, an Airflow "
@@ -286,7 +376,7 @@ def execute_local(
         return ns
     store = Cache(cache) if cache is not None else None
     outcomes: dict[str, Outcome] = {}
-    pending: dict[str, bytes] = {}  # cached outputs: unpickled when a step or the caller needs them
+    pending: dict[str, Outcome] = {}  # cached outputs, unpickled when a step or caller needs them
     for step in graph:
         if step.name == stop_before:
             break
@@ -294,16 +384,15 @@ def execute_local(
         hit = None
         if store is not None and step.name not in forced:
             hit = store.load(step.name, step_key(step, ns, hashes))
-        if hit is None:
-            for name, _ in step.inputs:  # unpickled only for a step that runs
-                if name in pending:
-                    ns[name] = pickle.loads(pending.pop(name))
+        if hit is None:  # unpickled only for a step that runs
+            _unpickle(ns, pending, [n for n, _ in step.inputs if n in pending])
+        before = input_hashes(step, ns) if check and hit is None else {}
         outcome = hit or run_step(step, ns, hashes, store, True)
         if check and outcome.values is not None:
-            check_inputs_unchanged(step, ns, hashes)
+            check_inputs_unchanged(step, ns, before)
         outcomes[step.name] = outcome
         if outcome.values is None:
-            pending.update(outcome.blobs)
+            pending.update(dict.fromkeys(outcome.blobs, outcome))
         else:
             ns.update(outcome.values)
             for name in outcome.values:
@@ -311,8 +400,18 @@ def execute_local(
         if report:
             report_line(outcome)
     if load_outputs:
-        ns.update({n: pickle.loads(b) for n, b in pending.items()})
+        _unpickle(ns, pending, list(pending))
     return ns
+
+
+def _unpickle(ns: dict[str, Any], pending: dict[str, Outcome], names: list[str]) -> None:
+    """Unpickle cached outputs into ``ns``, those of one step together (one object stays one)."""
+    by_step: dict[int, tuple[Outcome, list[str]]] = {}
+    for name in names:
+        outcome = pending.pop(name)
+        by_step.setdefault(id(outcome), (outcome, []))[1].append(name)
+    for outcome, wanted in by_step.values():
+        ns.update(load_blobs(outcome.blobs, wanted))
 
 
 def run_alone(
@@ -330,6 +429,7 @@ def run_alone(
         raise PipelineError(f"--step {name!r}: no such step; expected one of {', '.join(steps)}")
     step, root = steps[name], Path(data)
     arguments = dict(ns)
+    memo: dict[Path, Any] = {}  # one per stage: inputs a step shared stay one object
     for value, producer in step.inputs:
         path = (
             Path(inputs[value]) if inputs and value in inputs else root / producer / f"{value}.pkl"
@@ -338,7 +438,7 @@ def run_alone(
             raise PipelineError(
                 f"step {name!r}: input {value!r} is missing ({path}); run step {producer!r} first"
             )
-        arguments[value] = pickle.loads(path.read_bytes())
+        arguments[value] = load_file(path, memo)
     outcome = run_step(step, arguments, {}, None, True)
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)

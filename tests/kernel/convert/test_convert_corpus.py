@@ -35,6 +35,9 @@ class _Cell:
         for key, value in _lookup(names, namespaces).items():
             log_metric(key, value)
 
+    def models(self, names, *namespaces):
+        pass
+
 @contextmanager
 def track_cell(reads, *namespaces, name=None, experiment=None, tags=None):
     print("start_run", {"name": name}, file=sys.stderr)
