@@ -34,7 +34,6 @@ from tests.support.corpus import CORPUS_DIR  # noqa: E402
 from tests.support.pipelines import CONVERTING, airflow_venv, tool_env  # noqa: E402
 
 
-
 def _wall(args: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
