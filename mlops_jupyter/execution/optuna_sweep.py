@@ -22,6 +22,7 @@ from typing import Any
 
 from mlops_jupyter import env, tracking
 from mlops_jupyter.execution import optuna_study as studies
+from mlops_jupyter.execution.attempt import preload_in_background
 from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.execution.executor import check_cwd, kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
@@ -114,6 +115,7 @@ def optuna_sweep(
                 _kernel_env(store, bool(prune)),
                 leading_imports(job.source),
             )
+            preload_in_background()  # papermill's imports, while kernels start
         out = os.path.abspath(output_dir) if output_dir else None
         spec = SweepSpec(job.path, [], dict(job.parameters), job.kernel_name, folder, out)
         tags = {"mlops.sweep.search": "optuna", "mlops.sweep.seed": seed}

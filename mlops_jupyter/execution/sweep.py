@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import tracking
 from mlops_jupyter.errors import InvalidParameterError
+from mlops_jupyter.execution.attempt import preload_in_background
 from mlops_jupyter.execution.executor import kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
 from mlops_jupyter.execution.kernels import check_kernel, prestart_template
@@ -125,6 +126,7 @@ def sweep_notebook(
             if preimport:  # its imports run while the sweep run is recorded
                 imports = leading_imports(job.source)
                 prestart_template(job.kernel_name, spec.cwd, kernel_environment(store), imports)
+            preload_in_background()  # papermill's imports, while kernels start
         sweep_run = start_sweep_run(
             store, job, spec, experiment, name, jobs, executor, tags, top_level
         )
