@@ -167,7 +167,9 @@ def _ct(nb_rel: str, nb_dir: str, package: str, metric: str, max_drop: float) ->
             "working-directory": nb_dir,
             "env": {"PYTHONPATH": "${{ github.workspace }}"},
             "run": f"python -m {package} --track --register {package} | tee run.txt\n"
-            'echo "run_id=$(awk \'/^run /{print $2; exit}\' run.txt)" >> "$GITHUB_OUTPUT"\n',
+            # the pipeline's own line, printed last (a step may print lines of its own)
+            "echo \"run_id=$(awk '/^run [0-9a-f]+ finished$/{id=$2} END{print id}' run.txt)\" "
+            '>> "$GITHUB_OUTPUT"\n',
         },
         {
             "name": f"Gate {metric} against {champion}; promote when it passes",
