@@ -1,5 +1,6 @@
-"""The scoring server's fast path over real HTTP: numeric requests skip the per-request DataFrame
-(scikit-learn's own pipelines get an ndarray) yet answer exactly as the general path does, and
+"""The scoring server's fast path over real HTTP: POST /invocations is answered below tornado's web
+layer, numeric requests skip the per-request DataFrame (scikit-learn's own pipelines get an
+ndarray) yet answer exactly as the general path does, and
 every input the fast path does not take (other column order, booleans, text, nulls, extra or
 missing columns, fractions for integers) still gets the general path's answer or 4xx."""
 
@@ -75,6 +76,9 @@ def test_scikit_learn_pipelines_score_arrays_with_the_same_predictions(pipeline)
         answer = _post(served, body, kind)
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"predictions": expected}
+        assert answer.headers["Content-Type"] == "application/json"
+    wrong_method = requests.get(f"{served.url}/invocations", timeout=10)  # the web layer's answer
+    assert wrong_method.status_code == 405 and wrong_method.json()["error_code"] == "BAD_REQUEST"
     one = _post(served, {"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 2, 3]]}})
     ints = pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "b", "c"])
     assert one.json() == {"predictions": loaded.predict(ints).tolist()}
