@@ -19,6 +19,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import print_table
@@ -226,40 +227,30 @@ def main() -> None:
     length, hidden = times.pop("history_length"), times.pop("hidden_state")
     ms = {k: v * 1e3 for k, v in times.items()}
     ms["verdict_alone"] = verdict_alone(args.repeat) * 1e3
+
+    def added(label: str, suffix: str, target: str = "< 5 ms") -> tuple[Any, ...]:
+        """A row: what the tracked and the MLflow variant add to the plain cell."""
+        plain = ms[f"plain_{suffix}"]
+        return (
+            label,
+            "ms",
+            ms[f"track_{suffix}"] - plain,
+            ms[f"mlflow_{suffix}"] - plain,
+            target,
+            True,
+        )
+
     table = print_table(
         "%%track overhead per cell execution (median, real kernels)",
         [
-            (
-                "trivial cell (x = 1): added time",
-                "ms",
-                ms["track_trivial"] - ms["plain_trivial"],
-                ms["mlflow_trivial"] - ms["plain_trivial"],
-                "< 5 ms",
-                True,
+            added("trivial cell (x = 1): added time", "trivial"),
+            added(
+                f"cell after a {length}-execution history, dataflow verdict: added time", "dataflow"
             ),
-            (
-                f"cell after a {length}-execution history, dataflow verdict: added time",
-                "ms",
-                ms["track_dataflow"] - ms["plain_dataflow"],
-                ms["mlflow_dataflow"] - ms["plain_dataflow"],
-                "< 5 ms",
-                True,
-            ),
-            (
-                "the same, IPython's own history file in memory (see below)",
-                "ms",
-                ms["track_dataflow_memhist"] - ms["plain_dataflow_memhist"],
-                ms["mlflow_dataflow_memhist"] - ms["plain_dataflow_memhist"],
-                "< 5 ms",
-                True,
-            ),
-            (
+            added("the same, IPython's own history file in memory (see below)", "dataflow_memhist"),
+            added(
                 "the same, each cell sent by a client as JupyterLab does (execute_request)",
-                "ms",
-                ms["track_dataflow_client"] - ms["plain_dataflow_client"],
-                ms["mlflow_dataflow_client"] - ms["plain_dataflow_client"],
-                "< 5 ms",
-                True,
+                "dataflow_client",
             ),
             (
                 "the dataflow verdict alone (200 executions, 51 saved cells)",
@@ -269,14 +260,7 @@ def main() -> None:
                 "a small share of the above",
                 True,
             ),
-            (
-                "cell logging 1,000 step metrics: added time",
-                "ms",
-                ms["track_1000"] - ms["plain_1000"],
-                ms["mlflow_1000"] - ms["plain_1000"],
-                ">= 20x less than MLflow",
-                True,
-            ),
+            added("cell logging 1,000 step metrics: added time", "1000", ">= 20x less than MLflow"),
         ],
         "MLflow start_run + log_metric",
     )

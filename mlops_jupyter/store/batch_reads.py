@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, select
 
-from mlops_jupyter.store import queries, schema
+from mlops_jupyter.store import doc_blocks, queries, schema
 from mlops_jupyter.store.records import ArtifactRecord, MetricPoint, RunRecord
 
 _FULL_ID = re.compile(r"[0-9a-f]{32}")
@@ -54,7 +54,7 @@ def get_runs(conn: Connection, run_ids: Sequence[str]) -> list[RunRecord]:
         fields = {
             **base.__dict__,
             "artifacts": tuple(artifacts[run_id]),
-            "provenance": provenance[run_id],
+            "provenance": doc_blocks.join_lists(provenance[run_id]),
         }
         out.append(RunRecord(**fields))
     return out

@@ -32,6 +32,8 @@ def test_a_long_session_stores_each_full_block_once(store_url: str) -> None:
         ids.append(store.create_run(experiment="e", name=f"r{n}", provenance=docs))
     for n, run_id in zip(range(400, 410), ids, strict=True):
         assert store.get_run(run_id).provenance["cell"]["history"] == _history(n)
+    many = store.get_runs(ids)  # the batch read (compare of many runs) joins them too
+    assert [r.provenance for r in many] == [store.get_run(i).provenance for i in ids]
     with sqlite3.connect(store_url) as conn:
         (size,) = conn.execute("SELECT sum(length(content)) FROM provenance_blobs").fetchone()
     whole = sum(len(str(_cell(n))) for n in range(400, 410))
