@@ -626,7 +626,9 @@ def render(args: argparse.Namespace, m: dict[str, Any], fill_s: float) -> str:
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
             f"{os.cpu_count()} CPUs, SQLite stores in a temp dir, mlflow {mlflow.__version__}. "
             f"Times in ms; median of {args.repeat} (HTTP/in-process), 3 (DataFrame), "
-            f"{args.browser_repeat} (browser: fresh page each)."
+            f"{args.browser_repeat} (browser: fresh page each). Load average (1 min) when the "
+            f"report was written: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other jobs "
+            "share the machine: the higher, the slower every figure)."
         ),
         (
             "MLflow's store was created by MLflow's SqlAlchemyStore and the same runs (4 params, "

@@ -79,6 +79,9 @@ export function lineLabel(
 }
 
 /** Line chart of one metric over steps for several runs. */
+/** Above this many values a curve chart draws lines only (no point symbols). */
+export const MAX_POINT_MARKS = 600;
+
 export function curveSpec(metric: string, lines: IChartLine[], options: ICurveOptions, theme: IChartTheme): object {
   const values = lines.flatMap((line, i) =>
     line.points
@@ -108,7 +111,13 @@ export function curveSpec(metric: string, lines: IChartLine[], options: ICurveOp
     config: themeConfig(theme),
     data: { values },
     transform,
-    mark: { type: 'line', interpolate: 'linear', point: values.length <= 60 * n ? { size: 18 } : false },
+    // points (hover targets on short curves) only while they are few: 50 runs x 50 steps as SVG
+    // symbols cost more than the lines, and the lines keep their tooltips
+    mark: {
+      type: 'line',
+      interpolate: 'linear',
+      point: values.length <= Math.min(60 * n, MAX_POINT_MARKS) ? { size: 18 } : false
+    },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: {

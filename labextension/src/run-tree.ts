@@ -10,6 +10,8 @@ import { IRun } from './types';
 
 /** The most children one expansion lists (a 1,000-point sweep shows whole). */
 export const MAX_CHILDREN = 1000;
+/** Children shown at once on expanding (a screenful and more); the rest follow in one request. */
+export const FIRST_CHILDREN = 100;
 
 export interface ITreeRow {
   run: IRun;
@@ -97,11 +99,28 @@ export function useRunTree(win: IRunsWindow, depthOf: (run: IRun) => number = ()
     const info = model.infoAt(index);
     // a top-level row: remember its server index; a child: it hangs off its expanded parent
     const at = info && info.depth === 0 ? index - countAbove(model.infoAt, index) : null;
-    client.listRuns({ filter: childrenFilter(run.run_id), order_by: 'start_time ASC', limit: MAX_CHILDREN }).then(
+    const query = { filter: childrenFilter(run.run_id), order_by: 'start_time ASC' };
+    const first: IExpansion = { at, children: [], counts: {} };
+    client.listRuns({ ...query, limit: FIRST_CHILDREN }).then(
       reply => {
         setError(null);
-        setExpanded(prev =>
-          new Map(prev).set(run.run_id, { at, children: reply.runs, counts: reply.child_counts ?? {} })
+        Object.assign(first, { children: reply.runs, counts: reply.child_counts ?? {} });
+        setExpanded(prev => new Map(prev).set(run.run_id, first));
+        if (reply.total <= reply.runs.length) {
+          return;
+        }
+        // the rest of a large sweep, appended while the first rows are already showing
+        const offset = reply.runs.length;
+        return client.listRuns({ ...query, offset, limit: MAX_CHILDREN - offset }).then(more =>
+          setExpanded(prev =>
+            prev.get(run.run_id) !== first // collapsed (or expanded again) meanwhile
+              ? prev
+              : new Map(prev).set(run.run_id, {
+                  at,
+                  children: [...first.children, ...more.runs],
+                  counts: { ...first.counts, ...(more.child_counts ?? {}) }
+                })
+          )
         );
       },
       (err: unknown) => setError(errorMessage(err))

@@ -36,6 +36,11 @@ it('shows the note as text and saves an edit through setNote', async () => {
   await settle();
   expect(setNote).toHaveBeenCalledWith(run.run_id, 'lr too high');
   expect(onChanged).toHaveBeenCalledTimes(1);
+  fireEvent.click(screen.getByRole('button', { name: 'Edit note' }));
+  fireEvent.change(screen.getByLabelText('note text'), { target: { value: 'by keyboard' } });
+  fireEvent.keyDown(screen.getByLabelText('note text'), { key: 'Enter', ctrlKey: true });
+  await settle();
+  expect(setNote).toHaveBeenLastCalledWith(run.run_id, 'by keyboard');
 });
 
 it('renames a tag in one request, removes another, and keeps system tags apart', async () => {

@@ -150,10 +150,15 @@ def _show(args: argparse.Namespace) -> int:
             f"  notebook {record.source_notebook}"
             + (f"  cell {record.cell_id}" if record.cell_id else "")
         )
+    from mlops_jupyter.tracking.notes import NOTE_TAG  # lazily: `--help` stays fast
+
+    note = record.tags.get(NOTE_TAG, "")
+    if note.strip():  # a multi-line note reads as text, not as a table cell
+        print("\nnote:\n" + "\n".join(f"  {line}" for line in note.rstrip().splitlines()))
     for title, values in (
         ("params", record.params),
         ("metrics", record.metrics),
-        ("tags", record.tags),
+        ("tags", {k: v for k, v in record.tags.items() if k != NOTE_TAG}),
     ):
         if values:
             print(f"\n{title}:")

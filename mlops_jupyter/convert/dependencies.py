@@ -102,7 +102,7 @@ def _return_changed_inputs(
                     source.outputs.append(other)
                 if source.name not in block.depends:
                     block.depends.append(source.name)
-                producer[other] = block
+            producer[other] = block  # later steps take it from this one
             if other not in found:
                 found.append(other)
     return found

@@ -5,12 +5,18 @@ fitted models its steps produce; ``--register NAME`` also registers the last one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
-def tracking_source(outputs: list[str], title: str) -> str:
-    """Source of ``STEP_OUTPUTS`` and ``_run_tracked`` for step `outputs` (in step order): what
-    the pipeline's ``main`` calls for ``--track`` / ``--register``. mlops-jupyter is imported
-    only when tracking is asked for. The ``run ID finished`` line is what CT reads the run from."""
+
+def tracking_source(outputs: list[str], title: str, tracked: Sequence[str] = ()) -> str:
+    """Source of ``STEP_OUTPUTS``, ``TRACKED_STEPS`` and ``_run_tracked`` for step `outputs`
+    (in step order) and the `tracked` steps (those holding a ``%%track`` cell): what the
+    pipeline's ``main`` calls for ``--track`` / ``--register``. mlops-jupyter is imported only
+    when tracking is asked for. The ``run ID finished`` line is what CT reads the run from.
+    With ``--cache`` the tracked steps run anyway (and so the steps after them): what a tracked
+    run measures is never skipped, while the steps before them stay cached."""
     return f'''STEP_OUTPUTS = {tuple(outputs)!r}
+TRACKED_STEPS = {tuple(tracked)!r}
 
 
 def _run_tracked(params: dict[str, Any], register: str | None) -> dict[str, Any]:
@@ -20,12 +26,15 @@ def _run_tracked(params: dict[str, Any], register: str | None) -> dict[str, Any]
     import mlops_jupyter
 
     params.pop("load_outputs", None)  # the models are among the outputs: load them
+    if params.get("cache") and "cache" not in PARAMETERS and "force" not in PARAMETERS:
+        forced = params.get("force") or []
+        forced = [forced] if isinstance(forced, str) else list(forced)
+        params["force"] = forced + [s for s in TRACKED_STEPS if s not in forced]
     given = {{**defaults(), **{{k: v for k, v in params.items() if k in PARAMETERS}}}}
-    simple = {{k: v for k, v in given.items() if isinstance(v, (bool, int, float, str))}}
     tracked = mlops_jupyter.track_pipeline(
         lambda: run(**params),
         {title!r},
-        params=simple,
+        params=given,
         outputs=STEP_OUTPUTS,
         register=register,
         tags={{"mlops.package": __package__}},

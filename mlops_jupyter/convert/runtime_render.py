@@ -8,7 +8,7 @@ from importlib import resources
 from mlops_jupyter.convert.plan import Block, Plan
 
 #: The runtime modules copied into every package, from ``convert/package_runtime/``.
-RUNTIME_FILES = ("runtime.py", "runtime_dask.py", "runner.py")
+RUNTIME_FILES = ("outputs.py", "runtime.py", "runtime_dask.py", "runner.py")
 
 
 def runtime_files() -> dict[str, str]:

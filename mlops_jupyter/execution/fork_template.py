@@ -23,6 +23,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -189,9 +190,13 @@ def warm_template(
     `run` and `reproduce` pass ``start=False``: they use a template only when one is warm,
     since starting one costs what a fresh kernel costs.
     """
-    if start:
-        return ForkTemplate(python, imports, cwd, env)  # seconds: no lock held
     key = template_key(python, imports, cwd, env)
+    if start:
+        with _WARM_LOCK:
+            early = _STARTING.pop(key, None)
+        if early is not None:  # begun by `prestart_template` while the sweep was recorded
+            return early.result()
+        return ForkTemplate(python, imports, cwd, env)  # seconds: no lock held
     with _WARM_LOCK:
         found = _WARM.get(key)
         if found is not None and found.usable:
@@ -200,6 +205,36 @@ def warm_template(
         if found is not None:
             _forget(key)
     return None
+
+
+_STARTING: dict[str, Future[ForkTemplate]] = {}  # begun early, not yet claimed by a pool
+
+
+def prestart_template(
+    python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]
+) -> None:
+    """Begin a template in a thread now, for the next `warm_template(..., start=True)` with the
+    same key: a sweep starts its template's imports while it records its run (provenance,
+    the store) instead of after. One not claimed is closed at exit."""
+    key = template_key(python, imports, cwd, env)
+    with _WARM_LOCK:
+        if key in _STARTING:
+            return
+        future: Future[ForkTemplate] = Future()
+        _STARTING[key] = future
+
+    def start() -> None:
+        try:
+            future.set_result(ForkTemplate(python, imports, cwd, env))
+        except BaseException as err:  # the pool then meets it, as without the early start
+            future.set_exception(err)
+
+    threading.Thread(target=start, name="mlops-template-start", daemon=True).start()
+
+
+def _close_started(future: Future[ForkTemplate]) -> None:
+    if future.exception() is None:
+        future.result().close()
 
 
 def _forget(key: str) -> None:
@@ -248,9 +283,13 @@ def close_templates() -> None:
     """Close every warm template (at exit, and in tests)."""
     with _WARM_LOCK:
         templates = list(_WARM.values())
+        early = list(_STARTING.values())
         _WARM.clear()
         _USERS.clear()
         _KEEP.clear()
+        _STARTING.clear()
+    for future in early:
+        future.add_done_callback(_close_started)
     for template in templates:
         template.close()
 

@@ -93,6 +93,19 @@ def template_python(kernel_name: str) -> tuple[str | None, str]:
     return argv[0], ""
 
 
+def prestart_template(
+    kernel_name: str, cwd: str, env: Mapping[str, str], preimports: Sequence[str]
+) -> None:
+    """Begin the template a `KernelPool(kernel_name, cwd=cwd, env=env, preimports=...)` will
+    use, now, in the background (a sweep calls this before recording its run)."""
+    from mlops_jupyter.execution import fork_template
+
+    python, _reason = template_python(kernel_name)
+    if python is not None and preimports:
+        full_env = {**os.environ, **env}
+        fork_template.prestart_template(python, preimports, os.path.abspath(cwd), full_env)
+
+
 def check_kernel(name: str) -> None:
     """Refuse an unknown kernelspec before anything is recorded or started.
 

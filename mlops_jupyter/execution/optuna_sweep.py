@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
@@ -21,10 +22,11 @@ from typing import Any
 
 from mlops_jupyter import env, tracking
 from mlops_jupyter.execution import optuna_study as studies
+from mlops_jupyter.execution.attempt import preload_in_background
 from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.execution.executor import check_cwd, kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
-from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.kernels import KernelPool, check_kernel, prestart_template
 from mlops_jupyter.execution.points import check_sweep_size
 from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.sweep_dask import FAST_FLUSH
@@ -44,6 +46,7 @@ PRUNE_GRACE = 3.0
 #: Seconds between the controller's pruning checks; a pruning sweep's kernels flush their
 #: metrics every FAST_FLUSH s: a trailing point is stopped within ~0.2 s of its step metric.
 _POLL = 0.1
+_INNER_EVERY = 1.0
 
 
 def optuna_sweep(
@@ -103,9 +106,16 @@ def optuna_sweep(
         check_sweep_size(trials, jobs, executor == "local")
         job = prepare_job(path or "", parameters, kernel_name=kernel_name)
         studies.search_space(ranges, job.schema)  # refuse bad ranges before recording
+        folder = check_cwd(cwd)
         if executor == "local":
             check_kernel(job.kernel_name)
-        folder = check_cwd(cwd)
+            prestart_template(
+                job.kernel_name,
+                folder,
+                _kernel_env(store, bool(prune)),
+                leading_imports(job.source),
+            )
+            preload_in_background()  # papermill's imports, while kernels start
         out = os.path.abspath(output_dir) if output_dir else None
         spec = SweepSpec(job.path, [], dict(job.parameters), job.kernel_name, folder, out)
         tags = {"mlops.sweep.search": "optuna", "mlops.sweep.seed": seed}
@@ -203,6 +213,8 @@ class _Search:
         self.timeout, self.on_log = timeout, on_log
         self.in_flight: dict[Future[PointResult], tuple[Any, CancelToken]] = {}
         self.reported: dict[int, int] = {}  # trial -> last step reported
+        self.child_of: dict[int, str] = {}  # trial -> its point's run
+        self.inner_runs: dict[str, tuple[list[str], float]] = {}  # run -> runs inside, when
 
     def log(self, line: str) -> None:
         if line and self.on_log is not None:
@@ -236,7 +248,7 @@ class _Search:
         while True:
             stopping = cancel is not None and cancel.cancelled
             left = self.search.trials - studies.counted(self.study) - len(self.in_flight)
-            while not stopping and left > 0 and len(self.in_flight) < self.jobs:
+            while not stopping and left > 0 and self._busy() < self.jobs:
                 trial = self.study.ask(self.space)
                 point = self.job.with_parameters(trial.params, origin=f"trial {trial.number}")
                 token = CancelToken()
@@ -257,15 +269,23 @@ class _Search:
             if self.search.prune:
                 self._prune()
 
+    def _busy(self) -> int:
+        """Trials holding a job: a pruned one frees its job at once (its kernel stops while
+        the next trial starts, so the stop's latency is not the next trial's wait)."""
+        return sum(not token.cancelled for _trial, token in self.in_flight.values())
+
     def _prune(self) -> None:
         """Report new step values of running trials; stop the ones the pruner cuts."""
-        children = children_by_point(self.store, self.sweep_id)
-        for trial, token in list(self.in_flight.values()):
-            child = children.get(trial.number)
-            if child is None or token.cancelled:
+        running = [(t, k) for t, k in self.in_flight.values() if not k.cancelled]
+        if any(t.number not in self.child_of for t, _ in running):  # a point's run is new
+            for number, child in children_by_point(self.store, self.sweep_id).items():
+                self.child_of.setdefault(number, child.run_id)
+        for trial, token in running:
+            child_id = self.child_of.get(trial.number)
+            if child_id is None:
                 continue
             last = self.reported.get(trial.number, -1)
-            for step, value in self._steps(child.run_id):
+            for step, value in self._steps(child_id):
                 if step > last:
                     trial.report(value, step)
                     self.reported[trial.number] = last = step
@@ -278,10 +298,15 @@ class _Search:
                 )
 
     def _steps(self, run_id: str) -> list[tuple[int, float]]:
-        """The step values of the metric on the point's run and the runs tracked inside it."""
-        runs = [run_id, *(r.run_id for r in self.store.search_runs(parent_run_id=run_id))]
+        """The step values of the metric on the point's run and the runs tracked inside it
+        (those are looked up again at most every _INNER_EVERY seconds: polls stay cheap)."""
+        now = time.monotonic()
+        inner, asked = self.inner_runs.get(run_id, ([], -_INNER_EVERY))
+        if now - asked >= _INNER_EVERY or not inner:
+            inner = [r.run_id for r in self.store.search_runs(parent_run_id=run_id)]
+            self.inner_runs[run_id] = (inner, now)
         steps: dict[int, float] = {}
-        for rid in runs:
+        for rid in [run_id, *inner]:
             for point in self.store.metric_history(rid, self.search.metric):
                 steps[point.step] = point.value
         return sorted(steps.items())
@@ -289,12 +314,11 @@ class _Search:
     def _backend(
         self, executor: str, scheduler: str | None
     ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
-        threads = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mlops-trial")
+        # twice the jobs: a pruned trial's thread may still be ending while its successor runs
+        threads = ThreadPoolExecutor(max_workers=2 * self.jobs, thread_name_prefix="mlops-trial")
         if executor == "dask":
             return self._dask_backend(threads, scheduler)
-        kernel_env = kernel_environment(self.store)
-        if self.search.prune:  # step metrics reach the store (and the pruner) within 0.1 s
-            kernel_env[env.FLUSH_INTERVAL] = str(FAST_FLUSH)
+        kernel_env = _kernel_env(self.store, bool(self.search.prune))
         pool = KernelPool(
             self.job.kernel_name,
             warm_kernels(self.jobs),
@@ -373,6 +397,15 @@ class _Search:
                 cluster.close()
 
         return submit, close
+
+
+def _kernel_env(store: RunStore, prune: bool) -> dict[str, str]:
+    """The kernels' environment: the store, and with pruning a metric flush every FAST_FLUSH s
+    (step metrics reach the store, and the pruner, at once)."""
+    kernel_env = kernel_environment(store)
+    if prune:
+        kernel_env[env.FLUSH_INTERVAL] = str(FAST_FLUSH)
+    return kernel_env
 
 
 def _dask_result(client: Any, future: Any, token: CancelToken, stop: str) -> dict[str, Any]:

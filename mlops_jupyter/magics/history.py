@@ -68,6 +68,7 @@ class KernelHistory:
         self._scanned = 1
         self._notebook: tuple[tuple[Any, ...], NotebookState] | None = None
         self._placed: _Placing | None = None
+        self._records: dict[int, tuple[Executed, dict[str, Any]]] = {}
 
     def pre_run_cell(self, info: Any) -> None:
         if getattr(info, "silent", False) or not getattr(info, "store_history", True):
@@ -107,6 +108,26 @@ class KernelHistory:
         ]
         self._executed, self._scanned = known, len(raw)
         return list(known)
+
+    def records(self, executed: list[Executed]) -> list[dict[str, Any]]:
+        """The execution history a run records: count, cell id and source hash of each input.
+
+        Each record is made once and shared by every later run (do not change them), so that
+        the blocks the store keeps of it are the same objects run after run and encoded once.
+        """
+        made = self._records
+        out = []
+        for item in executed:
+            known = made.get(item.execution_count)
+            if known is None or known[0] is not item:
+                record = {
+                    "execution_count": item.execution_count,
+                    "cell_id": item.cell_id,
+                    "source_sha256": source_hash(item.source),
+                }
+                known = made[item.execution_count] = (item, record)
+            out.append(known[1])
+        return out
 
     def notebook(self) -> NotebookState:
         """The notebook this kernel runs and its saved code cells, read again only when the

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mlops_jupyter.notebook.dataflow import Executed
-from mlops_jupyter.notebook.flow import sources
+from mlops_jupyter.notebook.flow import History, sources
 from mlops_jupyter.tracking import read_hooks
 from mlops_jupyter.tracking.fingerprint import fingerprint_if_frame
 from mlops_jupyter.tracking.inputs import record_reads
@@ -71,7 +71,9 @@ def _record(cell: Any, reads: read_hooks.Reads, capture: Any, result: list[Any])
 LINEAGE_CHARS = 1_000_000
 
 
-def lineage_docs(executed: list[Executed]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def lineage_docs(
+    executed: list[Executed], index: History | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The cells the current cell's inputs came from (`executed`'s last entry), from the one walk
     the hidden-state verdict checks (``flow.sources``), as two views for the run's provenance:
 
@@ -81,10 +83,12 @@ def lineage_docs(executed: list[Executed]) -> tuple[list[dict[str, Any]], list[d
       `reproduce` says so);
     - ``input_cells``: of those, the ones that made a name the cell reads itself, with those
       names.
+
+    index: ``flow.History(executed)``, when the caller has it (the verdict walks the same one).
     """
     lineage: list[dict[str, Any]] = []
     size = 0
-    for source in sources(executed):
+    for source in sources(executed, index=index):
         item = executed[source.at]
         entry = {
             "execution_count": item.execution_count,

@@ -29,6 +29,8 @@ from mlops_jupyter.magics.run_line import show_run_line
 from mlops_jupyter.monitoring.input_profiles import log_input_profiles
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
 from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge
+from mlops_jupyter.notebook.flow import History
+from mlops_jupyter.store.doc_blocks import split_list
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
 #: Tag set on a run whose cell read hidden state; its value is the reason.
@@ -116,6 +118,7 @@ class TrackedCell:
         self.run: tracking.Run | None = None
         self.verdict = Verdict(None)
         self.placed: list[Placed] | None = None
+        self.index: History | None = None
         # IPython has already counted this cell: shell.execution_count is the NEXT count
         self.count = max(int(getattr(shell, "execution_count", 1)) - 1, 0)
         self.filename = ""
@@ -139,7 +142,7 @@ class TrackedCell:
         return params
 
     def _provenance(self, executed: list[Any], cells: list[Any], notebook: Any) -> dict[str, Any]:
-        verdict = judge(executed, cells, placed=self.placed)
+        verdict = judge(executed, cells, placed=self.placed, index=self.index)
         self.verdict = verdict
         current = executed[-1] if executed else None
         return {
@@ -149,14 +152,7 @@ class TrackedCell:
             "magic": self.magic_line,
             "execution_count": current.execution_count if current else None,
             "notebook": str(notebook) if notebook else None,
-            "history": [
-                {
-                    "execution_count": e.execution_count,
-                    "cell_id": e.cell_id,
-                    "source_sha256": source_hash(e.source),
-                }
-                for e in executed
-            ],
+            "history": self.history.records(executed),
             "hidden_state": verdict.flag,
             "hidden_state_reason": verdict.reason,
             "hidden_state_variable": verdict.variable,
@@ -166,6 +162,8 @@ class TrackedCell:
     def start(self) -> None:
         """Open the run; on any failure the cell still runs, untracked, after one warning."""
         executed = self.history.executed()
+        # one index of the history for the verdict and the lineage
+        self.index = guarded("indexing the kernel's history", lambda: History(executed))
         state = self.history.notebook()
         notebook, cells = state.path, state.cells
         self.placed = (
@@ -181,11 +179,15 @@ class TrackedCell:
             )
             or {}
         )
-        found = guarded("finding the cells the inputs came from", lambda: lineage_docs(executed))
+        found = guarded(
+            "finding the cells the inputs came from", lambda: lineage_docs(executed, self.index)
+        )
         lineage, inputs = found if found is not None else (None, None)
         if cell and lineage is not None:
             cell["lineage"] = lineage
-        documents = {"cell": cell, **({"input_cells": inputs} if inputs is not None else {})}
+        documents = split_list({"cell": cell}, "cell", "history")  # store/doc_blocks.py
+        if inputs is not None:
+            documents["input_cells"] = inputs
         self.run = guarded(
             "starting the run (the cell runs untracked)",
             lambda: tracking.start_run(

@@ -22,6 +22,7 @@ from mlops_jupyter.notebook.roles import Roles, roles_of
 __all__ = [
     "Executed",
     "Facts",
+    "History",
     "NotebookCell",
     "Placed",
     "Placement",
@@ -144,9 +145,15 @@ class Placement:
 class _Judge:
     """One judgement: the checks of each edge of the walk (``flow.History.walk``)."""
 
-    def __init__(self, history: list[Executed], cells: list[NotebookCell], placed: list[Placed]):
+    def __init__(
+        self,
+        history: list[Executed],
+        cells: list[NotebookCell],
+        placed: list[Placed],
+        index: History | None = None,
+    ):
         self.history, self.cells, self.placed = history, cells, placed
-        self.index = History(history)
+        self.index = index if index is not None else History(history)
         self.current = len(history) - 1
 
     def position(self, p: int, consumer: float) -> float:
@@ -249,6 +256,7 @@ def judge(
     saved_at: float | None = None,
     reads: list[str] | None = None,
     placed: list[Placed] | None = None,
+    index: History | None = None,
 ) -> Verdict:
     """The verdict for the current cell, the last entry of `history`.
 
@@ -258,13 +266,15 @@ def judge(
         saved_at: the file's modification time (executions after it may be unsaved).
         reads: the names the current cell reads (default: from its source).
         placed: ``place(history, cells, saved_at)``, when the caller has it already.
+        index: ``flow.History(history)``, when the caller has it already (``flow.sources``
+            walks the same one).
     """
     if not cells:
         return Verdict(None, "the notebook file was not found, so the order could not be checked")
     if not history:
         return Verdict(False)
     placed = placed if placed is not None else place(history, cells, saved_at)
-    judge_ = _Judge(history, cells, placed)
+    judge_ = _Judge(history, cells, placed, index)
     fact = judge_.index.facts[judge_.current]
     names = reads if reads is not None else [*fact.reads, *fact.closure]
     problem = judge_.index.walk(

@@ -208,17 +208,21 @@ class Source:
     direct: tuple[str, ...]
 
 
-def sources(history: Sequence[HasSource], reads: Sequence[str] | None = None) -> list[Source]:
+def sources(
+    history: Sequence[HasSource],
+    reads: Sequence[str] | None = None,
+    index: History | None = None,
+) -> list[Source]:
     """Every execution the current cell's values came from (the last entry of `history` is the
     current cell, and is not included), in execution order. Re-executing them in that order,
     then the current cell, rebuilds the values it read.
 
     reads: the names the current cell reads (default: from its source, with the globals its
-    functions read).
+    functions read). index: ``History(history)``, when the caller has it already.
     """
     if not history:
         return []
-    index = History(history)
+    index = index if index is not None else History(history)
     fact = index.facts[index.current]
     names = list(reads) if reads is not None else [*fact.reads, *fact.closure]
     made: dict[int, dict[str, None]] = {}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from mlops_jupyter.errors import StoreUnavailableError
-from mlops_jupyter.store import key_queries, queries, schema
+from mlops_jupyter.store import batch_reads, key_queries, queries, schema
 from mlops_jupyter.store.artifacts import RunArtifacts
 from mlops_jupyter.store.blobs import BlobStore
 from mlops_jupyter.store.location import default_blob_root, sqlite_path
@@ -85,6 +85,16 @@ class RunStore(RunLifecycle, RunArtifacts, ModelRegistryRows, RunTrash):
         return self._read(
             lambda conn: queries.metric_history(conn, queries.resolve_run_id(conn, run_id), key)
         )
+
+    def get_runs(self, run_ids: list[str]) -> list[RunRecord]:
+        """Several runs as ``get_run`` gives each, in the order asked, read in a few queries."""
+        return self._read(lambda conn: batch_reads.get_runs(conn, run_ids))
+
+    def metric_histories(
+        self, run_ids: list[str], keys: list[str]
+    ) -> dict[str, dict[str, list[MetricPoint]]]:
+        """Every step of each metric key for each run in one query: ``{key: {run_id: [...]}}``."""
+        return self._read(lambda conn: batch_reads.metric_histories(conn, run_ids, keys))
 
     def metric_keys(self, run_id: str) -> list[str]:
         """The names of the metrics a run has logged."""

@@ -4,9 +4,12 @@ which tags are the system's (`mlops.*`, read-only) and where a note lives (the `
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import InvalidArgumentError, SystemTagError
+
+if TYPE_CHECKING:
+    from mlops_jupyter.store import RunStore
 
 #: Tags under this prefix are recorded by mlops-jupyter (kind, attempts, sweep, reproduce...).
 SYSTEM_PREFIX = "mlops."
@@ -21,7 +24,7 @@ def is_system_tag(key: str) -> bool:
     return key.startswith(SYSTEM_PREFIX)
 
 
-def set_note(store: Any, run_id: str, text: str) -> None:
+def set_note(store: RunStore, run_id: str, text: str) -> None:
     """Replace the run's note with `text` (an empty or blank text removes it).
 
     Raises:
@@ -42,7 +45,7 @@ def set_note(store: Any, run_id: str, text: str) -> None:
 
 
 def edit_user_tags(
-    store: Any, run_id: str, tags: Mapping[str, Any], remove: Sequence[str] = ()
+    store: RunStore, run_id: str, tags: Mapping[str, Any], remove: Sequence[str] = ()
 ) -> None:
     """Set `tags` and delete `remove` on a run in one transaction, refusing any `mlops.*` key
     (so a user edit can never forge a sweep, a reproduce verdict or a gate).

@@ -1,6 +1,7 @@
 """What a run was made from: git state, Python and packages, host, seeds and input hashes.
 
-Everything except seeds is captured once per process and cached; the store keeps each distinct
+Python, packages and host are captured once per process; git once per state of the
+repository (HEAD, branch ref and index); seeds at every run; the store keeps each distinct
 document once (by hash), so a thousand runs from one environment share one package list.
 Nothing here may fail a run: git has a timeout and every probe degrades to "unknown".
 """

@@ -132,3 +132,37 @@ def test_duration_ticks_while_running_and_stops_when_finished(page, lab):
     time.sleep(2.2)
     assert duration.inner_text() == ended  # stopped: the recorded duration
     assert not page.errors
+
+
+def test_run_page_text_meets_contrast_in_the_dark_theme(page, lab, page_run):
+    import mlops_jupyter as mj
+    from tests.browser.test_panel_daily import contrast
+
+    mj.open_store(lab.store_url).set_tags(page_run, {"mlops.note": "compare with lr=0.01"})
+
+    def theme(name: str) -> None:
+        page.locator(".lm-MenuBar-item", has_text="Settings").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+        page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
+
+    detail = open_run(page, page_run, "runpage")
+    theme("JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false", timeout=15_000)
+    try:
+        expect(detail.locator(".jp-mlops-Note")).to_be_visible()
+        system = detail.locator("details.jp-mlops-SystemTags")
+        system.locator("summary").click()
+        measured = {
+            "note": contrast(detail.locator(".jp-mlops-Note")),
+            "tag key": contrast(detail.locator(".jp-mlops-UserTags th").first),
+            "tag value": contrast(detail.locator(".jp-mlops-TagText").first),
+            "system group": contrast(system.locator("summary")),
+            "stdout": contrast(detail.locator(".jp-mlops-OutputText").first),
+            "table index": contrast(detail.locator("th.jp-mlops-Index").first),
+        }
+        screenshot(page, "run-page-dark")
+        low = {k: round(v, 2) for k, v in measured.items() if v < 4.5}
+        assert not low, f"below WCAG AA 4.5:1 in the dark theme: {low} (all: {measured})"
+    finally:
+        theme("JupyterLab Light")
+        expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")

@@ -15,6 +15,7 @@ import { GateBadge } from './gate-badge';
 import { IHpViewProps, ParallelCoordinates, ParamImportance, ParamScatter } from './hp-views';
 import { RunChart } from './run-chart';
 import { StatusBadge } from './status-badge';
+import { preloadCharts } from './vega-view';
 
 /** What a compare tab gets: the comparison, and each run's legend label. */
 export interface ICompareTabProps {
@@ -60,6 +61,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const [tab, setTab] = React.useState('overview');
   // one key for the ids, so a new array with the same runs does not refetch
   const key = props.runIds.join(',');
+  React.useEffect(preloadCharts, []); // the charts' code loads while the comparison does
   const state = useAsyncEffect(
     () => client.compareRuns(key.split(',')),
     [client, key],

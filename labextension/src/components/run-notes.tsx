@@ -39,14 +39,15 @@ export function RunNotes(props: IRunNotesProps): JSX.Element {
       <h3>Note</h3>
       {draft === null ? (
         <>
-          {note ? (
-            <div className="jp-mlops-Note">{note}</div>
-          ) : (
-            <div className="jp-mlops-muted">No note yet: what did this run try, and what did you learn?</div>
-          )}
-          <button className="jp-mlops-button jp-mlops-EditNote" onClick={() => setDraft(note)}>
-            {note ? 'Edit note' : 'Add note'}
-          </button>
+          {note && <div className="jp-mlops-Note">{note}</div>}
+          <div className="jp-mlops-NoteBar">
+            {!note && (
+              <span className="jp-mlops-muted">No note yet: what did this run try, and what did you learn?</span>
+            )}
+            <button className="jp-mlops-button jp-mlops-EditNote" onClick={() => setDraft(note)}>
+              {note ? 'Edit note' : 'Add note'}
+            </button>
+          </div>
         </>
       ) : (
         <div className="jp-mlops-NoteEditor">
@@ -57,6 +58,14 @@ export function RunNotes(props: IRunNotesProps): JSX.Element {
             rows={Math.min(20, Math.max(4, draft.split('\n').length + 1))}
             maxLength={8000}
             onChange={e => setDraft(e.target.value)}
+            onKeyDown={e => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                void save();
+              } else if (e.key === 'Escape') {
+                setDraft(null);
+              }
+            }}
+            title="Ctrl/⌘+Enter saves, Escape cancels"
             autoFocus
           />
           <div className="jp-mlops-Toolbar">

@@ -15,6 +15,7 @@ import { ColumnPicker } from './column-picker';
 import { FilterBox, QuickFilters } from './filter-box';
 import { BoardJobs } from './job-line';
 import { SavedViews } from './saved-views';
+import { preloadCharts } from './vega-view';
 import { ISort, RunsTable } from './runs-table';
 import { TrashView } from './trash-view';
 
@@ -229,6 +230,13 @@ export function RunsView(): JSX.Element {
     }
     services.notifyChanged();
   };
+
+  const comparable = ids.length >= 2;
+  React.useEffect(() => {
+    if (comparable) {
+      preloadCharts(); // Compare is a click away: its charts' code loads now
+    }
+  }, [comparable]);
 
   return (
     <div className="jp-mlops-RunsView">

@@ -44,6 +44,17 @@ export interface IVegaViewProps {
 
 type EmbedResult = { finalize: () => void };
 
+let preloading: Promise<unknown> | null = null;
+
+/**
+ * Start loading the charting library (vega-embed and Vega-Lite, a few hundred kB, fetched on
+ * first use) now, e.g. while a compare's data is on its way, so drawing does not wait for both in
+ * turn. Loading it twice is one request: the bundler keeps the first promise.
+ */
+export function preloadCharts(): void {
+  preloading = preloading ?? import('vega-embed').catch(() => (preloading = null));
+}
+
 export function VegaView(props: IVegaViewProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
   const [error, setError] = React.useState<string | null>(null);

@@ -8,10 +8,8 @@ Copied verbatim into each package (see the folder's docstring): standard library
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib
 import importlib.util
-import io
 import json
 import os
 import pickle
@@ -23,6 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .outputs import PipelineError, dumps, load_blobs, load_file, sha
+
 #: Keyword arguments of ``run()`` that are runtime options, not notebook parameters.
 OPTIONS = ("cache", "force", "executor", "scheduler", "report", "check", "load_outputs")
 # Values whose pickles change when merely shown or saved (renderer caches, canvases): a step
@@ -31,10 +31,6 @@ OPTIONS = ("cache", "force", "executor", "scheduler", "report", "check", "load_o
 _STATEFUL = {"matplotlib", "seaborn", "PIL", "IPython", "ipywidgets"}
 #: What ``run_alone`` writes for a step without outputs (so later stages can depend on it).
 DONE_FILE = "done.json"
-
-
-class PipelineError(Exception):
-    """The pipeline cannot run as asked; the message names the step, the value and the fix."""
 
 
 @dataclass(frozen=True)
@@ -62,93 +58,23 @@ class Outcome:
     values: dict[str, Any] | None = None  # the live values, when run in this process
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _pickler_class() -> type[pickle.Pickler]:
-    try:
-        import cloudpickle  # functions and classes defined inside a step
-
-        return cloudpickle.Pickler
-    except ImportError:
-        return pickle.Pickler
-
-
-def _dumps(step: str, name: str, value: Any, refs: Mapping[int, str] | None = None) -> bytes:
-    """Materialise one output; a value that cannot be written to a file is the user's error.
-    ``refs`` (object id -> output name) writes those objects, when reached inside ``value``, as
-    references to the step's other output files, so loading keeps them one object."""
-    base = _pickler_class()
-
-    class _Pickler(base):  # type: ignore[valid-type,misc]
-        def persistent_id(self, obj: Any) -> str | None:
-            if refs and obj is not value:
-                return refs.get(id(obj))
-            return None
-
-    try:
-        buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-        return buffer.getvalue()
-    except Exception as err:
-        kind = f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
-        raise PipelineError(
-            f"step {step!r}: output {name!r} (a {kind}) cannot be materialised to a file "
-            f"({type(err).__name__}: {err}); return data (numbers, lists, frames, models) or a "
-            "path instead of an open file, a generator or a connection, or use it only inside "
-            "the step that creates it"
-        ) from err
-
-
 def materialise(step: Step, values: Mapping[str, Any]) -> tuple[dict[str, bytes], dict[str, str]]:
     """Pickle each output of ``step``; return the bytes and their hashes by output name.
 
     Outputs that may share objects (``step.shared``: ``alice`` inside ``bank``) are written
     smallest first, each later one referring to the earlier ones it contains, and get one hash
     for them all (a change to ``alice`` is a change to ``bank``)."""
-    blobs = {name: _dumps(step.name, name, values[name]) for name in step.outputs}
-    hashes = {name: _sha(blob) for name, blob in blobs.items()}
+    blobs = {name: dumps(step.name, name, values[name]) for name in step.outputs}
+    hashes = {name: sha(blob) for name, blob in blobs.items()}
     shared = [n for n in step.outputs if n in step.shared]
     if len(shared) > 1:
         refs: dict[int, str] = {}
         for name in sorted(shared, key=lambda n: len(blobs[n])):
-            blobs[name] = _dumps(step.name, name, values[name], refs)
+            blobs[name] = dumps(step.name, name, values[name], refs)
             refs[id(values[name])] = name
-        together = _sha(b"".join(blobs[n] for n in sorted(shared)))
+        together = sha(b"".join(blobs[n] for n in sorted(shared)))
         hashes.update(dict.fromkeys(shared, together))
     return blobs, hashes
-
-
-def _loads(blob: bytes, resolve: Callable[[str], Any]) -> Any:
-    unpickler = pickle.Unpickler(io.BytesIO(blob))
-    unpickler.persistent_load = resolve  # type: ignore[method-assign]
-    return unpickler.load()
-
-
-def load_blobs(blobs: Mapping[str, bytes], names: Iterable[str]) -> dict[str, Any]:
-    """Unpickle ``names`` from one step's output bytes, references between them resolved (the
-    values that were one object in the step are one object again)."""
-    memo: dict[str, Any] = {}
-
-    def get(name: str) -> Any:
-        if name not in memo:
-            memo[name] = _loads(blobs[name], get)
-        return memo[name]
-
-    return {name: get(name) for name in names}
-
-
-def load_file(path: str | os.PathLike[str], memo: dict[Path, Any] | None = None) -> Any:
-    """Unpickle one output file (``DATA/STEP/NAME.pkl``), references to the step's other
-    outputs read from their files beside it. Pass one ``memo`` to load several outputs of a
-    step as the step left them (one object where they shared one)."""
-    memo = {} if memo is None else memo
-    file = Path(path).absolute()
-    if file not in memo:
-        sibling = file.with_name  # a reference names an output of the same step
-        memo[file] = _loads(file.read_bytes(), lambda ref: load_file(sibling(f"{ref}.pkl"), memo))
-    return memo[file]
 
 
 def function_of(step: Step) -> Callable[..., Any]:
@@ -185,9 +111,9 @@ def graph(module: str, steps: Iterable[Step]) -> tuple[Step, ...]:
         for node in tree.body
         if not (isinstance(node, ast.FunctionDef) and node.name in names)
     ]
-    shared = _sha("\n".join(common).encode())
+    shared = sha("\n".join(common).encode())
     functions = {
-        node.name: _sha(f"{shared}\n{ast.dump(node)}".encode())
+        node.name: sha(f"{shared}\n{ast.dump(node)}".encode())
         for node in tree.body
         if isinstance(node, ast.FunctionDef)
     }
@@ -217,9 +143,9 @@ def write_code_hashes(graph: Iterable[Step], folder: str | os.PathLike[str]) -> 
 
 def _value_hash(value: Any) -> str:
     try:
-        return _sha(json.dumps(value, sort_keys=True).encode())
+        return sha(json.dumps(value, sort_keys=True).encode())
     except (TypeError, ValueError):
-        return _sha(pickle.dumps(value))
+        return sha(pickle.dumps(value))
 
 
 def step_key(step: Step, params: Mapping[str, Any], input_hashes: Mapping[str, str]) -> str:
@@ -232,7 +158,7 @@ def step_key(step: Step, params: Mapping[str, Any], input_hashes: Mapping[str, s
         "inputs": {n: input_hashes[n] for n, _ in step.inputs},
         "python": list(sys.version_info[:2]),
     }
-    return _sha(json.dumps(doc, sort_keys=True).encode())[:32]
+    return sha(json.dumps(doc, sort_keys=True).encode())[:32]
 
 
 class Cache:
@@ -250,7 +176,7 @@ class Cache:
             files = manifest["files"]
         except (OSError, ValueError, KeyError):
             return None
-        if {n: _sha(b) for n, b in blobs.items()} != files:
+        if {n: sha(b) for n, b in blobs.items()} != files:
             return None
         return Outcome(step, blobs, manifest["outputs"], "cached")
 
@@ -261,7 +187,7 @@ class Cache:
         scratch = Path(tempfile.mkdtemp(dir=parent, prefix=".tmp-"))
         for name, blob in outcome.blobs.items():
             (scratch / f"{name}.pkl").write_bytes(blob)
-        files = {n: _sha(b) for n, b in outcome.blobs.items()}
+        files = {n: sha(b) for n, b in outcome.blobs.items()}
         manifest = {"step": outcome.name, "outputs": outcome.hashes, "files": files}
         (scratch / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         try:
@@ -317,32 +243,36 @@ def run_step(
     return outcome
 
 
-def input_hashes(step: Step, arguments: Mapping[str, Any]) -> dict[str, str]:
-    """The sha256 of each input the step does not return, pickled alone (``--check``)."""
+def input_hashes(step: Step, ns: Mapping[str, Any], made: Mapping[str, str]) -> dict[str, str]:
+    """The sha256 of each earlier step output (``made``: name -> producer) in ``ns`` that the
+    step does not return, pickled alone (``--check``): its inputs, and the values that may
+    share objects with them (``bank`` holding the ``alice`` a step changes)."""
     return {
-        name: _sha(_dumps(step.name, name, arguments[name]))
-        for name, _ in step.inputs
-        if name not in step.outputs
-        and type(arguments[name]).__module__.split(".")[0] not in _STATEFUL
+        name: sha(dumps(step.name, name, ns[name]))
+        for name in made
+        if name in ns
+        and name not in step.outputs
+        and type(ns[name]).__module__.split(".")[0] not in _STATEFUL
     }
 
 
 def check_inputs_unchanged(
-    step: Step, arguments: Mapping[str, Any], before: Mapping[str, str]
+    step: Step, ns: Mapping[str, Any], before: Mapping[str, str], made: Mapping[str, str]
 ) -> None:
-    """Fail when ``step`` changed an input in place without returning it (``before``: the
-    inputs' ``input_hashes`` before it ran): run from files (a DVC stage, an Airflow task, a
-    cached step) the steps after it would not see the change."""
-    for name, producer in step.inputs:
-        if name not in before:
+    """Fail when ``step`` changed an earlier step's output in place without returning it
+    (``before``: their ``input_hashes`` before it ran): run from files (a DVC stage, an Airflow
+    task, a cached step) the steps after it would not see the change."""
+    inputs = {n for n, _ in step.inputs}
+    for name, hashed in before.items():
+        if sha(dumps(step.name, name, ns[name])) == hashed:
             continue
-        if _sha(_dumps(step.name, name, arguments[name])) != before[name]:
-            raise PipelineError(
-                f"step {step.name!r} changes its input {name!r} (from step {producer!r}) in place "
-                "without returning it, so when steps run from files (a DVC stage, an Airflow "
-                "task, a cached step) the steps after it would not see the change; make the "
-                f"change in step {producer!r}, or merge the two steps"
-            )
+        what = "its input" if name in inputs else "a value that shares objects with its inputs,"
+        raise PipelineError(
+            f"step {step.name!r} changes {what} {name!r} (from step {made[name]!r}) in place "
+            "without returning it, so when steps run from files (a DVC stage, an Airflow "
+            "task, a cached step) the steps after it would not see the change; make the "
+            f"change in step {made[name]!r}, or merge the two steps"
+        )
 
 
 def report_line(outcome: Outcome) -> None:
@@ -377,6 +307,7 @@ def execute_local(
     store = Cache(cache) if cache is not None else None
     outcomes: dict[str, Outcome] = {}
     pending: dict[str, Outcome] = {}  # cached outputs, unpickled when a step or caller needs them
+    made: dict[str, str] = {}  # every output so far -> the step that last produced it
     for step in graph:
         if step.name == stop_before:
             break
@@ -386,11 +317,12 @@ def execute_local(
             hit = store.load(step.name, step_key(step, ns, hashes))
         if hit is None:  # unpickled only for a step that runs
             _unpickle(ns, pending, [n for n, _ in step.inputs if n in pending])
-        before = input_hashes(step, ns) if check and hit is None else {}
+        before = input_hashes(step, ns, made) if check and hit is None else {}
         outcome = hit or run_step(step, ns, hashes, store, True)
         if check and outcome.values is not None:
-            check_inputs_unchanged(step, ns, before)
+            check_inputs_unchanged(step, ns, before, made)
         outcomes[step.name] = outcome
+        made.update(dict.fromkeys(step.outputs, step.name))
         if outcome.values is None:
             pending.update(dict.fromkeys(outcome.blobs, outcome))
         else:

@@ -210,3 +210,28 @@ def test_later_cells_imports_are_pre_imported_and_an_unsafe_one_is_left_to_the_k
     # threaded: in the first template, then in each point's kernel
     assert imported.count("later_safe") == 2 and imported.count("threaded") == 3, imported
     assert [o[-1].strip() for o in _outputs(tmp_path / "out").values()] == ["2", "3"]
+
+
+def test_a_template_begun_early_is_the_one_the_sweep_forks_from(tmp_path):
+    """`prestart_template` (a sweep calls it before recording its run) hands its template to the
+    next pool asking for the same key, instead of that pool starting a second process."""
+    import os
+    import sys
+
+    from mlops_jupyter.execution import fork_template
+
+    env = dict(os.environ)
+    marker = tmp_path / "started.txt"
+    (tmp_path / "counted.py").write_text(
+        f"with open({str(marker)!r}, 'a') as f:\n    f.write('x')\n"
+    )
+    imports = ["import counted"]
+    fork_template.prestart_template(sys.executable, imports, str(tmp_path), env)
+    template = fork_template.warm_template(sys.executable, imports, str(tmp_path), env, start=True)
+    try:
+        assert template is not None and template.usable
+        assert marker.read_text() == "x"  # one template process imported it, not two
+    finally:
+        assert template is not None
+        template.close()
+        close_templates()

@@ -6,6 +6,7 @@ once the notebook is edited. (tests/support/workflows.py says which steps cannot
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -109,6 +110,7 @@ def test_convert_ci_github_workflows_validate_run_and_catch_a_stale_package(
     assert "## Data drift" in summary and "| sgd-classifier/table_1 | 1 | 0 | 0% | no |" in summary
     assert "## Figures" in summary and "figure_1.png" in summary
     _package_run_compares_with_the_notebook_run(repo, store, gate["run_id"])
+    _a_cached_tracked_run_still_measures(repo, store)
 
     nb = json.loads(notebook.read_text())
     code = next(c for c in nb["cells"] if c["cell_type"] == "code" and "tags" not in c["metadata"])
@@ -150,16 +152,27 @@ def _package_run_compares_with_the_notebook_run(
         cwd=repo,
     )
     assert gate.returncode == 0 and gate.stdout.startswith("passed: "), gate.stdout + gate.stderr
-    drift = _cli(
-        "runs",
-        "drift",
-        package_run_id,
-        "--baseline",
-        notebook_run.run_id,
-        "--format",
-        "json",
-        cwd=repo,
-    )
-    report = json.loads(drift.stdout)
-    assert report["columns"] and not any(c["drifted"] for c in report["columns"])
-    assert report["schema"] == []
+    for current, baseline in (
+        (package_run_id, notebook_run.run_id),
+        (notebook_run.run_id, "models:/trainpkg@champion"),  # the package run CT promoted
+    ):
+        drift = _cli("runs", "drift", current, "--baseline", baseline, "--format", "json", cwd=repo)
+        report = json.loads(drift.stdout)
+        assert report["columns"] and not any(c["drifted"] for c in report["columns"])
+        assert report["schema"] == [] and report["baseline_run_id"] != current, report
+
+
+def _a_cached_tracked_run_still_measures(repo: Path, store: RunStore) -> None:
+    """`--track --cache`: the steps before the tracked one come from the cache, the tracked
+    step runs again, so the run has its metrics (a gate on it does not miss them)."""
+    cmd = [sys.executable, "-m", "trainpkg", "--track", "--cache", str(repo / "step-cache")]
+    env = {**os.environ, "PYTHONPATH": f"{repo}{os.pathsep}{os.environ['PYTHONPATH']}"}
+    for _ in range(2):
+        done = subprocess.run(
+            cmd, cwd=repo / "notebooks", env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    assert "step load_data: cached" in done.stderr
+    assert "step sgd_classifier: ran in" in done.stderr
+    run_id = done.stdout.split("run ", 1)[1].split()[0]
+    assert "test_accuracy" in store.get_run(run_id).metrics

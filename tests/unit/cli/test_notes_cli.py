@@ -29,6 +29,8 @@ def test_runs_note_sets_shows_and_clears_a_note() -> None:
     assert cli("runs", "note", short).stdout == "lr too high: *diverged*\n"
     assert cli("runs", "note", short, "-", stdin="from\nstdin\n").returncode == 0
     assert mj.open_store().get_run(run.run_id).tags["mlops.note"] == "from\nstdin\n"
+    shown = cli("runs", "show", short).stdout
+    assert "\nnote:\n  from\n  stdin\n" in shown and "mlops.note" not in shown
     assert "note cleared" in cli("runs", "note", short, "").stdout
     assert cli("runs", "note", short).stdout == ""
     refused = cli("runs", "note", short, "x" * 8001)

@@ -118,3 +118,24 @@ def test_code_hashes_change_only_for_the_edited_step(tmp_path):
     assert _run(tmp_path, "--code", "code").returncode == 0
     after = {p.name: p.read_text() for p in (tmp_path / "code").iterdir()}
     assert [n for n in before if before[n] != after[n]] == ["transact.sha256"]
+
+
+def test_a_value_already_read_is_taken_from_the_step_that_changed_what_it_shares():
+    cells = [*BANK[:3], "#| step: transact\nprint(len(bank.accounts))\nalice.deposit(100)", BANK[4]]
+    plan = plan_notebook(make_notebook(cells))
+    assert producers(plan)["totals"] == {"bank": "transact"}
+
+
+def test_a_shared_object_the_converter_cannot_see_is_refused_by_check(tmp_path):
+    cells = [
+        "#| step: make\nrows = [[1], [2]]\nfirst = next(iter(rows))",  # a call: not seen as a view
+        "#| step: grow\nfirst.append(5)",
+        "#| step: show\nprint(rows)",
+    ]
+    _package(tmp_path, cells)
+    done = _run(tmp_path, "--check")
+    assert done.returncode == 2, done.stdout
+    assert (
+        "step 'grow' changes a value that shares objects with its inputs, 'rows' (from step "
+        "'make') in place without returning it" in done.stderr
+    )

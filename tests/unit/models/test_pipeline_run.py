@@ -4,6 +4,8 @@ registry and drift compare it with a notebook run like with like."""
 
 from __future__ import annotations
 
+import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,11 @@ def _pipeline(tmp_path: Path, C: float = 1.0, fail: bool = False) -> Any:
     labels = tmp_path / "labels.csv"
     labels.write_text("y\n0\n1\n0\n1\n0\n1\n")
 
+    (tmp_path / "features.csv").write_text(TRAIN.to_csv(index=False))
+
     def steps() -> dict[str, Any]:
-        _fit_step(TRAIN, str(labels), C)
+        train = pd.read_csv(tmp_path / "features.csv")  # an untracked step reads the features
+        _fit_step(train, str(labels), C)
         if fail:
             raise RuntimeError("the evaluation step broke")
         return {"train": TRAIN, "C": C}
@@ -49,20 +54,22 @@ def _pipeline(tmp_path: Path, C: float = 1.0, fail: bool = False) -> Any:
 def test_the_pipeline_run_is_the_notebook_runs_shape_and_registers_its_steps_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tracked = mj.track_pipeline(
-        _pipeline(tmp_path), "pipeline pkg", params={"C": 1.0}, register="clf"
-    )
+    given = {"C": 1.0, "features": ["a", "b"], "limit": None, "scaler": object()}
+    tracked = mj.track_pipeline(_pipeline(tmp_path), "pipeline pkg", params=given, register="clf")
     store = open_store()
     parent = store.get_run(tracked.run_id)
     (child,) = store.search_runs(parent_run_id=parent.run_id)
     child = store.get_run(child.run_id)
     assert parent.status == child.status == "finished"
-    assert parent.tags["mlops.kind"] == "pipeline" and parent.params == {"C": 1.0}
+    assert parent.tags["mlops.kind"] == "pipeline"
+    # the notebook run's rule for params: simple values (lists of them and None too)
+    assert parent.params == {"C": 1.0, "features": ["a", "b"], "limit": None}
     assert child.name == "fit" and child.params["C"] == 1.0
     # the step's metric rolled up onto the pipeline's run: what check-metrics reads
     assert parent.metrics == child.metrics == {"accuracy": child.metrics["accuracy"]}
     names = {a.name for a in child.artifacts}
     assert {"models/model/MLmodel", "table_1.profile.json", "input.train.profile.json"} <= names
+    assert [i["name"] for i in parent.inputs] == ["features.csv"]  # the untracked step's read
     (read,) = child.provenance["inputs"]
     assert read["name"] == "labels.csv" and read["reader"] == "pandas.read_csv"
     assert child.provenance["frames"][0]["name"] == "table_1"
@@ -98,3 +105,22 @@ def test_a_failing_model_logger_is_a_warning_never_the_steps_error() -> None:
     assert done and any("logging models failed: disk full" in str(w.message) for w in caught)
     (run,) = open_store().search_runs()
     assert run.status == "finished"
+
+
+def test_steps_on_other_threads_are_children_of_the_pipeline_run(tmp_path: Path) -> None:
+    """`--executor dask`'s local cluster runs steps on worker threads, where no run is active."""
+    labels = tmp_path / "labels.csv"
+    labels.write_text("y\n0\n1\n0\n1\n0\n1\n")
+
+    def on_a_worker_thread() -> dict[str, Any]:
+        worker = threading.Thread(target=_fit_step, args=(TRAIN, str(labels), 1.0))
+        worker.start()
+        worker.join()
+        return {}
+
+    tracked = mj.track_pipeline(on_a_worker_thread, "pipeline pkg", params={})
+    store = open_store()
+    (child,) = store.search_runs(filter="name == 'fit'")
+    assert child.parent_run_id == tracked.run_id
+    assert "accuracy" in store.get_run(tracked.run_id).metrics
+    assert "MLOPS_JUPYTER_PARENT_RUN" not in os.environ
