@@ -60,6 +60,8 @@ def ours_lifecycle(root: Path, repeat: int) -> float:
 
 def mlflow_lifecycle(root: Path, repeat: int) -> float:
     mlflow = quiet_mlflow(f"sqlite:///{root / 'mlflow.db'}")
+    # artifacts in the scratch folder too: by default MLflow writes ./mlruns where it runs
+    mlflow.create_experiment("bench", artifact_location=(root / "mlruns").as_uri())
     mlflow.set_experiment("bench")
     import mlflow.sklearn
 
