@@ -57,6 +57,24 @@ def cell_work(folder: Path) -> list[float]:
     return work
 
 
+def cell_medians(folder: Path) -> list[float]:
+    """Median seconds of each code cell over the executed notebooks in `folder` (in the kernel)."""
+    per_cell: list[list[float]] = []
+    for file in sorted(folder.glob("*.ipynb")):
+        nb = json.loads(file.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        for i, cell in enumerate(code):
+            if len(per_cell) <= i:
+                per_cell.append([])
+            per_cell[i].append(cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
+    return [statistics.median(d) for d in per_cell]
+
+
+def load() -> str:
+    """The 1-minute load average (the machine is shared: said next to every figure)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def papermill_loop(out: Path, store: Path, points: int) -> float:
     start = time.perf_counter()
     for i in range(points):
@@ -117,10 +135,11 @@ def recorded(store: Path, name: str, points: int) -> dict[str, float]:
 
     runs = RunStore(str(store))
     (sweep,) = runs.search_runs(filter=f"name == '{name}'")
-    children = runs.search_runs(parent_run_id=sweep.run_id)
+    children = runs.search_runs(parent_run_id=sweep.run_id, order_by="start_time")
     assert sum(c.status == "finished" for c in children) == points, "a point did not finish"
     waits = sorted(float(c.tags["mlops.kernel_wait_seconds"]) for c in children)
     return {
+        "waits": [float(c.tags["mlops.kernel_wait_seconds"]) for c in children],
         "wait_median": statistics.median(waits),
         "wait_max": waits[-1],
         "duration": statistics.median(float(c.duration or 0) for c in children),
@@ -149,14 +168,17 @@ def main() -> None:
         for folder in dirs.values():
             folder.mkdir()
         store = root / "store" / "runs.db"
-        walls = {
-            "loop": papermill_loop(dirs["loop"], store, n),
-            "pool": papermill_pool(dirs["pool"], store, n),
-            "fresh": ours(dirs["fresh"], store, n, "fresh", "--no-preimport"),
-            "forked": ours(dirs["forked"], store, n, "forked"),
-        }
-        print(walls, file=sys.stderr)
+        loads = {"loop": load()}
+        walls = {"loop": papermill_loop(dirs["loop"], store, n)}
+        loads["pool"] = load()
+        walls["pool"] = papermill_pool(dirs["pool"], store, n)
+        loads["fresh"] = load()
+        walls["fresh"] = ours(dirs["fresh"], store, n, "fresh", "--no-preimport")
+        loads["forked"] = load()
+        walls["forked"] = ours(dirs["forked"], store, n, "forked")
+        print(walls, loads, file=sys.stderr)
         work = {k: cell_work(v) for k, v in dirs.items()}
+        cells = {k: cell_medians(v) for k, v in dirs.items()}
         rec = {k: recorded(store, k, n) for k in ("fresh", "forked")}
     loop = walls["loop"]
     in_run = {
@@ -173,18 +195,36 @@ def main() -> None:
         f"(wall x 2 / points; the loop: wall / points) minus its cell work.",
         "",
         "| way | wall (s) | wall per point (ms) | cell work (s) | overhead per point (ms) "
-        "| speed-up vs papermill loop |",
-        "|---|---:|---:|---:|---:|---:|",
-        _row("sequential `papermill` CLI loop", loop, loop, n, work["loop"]),
-        _row("papermill API, ProcessPoolExecutor(2)", walls["pool"], loop, n, work["pool"]),
+        "| speed-up vs papermill loop | load before |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        _row("sequential `papermill` CLI loop", loop, loop, n, work["loop"])
+        + f" {loads['loop']} |",
+        _row("papermill API, ProcessPoolExecutor(2)", walls["pool"], loop, n, work["pool"])
+        + f" {loads['pool']} |",
         _row(
             "`sweep --jobs 2 --no-preimport` (fresh kernels)",
             walls["fresh"],
             loop,
             n,
             work["fresh"],
+        )
+        + f" {loads['fresh']} |",
+        _row("`sweep --jobs 2` (pre-imported kernels)", walls["forked"], loop, n, work["forked"])
+        + f" {loads['forked']} |",
+        "",
+        "Cell work per code cell (median seconds in the kernel; cells: parameters, imports, "
+        "load data, scale, `%%track` train + figure + table, `%runs`):",
+        "",
+        "| way | " + " | ".join(f"cell {i + 1}" for i in range(len(cells["loop"]))) + " |",
+        "|---|" + "---:|" * len(cells["loop"]),
+        *(
+            f"| {label} | " + " | ".join(f"{d:.3f}" for d in cells[key]) + " |"
+            for key, label in (
+                ("loop", "papermill loop (fresh kernel)"),
+                ("fresh", "sweep, fresh kernels"),
+                ("forked", "sweep, pre-imported kernels"),
+            )
         ),
-        _row("`sweep --jobs 2` (pre-imported kernels)", walls["forked"], loop, n, work["forked"]),
         "",
         "| our sweep | kernel wait median / max (ms) | run duration - wait - cell work (ms) |",
         "|---|---:|---:|",
@@ -194,6 +234,9 @@ def main() -> None:
             f"| {label} | {rec[key]['wait_median'] * 1000:.0f} / {rec[key]['wait_max'] * 1000:.0f}"
             f" | {in_run[key]:.0f} |"
         )
+    for key, label in (("fresh", "fresh kernels"), ("forked", "pre-imported kernels")):
+        waits = ", ".join(f"{w * 1000:.0f}" for w in rec[key]["waits"])
+        lines.append(f"\nKernel wait per point, {label} (ms, in run order): {waits}.")
     ratio = loop / walls["forked"]
     lines += [
         "",

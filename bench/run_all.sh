@@ -14,3 +14,4 @@ py=${PYTHON:-.venv/bin/python}
 "$py" bench/bench_pipelines.py --write bench/PIPELINES.md
 "$py" bench/bench_models.py --write bench/MODELS.md
 "$py" bench/bench_lineage.py --gib 1 --write bench/LINEAGE.md
+"$py" bench/bench_ct.py --markdown-out bench/CT.md

@@ -20,7 +20,8 @@ _EXPORTS = {
     "check_metrics": "monitoring.gates",
     **dict.fromkeys(("Run", "active_run", "end_run", "start_run"), "tracking.run"),
     **dict.fromkeys(("run_notebook", "sweep_notebook", "reproduce_run"), "execution"),
-    "track_cell": "tracking.cell_run",
+    "track_cell": "models.cell_models",
+    "track_pipeline": "models.pipeline_run",
     **dict.fromkeys(
         (
             "get_run",
@@ -67,7 +68,9 @@ if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from mlops_jupyter.execution import reproduce_run, run_notebook, sweep_notebook
     from mlops_jupyter.execution.optuna_sweep import optuna_sweep
     from mlops_jupyter.models.autolog import log_fitted_models
+    from mlops_jupyter.models.cell_models import track_cell
     from mlops_jupyter.models.loading import load_model
+    from mlops_jupyter.models.pipeline_run import track_pipeline
     from mlops_jupyter.models.registry import (
         alias_history,
         delete_model_alias,
@@ -86,7 +89,6 @@ if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers
     from mlops_jupyter.monitoring.gates import check_metrics
     from mlops_jupyter.store import RunStore, open_store
     from mlops_jupyter.store.records import RunRecord
-    from mlops_jupyter.tracking.cell_run import track_cell
     from mlops_jupyter.tracking.fluent import (
         get_run,
         log_artifact,

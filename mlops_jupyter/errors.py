@@ -48,7 +48,8 @@
     ├── NoProfilesError                  (LookupError) drift asked of a run with no profile
     ├── InvalidBaselineError             (ValueError) a baseline that names no run
     ├── MetricNotFoundError              (LookupError) a gated metric the run did not record
-    └── InvalidGateError                 (ValueError) a metric gate without a usable bound
+    ├── InvalidGateError                 (ValueError) a metric gate without a usable bound
+    └── SystemTagError                   (ValueError) an edit of a read-only `mlops.*` tag
 
 Subclasses also inherit the matching builtin so callers can catch ``ValueError`` or
 ``LookupError`` without knowing this module; the server maps ValueError -> 400, LookupError -> 404,
@@ -604,3 +605,14 @@ class MetricNotFoundError(MlopsJupyterError, LookupError):
 
 class InvalidGateError(MlopsJupyterError, ValueError):
     """A metric gate without a bound, or a bound it cannot check."""
+
+
+class SystemTagError(MlopsJupyterError, ValueError):
+    """An edit of a `mlops.*` tag: those are recorded by mlops-jupyter and read-only."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(
+            f"tag {key!r} is a system tag (mlops.*): mlops-jupyter records it and it is "
+            "read-only; choose a key that does not start with 'mlops.'"
+        )

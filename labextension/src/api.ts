@@ -94,6 +94,21 @@ export class MlopsClient {
     return this._json<IRunDetail>(`runs/${runId}/tags`, { method: 'POST', body: { tags } });
   }
 
+  /** Replace the run's note (the `mlops.note` tag; "" removes it). */
+  setNote(runId: string, note: string): Promise<IRunDetail> {
+    return this._json<IRunDetail>(`runs/${runId}/note`, { method: 'POST', body: { note } });
+  }
+
+  /** Set and remove user tags in one transaction (a rename is both); `mlops.*` keys are refused. */
+  editUserTags(runId: string, set: { [key: string]: string }, remove: string[] = []): Promise<IRunDetail> {
+    return this._json<IRunDetail>(`runs/${runId}/user-tags`, { method: 'POST', body: { set, remove } });
+  }
+
+  /** A text artifact (stdout.txt, ...) as a string. */
+  async getArtifactText(runId: string, sha256: string): Promise<string> {
+    return (await this.getArtifactBlob(runId, sha256)).text();
+  }
+
   getMetrics(runId: string, maxPoints?: number): Promise<IMetricsReply> {
     return this._json<IMetricsReply>(`runs/${runId}/metrics`, { query: { max_points: maxPoints } });
   }

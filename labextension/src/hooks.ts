@@ -7,6 +7,7 @@ import * as React from 'react';
 import type { MlopsClient } from './api';
 import type { JobBoard } from './job-board';
 import { errorMessage } from './errors';
+import type { ICellTarget } from './open-cell';
 import { POLL_INTERVAL } from './tokens';
 import { ICapabilities, IRun } from './types';
 import type { IViewStateStore } from './view-state';
@@ -18,6 +19,8 @@ export interface IPanelServices {
   openRun: (runId: string, name: string) => void;
   openCompare: (runIds: string[]) => void;
   openPath: (path: string) => void;
+  /** Open a notebook and select the run's cell (resolves false when the cell is not found). */
+  openCell?: (path: string, target: ICellTarget) => Promise<boolean>;
   /** Called after a run was deleted or changed, so lists refresh at once. */
   notifyChanged: () => void;
   /** Bumped by notifyChanged / the refresh command. */

@@ -9,6 +9,7 @@ import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { MlopsClient } from './api';
+import { openNotebookAtCell } from './open-cell';
 import { CompareWidget, ModelsWidget, PanelModel, RunDetailWidget, RunsPanel } from './panel';
 import { CommandIDs, PANEL_ID, PLUGIN_ID } from './tokens';
 
@@ -179,6 +180,8 @@ function activate(
       openRun: (runId, name) => void app.commands.execute(CommandIDs.openRun, { run_id: runId, name }),
       openCompare: runIds => void app.commands.execute(CommandIDs.compare, { run_ids: runIds }),
       openPath: path => void app.commands.execute('docmanager:open', { path }),
+      // Notebook 7 opens documents in another browser tab, where this page cannot select a cell
+      openCell: labShell ? (path, target) => openNotebookAtCell(app, path, target) : undefined,
       openFolder: path => void app.commands.execute('filebrowser:go-to-path', { path })
     },
     state

@@ -11,6 +11,7 @@ import { RunDetail } from './components/run-detail';
 import { RunsView } from './components/runs-view';
 import { ServerMissing } from './components/server-missing';
 import { IPanelServices, ServicesContext } from './hooks';
+import type { ICellTarget } from './open-cell';
 import { JobBoard } from './job-board';
 import { ICapabilities } from './types';
 import type { IViewStateStore } from './view-state';
@@ -19,6 +20,8 @@ export interface INavigation {
   openRun: (runId: string, name: string) => void;
   openCompare: (runIds: string[]) => void;
   openPath: (path: string) => void;
+  /** Open a notebook and select the run's cell (resolves false when the cell is not found). */
+  openCell?: (path: string, target: ICellTarget) => Promise<boolean>;
   openFolder?: (path: string) => void;
 }
 

@@ -146,6 +146,10 @@ export interface ITablePreview {
   columns: string[];
   rows: unknown[][];
   total_rows: number;
+  /** the DataFrame index's level names ("" when unnamed), shown as the first columns */
+  index_columns: string[];
+  /** one list of index values (one per level) for each row */
+  index: unknown[][];
 }
 
 export interface IActions {

@@ -118,7 +118,8 @@ def register(subparsers: Any) -> None:
     adaptive.add_argument(
         "--prune",
         choices=("median",),
-        help="stop points whose step metrics trail the median of earlier trials (status pruned)",
+        help="stop points whose step metrics trail the median of earlier trials (status "
+        "pruned; on the kernel pool and on Dask)",
     )
     sweep.add_argument(
         "--no-preimport",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from mlops_jupyter.cli import monitoring
+from mlops_jupyter.cli import monitoring, notes
 from mlops_jupyter.cli.lineage import register_runs
 from mlops_jupyter.cli.output import print_json
 from mlops_jupyter.formatting import fmt_duration, fmt_time, table
@@ -39,6 +39,7 @@ def register(subparsers: Any) -> None:
     rm.set_defaults(func=_rm)
     register_runs(sub)  # `runs inputs`, `runs diff`: cli/lineage.py
     monitoring.register_runs(sub)  # runs drift
+    notes.register_runs(sub)  # runs note: cli/notes.py
 
     store = subparsers.add_parser("store", help="store location, migration and clean-up")
     ssub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
@@ -149,10 +150,15 @@ def _show(args: argparse.Namespace) -> int:
             f"  notebook {record.source_notebook}"
             + (f"  cell {record.cell_id}" if record.cell_id else "")
         )
+    from mlops_jupyter.tracking.notes import NOTE_TAG  # lazily: `--help` stays fast
+
+    note = record.tags.get(NOTE_TAG, "")
+    if note.strip():  # a multi-line note reads as text, not as a table cell
+        print("\nnote:\n" + "\n".join(f"  {line}" for line in note.rstrip().splitlines()))
     for title, values in (
         ("params", record.params),
         ("metrics", record.metrics),
-        ("tags", record.tags),
+        ("tags", {k: v for k, v in record.tags.items() if k != NOTE_TAG}),
     ):
         if values:
             print(f"\n{title}:")

@@ -22,7 +22,7 @@ FINAL = "_final"
 # Runs inside the kernel. Classes/functions hoisted to the package's module level are pickled
 # as `<package>.steps.<name>` so that the generated tests can load them.
 _KERNEL_SETUP = r"""
-def __mlops_capture(names, directory, package, hoisted):
+def __mlops_capture(names, directory, package, hoisted, shared=()):
     import importlib, io, json, os, pickle, sys, types
     main = sys.modules["__main__"]
     if package not in sys.modules:
@@ -87,8 +87,32 @@ def __mlops_capture(names, directory, package, hoisted):
         except Exception as err:
             entry["skipped"] = f"cannot be saved ({type(err).__name__}: {err})"[:300]
         manifest[name] = entry
+    _mlops_link(manifest, directory, [n for n in names if n in shared], _Pickler)
     with open(os.path.join(directory, "manifest.json"), "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=1)
+
+
+def _mlops_link(manifest, directory, shared, pickler):
+    # Values that may share objects (alice inside bank) are re-pickled smallest first, each
+    # referring to the earlier ones it contains: loaded together, they are one object again.
+    import os, sys
+    main = sys.modules["__main__"]
+    saved = [n for n in shared if manifest[n].get("format") == "pickle"]
+    if len(saved) < 2:
+        return
+    size = lambda n: os.path.getsize(os.path.join(directory, manifest[n]["file"]))
+    refs = {}
+    for name in sorted(saved, key=size):
+        value = main.__dict__[name]
+
+        class _Linked(pickler):
+            def persistent_id(self, obj):
+                return refs.get(id(obj)) if obj is not value else None
+
+        with open(os.path.join(directory, manifest[name]["file"]), "wb") as handle:
+            _Linked(handle, protocol=4).dump(value)
+        manifest[name]["refs"] = True
+        refs[id(value)] = name
 
 
 def _mlops_save(value, directory, stem, pickler):
@@ -180,8 +204,11 @@ def capture_values(
     cells = [_SETUP_CELL()]
     origin: list[int | None] = [None]  # the notebook cell each run cell comes from
 
+    shared = sorted({n for b in plan.steps() for n in b.shared})
+
     def add_capture(names: list[str], where: Path) -> None:
-        call = f"__mlops_capture({names!r}, {str(where)!r}, {package!r}, {hoisted!r})"
+        linked = [n for n in names if n in shared]
+        call = f"__mlops_capture({names!r}, {str(where)!r}, {package!r}, {hoisted!r}, {linked!r})"
         cells.append(nbformat.v4.new_code_cell(call))
         origin.append(None)
 

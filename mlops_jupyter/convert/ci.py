@@ -2,10 +2,11 @@
 check that fails when the notebook changed but the package was not converted again.
 
 `ci.yml` installs, checks the package is in sync with the notebook, runs ``mlops-jupyter
-check`` and the package's tests; `ct.yml` (on a schedule and on demand) runs the notebook as a
-tracked run, gates its metric against ``models:/PKG@champion`` (promoting it when it passes)
-and writes ``mlops-jupyter report`` to the job summary. Both are written at the root of the
-folder holding the package (the repository), with paths relative to it.
+check`` and the package's tests; `ct.yml` (on a schedule and on demand) runs the converted
+package as a tracked run (``python -m PKG --track --register PKG``: recorded like the notebook's
+run, models/pipeline_run.py), gates its metric against ``models:/PKG@champion`` (promoting it
+when it passes) and writes ``mlops-jupyter report`` to the job summary. Both are written at the
+root of the folder holding the package (the repository), with paths relative to it.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def write_github_workflows(
     nb_dir = nb_path.parent.relative_to(root).as_posix()
     write_sync_record(nb_path, package)
     paths = {"ci.yml": _ci(nb_rel, nb_dir, package.name), "ct.yml": None}
-    paths["ct.yml"] = _ct(nb_rel, package.name, metric, max_drop)
+    paths["ct.yml"] = _ct(nb_rel, nb_dir, package.name, metric, max_drop)
     folder = root / ".github" / "workflows"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -116,13 +117,19 @@ def _setup() -> list[dict[str, object]]:
     ]
 
 
+def _sync_step(nb_rel: str, package: str) -> dict[str, object]:
+    """Fail when the notebook changed but the package was not converted again (CT must not
+    train yesterday's code either)."""
+    return {
+        "name": "The package is converted from this notebook (sync check)",
+        "run": f"mlops-jupyter convert {nb_rel} -o {package} --check-sync",
+    }
+
+
 def _ci(nb_rel: str, nb_dir: str, package: str) -> dict[str, object]:
     steps = [
         *_setup(),
-        {
-            "name": "The package is converted from this notebook (sync check)",
-            "run": f"mlops-jupyter convert {nb_rel} -o {package} --check-sync",
-        },
+        _sync_step(nb_rel, package),
         {"name": "Pre-flight check of the notebook", "run": f"mlops-jupyter check {nb_rel}"},
         {
             "name": "The package's tests (step values, input schemas, the pipeline)",
@@ -138,11 +145,12 @@ def _ci(nb_rel: str, nb_dir: str, package: str) -> dict[str, object]:
     }
 
 
-def _ct(nb_rel: str, package: str, metric: str, max_drop: float) -> dict[str, object]:
+def _ct(nb_rel: str, nb_dir: str, package: str, metric: str, max_drop: float) -> dict[str, object]:
     champion = f"models:/{package}@champion"
     run_id = "${{ steps.train.outputs.run_id }}"
     steps = [
         *_setup(),
+        _sync_step(nb_rel, package),
         {
             "name": "Restore the run store",
             "uses": "actions/cache@v4",
@@ -153,10 +161,12 @@ def _ct(nb_rel: str, package: str, metric: str, max_drop: float) -> dict[str, ob
             },
         },
         {
-            "name": "Run the notebook as a tracked run",
+            # in the notebook's folder (its relative paths), the package importable from the root
+            "name": "Run the pipeline as a tracked run; register its model",
             "id": "train",
-            "run": f"mlops-jupyter run {nb_rel} --name ct-${{{{ github.run_number }}}} "
-            "| tee run.txt\n"
+            "working-directory": nb_dir,
+            "env": {"PYTHONPATH": "${{ github.workspace }}"},
+            "run": f"python -m {package} --track --register {package} | tee run.txt\n"
             'echo "run_id=$(awk \'/^run /{print $2; exit}\' run.txt)" >> "$GITHUB_OUTPUT"\n',
         },
         {

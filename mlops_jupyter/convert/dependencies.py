@@ -4,6 +4,7 @@ runs after, and the findings about them (undefined or deleted names, use before 
 
 from __future__ import annotations
 
+from mlops_jupyter.convert.aliases import AliasGroups, derivations, own_callables, surely_changed
 from mlops_jupyter.convert.plan import Block, Finding, Part, Plan, source_line
 from mlops_jupyter.notebook.names import closure_reads
 from mlops_jupyter.notebook.scopes import BUILTINS
@@ -15,6 +16,10 @@ def resolve_dependencies(plan: Plan) -> None:
     rebound: dict[str, Block] = {}
     defined_anywhere = {n for b in plan.blocks for p in b.parts for n in p.usage.writes}
     step_names = {b.name for b in plan.blocks if b.kind == "step"}
+    aliases = AliasGroups()
+    own = own_callables([b.code for b in plan.blocks if b.kind == "module"])
+    seen: dict[str, frozenset[str]] = {}  # output -> the names that may share objects with it
+    returned: dict[str, list[str]] = {}  # step -> the inputs it changes, returned too
     for block in plan.blocks:
         for name in block.after:
             if name not in step_names:
@@ -35,6 +40,8 @@ def resolve_dependencies(plan: Plan) -> None:
             _resolve_part(plan, block, part, producer, defined_anywhere)
         if block.kind == "test":
             continue
+        if block.kind == "step":
+            returned[block.name] = _return_changed_inputs(block, producer, aliases, own)
         for part in block.parts:
             for name in part.usage.writes:
                 producer[name] = rebound[name] = block
@@ -49,11 +56,56 @@ def resolve_dependencies(plan: Plan) -> None:
                 producer.pop(name, None)
                 rebound.pop(name, None)
                 plan.deleted_by[name] = block.first_cell
+            for name, sources in derivations(part.translation.code, own[1]).items():
+                if name in part.usage.writes:
+                    aliases.bind(name, sources - plan.module_names)
+        seen.update({n: aliases.of(n) for n in returned.get(block.name, []) + _written(block)})
     for name in {n for b in plan.steps() for n in b.outputs}:  # the pipeline's final values
         last = rebound.get(name)  # (in-place changes are already visible through the object)
         if last is not None and last.kind == "step" and name not in last.outputs:
             last.outputs.append(name)
+    for block in plan.steps():
+        block.outputs += [n for n in returned.get(block.name, []) if n not in block.outputs]
+        block.shared = [
+            n for n in block.outputs if len(seen.get(n, set()) & set(block.outputs)) > 1
+        ]
     _check_cycles(plan)
+
+
+def _written(block: Block) -> list[str]:
+    return [n for p in block.parts for n in p.usage.writes]
+
+
+def _return_changed_inputs(
+    block: Block,
+    producer: dict[str, Block],
+    aliases: AliasGroups,
+    own: tuple[set[str], set[str]],
+) -> list[str]:
+    """The inputs a step surely changes in place, and every value that may share their objects
+    (taken as inputs too): the step returns them, so run from files, later steps see the change."""
+    found: list[str] = []
+    changed = [
+        n
+        for p in block.parts
+        for n in sorted(surely_changed(p.translation.code, *own))
+        if n in block.inputs
+    ]
+    for name in changed:
+        for other in sorted(aliases.of(name)):
+            source = producer.get(other)
+            if other != name and (source is None or source.kind != "step" or source is block):
+                continue
+            if other not in block.inputs and source is not None:
+                block.inputs.append(other)
+                if other not in source.outputs:
+                    source.outputs.append(other)
+                if source.name not in block.depends:
+                    block.depends.append(source.name)
+            producer[other] = block  # later steps take it from this one
+            if other not in found:
+                found.append(other)
+    return found
 
 
 def _check_cycles(plan: Plan) -> None:

@@ -21,7 +21,7 @@ from mlops_jupyter.notebook.parameters import ParamSpec
 #: The first line of every file an export writes; only such a file is ever replaced.
 MARKER = "written by mlops-jupyter export"
 #: Runtime options the stage and task commands pass; a parameter of that name would shadow one.
-STAGE_OPTIONS = ("step", "data", "params", "inputs", "check")
+STAGE_OPTIONS = ("step", "data", "params", "inputs", "check", "code")
 
 
 @dataclass

@@ -21,6 +21,9 @@ from mlops_jupyter.convert.package_runtime.runtime import DONE_FILE
 from mlops_jupyter.convert.plan import Block
 
 DATA = "data"
+#: The stage writing each step's code hash (not an identifier, so no step can have the name).
+CODE_STAGE = "step-code"
+CODE = f"{DATA}/code"
 FILES = ["dvc.yaml", "params.yaml", "README.md"]
 
 
@@ -30,7 +33,7 @@ class DvcExport:
 
     directory: Path
     package: str
-    stages: list[str]
+    stages: list[str]  # one per step (and the CODE_STAGE before them)
     files: list[str]
 
 
@@ -46,9 +49,10 @@ def export_dvc(
     """Export a notebook as a DVC pipeline in ``output`` (often a git + DVC repository's root).
 
     Each step is a stage whose ``cmd`` runs that step alone (``python -m PACKAGE --step NAME``),
-    whose ``deps`` are the steps' code and the upstream stages' outputs, whose ``params`` are the
-    notebook parameters it uses (read from ``params.yaml``) and whose ``outs`` are its outputs,
-    pickled under ``data/STEP/``.
+    whose ``deps`` are the step's own code (``data/code/STEP.sha256``, the hash of its function
+    and the module code around it, which the ``step-code`` stage writes from ``steps.py``) and
+    the upstream stages' outputs, whose ``params`` are the notebook parameters it uses (read from
+    ``params.yaml``) and whose ``outs`` are its outputs, pickled under ``data/STEP/``.
 
     Args:
         notebook: The ``.ipynb`` file.
@@ -98,11 +102,17 @@ def dvc_yaml(exported: Exported) -> str:
     pkg = exported.package
     known = {s.name for s in exported.specs}
     outs = {b.name: _outs(b.name, b.outputs) for b in exported.order}
-    stages = {}
+    stages: dict[str, dict[str, object]] = {
+        CODE_STAGE: {
+            "cmd": f"python -m {pkg} --code {CODE}",
+            "deps": [f"{pkg}/steps.py"],
+            "outs": [{f"{CODE}/{b.name}.sha256": {"cache": False}} for b in exported.order],
+        }
+    }
     for block in exported.order:
         stage: dict[str, object] = {
             "cmd": f"python -m {pkg} --step {block.name} --data {DATA} --params params.yaml",
-            "deps": [f"{pkg}/steps.py", *_upstream(exported, block, outs)],
+            "deps": [f"{CODE}/{block.name}.sha256", *_upstream(exported, block, outs)],
         }
         params = [p for p in block.params if p in known]
         if params:
@@ -118,9 +128,15 @@ def dvc_yaml(exported: Exported) -> str:
 
 
 def _upstream(exported: Exported, block: Block, outs: dict[str, list[str]]) -> list[str]:
-    """The files a stage reads: its inputs, and all outputs of a step it only runs `after:`."""
+    """The files a stage reads: its inputs (with the producer's outputs that may share objects
+    with one: its pickle refers to theirs), and all outputs of a step it only runs `after:`."""
     made = exported.producers.get(block.name, {})
-    files = [f"{DATA}/{producer}/{name}.pkl" for name, producer in made.items()]
+    shared = {b.name: b.shared for b in exported.order}
+    files: list[str] = []
+    for name, producer in made.items():
+        linked = shared.get(producer, []) if name in shared.get(producer, []) else [name]
+        files += [f"{DATA}/{producer}/{n}.pkl" for n in linked]
+    files = list(dict.fromkeys(files))
     for step in block.depends:
         if step not in made.values():
             files += outs.get(step, [])
@@ -147,7 +163,13 @@ def readme(exported: Exported) -> str:
 Exported by mlops-jupyter from `{exported.notebook}`: `{pkg}/` is the converted package (one
 function per step in `steps.py`), `dvc.yaml` has one stage per step and `params.yaml` holds the
 notebook's parameters. Each stage runs its step alone (`python -m {pkg} --step NAME`), reading
-its inputs from and writing its outputs to `{DATA}/STEP/NAME.pkl` (pickles).
+its inputs from and writing its outputs to `{DATA}/STEP/NAME.pkl` (pickles; load one with
+`{pkg}.runtime.load_file(PATH)`, which also restores objects a step's outputs share).
+
+A stage depends on its own step's code, not on all of `steps.py`: the `{CODE_STAGE}` stage writes
+`{CODE}/STEP.sha256`, the hash of each step's function and of the module code around it
+(imports, helpers, classes), and each stage depends on its step's file. Editing one step's
+function re-runs that stage and those that use what it changed; editing module code re-runs all.
 
 ## Run
 

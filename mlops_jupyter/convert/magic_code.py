@@ -236,7 +236,9 @@ def _track_cell(args: str, raw: str, body: CellLines, out: Translation) -> CellL
     if options is None:
         return None
     out.imports.add("mlops_jupyter")
-    return track_cell_lines(options, body, capture="--no-capture" not in words)
+    return track_cell_lines(
+        options, body, capture="--no-capture" not in words, models="--no-models" not in words
+    )
 
 
 def _track_options(words: list[str]) -> dict[str, list[str]] | None:
@@ -251,7 +253,7 @@ def _track_options(words: list[str]) -> dict[str, list[str]] | None:
     while index < len(words):
         word = words[index]
         key = word[2:]
-        if word == "--no-capture":
+        if word in ("--no-capture", "--no-models"):
             index += 1
             continue
         if key not in options or index + 1 >= len(words):

@@ -11,6 +11,7 @@ from mlops_jupyter.convert.model_hook import tracking_source
 from mlops_jupyter.convert.plan import Block, Plan
 from mlops_jupyter.convert.runtime_render import graph_source, main_source, run_source
 from mlops_jupyter.convert.script import cell_header, module_only_statements
+from mlops_jupyter.convert.track_code import TRACK_CALL
 from mlops_jupyter.notebook.parameters import ParamSpec
 
 _PARAM_TYPES = {
@@ -155,7 +156,11 @@ def render_pipeline(plan: Plan, specs: list[ParamSpec], notebook: str, package: 
             f"Run the pipeline converted from {notebook}.",
             prog=f"python -m {package}" if package else None,
         ),
-        tracking_source([n for b in order for n in b.outputs], f"pipeline {package or notebook}"),
+        tracking_source(
+            [n for b in order for n in b.outputs],
+            f"pipeline {package or notebook}",
+            [b.name for b in order if TRACK_CALL in b.code],
+        ),
         main_source(),
         'if __name__ == "__main__":\n    raise SystemExit(main())',
     ]

@@ -43,6 +43,7 @@ class Block:
     outputs: list[str] = field(default_factory=list)
     depends: list[str] = field(default_factory=list)
     shadowed: list[str] = field(default_factory=list)  # module names read, then rebound
+    shared: list[str] = field(default_factory=list)  # outputs that may share objects
 
     @property
     def code(self) -> str:

@@ -8,7 +8,7 @@ from importlib import resources
 from mlops_jupyter.convert.plan import Block, Plan
 
 #: The runtime modules copied into every package, from ``convert/package_runtime/``.
-RUNTIME_FILES = ("runtime.py", "runtime_dask.py", "runner.py")
+RUNTIME_FILES = ("outputs.py", "runtime.py", "runtime_dask.py", "runner.py")
 
 
 def runtime_files() -> dict[str, str]:
@@ -40,6 +40,7 @@ def graph_source(plan: Plan, order: list[Block]) -> str:
             ("params", tuple(block.params)),
             ("outputs", tuple(block.outputs)),
             ("after", tuple(block.depends)),
+            ("shared", tuple(block.shared)),
         ):
             if value:
                 args.append(f"{field}={value!r}")

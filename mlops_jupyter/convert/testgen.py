@@ -16,6 +16,7 @@ SUPPORT = '''\
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import pickle
@@ -29,7 +30,16 @@ def captured(step: str, phase: str) -> tuple[dict[str, Any], dict[str, str]]:
     """Values saved for ``step`` (``inputs``/``outputs``) and the names that could not be saved."""
     folder = DATA / step / phase
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    values, skipped = {}, {}
+    values: dict[str, Any] = {}
+    skipped = {}
+
+    def load(name: str) -> Any:  # values saved with references to each other ("refs")
+        if name not in values:
+            unpickler = pickle.Unpickler(io.BytesIO((folder / manifest[name]["file"]).read_bytes()))
+            unpickler.persistent_load = load  # type: ignore[method-assign]
+            values[name] = unpickler.load()
+        return values[name]
+
     for name, entry in manifest.items():
         if "skipped" in entry:
             skipped[name] = entry["skipped"]
@@ -38,7 +48,7 @@ def captured(step: str, phase: str) -> tuple[dict[str, Any], dict[str, str]]:
 
             values[name] = pd.read_parquet(folder / entry["file"])
         else:
-            values[name] = pickle.loads((folder / entry["file"]).read_bytes())
+            load(name)
     return values, skipped
 
 

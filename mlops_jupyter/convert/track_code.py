@@ -4,8 +4,9 @@ notebook run's param and metric keys.
 
 The names come from the same static analysis the magic uses (``notebook.names``): the names the
 cell reads become the run's params (the simple values among them, looked up at run time), the
-names it assigns its metrics, and its last expression is what the notebook shows (a DataFrame is
-logged as a table). ``export script`` adds the notebook's parameters to the names read.
+names it assigns its metrics (and, unless ``--no-models``, the fitted models among them are
+logged, as the magic logs them), and its last expression is what the notebook shows (a DataFrame
+is logged as a table). ``export script`` adds the notebook's parameters to the names read.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ def _show_last(lines: list[str]) -> list[str]:
     return lines
 
 
-def track_cell_lines(options: dict[str, list[str]], body: CellLines, capture: bool) -> CellLines:
-    """The lines of a translated ``%%track`` cell (options parsed from its magic line)."""
+def track_cell_lines(
+    options: dict[str, list[str]], body: CellLines, capture: bool, models: bool = True
+) -> CellLines:
+    """The lines of a translated ``%%track`` cell (options parsed from its magic line);
+    `models` is False for ``%%track --no-models``."""
     texts = [text for _, text in body]
     reads, assigns = cell_names("\n".join(texts))
     reads += [p for p in options["params"] if p not in reads]
@@ -66,9 +70,11 @@ def track_cell_lines(options: dict[str, list[str]], body: CellLines, capture: bo
     header = f"with {TRACK_CALL}{', '.join(map(repr, reads))}], locals(), globals()"
     lines: CellLines = [(1, f"{header}{''.join(kwargs)}) as _track:")]
     inner = _show_last(texts) if capture else texts
-    tail = f"_track.metrics({metrics!r}, locals(), globals())"
-    code = "\n".join([*inner, tail])
-    numbers = [n for n, _ in body] + [body[-1][0] if body else 1]
+    tail = [f"_track.metrics({metrics!r}, locals(), globals())"]
+    if models and assigns:
+        tail.append(f"_track.models({assigns!r}, locals(), globals())")
+    code = "\n".join([*inner, *tail])
+    numbers = [n for n, _ in body] + [body[-1][0] if body else 1] * len(tail)
     for number, text in zip(numbers, indent_code(code).split("\n")):
         lines.append((number, text))
     return lines

@@ -40,6 +40,30 @@ def _notebook_for_kernel(job: NotebookJob, copy: Path) -> str:
     return job.path if Path(job.path).is_file() else str(copy)
 
 
+def preload() -> None:
+    """Import what `execute_job` needs (papermill, nbclient, our engine: ~1 s): a sweep calls
+    this in a thread while its kernel template imports, so its first point does not pay it."""
+    fast_nbformat()
+    import papermill  # noqa: F401
+    from nbclient.exceptions import CellTimeoutError  # noqa: F401
+
+    from mlops_jupyter.execution.engine import register
+
+    register()
+
+
+def preload_in_background() -> None:
+    """`preload` in a daemon thread (an import error surfaces in the point, as without it)."""
+
+    def run() -> None:
+        try:
+            preload()
+        except Exception:  # the first point imports again and reports it
+            pass
+
+    threading.Thread(target=run, name="mlops-preload", daemon=True).start()
+
+
 def execute_job(
     job: NotebookJob,
     km: AsyncKernelManager,

@@ -23,8 +23,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
+
+from mlops_jupyter.execution.preimports import LATER
 
 _PROGRAM = Path(__file__).with_name("fork_template_main.py")
 
@@ -48,9 +51,30 @@ class ForkTemplate:
         self.imports = tuple(imports)
         self.key = template_key(python, imports, cwd, env)
         self.reason = ""  # why the template forks no kernels (empty while usable)
+        self.skipped = ""  # a later cell's import left to the kernels: unsafe to fork after
         self.seconds = 0.0  # time its imports took
         self.forked = 0
         self._lock = threading.Lock()
+        verdict = self._start(python, self.imports, cwd, env)
+        at = verdict.get("unsafe_at")
+        at = at if isinstance(at, int) and 0 <= at < len(self.imports) else -1
+        if verdict.get("unsafe") and at >= 0 and self.imports[at].startswith(LATER):
+            self.close()  # a later cell's import: drop it and what follows, and retry
+            self.skipped = str(verdict["unsafe"])
+            self.imports = self.imports[:at]
+            first = float(verdict.get("seconds", 0.0))
+            verdict = self._start(python, self.imports, cwd, env)
+            verdict["seconds"] = first + float(verdict.get("seconds", 0.0))
+        self.seconds = float(verdict.get("seconds", 0.0))
+        self.failed: list[str] = list(verdict.get("failed", []))
+        if verdict.get("unsafe"):
+            self.reason = str(verdict["unsafe"])
+            self.close()
+
+    def _start(
+        self, python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """Start the template process and run `imports` in it; returns its verdict."""
         to_template, self._to_template = os.pipe()
         self._from_template, from_template = os.pipe()
         self._process = subprocess.Popen(
@@ -71,15 +95,10 @@ class ForkTemplate:
         os.close(from_template)
         self._buffer = b""
         try:
-            self._send({"imports": list(self.imports), "cwd": cwd})
-            verdict = self._receive(IMPORT_TIMEOUT)
+            self._send({"imports": list(imports), "cwd": cwd})
+            return self._receive(IMPORT_TIMEOUT)
         except (OSError, ValueError, TimeoutError) as err:
-            verdict = {"unsafe": f"the template process did not start: {err}"}
-        self.seconds = float(verdict.get("seconds", 0.0))
-        self.failed: list[str] = list(verdict.get("failed", []))
-        if verdict.get("unsafe"):
-            self.reason = str(verdict["unsafe"])
-            self.close()
+            return {"unsafe": f"the template process did not start: {err}"}
 
     @property
     def usable(self) -> bool:
@@ -171,9 +190,13 @@ def warm_template(
     `run` and `reproduce` pass ``start=False``: they use a template only when one is warm,
     since starting one costs what a fresh kernel costs.
     """
-    if start:
-        return ForkTemplate(python, imports, cwd, env)  # seconds: no lock held
     key = template_key(python, imports, cwd, env)
+    if start:
+        with _WARM_LOCK:
+            early = _STARTING.pop(key, None)
+        if early is not None:  # begun by `prestart_template` while the sweep was recorded
+            return early.result()
+        return ForkTemplate(python, imports, cwd, env)  # seconds: no lock held
     with _WARM_LOCK:
         found = _WARM.get(key)
         if found is not None and found.usable:
@@ -182,6 +205,36 @@ def warm_template(
         if found is not None:
             _forget(key)
     return None
+
+
+_STARTING: dict[str, Future[ForkTemplate]] = {}  # begun early, not yet claimed by a pool
+
+
+def prestart_template(
+    python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]
+) -> None:
+    """Begin a template in a thread now, for the next `warm_template(..., start=True)` with the
+    same key: a sweep starts its template's imports while it records its run (provenance,
+    the store) instead of after. One not claimed is closed at exit."""
+    key = template_key(python, imports, cwd, env)
+    with _WARM_LOCK:
+        if key in _STARTING:
+            return
+        future: Future[ForkTemplate] = Future()
+        _STARTING[key] = future
+
+    def start() -> None:
+        try:
+            future.set_result(ForkTemplate(python, imports, cwd, env))
+        except BaseException as err:  # the pool then meets it, as without the early start
+            future.set_exception(err)
+
+    threading.Thread(target=start, name="mlops-template-start", daemon=True).start()
+
+
+def _close_started(future: Future[ForkTemplate]) -> None:
+    if future.exception() is None:
+        future.result().close()
 
 
 def _forget(key: str) -> None:
@@ -230,9 +283,13 @@ def close_templates() -> None:
     """Close every warm template (at exit, and in tests)."""
     with _WARM_LOCK:
         templates = list(_WARM.values())
+        early = list(_STARTING.values())
         _WARM.clear()
         _USERS.clear()
         _KEEP.clear()
+        _STARTING.clear()
+    for future in early:
+        future.add_done_callback(_close_started)
     for template in templates:
         template.close()
 

@@ -46,15 +46,18 @@ def _preimport(statements: list[str], cwd: str) -> dict:
     """Execute the import statements one by one, stopping at the first that makes forks unsafe."""
     started = time.perf_counter()
     sys.path.insert(0, cwd)  # modules next to the notebook, as the kernel would find them
-    done, failed, unsafe = 0, [], None
+    done, failed, unsafe, at = 0, [], None, -1
     try:
-        for statement in ["from ipykernel import kernelapp, ipkernel, zmqshell", *statements]:
+        first = "from ipykernel import kernelapp, ipkernel, zmqshell"
+        for index, statement in enumerate([first, *statements], -1):
+            at = index
+            shown = statement.partition("\n")[2] if statement.startswith("#") else statement
             try:
                 exec(compile(statement, "<mlops-preimport>", "exec"), {})
                 done += 1
             except BaseException as err:  # the kernel will meet (and show) the same error
-                failed.append(f"{statement}: {type(err).__name__}: {err}")
-            unsafe = _unsafe_reason(statement)
+                failed.append(f"{shown}: {type(err).__name__}: {err}")
+            unsafe = _unsafe_reason(shown)
             if unsafe:
                 break
     finally:
@@ -62,6 +65,7 @@ def _preimport(statements: list[str], cwd: str) -> dict:
     return {
         "ready": True,
         "unsafe": unsafe,
+        "unsafe_at": at if unsafe else None,  # index in `statements` of the unsafe one
         "imported": done,
         "failed": failed,
         "seconds": time.perf_counter() - started,

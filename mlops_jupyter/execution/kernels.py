@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter.errors import KernelStartError, UnknownKernelError
+from mlops_jupyter.execution.preimports import LATER
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
@@ -90,6 +91,19 @@ def template_python(kernel_name: str) -> tuple[str | None, str]:
     if argv[0] in ("python", f"python{major}", f"python{major}.{minor}"):
         return sys.executable, ""
     return argv[0], ""
+
+
+def prestart_template(
+    kernel_name: str, cwd: str, env: Mapping[str, str], preimports: Sequence[str]
+) -> None:
+    """Begin the template a `KernelPool(kernel_name, cwd=cwd, env=env, preimports=...)` will
+    use, now, in the background (a sweep calls this before recording its run)."""
+    from mlops_jupyter.execution import fork_template
+
+    python, _reason = template_python(kernel_name)
+    if python is not None and preimports:
+        full_env = {**os.environ, **env}
+        fork_template.prestart_template(python, preimports, os.path.abspath(cwd), full_env)
 
 
 def check_kernel(name: str) -> None:
@@ -279,10 +293,15 @@ class KernelPool:
             )
             reason = template.reason if template is not None else ""
         if template is not None and template.usable:
+            later = sum(s.startswith(LATER) for s in template.imports)
             self.kernel_note = (
                 f"kernels forked from a template that pre-imported "
                 f"{len(template.imports)} import statement(s) in {template.seconds:.1f}s"
+                f" ({later} from later cells or warm-ups)"
             )
+            if template.skipped:
+                self.kernel_note += "; a later cell's import is left to the kernels: "
+                self.kernel_note += template.skipped
             return template
         if reason:
             self.kernel_note = f"kernels start fresh, without pre-imports: {reason}"

@@ -79,10 +79,6 @@ def check_search(
     ):
         if value not in choices:
             raise InvalidParameterError(f"{option} {value!r}: expected one of {', '.join(choices)}")
-    if prune and executor != "local":
-        raise InvalidParameterError(
-            "--prune needs --executor local (a pruned point's kernel is stopped from here)"
-        )
 
 
 def search_space(ranges: Sequence[str], schema: Iterable[ParamSpec] | None) -> dict[str, Any]:

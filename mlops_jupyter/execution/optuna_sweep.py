@@ -10,22 +10,26 @@ and its run ends ``pruned``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
 from typing import Any
 
-from mlops_jupyter import tracking
+from mlops_jupyter import env, tracking
 from mlops_jupyter.execution import optuna_study as studies
+from mlops_jupyter.execution.attempt import preload_in_background
 from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.execution.executor import check_cwd, kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
-from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.kernels import KernelPool, check_kernel, prestart_template
 from mlops_jupyter.execution.points import check_sweep_size
 from mlops_jupyter.execution.preimports import leading_imports
+from mlops_jupyter.execution.sweep_dask import FAST_FLUSH
 from mlops_jupyter.execution.sweep_local import warm_kernels
 from mlops_jupyter.execution.sweep_point import PointResult, execute_point
 from mlops_jupyter.execution.sweep_report import SweepResult
@@ -39,7 +43,10 @@ from mlops_jupyter.store import RunStore, open_store
 
 #: Seconds a pruned kernel has to end its cell after the KeyboardInterrupt, before SIGKILL.
 PRUNE_GRACE = 3.0
-_POLL = 0.2
+#: Seconds between the controller's pruning checks; a pruning sweep's kernels flush their
+#: metrics every FAST_FLUSH s: a trailing point is stopped within ~0.2 s of its step metric.
+_POLL = 0.1
+_INNER_EVERY = 1.0
 
 
 def optuna_sweep(
@@ -78,7 +85,7 @@ def optuna_sweep(
         sampler: "tpe", "cmaes" or "random".
         ranges: ``NAME=LO:HI[:log]`` per searched int/float parameter.
         seed: Seed of the sampler (recorded).
-        prune: "median" stops points whose step metrics trail the median (local executor).
+        prune: "median" stops points whose step metrics trail the median (local or Dask).
         resume: Id of an adaptive sweep to continue after its controller was killed: trials
             already told are kept, trials cut short are failed and replaced, none runs twice.
         Others: as for `sweep_notebook`.
@@ -99,9 +106,16 @@ def optuna_sweep(
         check_sweep_size(trials, jobs, executor == "local")
         job = prepare_job(path or "", parameters, kernel_name=kernel_name)
         studies.search_space(ranges, job.schema)  # refuse bad ranges before recording
+        folder = check_cwd(cwd)
         if executor == "local":
             check_kernel(job.kernel_name)
-        folder = check_cwd(cwd)
+            prestart_template(
+                job.kernel_name,
+                folder,
+                _kernel_env(store, bool(prune)),
+                leading_imports(job.source),
+            )
+            preload_in_background()  # papermill's imports, while kernels start
         out = os.path.abspath(output_dir) if output_dir else None
         spec = SweepSpec(job.path, [], dict(job.parameters), job.kernel_name, folder, out)
         tags = {"mlops.sweep.search": "optuna", "mlops.sweep.seed": seed}
@@ -199,6 +213,8 @@ class _Search:
         self.timeout, self.on_log = timeout, on_log
         self.in_flight: dict[Future[PointResult], tuple[Any, CancelToken]] = {}
         self.reported: dict[int, int] = {}  # trial -> last step reported
+        self.child_of: dict[int, str] = {}  # trial -> its point's run
+        self.inner_runs: dict[str, tuple[list[str], float]] = {}  # run -> runs inside, when
 
     def log(self, line: str) -> None:
         if line and self.on_log is not None:
@@ -232,7 +248,7 @@ class _Search:
         while True:
             stopping = cancel is not None and cancel.cancelled
             left = self.search.trials - studies.counted(self.study) - len(self.in_flight)
-            while not stopping and left > 0 and len(self.in_flight) < self.jobs:
+            while not stopping and left > 0 and self._busy() < self.jobs:
                 trial = self.study.ask(self.space)
                 point = self.job.with_parameters(trial.params, origin=f"trial {trial.number}")
                 token = CancelToken()
@@ -253,15 +269,23 @@ class _Search:
             if self.search.prune:
                 self._prune()
 
+    def _busy(self) -> int:
+        """Trials holding a job: a pruned one frees its job at once (its kernel stops while
+        the next trial starts, so the stop's latency is not the next trial's wait)."""
+        return sum(not token.cancelled for _trial, token in self.in_flight.values())
+
     def _prune(self) -> None:
         """Report new step values of running trials; stop the ones the pruner cuts."""
-        children = children_by_point(self.store, self.sweep_id)
-        for trial, token in list(self.in_flight.values()):
-            child = children.get(trial.number)
-            if child is None or token.cancelled:
+        running = [(t, k) for t, k in self.in_flight.values() if not k.cancelled]
+        if any(t.number not in self.child_of for t, _ in running):  # a point's run is new
+            for number, child in children_by_point(self.store, self.sweep_id).items():
+                self.child_of.setdefault(number, child.run_id)
+        for trial, token in running:
+            child_id = self.child_of.get(trial.number)
+            if child_id is None:
                 continue
             last = self.reported.get(trial.number, -1)
-            for step, value in self._steps(child.run_id):
+            for step, value in self._steps(child_id):
                 if step > last:
                     trial.report(value, step)
                     self.reported[trial.number] = last = step
@@ -274,10 +298,15 @@ class _Search:
                 )
 
     def _steps(self, run_id: str) -> list[tuple[int, float]]:
-        """The step values of the metric on the point's run and the runs tracked inside it."""
-        runs = [run_id, *(r.run_id for r in self.store.search_runs(parent_run_id=run_id))]
+        """The step values of the metric on the point's run and the runs tracked inside it
+        (those are looked up again at most every _INNER_EVERY seconds: polls stay cheap)."""
+        now = time.monotonic()
+        inner, asked = self.inner_runs.get(run_id, ([], -_INNER_EVERY))
+        if now - asked >= _INNER_EVERY or not inner:
+            inner = [r.run_id for r in self.store.search_runs(parent_run_id=run_id)]
+            self.inner_runs[run_id] = (inner, now)
         steps: dict[int, float] = {}
-        for rid in runs:
+        for rid in [run_id, *inner]:
             for point in self.store.metric_history(rid, self.search.metric):
                 steps[point.step] = point.value
         return sorted(steps.items())
@@ -285,14 +314,16 @@ class _Search:
     def _backend(
         self, executor: str, scheduler: str | None
     ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
-        threads = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mlops-trial")
+        # twice the jobs: a pruned trial's thread may still be ending while its successor runs
+        threads = ThreadPoolExecutor(max_workers=2 * self.jobs, thread_name_prefix="mlops-trial")
         if executor == "dask":
             return self._dask_backend(threads, scheduler)
+        kernel_env = _kernel_env(self.store, bool(self.search.prune))
         pool = KernelPool(
             self.job.kernel_name,
             warm_kernels(self.jobs),
             cwd=self.spec.cwd,
-            env=kernel_environment(self.store),
+            env=kernel_env,
             preimports=leading_imports(self.job.source),
             on_note=self.on_log,
         )
@@ -323,12 +354,15 @@ class _Search:
         self, threads: ThreadPoolExecutor, scheduler: str | None
     ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
         """Trials as Dask tasks: each of our threads waits for one task's result."""
+        from distributed import Event, Variable
+
         from mlops_jupyter.execution.sweep_dask import open_client, run_point_task
 
         client, cluster = open_client(scheduler, self.jobs)
         lock = threading.Lock()
 
         def one(index: int, job: NotebookJob, token: CancelToken) -> PointResult:
+            stop = f"mlops-stop-{self.sweep_id}-{index}"
             with lock:
                 future = client.submit(
                     run_point_task,
@@ -342,10 +376,16 @@ class _Search:
                     0,
                     self.spec.cwd,
                     self.spec.output_dir,
+                    stop,
                     key=f"mlops-trial-{self.sweep_id[:8]}-{index}",
                     pure=False,
                 )
-            return PointResult(**future.result())
+            try:
+                return PointResult(**_dask_result(client, future, token, stop))
+            finally:
+                with contextlib.suppress(Exception):
+                    Variable(stop, client=client).delete()
+                    Event(stop, client=client).clear()
 
         def submit(index: int, job: NotebookJob, token: CancelToken) -> Future[PointResult]:
             return threads.submit(one, index, job, token)
@@ -357,6 +397,33 @@ class _Search:
                 cluster.close()
 
         return submit, close
+
+
+def _kernel_env(store: RunStore, prune: bool) -> dict[str, str]:
+    """The kernels' environment: the store, and with pruning a metric flush every FAST_FLUSH s
+    (step metrics reach the store, and the pruner, at once)."""
+    kernel_env = kernel_environment(store)
+    if prune:
+        kernel_env[env.FLUSH_INTERVAL] = str(FAST_FLUSH)
+    return kernel_env
+
+
+def _dask_result(client: Any, future: Any, token: CancelToken, stop: str) -> dict[str, Any]:
+    """Wait for a trial's Dask task; when `token` is cancelled meanwhile (pruned, Ctrl-C), tell
+    the worker through the Event and Variable `stop` (sweep_dask.run_point_task watches)."""
+    from distributed import Event, Variable
+
+    told = False
+    while True:
+        if token.cancelled and not told:
+            order = {"reason": token.reason, "status": token.status, "grace": PRUNE_GRACE}
+            Variable(stop, client=client).set(order)
+            Event(stop, client=client).set()
+            told = True
+        try:
+            return dict(future.result(timeout=_POLL))
+        except TimeoutError:
+            continue
 
 
 def _finish(

@@ -13,6 +13,7 @@ from mlops_jupyter.execution.attempt import Outcome
 from mlops_jupyter.execution.job import NotebookJob, source_bytes
 from mlops_jupyter.store import RunStore
 from mlops_jupyter.tracking import provenance
+from mlops_jupyter.tracking.rollup import rollup_child_metrics
 
 IPYNB_MEDIA = "application/x-ipynb+json"
 EXECUTED_ARTIFACT = "executed.ipynb"
@@ -84,20 +85,3 @@ def record_outcome(run: tracking.Run, outcome: Outcome, attempt: int = 1) -> Non
         )
     run.set_tags(tags)
     run.end(outcome.status, error=None if outcome.error is None else str(outcome.error))
-
-
-def rollup_child_metrics(store: RunStore, run: tracking.Run) -> None:
-    """Copy the latest metrics of runs tracked inside the notebook onto the notebook's run.
-
-    Runs recorded by ``%%track`` cells or ``log_metric`` calls inside the kernel are children;
-    their final values on the parent make sweeps comparable and `reproduce` checkable. Later
-    children win over earlier ones; the run's own metrics win over its children's.
-    """
-    children = store.search_runs(parent_run_id=run.run_id, order_by="start_time")
-    merged: dict[str, float] = {}
-    for child in children:
-        merged.update(child.metrics)
-    own = store.get_run(run.run_id).metrics
-    new = {k: v for k, v in merged.items() if k not in own}
-    if new:
-        run.log_metrics(new, step=0)

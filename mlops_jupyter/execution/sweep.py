@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import tracking
 from mlops_jupyter.errors import InvalidParameterError
+from mlops_jupyter.execution.attempt import preload_in_background
+from mlops_jupyter.execution.executor import kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
-from mlops_jupyter.execution.kernels import check_kernel
+from mlops_jupyter.execution.kernels import check_kernel, prestart_template
 from mlops_jupyter.execution.points import check_sweep_size
+from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.sweep_local import run_points_locally
 from mlops_jupyter.execution.sweep_point import PointResult
 from mlops_jupyter.execution.sweep_report import SweepResult
@@ -120,6 +123,10 @@ def sweep_notebook(
         point_jobs = jobs_per_point(job, spec)  # validates every point before anything is recorded
         if executor == "local":
             check_kernel(job.kernel_name)
+            if preimport:  # its imports run while the sweep run is recorded
+                imports = leading_imports(job.source)
+                prestart_template(job.kernel_name, spec.cwd, kernel_environment(store), imports)
+            preload_in_background()  # papermill's imports, while kernels start
         sweep_run = start_sweep_run(
             store, job, spec, experiment, name, jobs, executor, tags, top_level
         )

@@ -134,11 +134,16 @@ def run_point_task(
     retries: int,
     cwd: str,
     output_dir: str | None = None,
+    stop: str | None = None,
 ) -> dict[str, Any]:
     """The Dask task: execute one point into its child run; returns the PointResult as a dict.
 
     Runs in the worker. The kernel's working directory is `cwd` when it exists on the worker,
-    else the worker's own; its environment points tracked runs at the same store.
+    else the worker's own; its environment points tracked runs at the same store. With `stop`,
+    the name of a Dask Event and Variable, the point is stopped when the controller sets the
+    Event (the Variable holds ``{"reason", "status", "grace"}``: a pruned trial), and its
+    kernels flush step metrics every 0.1 s so the controller's pruner sees them at once (it
+    reads them from the shared store).
     """
     # Dask may run a task in a context copied from the thread that started the worker, and
     # jupyter_core keeps its event loop in a context variable: two points running at once
@@ -156,6 +161,7 @@ def run_point_task(
         retries,
         cwd,
         output_dir,
+        stop,
     )
 
 
@@ -170,13 +176,21 @@ def _run_point(
     retries: int,
     cwd: str,
     output_dir: str | None,
+    stop: str | None = None,
 ) -> dict[str, Any]:
     from jupyter_core.utils import ensure_event_loop
 
+    from mlops_jupyter.execution.cancel import CancelToken
+
+    token, watching = (CancelToken(), threading.Event()) if stop else (None, None)
     try:
         store = _worker_store(store_url, blob_root)
         folder = cwd if os.path.isdir(cwd) else os.getcwd()
-        key, pool = _acquire_worker_pool(job.kernel_name, folder, store, job.source)
+        key, pool = _acquire_worker_pool(
+            job.kernel_name, folder, store, job.source, fast_metrics=bool(stop)
+        )
+        if stop and token is not None and watching is not None:
+            _watch_stop(stop, token, watching)
         try:
             result = execute_point(
                 store,
@@ -189,26 +203,61 @@ def _run_point(
                 retries=retries,
                 cwd=folder,
                 output_dir=output_dir,
+                cancel=token,
             )
         finally:
             _release_worker_pool(key)
         return asdict(result)
     finally:
+        if watching is not None:
+            watching.set()
         loop = ensure_event_loop()  # the loop this context made (or a new one): close it
         if not loop.is_running():
             loop.close()
 
 
-_PoolKey = tuple[str, str, str, str, tuple[str, ...]]
+def _watch_stop(name: str, token: CancelToken, done: threading.Event) -> None:
+    """Watch the Dask Event `name` from a thread of this task: when the controller sets it,
+    cancel `token` as the Variable of the same name says (the point's kernel is interrupted,
+    then killed after the grace). An Event, because waiting on it times out quietly."""
+    from distributed import Event, Variable, get_client
+
+    client = get_client()  # the worker's client, asked from the task thread
+    event, variable = Event(name, client=client), Variable(name, client=client)
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                if not event.wait(timeout=STOP_POLL):
+                    continue
+                order = variable.get(timeout=5)
+            except Exception:  # the client or scheduler is gone: the task ends with them
+                return
+            token.cancel(
+                str(order.get("reason", "stopped by the controller")),
+                status=str(order.get("status", "killed")),
+                grace=float(order.get("grace", 0.0)),
+            )
+            return
+
+    threading.Thread(target=watch, name="mlops-dask-stop", daemon=True).start()
+
+
+#: Seconds between a worker's checks of its point's stop Variable.
+STOP_POLL = 0.1
+
+_PoolKey = tuple[str, str, str, str, tuple[str, ...], bool]
 _worker_pools: dict[_PoolKey, KernelPool] = {}
 _pool_users: dict[_PoolKey, int] = {}
 _idle_timers: dict[_PoolKey, threading.Timer] = {}
+#: Seconds between metric flushes of kernels whose points may be stopped (0.5 s otherwise).
+FAST_FLUSH = 0.1
 #: Seconds a worker keeps its spare kernel after its last task (then the pool is closed).
 POOL_IDLE_SECONDS = 60.0
 
 
 def _acquire_worker_pool(
-    kernel: str, cwd: str, store: RunStore, source: str
+    kernel: str, cwd: str, store: RunStore, source: str, *, fast_metrics: bool = False
 ) -> tuple[_PoolKey, KernelPool]:
     """This worker's warm pool for (kernel, cwd, store, the notebook's leading imports), with
     one more kernel expected; its kernels fork from a template that ran those imports.
@@ -217,11 +266,15 @@ def _acquire_worker_pool(
     does not wait for a boot; it is closed after POOL_IDLE_SECONDS without tasks and at exit
     (and a kernel whose worker dies exits with it: ipykernel polls its parent process).
     """
+    from mlops_jupyter import env
     from mlops_jupyter.execution.executor import kernel_environment
     from mlops_jupyter.execution.preimports import leading_imports
 
     imports = tuple(leading_imports(source))
-    key = (kernel, cwd, store.url, store.blobs.root, imports)
+    kernel_env = kernel_environment(store)
+    if fast_metrics:  # a pruned sweep's controller reads step metrics as they come
+        kernel_env[env.FLUSH_INTERVAL] = str(FAST_FLUSH)
+    key = (kernel, cwd, store.url, store.blobs.root, imports, fast_metrics)
     with _worker_lock:
         timer = _idle_timers.pop(key, None)
         if timer is not None:
@@ -229,7 +282,7 @@ def _acquire_worker_pool(
         pool = _worker_pools.get(key)
         if pool is None:
             pool = _worker_pools[key] = KernelPool(
-                kernel, 2, cwd=cwd, env=kernel_environment(store), preimports=imports
+                kernel, 2, cwd=cwd, env=kernel_env, preimports=imports
             )
             pool.expect(1)  # the spare
             atexit.register(pool.close)

@@ -6,8 +6,10 @@ the front end sent and when it started; ``notebook.dataflow`` compares it with t
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from mlops_jupyter.notebook.dataflow import (
     Executed,
     NotebookCell,
     Placed,
+    Placement,
     cell_roles,
     place,
     source_hash,
@@ -29,12 +32,23 @@ __all__ = [
     "Executed",
     "KernelHistory",
     "NotebookCell",
+    "NotebookState",
     "find_notebook_path",
     "parameter_names",
     "read_code_cells",
     "saved_time",
     "source_hash",
 ]
+
+
+@dataclass(frozen=True)
+class NotebookState:
+    """The notebook file a kernel runs (None: not found), its saved code cells (shared between
+    cells: do not change them) and when it was saved."""
+
+    path: Path | None
+    cells: list[NotebookCell]
+    saved_at: float | None
 
 
 class KernelHistory:
@@ -50,6 +64,11 @@ class KernelHistory:
         self.shell = shell
         self.cell_ids: dict[int, str] = {}
         self.started: dict[int, float] = {}
+        self._executed: list[Executed] = []  # the entries of input_hist_raw[1:scanned]
+        self._scanned = 1
+        self._notebook: tuple[tuple[Any, ...], NotebookState] | None = None
+        self._placed: _Placing | None = None
+        self._records: dict[int, tuple[Executed, dict[str, Any]]] = {}
 
     def pre_run_cell(self, info: Any) -> None:
         if getattr(info, "silent", False) or not getattr(info, "store_history", True):
@@ -70,13 +89,90 @@ class KernelHistory:
             pass
 
     def executed(self) -> list[Executed]:
-        """Every input of this kernel session so far, in execution order (current cell last)."""
+        """Every input of this kernel session so far, in execution order (current cell last).
+
+        Built once per input: an input's source, cell id and start time are all known when it
+        is stored (pre_run_cell fires first), so only the inputs stored since the last call are
+        read. A history that shrank or changed (``%reset``) is read again from the start.
+        """
         raw = self.shell.history_manager.input_hist_raw
-        return [
+        known = self._executed
+        if len(raw) < self._scanned or (
+            known and raw[known[-1].execution_count] is not known[-1].source
+        ):
+            known, self._scanned, self._placed = [], 1, None
+        known += [
             Executed(n, self.cell_ids.get(n), raw[n], self.started.get(n))
-            for n in range(1, len(raw))
+            for n in range(self._scanned, len(raw))
             if raw[n].strip()
         ]
+        self._executed, self._scanned = known, len(raw)
+        return list(known)
+
+    def records(self, executed: list[Executed]) -> list[dict[str, Any]]:
+        """The execution history a run records: count, cell id and source hash of each input.
+
+        Each record is made once and shared by every later run (do not change them), so that
+        the blocks the store keeps of it are the same objects run after run and encoded once.
+        """
+        made = self._records
+        out = []
+        for item in executed:
+            known = made.get(item.execution_count)
+            if known is None or known[0] is not item:
+                record = {
+                    "execution_count": item.execution_count,
+                    "cell_id": item.cell_id,
+                    "source_sha256": source_hash(item.source),
+                }
+                known = made[item.execution_count] = (item, record)
+            out.append(known[1])
+        return out
+
+    def notebook(self) -> NotebookState:
+        """The notebook this kernel runs and its saved code cells, read again only when the
+        file's name, size or modification time changed since the last tracked cell."""
+        path = find_notebook_path(self.shell)
+        try:
+            stat = path.stat() if path is not None else None
+        except OSError:
+            stat = None
+        key = (path, stat.st_mtime_ns, stat.st_size) if path and stat else (path,)
+        if self._notebook is not None and self._notebook[0] == key:
+            return self._notebook[1]
+        state = NotebookState(
+            path,
+            read_code_cells(path) if path is not None else [],
+            stat.st_mtime if stat is not None else None,
+        )
+        self._notebook = (key, state)
+        return state
+
+    def placed(self, executed: list[Executed], state: NotebookState) -> list[Placed]:
+        """``dataflow.place(executed, state.cells, state.saved_at)``, placing only the executions
+        added since the last call while the saved notebook stays the same."""
+        done = self._placed
+        if (
+            done is None
+            or done.state is not state
+            or len(done.placed) > len(executed)
+            or (done.placed and executed[len(done.placed) - 1] is not done.last)
+        ):
+            done = _Placing(state, Placement(state.cells, state.saved_at))
+        done.placed += done.placement.extend(executed[len(done.placed) :])
+        done.last = executed[-1] if executed else None
+        self._placed = done
+        return list(done.placed)
+
+
+@dataclass
+class _Placing:
+    """The executions placed so far in one saved notebook, to place only the new ones next."""
+
+    state: NotebookState
+    placement: Placement
+    placed: list[Placed] = field(default_factory=list)
+    last: Executed | None = None
 
 
 def _parent_cell_id(shell: Any) -> str | None:
@@ -99,14 +195,27 @@ def find_notebook_path(shell: Any) -> Path | None:
         shell.user_ns.get("__vsc_ipynb_file__"),
         shell.user_ns.get("__session__"),
     ]
+    cwd = os.getcwd()
     for name in candidates:
         if not name or not isinstance(name, str):
             continue
-        path = Path(name)
-        for option in (path, Path.cwd() / path.name):
-            if option.suffix == ".ipynb" and option.is_file():
-                return option.resolve()
+        for option in _options(name, cwd):
+            if os.path.isfile(option):
+                return _resolved(option, cwd)
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _options(name: str, cwd: str) -> tuple[str, ...]:
+    """Where a notebook name may point: itself, then its file name in the working folder."""
+    path = Path(name)
+    return tuple(str(o) for o in (path, Path(cwd) / path.name) if o.suffix == ".ipynb")
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(option: str, cwd: str) -> Path:
+    """The absolute, symlink-free path (resolving walks every folder: once per name)."""
+    return (Path(cwd) / option).resolve()
 
 
 def read_code_cells(path: Path) -> list[NotebookCell]:

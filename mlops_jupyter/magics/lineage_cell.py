@@ -8,19 +8,16 @@ and the cell's own result and exception stand.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from mlops_jupyter.notebook.cell_analysis import analyse_cell
+from mlops_jupyter.notebook.dataflow import Executed
+from mlops_jupyter.notebook.flow import History, sources
 from mlops_jupyter.tracking import read_hooks
 from mlops_jupyter.tracking.fingerprint import fingerprint_if_frame
 from mlops_jupyter.tracking.inputs import record_reads
-
-#: At most this many earlier executions are searched for the cells the inputs came from.
-HISTORY_DEPTH = 200
 
 
 def _warn(message: str) -> None:
@@ -30,7 +27,7 @@ def _warn(message: str) -> None:
 @contextmanager
 def recorded_inputs(cell: Any, capture: Any, result: list[Any]) -> Iterator[None]:
     """Note the files `cell` reads while the block runs; then record them, the fingerprints of
-    the frames it displayed or returned, and its input cells on ``cell.run``."""
+    the frames it displayed or returned on ``cell.run``."""
     if cell.run is None:
         yield
         return
@@ -65,36 +62,44 @@ def _record(cell: Any, reads: read_hooks.Reads, capture: Any, result: list[Any])
         fingerprint = fingerprint_if_frame(frame)
         if fingerprint is not None:
             frames.append({"name": f"table_{i + 1}", **fingerprint})
-    documents: dict[str, Any] = {"input_cells": input_cells(cell)}
-    if frames:
-        documents["frames"] = frames
-    run.store.set_provenance(run.run_id, documents)
+    if frames:  # the input cells were recorded with the run, when it started
+        run.store.set_provenance(run.run_id, {"frames": frames})
     return problems
 
 
-def input_cells(cell: Any) -> list[dict[str, Any]]:
-    """The latest earlier execution that assigned each name the cell reads, oldest first."""
-    executed = cell.history.executed()[-HISTORY_DEPTH:]
-    wanted = set(cell.names.reads)
-    found: dict[int, dict[str, Any]] = {}
-    for entry in reversed(executed[:-1]):  # the last one is this cell
-        if not wanted:
-            break
-        assigned = wanted.intersection(_assigns(entry.source))
-        if assigned:
-            wanted -= assigned
-            found[entry.execution_count] = {
-                "execution_count": entry.execution_count,
-                "cell_id": entry.cell_id,
-                "names": sorted(assigned),
-                "source": entry.source,
-            }
-    return [found[n] for n in sorted(found)]
+#: At most this many characters of source are recorded for a cell's lineage.
+LINEAGE_CHARS = 1_000_000
 
 
-@functools.lru_cache(maxsize=1024)
-def _assigns(source: str) -> frozenset[str]:
-    """The names a cell's source binds: assignments, imports, definitions (parsed once per
-    distinct source: the history is searched again at every tracked execution)."""
-    names = analyse_cell(source)
-    return frozenset(names.assigns) | frozenset(names.binds)
+def lineage_docs(
+    executed: list[Executed], index: History | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The cells the current cell's inputs came from (`executed`'s last entry), from the one walk
+    the hidden-state verdict checks (``flow.sources``), as two views for the run's provenance:
+
+    - ``cell.lineage``: every execution the values came from, directly or through others, with
+      its code, in execution order: what `reproduce` re-executes and `runs diff` compares
+      (empty when their code exceeds LINEAGE_CHARS: too much to re-execute faithfully, and
+      `reproduce` says so);
+    - ``input_cells``: of those, the ones that made a name the cell reads itself, with those
+      names.
+
+    index: ``flow.History(executed)``, when the caller has it (the verdict walks the same one).
+    """
+    lineage: list[dict[str, Any]] = []
+    size = 0
+    for source in sources(executed, index=index):
+        item = executed[source.at]
+        entry = {
+            "execution_count": item.execution_count,
+            "cell_id": item.cell_id,
+            "names": list(source.names),
+            "direct": list(source.direct),
+            "source": item.source,
+        }
+        size += len(item.source)
+        lineage.append(entry)
+    direct = [{**e, "names": e["direct"]} for e in lineage if e["direct"]]
+    for entry in direct:
+        del entry["direct"]
+    return (lineage if size <= LINEAGE_CHARS else []), direct

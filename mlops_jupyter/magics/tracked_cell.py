@@ -23,19 +23,14 @@ from typing import Any
 from mlops_jupyter import tracking
 from mlops_jupyter.magics import tracebacks
 from mlops_jupyter.magics.capture import OutputCapture
-from mlops_jupyter.magics.history import (
-    KernelHistory,
-    find_notebook_path,
-    parameter_names,
-    read_code_cells,
-    saved_time,
-    source_hash,
-)
-from mlops_jupyter.magics.input_profiles import log_input_profiles
-from mlops_jupyter.magics.lineage_cell import recorded_inputs
+from mlops_jupyter.magics.history import KernelHistory, parameter_names, source_hash
+from mlops_jupyter.magics.lineage_cell import lineage_docs, recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
+from mlops_jupyter.monitoring.input_profiles import log_input_profiles
 from mlops_jupyter.notebook.cell_analysis import analyse_cell
-from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge, lineage, place
+from mlops_jupyter.notebook.dataflow import Placed, Verdict, judge
+from mlops_jupyter.notebook.flow import History
+from mlops_jupyter.store.doc_blocks import split_list
 from mlops_jupyter.value_kinds import as_metric, is_simple_param
 
 #: Tag set on a run whose cell read hidden state; its value is the reason.
@@ -76,9 +71,34 @@ def needs_await(shell: Any, source: str) -> bool:
     same cell without ``%%track`` would be; False when the cell does not even transform.
     """
     try:
-        return bool(shell.should_run_async(source, transformed_cell=shell.transform_cell(source)))
+        return bool(shell.should_run_async(source, transformed_cell=transformed(shell, source)))
     except Exception:
         return False
+
+
+#: The last cells transformed: (shell id, source, the shell's transformers) -> Python code.
+_TRANSFORMED: dict[tuple[Any, ...], str] = {}
+
+
+def transformed(shell: Any, source: str) -> str:
+    """``shell.transform_cell(source)``, done once per cell: the input transformer, the magic
+    and the compiler each need it. Keyed by the shell's transformers too, so one a user adds
+    in between is applied."""
+    manager = shell.input_transformer_manager
+    key = (
+        id(shell),
+        source,
+        *map(id, manager.cleanup_transforms),
+        *map(id, manager.line_transforms),
+        *map(id, shell.input_transformers_post),
+    )
+    code = _TRANSFORMED.get(key)
+    if code is None:
+        code = shell.transform_cell(source)
+        if len(_TRANSFORMED) >= 8:
+            _TRANSFORMED.clear()
+        _TRANSFORMED[key] = code
+    return code
 
 
 class TrackedCell:
@@ -98,6 +118,7 @@ class TrackedCell:
         self.run: tracking.Run | None = None
         self.verdict = Verdict(None)
         self.placed: list[Placed] | None = None
+        self.index: History | None = None
         # IPython has already counted this cell: shell.execution_count is the NEXT count
         self.count = max(int(getattr(shell, "execution_count", 1)) - 1, 0)
         self.filename = ""
@@ -121,7 +142,7 @@ class TrackedCell:
         return params
 
     def _provenance(self, executed: list[Any], cells: list[Any], notebook: Any) -> dict[str, Any]:
-        verdict = judge(executed, cells, placed=self.placed)
+        verdict = judge(executed, cells, placed=self.placed, index=self.index)
         self.verdict = verdict
         current = executed[-1] if executed else None
         return {
@@ -131,15 +152,7 @@ class TrackedCell:
             "magic": self.magic_line,
             "execution_count": current.execution_count if current else None,
             "notebook": str(notebook) if notebook else None,
-            "history": [
-                {
-                    "execution_count": e.execution_count,
-                    "cell_id": e.cell_id,
-                    "source_sha256": source_hash(e.source),
-                }
-                for e in executed
-            ],
-            "lineage": _lineage_cells(executed),
+            "history": self.history.records(executed),
             "hidden_state": verdict.flag,
             "hidden_state_reason": verdict.reason,
             "hidden_state_variable": verdict.variable,
@@ -149,10 +162,12 @@ class TrackedCell:
     def start(self) -> None:
         """Open the run; on any failure the cell still runs, untracked, after one warning."""
         executed = self.history.executed()
-        notebook = find_notebook_path(self.shell)
-        cells = read_code_cells(notebook) if notebook else []
+        # one index of the history for the verdict and the lineage
+        self.index = guarded("indexing the kernel's history", lambda: History(executed))
+        state = self.history.notebook()
+        notebook, cells = state.path, state.cells
         self.placed = (
-            guarded("placing the executions", lambda: place(executed, cells, saved_time(notebook)))
+            guarded("placing the executions", lambda: self.history.placed(executed, state))
             if cells
             else None
         )
@@ -164,6 +179,15 @@ class TrackedCell:
             )
             or {}
         )
+        found = guarded(
+            "finding the cells the inputs came from", lambda: lineage_docs(executed, self.index)
+        )
+        lineage, inputs = found if found is not None else (None, None)
+        if cell and lineage is not None:
+            cell["lineage"] = lineage
+        documents = split_list({"cell": cell}, "cell", "history")  # store/doc_blocks.py
+        if inputs is not None:
+            documents["input_cells"] = inputs
         self.run = guarded(
             "starting the run (the cell runs untracked)",
             lambda: tracking.start_run(
@@ -174,7 +198,7 @@ class TrackedCell:
                 tags={**self.options.tags, **hidden_state_tags(self.verdict)},
                 source_notebook=str(notebook) if notebook else None,
                 cell_id=cell.get("cell_id"),
-                extra_provenance={"cell": cell},
+                extra_provenance=documents,
             ),
         )
         run = self.run
@@ -193,10 +217,14 @@ class TrackedCell:
         Compiled under the cell's own execution count with the ``%%track`` line as line 1, so
         a traceback says ``Cell In[N], line L`` with the line numbers the user sees.
         """
-        code = self.shell.transform_cell(self.source)
+        code = transformed(self.shell, self.source)
         tree = ast.parse(code)
         ast.increment_lineno(tree, 1)
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        last = tree.body[-1] if tree.body else None
+        if isinstance(last, ast.Expr):
+            tree.body.pop()
+        else:
+            last = None
         shown = f"{self.magic_line.splitlines()[0] if self.magic_line else '%%track'}\n{code}"
         filename = self.shell.compile.cache(shown, self.count, raw_code=f"%%track\n{self.source}")
         self.filename = filename
@@ -343,22 +371,6 @@ async def _run(code: CodeType, ns: dict[str, Any]) -> Any:
     if code.co_flags & inspect.CO_COROUTINE:
         return await eval(code, ns)  # the user's own cell
     return eval(code, ns)
-
-
-#: At most this many characters of source are recorded for a cell's lineage.
-LINEAGE_CHARS = 1_000_000
-
-
-def _lineage_cells(executed: list[Any]) -> list[dict[str, Any]]:
-    """The executions the cell's inputs came from, with their code, for `reproduce`."""
-    cells, size = [], 0
-    for at in lineage(executed):
-        item = executed[at]
-        size += len(item.source)
-        if size > LINEAGE_CHARS:
-            return []  # too much to re-execute faithfully: reproduce says why
-        cells.append({"execution_count": item.execution_count, "source": item.source})
-    return cells
 
 
 def _interrupted(exc: BaseException) -> bool:

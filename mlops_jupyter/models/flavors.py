@@ -179,13 +179,15 @@ def is_fitted_model(obj: Any) -> bool:
     """Whether `obj` is a fitted model of a known flavour (what `%%track` logs without a call):
     scikit-learn style estimators with fitted attributes (``coef_``, ``classes_``...),
     boosters, and torch modules. Classes themselves and unfitted estimators are not."""
-    if isinstance(obj, type) or not _has_predict(obj):
+    if isinstance(obj, type):
+        return False
+    if _is_torch(obj):  # a module predicts by being called: it has no `predict`
+        return True
+    if not _has_predict(obj):
         return False
     flavor = flavor_of(obj)
     if flavor is None or flavor.name == "generic":
         return False
-    if flavor.name == "pytorch":
-        return True
     if type(obj).__name__ == "Booster":
         return True
     try:

@@ -45,19 +45,27 @@ def distribution_roots() -> dict[str, list[str]]:
 
 
 def local_modules() -> list[str]:
-    """Names of imported modules that are project files: not stdlib, not an installed package."""
-    roots, dists = _installed_roots(), distribution_roots()
-    found = []
+    """Names of imported modules that are project files: not stdlib, not an installed package.
+
+    The installed distributions (editable installs live outside site-packages) are asked only
+    when some module's file lies outside every installed root: reading them costs ~0.5 s, and
+    most kernels have no such module.
+    """
+    roots = _installed_roots()
+    candidates = []
     for name, module in list(sys.modules.items()):
         top = name.partition(".")[0]
-        if name == "__main__" or top in _NEVER_BY_VALUE or top in dists or module is None:
+        if name == "__main__" or top in _NEVER_BY_VALUE or module is None:
             continue
         if top in sys.stdlib_module_names or top in sys.builtin_module_names:
             continue
         path = getattr(module, "__file__", None)
         if path and isinstance(path, str) and _is_project_file(path, roots):
-            found.append(name)
-    return found
+            candidates.append((name, top))
+    if not candidates:
+        return []
+    dists = distribution_roots()
+    return [name for name, top in candidates if top not in dists]
 
 
 @functools.lru_cache(maxsize=8192)

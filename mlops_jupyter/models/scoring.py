@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,24 @@ import pandas as pd
 
 from mlops_jupyter.errors import ModelInputError
 
+_fast_loads: Callable[[bytes], Any] | None
+try:  # the `models` extra's fast JSON reader (about 8x json's speed on a table of numbers)
+    import orjson
+
+    _fast_loads = orjson.loads
+except ImportError:  # pragma: no cover - without the extra, the standard library's reader
+    _fast_loads = None
+
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
 
-def parse_request(body: bytes, content_type: str | None) -> Any:
-    """The model input a request carries (ModelInputError, naming the fix, when it is bad)."""
+def parse_request(
+    body: bytes, content_type: str | None, fast: Callable[[str, Any], Any] | None = None
+) -> Any:
+    """The model input a request carries (ModelInputError, naming the fix, when it is bad).
+
+    `fast` (the server's compiled plan) gets the first try at a JSON body without booleans; its
+    None means "not mine" and the body is decoded the general way."""
     kind = (content_type or "application/json").split(";")[0].strip().lower()
     if kind == "text/csv":
         try:
@@ -32,17 +46,32 @@ def parse_request(body: bytes, content_type: str | None) -> Any:
         raise ModelInputError(
             f"content type {kind!r} is not supported: send application/json or text/csv"
         )
-    try:
-        payload = json.loads(body or b"null")
-    except ValueError as err:
-        raise ModelInputError(f"the body is not valid JSON: {err}") from None
+    payload = _read_json(body)
     if not isinstance(payload, dict):
         raise ModelInputError(_needs_one_key("the JSON body is not an object"))
     keys = [k for k in FORMATS if k in payload]
     if len(keys) != 1:
         found = ", ".join(sorted(payload)) or "none"
         raise ModelInputError(_needs_one_key(f"it has {len(keys)} of them (keys: {found})"))
+    if fast is not None and b"true" not in body and b"false" not in body:
+        checked = fast(keys[0], payload[keys[0]])
+        if checked is not None:
+            return checked
     return _decode(keys[0], payload[keys[0]])
+
+
+def _read_json(body: bytes) -> Any:
+    """The body's JSON: orjson first when installed; json (which also reads MLflow clients'
+    NaN and Infinity, and integers beyond 64 bits) for whatever orjson refuses."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(body or b"null")
+        except ValueError:  # orjson.JSONDecodeError: let json read it, or name the problem
+            pass
+    try:
+        return json.loads(body or b"null")
+    except ValueError as err:
+        raise ModelInputError(f"the body is not valid JSON: {err}") from None
 
 
 def _needs_one_key(problem: str) -> str:

@@ -8,13 +8,17 @@ dependency), its HTTP server is mature and single-threaded, which suits scoring 
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
+import time
 from typing import Any
 
-from tornado import httpserver, web
+from tornado import httpserver, httputil, web
 from tornado.netutil import bind_sockets
+from tornado.routing import AnyMatches, Matcher, Rule, RuleRouter
 
 from mlops_jupyter.errors import ModelInputError
+from mlops_jupyter.models.fast_scoring import Scorer
 from mlops_jupyter.models.loading import PyFuncModel
 from mlops_jupyter.models.scoring import error_json, parse_request, predictions_json
 from mlops_jupyter.models.serve_auth import (
@@ -27,8 +31,8 @@ from mlops_jupyter.version import __version__
 
 
 class _Base(web.RequestHandler):
-    def initialize(self, model: PyFuncModel, token: str | None = None) -> None:
-        self.model, self.token = model, token
+    def initialize(self, scorer: Scorer, token: str | None = None) -> None:
+        self.scorer, self.token = scorer, token
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json")
@@ -80,31 +84,68 @@ class InvocationsHandler(_Base):
     """POST /invocations: predictions for the rows in the body; 400 naming the column."""
 
     def post(self) -> None:
-        try:
-            data = parse_request(self.request.body, self.request.headers.get("Content-Type"))
-            predictions = self.model.predict(data)
-        except ModelInputError as err:
-            self._fail(400, str(err), err.column)
-            return
-        except (ValueError, TypeError, KeyError, IndexError) as err:
-            self._fail(400, f"the model could not predict this input: {type(err).__name__}: {err}")
-            return
-        except Exception as err:  # the model itself broke: this request fails, the server stays
-            self._fail(500, f"the model failed: {type(err).__name__}: {err}", code="INTERNAL_ERROR")
-            return
-        self.finish(predictions_json(predictions))
-
-    def _fail(
-        self, status: int, message: str, column: str | None = None, code: str = "BAD_REQUEST"
-    ) -> None:
+        status, answer = score(self.scorer, self.request.body, self.request.headers)
         self.set_status(status)
-        self.finish(error_json(message, column, code))
+        self.finish(answer)
 
 
-def make_app(model: PyFuncModel, token: str | None = None) -> web.Application:
-    """The scoring application for `model`; with `token`, requests must carry it."""
-    args = {"model": model, "token": token}
-    return web.Application(
+def score(scorer: Scorer, body: bytes, headers: httputil.HTTPHeaders) -> tuple[int, bytes]:
+    """The status and JSON answer for one POST /invocations: predictions, or a 400 naming the
+    column, or a 500 when the model itself fails (the server keeps serving either way)."""
+    try:
+        fast = scorer.decode if scorer.fast else None
+        predictions = scorer.predict(parse_request(body, headers.get("Content-Type"), fast))
+    except ModelInputError as err:
+        return 400, error_json(str(err), err.column)
+    except (ValueError, TypeError, KeyError, IndexError) as err:
+        return 400, error_json(
+            f"the model could not predict this input: {type(err).__name__}: {err}"
+        )
+    except Exception as err:  # the model itself broke: this request fails, the server stays
+        return 500, error_json(
+            f"the model failed: {type(err).__name__}: {err}", code="INTERNAL_ERROR"
+        )
+    return 200, predictions_json(predictions)
+
+
+class _Scoring(Matcher):
+    """POST /invocations that needs no refusal: answered below tornado's web layer (no
+    RequestHandler per request, about 130 us less); everything else goes to the application."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    def match(self, request: httputil.HTTPServerRequest) -> dict[str, Any] | None:
+        if request.method != "POST" or request.path != "/invocations":
+            return None
+        refused = self.token is not None and auth_failure(
+            request.headers.get("Authorization"), self.token
+        )
+        return None if refused else {}  # refused: the application answers 401 or 403
+
+
+def _answer(scorer: Scorer, request: httputil.HTTPServerRequest) -> None:
+    status, answer = score(scorer, request.body, request.headers)
+    headers = httputil.HTTPHeaders(
+        {
+            "Content-Type": "application/json",
+            "Content-Length": str(len(answer)),
+            "Date": httputil.format_timestamp(time.time()),
+        }
+    )
+    reason = httputil.responses.get(status, "Unknown")
+    assert request.connection is not None
+    request.connection.write_headers(
+        httputil.ResponseStartLine("HTTP/1.1", status, reason), headers, answer
+    )
+    request.connection.finish()
+
+
+def make_app(model: PyFuncModel, token: str | None = None) -> RuleRouter:
+    """The scoring server's router for `model`; with `token`, requests must carry it."""
+    scorer = Scorer(model)
+    args = {"scorer": scorer, "token": token}
+    app = web.Application(
         [
             (r"/ping", PingHandler, args),
             (r"/health", PingHandler, args),
@@ -113,6 +154,9 @@ def make_app(model: PyFuncModel, token: str | None = None) -> web.Application:
         ],
         default_handler_class=_NotFound,
         default_handler_args=args,
+    )
+    return RuleRouter(
+        [Rule(_Scoring(token), functools.partial(_answer, scorer)), Rule(AnyMatches(), app)]
     )
 
 

@@ -189,5 +189,9 @@ def _drift(store: RunStore, run: RunRecord, base: RunRecord) -> list[tuple[str, 
 
 
 def _md(text: str) -> str:
-    """Text safe in a Markdown table cell: no pipes, no HTML, no line breaks."""
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
+    """Text safe in a Markdown table cell: no pipes, no HTML, no line breaks, and no links or
+    images (a run's name or a param value such as ``![x](https://...)`` stays text)."""
+    escaped = html.escape(str(text), quote=False).replace("\\", "\\\\")
+    for char in "|[]":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped.replace("\n", " ").replace("\r", " ")

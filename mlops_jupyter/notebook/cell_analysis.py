@@ -10,6 +10,7 @@ transformer), so one magic line does not hide the rest of the cell.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
 from IPython.core.inputtransformer2 import TransformerManager
@@ -74,8 +75,15 @@ def analyse_cell(source: str) -> CellNames:
     converter counts them for a step.
 
     A cell that does not parse (a typo) yields empty results: the caller records less, it never
-    fails.
+    fails. Analysed once per distinct source (every %%track execution asks); each caller gets
+    its own copy to change.
     """
+    names = _analysed(source)
+    return CellNames(list(names.reads), list(names.assigns), set(names.binds))
+
+
+@functools.lru_cache(maxsize=1024)
+def _analysed(source: str) -> CellNames:
     try:
         usage = scan(python_source(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a NUL byte

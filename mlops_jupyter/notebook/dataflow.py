@@ -11,25 +11,30 @@ found is the verdict, with the variable, the cell (position and first line) and 
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import math
 from dataclasses import dataclass
 
-from mlops_jupyter.notebook.cell_analysis import python_source
-from mlops_jupyter.notebook.names import closure_reads, scan
+from mlops_jupyter.notebook.flow import DESCEND, SKIP, Edge, Facts, History, facts, sources
 from mlops_jupyter.notebook.roles import Roles, roles_of
 
-_IGNORED = frozenset({"In", "Out", "get_ipython", "exit", "quit", "display", "print"})
-# Method calls that change their object in place (lists, dicts, sets, estimators, frames).
-_MUTATORS = frozenset(
-    {
-        "append", "extend", "insert", "pop", "remove", "clear", "update", "sort", "reverse",
-        "add", "discard", "setdefault", "popitem", "fit", "partial_fit", "fit_transform",
-        "set_params", "load_state_dict", "train", "step", "rename_axis", "__setitem__",
-    }
-)  # fmt: skip
+__all__ = [
+    "Executed",
+    "Facts",
+    "History",
+    "NotebookCell",
+    "Placed",
+    "Placement",
+    "Verdict",
+    "cell_roles",
+    "facts",
+    "judge",
+    "lineage",
+    "place",
+    "source_hash",
+]
+
 UNKNOWN = math.inf  # position of an execution whose cell cannot be placed in the notebook
 
 
@@ -91,150 +96,78 @@ class Verdict:
     cell: int | None = None  # 1-based position of the cell to fix, when there is one
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What one execution's code does with names."""
-
-    reads: tuple[str, ...]  # read before bound, at top level
-    closure: tuple[str, ...]  # globals its functions read when they are called later
-    binds: frozenset[str]
-    imports: frozenset[str]  # bound by import statements (the same module wherever imported)
-    modifies: frozenset[str]  # changed in place (x[k] = v, x.attr = v, x.append(...), x.fit())
-
-
-@functools.lru_cache(maxsize=8192)
-def facts(source: str) -> Facts:
-    """The name facts of a cell (cached: a long session re-reads the same sources)."""
-    code = python_source(source)
-    try:
-        usage = scan(code)
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return Facts((), (), frozenset(), frozenset(), frozenset())
-    binds = frozenset(usage.writes) | usage.global_writes
-    return Facts(
-        tuple(n for n in usage.reads if n not in _IGNORED),
-        tuple(n for n in closure_reads(usage) if n not in _IGNORED),
-        binds,
-        frozenset(_imported(tree)),
-        frozenset(_in_place(tree)) - binds,
-    )
-
-
-def _imported(tree: ast.Module) -> set[str]:
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {a.asname or a.name.split(".")[0] for a in node.names}
-    return names
-
-
-def _in_place(tree: ast.Module) -> set[str]:
-    """Names top-level code changes in place, by the narrow rule (not 'passed to a call')."""
-    found: set[str] = set()
-    stack: list[ast.AST] = list(tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        targets: list[ast.expr] = []
-        if isinstance(node, (ast.Assign, ast.Delete)):
-            targets = list(node.targets)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            inplace = any(
-                k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value
-                for k in node.keywords
-            )
-            if node.func.attr in _MUTATORS or inplace:
-                targets = [node.func]
-        for target in targets:
-            if isinstance(target, (ast.Attribute, ast.Subscript)):
-                root = target.value
-                while isinstance(root, (ast.Attribute, ast.Subscript)):
-                    root = root.value
-                if isinstance(root, ast.Name):
-                    found.add(root.id)
-        stack.extend(ast.iter_child_nodes(node))
-    return found
-
-
 def place(
     history: list[Executed], cells: list[NotebookCell], saved_at: float | None = None
 ) -> list[Placed]:
     """The notebook cell of each execution: by cell id when the front end sent one, else by
     identical source (the next such cell down). `saved_at` is the file's modification time: an
     execution after it whose code the file lacks is unsaved, not edited."""
-    by_id = {c.cell_id: c for c in cells if c.cell_id}
-    by_hash: dict[str, list[NotebookCell]] = {}
-    for candidate in cells:
-        by_hash.setdefault(source_hash(candidate.source), []).append(candidate)
-    parameters = next((c.index for c in cells if cell_roles(c.source, c.tags).parameters), -1.0)
-    placed: list[Placed] = []
-    previous = -1
-    for item in history:
+    return Placement(cells, saved_at).extend(history)
+
+
+class Placement:
+    """`place`, resumable: the saved cells indexed once, and where the last execution stood, so
+    that a kernel places each execution once rather than its whole history at every cell."""
+
+    def __init__(self, cells: list[NotebookCell], saved_at: float | None = None) -> None:
+        self.saved_at = saved_at
+        self.by_id = {c.cell_id: c for c in cells if c.cell_id}
+        self.by_hash: dict[str, list[NotebookCell]] = {}
+        for candidate in cells:
+            self.by_hash.setdefault(source_hash(candidate.source), []).append(candidate)
+        self.parameters = next(
+            (c.index for c in cells if cell_roles(c.source, c.tags).parameters), -1.0
+        )
+        self.previous = -1
+
+    def extend(self, history: list[Executed]) -> list[Placed]:
+        """The places of `history`, the executions that follow those placed before."""
+        return [self._one(item) for item in history]
+
+    def _one(self, item: Executed) -> Placed:
+        saved_at = self.saved_at
         after_save = item.started is not None and saved_at is not None and item.started >= saved_at
         digest = source_hash(item.source)
-        cell = by_id.get(item.cell_id) if item.cell_id else None
+        cell = self.by_id.get(item.cell_id) if item.cell_id else None
         if cell is None and cell_roles(item.source).injected:
-            placed.append(Placed(None, "injected", parameters + 0.5))
-            continue
+            return Placed(None, "injected", self.parameters + 0.5)
         if cell is None and not item.cell_id:
-            options = by_hash.get(digest, [])
-            cell = next(iter([c for c in options if c.index >= previous] or options), None)
+            options = self.by_hash.get(digest, [])
+            cell = next(iter([c for c in options if c.index >= self.previous] or options), None)
         if cell is None:
-            placed.append(Placed(None, "unsaved" if after_save else "gone", UNKNOWN))
-            continue
+            return Placed(None, "unsaved" if after_save else "gone", UNKNOWN)
         same = source_hash(cell.source) == digest
         state = "current" if same else "unsaved" if after_save else "edited"
-        placed.append(Placed(cell, state, float(cell.index)))
-        previous = cell.index
-    return placed
+        self.previous = cell.index
+        return Placed(cell, state, float(cell.index))
 
 
 class _Judge:
-    """One judgement: the history indexed by name, and the checks with their memo."""
+    """One judgement: the checks of each edge of the walk (``flow.History.walk``)."""
 
-    def __init__(self, history: list[Executed], cells: list[NotebookCell], placed: list[Placed]):
+    def __init__(
+        self,
+        history: list[Executed],
+        cells: list[NotebookCell],
+        placed: list[Placed],
+        index: History | None = None,
+    ):
         self.history, self.cells, self.placed = history, cells, placed
-        self.facts = [facts(item.source) for item in history]
-        self.binders: dict[str, list[int]] = {}
-        self.modifiers: dict[str, list[int]] = {}
-        for at, fact in enumerate(self.facts):
-            for name in fact.binds:
-                self.binders.setdefault(name, []).append(at)
-            for name in fact.modifies:
-                self.modifiers.setdefault(name, []).append(at)
-        self.memo: dict[tuple[str, int, float], Verdict | None] = {}
+        self.index = index if index is not None else History(history)
         self.current = len(history) - 1
 
-    def value(self, name: str, at: int, consumer: float, chain: tuple[str, ...]) -> Verdict | None:
-        """The problem with the value of `name` that execution `at` (at `consumer`) read."""
-        key = (name, at, consumer)
-        if key in self.memo:
-            return self.memo[key]
-        self.memo[key] = None  # a cycle reads a value already being checked
-        bound = [p for p in self.binders.get(name, ()) if p < at]
-        problem = None
-        if bound:
-            binder = bound[-1]
-            changed = [p for p in self.modifiers.get(name, ()) if binder < p < at]
-            for p in [binder, *changed]:
-                problem = self.execution(p, name, at, consumer, chain, binder=p == binder)
-                if problem is not None:
-                    break
-        self.memo[key] = problem
-        return problem
+    def position(self, p: int, consumer: float) -> float:
+        """Where execution `p` reads its own inputs: its cell, else where its reader stands."""
+        position = self.placed[p].position
+        return position if position != UNKNOWN else consumer
 
-    def execution(
-        self, p: int, name: str, at: int, consumer: float, chain: tuple[str, ...], binder: bool
-    ) -> Verdict | None:
-        """The problem with execution `p`, which made `name` for execution `at`."""
+    def check(self, edge: Edge) -> object:
+        """The problem with execution `edge.p`, which made `edge.name` for `edge.at`: a Verdict,
+        else DESCEND into its inputs (SKIP for papermill's injected parameters)."""
+        p, chain, consumer = edge.p, edge.chain, edge.consumer
         placed, item = self.placed[p], self.history[p]
-        chain = (*chain, name) if not chain or chain[-1] != name else chain
         if placed.state == "injected":
-            return None
+            return SKIP
         if placed.state == "gone":
             return self.flag(chain, _gone(item), None)
         assert placed.cell is not None or placed.position == UNKNOWN
@@ -243,26 +176,17 @@ class _Judge:
             text = f"{_cell(cell)}, which has been edited since it ran"
             return self.flag(chain, text, cell, f"re-run cell {cell.index + 1}, then this cell")
         if cell is not None and consumer != UNKNOWN and placed.position >= consumer:
-            return self.flag(chain, *self.below(p, cell, at))
-        if binder and cell is not None:
-            shadow = self.shadow(name, placed.position, consumer, at)
+            return self.flag(chain, *self.below(p, cell, edge.at))
+        if edge.binder and cell is not None:
+            shadow = self.shadow(edge.name, placed.position, consumer, edge.at)
             if shadow is not None:
                 text = (
-                    f"{_cell(cell)}, but {_cell(shadow)} below it binds '{name}' again, so run "
-                    f"top to bottom the notebook gives {_cell_ref(shadow)}'s value"
+                    f"{_cell(cell)}, but {_cell(shadow)} below it binds '{edge.name}' again, so "
+                    f"run top to bottom the notebook gives {_cell_ref(shadow)}'s value"
                 )
                 fix = f"re-run cell {shadow.index + 1}, then this cell"
                 return self.flag(chain, text, shadow, fix)
-        position = placed.position if placed.position != UNKNOWN else consumer
-        for read in self.facts[p].reads:
-            problem = self.value(read, p, position, chain)
-            if problem is not None:
-                return problem
-        for read in self.facts[p].closure:  # its functions read these when called, i.e. now
-            problem = self.value(read, at, consumer, chain)
-            if problem is not None:
-                return problem
-        return None
+        return DESCEND
 
     def below(self, p: int, cell: NotebookCell, at: int) -> tuple[str, NotebookCell, str]:
         """Why an execution at or below its reader is hidden state, and the fix."""
@@ -332,6 +256,7 @@ def judge(
     saved_at: float | None = None,
     reads: list[str] | None = None,
     placed: list[Placed] | None = None,
+    index: History | None = None,
 ) -> Verdict:
     """The verdict for the current cell, the last entry of `history`.
 
@@ -341,50 +266,24 @@ def judge(
         saved_at: the file's modification time (executions after it may be unsaved).
         reads: the names the current cell reads (default: from its source).
         placed: ``place(history, cells, saved_at)``, when the caller has it already.
+        index: ``flow.History(history)``, when the caller has it already (``flow.sources``
+            walks the same one).
     """
     if not cells:
         return Verdict(None, "the notebook file was not found, so the order could not be checked")
     if not history:
         return Verdict(False)
     placed = placed if placed is not None else place(history, cells, saved_at)
-    judge_ = _Judge(history, cells, placed)
-    current = len(history) - 1
-    fact = judge_.facts[current]
+    judge_ = _Judge(history, cells, placed, index)
+    fact = judge_.index.facts[judge_.current]
     names = reads if reads is not None else [*fact.reads, *fact.closure]
-    for name in names:
-        problem = judge_.value(name, current, placed[current].position, ())
-        if problem is not None:
-            return problem
-    return Verdict(False)
+    problem = judge_.index.walk(
+        names, placed[judge_.current].position, judge_.check, judge_.position
+    )
+    return problem if isinstance(problem, Verdict) else Verdict(False)
 
 
 def lineage(history: list[Executed], reads: list[str] | None = None) -> list[int]:
-    """Positions in `history` of the executions the current cell's values came from (what
-    bound or changed them, and transitively their inputs), in execution order; the current cell
-    (the last entry) is not included. Re-executing them in that order, then the current cell,
-    rebuilds the values it read."""
-    if not history:
-        return []
-    index = _Judge(history, [], [Placed(None, "current", UNKNOWN)] * len(history))
-    current = len(history) - 1
-    fact = index.facts[current]
-    wanted: list[tuple[str, int]] = [
-        (n, current) for n in (reads if reads is not None else [*fact.reads, *fact.closure])
-    ]
-    found: set[int] = set()
-    seen: set[tuple[str, int]] = set()
-    while wanted:
-        name, at = wanted.pop()
-        if (name, at) in seen:
-            continue
-        seen.add((name, at))
-        bound = [p for p in index.binders.get(name, ()) if p < at]
-        if not bound:
-            continue
-        changed = [p for p in index.modifiers.get(name, ()) if bound[-1] < p < at]
-        for p in [bound[-1], *changed]:
-            if p not in found:
-                found.add(p)
-                wanted += [(n, p) for n in index.facts[p].reads]
-                wanted += [(n, at) for n in index.facts[p].closure]
-    return sorted(found)
+    """Positions in `history` of the executions the current cell's values came from, in
+    execution order (``flow.sources``, the walk the verdict checks)."""
+    return [source.at for source in sources(history, reads)]

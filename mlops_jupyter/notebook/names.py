@@ -114,13 +114,14 @@ def _assignment_names(node: ast.stmt) -> list[str]:
 
 
 def _generated_lookup(func: ast.expr) -> bool:
-    """``mlops_jupyter.track_cell([...], locals(), globals())`` or ``_track.metrics(...)``: the
-    calls a translated ``%%track`` cell makes (convert/track_code.py), which read the names
-    they list from the namespaces they are given."""
+    """``mlops_jupyter.track_cell([...], locals(), globals())``, ``_track.metrics(...)`` or
+    ``_track.models(...)``: the calls a translated ``%%track`` cell makes
+    (convert/track_code.py), which read the names they list from the namespaces they are given."""
     return (
         isinstance(func, ast.Attribute)
         and isinstance(func.value, ast.Name)
-        and (func.value.id, func.attr) in {("mlops_jupyter", "track_cell"), ("_track", "metrics")}
+        and (func.value.id, func.attr)
+        in {("mlops_jupyter", "track_cell"), ("_track", "metrics"), ("_track", "models")}
     )
 
 

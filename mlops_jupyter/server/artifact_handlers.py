@@ -85,8 +85,21 @@ class TablePreviewHandler(BaseHandler):
                     head.to_json(orient="values", date_format="iso", default_handler=str)
                 ),
                 "total_rows": len(frame),
+                **index_preview(head),
             }
         )
+
+
+def index_preview(head: Any) -> dict[str, Any]:
+    """The rows' DataFrame index (every level of a MultiIndex) as the preview's first columns:
+    `index_columns` their names ("" for an unnamed level), `index` one list of values per row."""
+    levels = head.index.to_frame(index=False)
+    return {
+        "index_columns": ["" if n is None else str(n) for n in head.index.names],
+        "index": json.loads(
+            levels.to_json(orient="values", date_format="iso", default_handler=str)
+        ),
+    }
 
 
 def read_table(data: bytes, artifact: dict[str, Any]) -> Any:

@@ -31,6 +31,7 @@ from mlops_jupyter.server.run_handlers import (
     RunsHandler,
     RunTagsHandler,
 )
+from mlops_jupyter.server.run_page_handlers import RunNoteHandler, RunUserTagsHandler
 from mlops_jupyter.server.trash_handlers import RestoreHandler, TrashHandler
 
 NAMESPACE = "mlops-jupyter"
@@ -104,5 +105,7 @@ def route_table() -> list[tuple[str, type]]:
         (f"{ns}/models/{MODEL}/aliases", ModelAliasHandler),
         (f"{ns}/models/{MODEL}/aliases/(?P<alias>[A-Za-z][A-Za-z0-9_%-]*)", ModelAliasHandler),
         (f"{run}/models", RunModelsHandler),
+        (f"{run}/note", RunNoteHandler),
+        (f"{run}/user-tags", RunUserTagsHandler),
         (f"{ns}/.*", NotFoundHandler),
     ]

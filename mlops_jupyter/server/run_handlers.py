@@ -11,6 +11,7 @@ from mlops_jupyter.errors import InvalidFilterError
 from mlops_jupyter.server import actions, payloads
 from mlops_jupyter.server.base_handler import BaseHandler
 from mlops_jupyter.server.key_handlers import explain_filter
+from mlops_jupyter.tracking import notes
 from mlops_jupyter.tracking.compare import compare_runs
 from mlops_jupyter.tracking.context import replay_spool
 
@@ -70,13 +71,14 @@ class RunHandler(BaseHandler):
 
 
 class RunTagsHandler(BaseHandler):
-    """POST /runs/{run_id}/tags {"tags": {k: v}}: set tags, answer the updated run."""
+    """POST /runs/{run_id}/tags {"tags": {k: v}}: set user tags, answer the updated run (the
+    `mlops.*` system tags are read-only here too: tracking/notes.py)."""
 
     @web.authenticated
     def post(self, run_id: str) -> None:
         body = payloads.parse_body(self.request.body, {"tags": dict}, ["tags"])
         self.ctx.store.get_run(run_id)
-        self.ctx.store.set_tags(run_id, payloads.parse_tags(body))
+        notes.edit_user_tags(self.ctx.store, run_id, payloads.parse_tags(body))
         self.write_json(payloads.run_detail(self.ctx.store.get_run(run_id), self.ctx.root_dir))
 
 

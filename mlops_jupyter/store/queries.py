@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Select, func, select
 
 from mlops_jupyter.errors import AmbiguousRunIdError, RunIdTooShortError, RunNotFoundError
-from mlops_jupyter.store import docs, limits, schema
+from mlops_jupyter.store import doc_blocks, docs, limits, schema
 from mlops_jupyter.store.filters import compile_filter, compile_order
 from mlops_jupyter.store.records import ArtifactRecord, ExperimentRecord, MetricPoint, RunRecord
 
@@ -154,14 +154,16 @@ def get_run(conn: Connection, run_id: str) -> RunRecord:
         )
     )
     rp, pb = schema.run_provenance, schema.provenance_blobs
-    provenance = {
-        kind: json.loads(content)
-        for kind, content in conn.execute(
-            select(rp.c.kind, pb.c.content)
-            .join(pb, pb.c.sha256 == rp.c.sha256)
-            .where(rp.c.run_id == run_id)
-        )
-    }
+    provenance = doc_blocks.join_lists(
+        {
+            kind: json.loads(content)
+            for kind, content in conn.execute(
+                select(rp.c.kind, pb.c.content)
+                .join(pb, pb.c.sha256 == rp.c.sha256)
+                .where(rp.c.run_id == run_id)
+            )
+        }
+    )
     return RunRecord(**{**base.__dict__, "artifacts": artifacts, "provenance": provenance})
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from mlops_jupyter.store import docs, queries, schema
@@ -65,14 +65,27 @@ class RunValues(StoreConnection):
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         """Set tags (strings) on a run; `run_id` may be a unique prefix."""
+        self.edit_tags(run_id, tags, ())
+
+    def edit_tags(self, run_id: str, tags: Mapping[str, Any], remove: Sequence[str]) -> None:
+        """Set `tags` and delete the tags named in `remove`, in one transaction (so renaming a
+        tag from the run page is never half done); `run_id` may be a unique prefix."""
         checked = tag_rows_of("", tags)
+        gone = [k for k in dict.fromkeys(remove) if k not in tags]
 
         def write(conn: Connection) -> None:
             full = queries.resolve_run_id(conn, run_id)
+            if gone:
+                conn.execute(
+                    delete(schema.tags).where(
+                        schema.tags.c.run_id == full, schema.tags.c.key.in_(gone)
+                    )
+                )
             if checked:
                 self.write_rows(
                     conn, schema.tags, [{**t, "run_id": full} for t in checked], ["value"]
                 )
+            if checked or gone:
                 docs.rebuild(conn, [full], tags=True)
             conn.execute(
                 update(schema.runs)

@@ -120,8 +120,7 @@ def _code(pa: dict[str, Any], pb: dict[str, Any]) -> Iterator[Difference]:
     ca, cb = pa.get("cell") or {}, pb.get("cell") or {}
     if (ca.get("source") or "").rstrip() != (cb.get("source") or "").rstrip():
         yield _code_difference("cell", ca.get("source"), cb.get("source"))
-    cells_a = {_cell_key(c): c for c in pa.get("input_cells") or []}
-    cells_b = {_cell_key(c): c for c in pb.get("input_cells") or []}
+    cells_a, cells_b = _keyed(_lineage_of(pa)), _keyed(_lineage_of(pb))
     for key in sorted(set(cells_a) | set(cells_b)):
         sa = (cells_a.get(key) or {}).get("source")
         sb = (cells_b.get(key) or {}).get("source")
@@ -154,9 +153,25 @@ def _code_cells(raw: bytes) -> str:
     return "\n".join(p.rstrip("\n") + "\n" for p in parts)
 
 
-def _cell_key(cell: dict[str, Any]) -> str:
-    """Input cells match by their cell id, else by the names they made."""
-    return str(cell.get("cell_id") or ",".join(cell.get("names") or []))
+def _lineage_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cells a run's inputs came from: the cell's lineage (every execution the values came
+    from, recorded by ``magics.lineage_cell.lineage_docs``), else, for a run recorded before it
+    was, the direct input cells."""
+    lineage = (provenance.get("cell") or {}).get("lineage")
+    return list(lineage if lineage else provenance.get("input_cells") or [])
+
+
+def _keyed(cells: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Input cells match by their cell id, else by the names they made (numbered when several
+    cells made the same names, e.g. one binding a model and the next fitting it)."""
+    keyed: dict[str, dict[str, Any]] = {}
+    for cell in cells:
+        key = str(cell.get("cell_id") or ",".join(cell.get("names") or []))
+        base, n = key, 2
+        while key in keyed:
+            key, n = f"{base} ({n})", n + 1
+        keyed[key] = cell
+    return keyed
 
 
 def _inputs(pa: dict[str, Any], pb: dict[str, Any]) -> Iterator[Difference]:

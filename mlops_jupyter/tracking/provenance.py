@@ -1,6 +1,7 @@
 """What a run was made from: git state, Python and packages, host, seeds and input hashes.
 
-Everything except seeds is captured once per process and cached; the store keeps each distinct
+Python, packages and host are captured once per process; git once per state of the
+repository (HEAD, branch ref and index); seeds at every run; the store keeps each distinct
 document once (by hash), so a thousand runs from one environment share one package list.
 Nothing here may fail a run: git has a timeout and every probe degrades to "unknown".
 """
@@ -39,10 +40,64 @@ def _git(args: list[str], cwd: Path) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-@functools.lru_cache(maxsize=8)
 def git_state(root: str | None = None) -> dict[str, Any]:
-    """Commit, branch, remote, dirty flag and (size-capped) diff of the project's repository."""
+    """Commit, branch, remote, dirty flag and (size-capped) diff of the project's repository.
+
+    Asking git costs five processes (tens of milliseconds), so the answer is kept while the
+    repository's HEAD, current branch ref and index are unchanged (their modification times,
+    a few stats per run): a commit, a checkout or a `git add` between two runs is recorded. An
+    edit of a tracked file that is not staged is seen at the next such change.
+    """
     cwd = Path(root) if root else env.project_root()
+    key = _git_key(cwd)
+    known = _GIT_STATES.get(str(cwd))
+    if known is not None and known[0] == key:
+        return known[1]
+    state = _ask_git(cwd)
+    # keyed as git left it: `git status` may rewrite the index (refreshing its stat data)
+    _GIT_STATES[str(cwd)] = (_git_key(cwd), state)
+    return state
+
+
+_GIT_STATES: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+
+def _git_dirs(cwd: Path) -> list[Path]:
+    """The repository's git folder and, for a worktree, the common one (refs live there)."""
+    dot = cwd / ".git"
+    if dot.is_file():  # a worktree or submodule: "gitdir: <path>"
+        text = dot.read_text(errors="replace").strip()
+        dot = (cwd / text.partition("gitdir:")[2].strip()).resolve()
+    found = [dot]
+    common = dot / "commondir"
+    if common.is_file():
+        found.append((dot / common.read_text(errors="replace").strip()).resolve())
+    return found
+
+
+def _git_key(cwd: Path) -> tuple[Any, ...]:
+    """What changes when the commit, the branch or the index does: HEAD's text and the
+    modification times of HEAD, the branch's ref, packed-refs and the index."""
+    try:
+        dirs = _git_dirs(cwd)
+        head = (dirs[0] / "HEAD").read_text(errors="replace").strip()
+    except OSError:
+        return (None,)
+    files = [dirs[0] / "HEAD", dirs[0] / "index"]
+    if head.startswith("ref:"):
+        ref = head[4:].strip()
+        files += [d / ref for d in dirs] + [d / "packed-refs" for d in dirs]
+    key: list[Any] = [head]
+    for file in files:
+        try:
+            key.append(file.stat().st_mtime_ns)
+        except OSError:
+            key.append(None)
+    return tuple(key)
+
+
+def _ask_git(cwd: Path) -> dict[str, Any]:
+    """`git_state`, asked of git."""
     if not (cwd / ".git").exists() or shutil.which("git") is None:
         return {"available": False}
     commit = (_git(["rev-parse", "HEAD"], cwd) or "").strip() or None
@@ -104,6 +159,9 @@ def _gpus() -> list[str]:
     except (OSError, subprocess.SubprocessError):
         return []
     return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+
+
+git_state.cache_clear = _GIT_STATES.clear  # type: ignore[attr-defined]
 
 
 # -- seeds ------------------------------------------------------------------------------------

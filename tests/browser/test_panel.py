@@ -106,6 +106,7 @@ def test_run_detail_shows_chart_figure_table_provenance(page, lab):
     ).to_contain_text("pred")
     expect(detail.locator(".jp-mlops-Params")).to_contain_text("0.01")
     expect(detail.locator(".jp-mlops-Provenance")).to_contain_text("packages")
+    expect(detail.locator(".jp-mlops-Environment")).to_contain_text("CPython")  # python, host
     expect(detail.locator(".jp-mlops-HiddenState")).to_contain_text("edited since it ran")
     expect(detail.locator(".jp-mlops-CellSource")).to_contain_text("model.fit(X, y)")
     # action buttons exist only for the APIs this installation has (never faked)
@@ -150,8 +151,9 @@ def test_xss_run_is_text_and_no_script_runs(page, lab):
     expect(detail.locator(".jp-mlops-Params")).to_contain_text(XSS)
     expect(detail.locator(".jp-mlops-Metrics")).to_contain_text(XSS)  # metric key
     expect(detail.locator(".jp-mlops-RunChart-title").first).to_have_text(XSS)
-    expect(detail).to_contain_text(f"tag: {XSS}")  # tag key
-    expect(detail).to_contain_text("tag: note")
+    tags = detail.locator(".jp-mlops-UserTags")  # the run page's tag editor (run-tags-editor.tsx)
+    expect(tags.locator(f'tr[data-tag="{XSS}"] th')).to_have_text(XSS)  # tag key
+    expect(tags.locator('tr[data-tag="note"] .jp-mlops-TagText')).to_have_text(XSS)
     assert detail.locator('img[src="x"]').count() == 0
     assert page.locator('img[src="x"]').count() == 0
     # compare renders the same values in table headers and cells

@@ -53,6 +53,8 @@ ROUTES = [
     "models/{name}/aliases",
     "models/{name}/aliases/{alias}",
     "runs/{run_id}/models",
+    "runs/{run_id}/note",
+    "runs/{run_id}/user-tags",
     "{anything else}",
 ]
 #: the interfaces of types.ts a reply is checked against (IProvenance is open-ended and
@@ -289,6 +291,17 @@ async def test_every_route_answers_with_its_documented_status(jp_fetch, surface)
     await expect("models/{name}/aliases/{alias}", "DELETE", "models/churn/aliases/champion", 200)
     run_models = await expect("runs/{run_id}/models", "GET", f"runs/{other}/models", 200)
     assert_fields(run_models["models"][0], "IRunModel")
+    noted = await expect("runs/{run_id}/note", "POST", f"runs/{run}/note", 200, {"note": "ok"})
+    assert_fields(noted, "IRun", "IRunDetail")
+    assert noted["tags"]["mlops.note"] == "ok"
+    edited = await expect(
+        "runs/{run_id}/user-tags",
+        "POST",
+        f"runs/{run}/user-tags",
+        200,
+        {"set": {"owner": "ana"}, "remove": ["stage"]},
+    )
+    assert {k: v for k, v in edited["tags"].items() if k != "mlops.note"} == {"owner": "ana"}
     await expect("{anything else}", "GET", "no-such-route", 404)
     await expect("runs/{run_id}", "DELETE", f"runs/{other}", 204)
     trash = await expect("trash", "GET", "trash", 200)

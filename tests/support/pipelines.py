@@ -29,15 +29,16 @@ PARAM_CHANGES = {
 # Loads each final value the way a DVC stage or Airflow task left it and compares it with what
 # the notebook computed (captured in the package's tests/data when it was converted).
 _GOLDEN = """
-import json, pickle, sys
+import json, sys
 from pathlib import Path
 package, data = sys.argv[1], Path(sys.argv[2])
 pipeline = __import__(package + ".pipeline", fromlist=["GRAPH"])
 support = __import__(package + ".tests._support", fromlist=["captured"])
+runtime = __import__(package + ".runtime", fromlist=["load_file"])
 last = {name: step.name for step in pipeline.GRAPH for name in step.outputs}
 expected, _ = support.captured("_final", "outputs")
 for name, value in expected.items():
-    support.assert_same(pickle.loads((data / last[name] / f"{name}.pkl").read_bytes()), value, name)
+    support.assert_same(runtime.load_file(data / last[name] / f"{name}.pkl"), value, name)
 print(json.dumps(sorted(expected)))
 """
 

@@ -34,6 +34,11 @@ export function ArtifactImage(props: IArtifactViewProps): JSX.Element {
   );
 }
 
+/** A table cell's value as text (null as empty, objects as JSON). */
+function cellText(v: unknown): string {
+  return v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 function TablePreview(props: IArtifactViewProps): JSX.Element {
   const { client } = useServices();
   const { runId } = props;
@@ -51,6 +56,11 @@ function TablePreview(props: IArtifactViewProps): JSX.Element {
       <table>
         <thead>
           <tr>
+            {t.index_columns.map((c, i) => (
+              <th key={`index-${i}`} className="jp-mlops-IndexHeader">
+                {c}
+              </th>
+            ))}
             {t.columns.map((c, i) => (
               <th key={i}>{c}</th>
             ))}
@@ -59,8 +69,13 @@ function TablePreview(props: IArtifactViewProps): JSX.Element {
         <tbody>
           {t.rows.map((row, i) => (
             <tr key={i}>
+              {(t.index[i] ?? []).map((v, j) => (
+                <th key={`index-${j}`} scope="row" className="jp-mlops-Index">
+                  {cellText(v)}
+                </th>
+              ))}
               {row.map((v, j) => (
-                <td key={j}>{v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
+                <td key={j}>{cellText(v)}</td>
               ))}
             </tr>
           ))}

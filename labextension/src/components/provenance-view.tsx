@@ -4,6 +4,7 @@ import * as React from 'react';
 import { IRunDetail } from '../types';
 import { ExecutionHistory } from './hidden-state-badge';
 import { KeyValueTable } from './kv-table';
+import { RunEnvironment } from './run-environment';
 
 export interface IProvenanceViewProps {
   run: IRunDetail;
@@ -29,6 +30,7 @@ export function ProvenanceView(props: IProvenanceViewProps): JSX.Element {
         </div>
       )}
       <KeyValueTable rows={rows.filter(r => r[1] !== '')} empty="no provenance recorded" />
+      <RunEnvironment provenance={p} />
       <ExecutionHistory cell={cell} />
       {packages.length > 0 && (
         <details>

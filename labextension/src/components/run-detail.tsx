@@ -1,8 +1,9 @@
 /** One run in a main-area tab: params, metric curves, figures, tables, provenance, actions. */
 import * as React from 'react';
 
-import { formatDuration, formatNumber, formatTime, formatValue } from '../format';
+import { formatNumber, formatTime, formatValue } from '../format';
 import { useAsyncEffect, useServices } from '../hooks';
+import { runDuration, useNow } from '../live-duration';
 import { IArtifact, IRunDetail } from '../types';
 import { ArtifactView } from './artifact-view';
 import { KeyValueTable } from './kv-table';
@@ -14,6 +15,10 @@ import { RunFamily } from './run-family';
 import { GateBadge } from './gate-badge';
 import { HiddenStateBadge } from './hidden-state-badge';
 import { StatusBadge } from './status-badge';
+import { OpenCellButton } from './open-cell-button';
+import { RunNotes } from './run-notes';
+import { RunStdout } from './run-stdout';
+import { RunTagsEditor } from './run-tags-editor';
 
 export interface IRunDetailProps {
   runId: string;
@@ -34,14 +39,15 @@ function splitArtifacts(artifacts: IArtifact[]): { figures: IArtifact[]; others:
   return { figures, others: artifacts.filter(a => !a.media_type.startsWith('image/')) };
 }
 
-function overviewRows(r: IRunDetail): [string, string][] {
+/** The overview table (tags have their own editor: run-tags-editor.tsx). `now` ticks while the
+ * run is running, so its duration counts up each second. */
+function overviewRows(r: IRunDetail, now: number | null): [string, string][] {
   const rows: [string, string][] = [
     ['experiment', r.experiment],
     ['started', formatTime(r.start_time)],
     ['ended', formatTime(r.end_time)],
-    ['duration', formatDuration(r.duration)],
-    ['parent run', r.parent_run_id ?? ''],
-    ...Object.entries(r.tags).map(([k, v]) => [`tag: ${k}`, v] as [string, string])
+    ['duration', runDuration(r, now)],
+    ['parent run', r.parent_run_id ?? '']
   ];
   return rows.filter(x => x[1] !== '');
 }
@@ -53,6 +59,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
   // changeCount and updated_at are listed so a change refetches (they are not read)
   const run = useAsyncEffect(() => client.getRun(runId), [client, runId, changeCount], isRunning);
   const metrics = useAsyncEffect(() => client.getMetrics(runId), [client, runId, run.data?.updated_at]);
+  const now = useNow(isRunning(run.data));
   if (run.error) {
     return <div className="jp-mlops-RunDetail jp-mlops-error">{run.error}</div>;
   }
@@ -71,12 +78,15 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
         <span className="jp-mlops-muted">{r.run_id}</span>
       </div>
       <RunActions run={r} onChanged={run.reload} onDeleted={props.onDeleted} />
+      <OpenCellButton run={r} />
       {r.error && <pre className="jp-mlops-error jp-mlops-RunError">{r.error}</pre>}
       <RunFamily run={r} />
+      <RunNotes run={r} onChanged={run.reload} />
       <section>
         <h3>Overview</h3>
-        <KeyValueTable rows={overviewRows(r)} />
+        <KeyValueTable rows={overviewRows(r, now)} className="jp-mlops-Overview" />
       </section>
+      <RunTagsEditor run={r} onChanged={run.reload} />
       <div className="jp-mlops-columns">
         <section className="jp-mlops-Params">
           <h3>Parameters</h3>
@@ -112,6 +122,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
             ))}
         </div>
       </section>
+      <RunStdout runId={r.run_id} artifacts={r.artifacts} />
       {figures.length > 0 && (
         <section>
           <h3>Figures</h3>

@@ -12,7 +12,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .runtime import PipelineError, Step, downstream, execute_local, report_line, run_alone
+from .runtime import (
+    PipelineError,
+    Step,
+    downstream,
+    execute_local,
+    report_line,
+    run_alone,
+    write_code_hashes,
+)
 from .runtime_dask import execute_dask
 
 
@@ -115,6 +123,12 @@ def option_parser(parameters: Iterable[str], prog: str | None = None) -> argpars
     )
     option("params", "read parameter values from a YAML or JSON file", metavar="FILE")
     option(
+        "code",
+        "write each step's code hash to DIR/STEP.sha256 and exit (what each DVC stage depends "
+        "on, so editing one step re-runs only its stage and those after it)",
+        metavar="DIR",
+    )
+    option(
         "inputs", "with --step: the input files, as a JSON object of name to path", metavar="JSON"
     )
     return parser
@@ -140,13 +154,16 @@ def main(
         params.update(read_params(opts["params"], pipeline.PARAMETERS))
     params.update(parse_params(rest))
     try:
+        if opts.get("code"):
+            write_code_hashes(pipeline.GRAPH, opts["code"])
+            return 0
         if opts.get("step"):
             ns = pipeline.defaults()
             ns.update(params)
             inputs = json.loads(opts["inputs"]) if opts.get("inputs") else None
             report_line(run_alone(pipeline.GRAPH, opts["step"], ns, opts["data"], inputs))
             return 0
-        for name in ("step", "data", "params", "inputs"):
+        for name in ("step", "data", "params", "inputs", "code"):
             opts.pop(name, None)
         extra = {"report": True, "load_outputs": False}  # unless a parameter has the name
         extra = {k: v for k, v in extra.items() if k not in pipeline.PARAMETERS}

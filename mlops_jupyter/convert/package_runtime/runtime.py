@@ -8,7 +8,6 @@ Copied verbatim into each package (see the folder's docstring): standard library
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib
 import importlib.util
 import json
@@ -22,6 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .outputs import PipelineError, dumps, load_blobs, load_file, sha
+
 #: Keyword arguments of ``run()`` that are runtime options, not notebook parameters.
 OPTIONS = ("cache", "force", "executor", "scheduler", "report", "check", "load_outputs")
 # Values whose pickles change when merely shown or saved (renderer caches, canvases): a step
@@ -30,10 +31,6 @@ OPTIONS = ("cache", "force", "executor", "scheduler", "report", "check", "load_o
 _STATEFUL = {"matplotlib", "seaborn", "PIL", "IPython", "ipywidgets"}
 #: What ``run_alone`` writes for a step without outputs (so later stages can depend on it).
 DONE_FILE = "done.json"
-
-
-class PipelineError(Exception):
-    """The pipeline cannot run as asked; the message names the step, the value and the fix."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +43,7 @@ class Step:
     params: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     after: tuple[str, ...] = ()  # every step it runs after: its inputs' producers and `after:`
+    shared: tuple[str, ...] = ()  # outputs that may share objects: written with references
     source: str = ""  # the hash of its code, set by graph()
 
 
@@ -60,34 +58,23 @@ class Outcome:
     values: dict[str, Any] | None = None  # the live values, when run in this process
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _dumps(step: str, name: str, value: Any) -> bytes:
-    """Materialise one output; a value that cannot be written to a file is the user's error."""
-    try:
-        import cloudpickle  # functions and classes defined inside a step
-
-        dump: Callable[[Any], bytes] = cloudpickle.dumps
-    except ImportError:
-        dump = pickle.dumps
-    try:
-        return dump(value)
-    except Exception as err:
-        kind = f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
-        raise PipelineError(
-            f"step {step!r}: output {name!r} (a {kind}) cannot be materialised to a file "
-            f"({type(err).__name__}: {err}); return data (numbers, lists, frames, models) or a "
-            "path instead of an open file, a generator or a connection, or use it only inside "
-            "the step that creates it"
-        ) from err
-
-
 def materialise(step: Step, values: Mapping[str, Any]) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Pickle each output of ``step``; return the bytes and their sha256 by output name."""
-    blobs = {name: _dumps(step.name, name, values[name]) for name in step.outputs}
-    return blobs, {name: _sha(blob) for name, blob in blobs.items()}
+    """Pickle each output of ``step``; return the bytes and their hashes by output name.
+
+    Outputs that may share objects (``step.shared``: ``alice`` inside ``bank``) are written
+    smallest first, each later one referring to the earlier ones it contains, and get one hash
+    for them all (a change to ``alice`` is a change to ``bank``)."""
+    blobs = {name: dumps(step.name, name, values[name]) for name in step.outputs}
+    hashes = {name: sha(blob) for name, blob in blobs.items()}
+    shared = [n for n in step.outputs if n in step.shared]
+    if len(shared) > 1:
+        refs: dict[int, str] = {}
+        for name in sorted(shared, key=lambda n: len(blobs[n])):
+            blobs[name] = dumps(step.name, name, values[name], refs)
+            refs[id(values[name])] = name
+        together = sha(b"".join(blobs[n] for n in sorted(shared)))
+        hashes.update(dict.fromkeys(shared, together))
+    return blobs, hashes
 
 
 def function_of(step: Step) -> Callable[..., Any]:
@@ -124,9 +111,9 @@ def graph(module: str, steps: Iterable[Step]) -> tuple[Step, ...]:
         for node in tree.body
         if not (isinstance(node, ast.FunctionDef) and node.name in names)
     ]
-    shared = _sha("\n".join(common).encode())
+    shared = sha("\n".join(common).encode())
     functions = {
-        node.name: _sha(f"{shared}\n{ast.dump(node)}".encode())
+        node.name: sha(f"{shared}\n{ast.dump(node)}".encode())
         for node in tree.body
         if isinstance(node, ast.FunctionDef)
     }
@@ -136,11 +123,29 @@ def graph(module: str, steps: Iterable[Step]) -> tuple[Step, ...]:
     )
 
 
+def write_code_hashes(graph: Iterable[Step], folder: str | os.PathLike[str]) -> list[Path]:
+    """Write each step's source hash (its function and the module code around it) to
+    ``FOLDER/STEP.sha256``, the file its DVC stage depends on: editing one step's code changes
+    only that step's file. A file whose hash is unchanged is left as it is."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    written = []
+    for step in graph:
+        path = root / f"{step.name}.sha256"
+        text = f"{step.source}\n"
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            scratch = path.with_name(f".{path.name}.{os.getpid()}")
+            scratch.write_text(text, encoding="utf-8")
+            os.replace(scratch, path)
+        written.append(path)
+    return written
+
+
 def _value_hash(value: Any) -> str:
     try:
-        return _sha(json.dumps(value, sort_keys=True).encode())
+        return sha(json.dumps(value, sort_keys=True).encode())
     except (TypeError, ValueError):
-        return _sha(pickle.dumps(value))
+        return sha(pickle.dumps(value))
 
 
 def step_key(step: Step, params: Mapping[str, Any], input_hashes: Mapping[str, str]) -> str:
@@ -153,7 +158,7 @@ def step_key(step: Step, params: Mapping[str, Any], input_hashes: Mapping[str, s
         "inputs": {n: input_hashes[n] for n, _ in step.inputs},
         "python": list(sys.version_info[:2]),
     }
-    return _sha(json.dumps(doc, sort_keys=True).encode())[:32]
+    return sha(json.dumps(doc, sort_keys=True).encode())[:32]
 
 
 class Cache:
@@ -168,12 +173,12 @@ class Cache:
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
             blobs = {n: (folder / f"{n}.pkl").read_bytes() for n in manifest["outputs"]}
+            files = manifest["files"]
         except (OSError, ValueError, KeyError):
             return None
-        hashes = {n: _sha(b) for n, b in blobs.items()}
-        if hashes != manifest["outputs"]:
+        if {n: sha(b) for n, b in blobs.items()} != files:
             return None
-        return Outcome(step, blobs, hashes, "cached")
+        return Outcome(step, blobs, manifest["outputs"], "cached")
 
     def save(self, outcome: Outcome, key: str) -> None:
         """Write the outcome atomically (a folder renamed into place)."""
@@ -182,7 +187,8 @@ class Cache:
         scratch = Path(tempfile.mkdtemp(dir=parent, prefix=".tmp-"))
         for name, blob in outcome.blobs.items():
             (scratch / f"{name}.pkl").write_bytes(blob)
-        manifest = {"step": outcome.name, "outputs": outcome.hashes}
+        files = {n: sha(b) for n, b in outcome.blobs.items()}
+        manifest = {"step": outcome.name, "outputs": outcome.hashes, "files": files}
         (scratch / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         try:
             os.replace(scratch, parent / key)
@@ -237,22 +243,36 @@ def run_step(
     return outcome
 
 
+def input_hashes(step: Step, ns: Mapping[str, Any], made: Mapping[str, str]) -> dict[str, str]:
+    """The sha256 of each earlier step output (``made``: name -> producer) in ``ns`` that the
+    step does not return, pickled alone (``--check``): its inputs, and the values that may
+    share objects with them (``bank`` holding the ``alice`` a step changes)."""
+    return {
+        name: sha(dumps(step.name, name, ns[name]))
+        for name in made
+        if name in ns
+        and name not in step.outputs
+        and type(ns[name]).__module__.split(".")[0] not in _STATEFUL
+    }
+
+
 def check_inputs_unchanged(
-    step: Step, arguments: Mapping[str, Any], hashes: Mapping[str, str]
+    step: Step, ns: Mapping[str, Any], before: Mapping[str, str], made: Mapping[str, str]
 ) -> None:
-    """Fail when ``step`` changed an input in place without returning it: run from files (a DVC
-    stage, an Airflow task, a cached step) the steps after it would not see the change."""
-    for name, producer in step.inputs:
-        value = arguments[name]
-        if name in step.outputs or type(value).__module__.split(".")[0] in _STATEFUL:
+    """Fail when ``step`` changed an earlier step's output in place without returning it
+    (``before``: their ``input_hashes`` before it ran): run from files (a DVC stage, an Airflow
+    task, a cached step) the steps after it would not see the change."""
+    inputs = {n for n, _ in step.inputs}
+    for name, hashed in before.items():
+        if sha(dumps(step.name, name, ns[name])) == hashed:
             continue
-        if _sha(_dumps(step.name, name, value)) != hashes[name]:
-            raise PipelineError(
-                f"step {step.name!r} changes its input {name!r} (from step {producer!r}) in place "
-                "without returning it, so when steps run from files (a DVC stage, an Airflow "
-                "task, a cached step) the steps after it would not see the change; make the "
-                f"change in step {producer!r}, or merge the two steps"
-            )
+        what = "its input" if name in inputs else "a value that shares objects with its inputs,"
+        raise PipelineError(
+            f"step {step.name!r} changes {what} {name!r} (from step {made[name]!r}) in place "
+            "without returning it, so when steps run from files (a DVC stage, an Airflow "
+            "task, a cached step) the steps after it would not see the change; make the "
+            f"change in step {made[name]!r}, or merge the two steps"
+        )
 
 
 def report_line(outcome: Outcome) -> None:
@@ -286,7 +306,8 @@ def execute_local(
         return ns
     store = Cache(cache) if cache is not None else None
     outcomes: dict[str, Outcome] = {}
-    pending: dict[str, bytes] = {}  # cached outputs: unpickled when a step or the caller needs them
+    pending: dict[str, Outcome] = {}  # cached outputs, unpickled when a step or caller needs them
+    made: dict[str, str] = {}  # every output so far -> the step that last produced it
     for step in graph:
         if step.name == stop_before:
             break
@@ -294,16 +315,16 @@ def execute_local(
         hit = None
         if store is not None and step.name not in forced:
             hit = store.load(step.name, step_key(step, ns, hashes))
-        if hit is None:
-            for name, _ in step.inputs:  # unpickled only for a step that runs
-                if name in pending:
-                    ns[name] = pickle.loads(pending.pop(name))
+        if hit is None:  # unpickled only for a step that runs
+            _unpickle(ns, pending, [n for n, _ in step.inputs if n in pending])
+        before = input_hashes(step, ns, made) if check and hit is None else {}
         outcome = hit or run_step(step, ns, hashes, store, True)
         if check and outcome.values is not None:
-            check_inputs_unchanged(step, ns, hashes)
+            check_inputs_unchanged(step, ns, before, made)
         outcomes[step.name] = outcome
+        made.update(dict.fromkeys(step.outputs, step.name))
         if outcome.values is None:
-            pending.update(outcome.blobs)
+            pending.update(dict.fromkeys(outcome.blobs, outcome))
         else:
             ns.update(outcome.values)
             for name in outcome.values:
@@ -311,8 +332,18 @@ def execute_local(
         if report:
             report_line(outcome)
     if load_outputs:
-        ns.update({n: pickle.loads(b) for n, b in pending.items()})
+        _unpickle(ns, pending, list(pending))
     return ns
+
+
+def _unpickle(ns: dict[str, Any], pending: dict[str, Outcome], names: list[str]) -> None:
+    """Unpickle cached outputs into ``ns``, those of one step together (one object stays one)."""
+    by_step: dict[int, tuple[Outcome, list[str]]] = {}
+    for name in names:
+        outcome = pending.pop(name)
+        by_step.setdefault(id(outcome), (outcome, []))[1].append(name)
+    for outcome, wanted in by_step.values():
+        ns.update(load_blobs(outcome.blobs, wanted))
 
 
 def run_alone(
@@ -330,6 +361,7 @@ def run_alone(
         raise PipelineError(f"--step {name!r}: no such step; expected one of {', '.join(steps)}")
     step, root = steps[name], Path(data)
     arguments = dict(ns)
+    memo: dict[Path, Any] = {}  # one per stage: inputs a step shared stay one object
     for value, producer in step.inputs:
         path = (
             Path(inputs[value]) if inputs and value in inputs else root / producer / f"{value}.pkl"
@@ -338,7 +370,7 @@ def run_alone(
             raise PipelineError(
                 f"step {name!r}: input {value!r} is missing ({path}); run step {producer!r} first"
             )
-        arguments[value] = pickle.loads(path.read_bytes())
+        arguments[value] = load_file(path, memo)
     outcome = run_step(step, arguments, {}, None, True)
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,13 +4,12 @@ inputs passed as pickled bytes, the step cache shared (a folder every worker can
 from __future__ import annotations
 
 import os
-import pickle
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .runtime import Cache, Outcome, PipelineError, Step, report_line, run_step
+from .runtime import Cache, Outcome, PipelineError, Step, load_blobs, report_line, run_step
 
 
 def dask_task(
@@ -25,9 +24,12 @@ def dask_task(
     producers = {o.name: o for o in upstream}
     arguments = dict(params)
     hashes = {}
+    wanted: dict[str, list[str]] = {}
     for name, producer in step.inputs:
-        arguments[name] = pickle.loads(producers[producer].blobs[name])
+        wanted.setdefault(producer, []).append(name)
         hashes[name] = producers[producer].hashes[name]
+    for producer, names in wanted.items():  # one step's outputs together: one object stays one
+        arguments.update(load_blobs(producers[producer].blobs, names))
     outcome = run_step(step, arguments, hashes, Cache(cache) if cache else None, forced)
     outcome.values = None  # only the bytes travel back
     return outcome
@@ -83,5 +85,5 @@ def execute_dask(
         if cluster is not None:
             cluster.close()
     for step in graph:
-        ns.update({n: pickle.loads(b) for n, b in outcomes[step.name].blobs.items()})
+        ns.update(load_blobs(outcomes[step.name].blobs, outcomes[step.name].blobs))
     return ns

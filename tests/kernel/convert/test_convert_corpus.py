@@ -11,6 +11,7 @@ import pytest
 
 from mlops_jupyter.convert import convert_notebook, export_script
 from mlops_jupyter.errors import NotebookError
+from tests.support import ROOT
 from tests.support.corpus import (
     CORPUS,
     CORPUS_DIR,
@@ -34,6 +35,9 @@ class _Cell:
     def metrics(self, names, *namespaces):
         for key, value in _lookup(names, namespaces).items():
             log_metric(key, value)
+
+    def models(self, names, *namespaces):
+        pass
 
 @contextmanager
 def track_cell(reads, *namespaces, name=None, experiment=None, tags=None):
@@ -117,7 +121,7 @@ def test_converted_package_tests_pass(name, tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
-        env=env_with_path(target.parent),
+        env=env_with_path(target.parent, ROOT),  # this checkout, not the installed mlops-jupyter
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout and "failed" not in done.stdout

@@ -55,6 +55,7 @@ def test_steps_are_typed_functions_with_explicit_returns(package):
         "README.md",
         "__init__.py",
         "__main__.py",
+        "outputs.py",
         "pipeline.py",
         "runner.py",
         "runtime.py",

@@ -169,3 +169,69 @@ def test_run_and_reproduce_fork_from_the_template_a_sweep_left_warm(tmp_path):
     assert len(marker.read_text().split()) == 2  # run and reproduce imported nothing anew
     assert cold.metrics["y"] == 2.0 and warm.metrics["y"] == 6.0
     assert verdict.reproduced
+
+
+def test_later_cells_imports_are_pre_imported_and_an_unsafe_one_is_left_to_the_kernels(tmp_path):
+    """Imports of cells after the leading ones are run in the template too; one that starts a
+    thread is dropped there (the template restarts without it) instead of forfeiting forks."""
+    log = tmp_path / "imported.txt"
+    for name in ("later_safe", "threaded"):
+        (tmp_path / f"{name}.py").write_text(
+            f"import os, threading, time\nwith open({str(log)!r}, 'a') as f:\n"
+            f"    f.write('{name} ' + str(os.getpid()) + '\\n')\n"
+            + (
+                "threading.Thread(target=time.sleep, args=(60,), name='poller', daemon=True)"
+                ".start()\n"
+                if name == "threaded"
+                else ""
+            )
+        )
+    nb = _notebook(
+        tmp_path / "later.ipynb",
+        ["import json", "x = 0", "y = x + 1", "import later_safe\nimport threaded\nprint(y)"],
+    )
+    lines: list[str] = []
+    try:
+        result = sweep_notebook(
+            nb,
+            [{"x": 1}, {"x": 2}],
+            jobs=1,
+            cwd=tmp_path,
+            output_dir=tmp_path / "out",
+            on_log=lines.append,
+        )
+    finally:
+        close_templates()
+    assert [p.status for p in result.points] == ["finished"] * 2
+    assert "forked from a template" in lines[0], lines
+    assert "left to the kernels" in lines[0] and "started thread(s) poller" in lines[0]
+    imported = [line.split()[0] for line in log.read_text().splitlines()]
+    # later_safe: in the first template (dropped with it) and the second, never per point;
+    # threaded: in the first template, then in each point's kernel
+    assert imported.count("later_safe") == 2 and imported.count("threaded") == 3, imported
+    assert [o[-1].strip() for o in _outputs(tmp_path / "out").values()] == ["2", "3"]
+
+
+def test_a_template_begun_early_is_the_one_the_sweep_forks_from(tmp_path):
+    """`prestart_template` (a sweep calls it before recording its run) hands its template to the
+    next pool asking for the same key, instead of that pool starting a second process."""
+    import os
+    import sys
+
+    from mlops_jupyter.execution import fork_template
+
+    env = dict(os.environ)
+    marker = tmp_path / "started.txt"
+    (tmp_path / "counted.py").write_text(
+        f"with open({str(marker)!r}, 'a') as f:\n    f.write('x')\n"
+    )
+    imports = ["import counted"]
+    fork_template.prestart_template(sys.executable, imports, str(tmp_path), env)
+    template = fork_template.warm_template(sys.executable, imports, str(tmp_path), env, start=True)
+    try:
+        assert template is not None and template.usable
+        assert marker.read_text() == "x"  # one template process imported it, not two
+    finally:
+        assert template is not None
+        template.close()
+        close_templates()

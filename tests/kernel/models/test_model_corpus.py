@@ -146,11 +146,56 @@ A = X.to_numpy()
 record("numpy_forest", RandomForestRegressor(n_estimators=5, random_state=0).fit(A, X.a), A)
 record("sklearn_pipeline", make_pipeline(StandardScaler(), SVC()).fit(X, y), X)
 """,
-    # 14. auto-logged by %%track: a fitted model the cell assigns
+    # 14-15. PyTorch: a module class defined in a cell, trained a few steps, on a DataFrame;
+    # one whose forward calls a function of the cell and reads a cell variable, on an ndarray
+    """
+import torch
+torch.manual_seed(0)
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = torch.nn.Linear(3, 8)
+        self.out = torch.nn.Linear(8, 1)
+    def forward(self, x):
+        return self.out(torch.relu(self.hidden(x)))
+
+def record_torch(case, module, data, tensor):
+    with mj.start_run(name=case):
+        info = mj.log_model(module, case, input_example=data[:5])
+    with torch.no_grad():
+        native = module(tensor).numpy()
+    expected = mj.load_model(info.model_uri).predict(data)
+    CASES[case] = {"uri": info.model_uri, "X": data, "expected": expected, "native": native}
+
+T = torch.tensor(X.to_numpy(), dtype=torch.float32)
+net = Net()
+step = torch.optim.SGD(net.parameters(), lr=0.05)
+for _ in range(20):
+    step.zero_grad()
+    loss = ((net(T).squeeze(1) - T[:, 0]) ** 2).mean()
+    loss.backward()
+    step.step()
+record_torch("torch_cell_module", net, X, T)
+SCALE = 2.0
+def squash(t):
+    return torch.tanh(t) * SCALE
+class Squashed(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+    def forward(self, x):
+        return squash(self.lin(x))
+record_torch("torch_cell_function", Squashed(), X.to_numpy(), T)
+""",
+    # 16-17. auto-logged by %%track: a fitted model the cell assigns (a pipeline, a torch module)
     """%%track --name autologged
 from sklearn.linear_model import Ridge
 ridge = make_pipeline(AddSquares(), Ridge()).fit(X, X.a)
 spare = Ridge()  # not fitted: not a model yet, not logged
+""",
+    """%%track --name torch_autologged
+tnet = Net()
 """,
     """%%track --name unlogged --no-models
 opted_out = Ridge().fit(X, X.a)
@@ -162,6 +207,12 @@ expected = ridge.predict(X)
 CASES["track_autolog"] = {"uri": uri, "X": X, "expected": expected, "native": expected}
 logged = [a.name for a in mj.get_run(run.run_id).artifacts if a.name.endswith("/MLmodel")]
 assert logged == ["models/ridge/MLmodel"], logged
+trun = mj.runs(filter="name == 'torch_autologged'").iloc[0]
+with torch.no_grad():
+    texpected = tnet(T).numpy()
+CASES["torch_track_autolog"] = {
+    "uri": f"runs:/{trun.run_id}/tnet", "X": X, "expected": texpected, "native": texpected
+}
 quiet = mj.runs(filter="name == 'unlogged'").iloc[0]
 assert not [a for a in mj.get_run(quiet.run_id).artifacts if a.name.startswith("models/")]
 pickle.dump(CASES, open("cases.pkl", "wb"))
@@ -211,6 +262,7 @@ def test_every_corpus_model_predicts_identically_in_a_fresh_process(
     assert len(results) >= 12
     assert {case: r["same"] for case, r in results.items()} == dict.fromkeys(results, True)
     flavors = {r["flavor"] for r in results.values()}
-    assert flavors == {"sklearn", "xgboost", "lightgbm", "generic"}
+    assert flavors == {"sklearn", "xgboost", "lightgbm", "generic", "pytorch"}
+    assert results["torch_cell_function"]["flavor"] == "pytorch"
     assert results["xgboost_classifier"]["flavor"] == "xgboost"
     assert results["local_plain_class"]["flavor"] == "generic"

@@ -67,6 +67,8 @@ PUBLIC_NAMES = [
     "set_model_alias",
     "set_model_description",
     "set_model_tag",
+    # CT: a converted package's tracked run (issue 16)
+    "track_pipeline",
 ]
 JUPYTER_HOOKS = ["_jupyter_labextension_paths", "_jupyter_server_extension_points"]
 COMMANDS = [
@@ -80,6 +82,7 @@ COMMANDS = [
     "runs inputs",
     "runs diff",
     "runs drift",
+    "runs note",
     "store",
     "store info",
     "store migrate",

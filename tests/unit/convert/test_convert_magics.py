@@ -145,9 +145,12 @@ def test_track_cell_records_what_the_magic_records():
         "with mlops_jupyter.track_cell(['lr', 'frame', 'wd'], locals(), globals(), "
         "name='base', experiment='e1', tags={'team': 'ml'}) as _track:\n"
         "    acc = 1 - lr\n    s = '''x\ny'''\n    _track.shown(frame.head(2))  # shown\n"
-        "    _track.metrics(['acc', 's', 'loss'], locals(), globals())"
+        "    _track.metrics(['acc', 's', 'loss'], locals(), globals())\n"
+        "    _track.models(['acc', 's'], locals(), globals())"
     )
     assert "_track.shown" not in _translate("%%track --no-capture\nx").code
+    # the fitted models among the assigned names are logged, as the magic does (--no-models)
+    assert "_track.models" not in _translate("%%track --no-models\nm = fit()").code
     assert result.imports == {"mlops_jupyter"}
     compile(result.code, "<cell>", "exec")
 

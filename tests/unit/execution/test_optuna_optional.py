@@ -44,7 +44,6 @@ def test_without_optuna_installed_the_message_names_the_extra(tmp_path):
     ("extra", "message"),
     [
         ([], "needs --metric"),
-        (["--metric", "val_acc", "--executor", "dask", "--prune", "median"], "--prune needs"),
         (["--metric", "val_acc", "--grid", "lr=0.1"], "--optuna searches --range"),
         (["--metric", "val_acc", "--range", "lr=1:0"], "need LO <= HI"),
         (["--metric", "val_acc", "--range", "nope=0:1"], "nope"),

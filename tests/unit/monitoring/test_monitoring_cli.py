@@ -153,6 +153,21 @@ def test_report_md_and_html_show_params_metrics_drift_and_figures(
     assert "<script>" not in md
 
 
+def test_the_markdown_report_renders_links_and_images_from_a_run_as_text(
+    store_url: str, two_runs: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A job summary is rendered by GitHub: a value must not become an image fetch or a link."""
+    _, cur = two_runs
+    with mj.start_run(run_id=cur, store=open_store(store_url)) as run:
+        run.log_param("note", "![x](https://example.invalid/t.png) [y](https://e.invalid) a|b")
+    assert main(["--store", store_url, "report", cur, "--md"]) == 0
+    md = capsys.readouterr().out
+    assert (
+        "| note | !\\[x\\](https://example.invalid/t.png) \\[y\\](https://e.invalid) a\\|b |" in md
+    )
+    assert "![x](" not in md and "[y](" not in md
+
+
 def test_a_registry_alias_is_a_baseline(store_url: str, two_runs: tuple[str, str]) -> None:
     """models:/NAME@ALIAS resolves through the model registry (the run behind the version)."""
     from sklearn.dummy import DummyClassifier

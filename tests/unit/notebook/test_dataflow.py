@@ -196,4 +196,6 @@ def test_a_long_history_is_judged_quickly() -> None:
     history = ran(*(f"v{i % 50} = {i % 50}" for i in range(200)), cells[-1].source)
     start = time.perf_counter()
     assert judge(history, cells).flag is False
-    assert time.perf_counter() - start < 0.05
+    assert (
+        time.perf_counter() - start < 0.5
+    )  # linear: a quadratic walk of 200 x 50 takes seconds; the bound survives a loaded CI
