@@ -171,7 +171,7 @@ class _Compiler:
             col = field_column(*fam_key)
             if fam_key == (None, "parent_run_id"):
                 # the panel's "top-level runs": an expression, so SQLite keeps walking
-                # ix_runs_start_time instead of ix_runs_parent (+ a sort of every root run)
+                # ix_runs_start_time instead of ix_runs_parent_live (+ a sort of every root run)
                 col = func.coalesce(col, "")
                 return col == "" if isinstance(op, ast.Is) else col != ""
             return col.is_(None) if isinstance(op, ast.Is) else col.is_not(None)

@@ -61,12 +61,24 @@ def _v4_to_v5(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE runs ADD COLUMN deleted_at FLOAT"))
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    """Version 6 replaces `ix_runs_parent` by a covering index of parent, trash and experiment."""
+    conn.execute(text("DROP INDEX IF EXISTS ix_runs_parent"))
+    conn.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_runs_parent_live "
+            "ON runs (parent_run_id, deleted_at, experiment_id)"
+        )
+    )
+
+
 #: version N -> function upgrading N to N+1
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
+    5: _v5_to_v6,
 }
 
 

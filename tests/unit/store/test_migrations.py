@@ -6,20 +6,26 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, insert, text, update
+from sqlalchemy import Engine, create_engine, insert, inspect, text, update
 
 from mlops_jupyter.errors import SchemaVersionError
 from mlops_jupyter.store import RunStore, docs, migrations, schema
 
 
-def _old_store(url: str, version: int) -> None:
-    engine = create_engine(
+def _engine(url: str) -> Engine:
+    return create_engine(
         url.replace("postgresql://", "postgresql+psycopg://")
         if url.startswith("postgresql://")
         else f"sqlite:///{url}"
     )
+
+
+def _old_store(url: str, version: int) -> None:
+    engine = _engine(url)
     with engine.begin() as conn:
         migrations.create_version(conn, version)
+        if version == 5:  # the index version 6 replaces, as a real version-5 store has it
+            conn.execute(text("CREATE INDEX ix_runs_parent ON runs (parent_run_id)"))
         experiment_id = conn.execute(
             insert(schema.experiments).values(name="old", created=1.0)
         ).inserted_primary_key[0]
@@ -71,6 +77,10 @@ def test_every_older_version_migrates_with_its_data(backend, version, tmp_path, 
     assert [p.value for p in store.metric_history(record.run_id, "loss")] == [0.9, 0.5, 0.2]
     store.create_run(name="new")  # and it takes new runs
     assert store.count_runs() == 2
+    engine = _engine(url)
+    indexes = {index["name"] for index in inspect(engine).get_indexes("runs")}
+    engine.dispose()
+    assert "ix_runs_parent_live" in indexes and "ix_runs_parent" not in indexes
 
 
 def test_store_migrate_command(tmp_path) -> None:
