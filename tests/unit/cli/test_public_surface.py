@@ -287,3 +287,26 @@ def test_every_variable_is_read_by_the_package_and_named_in_the_readme(variable:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     mentioned = re.search(rf"\b{variable}\b", readme) is not None
     assert mentioned, f"README.md does not mention {variable}"
+
+
+def test_the_exception_tree_is_one_and_drawn_whole() -> None:
+    """Every error the package exports is in the tree its docstring draws, descends from the one
+    root, and is drawn under its own parent (the tree is what users read to catch errors)."""
+    import re
+
+    from mlops_jupyter import errors
+
+    tree = r"^(\s*(?:[│ ]*[├└]── )?)([A-Z]\w+Error)\b(?! ->)"  # not the closing prose
+    drawn = [name for _, name in re.findall(tree, errors.__doc__ or "", re.M)]
+    assert sorted(drawn) == sorted(errors.__all__)
+    drawn_at: dict[int, str] = {}  # the last class drawn at each depth: the next one's parent
+    for line in (errors.__doc__ or "").splitlines():
+        found = re.match(tree, line)
+        if not found:
+            continue
+        level, name = len(found.group(1)) // 4, found.group(2)
+        drawn_at[level] = name
+        cls = getattr(errors, name)
+        assert issubclass(cls, errors.MlopsJupyterError)
+        if level - 1 in drawn_at:
+            assert issubclass(cls, getattr(errors, drawn_at[level - 1])), name
