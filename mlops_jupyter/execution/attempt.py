@@ -52,8 +52,15 @@ def preload() -> None:
     register()
 
 
+_preloading: list[threading.Thread] = []
+
+
 def preload_in_background() -> None:
-    """`preload` in a daemon thread (an import error surfaces in the point, as without it)."""
+    """`preload` in a daemon thread (an import error surfaces in the point, as without it).
+
+    Imports in two threads at once can show a module half initialised (numpy, to provenance's
+    capture): call it only after the sweep run is recorded, and `wait_for_preload` before a
+    point records its own run."""
 
     def run() -> None:
         try:
@@ -61,7 +68,17 @@ def preload_in_background() -> None:
         except Exception:  # the first point imports again and reports it
             pass
 
-    threading.Thread(target=run, name="mlops-preload", daemon=True).start()
+    thread = threading.Thread(target=run, name="mlops-preload", daemon=True)
+    _preloading.append(thread)
+    thread.start()
+
+
+def wait_for_preload() -> None:
+    """Block until a background `preload` has finished (at once when none runs)."""
+    for thread in list(_preloading):
+        thread.join()
+        if thread in _preloading:
+            _preloading.remove(thread)
 
 
 def execute_job(

@@ -115,11 +115,12 @@ def optuna_sweep(
                 _kernel_env(store, bool(prune)),
                 leading_imports(job.source),
             )
-            preload_in_background()  # papermill's imports, while kernels start
         out = os.path.abspath(output_dir) if output_dir else None
         spec = SweepSpec(job.path, [], dict(job.parameters), job.kernel_name, folder, out)
         tags = {"mlops.sweep.search": "optuna", "mlops.sweep.seed": seed}
         run = start_sweep_run(store, job, spec, experiment, name, jobs, executor, tags)
+        if executor == "local":
+            preload_in_background()  # papermill's imports, while the template imports
         storage = studies.storage_url(store, folder)
         search = studies.SearchSpec(
             trials, metric, direction, sampler, list(ranges), seed, prune, storage, run.run_id

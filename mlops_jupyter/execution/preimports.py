@@ -42,7 +42,7 @@ _WARMUPS = {
         "import mlops_jupyter.tracking.provenance as _p; _p.packages(); _p.python_info()",
         "import mlops_jupyter.tracking.fluent, mlops_jupyter.tracking.artifact_formats, "
         "mlops_jupyter.models.autolog, mlops_jupyter.magics.widgets",
-        "import mlops_jupyter.models.pickling as _m; _m.local_modules()",
+        "import mlops_jupyter.models.pickling as _m; _m.distribution_roots(); _m.local_modules()",
     ],
     "matplotlib": [
         "import io, matplotlib.figure as _f, matplotlib.backends.backend_agg as _a, "

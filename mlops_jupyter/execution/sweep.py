@@ -126,10 +126,11 @@ def sweep_notebook(
             if preimport:  # its imports run while the sweep run is recorded
                 imports = leading_imports(job.source)
                 prestart_template(job.kernel_name, spec.cwd, kernel_environment(store), imports)
-            preload_in_background()  # papermill's imports, while kernels start
         sweep_run = start_sweep_run(
             store, job, spec, experiment, name, jobs, executor, tags, top_level
         )
+        if executor == "local":
+            preload_in_background()  # papermill's imports, while the template imports
     log = _sweep_log(sweep_run, on_log)
     try:
         results = _dispatch(

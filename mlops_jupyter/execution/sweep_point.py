@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_jupyter import tracking
 from mlops_jupyter.errors import MlopsJupyterError
-from mlops_jupyter.execution.attempt import Outcome
+from mlops_jupyter.execution.attempt import Outcome, wait_for_preload
 from mlops_jupyter.execution.executor import execute_recorded
 from mlops_jupyter.execution.job import NotebookJob
 from mlops_jupyter.execution.kernels import KernelPool
@@ -52,6 +52,7 @@ def execute_point(
     cancel: CancelToken | None = None,
 ) -> PointResult:
     """Execute one point into its child run (created, or resumed from `run_id`), retrying."""
+    wait_for_preload()  # no import in another thread while this point records its run
     values = dict(job.parameters)
     if run_id is None:
         run = start_notebook_run(
