@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,13 +92,14 @@ def execute_job(
     timeout: float | None = None,
     progress_bar: bool = False,
     shown_path: str | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Execute `job` with papermill on the pre-started kernel `km`, then discard the kernel.
 
     The kernel is told its run (MLOPS_JUPYTER_PARENT_RUN) so runs tracked inside become
     children; a watchdog kills it when `timeout` seconds pass. The executed notebook is
     written to `output_path` whatever happens; errors name `shown_path` (the user's output
-    file, None for a temporary one).
+    file, None for a temporary one). `on_cell(k, n)` is called as code cell k of n starts.
     """
     fast_nbformat()
     import papermill
@@ -137,6 +139,7 @@ def execute_job(
                 ),
                 execution_timeout=timeout,
                 source_path=job.path,
+                on_cell=on_cell,
             )
         except PapermillExecutionError as err:
             error = _cell_error(job, output_path, err, shown_path)

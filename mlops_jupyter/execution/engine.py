@@ -10,6 +10,7 @@ are written before the kernel is killed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_core.utils import ensure_async, run_sync
@@ -115,7 +116,8 @@ class _PooledClient(PapermillNotebookClient):
 
 class PooledEngine(NBClientEngine):
     """papermill's NBClientEngine on a pre-started kernel (pass ``km=`` and ``setup_code=``,
-    and ``source_path=`` for the notebook the executed copy records as its input)."""
+    ``source_path=`` for the notebook the executed copy records as its input, and ``on_cell=``
+    for a ``(k, n)`` callback as each code cell starts: see `cell_counter`)."""
 
     @classmethod
     def execute_managed_notebook(
@@ -131,6 +133,9 @@ class PooledEngine(NBClientEngine):
     ) -> Any:
         kwargs.pop("input_path", None)
         source_path = kwargs.pop("source_path", None)
+        on_cell = kwargs.pop("on_cell", None)
+        if on_cell is not None:
+            kwargs["on_cell_execute"] = cell_counter(nb_man.nb, on_cell)
         save, last = nb_man.save, [0.0]
 
         def throttled(**save_kwargs: Any) -> None:
@@ -155,6 +160,32 @@ class PooledEngine(NBClientEngine):
             nb_man.save = save
             if source_path:  # papermill recorded our temporary copy: record the real source
                 nb_man.nb.metadata.setdefault("papermill", {})["input_path"] = source_path
+
+
+def cell_counter(nb: Any, on_cell: Callable[[int, int], None]) -> Callable[..., None]:
+    """nbclient's on_cell_execute hook calling ``on_cell(k, n)`` as code cell k of n starts.
+
+    n counts the code cells that execute (not empty, not skipped), without papermill's injected
+    parameters: the user's cells, so a re-run of a notebook says "cell 3 of 7" as they see it.
+    A failing callback never fails the cell (progress is only shown)."""
+    counted = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and cell.source.strip()
+        and not {"injected-parameters", "skip-execution"} & set(cell.metadata.get("tags", []))
+    ]
+    number = {index: k for k, index in enumerate(counted, start=1)}
+
+    def hook(cell: Any, cell_index: int, **_: Any) -> None:
+        k = number.get(cell_index)
+        if k is not None:
+            try:
+                on_cell(k, len(counted))
+            except Exception:
+                pass
+
+    return hook
 
 
 def register() -> str:

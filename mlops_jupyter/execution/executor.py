@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,7 @@ def run_notebook(
     progress_bar: bool | None = None,
     top_level: bool = False,
     cancel: CancelToken | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> RunRecord:
     """Execute a notebook with papermill in a fresh kernel and record it as a run.
 
@@ -91,6 +92,9 @@ def run_notebook(
         progress_bar: Show papermill's progress bar (default: when stderr is a terminal).
         top_level: Record a run without parent even inside another active run (server actions).
         cancel: A CancelToken; cancelling kills the kernel and ends the run ``killed``.
+        on_cell: Called as ``on_cell(k, n)`` when code cell k of n starts (the notebook's
+            non-empty code cells, papermill's injected parameters not counted), from the
+            thread running the notebook: how the server's job line says "running cell k of n".
 
     Returns:
         The finished run's record.
@@ -114,6 +118,7 @@ def run_notebook(
         progress_bar=progress_bar,
         top_level=top_level,
         cancel=cancel,
+        on_cell=on_cell,
     )
 
 
@@ -131,6 +136,7 @@ def run_job(
     tags: Mapping[str, Any] | None = None,
     top_level: bool = False,
     cancel: CancelToken | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> RunRecord:
     """`run_notebook` for an already validated job (see there for the arguments)."""
     if timeout is not None and not timeout > 0:
@@ -160,7 +166,9 @@ def run_job(
             tags=tags,
             top_level=top_level,
         )
-        outcome = execute_recorded(run, job, pool, output_path, timeout, show_bar, cancel=cancel)
+        outcome = execute_recorded(
+            run, job, pool, output_path, timeout, show_bar, cancel=cancel, on_cell=on_cell
+        )
     if outcome.error is not None:
         outcome.error.run_id = run.run_id
         raise outcome.error
@@ -177,11 +185,13 @@ def execute_recorded(
     attempt: int = 1,
     *,
     cancel: CancelToken | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Acquire a kernel, execute, record; a kernel that cannot start fails the run.
 
     With `cancel`, the kernel is registered so that cancelling kills it; the run then ends
-    ``killed`` with a RunCancelledError as the outcome's error.
+    ``killed`` with a RunCancelledError as the outcome's error. `on_cell(k, n)` is called as
+    code cell k of n starts.
     """
     with tempfile.TemporaryDirectory(prefix="mlops-out-") as tmp:
         out = os.fspath(output_path) if output_path else str(Path(tmp) / Path(job.path).name)
@@ -203,6 +213,7 @@ def execute_recorded(
                     timeout=timeout,
                     progress_bar=progress_bar,
                     shown_path=os.fspath(output_path) if output_path else None,
+                    on_cell=on_cell,
                 )
             finally:
                 if cancel is not None:

@@ -18,6 +18,8 @@ from mlops_jupyter.formatting import fmt_value, table
 from mlops_jupyter.store import RunStore, open_store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mlops_jupyter.execution.cancel import CancelToken
 
 REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
@@ -98,6 +100,7 @@ def reproduce_run(
     cwd: str | None = None,
     top_level: bool = False,
     cancel: CancelToken | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> ReproduceResult:
     """Re-execute a run's recorded notebook with its recorded parameters in a fresh kernel.
 
@@ -113,6 +116,8 @@ def reproduce_run(
         cwd: Working directory (default: the recorded one when it exists, else the current).
         top_level: Record the re-execution without a parent even inside an active run.
         cancel: A CancelToken that stops the re-execution (its kernel is killed).
+        on_cell: Called as ``on_cell(k, n)`` when code cell k of n of the re-execution starts
+            (see `run_notebook`).
 
     Returns:
         The verdict with one check per metric; written to the original run's tags
@@ -138,7 +143,7 @@ def reproduce_run(
         cwd or (recorded_cwd if recorded_cwd and os.path.isdir(recorded_cwd) else None)
     )
     changed = changed_inputs_of(store, original, folder)  # before the re-execution reads them
-    new_id, reason = _execute(job, store, original, folder, timeout, top_level, cancel)
+    new_id, reason = _execute(job, store, original, folder, timeout, top_level, cancel, on_cell)
     new = store.get_run(compared_run(store, plan, original, new_id))
     checks = compare_metrics(original.metrics, new.metrics, rtol, atol)
     verdict, reason = _verdict(new.status, checks, reason)
@@ -169,6 +174,7 @@ def _execute(
     timeout: float | None,
     top_level: bool,
     cancel: CancelToken | None,
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> tuple[str, str]:
     """Run the job as a new top-level run; a failed re-execution is a verdict, not an error."""
     from mlops_jupyter.execution.executor import run_job
@@ -186,6 +192,7 @@ def _execute(
             tags=tags,
             top_level=top_level,
             cancel=cancel,
+            on_cell=on_cell,
         )
         return record.run_id, ""
     except NotebookExecutionError as err:

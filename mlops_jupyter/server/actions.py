@@ -94,6 +94,18 @@ def _rel(ctx: ServerContext, path: str | os.PathLike[str]) -> str | None:
     return payloads.relative_to_root(ctx.root_dir, os.fspath(path))
 
 
+def _cell_reporter(progress: JobProgress | None) -> Callable[[int, int], None] | None:
+    """run_notebook's per-cell callback as job progress: ``running cell k of n``, with the
+    cells before it done (the bar the sweep line uses)."""
+    if progress is None:
+        return None
+
+    def on_cell(k: int, n: int) -> None:
+        progress.report(f"running cell {k} of {n}", k - 1, n)
+
+    return on_cell
+
+
 def _rerun(
     ctx: ServerContext,
     body: dict[str, Any],
@@ -115,6 +127,7 @@ def _rerun(
             cwd=os.path.dirname(path),
             top_level=True,
             cancel=cancel,
+            on_cell=_cell_reporter(progress),
         )
         return ActionResult(
             f"run {record.run_id[:8]} {record.status}",
@@ -137,7 +150,11 @@ def _reproduce(
         if progress is not None:
             progress.report(f"re-executing run {run_id[:8]} in a fresh kernel")
         result: ReproduceResult = reproduce_run(
-            run_id, store=ctx.store, top_level=True, cancel=cancel
+            run_id,
+            store=ctx.store,
+            top_level=True,
+            cancel=cancel,
+            on_cell=_cell_reporter(progress),
         )
         return ActionResult(
             f"{result.verdict} (new run {result.new_run_id[:8]})",
