@@ -303,7 +303,7 @@ def test_columns_tag_and_delete_from_the_list(page, lab, keep_runs):
         time.sleep(0.2)
     assert store.get_run(run.run_id).tags["stage"] == "candidate"
     # delete it after confirming
-    page.locator(f"{PANEL} button", has_text="Delete").click()
+    page.locator(PANEL).get_by_role("button", name="Delete", exact=True).click()
     page.locator(".jp-Dialog .jp-mod-warn").click()
     expect(row).to_have_count(0, timeout=10_000)
     assert run.run_id not in {r.run_id for r in store.search_runs()}
