@@ -4,13 +4,13 @@ done and links the sweep run and the run it started from."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import nbformat
 
 import mlops_jupyter as mj
+from tests.support.jobs import follow_job
 
 NS = "mlops-jupyter"
 
@@ -36,17 +36,7 @@ async def post(jp_fetch, path: str, body: dict):
 
 
 async def follow(jp_fetch, job_id: str, timeout: float = 120.0) -> tuple[dict, list[dict]]:
-    """Poll the job until it ends; answer its last record and every progress report seen."""
-    loop = asyncio.get_running_loop()
-    deadline, seen = loop.time() + timeout, []
-    while True:
-        job = json.loads((await jp_fetch(NS, "jobs", job_id)).body)
-        if job["progress"] is not None and job["progress"] not in seen:
-            seen.append(job["progress"])
-        if job["status"] not in ("queued", "running", "cancelling"):
-            return job, seen
-        assert loop.time() < deadline, job
-        await asyncio.sleep(0.05)
+    return await follow_job(jp_fetch, job_id, timeout)
 
 
 async def test_convert_is_a_job_reporting_cells_then_tests_and_linking_the_folder(

@@ -124,3 +124,42 @@ def airflow_venv() -> Path:
     )
     assert done.returncode == 0, f"scripts/setup-airflow failed:\n{done.stderr[-3000:]}"
     return Path(done.stdout.strip().splitlines()[-1])
+
+
+def render_package(root: Path, cells: list, name: str) -> Path:
+    """A converted package `name` in `root`, rendered from the plan of `cells` with no captured
+    values (no kernel): enough to run its pipeline, cache and step options with `python -m`."""
+    from mlops_jupyter.convert.analysis import plan_notebook
+    from mlops_jupyter.convert.capture import Capture
+    from mlops_jupyter.convert.package import render_pipeline, render_steps
+    from mlops_jupyter.convert.runtime_render import runtime_files
+    from mlops_jupyter.convert.script import parameter_specs
+    from tests.support.nbhelpers import make_notebook
+
+    plan = plan_notebook(make_notebook(cells))
+    specs = parameter_specs(plan)
+    package = root / name
+    package.mkdir(parents=True)
+    files = {
+        "__init__.py": "",
+        "__main__.py": "from .pipeline import main\n\nraise SystemExit(main())\n",
+        "steps.py": render_steps(plan, Capture(Path("."), {}), specs, "nb"),
+        "pipeline.py": render_pipeline(plan, specs, "nb", name),
+        **runtime_files(),
+    }
+    for file, text in files.items():
+        (package / file).write_text(text, encoding="utf-8")
+    return package
+
+
+def run_package(root: Path, name: str, *args: str) -> subprocess.CompletedProcess:
+    """`python -m NAME ARGS` in `root`, with the package importable and output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", name, *args],
+        cwd=root,
+        env=env_with_path(root),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

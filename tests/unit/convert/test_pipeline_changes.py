@@ -7,17 +7,14 @@ by `--check`, and `--code DIR` writes one code hash per step (a DVC stage's code
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from mlops_jupyter.convert.analysis import plan_notebook
-from mlops_jupyter.convert.capture import Capture
-from mlops_jupyter.convert.package import render_pipeline, render_steps
-from mlops_jupyter.convert.runtime_render import producers, runtime_files
-from mlops_jupyter.convert.script import parameter_specs
+from mlops_jupyter.convert.runtime_render import producers
 from mlops_jupyter.notebook.read import read_notebook
-from tests.support.corpus import CORPUS_DIR, env_with_path
+from tests.support.corpus import CORPUS_DIR
 from tests.support.nbhelpers import make_notebook
+from tests.support.pipelines import render_package, run_package
 
 BANK = [
     "class Bank:\n    def __init__(self):\n        self.accounts = {}\n\n"
@@ -32,32 +29,11 @@ BANK = [
 
 
 def _package(root: Path, cells: list) -> Path:
-    plan = plan_notebook(make_notebook(cells))
-    specs = parameter_specs(plan)
-    package = root / "cpkg"
-    package.mkdir(parents=True)
-    files = {
-        "__init__.py": "",
-        "__main__.py": "from .pipeline import main\n\nraise SystemExit(main())\n",
-        "steps.py": render_steps(plan, Capture(Path("."), {}), specs, "nb"),
-        "pipeline.py": render_pipeline(plan, specs, "nb", "cpkg"),
-        **runtime_files(),
-    }
-    for name, text in files.items():
-        (package / name).write_text(text, encoding="utf-8")
-    return package
+    return render_package(root, cells, "cpkg")
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cpkg", *args],
-        cwd=root,
-        env=env_with_path(root),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_package(root, "cpkg", *args)
 
 
 def _plan(name: str):

@@ -6,17 +6,9 @@ clear line with exit code 2."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from mlops_jupyter.convert.analysis import plan_notebook
-from mlops_jupyter.convert.capture import Capture
-from mlops_jupyter.convert.package import render_pipeline, render_steps
-from mlops_jupyter.convert.runtime_render import runtime_files
-from mlops_jupyter.convert.script import parameter_specs
-from tests.support.corpus import env_with_path
-from tests.support.nbhelpers import make_notebook
-from tests.support.pipelines import step_lines
+from tests.support.pipelines import render_package, run_package, step_lines
 
 CELLS = [
     ("n = 3  # how many", ["parameters"]),
@@ -27,32 +19,11 @@ CELLS = [
 
 
 def _package(root: Path) -> Path:
-    plan = plan_notebook(make_notebook(CELLS))
-    specs = parameter_specs(plan)
-    package = root / "upkg"
-    package.mkdir(parents=True)
-    files = {
-        "__init__.py": "",
-        "__main__.py": "from .pipeline import main\n\nraise SystemExit(main())\n",
-        "steps.py": render_steps(plan, Capture(Path("."), {}), specs, "nb"),
-        "pipeline.py": render_pipeline(plan, specs, "nb", "upkg"),
-        **runtime_files(),
-    }
-    for name, text in files.items():
-        (package / name).write_text(text, encoding="utf-8")
-    return package
+    return render_package(root, CELLS, "upkg")
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "upkg", *args],
-        cwd=root,
-        env=env_with_path(root),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_package(root, "upkg", *args)
 
 
 def test_editing_one_step_reruns_it_and_the_steps_after_it(tmp_path):
