@@ -51,7 +51,7 @@ class _PooledClient(PapermillNotebookClient):
 
     async def async_start_new_kernel_client(self) -> Any:
         """Connect to the pool's kernel, known ready, with the quick handshake."""
-        from mlops_jupyter.execution.kernels import handshake
+        from mlops_jupyter.execution.kernel_specs import handshake
 
         self.kc = self.km.client()
         await ensure_async(self.kc.start_channels())

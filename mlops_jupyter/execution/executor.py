@@ -19,7 +19,8 @@ from mlops_jupyter import env, tracking
 from mlops_jupyter.errors import NotebookError, RunCancelledError
 from mlops_jupyter.execution.attempt import Outcome, execute_job
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
-from mlops_jupyter.execution.kernels import KernelPool, check_kernel
+from mlops_jupyter.execution.kernel_specs import check_kernel
+from mlops_jupyter.execution.kernels import KernelPool
 from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.recording import record_outcome, start_notebook_run
 from mlops_jupyter.store import RunStore, open_store

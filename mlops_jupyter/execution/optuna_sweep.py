@@ -27,7 +27,8 @@ from mlops_jupyter.execution.attempt import preload_in_background
 from mlops_jupyter.execution.cancel import CancelToken
 from mlops_jupyter.execution.executor import check_cwd, kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
-from mlops_jupyter.execution.kernels import KernelPool, check_kernel, prestart_template
+from mlops_jupyter.execution.kernel_specs import check_kernel
+from mlops_jupyter.execution.kernels import KernelPool, prestart_template
 from mlops_jupyter.execution.points import check_sweep_size
 from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.sweep_dask import FAST_FLUSH

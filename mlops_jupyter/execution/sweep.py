@@ -20,7 +20,8 @@ from mlops_jupyter.errors import InvalidParameterError
 from mlops_jupyter.execution.attempt import preload_in_background
 from mlops_jupyter.execution.executor import kernel_environment
 from mlops_jupyter.execution.job import NotebookJob, prepare_job
-from mlops_jupyter.execution.kernels import check_kernel, prestart_template
+from mlops_jupyter.execution.kernel_specs import check_kernel
+from mlops_jupyter.execution.kernels import prestart_template
 from mlops_jupyter.execution.points import check_sweep_size
 from mlops_jupyter.execution.preimports import leading_imports
 from mlops_jupyter.execution.sweep_local import run_points_locally
