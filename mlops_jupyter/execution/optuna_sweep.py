@@ -305,6 +305,27 @@ class _Search:
 
         return submit, close
 
+    def _lost_point(self, index: int, job: NotebookJob) -> PointResult:
+        """A trial whose Dask task was cancelled under it: its child run's record, ended killed
+        if it was still running, so the study goes on without it."""
+        child = children_by_point(self.store, self.sweep_id).get(index)
+        error = "its Dask task was cancelled by the scheduler"
+        if child is None:
+            return PointResult(index, dict(job.parameters), None, "killed", 1, error)
+        if child.status == "running":
+            self.store.end_run(child.run_id, "killed", error=error)
+        status = "killed" if child.status == "running" else child.status
+        return PointResult(
+            index,
+            dict(job.parameters),
+            child.run_id,
+            status,
+            1,
+            child.error or error,
+            0.0,
+            dict(child.metrics),
+        )
+
     def _dask_backend(
         self, threads: ThreadPoolExecutor, scheduler: str | None
     ) -> tuple[Callable[[int, NotebookJob, CancelToken], Future[PointResult]], Callable[[], None]]:
@@ -337,6 +358,12 @@ class _Search:
                 )
             try:
                 return PointResult(**_dask_result(client, future, token, stop))
+            except BaseException:
+                # distributed's result() of a future the scheduler cancelled raises a bare
+                # UnboundLocalError or CancelledError: the point ends as its run says, killed
+                if future.status != "cancelled":
+                    raise
+                return self._lost_point(index, job)
             finally:
                 with contextlib.suppress(Exception):
                     Variable(stop, client=client).delete()
