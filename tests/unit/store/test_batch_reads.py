@@ -14,17 +14,6 @@ from mlops_jupyter.errors import RunNotFoundError
 from mlops_jupyter.store import RunStore
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path) -> RunStore:
-    if request.param == "sqlite":
-        url = str(tmp_path / "s" / "runs.db")
-    else:
-        url = request.getfixturevalue("postgres_url")
-    opened = RunStore(url, blob_root=str(tmp_path / "blobs"))
-    yield opened
-    opened.dispose()
-
-
 def make(store: RunStore, n: int = 3) -> list[str]:
     ids = []
     for i in range(n):

@@ -11,17 +11,6 @@ from mlops_jupyter.errors import ArtifactCorruptError, ArtifactNotFoundError, Ru
 from mlops_jupyter.store import RunStore
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path) -> RunStore:
-    if request.param == "sqlite":
-        url = str(tmp_path / "s" / "runs.db")
-    else:
-        url = request.getfixturevalue("postgres_url")
-    opened = RunStore(url, blob_root=str(tmp_path / "blobs"))
-    yield opened
-    opened.dispose()
-
-
 def _metrics(run_id: str, key: str, values: list[float], start: int = 0):
     now = time.time()
     return [(run_id, key, start + i, v, now) for i, v in enumerate(values)]
