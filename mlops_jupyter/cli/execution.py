@@ -221,6 +221,10 @@ def _sweep_points(args: argparse.Namespace, schema: Any) -> list[dict[str, Any]]
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    if args.notebook and not args.resume and args.executor == "local" and args.preimport:
+        from mlops_jupyter.execution.fork_template import prestart_guessed
+
+        prestart_guessed(args.notebook, args.cwd)  # its imports start before ours below
     from mlops_jupyter.execution.job import prepare_job
     from mlops_jupyter.execution.sweep import sweep_notebook
     from mlops_jupyter.execution.sweep_report import progress_printer

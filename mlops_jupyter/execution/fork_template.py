@@ -20,6 +20,7 @@ import json
 import os
 import select
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -27,7 +28,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from mlops_jupyter.execution.preimports import LATER
+from mlops_jupyter import env as mlops_env
+from mlops_jupyter.execution.preimports import LATER, leading_imports
 
 _PROGRAM = Path(__file__).with_name("fork_template_main.py")
 
@@ -175,9 +177,15 @@ _WARM_LOCK = threading.Lock()
 MAX_WARM = 2
 
 
+#: Variables that only say where and how often kernels record runs: every fork gets them in
+#: its own environment, and no import reads them, so they do not tell templates apart.
+_NOT_KEYED = (mlops_env.STORE, mlops_env.BLOBS, mlops_env.FLUSH_INTERVAL)
+
+
 def template_key(python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]) -> str:
     """What makes two templates interchangeable: the interpreter, imports, folder, environment."""
-    text = json.dumps([python, list(imports), cwd, sorted(env.items())])
+    keyed = sorted((k, v) for k, v in env.items() if k not in _NOT_KEYED)
+    text = json.dumps([python, list(imports), cwd, keyed])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -194,6 +202,10 @@ def warm_template(
     if start:
         with _WARM_LOCK:
             early = _STARTING.pop(key, None)
+            guessed = [] if early else [_STARTING.pop(k) for k in _GUESSED if k in _STARTING]
+            _GUESSED.clear()
+        for wrong in guessed:  # a guess of the command line that this kernelspec belied
+            wrong.add_done_callback(_close_started)
         if early is not None:  # begun by `prestart_template` while the sweep was recorded
             return early.result()
         return ForkTemplate(python, imports, cwd, env)  # seconds: no lock held
@@ -208,18 +220,37 @@ def warm_template(
 
 
 _STARTING: dict[str, Future[ForkTemplate]] = {}  # begun early, not yet claimed by a pool
+_GUESSED: list[str] = []  # keys of `prestart_guessed` templates (closed if a pool starts another)
 
 
-def prestart_template(
-    python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]
-) -> None:
+def prestart_guessed(notebook: str, cwd: str | None) -> None:
+    """Begin the template a sweep of `notebook` will likely ask for, before the command line
+    imports the store, nbformat and jupyter_client (~0.5 s): the notebook's imports in this
+    interpreter, which a standard ``python3`` kernelspec of this environment runs. The pool
+    claims it when its kernelspec, folder and environment give the same key; otherwise it is
+    closed when the pool starts its own. Any problem (a missing or unreadable notebook) is left
+    for the command to report."""
+    try:
+        with open(notebook, encoding="utf-8") as file:
+            imports = leading_imports(json.load(file))
+        folder = str(Path(cwd or os.getcwd()).expanduser().resolve())
+    except (OSError, ValueError, AttributeError, TypeError):
+        return
+    if imports and os.path.isdir(folder):
+        key = prestart_template(sys.executable, imports, folder, dict(os.environ))
+        with _WARM_LOCK:
+            if key in _STARTING:
+                _GUESSED.append(key)
+
+
+def prestart_template(python: str, imports: Sequence[str], cwd: str, env: Mapping[str, str]) -> str:
     """Begin a template in a thread now, for the next `warm_template(..., start=True)` with the
-    same key: a sweep starts its template's imports while it records its run (provenance,
-    the store) instead of after. One not claimed is closed at exit."""
+    same key (returned): a sweep starts its template's imports while it records its run
+    (provenance, the store) instead of after. One not claimed is closed at exit."""
     key = template_key(python, imports, cwd, env)
     with _WARM_LOCK:
         if key in _STARTING:
-            return
+            return key
         future: Future[ForkTemplate] = Future()
         _STARTING[key] = future
 
@@ -230,6 +261,7 @@ def prestart_template(
             future.set_exception(err)
 
     threading.Thread(target=start, name="mlops-template-start", daemon=True).start()
+    return key
 
 
 def _close_started(future: Future[ForkTemplate]) -> None:
@@ -288,6 +320,7 @@ def close_templates() -> None:
         _USERS.clear()
         _KEEP.clear()
         _STARTING.clear()
+        _GUESSED.clear()
     for future in early:
         future.add_done_callback(_close_started)
     for template in templates:

@@ -21,6 +21,8 @@ from typing import Any
 
 import cloudpickle
 
+from mlops_jupyter.tracking.distributions import module_distributions
+
 #: Top-level packages never pickled by value: our own, which the loader imports anyway.
 _NEVER_BY_VALUE = ("mlops_jupyter",)
 
@@ -36,12 +38,9 @@ def _installed_roots() -> tuple[str, ...]:
     return tuple(os.path.realpath(r) + os.sep for r in roots if r)
 
 
-@functools.lru_cache(maxsize=1)
 def distribution_roots() -> dict[str, list[str]]:
     """Top-level module name -> the distributions providing it (cached: it reads every RECORD)."""
-    from importlib.metadata import packages_distributions
-
-    return dict(packages_distributions())
+    return module_distributions()
 
 
 def local_modules() -> list[str]:

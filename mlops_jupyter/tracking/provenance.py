@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_jupyter import env
+from mlops_jupyter.tracking.distributions import installed_versions
 
 DIFF_CAP_BYTES = 256 * 1024
 _GIT_TIMEOUT = 3.0
@@ -126,17 +127,9 @@ def python_info() -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=1)
 def packages() -> dict[str, str]:
     """Installed distributions, name -> version (sorted, so identical sets hash alike)."""
-    from importlib import metadata
-
-    found: dict[str, str] = {}
-    for dist in metadata.distributions():
-        names = dist.metadata.get_all("Name") or []  # .get is typed from Python 3.12 on only
-        if names and names[0]:  # a broken dist may have no Name
-            found[names[0].lower()] = dist.version
-    return dict(sorted(found.items()))
+    return installed_versions()
 
 
 @functools.lru_cache(maxsize=1)

@@ -235,3 +235,44 @@ def test_a_template_begun_early_is_the_one_the_sweep_forks_from(tmp_path):
         assert template is not None
         template.close()
         close_templates()
+
+
+def test_the_command_lines_guessed_template_is_claimed_or_closed(tmp_path):
+    """`prestart_guessed` (the `sweep` command calls it before importing the store) begins a
+    template from the notebook file alone: a pool with the same interpreter, folder and
+    environment (plus the store variables every fork gets) claims it, and a pool that needs
+    another template closes it, so no guess keeps importing beside the real one."""
+    import os
+    import sys
+
+    from mlops_jupyter import env as mlops_env
+    from mlops_jupyter.execution import fork_template
+
+    marker = tmp_path / "started.txt"
+    (tmp_path / "counted.py").write_text(
+        f"with open({str(marker)!r}, 'a') as f:\n    f.write('x')\n"
+    )
+    notebook = _notebook(tmp_path / "nb.ipynb", ["import counted", "x = 1"])
+    imports = ["import counted"]
+    env = {**os.environ, mlops_env.STORE: str(tmp_path / "runs.db")}
+    try:
+        fork_template.prestart_guessed(str(notebook), str(tmp_path))
+        claimed = fork_template.warm_template(
+            sys.executable, imports, str(tmp_path), env, start=True
+        )
+        assert claimed is not None and claimed.usable
+        assert marker.read_text() == "x"  # the guess was the template: imported once
+        claimed.close()
+
+        fork_template.prestart_guessed(str(notebook), str(tmp_path))
+        (guess,) = fork_template._STARTING.values()
+        other = fork_template.warm_template(
+            sys.executable, [*imports, "import json"], str(tmp_path), env, start=True
+        )
+        assert other is not None and other.usable and not fork_template._STARTING
+        guessed = guess.result(timeout=60)
+        other.close()
+        guessed._process.wait(timeout=10)  # closed: the template process exits
+        assert marker.read_text() == "xxx"
+    finally:
+        close_templates()
