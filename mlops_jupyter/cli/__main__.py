@@ -2,6 +2,6 @@
 
 import sys
 
-from mlops_jupyter.cli.main import main
+from mlops_jupyter.cli.main import command
 
-sys.exit(main())
+sys.exit(command())

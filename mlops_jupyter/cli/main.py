@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
 
@@ -34,6 +35,19 @@ def _demo(args: argparse.Namespace) -> int:
     from mlops_jupyter.cli.demo import run_demo
 
     return run_demo(store=args.store, quick=args.quick)
+
+
+def command() -> int:
+    """The console entry point: `main`, then a quick exit.
+
+    Freezing the heap first makes the interpreter's last garbage collections skip what the
+    command imported (about 1,200 modules after a sweep: 0.1-0.2 s of a run's wall time, the
+    same as the exit of a sweep's last point); atexit handlers still run. Not done by `main`,
+    which tests and other programs call in a process that goes on.
+    """
+    code = main()
+    gc.freeze()
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 from mlops_jupyter import tracking
 from mlops_jupyter.magics import tracebacks
 from mlops_jupyter.magics.capture import OutputCapture
+from mlops_jupyter.magics.figure_display import reuse_recorded_png
 from mlops_jupyter.magics.history import KernelHistory, parameter_names, source_hash
 from mlops_jupyter.magics.lineage_cell import lineage_docs, recorded_inputs
 from mlops_jupyter.magics.run_line import show_run_line
@@ -356,6 +357,8 @@ class TrackedCell:
                 f"saving figure {i + 1}",
                 functools.partial(run.log_figure, figure, f"figure_{i + 1}"),
             )
+        if capture.figures:
+            guarded("reusing the figures' PNG", lambda: reuse_recorded_png(self.shell))
         for i, frame in enumerate(capture.tables):
             guarded(
                 f"saving table {i + 1}", functools.partial(run.log_table, frame, f"table_{i + 1}")

@@ -256,3 +256,32 @@ def test_runs_magic_table_show_and_compare(run_cells, store) -> None:
     assert any("image/png" in o.get("data", {}) for o in compare)  # overlaid loss curves
     assert "&lt;img" in nb.cells[6].outputs[0]["data"]["text/html"]
     assert nb.cells[7].outputs[0]["text"].startswith("UsageError: bad filter 'metrics.acc >'")
+
+
+def test_the_notebook_shows_the_png_the_run_recorded_drawn_once(run_cells, store) -> None:
+    """With the inline backend, the figure a tracked cell shows is the recorded PNG, byte for
+    byte (the display reuses it instead of drawing the figure again); a figure of a later,
+    untracked cell is drawn as usual."""
+    import base64
+
+    nb = run_cells(
+        [
+            "%load_ext mlops_jupyter\n%matplotlib inline\nimport matplotlib.pyplot as plt",
+            "%%track --name drawn\nfig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('a')",
+            "fig2, ax2 = plt.subplots()\nax2.plot([3, 2, 1])\n"
+            "from matplotlib.figure import Figure\n"
+            "png = get_ipython().display_formatter.formatters['image/png']\n"
+            "print(getattr(png.type_printers[Figure], 'reuses_recorded_png', False))",
+        ]
+    )
+
+    def shown(cell) -> bytes:
+        (png,) = [o["data"]["image/png"] for o in cell.outputs if "image/png" in o.get("data", {})]
+        return base64.b64decode(png)
+
+    run = _only_run(store)
+    recorded = store.read_artifact(run.artifact("figure_1.png").sha256)
+    assert shown(nb.cells[1]) == recorded
+    later = shown(nb.cells[2])
+    assert later.startswith(b"\x89PNG") and later != recorded
+    assert nb.cells[2].outputs[0]["text"] == "True\n"  # the stock printer, wrapped

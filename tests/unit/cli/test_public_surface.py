@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 import mlops_jupyter
-from mlops_jupyter.cli.main import build_parser, main
+from mlops_jupyter.cli.main import build_parser, command, main
 from tests.support import ROOT
 
 PUBLIC_NAMES = [
@@ -118,7 +118,7 @@ CONVERT_COMMANDS = [
     "convert",
     "check",
 ]
-CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:main"}
+CONSOLE_SCRIPTS = {"mlops-jupyter": "mlops_jupyter.cli:command"}
 MAGICS = {"line": ["runs", "track"], "cell": ["track"]}
 ENV_VARIABLES = [
     "MLOPS_JUPYTER_BLOBS",
@@ -210,8 +210,8 @@ def test_python_m_entry_points_answer_help(module: str) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: mlops-jupyter")
     offered = CONVERT_COMMANDS if module.endswith("convert") else COMMANDS[1:]
-    for command in {c.split()[0] for c in offered}:
-        assert command in done.stdout, f"`python -m {module} --help` does not offer {command}"
+    for name in {c.split()[0] for c in offered}:
+        assert name in done.stdout, f"`python -m {module} --help` does not offer {name}"
 
 
 def test_console_scripts_resolve() -> None:
@@ -221,7 +221,7 @@ def test_console_scripts_resolve() -> None:
     assert scripts == CONSOLE_SCRIPTS
     for target in CONSOLE_SCRIPTS.values():
         module, _, attr = target.partition(":")
-        assert getattr(__import__(module, fromlist=[attr]), attr) is main
+        assert getattr(__import__(module, fromlist=[attr]), attr) is command
 
 
 # -- the magics -------------------------------------------------------------------------------
