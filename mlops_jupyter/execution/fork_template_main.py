@@ -90,6 +90,8 @@ def _become_kernel(request: dict, fds: tuple[int, int]) -> None:
         # the kernel exits when the template does (as a kernel does when its launcher dies)
         parent = f"--IPKernelApp.parent_handle={os.getppid()}"
         sys.argv = ["-c", "-f", request["connection_file"], parent, *request["args"]]
+        if "ipywidgets" in sys.modules:  # imported with no shell to register its comm target
+            sys.argv.append("--IPKernelApp.extra_extensions=ipywidgets")
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()

@@ -32,8 +32,9 @@ LATER = "# mlops-jupyter: later cell\n"
 _EXTENSION_MODULES = {"mlops_jupyter": ["import mlops_jupyter.magics.extension"]}
 
 #: Warm-ups run after every import when the notebook imported the top-level package named.
-#: mlops_jupyter: provenance's package list (~1 s of metadata reads), the distributions
-#: model pickling asks for (~0.5 s), and the modules a first ``%%track`` / ``%runs`` imports.
+#: mlops_jupyter: provenance's package list, the distributions model pickling asks for, and
+#: the modules a first ``%%track`` / ``%runs`` imports (ipywidgets: 0.05-0.08 s; the forked
+#: kernels load it as an extension, so its comm target is registered as at a fresh import).
 #: matplotlib: one small figure rendered to PNG and SVG (the backends, the font files and the
 #: text layout caches a point's first figure would load). Figures are made without pyplot, so
 #: no figure is left open in the kernels.
@@ -41,7 +42,7 @@ _WARMUPS = {
     "mlops_jupyter": [
         "import mlops_jupyter.tracking.provenance as _p; _p.packages(); _p.python_info()",
         "import mlops_jupyter.tracking.fluent, mlops_jupyter.tracking.artifact_formats, "
-        "mlops_jupyter.models.autolog, mlops_jupyter.magics.widgets",
+        "mlops_jupyter.models.autolog, mlops_jupyter.magics.widgets, ipywidgets",
         "import mlops_jupyter.models.pickling as _m; _m.distribution_roots(); _m.local_modules()",
     ],
     "matplotlib": [

@@ -276,3 +276,27 @@ def test_the_command_lines_guessed_template_is_claimed_or_closed(tmp_path):
         assert marker.read_text() == "xxx"
     finally:
         close_templates()
+
+
+def test_widgets_imported_by_the_template_still_talk_to_the_frontend(tmp_path):
+    """ipywidgets registers its comm target when imported in a running kernel; imported in the
+    template (no kernel yet), the forked kernel loads it as an extension so the target is
+    there, as in a fresh kernel (JupyterLab asks it for the widgets' state)."""
+    nb = _notebook(
+        tmp_path / "widgets.ipynb",
+        [
+            "import ipywidgets",
+            "x = 0",
+            "import comm\nprint('jupyter.widget' in comm.get_comm_manager().targets)",
+        ],
+    )
+    lines: list[str] = []
+    try:
+        result = sweep_notebook(
+            nb, [{"x": 1}], jobs=1, cwd=tmp_path, output_dir=tmp_path / "out", on_log=lines.append
+        )
+    finally:
+        close_templates()
+    assert [p.status for p in result.points] == ["finished"]
+    assert "forked from a template" in lines[0], lines
+    assert [o[-1].strip() for o in _outputs(tmp_path / "out").values()] == ["True"]
