@@ -40,7 +40,8 @@ _EXTENSION_MODULES = {"mlops_jupyter": ["import mlops_jupyter.magics.extension"]
 #: no figure is left open in the kernels.
 _WARMUPS = {
     "mlops_jupyter": [
-        "import mlops_jupyter.tracking.provenance as _p; _p.packages(); _p.python_info()",
+        "import mlops_jupyter.tracking.provenance as _p; _p.packages(); _p.python_info(); "
+        "_p.host_info()",
         "import mlops_jupyter.tracking.fluent, mlops_jupyter.tracking.artifact_formats, "
         "mlops_jupyter.models.autolog, mlops_jupyter.magics.widgets, ipywidgets",
         "import mlops_jupyter.models.pickling as _m; _m.distribution_roots(); _m.local_modules()",
