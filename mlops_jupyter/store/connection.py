@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, inspect, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DatabaseError, IntegrityError, NoResultFound, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -151,7 +151,12 @@ class StoreConnection:
         key = (table.name, tuple(conflict), tuple(update_cols), only_newer)
         stmt = self._statements.get(key)
         if stmt is None:
-            stmt = sqlite.insert(table) if self.dialect == "sqlite" else postgresql.insert(table)
+            if self.dialect == "sqlite":
+                stmt = sqlite.insert(table)
+            else:  # imported here: a SQLite store (every kernel's) never pays its ~0.15 s import
+                from sqlalchemy.dialects import postgresql
+
+                stmt = postgresql.insert(table)
             if update_cols:
                 stmt = stmt.on_conflict_do_update(
                     index_elements=list(conflict),

@@ -121,10 +121,11 @@ def test_pre_imported_kernels_give_the_results_fresh_kernels_give(tmp_path):
     nb = _notebook(
         tmp_path / "same.ipynb",
         [
-            "import random\nimport numpy as np\nfrom fractions import Fraction",
+            "import gc, random\nimport numpy as np\nfrom fractions import Fraction",
             "seed = 0",
             "random.seed(seed)\nrng = np.random.default_rng(seed)\n"
             "print(random.random(), rng.normal(size=3).round(12).tolist(), Fraction(seed, 7))",
+            "print(gc.isenabled(), gc.get_threshold())",  # the template imports with gc off
             "np.random.seed(seed)\nnp.arange(5) * np.random.rand(5).round(12)",
         ],
     )
