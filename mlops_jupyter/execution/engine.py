@@ -21,9 +21,11 @@ from traitlets import Unicode
 ENGINE_NAME = "mlops-jupyter"
 
 #: Seconds between papermill's saves of the output notebook while it runs. papermill writes the
-#: whole notebook at every cell start and end (tens of writes a run, each a JSON dump with its
-#: images): nobody watches a sweep point's file fill up, so it is written at the start, at
-#: most this often meanwhile, and always at the end.
+#: whole notebook at every cell start and end (tens of writes a run, each a validated JSON dump
+#: with its images, the controller's main cost per sweep point): nobody watches a sweep point's
+#: file fill up, so it is written at the start, at most this often meanwhile, and once at the
+#: end (papermill's ``execute_notebook`` writes it after the engine returns; the engine's own
+#: closing save is kept only for an engine that raised, after which nothing else writes).
 SAVE_EVERY = 10.0
 
 _TEARDOWN = """\
@@ -136,7 +138,7 @@ class PooledEngine(NBClientEngine):
         on_cell = kwargs.pop("on_cell", None)
         if on_cell is not None:
             kwargs["on_cell_execute"] = cell_counter(nb_man.nb, on_cell)
-        save, last = nb_man.save, [0.0]
+        save, last = nb_man.save, [time.monotonic()]  # notebook_start has just saved
 
         def throttled(**save_kwargs: Any) -> None:
             now = time.monotonic()
@@ -144,9 +146,9 @@ class PooledEngine(NBClientEngine):
                 last[0] = now
                 save(**save_kwargs)
 
-        nb_man.save = throttled  # papermill's final save (notebook_complete) uses the original
+        nb_man.save = throttled
         try:
-            return _PooledClient(
+            result = _PooledClient(
                 nb_man,
                 timeout=execution_timeout,
                 startup_timeout=start_timeout,
@@ -156,10 +158,18 @@ class PooledEngine(NBClientEngine):
                 stderr_file=stderr_file,
                 **kwargs,
             ).execute()
+        except BaseException:
+            nb_man.save = save  # notebook_complete's save is the last write: keep it
+            raise
         finally:
-            nb_man.save = save
             if source_path:  # papermill recorded our temporary copy: record the real source
                 nb_man.nb.metadata.setdefault("papermill", {})["input_path"] = source_path
+        nb_man.save = _written_by_papermill
+        return result
+
+
+def _written_by_papermill(**_: Any) -> None:
+    """notebook_complete's save after a normal return: papermill writes the notebook next."""
 
 
 def cell_counter(nb: Any, on_cell: Callable[[int, int], None]) -> Callable[..., None]:
