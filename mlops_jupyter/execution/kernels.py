@@ -103,6 +103,7 @@ class KernelPool:
         self._template_task: asyncio.Future[ForkTemplate | None] | None = None
         self.kernel_note = ""  # how kernels start, for the sweep's log ("" without preimports)
         self.forked = 0  # kernels forked from a template (the others booted fresh)
+        self._spec_manager: Any = None  # the first kernel manager's, shared by the others
 
     def __enter__(self) -> KernelPool:
         return self
@@ -243,7 +244,10 @@ class KernelPool:
         ready.result()
 
     def _new_manager(self, template: ForkTemplate | None = None) -> AsyncKernelManager:
-        km = manager_class()(kernel_name=self.kernel_name)
+        # one kernelspec manager for all: each new one searches the kernel folders again
+        shared = {} if self._spec_manager is None else {"kernel_spec_manager": self._spec_manager}
+        km = manager_class()(kernel_name=self.kernel_name, **shared)
+        self._spec_manager = km.kernel_spec_manager
         if self._ipc_dir is not None:  # local sockets: no TCP ports to collide, no warning
             self._count += 1
             km.transport, km.ip = "ipc", os.path.join(self._ipc_dir, f"k{self._count}")
