@@ -20,6 +20,16 @@ import time
 
 _UNSAFE = ", so forking after it is unsafe"
 
+#: What an ipykernel imports as it starts (its app, shell and kernel, and what IPython's shell
+#: and tornado's loop import lazily: a debugger, completer, inspector, the storemagic
+#: extension), imported once here rather than in every kernel.
+_KERNEL_MODULES = (
+    "from ipykernel import kernelapp, ipkernel, zmqshell, debugger\n"
+    "import IPython.core.completerlib, IPython.core.debugger, IPython.core.logger, "
+    "IPython.core.magics.extension, IPython.core.oinspect, IPython.extensions.storemagic\n"
+    "import tornado.gen, tornado.locks, tornado.platform.asyncio, tornado.queues"
+)
+
 
 def _unsafe_reason(statement: str) -> str | None:
     """Why forking after `statement` ran is unsafe: a thread started, or a GPU context opened."""
@@ -48,7 +58,7 @@ def _preimport(statements: list[str], cwd: str) -> dict:
     sys.path.insert(0, cwd)  # modules next to the notebook, as the kernel would find them
     done, failed, unsafe, at = 0, [], None, -1
     try:
-        first = "from ipykernel import kernelapp, ipkernel, zmqshell"
+        first = _KERNEL_MODULES
         for index, statement in enumerate([first, *statements], -1):
             at = index
             shown = statement.partition("\n")[2] if statement.startswith("#") else statement
