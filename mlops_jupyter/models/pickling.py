@@ -69,10 +69,17 @@ def local_modules() -> list[str]:
 
 @functools.lru_cache(maxsize=8192)
 def _is_project_file(path: str, roots: tuple[str, ...]) -> bool:
-    """Whether a module file lies outside every installed root (cached: realpath costs a few
-    system calls, and a kernel has thousands of modules)."""
-    real = os.path.realpath(path)
+    """Whether a module file lies outside every installed root (cached, and the real path of
+    each folder apart: realpath costs a system call per path component, and a kernel has
+    thousands of modules in a few hundred folders)."""
+    folder, name = os.path.split(os.path.realpath(path) if os.path.islink(path) else path)
+    real = os.path.join(_real_folder(folder), name)
     return real.endswith(".py") and not real.startswith(roots)
+
+
+@functools.lru_cache(maxsize=2048)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 @contextlib.contextmanager
