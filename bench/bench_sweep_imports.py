@@ -10,10 +10,10 @@ Four ways to execute the same points (``seed=0..7``) of ``example-notebooks/trai
 3. ``mlops-jupyter sweep --jobs 2 --no-preimport`` (today's pool: a fresh kernel per point);
 4. ``mlops-jupyter sweep --jobs 2`` (kernels forked from a template that ran the imports).
 
-The cell work of each point is what papermill measured inside the kernel (each cell's
-``metadata.papermill.duration``); a point's overhead is its wall share (wall x 2 jobs / points)
-minus that work, and for our sweeps also its run's duration minus the wait for a kernel minus
-that work. Appends (with --write) a section to the markdown file.
+The cell work of each point is what papermill timed around each of its cells (the execute
+request to the reply, ``metadata.papermill.duration``); a point's overhead is its wall share
+(wall x 2 jobs / points) minus that work, and for our sweeps also its run's duration minus
+its wait for a kernel minus its own work. Appends (with --write) a section to the markdown file.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def _env(store: Path) -> dict[str, str]:
 
 
 def cell_work(folder: Path) -> list[float]:
-    """Seconds of cell execution inside the kernel, per executed notebook in `folder`."""
+    """Seconds of cell execution (papermill's timing), per executed notebook in `folder`."""
     work = []
     for file in sorted(folder.glob("*.ipynb")):
         nb = json.loads(file.read_text(encoding="utf-8"))
@@ -58,7 +59,7 @@ def cell_work(folder: Path) -> list[float]:
 
 
 def cell_medians(folder: Path) -> list[float]:
-    """Median seconds of each code cell over the executed notebooks in `folder` (in the kernel)."""
+    """Median seconds of each code cell over the executed notebooks in `folder`."""
     per_cell: list[list[float]] = []
     for file in sorted(folder.glob("*.ipynb")):
         nb = json.loads(file.read_text(encoding="utf-8"))
@@ -128,8 +129,10 @@ def ours(out: Path, store: Path, points: int, name: str, *extra: str) -> float:
     return time.perf_counter() - start
 
 
-def recorded(store: Path, name: str, points: int) -> dict[str, float]:
-    """Kernel waits and in-run overhead of a sweep's points, from its child runs."""
+def recorded(store: Path, name: str, points: int, folder: Path) -> dict[str, Any]:
+    """Kernel waits and in-run overhead of a sweep's points, from its child runs and their
+    executed notebooks in `folder` (``<stem>-<point>.ipynb``): each point's run duration minus
+    its kernel wait minus its own cell work, then the median over the points."""
     sys.path.insert(0, str(CHECKOUT))
     from mlops_jupyter.store import RunStore
 
@@ -138,11 +141,21 @@ def recorded(store: Path, name: str, points: int) -> dict[str, float]:
     children = runs.search_runs(parent_run_id=sweep.run_id, order_by="start_time")
     assert sum(c.status == "finished" for c in children) == points, "a point did not finish"
     waits = sorted(float(c.tags["mlops.kernel_wait_seconds"]) for c in children)
+    work = {
+        int(f.stem.rsplit("-", 1)[1]): w
+        for f, w in zip(sorted(folder.glob("*.ipynb")), cell_work(folder))
+    }
+    overheads = [
+        float(c.duration or 0)
+        - float(c.tags["mlops.kernel_wait_seconds"])
+        - work[int(c.tags["mlops.sweep.point"])]
+        for c in children
+    ]
     return {
         "waits": [float(c.tags["mlops.kernel_wait_seconds"]) for c in children],
         "wait_median": statistics.median(waits),
         "wait_max": waits[-1],
-        "duration": statistics.median(float(c.duration or 0) for c in children),
+        "overhead": statistics.median(overheads),
         "kernels": sweep.tags.get("mlops.sweep.kernels", ""),
     }
 
@@ -193,12 +206,12 @@ def main() -> None:
         print(walls, loads, forked_walls, file=sys.stderr)
         work = {k: cell_work(v) for k, v in dirs.items()}
         cells = {k: cell_medians(v) for k, v in dirs.items()}
-        rec = {"fresh": recorded(store, "fresh", n), "forked": recorded(store, median_name, n)}
+        rec = {
+            "fresh": recorded(store, "fresh", n, dirs["fresh"]),
+            "forked": recorded(store, median_name, n, dirs["forked"]),
+        }
     loop = walls["loop"]
-    in_run = {
-        k: (rec[k]["duration"] - rec[k]["wait_median"] - statistics.median(work[k])) * 1000
-        for k in rec
-    }
+    in_run = {k: rec[k]["overhead"] * 1000 for k in rec}
     lines = [
         HEADING,
         "",
@@ -206,9 +219,11 @@ def main() -> None:
         f"`python bench/bench_sweep_imports.py` run, {n} points (`seed=0..{n - 1}`), 2 jobs for "
         f"all but the loop; the pre-imported sweep ran {len(forked_walls)} times "
         f"({', '.join(f'{w:.2f}' for w in forked_walls)} s) and its median run is shown. "
-        f"Cell work = the sum of papermill's per-cell durations measured in "
-        f"the kernel (median per point); overhead = the point's share of the wall time "
-        f"(wall x 2 / points; the loop: wall / points) minus its cell work.",
+        f"Cell work = the sum of papermill's per-cell durations (each cell timed from its "
+        f"execute request to the reply; median per point); overhead = the point's share of "
+        f"the wall time (wall x 2 / points; the loop: wall / points) minus its cell work; "
+        f"in-run overhead = each point's run duration minus its kernel wait minus its own "
+        f"cell work (median over the points).",
         "",
         "| way | wall (s) | wall per point (ms) | cell work (s) | overhead per point (ms) "
         "| speed-up vs papermill loop | load before |",
@@ -228,7 +243,7 @@ def main() -> None:
         _row("`sweep --jobs 2` (pre-imported kernels)", walls["forked"], loop, n, work["forked"])
         + f" {loads['forked']} |",
         "",
-        "Cell work per code cell (median seconds in the kernel; cells: parameters, imports, "
+        "Cell work per code cell (median seconds, papermill's timing; cells: parameters, imports, "
         "load data, scale, `%%track` train + figure + table, `%runs`):",
         "",
         "| way | " + " | ".join(f"cell {i + 1}" for i in range(len(cells["loop"]))) + " |",

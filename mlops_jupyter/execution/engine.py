@@ -50,6 +50,7 @@ class _PooledClient(PapermillNotebookClient):
 
     setup_code = Unicode("")
     running_cell: Any = None
+    kernel_info: Any = None  # the handshake's kernel_info reply
 
     async def async_start_new_kernel_client(self) -> Any:
         """Connect to the pool's kernel, known ready, with the quick handshake."""
@@ -58,7 +59,9 @@ class _PooledClient(PapermillNotebookClient):
         self.kc = self.km.client()
         await ensure_async(self.kc.start_channels())
         try:
-            await handshake(self.kc, self.startup_timeout, alive=self.km.is_alive)
+            self.kernel_info = await handshake(
+                self.kc, self.startup_timeout, alive=self.km.is_alive
+            )
         except Exception:
             self.kc.stop_channels()
             raise
@@ -82,8 +85,9 @@ class _PooledClient(PapermillNotebookClient):
                 except Exception as err:  # DeadKernelError, CellTimeoutError: say which cell
                     err.mlops_cell = self.running_cell  # type: ignore[attr-defined]
                     raise
-                info_msg = self.wait_for_reply(self.kc.kernel_info())
-                self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                # the handshake asked already: nbclient's closing kernel_info is a round trip less
+                info = self.kernel_info or self.wait_for_reply(self.kc.kernel_info())["content"]
+                self.nb.metadata["language_info"] = info["language_info"]
                 self.set_widgets_metadata()
             finally:
                 self._teardown()

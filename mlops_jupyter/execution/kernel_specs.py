@@ -85,8 +85,9 @@ def check_kernel(name: str) -> None:
         raise UnknownKernelError(name, sorted(manager.find_kernel_specs())) from err
 
 
-async def handshake(client: Any, timeout: float, alive: Any = None) -> None:
+async def handshake(client: Any, timeout: float, alive: Any = None) -> dict[str, Any]:
     """Wait until `client` gets replies on shell and IOPub: the kernel is ready and connected.
+    Returns the content of the kernel_info reply (its ``language_info`` goes in the notebook).
 
     Like jupyter_client's ``wait_for_ready`` without its trailing 0.2 s IOPub flush (which
     every papermill run pays twice): IOPub messages of this handshake are drained at once;
@@ -116,4 +117,4 @@ async def handshake(client: Any, timeout: float, alive: Any = None) -> None:
         try:
             await client.iopub_channel.get_msg(timeout=0.005)
         except Empty:
-            return
+            return dict(reply["content"])

@@ -62,6 +62,7 @@ def test_typed_parameters_reach_the_kernel_with_their_types(tmp_path):
     executed = open_store().read_artifact(record.artifact("executed.ipynb").sha256)
     meta = json.loads(executed)["metadata"]["papermill"]
     assert meta["parameters"]["lr"] == 0.5 and meta["input_path"] == str(nb)
+    assert json.loads(executed)["metadata"]["language_info"]["name"] == "python"
     children = open_store().search_runs(parent_run_id=record.run_id)
     assert len(children) == 1 and children[0].metrics == {"score": 2.0}
 
