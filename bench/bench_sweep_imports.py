@@ -43,17 +43,16 @@ def _env(store: Path) -> dict[str, str]:
     return env
 
 
-def cell_work(folder: Path) -> list[float]:
-    """Seconds of cell execution (papermill's timing), per executed notebook in `folder`."""
-    work = []
-    for file in sorted(folder.glob("*.ipynb")):
+def cell_work(folder: Path) -> dict[int, float]:
+    """Seconds of cell execution (papermill's timing) by point, from the executed notebooks in
+    `folder` (every way names them ``<name>-<point>.ipynb``)."""
+    work = {}
+    for file in folder.glob("*.ipynb"):
         nb = json.loads(file.read_text(encoding="utf-8"))
-        work.append(
-            sum(
-                (c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
-                for c in nb["cells"]
-                if c["cell_type"] == "code"
-            )
+        work[int(file.stem.rsplit("-", 1)[1])] = sum(
+            (c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
+            for c in nb["cells"]
+            if c["cell_type"] == "code"
         )
     return work
 
@@ -129,10 +128,10 @@ def ours(out: Path, store: Path, points: int, name: str, *extra: str) -> float:
     return time.perf_counter() - start
 
 
-def recorded(store: Path, name: str, points: int, folder: Path) -> dict[str, Any]:
+def recorded(store: Path, name: str, points: int, work: dict[int, float]) -> dict[str, Any]:
     """Kernel waits and in-run overhead of a sweep's points, from its child runs and their
-    executed notebooks in `folder` (``<stem>-<point>.ipynb``): each point's run duration minus
-    its kernel wait minus its own cell work, then the median over the points."""
+    cell `work` (`cell_work`): each point's run duration minus its kernel wait minus its own
+    cell work, then the median over the points."""
     sys.path.insert(0, str(CHECKOUT))
     from mlops_jupyter.store import RunStore
 
@@ -141,10 +140,6 @@ def recorded(store: Path, name: str, points: int, folder: Path) -> dict[str, Any
     children = runs.search_runs(parent_run_id=sweep.run_id, order_by="start_time")
     assert sum(c.status == "finished" for c in children) == points, "a point did not finish"
     waits = sorted(float(c.tags["mlops.kernel_wait_seconds"]) for c in children)
-    work = {
-        int(f.stem.rsplit("-", 1)[1]): w
-        for f, w in zip(sorted(folder.glob("*.ipynb")), cell_work(folder))
-    }
     overheads = [
         float(c.duration or 0)
         - float(c.tags["mlops.kernel_wait_seconds"])
@@ -160,11 +155,12 @@ def recorded(store: Path, name: str, points: int, folder: Path) -> dict[str, Any
     }
 
 
-def _row(label: str, wall: float, loop: float, points: int, work: list[float]) -> str:
+def _row(label: str, wall: float, loop: float, points: int, work: dict[int, float]) -> str:
     share = wall * 2 / points if "loop" not in label else wall / points
-    overhead = share - statistics.median(work)
+    median = statistics.median(work.values())
+    overhead = share - median
     return (
-        f"| {label} | {wall:.2f} | {wall / points * 1000:.0f} | {statistics.median(work):.2f} "
+        f"| {label} | {wall:.2f} | {wall / points * 1000:.0f} | {median:.2f} "
         f"| {overhead * 1000:.0f} | {loop / wall:.1f}x |"
     )
 
@@ -207,8 +203,8 @@ def main() -> None:
         work = {k: cell_work(v) for k, v in dirs.items()}
         cells = {k: cell_medians(v) for k, v in dirs.items()}
         rec = {
-            "fresh": recorded(store, "fresh", n, dirs["fresh"]),
-            "forked": recorded(store, median_name, n, dirs["forked"]),
+            "fresh": recorded(store, "fresh", n, work["fresh"]),
+            "forked": recorded(store, median_name, n, work["forked"]),
         }
     loop = walls["loop"]
     in_run = {k: rec[k]["overhead"] * 1000 for k in rec}
